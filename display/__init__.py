@@ -1,0 +1,1 @@
+"""The hall board (综合屏) with live calls and spoken announcements."""

@@ -1,0 +1,110 @@
+"""What people and devices ask the hall to do, as imperative frozen values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .tickets import Priority
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    actor: str = "system"   # "user:12", "device:3" or "system"
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueTicket(Command):
+    ticket_id: int
+    service: str
+    priority: Priority = Priority.NORMAL
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallNext(Command):
+    window: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallSpecific(Command):
+    window: int
+    ticket_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recall(Command):
+    ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartService(Command):
+    ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinishService(Command):
+    ticket_id: int
+    case_no: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkNoShow(Command):
+    ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldTicket(Command):
+    ticket_id: int
+    minutes: float | None = None   # None: the policy's hold_minutes
+    return_to: str = "window"      # "window" (this window) or "any" window of the item
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResumeTicket(Command):
+    ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferTicket(Command):
+    ticket_id: int
+    to_service: str | None = None
+    to_window: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelTicket(Command):
+    ticket_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnLate(Command):
+    """过号后返回: a late citizen goes back a few places behind the head of the queue."""
+    ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpireDay(Command):
+    """Close every ticket left open from an earlier business day, and sign windows out."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignIn(Command):
+    window: int
+    clerk: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignOut(Command):
+    window: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseWindow(Command):
+    window: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResumeWindow(Command):
+    window: int

@@ -1,0 +1,491 @@
+"""The queue rules: which command moves which ticket or window where, and who is next.
+
+`decide(state, command, now)` checks a command against the rules and returns the events
+it causes, or raises `QueueError` and changes nothing. `evolve(state, event)` applies one
+event. `handle` is both. Because state only ever changes through `evolve`, replaying the
+event log rebuilds every ticket exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterable
+
+from . import commands as c
+from . import events as e
+from .config import HallConfig
+from .estimate import WaitEstimate, estimate_wait
+from .numbering import business_date, format_number
+from .tickets import (CALLABLE_STATES, CURRENT_STATES, OPEN_STATES, Priority, QueueError,
+                      Ticket, TicketState, WindowState, WindowStatus)
+
+S = TicketState
+
+#: Which command may move a ticket from which state to which. Anything else is refused.
+TRANSITIONS: dict[str, dict[TicketState, TicketState]] = {
+    "call": {S.WAITING: S.CALLED, S.TRANSFERRED: S.CALLED},
+    "recall": {S.CALLED: S.CALLED},
+    "start": {S.CALLED: S.SERVING},
+    "finish": {S.SERVING: S.DONE},
+    "no_show": {S.CALLED: S.NO_SHOW},
+    "hold": {S.CALLED: S.HELD, S.SERVING: S.HELD},
+    "resume": {S.HELD: S.WAITING},
+    "transfer": {S.WAITING: S.TRANSFERRED, S.CALLED: S.TRANSFERRED, S.SERVING: S.TRANSFERRED,
+                 S.HELD: S.TRANSFERRED, S.TRANSFERRED: S.TRANSFERRED},
+    "cancel": {S.WAITING: S.CANCELLED, S.TRANSFERRED: S.CANCELLED, S.HELD: S.CANCELLED},
+    "return_late": {S.NO_SHOW: S.WAITING},
+    "expire": {state: S.EXPIRED for state in OPEN_STATES},
+}
+
+ACTION_NAMES = {
+    "call": "叫号", "recall": "重呼", "start": "开始办理", "finish": "办结", "no_show": "过号",
+    "hold": "挂起", "resume": "恢复", "transfer": "转移", "cancel": "取消", "return_late": "过号返回",
+    "expire": "过期",
+}
+
+
+@dataclass(frozen=True)
+class HallState:
+    """What the rules need to see: the hall's setup, its windows and its open tickets.
+
+    `last_serial` and `issued` hold today's counters per prefix and per item; a store
+    loads them (and only the tickets a command may touch) before calling `decide`.
+    """
+
+    setup: HallConfig
+    windows: dict[int, WindowState] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    last_serial: dict[tuple[date, str], int] = field(default_factory=dict)
+    issued: dict[tuple[date, str], int] = field(default_factory=dict)
+
+    @classmethod
+    def fresh(cls, setup: HallConfig) -> "HallState":
+        return cls(setup=setup, windows={w.number: WindowState(w.number) for w in setup.windows})
+
+    def today(self, now: datetime) -> date:
+        return business_date(now, self.setup.hall.tz)
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        try:
+            return self.tickets[ticket_id]
+        except KeyError:
+            raise QueueError("ticket_not_found", f"没有这张票 / no ticket {ticket_id}") from None
+
+    def window(self, number: int) -> WindowState:
+        if number not in self.windows:
+            raise QueueError("window_not_found", f"没有 {number} 号窗口 / no window {number}")
+        return self.windows[number]
+
+    def current_ticket(self, window: int) -> Ticket | None:
+        for ticket in self.tickets.values():
+            if ticket.window == window and ticket.state in CURRENT_STATES:
+                return ticket
+        return None
+
+
+# --- who is next -------------------------------------------------------------------------
+
+def may_call(setup: HallConfig, window: int, ticket: Ticket) -> bool:
+    """A window calls tickets of the items it serves, or one sent to it by name."""
+    if ticket.state not in CALLABLE_STATES:
+        return False
+    if ticket.target_window is not None:
+        return ticket.target_window == window
+    return setup.window(window).priority_of(ticket.service) is not None
+
+
+def call_order(setup: HallConfig, window: int) -> Callable[[Ticket], tuple]:
+    """Priority class first, then the window's own priority of the item, then issue time."""
+    spec = setup.window(window)
+
+    def key(ticket: Ticket) -> tuple:
+        item_priority = spec.priority_of(ticket.service)
+        return (ticket.priority_class, 0 if item_priority is None else item_priority,
+                ticket.rank_at, ticket.id)
+    return key
+
+
+def next_for_window(state: HallState, window: int, today: date) -> Ticket | None:
+    candidates = [t for t in state.tickets.values()
+                  if t.business_date == today and may_call(state.setup, window, t)]
+    return min(candidates, key=call_order(state.setup, window), default=None)
+
+
+def queue_of(state: HallState, service: str, today: date) -> list[Ticket]:
+    """The item's own queue (tickets not sent to a named window), head first."""
+    waiting = [t for t in state.tickets.values()
+               if t.service == service and t.state in CALLABLE_STATES
+               and t.target_window is None and t.business_date == today]
+    return sorted(waiting, key=lambda t: (t.priority_class, t.rank_at, t.id))
+
+
+def people_ahead(state: HallState, ticket: Ticket, today: date) -> int:
+    queue = queue_of(state, ticket.service, today)
+    return next((i for i, t in enumerate(queue) if t.id == ticket.id), len(queue))
+
+
+def open_windows_for(state: HallState, service: str) -> list[int]:
+    return [n for n in state.setup.windows_serving(service)
+            if state.windows.get(n, WindowState(n)).status is WindowStatus.OPEN]
+
+
+def wait_for(state: HallState, service: str, ahead: int) -> WaitEstimate:
+    item = state.setup.service(service)
+    return estimate_wait(ahead, item.handling_minutes, len(open_windows_for(state, service)),
+                         len(state.setup.windows_serving(service)))
+
+
+# --- deciding ----------------------------------------------------------------------------
+
+def _move(ticket: Ticket, action: str) -> TicketState:
+    target = TRANSITIONS[action].get(ticket.state)
+    if target is None:
+        raise QueueError(
+            "illegal_transition",
+            f"{ticket.number} 当前状态为 {ticket.state.value}，不能{ACTION_NAMES[action]} / "
+            f"cannot {action.replace('_', ' ')} a ticket that is {ticket.state.value}")
+    return target
+
+
+def _open_window(state: HallState, number: int) -> WindowState:
+    window = state.window(number)
+    if window.status is WindowStatus.CLOSED:
+        raise QueueError("window_closed", f"{number} 号窗口未签到 / window {number} is not signed in")
+    if window.status is WindowStatus.PAUSED:
+        raise QueueError("window_paused", f"{number} 号窗口暂停服务中 / window {number} is paused")
+    return window
+
+
+def _free_window(state: HallState, number: int) -> None:
+    _open_window(state, number)
+    current = state.current_ticket(number)
+    if current is not None:
+        raise QueueError("window_busy", f"{number} 号窗口正在办理 {current.number}，请先办结、过号或挂起 / "
+                         f"window {number} still has {current.number}")
+
+
+def _issue(state: HallState, cmd: c.IssueTicket, now: datetime) -> list[e.Event]:
+    setup = state.setup
+    try:
+        item = setup.service(cmd.service)
+    except KeyError:
+        raise QueueError("unknown_service", f"没有这个事项 / no service item {cmd.service!r}") from None
+    if cmd.ticket_id in state.tickets:
+        raise QueueError("duplicate_ticket", f"ticket id {cmd.ticket_id} already exists")
+    local = now.astimezone(setup.hall.tz)
+    today = local.date()
+    if not setup.hall.is_working_day(today):
+        raise QueueError("hall_closed_today", "今日不办理业务 / the hall does not issue tickets today")
+    if not any(r.contains(local.time()) for r in item.hours):
+        hours = "、".join(str(r) for r in item.hours)
+        raise QueueError("outside_hours", f"{item.name} 取号时间为 {hours} / "
+                         f"tickets for this item are issued {hours}")
+    if item.daily_cap is not None and state.issued.get((today, item.code), 0) >= item.daily_cap:
+        raise QueueError("daily_cap_reached", f"{item.name} 今日号源已发完 / today's tickets for "
+                         "this item have all been issued")
+    prefix = {Priority.GREEN: setup.numbering.green_prefix,
+              Priority.APPOINTMENT: setup.numbering.appointment_prefix}.get(cmd.priority, item.prefix)
+    serial = state.last_serial.get((today, prefix), 0) + 1
+    return [e.TicketIssued(
+        at=now, actor=cmd.actor, ticket_id=cmd.ticket_id, from_state=None, to_state=S.WAITING,
+        business_date=today, service=item.code, prefix=prefix, serial=serial,
+        number=format_number(prefix, serial, setup.numbering.digits), priority=cmd.priority)]
+
+
+def _call_next(state: HallState, cmd: c.CallNext, now: datetime) -> list[e.Event]:
+    _free_window(state, cmd.window)
+    ticket = next_for_window(state, cmd.window, state.today(now))
+    if ticket is None:
+        return []
+    return [e.TicketCalled(at=now, actor=cmd.actor, ticket_id=ticket.id, window=cmd.window,
+                           from_state=ticket.state, to_state=_move(ticket, "call"))]
+
+
+def _call_specific(state: HallState, cmd: c.CallSpecific, now: datetime) -> list[e.Event]:
+    _free_window(state, cmd.window)
+    ticket = state.ticket(cmd.ticket_id)
+    target = _move(ticket, "call")
+    if not may_call(state.setup, cmd.window, ticket) or ticket.business_date != state.today(now):
+        raise QueueError("not_served_here", f"{cmd.window} 号窗口不能办理 {ticket.number} / "
+                         f"window {cmd.window} may not call {ticket.number}")
+    if not cmd.reason.strip():
+        raise QueueError("reason_required", "特呼需要填写原因 / calling a specific number needs a reason")
+    return [e.TicketCalled(at=now, actor=cmd.actor, ticket_id=ticket.id, window=cmd.window,
+                           from_state=ticket.state, to_state=target, specific=True,
+                           reason=cmd.reason.strip())]
+
+
+def _recall(state: HallState, cmd: c.Recall, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    target = _move(ticket, "recall")
+    limit = state.setup.policy.max_recalls
+    if ticket.recalls >= limit:
+        raise QueueError("recall_limit", f"{ticket.number} 已重呼 {limit} 次，请标记过号 / "
+                         f"recalled {limit} times already: mark it as no-show")
+    return [e.TicketRecalled(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                             from_state=ticket.state, to_state=target, recalls=ticket.recalls + 1)]
+
+
+def _simple(action: str, event_type: type[e.TicketEvent]):
+    def decide_one(state: HallState, cmd, now: datetime) -> list[e.Event]:
+        ticket = state.ticket(cmd.ticket_id)
+        target = _move(ticket, action)
+        extra = {"case_no": cmd.case_no.strip() or None} if action == "finish" and cmd.case_no else {}
+        return [event_type(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                           from_state=ticket.state, to_state=target, **extra)]
+    return decide_one
+
+
+def _no_show(state: HallState, cmd: c.MarkNoShow, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    target = _move(ticket, "no_show")
+    policy = state.setup.policy
+    waited = now - (ticket.called_at or now)
+    if (ticket.recalls < policy.no_show_after_recalls
+            and waited < timedelta(minutes=policy.no_show_after_minutes)):
+        raise QueueError("no_show_too_early", f"请先重呼 {policy.no_show_after_recalls} 次或等候 "
+                         f"{policy.no_show_after_minutes:g} 分钟再标记过号 / recall "
+                         f"{policy.no_show_after_recalls} times or wait "
+                         f"{policy.no_show_after_minutes:g} minutes before marking no-show")
+    return [e.TicketMissed(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                           from_state=ticket.state, to_state=target)]
+
+
+def _hold(state: HallState, cmd: c.HoldTicket, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    target = _move(ticket, "hold")
+    if cmd.return_to not in ("window", "any"):
+        raise QueueError("bad_return_to", "return_to must be 'window' or 'any'")
+    minutes = state.setup.policy.hold_minutes if cmd.minutes is None else cmd.minutes
+    if not 1 <= minutes <= 24 * 60:
+        raise QueueError("bad_hold_minutes", "挂起时长应为 1–1440 分钟 / hold for 1 to 1440 minutes")
+    return [e.TicketHeld(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                         from_state=ticket.state, to_state=target, return_to=cmd.return_to,
+                         until=now + timedelta(minutes=minutes))]
+
+
+def _resume(state: HallState, cmd: c.ResumeTicket, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    target = _move(ticket, "resume")
+    back_to = ticket.window if ticket.hold_return == "window" else None
+    return [e.TicketResumed(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                            from_state=ticket.state, to_state=target, target_window=back_to)]
+
+
+def _transfer(state: HallState, cmd: c.TransferTicket, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    target = _move(ticket, "transfer")
+    if (cmd.to_service is None) == (cmd.to_window is None):
+        raise QueueError("bad_transfer", "转移需指定事项或窗口之一 / transfer to an item or to a window")
+    to_service = ticket.service
+    if cmd.to_service is not None:
+        try:
+            to_service = state.setup.service(cmd.to_service).code
+        except KeyError:
+            raise QueueError("unknown_service", f"没有这个事项 / no service item {cmd.to_service!r}") from None
+        if to_service == ticket.service and ticket.state is S.TRANSFERRED:
+            raise QueueError("bad_transfer", "已在该事项队列中 / already in that queue")
+    else:
+        state.window(cmd.to_window)
+    return [e.TicketTransferred(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                                from_state=ticket.state, to_state=target,
+                                from_service=ticket.service, to_service=to_service,
+                                to_window=cmd.to_window)]
+
+
+def _cancel(state: HallState, cmd: c.CancelTicket, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    return [e.TicketCancelled(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                              from_state=ticket.state, to_state=_move(ticket, "cancel"),
+                              reason=cmd.reason.strip())]
+
+
+def _return_late(state: HallState, cmd: c.ReturnLate, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    target = _move(ticket, "return_late")
+    policy = state.setup.policy
+    missed_for = now - (ticket.no_show_at or now)
+    if (policy.late_return_minutes <= 0 or ticket.business_date != state.today(now)
+            or missed_for > timedelta(minutes=policy.late_return_minutes)):
+        raise QueueError("late_return_expired", "已超过过号返回时限，请重新取号 / too late to "
+                         "return: please take a new ticket")
+    normals = [t for t in queue_of(state, ticket.service, ticket.business_date)
+               if t.priority_class == ticket.priority_class]
+    places = policy.late_return_places
+    # behind the K-th ticket of its class, or at the end if fewer wait
+    rank_at = (normals[places - 1].rank_at + timedelta(microseconds=1)
+               if places and len(normals) >= places else now)
+    if places == 0 and normals:
+        rank_at = normals[0].rank_at - timedelta(microseconds=1)
+    return [e.TicketReturnedLate(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                                 from_state=ticket.state, to_state=target, rank_at=rank_at)]
+
+
+def _expire_day(state: HallState, cmd: c.ExpireDay, now: datetime) -> list[e.Event]:
+    today = state.today(now)
+    out: list[e.Event] = [
+        e.TicketExpired(at=now, actor=cmd.actor, ticket_id=t.id, window=t.window,
+                        from_state=t.state, to_state=S.EXPIRED)
+        for t in sorted(state.tickets.values(), key=lambda t: t.id)
+        if t.is_open and t.business_date < today]
+    for window in sorted(state.windows.values(), key=lambda w: w.number):
+        stale = window.since is None or business_date(window.since, state.setup.hall.tz) < today
+        if window.status is not WindowStatus.CLOSED and stale:
+            out.append(e.WindowSignedOut(at=now, actor=cmd.actor, window=window.number,
+                                         clerk=window.clerk))
+    return out
+
+
+def _sign_in(state: HallState, cmd: c.SignIn, now: datetime) -> list[e.Event]:
+    window = state.window(cmd.window)
+    if window.status is not WindowStatus.CLOSED:
+        raise QueueError("window_taken", f"{cmd.window} 号窗口已有工作人员签到 / "
+                         f"someone is already signed in at window {cmd.window}")
+    for other in state.windows.values():
+        if other.clerk == cmd.clerk and other.status is not WindowStatus.CLOSED:
+            raise QueueError("clerk_elsewhere", f"您已在 {other.number} 号窗口签到，请先签退 / "
+                             f"you are signed in at window {other.number}: sign out there first")
+    return [e.WindowSignedIn(at=now, actor=cmd.actor, window=cmd.window, clerk=cmd.clerk)]
+
+
+def _sign_out(state: HallState, cmd: c.SignOut, now: datetime) -> list[e.Event]:
+    window = state.window(cmd.window)
+    if window.status is WindowStatus.CLOSED:
+        raise QueueError("window_closed", f"{cmd.window} 号窗口未签到 / window {cmd.window} is not signed in")
+    current = state.current_ticket(cmd.window)
+    if current is not None:
+        raise QueueError("window_busy", f"请先处理当前的 {current.number} / finish, hold or "
+                         f"mark {current.number} first")
+    return [e.WindowSignedOut(at=now, actor=cmd.actor, window=cmd.window, clerk=window.clerk)]
+
+
+def _pause(state: HallState, cmd: c.PauseWindow, now: datetime) -> list[e.Event]:
+    _free_window(state, cmd.window)
+    reason = cmd.reason.strip()
+    if not reason or len(reason) > 100:
+        raise QueueError("reason_required", "暂停需要填写原因 (100 字以内) / pausing needs a reason "
+                         "(at most 100 characters)")
+    return [e.WindowPaused(at=now, actor=cmd.actor, window=cmd.window,
+                           clerk=state.windows[cmd.window].clerk, reason=reason)]
+
+
+def _resume_window(state: HallState, cmd: c.ResumeWindow, now: datetime) -> list[e.Event]:
+    window = state.window(cmd.window)
+    if window.status is not WindowStatus.PAUSED:
+        raise QueueError("window_not_paused", f"{cmd.window} 号窗口没有暂停 / window {cmd.window} is not paused")
+    return [e.WindowResumed(at=now, actor=cmd.actor, window=cmd.window, clerk=window.clerk)]
+
+
+DECIDERS: dict[type, Callable[[HallState, c.Command, datetime], list[e.Event]]] = {
+    c.IssueTicket: _issue,
+    c.CallNext: _call_next,
+    c.CallSpecific: _call_specific,
+    c.Recall: _recall,
+    c.StartService: _simple("start", e.ServiceStarted),
+    c.FinishService: _simple("finish", e.ServiceFinished),
+    c.MarkNoShow: _no_show,
+    c.HoldTicket: _hold,
+    c.ResumeTicket: _resume,
+    c.TransferTicket: _transfer,
+    c.CancelTicket: _cancel,
+    c.ReturnLate: _return_late,
+    c.ExpireDay: _expire_day,
+    c.SignIn: _sign_in,
+    c.SignOut: _sign_out,
+    c.PauseWindow: _pause,
+    c.ResumeWindow: _resume_window,
+}
+
+
+def decide(state: HallState, command: c.Command, now: datetime) -> list[e.Event]:
+    """The events `command` causes at `now`; raises QueueError (and changes nothing) if refused."""
+    if now.tzinfo is None:
+        raise ValueError("the queue core needs aware datetimes")
+    return DECIDERS[type(command)](state, command, now)
+
+
+# --- evolving ----------------------------------------------------------------------------
+
+def _ticket_after(ticket: Ticket | None, event: e.TicketEvent) -> Ticket:
+    if isinstance(event, e.TicketIssued):
+        return Ticket(id=event.ticket_id, business_date=event.business_date, service=event.service,
+                      prefix=event.prefix, serial=event.serial, number=event.number,
+                      priority=event.priority, state=event.to_state, issued_at=event.at,
+                      rank_at=event.at)
+    assert ticket is not None, f"event for unknown ticket {event.ticket_id}"
+    change: dict[str, object] = {"state": event.to_state}
+    match event:
+        case e.TicketCalled():
+            change |= {"window": event.window, "called_at": event.at, "recalls": 0,
+                       "target_window": None, "hold_return": None, "hold_until": None}
+        case e.TicketRecalled():
+            change |= {"recalls": event.recalls}
+        case e.ServiceFinished():
+            change |= {"case_no": event.case_no}
+        case e.TicketMissed():
+            change |= {"no_show_at": event.at}
+        case e.TicketHeld():
+            change |= {"hold_return": event.return_to, "hold_until": event.until}
+        case e.TicketResumed():
+            change |= {"boosted": True, "target_window": event.target_window, "called_at": None}
+        case e.TicketTransferred():
+            change |= {"service": event.to_service, "target_window": event.to_window,
+                       "boosted": True, "called_at": None, "recalls": 0,
+                       "hold_return": None, "hold_until": None}
+        case e.TicketReturnedLate():
+            change |= {"rank_at": event.rank_at, "called_at": None, "recalls": 0}
+    return dataclasses.replace(ticket, **change)
+
+
+def _window_after(window: WindowState, event: e.WindowEvent) -> WindowState:
+    match event:
+        case e.WindowSignedIn():
+            return WindowState(event.window, WindowStatus.OPEN, event.clerk, None, event.at)
+        case e.WindowSignedOut():
+            return WindowState(event.window, WindowStatus.CLOSED, None, None, event.at)
+        case e.WindowPaused():
+            return dataclasses.replace(window, status=WindowStatus.PAUSED,
+                                       pause_reason=event.reason, since=event.at)
+        case e.WindowResumed():
+            return dataclasses.replace(window, status=WindowStatus.OPEN, pause_reason=None,
+                                       since=event.at)
+    raise TypeError(event)
+
+
+def evolve(state: HallState, event: e.Event) -> HallState:
+    """The state after one event; the only way state changes."""
+    if isinstance(event, e.WindowEvent):
+        windows = dict(state.windows)
+        windows[event.window] = _window_after(windows.get(event.window, WindowState(event.window)), event)
+        return dataclasses.replace(state, windows=windows)
+    assert isinstance(event, e.TicketEvent)
+    tickets = dict(state.tickets)
+    ticket = _ticket_after(tickets.get(event.ticket_id), event)
+    tickets[ticket.id] = ticket
+    if not isinstance(event, e.TicketIssued):
+        return dataclasses.replace(state, tickets=tickets)
+    serials, issued = dict(state.last_serial), dict(state.issued)
+    serials[(ticket.business_date, ticket.prefix)] = max(
+        ticket.serial, serials.get((ticket.business_date, ticket.prefix), 0))
+    key = (ticket.business_date, ticket.service)
+    issued[key] = issued.get(key, 0) + 1
+    return dataclasses.replace(state, tickets=tickets, last_serial=serials, issued=issued)
+
+
+def replay(state: HallState, events: Iterable[e.Event]) -> HallState:
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def handle(state: HallState, command: c.Command, now: datetime) -> tuple[HallState, list[e.Event]]:
+    events = decide(state, command, now)
+    return replay(state, events), events
+
+
+def due_hold_returns(state: HallState, now: datetime) -> list[int]:
+    """Held tickets whose hold has run out: they come back to the queue by themselves."""
+    return sorted(t.id for t in state.tickets.values()
+                  if t.state is S.HELD and t.hold_until is not None and t.hold_until <= now)

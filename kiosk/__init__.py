@@ -1,0 +1,1 @@
+"""The touchscreen ticket machine (取号机)."""

@@ -1,0 +1,1 @@
+"""Ticket slips on ESC/POS thermal printers: layout, bytes, transport."""
