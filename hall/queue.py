@@ -332,7 +332,10 @@ def _expire_day(state: HallState, cmd: c.ExpireDay, now: datetime) -> list[e.Eve
         if t.is_open and t.business_date < today]
     for window in sorted(state.windows.values(), key=lambda w: w.number):
         stale = window.since is None or business_date(window.since, state.setup.hall.tz) < today
-        if window.status is not WindowStatus.CLOSED and stale:
+        current = state.current_ticket(window.number)
+        # a clerk who signed in before midnight and is serving today's citizen stays
+        busy_today = current is not None and current.business_date == today
+        if window.status is not WindowStatus.CLOSED and stale and not busy_today:
             out.append(e.WindowSignedOut(at=now, actor=cmd.actor, window=window.number,
                                          clerk=window.clerk))
     return out

@@ -1,0 +1,181 @@
+"""`jiaohao admin`: staff accounts, device tokens and the hall's setup from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from jiaohao.cli import CommandError
+from jiaohao.paths import add_data_options, config_path, data_dir
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    admin = sub.add_parser("admin", help="manage staff, device tokens and the hall setup")
+    add_data_options(admin)
+    groups = admin.add_subparsers(dest="group", metavar="GROUP", required=True)
+
+    user = groups.add_parser("user", help="staff accounts").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    add = user.add_parser("add", help="create a staff account")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("clerk", "supervisor", "admin"))
+    add.add_argument("--password", help="the password (asked for when not given)")
+    add.add_argument("--display-name", help="the name shown on window screens")
+    add.add_argument("--staff-no", help="工号, shown on the window screen")
+    add.set_defaults(func=_user_add)
+    passwd = user.add_parser("passwd", help="set a new password")
+    passwd.add_argument("name")
+    passwd.add_argument("--password")
+    passwd.set_defaults(func=_user_passwd)
+    for action, helptext in (("disable", "stop an account signing in"), ("enable", "allow it again")):
+        p = user.add_parser(action, help=helptext)
+        p.add_argument("name")
+        p.set_defaults(func=_user_disable, disabled=action == "disable")
+    user.add_parser("list", help="list staff accounts").set_defaults(func=_user_list)
+
+    device = groups.add_parser("device", help="device tokens").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    dadd = device.add_parser("add", help="create a device and print its token")
+    dadd.add_argument("name")
+    dadd.add_argument("--kind", required=True, choices=("kiosk", "display", "window"))
+    dadd.set_defaults(func=_device_add)
+    revoke = device.add_parser("revoke", help="revoke a device's token at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=_device_revoke)
+    device.add_parser("list", help="list devices").set_defaults(func=_device_list)
+
+    hall = groups.add_parser("hall", help="the hall's setup").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    hall.add_parser("show", help="summarise the setup in force").set_defaults(func=_hall_show)
+    imp = hall.add_parser("import", help="make a config.toml the setup in force")
+    imp.add_argument("file")
+    imp.set_defaults(func=_hall_import)
+
+    backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
+    backup.add_argument("file")
+    backup.set_defaults(func=_backup)
+
+
+def _open(args: argparse.Namespace):
+    from server.datadir import open_data_dir
+    return open_data_dir(data_dir(args), config_path(args))
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password is not None:
+        return args.password
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise CommandError("no password given: use --password or type it")
+        return line.rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def _accounts_call(fn, *call_args, **kwargs):
+    from server.accounts import AccountError
+    try:
+        return fn(*call_args, **kwargs)
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from server import accounts
+    data = _open(args)
+    password = _password(args)
+    _accounts_call(accounts.add_user, data.database, data.hall_id, args.name, args.role, password,
+                   args.display_name, args.staff_no)
+    print(f"user {args.name} added ({args.role})")
+    return 0
+
+
+def _user_passwd(args: argparse.Namespace) -> int:
+    from server import accounts
+    data = _open(args)
+    _accounts_call(accounts.set_password, data.database, args.name, _password(args))
+    print(f"password of {args.name} changed")
+    return 0
+
+
+def _user_disable(args: argparse.Namespace) -> int:
+    from server import accounts
+    data = _open(args)
+    _accounts_call(accounts.set_disabled, data.database, args.name, args.disabled)
+    print(f"user {args.name} {'disabled' if args.disabled else 'enabled'}")
+    return 0
+
+
+def _user_list(args: argparse.Namespace) -> int:
+    from server import repository as repo
+    data = _open(args)
+    rows = repo.list_users(data.database.connection(), data.hall_id)
+    print(f"{'USER':<20} {'ROLE':<11} {'STAFF NO':<10} {'STATE':<9} NAME")
+    for row in rows:
+        state = "disabled" if row["disabled"] else "active"
+        print(f"{row['username']:<20} {row['role']:<11} {row['staff_no'] or '-':<10} {state:<9} "
+              f"{row['display_name']}")
+    return 0
+
+
+def _device_add(args: argparse.Namespace) -> int:
+    from server import accounts
+    data = _open(args)
+    device = _accounts_call(accounts.add_device, data.database, data.hall_id, args.name, args.kind)
+    print(f"device {device.name} added ({device.kind}); the token is shown only now.")
+    print(f"token: {device.token}")
+    return 0
+
+
+def _device_revoke(args: argparse.Namespace) -> int:
+    from server import accounts
+    data = _open(args)
+    _accounts_call(accounts.revoke_device, data.database, data.hall_id, args.name)
+    print(f"device {args.name} revoked")
+    return 0
+
+
+def _device_list(args: argparse.Namespace) -> int:
+    from server import repository as repo
+    data = _open(args)
+    print(f"{'DEVICE':<24} {'KIND':<8} {'STATE':<8} {'CREATED':<26} LAST SEEN")
+    for row in repo.list_devices(data.database.connection(), data.hall_id):
+        state = "revoked" if row["revoked_at"] else "active"
+        print(f"{row['name']:<24} {row['kind']:<8} {state:<8} {row['created_at'][:19]:<26} "
+              f"{(row['last_seen_at'] or 'never')[:19]}")
+    return 0
+
+
+def _hall_show(args: argparse.Namespace) -> int:
+    from server.services import HallService
+    data = _open(args)
+    setup = HallService(data.database, data.hall_id).setup()
+    print(f"{setup.hall.name} / {setup.hall.name_en} ({setup.hall.code}, {setup.hall.timezone})")
+    print(f"{len(setup.departments)} departments, {len(setup.services)} service items, "
+          f"{len(setup.windows)} windows")
+    for window in setup.windows:
+        print(f"  window {window.number:>3} {window.kind:<13} {window.name}: {len(window.services)} items")
+    return 0
+
+
+def _hall_import(args: argparse.Namespace) -> int:
+    from server.datadir import import_setup
+    data = _open(args)
+    try:
+        version = import_setup(data, args.file, actor="admin-cli")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"setup version {version} is now in force")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from server.backup import backup_to
+    data = _open(args)
+    pages = backup_to(data.database, args.file)
+    print(f"backup written to {args.file} ({pages} pages)")
+    return 0

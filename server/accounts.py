@@ -1,0 +1,116 @@
+"""Staff accounts and device tokens: the write side, each change one transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from . import db, repository as repo
+from .security import check_password, hash_password, hash_token, new_token, password_problem
+
+ROLES = ("clerk", "supervisor", "admin")
+DEVICE_KINDS = ("kiosk", "display", "window")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
+DEVICE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
+
+
+class AccountError(ValueError):
+    """A refused account or device change, worded for the operator."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class NewDevice:
+    id: int
+    name: str
+    kind: str
+    token: str   # shown once; only its hash is kept
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _user(conn, username: str):
+    row = repo.find_user(conn, username)
+    if row is None:
+        raise AccountError("user_not_found", f"no user named {username!r}")
+    return row
+
+
+def add_user(database: db.Database, hall_id: int, username: str, role: str, password: str,
+             display_name: str | None = None, staff_no: str | None = None) -> int:
+    if not USERNAME_RE.match(username):
+        raise AccountError("bad_username", "a user name is 2-32 letters, digits, '.', '_' or '-'")
+    if role not in ROLES:
+        raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("weak_password", problem)
+    conn = database.connection()
+    with db.write(conn):
+        if repo.find_user(conn, username):
+            raise AccountError("user_exists", f"user {username!r} already exists")
+        return repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
+                                staff_no, role, hash_password(password), _now())
+
+
+def set_password(database: db.Database, username: str, password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("weak_password", problem)
+    conn = database.connection()
+    with db.write(conn):
+        repo.set_password_hash(conn, _user(conn, username)["id"], hash_password(password))
+
+
+def set_disabled(database: db.Database, username: str, disabled: bool = True) -> None:
+    conn = database.connection()
+    with db.write(conn):
+        repo.set_user_disabled(conn, _user(conn, username)["id"], disabled)
+
+
+def check_login(database: db.Database, username: str, password: str):
+    """The user's row if the password is right and the account enabled, else None."""
+    row = repo.find_user(database.connection(), username)
+    if row is None:
+        check_password(password, hash_password("timing-equaliser"))  # same cost either way
+        return None
+    if not check_password(password, row["password_hash"]) or row["disabled"]:
+        return None
+    return row
+
+
+def add_device(database: db.Database, hall_id: int, name: str, kind: str) -> NewDevice:
+    if not DEVICE_NAME_RE.match(name):
+        raise AccountError("bad_device_name", "a device name is 1-48 letters, digits, '.', '_' or '-'")
+    if kind not in DEVICE_KINDS:
+        raise AccountError("bad_kind", f"kind must be one of {', '.join(DEVICE_KINDS)}")
+    token = new_token()
+    conn = database.connection()
+    with db.write(conn):
+        if repo.live_device_named(conn, hall_id, name):
+            raise AccountError("device_exists", f"a device named {name!r} exists: revoke it first")
+        device_id = repo.insert_device(conn, hall_id, name, kind, hash_token(token), _now())
+    return NewDevice(device_id, name, kind, token)
+
+
+def revoke_device(database: db.Database, hall_id: int, name: str) -> None:
+    conn = database.connection()
+    with db.write(conn):
+        row = repo.live_device_named(conn, hall_id, name)
+        if row is None:
+            raise AccountError("device_not_found", f"no active device named {name!r}")
+        repo.revoke_device(conn, row["id"], _now())
+
+
+def device_for_token(database: db.Database, token: str):
+    """The device's row if the token is live, else None."""
+    row = repo.device_by_token_hash(database.connection(), hash_token(token))
+    if row is None or row["revoked_at"] is not None:
+        return None
+    return row

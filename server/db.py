@@ -1,0 +1,126 @@
+"""The SQLite connection's lifecycle: pragmas, write transactions, migrations.
+
+Every connection runs in WAL mode (readers never block the writer) with foreign keys on
+and a busy timeout, and with synchronous=FULL: a ticket a citizen holds must survive a
+power cut, and FULL still commits thousands of tickets a second. Writes that hand out
+numbers or tickets run inside BEGIN IMMEDIATE, which takes the write lock up front so
+two clerks can never read the same "next" ticket.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+BUSY_TIMEOUT_MS = 10_000
+DB_FILENAME = "jiaohao.sqlite3"
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                           timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+@contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taking the write lock at once; rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+@contextmanager
+def read(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A consistent snapshot for several reads."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
+class Database:
+    """A database file with one connection per thread (sqlite3 connections are not shared)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+# --- migrations ---------------------------------------------------------------------------
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for entry in resources.files("server.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:3].isdigit():
+            found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _statements(script: str) -> Iterator[str]:
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+    if buffer.strip() and not buffer.strip().startswith("--"):
+        raise ValueError("migration ends with an incomplete statement")
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply the numbered migrations not yet recorded; each in one transaction with its record."""
+    conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)""")
+    applied = []
+    for version, name, script in _migrations():
+        with write(conn):
+            done = conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
+            if done.fetchone():
+                continue  # another process got here first
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                         (version, name, datetime.now(timezone.utc).isoformat()))
+        applied.append(version)
+    return applied
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return row[0] or 0

@@ -1,0 +1,298 @@
+"""All of the hall's SQL, with `?` placeholders, and the mapping between rows and values.
+
+Functions take an open connection; the caller (the service layer) owns the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from hall.config import HallConfig, HallInfo
+from hall.events import event_record
+from hall.tickets import OPEN_STATES, Priority, Ticket, TicketState, WindowState, WindowStatus
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+# --- halls and their setup -------------------------------------------------------------------
+
+def find_hall(conn: sqlite3.Connection, code: str | None = None) -> sqlite3.Row | None:
+    if code is None:
+        return conn.execute("SELECT * FROM halls ORDER BY id LIMIT 1").fetchone()
+    return conn.execute("SELECT * FROM halls WHERE code = ?", (code,)).fetchone()
+
+
+def insert_hall(conn: sqlite3.Connection, info: HallInfo, now: datetime) -> int:
+    cur = conn.execute(
+        "INSERT INTO halls (code, name, name_en, timezone, created_at) VALUES (?, ?, ?, ?, ?)",
+        (info.code, info.name, info.name_en, info.timezone, _iso(now)))
+    return int(cur.lastrowid)
+
+
+def update_hall(conn: sqlite3.Connection, hall_id: int, info: HallInfo) -> None:
+    conn.execute("UPDATE halls SET name = ?, name_en = ?, timezone = ? WHERE id = ?",
+                 (info.name, info.name_en, info.timezone, hall_id))
+
+
+def insert_setup(conn: sqlite3.Connection, hall_id: int, document: dict[str, Any],
+                 actor: str, now: datetime) -> int:
+    row = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM hall_setups WHERE hall_id = ?",
+                       (hall_id,)).fetchone()
+    version = int(row[0])
+    conn.execute(
+        "INSERT INTO hall_setups (hall_id, version, document, created_at, created_by) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (hall_id, version, json.dumps(document, ensure_ascii=False, default=str), _iso(now), actor))
+    return version
+
+
+def current_setup(conn: sqlite3.Connection, hall_id: int) -> tuple[int, dict[str, Any]]:
+    row = conn.execute(
+        "SELECT version, document FROM hall_setups WHERE hall_id = ? ORDER BY version DESC LIMIT 1",
+        (hall_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"hall {hall_id} has no setup")
+    return int(row["version"]), json.loads(row["document"])
+
+
+def project_setup(conn: sqlite3.Connection, hall_id: int, setup: HallConfig) -> None:
+    """Mirror the setup in force into the relational tables; retired rows stay, inactive."""
+    conn.execute("UPDATE departments SET active = 0 WHERE hall_id = ?", (hall_id,))
+    conn.execute("UPDATE services SET active = 0 WHERE hall_id = ?", (hall_id,))
+    conn.execute("UPDATE windows SET active = 0 WHERE hall_id = ?", (hall_id,))
+    conn.execute("DELETE FROM window_services WHERE hall_id = ?", (hall_id,))
+    conn.executemany(
+        "INSERT INTO departments (hall_id, code, name, name_en, prefix, active) VALUES (?, ?, ?, ?, ?, 1) "
+        "ON CONFLICT (hall_id, code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, "
+        "prefix = excluded.prefix, active = 1",
+        [(hall_id, d.code, d.name, d.name_en, d.prefix) for d in setup.departments])
+    conn.executemany(
+        "INSERT INTO services (hall_id, code, department, name, name_en, prefix, handling_minutes, active) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (hall_id, code) DO UPDATE SET "
+        "department = excluded.department, name = excluded.name, name_en = excluded.name_en, "
+        "prefix = excluded.prefix, handling_minutes = excluded.handling_minutes, active = 1",
+        [(hall_id, s.code, s.department, s.name, s.name_en, s.prefix, s.handling_minutes)
+         for s in setup.services])
+    conn.executemany(
+        "INSERT INTO windows (hall_id, number, name, name_en, kind, zone, active) VALUES (?, ?, ?, ?, ?, ?, 1) "
+        "ON CONFLICT (hall_id, number) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, "
+        "kind = excluded.kind, zone = excluded.zone, active = 1",
+        [(hall_id, w.number, w.name, w.name_en, w.kind, w.zone) for w in setup.windows])
+    conn.executemany(
+        "INSERT INTO window_services (hall_id, window_number, service_code, priority) VALUES (?, ?, ?, ?)",
+        [(hall_id, w.number, code, priority) for w in setup.windows for code, priority in w.priorities])
+
+
+# --- windows ---------------------------------------------------------------------------------
+
+def load_windows(conn: sqlite3.Connection, hall_id: int) -> dict[int, WindowState]:
+    rows = conn.execute(
+        "SELECT number, status, clerk_id, pause_reason, status_since FROM windows "
+        "WHERE hall_id = ? AND active = 1", (hall_id,))
+    return {row["number"]: WindowState(row["number"], WindowStatus(row["status"]), row["clerk_id"],
+                                       row["pause_reason"], _dt(row["status_since"]))
+            for row in rows}
+
+
+def save_window(conn: sqlite3.Connection, hall_id: int, window: WindowState) -> None:
+    conn.execute(
+        "UPDATE windows SET status = ?, clerk_id = ?, pause_reason = ?, status_since = ? "
+        "WHERE hall_id = ? AND number = ?",
+        (window.status.value, window.clerk, window.pause_reason, _iso(window.since),
+         hall_id, window.number))
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+TICKET_COLUMNS = ("id", "business_date", "prefix", "serial", "number", "service", "priority",
+                  "state", "issued_at", "rank_at", "boosted", "window", "target_window", "recalls",
+                  "called_at", "no_show_at", "case_no", "hold_return", "hold_until")
+
+
+def ticket_from_row(row: sqlite3.Row) -> Ticket:
+    return Ticket(
+        id=row["id"], business_date=date.fromisoformat(row["business_date"]), service=row["service"],
+        prefix=row["prefix"], serial=row["serial"], number=row["number"],
+        priority=Priority(row["priority"]), state=TicketState(row["state"]),
+        issued_at=_dt(row["issued_at"]), rank_at=_dt(row["rank_at"]), boosted=bool(row["boosted"]),
+        window=row["window"], target_window=row["target_window"], recalls=row["recalls"],
+        called_at=_dt(row["called_at"]), no_show_at=_dt(row["no_show_at"]), case_no=row["case_no"],
+        hold_return=row["hold_return"], hold_until=_dt(row["hold_until"]))
+
+
+def _ticket_values(ticket: Ticket) -> tuple:
+    return (ticket.id, _iso(ticket.business_date), ticket.prefix, ticket.serial, ticket.number,
+            ticket.service, ticket.priority.value, ticket.state.value, _iso(ticket.issued_at),
+            _iso(ticket.rank_at), int(ticket.boosted), ticket.window, ticket.target_window,
+            ticket.recalls, _iso(ticket.called_at), _iso(ticket.no_show_at), ticket.case_no,
+            ticket.hold_return, _iso(ticket.hold_until))
+
+
+def insert_ticket(conn: sqlite3.Connection, hall_id: int, ticket: Ticket, track_hash: str | None) -> None:
+    columns = ", ".join(TICKET_COLUMNS)
+    marks = ", ".join("?" for _ in TICKET_COLUMNS)
+    conn.execute(f"INSERT INTO tickets (hall_id, track_hash, issued_service, {columns}) "
+                 f"VALUES (?, ?, ?, {marks})", (hall_id, track_hash, ticket.service, *_ticket_values(ticket)))
+
+
+def update_ticket(conn: sqlite3.Connection, hall_id: int, ticket: Ticket) -> None:
+    sets = ", ".join(f"{name} = ?" for name in TICKET_COLUMNS[1:])
+    cur = conn.execute(f"UPDATE tickets SET {sets} WHERE id = ? AND hall_id = ?",
+                       (*_ticket_values(ticket)[1:], ticket.id, hall_id))
+    if cur.rowcount != 1:
+        raise LookupError(f"ticket {ticket.id} is not in hall {hall_id}")
+
+
+def next_ticket_id(conn: sqlite3.Connection) -> int:
+    """Safe only inside a write transaction, which serialises all writers."""
+    return int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()[0])
+
+
+def open_tickets(conn: sqlite3.Connection, hall_id: int, also: Iterable[int] = ()) -> dict[int, Ticket]:
+    states = sorted(s.value for s in OPEN_STATES)
+    marks = ", ".join("?" for _ in states)
+    rows = list(conn.execute(f"SELECT * FROM tickets WHERE hall_id = ? AND state IN ({marks})",
+                             (hall_id, *states)))
+    extra = [i for i in also if i is not None]
+    if extra:
+        marks = ", ".join("?" for _ in extra)
+        rows += conn.execute(f"SELECT * FROM tickets WHERE hall_id = ? AND id IN ({marks})",
+                             (hall_id, *extra)).fetchall()
+    return {row["id"]: ticket_from_row(row) for row in rows}
+
+
+def get_ticket(conn: sqlite3.Connection, hall_id: int, ticket_id: int) -> Ticket | None:
+    row = conn.execute("SELECT * FROM tickets WHERE hall_id = ? AND id = ?",
+                       (hall_id, ticket_id)).fetchone()
+    return None if row is None else ticket_from_row(row)
+
+
+def ticket_by_number(conn: sqlite3.Connection, hall_id: int, day: date, number: str) -> Ticket | None:
+    row = conn.execute("SELECT * FROM tickets WHERE hall_id = ? AND business_date = ? AND number = ?",
+                       (hall_id, day.isoformat(), number)).fetchone()
+    return None if row is None else ticket_from_row(row)
+
+
+def ticket_by_track_hash(conn: sqlite3.Connection, track_hash: str) -> tuple[int, Ticket] | None:
+    row = conn.execute("SELECT * FROM tickets WHERE track_hash = ?", (track_hash,)).fetchone()
+    return None if row is None else (row["hall_id"], ticket_from_row(row))
+
+
+def all_tickets(conn: sqlite3.Connection, hall_id: int) -> list[Ticket]:
+    rows = conn.execute("SELECT * FROM tickets WHERE hall_id = ? ORDER BY id", (hall_id,))
+    return [ticket_from_row(row) for row in rows]
+
+
+def last_serials(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[tuple[date, str], int]:
+    rows = conn.execute("SELECT prefix, MAX(serial) FROM tickets WHERE hall_id = ? AND business_date = ? "
+                        "GROUP BY prefix", (hall_id, day.isoformat()))
+    return {(day, prefix): serial for prefix, serial in rows}
+
+
+def issued_counts(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[tuple[date, str], int]:
+    # by the item it was issued for: a ticket transferred away still used its item's cap
+    rows = conn.execute("SELECT issued_service, COUNT(*) FROM tickets WHERE hall_id = ? "
+                        "AND business_date = ? GROUP BY issued_service", (hall_id, day.isoformat()))
+    return {(day, service): count for service, count in rows}
+
+
+# --- the event log ---------------------------------------------------------------------------
+
+def append_event(conn: sqlite3.Connection, hall_id: int, record: dict[str, Any]) -> int:
+    cur = conn.execute(
+        "INSERT INTO events (hall_id, at, kind, ticket_id, window, actor, from_state, to_state, details) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, record["at"], record["kind"], record["ticket_id"], record["window"], record["actor"],
+         record["from_state"], record["to_state"], json.dumps(record["details"], ensure_ascii=False)))
+    return int(cur.lastrowid)
+
+
+def append_events(conn: sqlite3.Connection, hall_id: int, events: Iterable[Any]) -> list[int]:
+    return [append_event(conn, hall_id, event_record(event)) for event in events]
+
+
+def event_records(conn: sqlite3.Connection, hall_id: int, after: int = 0,
+                  limit: int | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM events WHERE hall_id = ? AND id > ? ORDER BY id"
+    params: tuple = (hall_id, after)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params += (limit,)
+    return [dict(row) | {"details": json.loads(row["details"])} for row in conn.execute(sql, params)]
+
+
+def last_event_id(conn: sqlite3.Connection, hall_id: int) -> int:
+    row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events WHERE hall_id = ?", (hall_id,)).fetchone()
+    return int(row[0])
+
+
+# --- people ----------------------------------------------------------------------------------
+
+def insert_user(conn: sqlite3.Connection, hall_id: int, username: str, display_name: str,
+                staff_no: str | None, role: str, password_hash: str, now: datetime) -> int:
+    cur = conn.execute(
+        "INSERT INTO users (hall_id, username, display_name, staff_no, role, password_hash, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, username, display_name, staff_no, role, password_hash, _iso(now)))
+    return int(cur.lastrowid)
+
+
+def find_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+
+
+def get_user(conn: sqlite3.Connection, user_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+
+
+def list_users(conn: sqlite3.Connection, hall_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM users WHERE hall_id = ? ORDER BY username", (hall_id,)).fetchall()
+
+
+def set_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
+    conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+
+def set_user_disabled(conn: sqlite3.Connection, user_id: int, disabled: bool) -> None:
+    conn.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), user_id))
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+def insert_device(conn: sqlite3.Connection, hall_id: int, name: str, kind: str, token_hash: str,
+                  now: datetime) -> int:
+    cur = conn.execute(
+        "INSERT INTO devices (hall_id, name, kind, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        (hall_id, name, kind, token_hash, _iso(now)))
+    return int(cur.lastrowid)
+
+
+def live_device_named(conn: sqlite3.Connection, hall_id: int, name: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM devices WHERE hall_id = ? AND name = ? AND revoked_at IS NULL",
+                        (hall_id, name)).fetchone()
+
+
+def device_by_token_hash(conn: sqlite3.Connection, token_hash: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM devices WHERE token_hash = ?", (token_hash,)).fetchone()
+
+
+def list_devices(conn: sqlite3.Connection, hall_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM devices WHERE hall_id = ? ORDER BY revoked_at IS NOT NULL, name",
+                        (hall_id,)).fetchall()
+
+
+def revoke_device(conn: sqlite3.Connection, device_id: int, now: datetime) -> None:
+    conn.execute("UPDATE devices SET revoked_at = ? WHERE id = ?", (_iso(now), device_id))
+
+
+def touch_device(conn: sqlite3.Connection, device_id: int, now: datetime) -> None:
+    conn.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (_iso(now), device_id))

@@ -1,0 +1,157 @@
+"""The service layer: each command is one transaction — load, decide, save, commit — and
+only then are its events published. A failed broadcast is logged and never undoes a
+committed ticket; a refused command reaches the caller as a QueueError and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+from typing import Callable
+
+from hall import commands as c
+from hall import events as e
+from hall import queue
+from hall.config import HallConfig, parse_config
+from hall.estimate import WaitEstimate
+from hall.numbering import business_date
+from hall.queue import HallState
+from hall.tickets import Priority, Ticket
+
+from . import db, repository as repo
+from .security import hash_token, new_token
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+#: Receives (hall id, [(event log id, event), ...]) after the transaction committed.
+Publisher = Callable[[int, list[tuple[int, e.Event]]], None]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    events: list[e.Event]
+    event_ids: list[int]
+    state: HallState   # the hall as this command left it
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: Ticket
+    track_token: str          # shown once, in the QR code; only its hash is stored
+    waiting_ahead: int
+    estimate: WaitEstimate
+    windows: tuple[int, ...]  # the windows that serve the item
+
+
+def _ticket_ids(command: c.Command) -> tuple[int, ...]:
+    ticket_id = getattr(command, "ticket_id", None)
+    return () if ticket_id is None or isinstance(command, c.IssueTicket) else (ticket_id,)
+
+
+class HallService:
+    """Runs commands for one hall against one database file."""
+
+    def __init__(self, database: db.Database, hall_id: int, publish: Publisher | None = None,
+                 clock: Clock = utcnow):
+        self.database = database
+        self.hall_id = hall_id
+        self.publish = publish
+        self.clock = clock
+        self._setup: tuple[int, HallConfig] | None = None
+        self._setup_lock = threading.Lock()
+
+    # --- the setup in force ------------------------------------------------------------
+
+    def setup(self, conn=None) -> HallConfig:
+        conn = conn or self.database.connection()
+        version = conn.execute("SELECT MAX(version) FROM hall_setups WHERE hall_id = ?",
+                               (self.hall_id,)).fetchone()[0]
+        with self._setup_lock:
+            if self._setup is None or self._setup[0] != version:
+                _, document = repo.current_setup(conn, self.hall_id)
+                self._setup = (version, parse_config(document))
+            return self._setup[1]
+
+    def today(self) -> date:
+        return business_date(self.clock(), self.setup().hall.tz)
+
+    def load_state(self, conn, also: tuple[int, ...] = ()) -> HallState:
+        setup = self.setup(conn)
+        today = business_date(self.clock(), setup.hall.tz)
+        return HallState(
+            setup=setup,
+            windows=repo.load_windows(conn, self.hall_id),
+            tickets=repo.open_tickets(conn, self.hall_id, also),
+            last_serial=repo.last_serials(conn, self.hall_id, today),
+            issued=repo.issued_counts(conn, self.hall_id, today),
+        )
+
+    def snapshot(self) -> HallState:
+        conn = self.database.connection()
+        with db.read(conn):
+            return self.load_state(conn)
+
+    # --- commands ----------------------------------------------------------------------
+
+    def execute(self, command: c.Command, *, track_hash: str | None = None) -> Outcome:
+        conn = self.database.connection()
+        now = self.clock()
+        with db.write(conn):
+            state = self.load_state(conn, _ticket_ids(command))
+            if isinstance(command, c.IssueTicket):
+                command = replace(command, ticket_id=repo.next_ticket_id(conn))
+            new_state, events = queue.handle(state, command, now)
+            self._save(conn, new_state, events, track_hash)
+            ids = repo.append_events(conn, self.hall_id, events)
+        self._publish(list(zip(ids, events)))
+        return Outcome(events, ids, new_state)
+
+    def _save(self, conn, state: HallState, events: list[e.Event], track_hash: str | None) -> None:
+        for event in events:
+            if isinstance(event, e.WindowEvent):
+                repo.save_window(conn, self.hall_id, state.windows[event.window])
+            elif isinstance(event, e.TicketIssued):
+                repo.insert_ticket(conn, self.hall_id, state.tickets[event.ticket_id], track_hash)
+            else:
+                repo.update_ticket(conn, self.hall_id, state.tickets[event.ticket_id])
+
+    def _publish(self, published: list[tuple[int, e.Event]]) -> None:
+        if not published or self.publish is None:
+            return
+        try:
+            self.publish(self.hall_id, published)
+        except Exception:  # the ticket is committed; a broadcast failure must not undo it
+            log.exception("publishing %d events failed", len(published))
+
+    def issue(self, service: str, priority: Priority = Priority.NORMAL,
+              actor: str = "system") -> IssuedTicket:
+        token = new_token()
+        outcome = self.execute(c.IssueTicket(ticket_id=0, service=service, priority=priority,
+                                             actor=actor), track_hash=hash_token(token))
+        event = outcome.events[0]
+        state = outcome.state
+        ticket = state.tickets[event.ticket_id]
+        ahead = queue.people_ahead(state, ticket, ticket.business_date)
+        return IssuedTicket(ticket=ticket, track_token=token, waiting_ahead=ahead,
+                            estimate=queue.wait_for(state, ticket.service, ahead),
+                            windows=state.setup.windows_serving(ticket.service))
+
+    def call_next(self, window: int, actor: str = "system") -> Ticket | None:
+        outcome = self.execute(c.CallNext(window=window, actor=actor))
+        if not outcome.events:
+            return None
+        return outcome.state.tickets[outcome.events[0].ticket_id]
+
+    def expire_past_days(self, actor: str = "system") -> Outcome:
+        """Day rollover: whatever is still open from an earlier business day expires."""
+        return self.execute(c.ExpireDay(actor=actor))
+
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        return repo.get_ticket(self.database.connection(), self.hall_id, ticket_id)

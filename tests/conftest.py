@@ -1,0 +1,123 @@
+"""Shared test helpers: a small hall, a fake clock, fresh data directories."""
+
+from __future__ import annotations
+
+import copy
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from hall.config import HallConfig, parse_config
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_CONFIG = REPO / "config.toml"
+
+#: 2026-11-26 10:00 in Asia/Shanghai (a Thursday, a working day)
+HALL_MORNING = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
+
+SMALL_HALL = {
+    "hall": {"code": "test-hall", "name": "测试大厅", "name_en": "Test Hall",
+             "timezone": "Asia/Shanghai", "issuing_hours": "00:00-24:00",
+             "working_days": [1, 2, 3, 4, 5, 6, 7]},
+    "policy": {"max_recalls": 3, "no_show_after_recalls": 2, "no_show_after_minutes": 5,
+               "late_return_places": 2, "late_return_minutes": 60},
+    "departments": [
+        {"code": "SCJG", "name": "市场监管", "name_en": "Market Regulation", "prefix": "A"},
+        {"code": "RSJ", "name": "人社", "name_en": "Human Resources", "prefix": "B"},
+        {"code": "SWJ", "name": "税务", "name_en": "Taxation", "prefix": "C"},
+    ],
+    "services": [
+        {"code": "A01", "department": "SCJG", "name": "企业设立登记", "name_en": "Business registration",
+         "handling_minutes": 15},
+        {"code": "A02", "department": "SCJG", "name": "食品经营许可", "name_en": "Food licence",
+         "handling_minutes": 10},
+        {"code": "B01", "department": "RSJ", "name": "社保卡补办", "name_en": "Social security card",
+         "handling_minutes": 5, "daily_cap": 3},
+        {"code": "C01", "department": "SWJ", "name": "发票申领", "name_en": "Invoices",
+         "handling_minutes": 8},
+    ],
+    "windows": [
+        {"number": 1, "name": "绿色通道", "name_en": "Green channel", "kind": "green",
+         "departments": ["SCJG", "RSJ", "SWJ"]},
+        {"number": 2, "name": "综合窗口", "name_en": "Comprehensive", "kind": "comprehensive",
+         "departments": ["SCJG", "RSJ"], "priority": {"B01": 1}},
+        {"number": 3, "name": "市场监管", "name_en": "Market Regulation", "kind": "dedicated",
+         "departments": ["SCJG"]},
+        {"number": 4, "name": "税务", "name_en": "Taxation", "kind": "dedicated", "services": ["C01"]},
+    ],
+}
+
+
+def small_hall_document(**changes) -> dict:
+    document = copy.deepcopy(SMALL_HALL)
+    for section, values in changes.items():
+        document[section] = values
+    return document
+
+
+def small_hall() -> HallConfig:
+    return parse_config(small_hall_document())
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime = HALL_MORNING):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def setup() -> HallConfig:
+    return small_hall()
+
+
+@pytest.fixture
+def small_config_file(tmp_path: Path) -> Path:
+    """The small hall written as a config.toml file."""
+    path = tmp_path / "config.toml"
+    path.write_text(to_toml(small_hall_document()), encoding="utf-8")
+    return path
+
+
+def to_toml(document: dict) -> str:
+    """Just enough TOML writing for test documents."""
+    lines: list[str] = []
+
+    def value(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
+        raise TypeError(v)
+
+    for section, content in document.items():
+        if isinstance(content, list):
+            for item in content:
+                lines.append(f"[[{section}]]")
+                lines += [f"{k} = {value(v)}" for k, v in item.items()]
+        else:
+            lines.append(f"[{section}]")
+            lines += [f"{k} = {value(v)}" for k, v in content.items()]
+    return "\n".join(lines) + "\n"

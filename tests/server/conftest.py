@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.datadir import DataDir, open_data_dir
+from server.services import HallService
+from tests.conftest import FakeClock
+
+
+class RecordingPublisher:
+    """Remembers what would have been broadcast, in order."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[int, list]] = []
+
+    def __call__(self, hall_id: int, events: list) -> None:
+        self.published.append((hall_id, events))
+
+    @property
+    def kinds(self) -> list[str]:
+        return [event.kind() for _, batch in self.published for _, event in batch]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, small_config_file: Path):
+    data = open_data_dir(tmp_path / "var", small_config_file)
+    yield data
+    data.close()
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    return RecordingPublisher()
+
+
+@pytest.fixture
+def service(data_dir: DataDir, publisher: RecordingPublisher, clock: FakeClock) -> HallService:
+    return HallService(data_dir.database, data_dir.hall_id, publish=publisher, clock=clock)
+
+
+@pytest.fixture
+def clerk(data_dir: DataDir) -> int:
+    from server import accounts
+    return accounts.add_user(data_dir.database, data_dir.hall_id, "clerk1", "clerk", "password-1",
+                             "王小明", "A1001")
