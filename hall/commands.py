@@ -84,6 +84,13 @@ class ReturnLate(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RateService(Command):
+    """好差评: the citizen's five-level rating of a finished visit, once."""
+    ticket_id: int
+    rating: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExpireDay(Command):
     """Close every ticket left open from an earlier business day, and sign windows out."""
 

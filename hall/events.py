@@ -103,6 +103,11 @@ class TicketExpired(TicketEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ServiceRated(TicketEvent):
+    rating: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class WindowEvent(Event):
     window: int
     clerk: int | None = None
@@ -132,7 +137,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind(): cls for cls in (
         TicketIssued, TicketCalled, TicketRecalled, ServiceStarted, ServiceFinished,
         TicketMissed, TicketHeld, TicketResumed, TicketTransferred, TicketReturnedLate,
-        TicketCancelled, TicketExpired,
+        TicketCancelled, TicketExpired, ServiceRated,
         WindowSignedIn, WindowSignedOut, WindowPaused, WindowResumed,
     )
 }

@@ -323,6 +323,22 @@ def _return_late(state: HallState, cmd: c.ReturnLate, now: datetime) -> list[e.E
                                  from_state=ticket.state, to_state=target, rank_at=rank_at)]
 
 
+RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+def _rate(state: HallState, cmd: c.RateService, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    if ticket.state is not S.DONE:
+        raise QueueError("not_finished", f"{ticket.number} 尚未办结，不能评价 / only a finished visit "
+                         "can be rated")
+    if ticket.rating is not None:
+        raise QueueError("already_rated", f"{ticket.number} 已评价 / this visit was rated already")
+    if cmd.rating not in RATINGS:
+        raise QueueError("bad_rating", "评价为 1–5 / a rating is 1 to 5")
+    return [e.ServiceRated(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                           from_state=ticket.state, to_state=ticket.state, rating=cmd.rating)]
+
+
 def _expire_day(state: HallState, cmd: c.ExpireDay, now: datetime) -> list[e.Event]:
     today = state.today(now)
     out: list[e.Event] = [
@@ -394,6 +410,7 @@ DECIDERS: dict[type, Callable[[HallState, c.Command, datetime], list[e.Event]]] 
     c.TransferTicket: _transfer,
     c.CancelTicket: _cancel,
     c.ReturnLate: _return_late,
+    c.RateService: _rate,
     c.ExpireDay: _expire_day,
     c.SignIn: _sign_in,
     c.SignOut: _sign_out,
@@ -437,6 +454,8 @@ def _ticket_after(ticket: Ticket | None, event: e.TicketEvent) -> Ticket:
             change |= {"service": event.to_service, "target_window": event.to_window,
                        "boosted": True, "called_at": None, "recalls": 0,
                        "hold_return": None, "hold_until": None}
+        case e.ServiceRated():
+            change |= {"rating": event.rating}
         case e.TicketReturnedLate():
             change |= {"rank_at": event.rank_at, "called_at": None, "recalls": 0}
     return dataclasses.replace(ticket, **change)

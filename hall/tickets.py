@@ -70,6 +70,7 @@ class Ticket:
     case_no: str | None = None
     hold_return: str | None = None     # "window" or "any"
     hold_until: datetime | None = None
+    rating: int | None = None          # 1 非常不满意 … 5 非常满意; None = not rated
 
     @property
     def priority_class(self) -> int:

@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     dadd = device.add_parser("add", help="create a device and print its token")
     dadd.add_argument("name")
     dadd.add_argument("--kind", required=True, choices=("kiosk", "display", "window"))
+    dadd.add_argument("--window", type=int, metavar="N", help="the window a window screen belongs to")
     dadd.set_defaults(func=_device_add)
     revoke = device.add_parser("revoke", help="revoke a device's token at once")
     revoke.add_argument("name")
@@ -125,7 +126,8 @@ def _user_list(args: argparse.Namespace) -> int:
 def _device_add(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
-    device = _accounts_call(accounts.add_device, data.database, data.hall_id, args.name, args.kind)
+    device = _accounts_call(accounts.add_device, data.database, data.hall_id, args.name, args.kind,
+                            args.window)
     print(f"device {device.name} added ({device.kind}); the token is shown only now.")
     print(f"token: {device.token}")
     return 0

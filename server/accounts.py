@@ -85,17 +85,24 @@ def check_login(database: db.Database, username: str, password: str):
     return row
 
 
-def add_device(database: db.Database, hall_id: int, name: str, kind: str) -> NewDevice:
+def add_device(database: db.Database, hall_id: int, name: str, kind: str,
+               window: int | None = None) -> NewDevice:
     if not DEVICE_NAME_RE.match(name):
         raise AccountError("bad_device_name", "a device name is 1-48 letters, digits, '.', '_' or '-'")
     if kind not in DEVICE_KINDS:
         raise AccountError("bad_kind", f"kind must be one of {', '.join(DEVICE_KINDS)}")
+    if (kind == "window") != (window is not None):
+        raise AccountError("bad_window", "a window screen needs --window N (and only a window screen)")
     token = new_token()
     conn = database.connection()
     with db.write(conn):
         if repo.live_device_named(conn, hall_id, name):
             raise AccountError("device_exists", f"a device named {name!r} exists: revoke it first")
-        device_id = repo.insert_device(conn, hall_id, name, kind, hash_token(token), _now())
+        if window is not None and not conn.execute(
+                "SELECT 1 FROM windows WHERE hall_id = ? AND number = ? AND active = 1",
+                (hall_id, window)).fetchone():
+            raise AccountError("bad_window", f"there is no window {window}")
+        device_id = repo.insert_device(conn, hall_id, name, kind, hash_token(token), _now(), window)
     return NewDevice(device_id, name, kind, token)
 
 
@@ -106,6 +113,29 @@ def revoke_device(database: db.Database, hall_id: int, name: str) -> None:
         if row is None:
             raise AccountError("device_not_found", f"no active device named {name!r}")
         repo.revoke_device(conn, row["id"], _now())
+
+
+SESSION_HOURS = 14   # one working day, with overtime; a clerk signs in again next morning
+
+
+def start_session(database: db.Database, user_id: int) -> str:
+    from datetime import timedelta
+    token = new_token()
+    now = _now()
+    conn = database.connection()
+    with db.write(conn):
+        repo.insert_session(conn, user_id, hash_token(token), now, now + timedelta(hours=SESSION_HOURS))
+    return token
+
+
+def end_session(database: db.Database, session_id: int) -> None:
+    conn = database.connection()
+    with db.write(conn):
+        repo.revoke_session(conn, session_id, _now())
+
+
+def user_for_token(database: db.Database, token: str):
+    return repo.session_user(database.connection(), hash_token(token), _now())
 
 
 def device_for_token(database: db.Database, token: str):

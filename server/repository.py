@@ -115,7 +115,7 @@ def save_window(conn: sqlite3.Connection, hall_id: int, window: WindowState) -> 
 
 TICKET_COLUMNS = ("id", "business_date", "prefix", "serial", "number", "service", "priority",
                   "state", "issued_at", "rank_at", "boosted", "window", "target_window", "recalls",
-                  "called_at", "no_show_at", "case_no", "hold_return", "hold_until")
+                  "called_at", "no_show_at", "case_no", "hold_return", "hold_until", "rating")
 
 
 def ticket_from_row(row: sqlite3.Row) -> Ticket:
@@ -126,7 +126,7 @@ def ticket_from_row(row: sqlite3.Row) -> Ticket:
         issued_at=_dt(row["issued_at"]), rank_at=_dt(row["rank_at"]), boosted=bool(row["boosted"]),
         window=row["window"], target_window=row["target_window"], recalls=row["recalls"],
         called_at=_dt(row["called_at"]), no_show_at=_dt(row["no_show_at"]), case_no=row["case_no"],
-        hold_return=row["hold_return"], hold_until=_dt(row["hold_until"]))
+        hold_return=row["hold_return"], hold_until=_dt(row["hold_until"]), rating=row["rating"])
 
 
 def _ticket_values(ticket: Ticket) -> tuple:
@@ -134,7 +134,7 @@ def _ticket_values(ticket: Ticket) -> tuple:
             ticket.service, ticket.priority.value, ticket.state.value, _iso(ticket.issued_at),
             _iso(ticket.rank_at), int(ticket.boosted), ticket.window, ticket.target_window,
             ticket.recalls, _iso(ticket.called_at), _iso(ticket.no_show_at), ticket.case_no,
-            ticket.hold_return, _iso(ticket.hold_until))
+            ticket.hold_return, _iso(ticket.hold_until), ticket.rating)
 
 
 def insert_ticket(conn: sqlite3.Connection, hall_id: int, ticket: Ticket, track_hash: str | None) -> None:
@@ -208,12 +208,16 @@ def issued_counts(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[tup
 # --- the event log ---------------------------------------------------------------------------
 
 def append_event(conn: sqlite3.Connection, hall_id: int, record: dict[str, Any]) -> int:
-    cur = conn.execute(
-        "INSERT INTO events (hall_id, at, kind, ticket_id, window, actor, from_state, to_state, details) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (hall_id, record["at"], record["kind"], record["ticket_id"], record["window"], record["actor"],
-         record["from_state"], record["to_state"], json.dumps(record["details"], ensure_ascii=False)))
-    return int(cur.lastrowid)
+    """Append one event; returns its place in the hall's sequence (safe inside a write transaction)."""
+    seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE hall_id = ?",
+                       (hall_id,)).fetchone()[0]
+    conn.execute(
+        "INSERT INTO events (hall_id, seq, at, kind, ticket_id, window, actor, from_state, to_state, "
+        "details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, seq, record["at"], record["kind"], record["ticket_id"], record["window"],
+         record["actor"], record["from_state"], record["to_state"],
+         json.dumps(record["details"], ensure_ascii=False)))
+    return int(seq)
 
 
 def append_events(conn: sqlite3.Connection, hall_id: int, events: Iterable[Any]) -> list[int]:
@@ -222,7 +226,8 @@ def append_events(conn: sqlite3.Connection, hall_id: int, events: Iterable[Any])
 
 def event_records(conn: sqlite3.Connection, hall_id: int, after: int = 0,
                   limit: int | None = None) -> list[dict[str, Any]]:
-    sql = "SELECT * FROM events WHERE hall_id = ? AND id > ? ORDER BY id"
+    """The log in order, from the event after sequence number `after`."""
+    sql = "SELECT * FROM events WHERE hall_id = ? AND seq > ? ORDER BY seq"
     params: tuple = (hall_id, after)
     if limit is not None:
         sql += " LIMIT ?"
@@ -230,9 +235,17 @@ def event_records(conn: sqlite3.Connection, hall_id: int, after: int = 0,
     return [dict(row) | {"details": json.loads(row["details"])} for row in conn.execute(sql, params)]
 
 
-def last_event_id(conn: sqlite3.Connection, hall_id: int) -> int:
-    row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events WHERE hall_id = ?", (hall_id,)).fetchone()
+def last_seq(conn: sqlite3.Connection, hall_id: int) -> int:
+    row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE hall_id = ?", (hall_id,)).fetchone()
     return int(row[0])
+
+
+def recent_calls(conn: sqlite3.Connection, hall_id: int, day: date, limit: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT e.seq, e.at, e.kind, e.window, t.id AS ticket_id, t.number, t.service FROM events e "
+        "JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND t.business_date = ? "
+        "AND e.kind IN ('ticket_called', 'ticket_recalled') ORDER BY e.seq DESC LIMIT ?",
+        (hall_id, day.isoformat(), limit)).fetchall()
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -269,10 +282,10 @@ def set_user_disabled(conn: sqlite3.Connection, user_id: int, disabled: bool) ->
 # --- devices ---------------------------------------------------------------------------------
 
 def insert_device(conn: sqlite3.Connection, hall_id: int, name: str, kind: str, token_hash: str,
-                  now: datetime) -> int:
+                  now: datetime, window_number: int | None = None) -> int:
     cur = conn.execute(
-        "INSERT INTO devices (hall_id, name, kind, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-        (hall_id, name, kind, token_hash, _iso(now)))
+        "INSERT INTO devices (hall_id, name, kind, token_hash, created_at, window_number) "
+        "VALUES (?, ?, ?, ?, ?, ?)", (hall_id, name, kind, token_hash, _iso(now), window_number))
     return int(cur.lastrowid)
 
 
@@ -296,3 +309,45 @@ def revoke_device(conn: sqlite3.Connection, device_id: int, now: datetime) -> No
 
 def touch_device(conn: sqlite3.Connection, device_id: int, now: datetime) -> None:
     conn.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (_iso(now), device_id))
+
+
+def revoked_devices(conn: sqlite3.Connection, device_ids: Iterable[int]) -> set[int]:
+    ids = list(device_ids)
+    if not ids:
+        return set()
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(f"SELECT id FROM devices WHERE revoked_at IS NOT NULL AND id IN ({marks})", ids)
+    return {row[0] for row in rows}
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+def insert_session(conn: sqlite3.Connection, user_id: int, token_hash: str, now: datetime,
+                   expires: datetime) -> int:
+    cur = conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) "
+                       "VALUES (?, ?, ?, ?)", (token_hash, user_id, _iso(now), _iso(expires)))
+    return int(cur.lastrowid)
+
+
+def session_user(conn: sqlite3.Connection, token_hash: str, now: datetime) -> sqlite3.Row | None:
+    """The signed-in user behind a live session token."""
+    return conn.execute(
+        "SELECT u.*, s.id AS session_id FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0",
+        (token_hash, _iso(now))).fetchone()
+
+
+def revoke_session(conn: sqlite3.Connection, session_id: int, now: datetime) -> None:
+    conn.execute("UPDATE sessions SET revoked_at = ? WHERE id = ?", (_iso(now), session_id))
+
+
+def dead_sessions(conn: sqlite3.Connection, session_ids: Iterable[int], now: datetime) -> set[int]:
+    """Of these sessions, the ones signed out, expired, or whose user was disabled."""
+    ids = list(session_ids)
+    if not ids:
+        return set()
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(
+        f"SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id IN ({marks}) "
+        "AND (s.revoked_at IS NOT NULL OR s.expires_at <= ? OR u.disabled = 1)", (*ids, _iso(now)))
+    return {row[0] for row in rows}

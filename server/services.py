@@ -26,7 +26,7 @@ from .security import hash_token, new_token
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-#: Receives (hall id, [(event log id, event), ...]) after the transaction committed.
+#: Receives (hall id, [(seq, event), ...]) after the transaction committed.
 Publisher = Callable[[int, list[tuple[int, e.Event]]], None]
 
 
@@ -37,7 +37,7 @@ def utcnow() -> datetime:
 @dataclass(frozen=True)
 class Outcome:
     events: list[e.Event]
-    event_ids: list[int]
+    seqs: list[int]        # each event's place in the hall's sequence
     state: HallState   # the hall as this command left it
 
 
@@ -109,9 +109,9 @@ class HallService:
                 command = replace(command, ticket_id=repo.next_ticket_id(conn))
             new_state, events = queue.handle(state, command, now)
             self._save(conn, new_state, events, track_hash)
-            ids = repo.append_events(conn, self.hall_id, events)
-        self._publish(list(zip(ids, events)))
-        return Outcome(events, ids, new_state)
+            seqs = repo.append_events(conn, self.hall_id, events)
+        self._publish(list(zip(seqs, events)))
+        return Outcome(events, seqs, new_state)
 
     def _save(self, conn, state: HallState, events: list[e.Event], track_hash: str | None) -> None:
         for event in events:

@@ -1,0 +1,21 @@
+-- Sign-in sessions, window devices, ratings, and the per-hall sequence of the event log.
+
+CREATE TABLE sessions (
+    id            INTEGER PRIMARY KEY,
+    token_hash    TEXT NOT NULL UNIQUE,
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    revoked_at    TEXT
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+-- a window screen belongs to one window
+ALTER TABLE devices ADD COLUMN window_number INTEGER;
+
+-- 1 非常不满意 … 5 非常满意; NULL = not rated
+ALTER TABLE tickets ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+
+-- the hall's own event sequence: what live clients count to notice a missed message
+ALTER TABLE events ADD COLUMN seq INTEGER;
+CREATE UNIQUE INDEX events_hall_seq ON events (hall_id, seq);
