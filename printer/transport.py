@@ -84,6 +84,15 @@ def decode_status(printer_reply: bytes, paper_reply: bytes) -> PrinterStatus:
     return PrinterStatus(online, paper, _status_detail(online, paper))
 
 
+def query_status(ask) -> PrinterStatus:
+    """Ask DLE EOT 1, then DLE EOT 4; a printer silent on the first is not asked again,
+    so a status check costs at most one timeout."""
+    printer_reply = ask(DLE_EOT_PRINTER)
+    if _status_byte(printer_reply) is None:
+        return decode_status(printer_reply, b"")
+    return decode_status(printer_reply, ask(DLE_EOT_PAPER))
+
+
 def _status_detail(online: bool, paper: str) -> str:
     if paper == "out":
         return "缺纸 / out of paper"
@@ -267,8 +276,7 @@ class NetworkTransport:
     def status(self) -> PrinterStatus:
         try:
             with self._connect() as sock:
-                return decode_status(self._ask(sock, DLE_EOT_PRINTER),
-                                     self._ask(sock, DLE_EOT_PAPER))
+                return query_status(lambda request: self._ask(sock, request))
         except PrinterError as exc:
             return PrinterStatus(False, "unknown", str(exc))
 
@@ -319,7 +327,7 @@ class SerialTransport:
         except PrinterError as exc:
             return PrinterStatus(False, "unknown", str(exc))
         try:
-            return decode_status(self._ask(line, DLE_EOT_PRINTER), self._ask(line, DLE_EOT_PAPER))
+            return query_status(lambda request: self._ask(line, request))
         finally:
             line.close()
 
@@ -414,8 +422,7 @@ class UsbTransport:
         try:
             if in_ep is None:
                 return PrinterStatus(True, "unknown", "USB printer without a status channel")
-            return decode_status(self._ask(out_ep, in_ep, DLE_EOT_PRINTER),
-                                 self._ask(out_ep, in_ep, DLE_EOT_PAPER))
+            return query_status(lambda request: self._ask(out_ep, in_ep, request))
         finally:
             usb.util.dispose_resources(device)
 
