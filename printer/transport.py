@@ -216,10 +216,10 @@ def _stalled(url: str, timeout: float) -> PrinterError:
                                "or busy with another job?", kind="timeout")
 
 
-def _chunks(job: bytes):
+def _chunks(job: bytes, size: int = CHUNK):
     view = memoryview(job)
-    for start in range(0, len(view), CHUNK):
-        yield view[start:start + CHUNK]
+    for start in range(0, len(view), size):
+        yield view[start:start + size]
 
 
 class DummyTransport:
@@ -309,8 +309,11 @@ class SerialTransport:
         import serial
 
         line = self._open()
+        # a chunk takes at most half the timeout at line speed (10 bits a byte), so only
+        # a printer holding the line back (flow control) can run out the write timeout
+        chunk_size = max(16, int(self.baudrate / 10 * self.timeout / 2))
         try:
-            for chunk in _chunks(job):
+            for chunk in _chunks(job, chunk_size):
                 line.write(chunk)
         except serial.SerialTimeoutException:
             line.reset_output_buffer()   # else closing the port waits for the stalled bytes
