@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from printer import transport as transport_module
 from printer.errors import PrinterError
 from printer.transport import (
     DLE_EOT_PAPER, DLE_EOT_PRINTER, DummyTransport, FileTransport, NetworkTransport,
@@ -172,10 +173,19 @@ def test_missing_device_node_says_to_check_the_printer(tmp_path):
     assert open_transport("file:///dev/usb/lp9", timeout=1).status().online is False
 
 
-def test_unwritable_file_names_the_permission():
-    # /proc/version refuses writing even to root
-    with pytest.raises(PrinterError, match="no permission to write to the printer"):
-        open_transport("file:///proc/version", timeout=1).send(JOB)
+def test_unwritable_file_names_the_permission(monkeypatch, tmp_path):
+    # the tests may run as root, who may write anywhere: the refusal is the OS's answer
+    def refuse(path, mode):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(transport_module, "open", refuse, raising=False)
+    with pytest.raises(PrinterError, match="no permission to write to the printer.*group"):
+        open_transport(f"file://{tmp_path}/job.bin", timeout=1).send(JOB)
+
+
+def test_a_directory_is_no_printer(tmp_path):
+    with pytest.raises(PrinterError, match="printing failed"):
+        open_transport(f"file://{tmp_path}", timeout=1).send(JOB)
 
 
 def test_serial_job_is_paced_to_the_line_speed():
