@@ -166,7 +166,7 @@ def preview_image(layout: SlipLayout, font_path: Path) -> Image.Image:
             parts.append(part)
     slip = stack(parts, dots)
     framed = ImageOps.expand(slip, border=PREVIEW_MARGIN, fill=255)
-    return ImageOps.expand(framed, border=1, fill=160).convert("RGB")
+    return ImageOps.expand(framed, border=1, fill=160)
 
 
 def _preview_part(element: Element, dots: int, font_path: Path) -> Image.Image | None:
