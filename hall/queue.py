@@ -166,25 +166,36 @@ def _free_window(state: HallState, number: int) -> None:
                          f"window {number} still has {current.number}")
 
 
-def _issue(state: HallState, cmd: c.IssueTicket, now: datetime) -> list[e.Event]:
+def issuing_refusal(state: HallState, service: str, now: datetime) -> QueueError | None:
+    """Why a ticket for `service` cannot be issued at `now`, or None if it can."""
     setup = state.setup
     try:
-        item = setup.service(cmd.service)
+        item = setup.service(service)
     except KeyError:
-        raise QueueError("unknown_service", f"没有这个事项 / no service item {cmd.service!r}") from None
-    if cmd.ticket_id in state.tickets:
-        raise QueueError("duplicate_ticket", f"ticket id {cmd.ticket_id} already exists")
+        return QueueError("unknown_service", f"没有这个事项 / no service item {service!r}")
     local = now.astimezone(setup.hall.tz)
     today = local.date()
     if not setup.hall.is_working_day(today):
-        raise QueueError("hall_closed_today", "今日不办理业务 / the hall does not issue tickets today")
+        return QueueError("hall_closed_today", "今日不办理业务 / the hall does not issue tickets today")
     if not any(r.contains(local.time()) for r in item.hours):
         hours = "、".join(str(r) for r in item.hours)
-        raise QueueError("outside_hours", f"{item.name} 取号时间为 {hours} / "
-                         f"tickets for this item are issued {hours}")
+        return QueueError("outside_hours", f"{item.name} 取号时间为 {hours} / "
+                          f"tickets for this item are issued {hours}")
     if item.daily_cap is not None and state.issued.get((today, item.code), 0) >= item.daily_cap:
-        raise QueueError("daily_cap_reached", f"{item.name} 今日号源已发完 / today's tickets for "
-                         "this item have all been issued")
+        return QueueError("daily_cap_reached", f"{item.name} 今日号源已发完 / today's tickets for "
+                          "this item have all been issued")
+    return None
+
+
+def _issue(state: HallState, cmd: c.IssueTicket, now: datetime) -> list[e.Event]:
+    setup = state.setup
+    refusal = issuing_refusal(state, cmd.service, now)
+    if refusal is not None:
+        raise refusal
+    if cmd.ticket_id in state.tickets:
+        raise QueueError("duplicate_ticket", f"ticket id {cmd.ticket_id} already exists")
+    item = setup.service(cmd.service)
+    today = state.today(now)
     prefix = {Priority.GREEN: setup.numbering.green_prefix,
               Priority.APPOINTMENT: setup.numbering.appointment_prefix}.get(cmd.priority, item.prefix)
     serial = state.last_serial.get((today, prefix), 0) + 1

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from hall.config import HallConfig, load_config, parse_config
 
@@ -54,7 +55,10 @@ def seed_hall(conn, document: dict, actor: str, now: datetime) -> int:
     return hall_id
 
 
-def open_data_dir(path: str | Path, config_path: str | Path) -> DataDir:
+def open_data_dir(path: str | Path, config_path: str | Path,
+                  adapt: "Callable[[dict], dict] | None" = None) -> DataDir:
+    """Open (creating, migrating and seeding when new) a data directory. `adapt` may change
+    the setup document before a new hall is seeded from it."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     database = db.Database(path / db.DB_FILENAME)
@@ -63,6 +67,8 @@ def open_data_dir(path: str | Path, config_path: str | Path) -> DataDir:
     hall = repo.find_hall(conn)
     if hall is None:
         document = config_document(Path(config_path))
+        if adapt is not None:
+            document = adapt(document)
         with db.write(conn):
             hall = repo.find_hall(conn)  # another process may have seeded it meanwhile
             hall_id = hall["id"] if hall else seed_hall(conn, document, "config.toml",

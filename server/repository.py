@@ -351,3 +351,22 @@ def dead_sessions(conn: sqlite3.Connection, session_ids: Iterable[int], now: dat
         f"SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id IN ({marks}) "
         "AND (s.revoked_at IS NOT NULL OR s.expires_at <= ? OR u.disabled = 1)", (*ids, _iso(now)))
     return {row[0] for row in rows}
+
+
+# --- repeated issue requests -----------------------------------------------------------------
+
+def ticket_for_request(conn: sqlite3.Connection, hall_id: int, actor: str, request_id: str) -> int | None:
+    row = conn.execute("SELECT ticket_id FROM issue_requests WHERE hall_id = ? AND actor = ? AND request_id = ?",
+                       (hall_id, actor, request_id)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def remember_request(conn: sqlite3.Connection, hall_id: int, actor: str, request_id: str, ticket_id: int,
+                     now: datetime) -> None:
+    conn.execute("INSERT INTO issue_requests (hall_id, actor, request_id, ticket_id, created_at) "
+                 "VALUES (?, ?, ?, ?, ?)", (hall_id, actor, request_id, ticket_id, _iso(now)))
+
+
+def clerk_names(conn: sqlite3.Connection, hall_id: int) -> dict[int, tuple[str, str | None]]:
+    rows = conn.execute("SELECT id, display_name, staff_no FROM users WHERE hall_id = ?", (hall_id,))
+    return {row[0]: (row[1], row[2]) for row in rows}

@@ -5,6 +5,9 @@ committed ticket; a refused command reaches the caller as a QueueError and chang
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import threading
 from dataclasses import dataclass, replace
@@ -21,7 +24,7 @@ from hall.queue import HallState
 from hall.tickets import Priority, Ticket
 
 from . import db, repository as repo
-from .security import hash_token, new_token
+from .security import hash_token
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +47,11 @@ class Outcome:
 @dataclass(frozen=True)
 class IssuedTicket:
     ticket: Ticket
-    track_token: str          # shown once, in the QR code; only its hash is stored
+    track_token: str          # for the QR code; only its hash is stored, it can be derived again
     waiting_ahead: int
     estimate: WaitEstimate
     windows: tuple[int, ...]  # the windows that serve the item
+    repeated: bool = False    # the same request came again: this is the ticket it already got
 
 
 def _ticket_ids(command: c.Command) -> tuple[int, ...]:
@@ -59,8 +63,9 @@ class HallService:
     """Runs commands for one hall against one database file."""
 
     def __init__(self, database: db.Database, hall_id: int, publish: Publisher | None = None,
-                 clock: Clock = utcnow):
+                 clock: Clock = utcnow, secret: str = "test-secret"):
         self.database = database
+        self.secret = secret
         self.hall_id = hall_id
         self.publish = publish
         self.clock = clock
@@ -100,18 +105,31 @@ class HallService:
 
     # --- commands ----------------------------------------------------------------------
 
-    def execute(self, command: c.Command, *, track_hash: str | None = None) -> Outcome:
+    def execute(self, command: c.Command) -> Outcome:
         conn = self.database.connection()
-        now = self.clock()
         with db.write(conn):
-            state = self.load_state(conn, _ticket_ids(command))
-            if isinstance(command, c.IssueTicket):
-                command = replace(command, ticket_id=repo.next_ticket_id(conn))
-            new_state, events = queue.handle(state, command, now)
-            self._save(conn, new_state, events, track_hash)
-            seqs = repo.append_events(conn, self.hall_id, events)
-        self._publish(list(zip(seqs, events)))
+            outcome = self._run(conn, command, self.clock())
+        self._publish(list(zip(outcome.seqs, outcome.events)))
+        return outcome
+
+    def _run(self, conn, command: c.Command, now: datetime) -> Outcome:
+        """Decide and save one command inside the caller's write transaction."""
+        state = self.load_state(conn, _ticket_ids(command))
+        track_hash = None
+        if isinstance(command, c.IssueTicket):
+            command = replace(command, ticket_id=repo.next_ticket_id(conn))
+            track_hash = hash_token(self.track_token(command.ticket_id))
+        new_state, events = queue.handle(state, command, now)
+        self._save(conn, new_state, events, track_hash)
+        seqs = repo.append_events(conn, self.hall_id, events)
         return Outcome(events, seqs, new_state)
+
+    def track_token(self, ticket_id: int) -> str:
+        """The ticket's tracking token: 256 bits derived from the server's secret, so a kiosk
+        that asks again gets the same QR code while the database keeps only a hash."""
+        digest = hmac.new(self.secret.encode(), f"track:{self.hall_id}:{ticket_id}".encode(),
+                          hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     def _save(self, conn, state: HallState, events: list[e.Event], track_hash: str | None) -> None:
         for event in events:
@@ -130,18 +148,27 @@ class HallService:
         except Exception:  # the ticket is committed; a broadcast failure must not undo it
             log.exception("publishing %d events failed", len(published))
 
-    def issue(self, service: str, priority: Priority = Priority.NORMAL,
-              actor: str = "system") -> IssuedTicket:
-        token = new_token()
-        outcome = self.execute(c.IssueTicket(ticket_id=0, service=service, priority=priority,
-                                             actor=actor), track_hash=hash_token(token))
-        event = outcome.events[0]
-        state = outcome.state
-        ticket = state.tickets[event.ticket_id]
+    def issue(self, service: str, priority: Priority = Priority.NORMAL, actor: str = "system",
+              request_id: str | None = None) -> IssuedTicket:
+        conn = self.database.connection()
+        with db.write(conn):
+            earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
+            if earlier:
+                state = self.load_state(conn, (earlier,))
+                return self._issued(state, state.tickets[earlier], repeated=True)
+            outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service, priority=priority,
+                                                    actor=actor), self.clock())
+            ticket_id = outcome.events[0].ticket_id
+            if request_id:
+                repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
+        self._publish(list(zip(outcome.seqs, outcome.events)))
+        return self._issued(outcome.state, outcome.state.tickets[ticket_id])
+
+    def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
         ahead = queue.people_ahead(state, ticket, ticket.business_date)
-        return IssuedTicket(ticket=ticket, track_token=token, waiting_ahead=ahead,
+        return IssuedTicket(ticket=ticket, track_token=self.track_token(ticket.id), waiting_ahead=ahead,
                             estimate=queue.wait_for(state, ticket.service, ahead),
-                            windows=state.setup.windows_serving(ticket.service))
+                            windows=state.setup.windows_serving(ticket.service), repeated=repeated)
 
     def call_next(self, window: int, actor: str = "system") -> Ticket | None:
         outcome = self.execute(c.CallNext(window=window, actor=actor))

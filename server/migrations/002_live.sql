@@ -19,3 +19,13 @@ ALTER TABLE tickets ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
 -- the hall's own event sequence: what live clients count to notice a missed message
 ALTER TABLE events ADD COLUMN seq INTEGER;
 CREATE UNIQUE INDEX events_hall_seq ON events (hall_id, seq);
+
+-- a kiosk that retries an issue request after a timeout gets the same ticket back, not a second one
+CREATE TABLE issue_requests (
+    hall_id     INTEGER NOT NULL REFERENCES halls(id),
+    actor       TEXT NOT NULL,
+    request_id  TEXT NOT NULL,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (hall_id, actor, request_id)
+);

@@ -1,0 +1,348 @@
+"""The REST API, /api/v1: thin views that parse, check who may, call one service function,
+and shape the reply. Refusals become {"error", "message"} in errors.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, jsonify, request
+
+from hall import commands as c
+from hall.queue import may_call, people_ahead, wait_for
+from hall.tickets import Priority, Ticket, WindowStatus
+
+from . import accounts, protocol, repository as repo
+from .app import current_hall
+from .auth import STAFF_ROLES, Identity, require_identity, require_role
+from .errors import ApiError
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_TEXT = 200
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+def body() -> dict[str, Any]:
+    """The JSON object of the request; an empty body counts as {}."""
+    if not request.get_data(cache=True):
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", "请求体应为 JSON 对象 / the body must be a JSON object")
+    return data
+
+
+def field(data: dict, name: str, kind: type, required: bool = True, default: Any = None) -> Any:
+    if name not in data or data[name] is None:
+        if required:
+            raise ApiError(422, "missing_field", f"缺少字段 {name} / {name} is required")
+        return default
+    value = data[name]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ApiError(422, "bad_field", f"{name} 应为整数 / {name} must be a whole number")
+    if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ApiError(422, "bad_field", f"{name} 应为数字 / {name} must be a number")
+    if kind is str:
+        if not isinstance(value, str):
+            raise ApiError(422, "bad_field", f"{name} 应为文本 / {name} must be text")
+        if len(value) > MAX_TEXT:
+            raise ApiError(422, "bad_field", f"{name} 过长 / {name} is longer than {MAX_TEXT} characters")
+    return value
+
+
+# --- who may act ------------------------------------------------------------------------------
+
+def staff() -> Identity:
+    who = require_identity(current_hall().database)
+    require_role(who, *STAFF_ROLES)
+    return who
+
+
+def clerk_window(who: Identity) -> int | None:
+    """The window where this clerk is signed in now."""
+    for number, window in current_hall().service.snapshot().windows.items():
+        if window.clerk == who.id and window.status is not WindowStatus.CLOSED:
+            return number
+    return None
+
+
+def may_act_at_window(who: Identity, number: int) -> None:
+    hall = current_hall()
+    state = hall.service.snapshot()
+    if number not in state.windows:
+        raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
+    if who.supervises:
+        return
+    if state.windows[number].clerk != who.id:
+        raise ApiError(403, "not_your_window", f"您未在 {number} 号窗口签到 / you are not signed in "
+                       f"at window {number}")
+
+
+def may_act_on_ticket(who: Identity, ticket: Ticket) -> None:
+    if who.supervises:
+        return
+    window = clerk_window(who)
+    if window is None:
+        raise ApiError(403, "not_signed_in", "请先在窗口签到 / sign in at a window first")
+    setup = current_hall().service.setup()
+    if ticket.window == window or ticket.target_window == window or \
+            setup.window(window).priority_of(ticket.service) is not None:
+        return
+    raise ApiError(403, "not_your_ticket", f"{ticket.number} 不属于 {window} 号窗口 / {ticket.number} "
+                   f"is not for window {window}")
+
+
+def ticket_or_404(ticket_id: int) -> Ticket:
+    ticket = current_hall().service.ticket(ticket_id)
+    if ticket is None:
+        raise ApiError(404, "ticket_not_found", f"没有这张票 / no ticket {ticket_id}")
+    return ticket
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    service = current_hall().service
+    return protocol.ticket_view(ticket, service.setup(), service.snapshot())
+
+
+# --- sign-in ------------------------------------------------------------------------------------
+
+@api.post("/auth/login")
+def login():
+    hall = current_hall()
+    data = body()
+    username, password = field(data, "username", str), field(data, "password", str)
+    address = request.remote_addr or "?"
+    wait = hall.throttle.retry_after(username, address)
+    if wait:
+        raise ApiError(429, "too_many_attempts", f"登录失败次数过多，请 {wait} 秒后再试 / too many failed "
+                       f"sign-ins: try again in {wait} s", {"Retry-After": str(wait)})
+    user = accounts.check_login(hall.database, username, password)
+    if user is None:
+        hall.throttle.failed(username, address)
+        raise ApiError(401, "bad_credentials", "用户名或密码错误 / wrong user name or password")
+    hall.throttle.succeeded(username, address)
+    token = accounts.start_session(hall.database, user["id"])
+    return jsonify(token=token, user={"id": user["id"], "username": user["username"],
+                                      "name": user["display_name"], "role": user["role"],
+                                      "staff_no": user["staff_no"]})
+
+
+@api.post("/auth/logout")
+def logout():
+    who = require_identity(current_hall().database)
+    if who.kind != "user":
+        raise ApiError(403, "forbidden", "devices do not sign out; revoke their token instead")
+    accounts.end_session(current_hall().database, who.session_id)
+    return jsonify(ok=True)
+
+
+@api.get("/me")
+def me():
+    who = require_identity(current_hall().database)
+    return jsonify(who.public() | {"signed_in_window": clerk_window(who) if who.kind == "user" else None})
+
+
+# --- the hall -----------------------------------------------------------------------------------
+
+@api.get("/hall")
+def hall_snapshot():
+    require_identity(current_hall().database)
+    return jsonify(current_hall().live.snapshot_payload())
+
+
+# --- tickets --------------------------------------------------------------------------------------
+
+@api.post("/tickets")
+def issue_ticket():
+    hall = current_hall()
+    who = require_identity(hall.database)
+    require_role(who, "kiosk", *STAFF_ROLES)
+    data = body()
+    service_code = field(data, "service", str)
+    priority_name = field(data, "priority", str, required=False, default="normal")
+    request_id = field(data, "request_id", str, required=False)
+    try:
+        priority = Priority(priority_name)
+    except ValueError:
+        raise ApiError(422, "bad_field", "priority 应为 normal / green / appointment") from None
+    issued = hall.service.issue(service_code, priority, actor=who.actor, request_id=request_id)
+    base = hall.settings.public_url or request.host_url.rstrip("/")
+    ticket = issued.ticket
+    reply = {
+        "id": ticket.id, "number": ticket.number, "service": ticket.service,
+        "waiting_ahead": issued.waiting_ahead,
+        "estimated_wait": protocol.estimate_view(issued.estimate),
+        "windows": list(issued.windows), "track_url": f"{base}/t/{issued.track_token}",
+        "issued_at": protocol.iso(ticket.issued_at), "repeated": issued.repeated,
+        "ticket": protocol.ticket_view(ticket, hall.service.setup()),
+    }
+    return jsonify(reply), 200 if issued.repeated else 201
+
+
+@api.get("/tickets/<int:ticket_id>")
+def get_ticket(ticket_id: int):
+    who = require_identity(current_hall().database, allow_ticket=True)
+    if who.kind == "ticket" and who.id != ticket_id:
+        raise ApiError(403, "forbidden", "this token shows only its own ticket")
+    return jsonify(ticket_json(ticket_or_404(ticket_id)))
+
+
+def _ticket_action(ticket_id: int, make: Callable[[dict, str], c.Command]):
+    who = staff()
+    ticket = ticket_or_404(ticket_id)
+    may_act_on_ticket(who, ticket)
+    command = make(body(), who.actor)
+    outcome = current_hall().service.execute(command)
+    return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
+
+
+@api.post("/tickets/<int:ticket_id>/recall")
+def recall(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.Recall(ticket_id=ticket_id, actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/start")
+def start(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.StartService(ticket_id=ticket_id, actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/finish")
+def finish(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.FinishService(
+        ticket_id=ticket_id, case_no=field(d, "case_no", str, required=False), actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/no-show")
+def no_show(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.MarkNoShow(ticket_id=ticket_id, actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/hold")
+def hold(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.HoldTicket(
+        ticket_id=ticket_id, minutes=field(d, "minutes", float, required=False),
+        return_to=field(d, "return_to", str, required=False, default="window"), actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/resume")
+def resume(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.ResumeTicket(ticket_id=ticket_id, actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/transfer")
+def transfer(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.TransferTicket(
+        ticket_id=ticket_id, to_service=field(d, "service", str, required=False),
+        to_window=field(d, "window", int, required=False), actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/cancel")
+def cancel(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.CancelTicket(
+        ticket_id=ticket_id, reason=field(d, "reason", str, required=False, default=""), actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/return")
+def return_late(ticket_id: int):
+    return _ticket_action(ticket_id, lambda d, a: c.ReturnLate(ticket_id=ticket_id, actor=a))
+
+
+@api.post("/tickets/<int:ticket_id>/evaluation")
+def evaluation(ticket_id: int):
+    hall = current_hall()
+    who = require_identity(hall.database, allow_ticket=True)
+    ticket = ticket_or_404(ticket_id)
+    if who.kind == "ticket":
+        if who.id != ticket_id:
+            raise ApiError(403, "forbidden", "this token rates only its own ticket")
+    elif who.role != "window" or who.window != ticket.window:
+        raise ApiError(403, "forbidden", "评价只能在办理窗口的窗口屏或本人手机上进行 / only the window "
+                       "screen of the serving window or the citizen's own phone may rate")
+    rating = field(body(), "rating", int)
+    outcome = hall.service.execute(c.RateService(ticket_id=ticket_id, rating=rating, actor=who.actor))
+    return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
+
+
+# --- windows --------------------------------------------------------------------------------------
+
+def _window_action(number: int, make: Callable[[dict, Identity], c.Command]):
+    who = staff()
+    may_act_at_window(who, number)
+    outcome = current_hall().service.execute(make(body(), who))
+    return outcome
+
+
+def _window_reply(outcome, number: int):
+    hall = current_hall()
+    clerks = repo.clerk_names(hall.database.connection(), hall.service.hall_id)
+    return jsonify(window=protocol.window_view(outcome.state.windows[number], outcome.state, clerks))
+
+
+@api.post("/windows/<int:number>/sign-in")
+def sign_in(number: int):
+    who = staff()
+    if who.kind != "user":
+        raise ApiError(403, "forbidden", "only staff sign in at windows")
+    outcome = current_hall().service.execute(c.SignIn(window=number, clerk=who.id, actor=who.actor))
+    return _window_reply(outcome, number)
+
+
+@api.post("/windows/<int:number>/sign-out")
+def sign_out(number: int):
+    return _window_reply(_window_action(number, lambda d, w: c.SignOut(window=number, actor=w.actor)),
+                         number)
+
+
+@api.post("/windows/<int:number>/pause")
+def pause(number: int):
+    return _window_reply(_window_action(number, lambda d, w: c.PauseWindow(
+        window=number, reason=field(d, "reason", str), actor=w.actor)), number)
+
+
+@api.post("/windows/<int:number>/resume")
+def resume_window(number: int):
+    return _window_reply(_window_action(number, lambda d, w: c.ResumeWindow(window=number, actor=w.actor)),
+                         number)
+
+
+@api.post("/windows/<int:number>/call-next")
+def call_next(number: int):
+    outcome = _window_action(number, lambda d, w: c.CallNext(window=number, actor=w.actor))
+    if not outcome.events:
+        return jsonify(ticket=None)
+    return jsonify(ticket=ticket_json(outcome.state.tickets[outcome.events[0].ticket_id]))
+
+
+@api.post("/windows/<int:number>/call")
+def call_specific(number: int):
+    hall = current_hall()
+
+    def make(data: dict, who: Identity) -> c.Command:
+        wanted = field(data, "number", str).strip().upper()
+        ticket = repo.ticket_by_number(hall.database.connection(), hall.service.hall_id,
+                                       hall.service.today(), wanted)
+        if ticket is None:
+            raise ApiError(404, "ticket_not_found", f"今天没有 {wanted} 号 / no ticket {wanted} today")
+        return c.CallSpecific(window=number, ticket_id=ticket.id, actor=who.actor,
+                              reason=field(data, "reason", str, required=False, default="特呼"))
+    outcome = _window_action(number, make)
+    return jsonify(ticket=ticket_json(outcome.state.tickets[outcome.events[0].ticket_id]))
+
+
+@api.get("/windows/<int:number>/queue")
+def window_queue(number: int):
+    """The tickets this window may call, in the order it would call them."""
+    who = require_identity(current_hall().database)
+    require_role(who, *STAFF_ROLES, "window")
+    state = current_hall().service.snapshot()
+    if number not in state.windows:
+        raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
+    from hall.queue import call_order
+    today = state.today(current_hall().service.clock())
+    mine = sorted((t for t in state.tickets.values() if t.business_date == today
+                   and may_call(state.setup, number, t)), key=call_order(state.setup, number))
+    held = [t for t in state.tickets.values() if t.state.value == "held" and t.window == number]
+    return jsonify(waiting=[protocol.ticket_view(t, state.setup, state) for t in mine],
+                   held=[protocol.ticket_view(t, state.setup) for t in held])

@@ -1,0 +1,86 @@
+"""The Flask application: `create_app` wires one hall's data directory to the web."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from . import db, repository as repo
+from .auth import LoginThrottle
+from .datadir import DataDir, open_data_dir
+from .errors import register_error_handlers
+from .live import Clockwork, Live, socketio
+from .services import Clock, HallService, utcnow
+
+log = logging.getLogger(__name__)
+
+ASYNC_MODE = "threading"   # with simple-websocket: real websockets, runs anywhere, no monkey-patching
+
+
+@dataclass
+class ServerSettings:
+    public_url: str = ""            # how phones reach the server, for the QR code; "" = as requested
+    cors_origins: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_config(cls, extra: dict[str, Any]) -> "ServerSettings":
+        from hall.config import ConfigError
+        section = extra.get("server", {})
+        unknown = set(section) - {"public_url", "host", "port"}
+        if unknown:
+            raise ConfigError(f"server.{sorted(unknown)[0]}: unknown key (check the spelling)")
+        url = section.get("public_url", "")
+        if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
+            raise ConfigError("server.public_url must be an http:// or https:// address")
+        return cls(public_url=url.rstrip("/"))
+
+
+class Hall:
+    """Everything one running hall needs, shared by views and socket handlers."""
+
+    def __init__(self, data: DataDir, clock: Clock = utcnow, tick_seconds: float = 2.0):
+        self.data = data
+        self.database = data.database
+        self.live = Live(self)
+        self.service = HallService(data.database, data.hall_id, publish=self.live.publish,
+                                   clock=clock, secret=data.secret_key)
+        self.settings = ServerSettings.from_config(self.service.setup().extra)
+        self.throttle = LoginThrottle()
+        self.clockwork = Clockwork(self, tick_seconds)
+
+    def touch_device(self, device_id: int) -> None:
+        conn = self.database.connection()
+        with db.write(conn):
+            repo.touch_device(conn, device_id, datetime.now(timezone.utc))
+
+
+def current_hall() -> Hall:
+    return current_app.extensions["jiaohao"]
+
+
+def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = utcnow,
+               start_clockwork: bool = True, tick_seconds: float = 2.0) -> Flask:
+    app = Flask(__name__)
+    data = open_data_dir(data_dir, config_path)
+    app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
+    app.json.ensure_ascii = False
+    hall = Hall(data, clock=clock, tick_seconds=tick_seconds)
+    app.extensions["jiaohao"] = hall
+
+    from .api import api
+    from .openapi import openapi_blueprint
+    app.register_blueprint(api)
+    app.register_blueprint(openapi_blueprint)
+    register_error_handlers(app)
+
+    # same-origin browsers only (the hall's own pages); device clients send no Origin
+    socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
+    hall.live.register_handlers()
+    if start_clockwork:
+        hall.clockwork.start()
+    return app

@@ -1,0 +1,122 @@
+"""Who is asking: a staff session, a device, or a ticket's own tracking token.
+
+Every request looks its token up in the database, so a revoked device or a disabled
+account stops working at once. Repeated failed logins are slowed down by `LoginThrottle`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from flask import request
+
+from . import accounts, repository as repo
+from .errors import ApiError
+from .security import hash_token
+
+STAFF_ROLES = ("clerk", "supervisor", "admin")
+SUPERVISING = ("supervisor", "admin")
+
+
+@dataclass(frozen=True)
+class Identity:
+    kind: str                  # "user", "device" or "ticket"
+    id: int                    # user id, device id or ticket id
+    name: str
+    role: str                  # clerk/supervisor/admin, kiosk/display/window, or "ticket"
+    session_id: int | None = None
+    window: int | None = None  # a window screen's window
+    staff_no: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def supervises(self) -> bool:
+        return self.kind == "user" and self.role in SUPERVISING
+
+    def public(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "name": self.name, "role": self.role,
+                "window": self.window, "staff_no": self.staff_no}
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def identify(database, token: str | None, allow_ticket: bool = False) -> Identity | None:
+    if not token or len(token) > 200:
+        return None
+    user = accounts.user_for_token(database, token)
+    if user is not None:
+        return Identity("user", user["id"], user["display_name"], user["role"], user["session_id"],
+                        staff_no=user["staff_no"])
+    device = accounts.device_for_token(database, token)
+    if device is not None:
+        return Identity("device", device["id"], device["name"], device["kind"],
+                        window=device["window_number"])
+    if allow_ticket:
+        found = repo.ticket_by_track_hash(database.connection(), hash_token(token))
+        if found is not None:
+            return Identity("ticket", found[1].id, found[1].number, "ticket")
+    return None
+
+
+def require_identity(database, allow_ticket: bool = False) -> Identity:
+    token = bearer_token()
+    if token is None:
+        raise ApiError(401, "unauthorized", "请先登录 / sign in or give a device token "
+                       "(Authorization: Bearer …)")
+    who = identify(database, token, allow_ticket)
+    if who is None:
+        raise ApiError(401, "unauthorized", "凭证无效或已被撤销 / the token is invalid, expired or revoked")
+    return who
+
+
+def require_role(who: Identity, *roles: str) -> None:
+    if who.role not in roles:
+        raise ApiError(403, "forbidden", f"无权操作 / a {who.role} may not do this")
+
+
+class LoginThrottle:
+    """After a few failures for one name from one address, refuse for a growing while."""
+
+    FREE_FAILURES = 5
+    WINDOW_SECONDS = 15 * 60
+    MAX_LOCK_SECONDS = 15 * 60
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self.lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        stamps = self.failures[key]
+        while stamps and stamps[0] < self.clock() - self.WINDOW_SECONDS:
+            stamps.popleft()
+        return stamps
+
+    def retry_after(self, username: str, address: str) -> int:
+        """Seconds until this name may try again from this address (0 = now)."""
+        with self.lock:
+            stamps = self._recent((username.lower(), address))
+            extra = len(stamps) - self.FREE_FAILURES
+            if extra < 0:
+                return 0
+            lock = min(2 ** extra * 5, self.MAX_LOCK_SECONDS)
+            return max(0, int(stamps[-1] + lock - self.clock()) + 1)
+
+    def failed(self, username: str, address: str) -> None:
+        with self.lock:
+            self._recent((username.lower(), address)).append(self.clock())
+
+    def succeeded(self, username: str, address: str) -> None:
+        with self.lock:
+            self.failures.pop((username.lower(), address), None)

@@ -1,0 +1,63 @@
+"""One JSON error shape, {"error": code, "message": text}, for every refusal."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from hall.config import ConfigError
+from hall.tickets import QueueError
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "device_not_found"}
+INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_return_to", "bad_rating",
+                 "unknown_service", "bad_username", "bad_role", "weak_password", "bad_device_name",
+                 "bad_kind", "bad_window"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def status_for(code: str) -> int:
+    if code in NOT_FOUND_CODES:
+        return 404
+    if code in INVALID_CODES:
+        return 422
+    return 409   # the hall's state does not allow it now
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None):
+    response = jsonify({"error": code, "message": message})
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.errorhandler(QueueError)
+    def queue_error(exc: QueueError):
+        return error_response(status_for(exc.code), exc.code, exc.message)
+
+    @app.errorhandler(ConfigError)
+    def config_error(exc: ConfigError):
+        return error_response(422, "invalid_setup", str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unexpected error")
+        return error_response(500, "internal_error", "服务器内部错误 / internal server error")

@@ -1,0 +1,175 @@
+"""Live updates over Socket.IO: authenticated connections, the publisher, resync, and the
+hall's clockwork (day rollover, holds that run out, revoked tokens).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from flask import request
+from flask_socketio import SocketIO, join_room
+
+from hall import commands as c
+from hall.events import event_from_record
+from hall.queue import due_hold_returns
+from hall.tickets import QueueError
+
+from . import db, protocol, repository as repo
+from .auth import identify
+
+if TYPE_CHECKING:
+    from .app import Hall
+
+log = logging.getLogger(__name__)
+
+socketio = SocketIO()
+
+#: A client further behind than this gets a fresh snapshot instead of the missed events.
+RESYNC_LIMIT = 500
+
+
+def hall_room(hall_id: int) -> str:
+    return f"hall:{hall_id}"
+
+
+class Live:
+    """Connected clients and what they are told."""
+
+    def __init__(self, hall: "Hall"):
+        self.hall = hall
+        self.clients: dict[str, Any] = {}   # sid → Identity
+        self.lock = threading.Lock()
+
+    # --- publishing ---------------------------------------------------------------------------
+
+    def publish(self, hall_id: int, batch: list) -> None:
+        """The service layer's publisher: called after each commit."""
+        state = self.hall.service.snapshot()
+        clerks = repo.clerk_names(self.hall.database.connection(), hall_id)
+        for name, payload in protocol.messages_for(batch, state, clerks):
+            socketio.emit(name, payload, to=hall_room(hall_id))
+
+    def snapshot_payload(self) -> dict[str, Any]:
+        service = self.hall.service
+        conn = self.hall.database.connection()
+        with db.read(conn):
+            state = service.load_state(conn)
+            seq = repo.last_seq(conn, service.hall_id)
+            clerks = repo.clerk_names(conn, service.hall_id)
+            recent = repo.recent_calls(conn, service.hall_id, state.today(service.clock()),
+                                       protocol.RECENT_CALLS)
+        return protocol.hall_snapshot(state, seq, service.clock(), clerks,
+                                      [protocol.recent_call_view(r, state.setup) for r in recent])
+
+    def missed_messages(self, since: int) -> list[tuple[str, dict[str, Any]]] | None:
+        """The messages after `since`, rebuilt from the log; None when too many were missed."""
+        service = self.hall.service
+        conn = self.hall.database.connection()
+        with db.read(conn):
+            if repo.last_seq(conn, service.hall_id) - since > RESYNC_LIMIT:
+                return None
+            records = repo.event_records(conn, service.hall_id, after=since)
+            batch = [(r["seq"], event_from_record(r)) for r in records]
+            ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
+            state = service.load_state(conn, ids)
+            clerks = repo.clerk_names(conn, service.hall_id)
+        return protocol.messages_for(batch, state, clerks)
+
+    # --- connections ----------------------------------------------------------------------------
+
+    def register_handlers(self) -> None:
+        socketio.on_event("connect", self.on_connect)
+        socketio.on_event("disconnect", self.on_disconnect)
+        socketio.on_event(protocol.RESYNC, self.on_resync)
+
+    def on_connect(self, auth: dict | None = None):
+        token = (auth or {}).get("token") if isinstance(auth, dict) else None
+        who = identify(self.hall.database, token if isinstance(token, str) else None, allow_ticket=True)
+        if who is None:
+            raise ConnectionRefusedError("unauthorized")
+        with self.lock:
+            self.clients[request.sid] = who
+        join_room(hall_room(self.hall.service.hall_id))
+        if who.kind == "device":
+            self.hall.touch_device(who.id)
+        socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+
+    def on_disconnect(self, reason=None) -> None:
+        with self.lock:
+            self.clients.pop(request.sid, None)
+
+    def on_resync(self, data: Any = None):
+        since = data.get("since") if isinstance(data, dict) else None
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            return {"error": "bad_request", "message": "resync needs {since: a sequence number ≥ 0}"}
+        missed = self.missed_messages(since)
+        if missed is None:
+            socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+            return {"ok": True, "snapshot": True}
+        for name, payload in missed:
+            socketio.emit(name, payload, to=request.sid)
+        return {"ok": True, "snapshot": False, "count": len(missed)}
+
+    def connected(self) -> dict[str, Any]:
+        with self.lock:
+            return dict(self.clients)
+
+    def drop_revoked(self) -> int:
+        """Disconnect clients whose device was revoked or whose session ended."""
+        clients = self.connected()
+        conn = self.hall.database.connection()
+        devices = repo.revoked_devices(conn, {w.id for w in clients.values() if w.kind == "device"})
+        sessions = repo.dead_sessions(conn, {w.session_id for w in clients.values()
+                                             if w.kind == "user"}, self.hall.service.clock())
+        dropped = 0
+        for sid, who in clients.items():
+            if (who.kind == "device" and who.id in devices) or (who.kind == "user" and who.session_id in sessions):
+                socketio.server.disconnect(sid, namespace="/")
+                self.on_disconnect_sid(sid)
+                dropped += 1
+        return dropped
+
+    def on_disconnect_sid(self, sid: str) -> None:
+        with self.lock:
+            self.clients.pop(sid, None)
+
+
+class Clockwork:
+    """What happens because time passes: day rollover, holds running out, revocations."""
+
+    def __init__(self, hall: "Hall", interval: float = 2.0):
+        self.hall = hall
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.day = None
+
+    def tick(self) -> None:
+        service = self.hall.service
+        today = service.today()
+        if today != self.day:
+            outcome = service.expire_past_days()
+            if outcome.events:
+                log.info("day rollover to %s: %d events", today, len(outcome.events))
+            self.day = today
+        for ticket_id in due_hold_returns(service.snapshot(), service.clock()):
+            try:
+                service.execute(c.ResumeTicket(ticket_id=ticket_id, actor="system"))
+            except QueueError:
+                pass  # a clerk resumed or moved it at the same moment
+        self.hall.live.drop_revoked()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.tick()
+            except Exception:  # the clockwork must survive any one bad tick
+                log.exception("clockwork tick failed")
+            self.stopped.wait(self.interval)
+
+    def start(self) -> None:
+        socketio.start_background_task(self.run)
+
+    def stop(self) -> None:
+        self.stopped.set()

@@ -1,0 +1,91 @@
+"""GET /api/openapi.json: the REST contract as an OpenAPI 3 document (tests check it covers every route)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+openapi_blueprint = Blueprint("openapi", __name__)
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+BEARER = [{"bearer": []}]
+
+# path → {method: (summary, who, request schema or None, success status)}
+ROUTES = {
+    "/api/v1/auth/login": {"post": ("Sign in with user name and password", "anyone",
+                                    {"username": "string", "password": "string"}, 200)},
+    "/api/v1/auth/logout": {"post": ("End this staff session", "staff", None, 200)},
+    "/api/v1/me": {"get": ("Who this token belongs to", "any token", None, 200)},
+    "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", "any token", None, 200)},
+    "/api/v1/tickets": {"post": ("Issue a ticket", "kiosk device or staff",
+                                 {"service": "string", "priority": "string", "request_id": "string"}, 201)},
+    "/api/v1/tickets/{id}": {"get": ("One ticket", "staff, device, or the ticket's own track token",
+                                     None, 200)},
+    "/api/v1/tickets/{id}/recall": {"post": ("Call the ticket again (重呼)", "clerk of its window", None, 200)},
+    "/api/v1/tickets/{id}/start": {"post": ("The citizen arrived: start handling", "clerk", None, 200)},
+    "/api/v1/tickets/{id}/finish": {"post": ("Finish (办结), optionally with a case number", "clerk",
+                                             {"case_no": "string"}, 200)},
+    "/api/v1/tickets/{id}/no-show": {"post": ("Mark no-show (过号)", "clerk", None, 200)},
+    "/api/v1/tickets/{id}/hold": {"post": ("Hold (挂起) while the citizen fetches a document", "clerk",
+                                           {"minutes": "number", "return_to": "string"}, 200)},
+    "/api/v1/tickets/{id}/resume": {"post": ("Bring a held ticket back to the queue", "clerk", None, 200)},
+    "/api/v1/tickets/{id}/transfer": {"post": ("Transfer to another item or window", "clerk",
+                                               {"service": "string", "window": "integer"}, 200)},
+    "/api/v1/tickets/{id}/cancel": {"post": ("Cancel a waiting or held ticket", "clerk",
+                                             {"reason": "string"}, 200)},
+    "/api/v1/tickets/{id}/return": {"post": ("A late citizen returns after no-show", "clerk", None, 200)},
+    "/api/v1/tickets/{id}/evaluation": {"post": ("Rate the finished visit, 1 to 5", "the window's screen "
+                                                 "or the ticket's track token", {"rating": "integer"}, 200)},
+    "/api/v1/windows/{number}/sign-in": {"post": ("Sign in at the window", "staff", None, 200)},
+    "/api/v1/windows/{number}/sign-out": {"post": ("Sign out of the window", "its clerk", None, 200)},
+    "/api/v1/windows/{number}/pause": {"post": ("Pause the window with a reason", "its clerk",
+                                                {"reason": "string"}, 200)},
+    "/api/v1/windows/{number}/resume": {"post": ("Resume a paused window", "its clerk", None, 200)},
+    "/api/v1/windows/{number}/call-next": {"post": ("Call the next ticket; {ticket: null} if nobody waits",
+                                                    "its clerk", None, 200)},
+    "/api/v1/windows/{number}/call": {"post": ("Call a specific number (特呼)", "its clerk",
+                                               {"number": "string", "reason": "string"}, 200)},
+    "/api/v1/windows/{number}/queue": {"get": ("The tickets the window may call, in call order, and its "
+                                               "held tickets", "staff or window screen", None, 200)},
+}
+
+
+def _operation(path: str, method: str, summary: str, who: str, schema, status: int) -> dict:
+    op = {"summary": summary, "description": f"Who may: {who}.",
+          "responses": {str(status): {"description": "OK", "content": {"application/json": {}}}}}
+    for code, text in ((400, "Malformed request"), (401, "No or invalid token"), (403, "Not allowed"),
+                       (404, "Not found"), (409, "Refused by the hall's rules"), (422, "Invalid field"),
+                       (429, "Too many attempts")):
+        op["responses"][str(code)] = {"description": text,
+                                      "content": {"application/json": {"schema": ERROR}}}
+    if path != "/api/v1/auth/login":
+        op["security"] = BEARER
+    params = [name for name in ("id", "number") if "{" + name + "}" in path]
+    if params:
+        op["parameters"] = [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}}
+                            for n in params]
+    if schema:
+        op["requestBody"] = {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {k: {"type": v} for k, v in schema.items()}}}}}
+    return op
+
+
+def document() -> dict:
+    paths = {path: {method: _operation(path, method, *spec) for method, spec in methods.items()}
+             for path, methods in ROUTES.items()}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Jiaohao hall server", "version": "1",
+                 "description": "Queue management for a government service hall. Tokens go in "
+                                "`Authorization: Bearer …`. Live updates: Socket.IO, see docs/protocol.md."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {"type": "object", "required": ["error", "message"], "properties": {
+                "error": {"type": "string"}, "message": {"type": "string"}}}},
+        },
+    }
+
+
+@openapi_blueprint.get("/api/openapi.json")
+def openapi_json():
+    return jsonify(document())

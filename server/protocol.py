@@ -1,0 +1,245 @@
+"""The live protocol: every message the server pushes, and the one place that builds them.
+
+Clients connect over Socket.IO with ``auth={"token": ...}`` (a device token, a staff
+session token, or a ticket's tracking token). On connect the server sends ``hall_snapshot``.
+Every later message carries ``seq`` — the hall's event-log position it follows — and ``at``
+(ISO 8601, UTC). ``seq`` only grows; messages derived from one event (``queue_changed``,
+``window_changed``) carry that event's ``seq``. A client that sees ``seq`` jump by more than
+one emits ``resync {since: last_seq}`` and receives the missed messages again, in order, or a
+fresh ``hall_snapshot`` when they are too old. docs/protocol.md is written from this module.
+
+Server → client events (payload keys):
+
+``hall_snapshot``  {seq, at, hall, services[], windows[], recent_calls[]}
+``ticket_issued``  {seq, at, ticket}
+``ticket_called``  {seq, at, ticket, window, window_name, window_name_en, recall, recalls,
+                    text, text_en, spoken}   — a call or a recall (recall = true)
+``ticket_changed`` {seq, at, ticket, change, from, to}   — change is the event kind
+``window_changed`` {seq, at, window}
+``queue_changed``  {seq, at, services[]}   — waiting count and estimate of the items touched
+``alert_raised`` / ``alert_cleared``  {seq, at, alert}
+
+Client → server: ``resync {since}``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from hall import events as e
+from hall.config import HallConfig
+from hall.numbering import spoken_number
+from hall.queue import HallState, issuing_refusal, people_ahead, queue_of, wait_for
+from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
+
+HALL_SNAPSHOT = "hall_snapshot"
+TICKET_ISSUED = "ticket_issued"
+TICKET_CALLED = "ticket_called"
+TICKET_CHANGED = "ticket_changed"
+WINDOW_CHANGED = "window_changed"
+QUEUE_CHANGED = "queue_changed"
+ALERT_RAISED = "alert_raised"
+ALERT_CLEARED = "alert_cleared"
+RESYNC = "resync"
+
+SERVER_EVENTS = (HALL_SNAPSHOT, TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED,
+                 QUEUE_CHANGED, ALERT_RAISED, ALERT_CLEARED)
+
+RECENT_CALLS = 10
+#: Clerk names by user id: (display name, staff number).
+Clerks = dict[int, tuple[str, "str | None"]]
+
+
+def iso(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# --- views: the shapes every client sees ------------------------------------------------------
+
+def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = None) -> dict[str, Any]:
+    item = setup.service(ticket.service)
+    dept = setup.department(item.department)
+    view = {
+        "id": ticket.id, "number": ticket.number, "service": ticket.service,
+        "service_name": item.name, "service_name_en": item.name_en,
+        "department": dept.code, "department_name": dept.name, "department_name_en": dept.name_en,
+        "priority": ticket.priority.value, "state": ticket.state.value,
+        "business_date": iso(ticket.business_date), "issued_at": iso(ticket.issued_at),
+        "window": ticket.window, "target_window": ticket.target_window, "recalls": ticket.recalls,
+        "called_at": iso(ticket.called_at), "case_no": ticket.case_no, "rating": ticket.rating,
+        "hold_until": iso(ticket.hold_until) if ticket.state is TicketState.HELD else None,
+    }
+    if state is not None and ticket.state in CALLABLE_STATES:
+        ahead = people_ahead(state, ticket, ticket.business_date)
+        view["waiting_ahead"] = ahead
+        view["estimated_wait"] = estimate_view(wait_for(state, ticket.service, ahead))
+    return view
+
+
+def estimate_view(estimate) -> dict[str, Any]:
+    return estimate.as_dict() | {"text": estimate.zh(), "text_en": estimate.en()}
+
+
+def window_view(window: WindowState, state: HallState, clerks: Clerks) -> dict[str, Any]:
+    spec = state.setup.window(window.number)
+    current = state.current_ticket(window.number)
+    clerk = clerks.get(window.clerk) if window.clerk is not None else None
+    return {
+        "number": spec.number, "name": spec.name, "name_en": spec.name_en, "kind": spec.kind,
+        "zone": spec.zone, "status": window.status.value, "services": list(spec.services),
+        "clerk": None if clerk is None else {"id": window.clerk, "name": clerk[0], "staff_no": clerk[1]},
+        "pause_reason": window.pause_reason, "since": iso(window.since),
+        "current": None if current is None else {
+            "id": current.id, "number": current.number, "service": current.service,
+            "state": current.state.value, "called_at": iso(current.called_at)},
+        "nearest_open": nearest_open_window(state, window.number)
+        if window.status is not WindowStatus.OPEN else None,
+    }
+
+
+def nearest_open_window(state: HallState, number: int) -> int | None:
+    """Where to send citizens from a paused or empty window: the closest open window
+    serving the most of the same items."""
+    mine = set(state.setup.window(number).services)
+    best = None
+    for spec in state.setup.windows:
+        open_now = state.windows.get(spec.number, WindowState(spec.number)).status is WindowStatus.OPEN
+        shared = len(mine & set(spec.services))
+        if spec.number == number or not open_now or not shared:
+            continue
+        rank = (-shared, abs(spec.number - number))
+        if best is None or rank < best[0]:
+            best = (rank, spec.number)
+    return None if best is None else best[1]
+
+
+def service_view(code: str, state: HallState, now: datetime) -> dict[str, Any]:
+    item = state.setup.service(code)
+    dept = state.setup.department(item.department)
+    waiting = len(queue_of(state, code, state.today(now)))
+    refusal = issuing_refusal(state, code, now)
+    return {
+        "code": code, "name": item.name, "name_en": item.name_en, "department": dept.code,
+        "department_name": dept.name, "department_name_en": dept.name_en, "prefix": item.prefix,
+        "waiting": waiting, "estimated_wait": estimate_view(wait_for(state, code, waiting)),
+        "open": refusal is None,
+        "closed_reason": None if refusal is None else refusal.code,
+        "closed_message": None if refusal is None else refusal.message,
+        "windows": list(state.setup.windows_serving(code)),
+    }
+
+
+def announcement(setup: HallConfig, ticket_number: str, window: int, service: str,
+                 recall: bool) -> dict[str, str]:
+    """The sentence the board shows and says: as text, in English, and as spoken (digits one by one)."""
+    spec = setup.window(window)
+    words = setup.announcement
+    fields = {"window": window, "window_name": spec.name, "service": setup.service(service).name}
+    text = words.call.format(number=ticket_number, **fields)
+    spoken = words.call.format(number=spoken_number(ticket_number), **fields)
+    text_en = words.call_en.format(number=ticket_number, **fields | {"window_name": spec.name_en})
+    if recall:
+        text, spoken = f"{words.recall_prefix} {text}", f"{words.recall_prefix} {spoken}"
+        text_en = f"{words.recall_prefix_en}: {text_en}"
+    return {"text": text, "text_en": text_en, "spoken": spoken}
+
+
+def hall_snapshot(state: HallState, seq: int, now: datetime, clerks: Clerks,
+                  recent: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    info = state.setup.hall
+    return {
+        "seq": seq, "at": iso(now),
+        "hall": {"code": info.code, "name": info.name, "name_en": info.name_en,
+                 "timezone": info.timezone, "business_date": iso(state.today(now)),
+                 "notice": info.notice, "notice_en": info.notice_en},
+        "services": [service_view(item.code, state, now) for item in state.setup.services],
+        "windows": [window_view(state.windows.get(spec.number, WindowState(spec.number)), state, clerks)
+                    for spec in state.setup.windows],
+        "recent_calls": list(recent),
+    }
+
+
+def recent_call_view(row, setup: HallConfig) -> dict[str, Any]:
+    return {"seq": row["seq"], "at": row["at"], "ticket_id": row["ticket_id"], "number": row["number"],
+            "service": row["service"], "window": row["window"],
+            "recall": row["kind"] == "ticket_recalled"}
+
+
+# --- events → messages ------------------------------------------------------------------------
+
+QUEUE_EVENTS = (e.TicketIssued, e.TicketCalled, e.TicketTransferred, e.TicketCancelled,
+                e.TicketResumed, e.TicketReturnedLate, e.TicketExpired, e.TicketHeld)
+#: ticket events after which the window's current number on the board changes
+WINDOW_TICKET_EVENTS = (e.TicketCalled, e.ServiceStarted, e.ServiceFinished, e.TicketMissed,
+                        e.TicketHeld, e.TicketTransferred, e.TicketExpired, e.TicketCancelled)
+
+
+def messages_for(batch: list[tuple[int, e.Event]], state: HallState,
+                 clerks: Clerks) -> list[tuple[str, dict[str, Any]]]:
+    """The messages that tell live clients about one committed batch of events, in order."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    touched_services: set[str] = set()
+    for seq, event in batch:
+        out += _event_messages(seq, event, state, clerks)
+        touched_services |= _services_touched(event, state)
+    if touched_services and batch:
+        seq, event = batch[-1]
+        out.append((QUEUE_CHANGED, {
+            "seq": seq, "at": iso(event.at),
+            "services": [service_view(code, state, event.at) for code in sorted(touched_services)
+                         if _known_service(state, code)]}))
+    return out
+
+
+def _known_service(state: HallState, code: str) -> bool:
+    return any(item.code == code for item in state.setup.services)
+
+
+def _services_touched(event: e.Event, state: HallState) -> set[str]:
+    if isinstance(event, e.WindowEvent):
+        # an opened or closed window changes the estimate of every item it serves
+        return set(state.setup.window(event.window).services) if _has_window(state, event.window) else set()
+    if isinstance(event, QUEUE_EVENTS):
+        codes = {state.tickets[event.ticket_id].service} if event.ticket_id in state.tickets else set()
+        if isinstance(event, e.TicketTransferred):
+            codes.add(event.from_service)
+        return codes
+    return set()
+
+
+def _has_window(state: HallState, number: int) -> bool:
+    return any(spec.number == number for spec in state.setup.windows)
+
+
+def _event_messages(seq: int, event: e.Event, state: HallState,
+                    clerks: Clerks) -> list[tuple[str, dict[str, Any]]]:
+    base = {"seq": seq, "at": iso(event.at)}
+    if isinstance(event, e.WindowEvent):
+        if not _has_window(state, event.window):
+            return []
+        window = state.windows.get(event.window, WindowState(event.window))
+        return [(WINDOW_CHANGED, base | {"window": window_view(window, state, clerks)})]
+    ticket = state.tickets.get(event.ticket_id)
+    if ticket is None:
+        return []
+    view = ticket_view(ticket, state.setup, state)
+    if isinstance(event, e.TicketIssued):
+        messages = [(TICKET_ISSUED, base | {"ticket": view})]
+    elif isinstance(event, (e.TicketCalled, e.TicketRecalled)):
+        recall = isinstance(event, e.TicketRecalled)
+        spec = state.setup.window(event.window)
+        messages = [(TICKET_CALLED, base | {
+            "ticket": view, "window": event.window, "window_name": spec.name,
+            "window_name_en": spec.name_en, "recall": recall,
+            "recalls": event.recalls if recall else 0,
+            **announcement(state.setup, ticket.number, event.window, ticket.service, recall)})]
+    else:
+        messages = [(TICKET_CHANGED, base | {
+            "ticket": view, "change": event.kind(),
+            "from": event.from_state.value if event.from_state else None,
+            "to": event.to_state.value})]
+    if isinstance(event, WINDOW_TICKET_EVENTS) and event.window and _has_window(state, event.window):
+        window = state.windows.get(event.window, WindowState(event.window))
+        messages.append((WINDOW_CHANGED, base | {"window": window_view(window, state, clerks)}))
+    return messages
