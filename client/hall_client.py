@@ -1,0 +1,185 @@
+"""REST + live connection to the hall server."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+import requests
+import socketio
+
+log = logging.getLogger(__name__)
+
+#: on_message(event name, payload); payload["replayed"] is True for messages caught up after a gap
+MessageHandler = Callable[[str, dict[str, Any]], None]
+#: on_status("connected" | "disconnected" | "refused", reason)
+StatusHandler = Callable[[str, str | None], None]
+
+SERVER_EVENTS = ("hall_snapshot", "ticket_issued", "ticket_called", "ticket_changed", "window_changed",
+                 "queue_changed", "alert_raised", "alert_cleared")
+
+
+class ClientError(Exception):
+    """The server refused a request: its {"error", "message"} and the HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class ServerUnreachable(Exception):
+    """No answer from the server (down, network cut, or too slow)."""
+
+
+class HallClient:
+    def __init__(self, server_url: str, token: str, on_message: MessageHandler | None = None,
+                 on_status: StatusHandler | None = None, timeout: float = 5.0):
+        self.server_url = server_url.rstrip("/")
+        self.token = token
+        self.on_message = on_message or (lambda name, payload: None)
+        self.on_status = on_status or (lambda status, reason: None)
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.last_seq: int | None = None
+        self._seq_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.sio = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
+        self._wire()
+
+    # --- REST ------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, json: Any = None, timeout: float | None = None) -> Any:
+        try:
+            reply = self.http.request(method, self.server_url + path, json=json,
+                                      timeout=timeout or self.timeout)
+        except requests.RequestException as exc:
+            raise ServerUnreachable(f"服务器无法连接 / server not reachable at {self.server_url}: "
+                                    f"{exc.__class__.__name__}") from None
+        try:
+            data = reply.json()
+        except ValueError:
+            data = None
+        if reply.status_code >= 400:
+            if isinstance(data, dict) and "error" in data:
+                raise ClientError(reply.status_code, data["error"], data.get("message", ""))
+            raise ClientError(reply.status_code, "http_error", f"HTTP {reply.status_code}")
+        return data
+
+    def get(self, path: str, **kw) -> Any:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw) -> Any:
+        return self.request("POST", path, json=json if json is not None else {}, **kw)
+
+    # --- live -------------------------------------------------------------------------------
+
+    def _wire(self) -> None:
+        for name in SERVER_EVENTS:
+            self.sio.on(name, self._handler(name))
+        self.sio.on("connect", lambda: self.on_status("connected", None))
+        self.sio.on("disconnect", self._disconnected)
+
+    def _disconnected(self, reason=None) -> None:
+        self.on_status("disconnected", str(reason) if reason else None)
+
+    def _handler(self, name: str) -> Callable[[dict], None]:
+        def handle(payload: dict) -> None:
+            try:
+                self._receive(name, payload)
+            except Exception:  # a bad message must not kill the live connection
+                log.exception("handling %s failed", name)
+        return handle
+
+    def _receive(self, name: str, payload: dict) -> None:
+        seq = payload.get("seq") if isinstance(payload, dict) else None
+        if name == "hall_snapshot":
+            with self._seq_lock:
+                missed_from = self.last_seq
+                self.last_seq = seq
+            self.on_message(name, payload)
+            if missed_from is not None and seq is not None and seq > missed_from:
+                self._catch_up(missed_from, seq)
+            return
+        gap_from = None
+        with self._seq_lock:
+            if isinstance(seq, int) and self.last_seq is not None:
+                if seq > self.last_seq + 1:
+                    gap_from = self.last_seq
+                self.last_seq = max(self.last_seq, seq)
+        self.on_message(name, payload)
+        if gap_from is not None:
+            self._catch_up(gap_from, seq - 1)
+
+    def _catch_up(self, since: int, upto: int) -> None:
+        """Ask for what was missed; deliver it marked as replayed (the state is already newer)."""
+        def deliver(name: str, payload: dict) -> None:
+            if isinstance(payload, dict) and isinstance(payload.get("seq"), int) and payload["seq"] <= upto:
+                self.on_message(name, payload | {"replayed": True})
+
+        replay = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
+        for name in SERVER_EVENTS:
+            if name != "hall_snapshot":
+                replay.on(name, lambda payload, name=name: deliver(name, payload))
+        try:
+            replay.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
+                           wait_timeout=self.timeout)
+            replay.call("resync", {"since": since}, timeout=self.timeout)
+        except Exception as exc:
+            log.warning("catching up from %s failed: %s", since, exc)
+        finally:
+            try:
+                replay.disconnect()
+            except Exception:
+                pass
+
+    def start(self) -> None:
+        """Connect in the background and keep reconnecting until stop()."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="hall-client", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                self.sio.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
+                                 wait_timeout=self.timeout)
+                delay = 0.5
+                while self.sio.connected and not self._stop.is_set():
+                    self._stop.wait(0.5)
+            except socketio.exceptions.ConnectionError as exc:
+                refused = "unauthorized" in str(exc).lower()
+                self.on_status("refused" if refused else "disconnected", str(exc) or None)
+            except Exception as exc:
+                self.on_status("disconnected", str(exc) or None)
+            if self._stop.is_set():
+                break
+            self._stop.wait(delay)
+            delay = min(delay * 2, 10.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        try:
+            self.sio.disconnect()
+        except Exception:
+            pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.sio.connected)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: float = 0.02) -> bool:
+    """Poll `predicate` until true or `timeout` seconds pass; for tools and tests."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
