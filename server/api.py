@@ -346,3 +346,34 @@ def window_queue(number: int):
     held = [t for t in state.tickets.values() if t.state.value == "held" and t.window == number]
     return jsonify(waiting=[protocol.ticket_view(t, state.setup, state) for t in mine],
                    held=[protocol.ticket_view(t, state.setup) for t in held])
+
+
+# --- devices ----------------------------------------------------------------------------------------
+
+PAPER_STATES = ("ok", "near_end", "out", "unknown")
+
+
+@api.post("/devices/status")
+def device_status():
+    """A device reports its own state; a kiosk reports its printer (online, paper)."""
+    from datetime import datetime, timezone
+
+    from . import db
+    hall = current_hall()
+    who = require_identity(hall.database)
+    if who.kind != "device":
+        raise ApiError(403, "forbidden", "only devices report their status")
+    data = body()
+    printer = data.get("printer")
+    status: dict[str, Any] = {"detail": field(data, "detail", str, required=False, default="")}
+    if printer is not None:
+        if not isinstance(printer, dict) or not isinstance(printer.get("online"), bool) \
+                or printer.get("paper") not in PAPER_STATES:
+            raise ApiError(422, "bad_field", "printer must be {online: true|false, paper: "
+                           + "|".join(PAPER_STATES) + ", detail?}")
+        status["printer"] = {"online": printer["online"], "paper": printer["paper"],
+                             "detail": field(printer, "detail", str, required=False, default="")}
+    conn = hall.database.connection()
+    with db.write(conn):
+        repo.set_device_status(conn, who.id, status, datetime.now(timezone.utc))
+    return jsonify(ok=True, status=status)

@@ -35,6 +35,8 @@ ROUTES = {
     "/api/v1/tickets/{id}/return": {"post": ("A late citizen returns after no-show", "clerk", None, 200)},
     "/api/v1/tickets/{id}/evaluation": {"post": ("Rate the finished visit, 1 to 5", "the window's screen "
                                                  "or the ticket's track token", {"rating": "integer"}, 200)},
+    "/api/v1/devices/status": {"post": ("A device reports its state (a kiosk: its printer's paper)",
+                                        "devices", {"printer": "object", "detail": "string"}, 200)},
     "/api/v1/windows/{number}/sign-in": {"post": ("Sign in at the window", "staff", None, 200)},
     "/api/v1/windows/{number}/sign-out": {"post": ("Sign out of the window", "its clerk", None, 200)},
     "/api/v1/windows/{number}/pause": {"post": ("Pause the window with a reason", "its clerk",

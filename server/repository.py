@@ -370,3 +370,8 @@ def remember_request(conn: sqlite3.Connection, hall_id: int, actor: str, request
 def clerk_names(conn: sqlite3.Connection, hall_id: int) -> dict[int, tuple[str, str | None]]:
     rows = conn.execute("SELECT id, display_name, staff_no FROM users WHERE hall_id = ?", (hall_id,))
     return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def set_device_status(conn: sqlite3.Connection, device_id: int, status: dict[str, Any], now: datetime) -> None:
+    conn.execute("UPDATE devices SET status = ?, status_at = ?, last_seen_at = ? WHERE id = ?",
+                 (json.dumps(status, ensure_ascii=False), _iso(now), _iso(now), device_id))

@@ -12,6 +12,9 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 
 -- a window screen belongs to one window
 ALTER TABLE devices ADD COLUMN window_number INTEGER;
+-- what the device last reported of itself (a kiosk: its printer's state), as JSON
+ALTER TABLE devices ADD COLUMN status TEXT;
+ALTER TABLE devices ADD COLUMN status_at TEXT;
 
 -- 1 非常不满意 … 5 非常满意; NULL = not rated
 ALTER TABLE tickets ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
