@@ -9,8 +9,8 @@ from typing import Any, Callable
 from flask import Blueprint, jsonify, request
 
 from hall import commands as c
-from hall.queue import may_call, people_ahead, wait_for
-from hall.tickets import Priority, Ticket, WindowStatus
+from hall.queue import call_order, may_call
+from hall.tickets import CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
 
 from . import accounts, protocol, repository as repo
 from .app import current_hall
@@ -86,9 +86,15 @@ def may_act_on_ticket(who: Identity, ticket: Ticket) -> None:
     window = clerk_window(who)
     if window is None:
         raise ApiError(403, "not_signed_in", "请先在窗口签到 / sign in at a window first")
-    setup = current_hall().service.setup()
-    if ticket.window == window or ticket.target_window == window or \
-            setup.window(window).priority_of(ticket.service) is not None:
+    serves = current_hall().service.setup().window(window).priority_of(ticket.service) is not None
+    if ticket.state in CURRENT_STATES:
+        allowed = ticket.window == window           # another window's citizen is theirs
+    elif ticket.state is TicketState.HELD:
+        allowed = ticket.window == window or (ticket.hold_return == "any" and serves)
+    else:
+        allowed = ticket.window == window or ticket.target_window == window or (
+            ticket.target_window is None and serves)
+    if allowed:
         return
     raise ApiError(403, "not_your_ticket", f"{ticket.number} 不属于 {window} 号窗口 / {ticket.number} "
                    f"is not for window {window}")
@@ -339,7 +345,6 @@ def window_queue(number: int):
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    from hall.queue import call_order
     today = state.today(current_hall().service.clock())
     mine = sorted((t for t in state.tickets.values() if t.business_date == today
                    and may_call(state.setup, number, t)), key=call_order(state.setup, number))
