@@ -100,8 +100,11 @@ def may_act_on_ticket(who: Identity, ticket: Ticket) -> None:
                    f"is not for window {window}")
 
 
+MAX_ID = 2**62   # beyond SQLite's integers: no such ticket, and no overflow error either
+
+
 def ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = current_hall().service.ticket(ticket_id)
+    ticket = current_hall().service.ticket(ticket_id) if ticket_id < MAX_ID else None
     if ticket is None:
         raise ApiError(404, "ticket_not_found", f"没有这张票 / no ticket {ticket_id}")
     return ticket

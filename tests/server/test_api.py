@@ -343,3 +343,16 @@ def test_unknown_route_and_method_are_json(hall_app) -> None:
     assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
     wrong = client.get("/api/v1/tickets")
     assert wrong.status_code == 405 and wrong.get_json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/tickets/99999999999999999999999", "/tickets/99999999999999999999999/start"])
+def test_huge_ids_are_404_not_500(hall_app, kiosk, path) -> None:
+    clerk = login(hall_app, "boss")
+    status, reply = (kiosk.get(path) if path.count("/") == 2 else clerk.post(path))
+    assert status == 404 and reply["error"] == "ticket_not_found"
+
+
+def test_huge_window_numbers_are_404(hall_app) -> None:
+    boss = login(hall_app, "boss")
+    assert boss.post("/windows/99999999999999999999999/call-next")[0] == 404
+    assert boss.post("/windows/99999999999999999999999/sign-in")[0] == 404
