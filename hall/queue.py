@@ -350,6 +350,14 @@ def _rate(state: HallState, cmd: c.RateService, now: datetime) -> list[e.Event]:
                            from_state=ticket.state, to_state=ticket.state, rating=cmd.rating)]
 
 
+def _skip_rating(state: HallState, cmd: c.SkipRating, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    if ticket.state is not S.DONE or ticket.rating is not None:
+        raise QueueError("not_awaiting_rating", f"{ticket.number} 不在待评价状态 / not waiting for a rating")
+    return [e.RatingSkipped(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                            from_state=ticket.state, to_state=ticket.state)]
+
+
 def _expire_day(state: HallState, cmd: c.ExpireDay, now: datetime) -> list[e.Event]:
     today = state.today(now)
     out: list[e.Event] = [
@@ -422,6 +430,7 @@ DECIDERS: dict[type, Callable[[HallState, c.Command, datetime], list[e.Event]]] 
     c.CancelTicket: _cancel,
     c.ReturnLate: _return_late,
     c.RateService: _rate,
+    c.SkipRating: _skip_rating,
     c.ExpireDay: _expire_day,
     c.SignIn: _sign_in,
     c.SignOut: _sign_out,

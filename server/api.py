@@ -274,6 +274,18 @@ def evaluation(ticket_id: int):
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
+@api.post("/tickets/<int:ticket_id>/evaluation/skip")
+def evaluation_skipped(ticket_id: int):
+    """The window screen's rating prompt timed out: stored as not rated, never as satisfied."""
+    hall = current_hall()
+    who = require_identity(hall.database)
+    ticket = ticket_or_404(ticket_id)
+    if who.role != "window" or who.window != ticket.window:
+        raise ApiError(403, "forbidden", "only the serving window's screen records a timed-out rating")
+    outcome = hall.service.execute(c.SkipRating(ticket_id=ticket_id, actor=who.actor))
+    return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
+
+
 # --- windows --------------------------------------------------------------------------------------
 
 def _window_action(number: int, make: Callable[[dict, Identity], c.Command]):

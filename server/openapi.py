@@ -37,6 +37,8 @@ ROUTES = {
                                                  "or the ticket's track token", {"rating": "integer"}, 200)},
     "/api/v1/devices/status": {"post": ("A device reports its state (a kiosk: its printer's paper)",
                                         "devices", {"printer": "object", "detail": "string"}, 200)},
+    "/api/v1/tickets/{id}/evaluation/skip": {"post": ("The rating prompt timed out: not rated",
+                                                      "the serving window's screen", None, 200)},
     "/api/v1/windows/{number}/sign-in": {"post": ("Sign in at the window", "staff", None, 200)},
     "/api/v1/windows/{number}/sign-out": {"post": ("Sign out of the window", "its clerk", None, 200)},
     "/api/v1/windows/{number}/pause": {"post": ("Pause the window with a reason", "its clerk",

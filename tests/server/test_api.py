@@ -356,3 +356,13 @@ def test_huge_window_numbers_are_404(hall_app) -> None:
     boss = login(hall_app, "boss")
     assert boss.post("/windows/99999999999999999999999/call-next")[0] == 404
     assert boss.post("/windows/99999999999999999999999/sign-in")[0] == 404
+
+
+def test_window_screen_records_a_timed_out_rating(hall_app, kiosk) -> None:
+    issued = finished_ticket(hall_app, kiosk)
+    screen = Api(hall_app, hall_app.tokens["window"])
+    assert Api(hall_app, hall_app.tokens["kiosk"]).post(f"/tickets/{issued['id']}/evaluation/skip")[0] == 403
+    status, ticket = screen.post(f"/tickets/{issued['id']}/evaluation/skip")
+    assert status == 200 and ticket["rating"] is None
+    track = Api(hall_app, issued["track_url"].rsplit("/", 1)[1])
+    assert track.post(f"/tickets/{issued['id']}/evaluation", {"rating": 4})[1]["rating"] == 4
