@@ -206,6 +206,9 @@ class Presenter:
 
     # --- output ----------------------------------------------------------------------------
 
+    def zones(self) -> set[str]:
+        return {known.view.get("zone") for known in self.windows.values() if known.view.get("zone")}
+
     def blinking(self, now: float) -> bool:
         return bool(self.calls) and now < self.blink_until
 
