@@ -89,6 +89,7 @@ class Board(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
+        self.connection.status.disconnect(self.on_status)   # our own hang-up is not a lost link
         self.connection.stop()
         if self.announcer is not None:
             self.announcer.stop()

@@ -130,6 +130,7 @@ class Presenter:
         # a snapshot's calls are history: they are never announced again, even by a replay
         self.announced |= {(c.ticket_id, c.seq) for c in self.calls if not self._calling(c)}
         self.synced = True
+        self.connected = True   # the server sends the snapshot before the client reports "connected"
 
     def message(self, name: str, payload: dict[str, Any], now: float) -> list[Announcement]:
         """Apply one live message; return the calls to announce (in order)."""

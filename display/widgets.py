@@ -266,14 +266,15 @@ class ItemsTable(Panel):
             self.item(painter, cell, item, u)
 
     def item(self, painter: QPainter, r: QRect, item: ItemRow, u: float) -> None:
-        name_w, count_w = int(r.width() * 0.52), int(r.width() * 0.18)
+        name_w, count_w = int(r.width() * 0.50), int(r.width() * 0.15)
         self.text(painter, QRect(r.left(), r.top(), name_w, int(r.height() * 0.62)), item.name,
                   34 * u, TEXT, bold=True, min_px=22 * u)
         self.text(painter, QRect(r.left(), r.top() + int(r.height() * 0.6), name_w, int(r.height() * 0.38)),
                   item.name_en, 18 * u, DIM)
         self.text(painter, QRect(r.left() + name_w, r.top(), count_w, r.height()), f"{item.waiting} 人",
                   38 * u, NUMBER, ALIGN_RIGHT, bold=True)
-        rest = QRect(r.left() + name_w + count_w, r.top(), r.width() - name_w - count_w, r.height())
+        gap = int(18 * u)   # keeps "3 人" and "约 …" apart: read together they blur into one figure
+        rest = QRect(r.left() + name_w + count_w + gap, r.top(), r.width() - name_w - count_w - gap, r.height())
         self.text(painter, rest.adjusted(0, 0, 0, -int(r.height() * 0.38)), item.estimate, 28 * u, TEXT,
                   ALIGN_RIGHT)
         self.text(painter, QRect(rest.left(), rest.top() + int(r.height() * 0.6), rest.width(),
@@ -287,13 +288,14 @@ class Marquee(Panel):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.offset = 0.0
+        self.offset: float | None = None   # the first paint starts the text at the left edge
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.advance)
         self.timer.start(30)
 
     def advance(self) -> None:
-        self.offset += self.STEP * self.unit()
+        if self.offset is not None:
+            self.offset += self.STEP * self.unit()
         self.update()
 
     def paint(self, painter: QPainter) -> None:
@@ -303,6 +305,8 @@ class Marquee(Panel):
         painter.fillRect(self.rect(), PANEL)
         font = board_font(int(40 * u))
         width = QFontMetrics(font).horizontalAdvance(view.notice) + int(200 * u)
+        if self.offset is None:
+            self.offset = self.width() - 24 * u
         x = self.width() - (self.offset % (width + self.width()))
         painter.setFont(font)
         painter.setPen(TEXT)
@@ -359,7 +363,7 @@ class BoardWidget(QWidget):
         """Header, now calling, recent, windows, items, marquee: proportions of the board."""
         w, h = self.width(), self.height()
         if self.portrait:
-            cuts = [0, 0.07, 0.32, 0.45, 0.80, 0.95, 1.0]
+            cuts = [0, 0.07, 0.30, 0.42, 0.72, 0.95, 1.0]
             return [QRect(0, int(h * a), w, int(h * b) - int(h * a)) for a, b in zip(cuts, cuts[1:])]
         top, bottom = int(h * 0.10), int(h * 0.915)
         left = int(w * 0.40)
