@@ -18,6 +18,8 @@ from PyQt6.QtWidgets import QWidget
 from .presenter import BoardView, ItemRow, WindowRow
 
 FONT_FAMILY = "WenQuanYi Micro Hei"
+#: ticket numbers: narrow letters let the number be taller in the same width (Qt falls back when missing)
+NUMBER_FAMILY = "DejaVu Sans Condensed"
 BACKGROUND = QColor("#070b14")
 PANEL = QColor("#0f1a2e")
 TITLE = QColor("#8fb3ff")
@@ -36,8 +38,8 @@ ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ALIGN_CENTER = Qt.AlignmentFlag.AlignCenter
 
 
-def board_font(px: int, bold: bool = False) -> QFont:
-    font = QFont(FONT_FAMILY)
+def board_font(px: int, bold: bool = False, family: str = FONT_FAMILY) -> QFont:
+    font = QFont(family)
     font.setPixelSize(max(1, px))
     font.setBold(bold)
     return font
@@ -81,16 +83,16 @@ class Panel(QWidget):
         return board.width() / base
 
     def text(self, painter: QPainter, rect: QRect, text: str, px: float, colour: QColor,
-             align=ALIGN_LEFT, bold: bool = False, min_px: float = 14) -> None:
+             align=ALIGN_LEFT, bold: bool = False, min_px: float = 14, family: str = FONT_FAMILY) -> None:
         """Draw text in rect, shrinking it to fit the width (names vary in length), then eliding."""
         if not text:
             return
         self.texts.append(text)
         size = int(px)
-        font = board_font(size, bold)
+        font = board_font(size, bold, family)
         while size > min_px and QFontMetrics(font).horizontalAdvance(text) > rect.width():
-            size = max(int(min_px), int(size * 0.92))
-            font = board_font(size, bold)
+            size = max(int(min_px), int(size * 0.95))
+            font = board_font(size, bold, family)
         painter.setFont(font)
         painter.setPen(colour)
         shown = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
@@ -158,10 +160,12 @@ class NowCalling(Panel):
         fg = BACKGROUND if flash else NUMBER
         line = TEXT if not flash else BACKGROUND
         h = area.height()
-        number_h, window_h = int(h * 0.56), int(h * 0.24)
-        number_px = min(number_h * 0.95, area.width() / max(3.2, len(call.number) * 0.62))
-        self.text(painter, QRect(area.left(), area.top(), area.width(), number_h), call.number,
-                  number_px, fg, ALIGN_CENTER, bold=True)
+        number_h, window_h = int(h * 0.62), int(h * 0.22)
+        # a font's pixel size includes room above and below the digits: 1.2 × fills the box
+        number_px = min(number_h * 1.25, area.width() / max(2.6, len(call.number) * 0.62))
+        self.text(painter, QRect(area.left(), area.top() - int(number_h * 0.1), area.width(),
+                                 int(number_h * 1.2)), call.number, number_px, fg, ALIGN_CENTER, bold=True,
+                  family=NUMBER_FAMILY)
         top = area.top() + number_h
         prefix = "再次呼叫 · " if call.recall else ""
         self.text(painter, QRect(area.left(), top, area.width(), window_h),
@@ -198,7 +202,7 @@ class RecentCalls(Panel):
             cell = QRect(area.left() + col * cell_w, area.top() + row * cell_h, cell_w, cell_h)
             half = int(cell_w * 0.48)
             self.text(painter, QRect(cell.left(), cell.top(), half, cell_h), call.number, px, NUMBER,
-                      bold=True)
+                      bold=True, family=NUMBER_FAMILY)
             self.text(painter, QRect(cell.left() + half, cell.top(), cell_w - half - int(10 * u), cell_h),
                       f"→ {call.window} 号窗口", px * 0.8, TEXT)
 
@@ -235,7 +239,8 @@ class WindowGrid(Panel):
                   row.label, top.height() * 0.56, label, ALIGN_RIGHT, bold=True)
         bottom = QRect(r.left() + pad, top.bottom(), r.width() - 2 * pad, r.bottom() - top.bottom() - pad // 2)
         if row.current:
-            self.text(painter, bottom, row.current, bottom.height() * 0.9, NUMBER, ALIGN_CENTER, bold=True)
+            self.text(painter, bottom, row.current, bottom.height() * 0.95, NUMBER, ALIGN_CENTER, bold=True,
+                      family=NUMBER_FAMILY)
         elif row.hint:
             self.text(painter, bottom, row.hint, bottom.height() * 0.5, TEXT, ALIGN_CENTER, bold=True)
         else:
@@ -366,7 +371,7 @@ class BoardWidget(QWidget):
             cuts = [0, 0.07, 0.30, 0.42, 0.72, 0.95, 1.0]
             return [QRect(0, int(h * a), w, int(h * b) - int(h * a)) for a, b in zip(cuts, cuts[1:])]
         top, bottom = int(h * 0.10), int(h * 0.915)
-        left = int(w * 0.40)
+        left = int(w * 0.42)
         split_left = top + int((bottom - top) * 0.56)
         split_right = top + int((bottom - top) * 0.62)
         return [QRect(0, 0, w, top),
