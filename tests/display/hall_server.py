@@ -107,6 +107,11 @@ class DemoHall:
     def start_service(self, window: int, ticket_id: int) -> dict:
         return self._post(self.sessions[window], f"/api/v1/tickets/{ticket_id}/start")
 
+    def finish(self, window: int, ticket_id: int) -> dict:
+        """The citizen came: served and done, so the window may call the next one."""
+        self.start_service(window, ticket_id)
+        return self._post(self.sessions[window], f"/api/v1/tickets/{ticket_id}/finish")
+
     def pause(self, window: int, reason: str) -> dict:
         return self._post(self.sessions[window], f"/api/v1/windows/{window}/pause", {"reason": reason})
 
