@@ -124,12 +124,17 @@ def build_board(settings: DisplaySettings, voice: VoiceSettings, volume: int,
 
 
 def wait_until_synced(board: Board, timeout: float) -> bool:
-    """Run the event loop until the first snapshot arrived, or `timeout` seconds passed."""
-    loop = QEventLoop()
+    """Run the event loop until the first snapshot arrived, the token was refused, or `timeout`
+    seconds passed; a refused token raises BoardError at once (waiting longer cannot help)."""
+    loop, refused = QEventLoop(), []
     board.updated.connect(lambda name, payload: loop.quit() if name == "hall_snapshot" else None)
+    board.connection.status.connect(lambda status, reason: (refused.append(reason), loop.quit())
+                                    if status == "refused" else None)
     QTimer.singleShot(int(timeout * 1000), loop.quit)
     if not board.presenter.synced:
         loop.exec()
+    if refused and not board.presenter.synced:
+        raise BoardError(f"the server refused the board's token ({refused[0]}): check --token / display.token")
     return board.presenter.synced
 
 

@@ -124,3 +124,31 @@ def test_a_dropped_link_shows_the_mark_and_resyncs_without_repeating_old_calls(q
 def _now():
     from datetime import datetime, timezone
     return datetime.now(timezone.utc)
+
+
+def run_cli(*args: str, timeout: float = 60):
+    import os
+    import subprocess
+    import sys
+
+    from .hall_server import REPO
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "jiaohao", "display", "--config", str(REPO / "config.toml"),
+                           *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
+
+
+@pytest.mark.parametrize("extra, size", [((), (1920, 1080)), (("--portrait", "--zone", "2F"), (1080, 1920))])
+def test_the_screenshot_option_connects_draws_saves_and_exits(hall, tmp_path, extra, size):
+    from PyQt6.QtGui import QImage
+    path = tmp_path / "board.png"
+    done = run_cli("--server", hall.url, "--token", hall.board_token, "--screenshot", str(path), *extra)
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == size
+
+
+def test_a_bad_token_or_no_token_is_reported_in_one_line(hall, tmp_path):
+    done = run_cli("--server", hall.url)
+    assert done.returncode == 2 and "no token" in done.stderr
+    done = run_cli("--server", hall.url, "--token", "wrong", "--screenshot", str(tmp_path / "x.png"))
+    assert done.returncode == 2 and "refused the board's token" in done.stderr

@@ -91,3 +91,23 @@ def test_clips_of_different_formats_are_refused(tmp_path):
         out.writeframes(b"\0" * 400)
     with pytest.raises(ValueError, match="b.wav"):
         join_wavs([a, b], tmp_path / "out.wav")
+
+
+def test_qt_speech_is_refused_where_it_cannot_speak_mandarin(qapp):
+    from display.qt_speech import QtSpeaker
+    with pytest.raises(RuntimeError, match="Mandarin"):
+        QtSpeaker(engine="mock")   # Qt's test engine: English and Nordic voices only
+
+
+def test_qt_speech_never_picks_speechd_without_a_sound_device(qapp, monkeypatch):
+    from display import qt_speech
+    monkeypatch.setattr(qt_speech, "sound_device_present", lambda: False)
+    with pytest.raises(RuntimeError, match="speechd"):
+        qt_speech.QtSpeaker(engine="speechd")
+
+
+def test_an_unusable_engine_leaves_the_board_silent_not_broken(qapp, caplog):
+    from display.app import make_speaker
+    from display.settings import DisplaySettings
+    assert make_speaker(DisplaySettings(speech="clips", clips_dir="/nonexistent"), 80) is None
+    assert "calls are shown but not said" in caplog.text
