@@ -9,6 +9,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from flask import request
+from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
 from flask_socketio import SocketIO, join_room
 
 from hall import commands as c
@@ -88,7 +89,8 @@ class Live:
         token = (auth or {}).get("token") if isinstance(auth, dict) else None
         who = identify(self.hall.database, token if isinstance(token, str) else None, allow_ticket=True)
         if who is None:
-            raise ConnectionRefusedError("unauthorized")
+            # Socket.IO's own refusal carries the reason to the client
+            raise SocketIOConnectionRefused("unauthorized")
         with self.lock:
             self.clients[request.sid] = who
         join_room(hall_room(self.hall.service.hall_id))
