@@ -74,6 +74,7 @@
     cNoShow: { zh: "过号", en: "No-show" },
     cHeld: { zh: "挂起", en: "Held" },
     cTransferred: { zh: "转移", en: "Transferred" },
+    stillWorking: { zh: "上一个操作仍在处理中，请稍候", en: "Still working on the previous action" },
     more: { zh: "另有 {n} 人", en: "{n} more" },
   };
   const PAUSE_REASONS = [
@@ -90,6 +91,7 @@
     lang: J.pickLanguage(LANG_KEY), token: sessionStorage.getItem(TOKEN_KEY), me: null,
     number: null, hall: null, window: null, ticket: null, queue: { waiting: [], held: [] },
     counts: null, socket: null, busy: false,
+    liveStamp: 0,   // grows with every live message about this window (see `fromRest`)
   };
   const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const en = () => state.lang === "en";
@@ -208,7 +210,10 @@
     state.socket = J.connectLive(state.token, {
       hall_snapshot: (snapshot) => refreshAll(snapshot),
       window_changed: onWindowChanged,
-      ticket_called: (m) => { if (m.window === state.number) setTicket(m.ticket); queueSoon(); },
+      ticket_called: (m) => {
+        if (m.window === state.number) { state.liveStamp += 1; setTicket(m.ticket); }
+        queueSoon();
+      },
       ticket_changed: onTicketChanged,
       queue_changed: (m) => { if (touchesMe(m.services)) queueSoon(); },
     }, {
@@ -227,11 +232,15 @@
     const w = message.window;
     if (state.hall) state.hall.windows = state.hall.windows.map((x) => (x.number === w.number ? w : x));
     if (w.number !== state.number) return;
+    state.liveStamp += 1;
     applyWindow(w);
   }
 
   function onTicketChanged(message) {
-    if (state.ticket && message.ticket.id === state.ticket.id) setTicket(message.ticket);
+    if (state.ticket && message.ticket.id === state.ticket.id) {
+      state.liveStamp += 1;
+      setTicket(message.ticket);
+    }
     if (message.ticket.window === state.number) { queueSoon(); countsSoon(); }
   }
 
@@ -264,16 +273,28 @@
 
   async function loadTicket(id) {
     try {
-      setTicket(await call(`/tickets/${id}`));
+      await fromRest(() => call(`/tickets/${id}`));
     } catch (err) {
       notify(err.message);
     }
   }
 
+  /**
+   * A ticket as a REST reply showed it, unless live messages about this window arrived while
+   * the request was out: those were sent after later commits, so they are the newer truth.
+   */
+  async function fromRest(request, pick = (reply) => reply) {
+    const stamp = state.liveStamp;
+    const reply = await request();
+    if (stamp === state.liveStamp) setTicket(pick(reply));
+    return reply;
+  }
+
   function setTicket(ticket) {
     // a ticket that left the window (finished, held, moved) is no longer current
     const current = ticket && ["called", "serving"].includes(ticket.state) && ticket.window === state.number;
-    state.ticket = current ? ticket : null;
+    if (current) state.ticket = ticket;
+    else if (!ticket || (state.ticket && state.ticket.id === ticket.id)) state.ticket = null;
     renderCurrent();
     renderActions();
   }
@@ -438,7 +459,10 @@
 
   /** Runs one server action; one at a time, so a double press never calls two citizens. */
   async function act(request) {
-    if (state.busy) return false;
+    if (state.busy) {
+      notify(say("stillWorking"), "info");
+      return false;
+    }
     state.busy = true;
     document.body.classList.add("busy");
     try {
@@ -463,16 +487,14 @@
   };
   const onTicket = (verb, body) => {
     const t = needTicket();
-    return t && act(() => call(`/tickets/${t.id}/${verb}`, { method: "POST", body })
-      .then((ticket) => { setTicket(ticket); return ticket; }));
+    return t && act(() => fromRest(() => call(`/tickets/${t.id}/${verb}`, { method: "POST", body })));
   };
 
   const ACTIONS = {
     next: async () => {
-      const reply = await act(() => call(`/windows/${state.number}/call-next`, { method: "POST" }));
-      if (!reply) return;
-      if (reply.ticket) setTicket(reply.ticket);
-      else notify(say("noneWaiting"), "info");
+      const reply = await act(() => fromRest(
+        () => call(`/windows/${state.number}/call-next`, { method: "POST" }), (r) => r.ticket || state.ticket));
+      if (reply && !reply.ticket) notify(say("noneWaiting"), "info");
     },
     recall: () => onTicket("recall"),
     start: () => onTicket("start"),
@@ -525,15 +547,14 @@
   const SUBMITS = {
     finish: (f) => {
       const caseNo = f.elements.case_no.value.trim();
-      return () => call(`/tickets/${state.ticket.id}/finish`, { method: "POST", body: caseNo ? { case_no: caseNo } : {} })
-        .then((t) => { setTicket(t); return t; });
+      return () => fromRest(() => call(`/tickets/${state.ticket.id}/finish`, {
+        method: "POST", body: caseNo ? { case_no: caseNo } : {} }));
     },
-    hold: (f) => () => call(`/tickets/${state.ticket.id}/hold`, { method: "POST", body: {
-      minutes: Number(f.elements.minutes.value), return_to: f.elements.return_to.value } })
-      .then((t) => { setTicket(t); return t; }),
-    call: (f) => () => call(`/windows/${state.number}/call`, { method: "POST", body: {
-      number: f.elements.number.value.trim(), reason: f.elements.reason.value.trim() || "特呼" } })
-      .then((reply) => { setTicket(reply.ticket); return reply; }),
+    hold: (f) => () => fromRest(() => call(`/tickets/${state.ticket.id}/hold`, { method: "POST", body: {
+      minutes: Number(f.elements.minutes.value), return_to: f.elements.return_to.value } })),
+    call: (f) => () => fromRest(() => call(`/windows/${state.number}/call`, { method: "POST", body: {
+      number: f.elements.number.value.trim(), reason: f.elements.reason.value.trim() || "特呼" } }),
+    (reply) => reply.ticket),
     pause: (f) => () => call(`/windows/${state.number}/pause`, { method: "POST", body: {
       reason: f.elements.reason.value.trim() || f.elements.preset.value } }),
   };
@@ -593,8 +614,7 @@
 
   function transferTo(body) {
     const form = $("d-transfer").querySelector("form");
-    submitDialog(form, () => call(`/tickets/${state.ticket.id}/transfer`, { method: "POST", body })
-      .then((t) => { setTicket(t); return t; }));
+    submitDialog(form, () => fromRest(() => call(`/tickets/${state.ticket.id}/transfer`, { method: "POST", body })));
   }
 
   // --- keyboard ------------------------------------------------------------------------------------
