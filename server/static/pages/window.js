@@ -14,8 +14,10 @@
     setupTitle: { zh: "窗口屏设置 · 窗口", en: "Window screen setup · window" },
     setupToken: { zh: "窗口屏凭证 (由管理员提供)", en: "Window screen token (from the administrator)" },
     setupSave: { zh: "保存并启动", en: "Save and start" },
+    windowPre: { zh: "", en: "Window" },
     windowUnit: { zh: "号窗口", en: "" },
     itemsServed: { zh: "办理事项：", en: "Items: " },
+    deptsServed: { zh: "办理部门：", en: "Departments: " },
     offline: { zh: "连接中断", en: "offline" },
     serving: { zh: "办理中", en: "Serving" },
     idle: { zh: "空闲", en: "Available" },
@@ -157,7 +159,11 @@
   function itemsText(w) {
     const items = w.services.map((code) => state.services.get(code)).filter(Boolean);
     const en = state.lang === "en";
-    if (items.length <= 4) return items.map((s) => (en ? s.name_en : s.name)).join(en ? " · " : "、");
+    if (items.length <= 4) {
+      J.setText($("items-label"), say("itemsServed"));
+      return items.map((s) => (en ? s.name_en : s.name)).join(en ? " · " : "、");
+    }
+    J.setText($("items-label"), say("deptsServed"));
     const depts = [...new Set(items.map((s) => (en ? s.department_name_en : s.department_name)))];
     return depts.join(en ? " · " : "、");
   }
