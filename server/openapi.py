@@ -15,6 +15,8 @@ ROUTES = {
                                     {"username": "string", "password": "string"}, 200)},
     "/api/v1/auth/logout": {"post": ("End this staff session", "staff", None, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", "any token", None, 200)},
+    "/api/v1/me/today": {"get": ("This staff member's counts for today: called, served, no-show …",
+                                 "staff", None, 200)},
     "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", "any token", None, 200)},
     "/api/v1/tickets": {"post": ("Issue a ticket", "kiosk device or staff",
                                  {"service": "string", "priority": "string", "request_id": "string"}, 201)},

@@ -10,7 +10,7 @@ fresh ``hall_snapshot`` when they are too old. docs/protocol.md is written from 
 
 Server → client events (payload keys):
 
-``hall_snapshot``  {seq, at, hall, services[], windows[], recent_calls[]}
+``hall_snapshot``  {seq, at, hall, policy, services[], windows[], recent_calls[]}
 ``ticket_issued``  {seq, at, ticket}
 ``ticket_called``  {seq, at, ticket, window, window_name, window_name_en, recall, recalls,
                     text, text_en, spoken}   — a call or a recall (recall = true)
@@ -153,11 +153,19 @@ def hall_snapshot(state: HallState, seq: int, now: datetime, clerks: Clerks,
         "hall": {"code": info.code, "name": info.name, "name_en": info.name_en,
                  "timezone": info.timezone, "business_date": iso(state.today(now)),
                  "notice": info.notice, "notice_en": info.notice_en},
+        "policy": policy_view(state.setup),
         "services": [service_view(item.code, state, now) for item in state.setup.services],
         "windows": [window_view(state.windows.get(spec.number, WindowState(spec.number)), state, clerks)
                     for spec in state.setup.windows],
         "recent_calls": list(recent),
     }
+
+
+def policy_view(setup: HallConfig) -> dict[str, Any]:
+    """The rules a window page needs: how long the rating prompt waits, recall and hold limits."""
+    policy = setup.policy
+    return {"rating_timeout_seconds": policy.rating_timeout_seconds, "max_recalls": policy.max_recalls,
+            "hold_minutes": policy.hold_minutes}
 
 
 def recent_call_view(row, setup: HallConfig) -> dict[str, Any]:

@@ -375,3 +375,14 @@ def clerk_names(conn: sqlite3.Connection, hall_id: int) -> dict[int, tuple[str, 
 def set_device_status(conn: sqlite3.Connection, device_id: int, status: dict[str, Any], now: datetime) -> None:
     conn.execute("UPDATE devices SET status = ?, status_at = ?, last_seen_at = ? WHERE id = ?",
                  (json.dumps(status, ensure_ascii=False), _iso(now), _iso(now), device_id))
+
+
+# --- a clerk's day ------------------------------------------------------------------------------
+
+def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day: date) -> dict[str, int]:
+    """How many events of each kind this actor recorded on tickets of one business day."""
+    rows = conn.execute(
+        "SELECT e.kind, COUNT(*) FROM events e JOIN tickets t ON t.id = e.ticket_id "
+        "WHERE e.hall_id = ? AND e.actor = ? AND t.business_date = ? GROUP BY e.kind",
+        (hall_id, actor, day.isoformat()))
+    return {kind: count for kind, count in rows}
