@@ -458,10 +458,12 @@ def _ticket_after(ticket: Ticket | None, event: e.TicketEvent) -> Ticket:
     change: dict[str, object] = {"state": event.to_state}
     match event:
         case e.TicketCalled():
-            change |= {"window": event.window, "called_at": event.at, "recalls": 0,
+            change |= {"window": event.window, "called_at": event.at, "recalls": 0, "started_at": None,
                        "target_window": None, "hold_return": None, "hold_until": None}
         case e.TicketRecalled():
             change |= {"recalls": event.recalls}
+        case e.ServiceStarted():
+            change |= {"started_at": event.at}
         case e.ServiceFinished():
             change |= {"case_no": event.case_no}
         case e.TicketMissed():

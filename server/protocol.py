@@ -67,7 +67,7 @@ def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = Non
         "priority": ticket.priority.value, "state": ticket.state.value,
         "business_date": iso(ticket.business_date), "issued_at": iso(ticket.issued_at),
         "window": ticket.window, "target_window": ticket.target_window, "recalls": ticket.recalls,
-        "called_at": iso(ticket.called_at), "case_no": ticket.case_no, "rating": ticket.rating,
+        "called_at": iso(ticket.called_at), "started_at": iso(ticket.started_at), "case_no": ticket.case_no, "rating": ticket.rating,
         "hold_until": iso(ticket.hold_until) if ticket.state is TicketState.HELD else None,
     }
     if state is not None and ticket.state in CALLABLE_STATES:

@@ -115,7 +115,7 @@ def save_window(conn: sqlite3.Connection, hall_id: int, window: WindowState) -> 
 
 TICKET_COLUMNS = ("id", "business_date", "prefix", "serial", "number", "service", "priority",
                   "state", "issued_at", "rank_at", "boosted", "window", "target_window", "recalls",
-                  "called_at", "no_show_at", "case_no", "hold_return", "hold_until", "rating")
+                  "called_at", "no_show_at", "case_no", "hold_return", "hold_until", "rating", "started_at")
 
 
 def ticket_from_row(row: sqlite3.Row) -> Ticket:
@@ -126,7 +126,8 @@ def ticket_from_row(row: sqlite3.Row) -> Ticket:
         issued_at=_dt(row["issued_at"]), rank_at=_dt(row["rank_at"]), boosted=bool(row["boosted"]),
         window=row["window"], target_window=row["target_window"], recalls=row["recalls"],
         called_at=_dt(row["called_at"]), no_show_at=_dt(row["no_show_at"]), case_no=row["case_no"],
-        hold_return=row["hold_return"], hold_until=_dt(row["hold_until"]), rating=row["rating"])
+        hold_return=row["hold_return"], hold_until=_dt(row["hold_until"]), rating=row["rating"],
+        started_at=_dt(row["started_at"]))
 
 
 def _ticket_values(ticket: Ticket) -> tuple:
@@ -134,7 +135,7 @@ def _ticket_values(ticket: Ticket) -> tuple:
             ticket.service, ticket.priority.value, ticket.state.value, _iso(ticket.issued_at),
             _iso(ticket.rank_at), int(ticket.boosted), ticket.window, ticket.target_window,
             ticket.recalls, _iso(ticket.called_at), _iso(ticket.no_show_at), ticket.case_no,
-            ticket.hold_return, _iso(ticket.hold_until), ticket.rating)
+            ticket.hold_return, _iso(ticket.hold_until), ticket.rating, _iso(ticket.started_at))
 
 
 def insert_ticket(conn: sqlite3.Connection, hall_id: int, ticket: Ticket, track_hash: str | None) -> None:

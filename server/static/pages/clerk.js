@@ -430,7 +430,7 @@
     if (state.hall) J.setText($("t-clock"), J.clockText(new Date(now), state.hall.hall.timezone, state.lang));
     const t = state.ticket;
     J.setText($("c-waited"), t ? J.duration((Date.parse(t.called_at) - Date.parse(t.issued_at)) / 1000) : "–");
-    J.setText($("c-handling"), t ? J.duration(J.secondsSince(t.called_at, now)) : "–");
+    J.setText($("c-handling"), t ? J.duration(J.secondsSince(t.started_at || t.called_at, now)) : "–");
     document.querySelectorAll("#q-waiting [data-since]").forEach((node) => {
       J.setText(node, J.duration(J.secondsSince(node.dataset.since, now)));
     });
