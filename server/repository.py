@@ -375,3 +375,27 @@ def clerk_names(conn: sqlite3.Connection, hall_id: int) -> dict[int, tuple[str, 
 def set_device_status(conn: sqlite3.Connection, device_id: int, status: dict[str, Any], now: datetime) -> None:
     conn.execute("UPDATE devices SET status = ?, status_at = ?, last_seen_at = ? WHERE id = ?",
                  (json.dumps(status, ensure_ascii=False), _iso(now), _iso(now), device_id))
+
+
+# --- handling times, for the wait estimate ---------------------------------------------------
+
+#: the estimate weighs the latest services most; older ones hardly count and cost a query
+HANDLING_SAMPLES = 50
+
+
+def handling_minutes(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[str, tuple[float, ...]]:
+    """Today's handling times per item, oldest first: from each 办结 back to the start of
+    that service (a held and resumed ticket counts only its last stretch at a window)."""
+    rows = conn.execute(
+        "SELECT t.service, f.at AS finished, (SELECT s.at FROM events s WHERE s.ticket_id = f.ticket_id "
+        "AND s.hall_id = f.hall_id AND s.kind = 'service_started' AND s.seq < f.seq "
+        "ORDER BY s.seq DESC LIMIT 1) AS started "
+        "FROM events f JOIN tickets t ON t.id = f.ticket_id "
+        "WHERE f.hall_id = ? AND f.kind = 'service_finished' AND t.business_date = ? ORDER BY f.seq",
+        (hall_id, day.isoformat()))
+    samples: dict[str, list[float]] = {}
+    for service, finished, started in rows:
+        if started is not None:
+            minutes = (_dt(finished) - _dt(started)).total_seconds() / 60
+            samples.setdefault(service, []).append(minutes)
+    return {service: tuple(times[-HANDLING_SAMPLES:]) for service, times in samples.items()}

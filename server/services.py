@@ -96,6 +96,7 @@ class HallService:
             tickets=repo.open_tickets(conn, self.hall_id, also),
             last_serial=repo.last_serials(conn, self.hall_id, today),
             issued=repo.issued_counts(conn, self.hall_id, today),
+            handling=repo.handling_minutes(conn, self.hall_id, today),
         )
 
     def snapshot(self) -> HallState:
