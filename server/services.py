@@ -110,7 +110,7 @@ class HallService:
         conn = self.database.connection()
         with db.write(conn):
             outcome = self._run(conn, command, self.clock())
-        self._publish(list(zip(outcome.seqs, outcome.events)))
+        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
         return outcome
 
     def _run(self, conn, command: c.Command, now: datetime) -> Outcome:
@@ -162,7 +162,7 @@ class HallService:
             ticket_id = outcome.events[0].ticket_id
             if request_id:
                 repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
-        self._publish(list(zip(outcome.seqs, outcome.events)))
+        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
         return self._issued(outcome.state, outcome.state.tickets[ticket_id])
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:

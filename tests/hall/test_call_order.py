@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import pytest
 
 from hall import commands as c
 from hall.queue import HallState, handle, naive_wait_for, people_ahead, wait_for
-from hall.tickets import Priority, QueueError, TicketState, WindowStatus
+from hall.tickets import Priority, QueueError, WindowStatus
 from tests.conftest import HALL_MORNING, small_hall, small_hall_document
 from hall.config import parse_config
 

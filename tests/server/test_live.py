@@ -4,7 +4,6 @@ python-socketio clients over real websockets against a real server process."""
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
