@@ -87,7 +87,8 @@ def closed_reason(code: str | None, message: str | None) -> Text | None:
     if code is None:
         return None
     if code == "outside_hours":
-        hours = HOURS_RE.findall(message or "")
+        # the server's message names the hours in both halves: keep each range once
+        hours = list(dict.fromkeys(HOURS_RE.findall(message or "")))
         return Text("不在取号时间" + (f"（{'、'.join(hours)}）" if hours else ""),
                     "Not issuing now" + (f" (hours {', '.join(hours)})" if hours else ""))
     if code == "daily_cap_reached":
