@@ -89,10 +89,12 @@ def other(text: Text, language: str) -> str:
 def clear(layout) -> None:
     while layout.count():
         child = layout.takeAt(0)
-        if child.widget() is not None:
-            # hidden at once: deleteLater alone leaves it painted until the event loop runs
-            child.widget().hide()
-            child.widget().deleteLater()
+        widget = child.widget()
+        if widget is not None:
+            # gone at once: deleteLater alone leaves it painted (and findable) until the event loop runs
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()
         elif child.layout() is not None:
             clear(child.layout())
 
@@ -588,6 +590,9 @@ class KioskWindow(QWidget):
         screen = p.visible_screen
         self.pages[screen].render(p, self.columns())
         self.stack.setCurrentWidget(self.pages[screen])
+        for name, page in self.pages.items():
+            # while issuing is paused nothing behind the pause screen can be touched into a request
+            page.setEnabled(screen != OFFLINE or name == OFFLINE)
         self.corner.raise_()
         if self.pin_pad.isVisible():
             self.pin_pad.raise_()
