@@ -225,6 +225,10 @@ def build_kiosk(settings: KioskSettings, printer_settings: PrinterSettings, slip
     connection = KioskConnection(client_factory, printer)
     holder["client"] = connection.client
     app = KioskApp(settings, connection, speaker, clock, quit_app)
+    # the local config names the hall until the server's snapshot does, so even a kiosk that
+    # starts while the server is down says where it stands
+    app.presenter.hall_name = Text(slip_hall.name, slip_hall.name_en or slip_hall.name)
+    app.window.render()
     return Kiosk(app, app.window, app.presenter, connection)
 
 

@@ -69,6 +69,10 @@ class KioskConnection(QObject):
     def stop(self) -> None:
         self.client.stop()
         self.pool.waitForDone(10_000)
+        # HallClient.stop() leaves its keep-alive HTTP session open; close it once no job uses it
+        http = getattr(self.client, "http", None)
+        if http is not None:
+            http.close()
 
     def _run(self, work: Callable[[], None]) -> None:
         self.pool.start(_Job(work))

@@ -62,7 +62,7 @@ def style_sheet(large: bool) -> str:
     QLineEdit#query {{ font-size: {px(44)}; padding: 12px; border: 3px solid #0b4f8a; border-radius: 12px;
                       background: white; min-height: 90px; }}
     #ticketCaption {{ font-size: {px(34)}; color: #4a5a70; }}
-    #ticketNumber {{ font-size: 240px; font-weight: bold; color: #0b4f8a; }}
+    #ticketNumber {{ font-size: 300px; font-weight: bold; color: #0b4f8a; }}
     #ticketItem {{ font-size: {px(34)}; font-weight: bold; }}
     #ticketLine {{ font-size: {px(32)}; }}
     #ticketWindows {{ font-size: {px(38)}; font-weight: bold; color: #14602f; }}
@@ -380,10 +380,12 @@ class TicketPage(Page):
         if ticket is None:
             return
         add = self.content.addWidget
+        self.content.addStretch(1)
         add(label(p.t(Text("您的号码", "Your number")), "ticketCaption", center=True))
         self.number = label(ticket.number, "ticketNumber", wrap=False, center=True)
         add(self.number)
         add(label(f"{p.t(ticket.item)}\n{other(ticket.item, p.language)}", "ticketItem", center=True))
+        add(label(p.t(ticket.department), "subtitle", center=True))
         if ticket.print_problem is not None:
             add(label(p.t(ticket.print_problem), "printProblem", center=True))
         elif ticket.printed:
@@ -400,7 +402,7 @@ class TicketPage(Page):
                                "Green channel: show your document at the window")), "greenNote", center=True))
         add(label(p.t(Text(f"取号时间 {p.local_time(ticket.issued_at)}",
                            f"Issued at {p.local_time(ticket.issued_at)}")), "subtitle", center=True))
-        self.content.addStretch(1)
+        self.content.addStretch(2)
         clear(self.bottom)
         finish = TouchButton(p.t(Text("完成", "Done")), p.t(Text("Done", "完成")), kind="back")
         finish.setAccessibleName("done")
