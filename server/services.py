@@ -71,6 +71,7 @@ class HallService:
         self.clock = clock
         self._setup: tuple[int, HallConfig] | None = None
         self._setup_lock = threading.Lock()
+        self._snapshot: tuple[tuple, HallState] | None = None
 
     # --- the setup in force ------------------------------------------------------------
 
@@ -100,9 +101,21 @@ class HallService:
         )
 
     def snapshot(self) -> HallState:
+        """The hall as committed now. Every change of tickets and windows is an event, so
+        the state is reused until the log grows, the setup changes or the day turns."""
         conn = self.database.connection()
         with db.read(conn):
-            return self.load_state(conn)
+            key = (repo.last_seq(conn, self.hall_id), self._setup_version(conn), self.today())
+            cached = self._snapshot
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            state = self.load_state(conn)
+        self._snapshot = (key, state)
+        return state
+
+    def _setup_version(self, conn) -> int:
+        return conn.execute("SELECT MAX(version) FROM hall_setups WHERE hall_id = ?",
+                            (self.hall_id,)).fetchone()[0]
 
     # --- commands ----------------------------------------------------------------------
 
