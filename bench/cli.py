@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 #: Sizes of one run; every run starts on a fresh server and data directory.
 DEFAULTS = {"clients": 8, "tickets": 300, "calls": 160, "websocket_clients": 100,
-            "websocket_calls": 50, "repeats": 3}
+            "websocket_calls": 50, "repeats": 3, "server": "demo"}
 DEFAULT_CONFIG = REPO / "config.toml"
 DEFAULT_OUT = REPO / "bench" / "results" / "server.json"
 
@@ -38,6 +38,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         help=f"calls timed to the websocket clients (default {d['websocket_calls']})")
     parser.add_argument("--repeats", type=int, default=d["repeats"],
                         help=f"runs, each on a fresh server; medians are reported (default {d['repeats']})")
+    parser.add_argument("--server", choices=("demo", "gunicorn"), default=d["server"],
+                        help="`jiaohao demo` (threaded development server) or gunicorn as in "
+                             "docs/deployment.md (needs gunicorn installed); default demo")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
                         help="hall configuration of the demo hall (default: the shipped config.toml)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,

@@ -57,6 +57,7 @@ class Options:
     websocket_clients: int = DEFAULTS["websocket_clients"]
     websocket_calls: int = DEFAULTS["websocket_calls"]
     repeats: int = DEFAULTS["repeats"]
+    server: str = DEFAULTS["server"]
     config: Path = DEFAULT_CONFIG
     out: Path = DEFAULT_OUT
 
@@ -127,16 +128,18 @@ class DemoServer:
         self.stop()
 
     def start(self, timeout: float = 30.0) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1",
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        with open(self.log_path, "wb") as log:   # the child keeps its own copy of the descriptor
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "jiaohao", "demo", "--headless", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--data", str(self.data), "--config", str(self.config)],
-                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+        self._launch([sys.executable, "-m", "jiaohao", "demo", "--headless", "--host", "127.0.0.1",
+                      "--port", str(self.port), "--data", str(self.data), "--config", str(self.config)])
         self._wait_ready(timeout)
         credentials = read_credentials(self.data / "demo-credentials.txt")
         self.tokens = {"kiosk": credentials["kiosk token"], "board": credentials["board token"]}
+
+    def _launch(self, command: list[str], extra_env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {}),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        with open(self.log_path, "wb") as log:   # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                            env=env)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -166,6 +169,33 @@ class DemoServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+class GunicornServer(DemoServer):
+    """The same demo hall served as in production (docs/deployment.md): gunicorn, one worker,
+    many threads, running server.wsgi:app."""
+
+    def __init__(self, root: Path, config: Path, threads: int):
+        super().__init__(root, config)
+        self.threads = threads
+
+    def start(self, timeout: float = 30.0) -> None:
+        from server.cli import create_demo_hall   # the demo hall exactly as `jiaohao demo` makes it
+        made = create_demo_hall(self.data, self.config)
+        self.tokens = {"kiosk": made["devices"]["kiosk"], "board": made["devices"]["display"]}
+        self._launch([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", str(self.threads),
+                      "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "server.wsgi:app"],
+                     {"JIAOHAO_DATA": str(self.data), "JIAOHAO_CONFIG": str(self.config),
+                      "JIAOHAO_TRUSTED_PROXIES": "0"})   # no proxy in front here
+        self._wait_ready(timeout)
+
+
+def server_for(root: Path, opts: "Options") -> DemoServer:
+    """The server to measure, not yet started (entering it with `with` starts it)."""
+    if opts.server == "gunicorn":
+        # every websocket holds a thread; leave room beside them for the HTTP clients
+        return GunicornServer(root, opts.config, max(200, opts.websocket_clients + 4 * opts.clients + 50))
+    return DemoServer(root, opts.config)
 
 
 # --- what to ask for ------------------------------------------------------------------------------
@@ -409,7 +439,7 @@ def live_figures(calls: list[tuple[int, float]], listeners: list[Listener]) -> d
 
 def one_run(opts: Options, setup: HallConfig, number: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="jiaohao-bench-") as root, \
-            DemoServer(Path(root), opts.config) as server:
+            server_for(Path(root), opts) as server:
         print(f"run {number}: server on {server.url}", flush=True)
         issue = measure_issue(server, opts, open_items(setup))
         print(f"  issue: {issue['tickets_per_s']} tickets/s, p50 {issue['p50_ms']} ms "
@@ -457,12 +487,12 @@ def ratios(medians: dict) -> dict[str, float]:
             "call_p50": round(medians["call_next"]["p50_ms"] / FQM["call_p50_ms"], 2)}
 
 
-def build_results(opts: Options, runs: list[dict]) -> dict:
+def build_results(opts: Options, runs: list[dict], measured: dict) -> dict:
     medians = {part: median_of_runs([run[part] for run in runs]) for part in runs[0]}
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items() if k != "out"}
     settings["config"] = os.path.relpath(opts.config, REPO) if opts.config.is_relative_to(REPO) \
         else str(opts.config)
-    return {"machine": machine(), "settings": settings, "median": medians,
+    return {"machine": measured, "settings": settings, "median": medians,
             "fqm": FQM, "ratio_to_fqm": ratios(medians), "runs": runs}
 
 
@@ -470,7 +500,7 @@ def summary(results: dict) -> str:
     m, r, s = results["median"], results["ratio_to_fqm"], results["settings"]
     issue, call, live = m["issue"], m["call_next"], m["live"]
     return "\n".join([
-        f"Server benchmark — median of {s['repeats']} runs, {results['machine']['cpu_count']} CPUs, "
+        f"Server benchmark ({s['server']}) — median of {s['repeats']} runs, {results['machine']['cpu_count']} CPUs, "
         f"Python {results['machine']['python']}",
         f"  issue      {s['clients']} clients: {issue['tickets_per_s']} tickets/s, "
         f"p50 {issue['p50_ms']} ms, p99 {issue['p99_ms']} ms",
@@ -487,8 +517,9 @@ def summary(results: dict) -> str:
 
 def run(opts: Options) -> dict:
     setup = load_config(opts.config)
+    measured = machine()   # before the runs: the commit is that of the code being measured
     runs = [one_run(opts, setup, n + 1) for n in range(opts.repeats)]
-    results = build_results(opts, runs)
+    results = build_results(opts, runs, measured)
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(summary(results))
@@ -501,7 +532,7 @@ def run(opts: Options) -> dict:
 def options_from(args: argparse.Namespace) -> Options:
     opts = Options(clients=args.clients, tickets=args.tickets, calls=args.calls,
                    websocket_clients=args.websocket_clients, websocket_calls=args.websocket_calls,
-                   repeats=args.repeats, config=args.config.resolve(), out=args.out.resolve())
+                   repeats=args.repeats, server=args.server, config=args.config.resolve(), out=args.out.resolve())
     for name in ("clients", "tickets", "calls", "websocket_clients", "websocket_calls", "repeats"):
         if getattr(opts, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
