@@ -47,6 +47,7 @@ class HallClient:
         self._seq_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._refusal = ""
         self.sio = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
         self._wire()
 
@@ -82,6 +83,11 @@ class HallClient:
             self.sio.on(name, self._handler(name))
         self.sio.on("connect", lambda: self.on_status("connected", None))
         self.sio.on("disconnect", self._disconnected)
+        # the server's refusal reason ("unauthorized") comes here, not in the ConnectionError text
+        self.sio.on("connect_error", self._connect_error)
+
+    def _connect_error(self, data=None) -> None:
+        self._refusal = str(data.get("message", data) if isinstance(data, dict) else data or "")
 
     def _disconnected(self, reason=None) -> None:
         self.on_status("disconnected", str(reason) if reason else None)
@@ -146,14 +152,18 @@ class HallClient:
         delay = 0.5
         while not self._stop.is_set():
             try:
+                self._refusal = ""
                 self.sio.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
                                  wait_timeout=self.timeout)
                 delay = 0.5
                 while self.sio.connected and not self._stop.is_set():
                     self._stop.wait(0.5)
             except socketio.exceptions.ConnectionError as exc:
-                refused = "unauthorized" in str(exc).lower()
-                self.on_status("refused" if refused else "disconnected", str(exc) or None)
+                # the server's connect handler refuses a bad token; its reason may arrive as the
+                # generic "Connection refused by server"
+                text = f"{exc} {self._refusal}".lower()
+                refused = "unauthorized" in text or "refused by server" in text
+                self.on_status("refused" if refused else "disconnected", self._refusal or str(exc) or None)
             except Exception as exc:
                 self.on_status("disconnected", str(exc) or None)
             if self._stop.is_set():

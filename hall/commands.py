@@ -91,6 +91,12 @@ class RateService(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SkipRating(Command):
+    """The rating prompt timed out: recorded as not rated, never as satisfied."""
+    ticket_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExpireDay(Command):
     """Close every ticket left open from an earlier business day, and sign windows out."""
 

@@ -108,6 +108,11 @@ class ServiceRated(TicketEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RatingSkipped(TicketEvent):
+    """No answer to the rating prompt in time; the citizen may still rate from the phone."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class WindowEvent(Event):
     window: int
     clerk: int | None = None
@@ -137,7 +142,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind(): cls for cls in (
         TicketIssued, TicketCalled, TicketRecalled, ServiceStarted, ServiceFinished,
         TicketMissed, TicketHeld, TicketResumed, TicketTransferred, TicketReturnedLate,
-        TicketCancelled, TicketExpired, ServiceRated,
+        TicketCancelled, TicketExpired, ServiceRated, RatingSkipped,
         WindowSignedIn, WindowSignedOut, WindowPaused, WindowResumed,
     )
 }

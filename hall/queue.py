@@ -20,6 +20,7 @@ from .estimate import WaitEstimate, estimate_wait
 from .numbering import business_date, format_number
 from .tickets import (CALLABLE_STATES, CURRENT_STATES, OPEN_STATES, Priority, QueueError,
                       Ticket, TicketState, WindowState, WindowStatus)
+from .wait import learned_wait_for
 
 S = TicketState
 
@@ -52,6 +53,7 @@ class HallState:
 
     `last_serial` and `issued` hold today's counters per prefix and per item; a store
     loads them (and only the tickets a command may touch) before calling `decide`.
+    `handling` holds today's handling minutes per item, oldest first, for the estimate.
     """
 
     setup: HallConfig
@@ -59,6 +61,7 @@ class HallState:
     tickets: dict[int, Ticket] = field(default_factory=dict)
     last_serial: dict[tuple[date, str], int] = field(default_factory=dict)
     issued: dict[tuple[date, str], int] = field(default_factory=dict)
+    handling: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls, setup: HallConfig) -> "HallState":
@@ -131,7 +134,12 @@ def open_windows_for(state: HallState, service: str) -> list[int]:
             if state.windows.get(n, WindowState(n)).status is WindowStatus.OPEN]
 
 
-def wait_for(state: HallState, service: str, ahead: int) -> WaitEstimate:
+def wait_for(state: HallState, service: str, ahead: int, now: datetime | None = None) -> WaitEstimate:
+    """The learned estimate (hall/wait.py); `naive_wait_for` is the first one, kept to compare."""
+    return learned_wait_for(state, service, ahead, now)
+
+
+def naive_wait_for(state: HallState, service: str, ahead: int) -> WaitEstimate:
     item = state.setup.service(service)
     return estimate_wait(ahead, item.handling_minutes, len(open_windows_for(state, service)),
                          len(state.setup.windows_serving(service)))
@@ -350,6 +358,14 @@ def _rate(state: HallState, cmd: c.RateService, now: datetime) -> list[e.Event]:
                            from_state=ticket.state, to_state=ticket.state, rating=cmd.rating)]
 
 
+def _skip_rating(state: HallState, cmd: c.SkipRating, now: datetime) -> list[e.Event]:
+    ticket = state.ticket(cmd.ticket_id)
+    if ticket.state is not S.DONE or ticket.rating is not None:
+        raise QueueError("not_awaiting_rating", f"{ticket.number} 不在待评价状态 / not waiting for a rating")
+    return [e.RatingSkipped(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
+                            from_state=ticket.state, to_state=ticket.state)]
+
+
 def _expire_day(state: HallState, cmd: c.ExpireDay, now: datetime) -> list[e.Event]:
     today = state.today(now)
     out: list[e.Event] = [
@@ -422,6 +438,7 @@ DECIDERS: dict[type, Callable[[HallState, c.Command, datetime], list[e.Event]]] 
     c.CancelTicket: _cancel,
     c.ReturnLate: _return_late,
     c.RateService: _rate,
+    c.SkipRating: _skip_rating,
     c.ExpireDay: _expire_day,
     c.SignIn: _sign_in,
     c.SignOut: _sign_out,
@@ -449,10 +466,12 @@ def _ticket_after(ticket: Ticket | None, event: e.TicketEvent) -> Ticket:
     change: dict[str, object] = {"state": event.to_state}
     match event:
         case e.TicketCalled():
-            change |= {"window": event.window, "called_at": event.at, "recalls": 0,
+            change |= {"window": event.window, "called_at": event.at, "recalls": 0, "started_at": None,
                        "target_window": None, "hold_return": None, "hold_until": None}
         case e.TicketRecalled():
             change |= {"recalls": event.recalls}
+        case e.ServiceStarted():
+            change |= {"started_at": event.at}
         case e.ServiceFinished():
             change |= {"case_no": event.case_no}
         case e.TicketMissed():

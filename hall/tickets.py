@@ -66,6 +66,7 @@ class Ticket:
     target_window: int | None = None  # only this window may call it
     recalls: int = 0
     called_at: datetime | None = None  # first call of the current visit to a window
+    started_at: datetime | None = None  # the citizen arrived and handling began
     no_show_at: datetime | None = None
     case_no: str | None = None
     hold_return: str | None = None     # "window" or "any"

@@ -25,6 +25,11 @@ SUBCOMMAND_MODULES = (
 )
 
 
+#: the install extra each subcommand needs beyond the core
+EXTRA_FOR = {"server": "server", "demo": "server", "kiosk": "kiosk", "display": "display",
+             "print-test": "printer", "admin": "server", "bench": "all", "simulate": "all"}
+
+
 class CommandError(Exception):
     """A failure to report in one plain line, without a traceback (exit status 2)."""
 
@@ -59,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (CommandError, ConfigError) as exc:
         print(f"jiaohao {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        # a part run on an install without its extra (a server-only machine asked to print)
+        extra = EXTRA_FOR.get(args.command, "all")
+        print(f"jiaohao {args.command}: needs the Python package {exc.name!r}, which is not installed "
+              f"here: pip install 'jiaohao[{extra}]'", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -21,12 +21,16 @@ def data_dir(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "data", None) or os.environ.get("JIAOHAO_DATA") or DEFAULT_DATA)
 
 
+SYSTEM_CONFIG = Path("/etc/jiaohao/config.toml")
+
+
 def config_path(args: argparse.Namespace) -> Path:
+    """--config, else $JIAOHAO_CONFIG, else ./config.toml, else the checkout's own, else /etc/jiaohao."""
     explicit = getattr(args, "config", None) or os.environ.get("JIAOHAO_CONFIG")
     if explicit:
         return Path(explicit)
-    local = Path(DEFAULT_CONFIG)
-    if local.exists():
-        return local
-    # an installed copy run from elsewhere falls back to the demo hall shipped beside the code
-    return Path(__file__).resolve().parent.parent / DEFAULT_CONFIG
+    checkout = Path(__file__).resolve().parent.parent / DEFAULT_CONFIG
+    for candidate in (Path(DEFAULT_CONFIG), checkout, SYSTEM_CONFIG):
+        if candidate.exists():
+            return candidate
+    return Path(DEFAULT_CONFIG)   # reported as "file not found" with its name

@@ -100,8 +100,11 @@ def may_act_on_ticket(who: Identity, ticket: Ticket) -> None:
                    f"is not for window {window}")
 
 
+MAX_ID = 2**62   # beyond SQLite's integers: no such ticket, and no overflow error either
+
+
 def ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = current_hall().service.ticket(ticket_id)
+    ticket = current_hall().service.ticket(ticket_id) if ticket_id < MAX_ID else None
     if ticket is None:
         raise ApiError(404, "ticket_not_found", f"没有这张票 / no ticket {ticket_id}")
     return ticket
@@ -268,6 +271,18 @@ def evaluation(ticket_id: int):
                        "screen of the serving window or the citizen's own phone may rate")
     rating = field(body(), "rating", int)
     outcome = hall.service.execute(c.RateService(ticket_id=ticket_id, rating=rating, actor=who.actor))
+    return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
+
+
+@api.post("/tickets/<int:ticket_id>/evaluation/skip")
+def evaluation_skipped(ticket_id: int):
+    """The window screen's rating prompt timed out: stored as not rated, never as satisfied."""
+    hall = current_hall()
+    who = require_identity(hall.database)
+    ticket = ticket_or_404(ticket_id)
+    if who.role != "window" or who.window != ticket.window:
+        raise ApiError(403, "forbidden", "only the serving window's screen records a timed-out rating")
+    outcome = hall.service.execute(c.SkipRating(ticket_id=ticket_id, actor=who.actor))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 

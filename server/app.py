@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -74,8 +75,11 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
 
     from .api import api
     from .openapi import openapi_blueprint
+    from .pages import BLUEPRINT_MODULES
     app.register_blueprint(api)
     app.register_blueprint(openapi_blueprint)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(name).blueprint)
     register_error_handlers(app)
 
     # same-origin browsers only (the hall's own pages); device clients send no Origin

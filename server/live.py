@@ -9,6 +9,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from flask import request
+from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
 from flask_socketio import SocketIO, join_room
 
 from hall import commands as c
@@ -46,8 +47,14 @@ class Live:
 
     def publish(self, hall_id: int, batch: list) -> None:
         """The service layer's publisher: called after each commit."""
-        state = self.hall.service.snapshot()
-        clerks = repo.clerk_names(self.hall.database.connection(), hall_id)
+        service = self.hall.service
+        conn = self.hall.database.connection()
+        # the batch's own tickets too: a finished or no-show ticket has left the open ones,
+        # and its message (service_finished starts the rating) must still go out
+        ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
+        with db.read(conn):
+            state = service.load_state(conn, ids)
+            clerks = repo.clerk_names(conn, hall_id)
         for name, payload in protocol.messages_for(batch, state, clerks):
             socketio.emit(name, payload, to=hall_room(hall_id))
 
@@ -88,7 +95,8 @@ class Live:
         token = (auth or {}).get("token") if isinstance(auth, dict) else None
         who = identify(self.hall.database, token if isinstance(token, str) else None, allow_ticket=True)
         if who is None:
-            raise ConnectionRefusedError("unauthorized")
+            # Socket.IO's own refusal carries the reason to the client
+            raise SocketIOConnectionRefused("unauthorized")
         with self.lock:
             self.clients[request.sid] = who
         join_room(hall_room(self.hall.service.hall_id))

@@ -15,6 +15,8 @@ ROUTES = {
                                     {"username": "string", "password": "string"}, 200)},
     "/api/v1/auth/logout": {"post": ("End this staff session", "staff", None, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", "any token", None, 200)},
+    "/api/v1/me/today": {"get": ("This staff member's counts for today: called, served, no-show …",
+                                 "staff", None, 200)},
     "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", "any token", None, 200)},
     "/api/v1/tickets": {"post": ("Issue a ticket", "kiosk device or staff",
                                  {"service": "string", "priority": "string", "request_id": "string"}, 201)},
@@ -37,6 +39,8 @@ ROUTES = {
                                                  "or the ticket's track token", {"rating": "integer"}, 200)},
     "/api/v1/devices/status": {"post": ("A device reports its state (a kiosk: its printer's paper)",
                                         "devices", {"printer": "object", "detail": "string"}, 200)},
+    "/api/v1/tickets/{id}/evaluation/skip": {"post": ("The rating prompt timed out: not rated",
+                                                      "the serving window's screen", None, 200)},
     "/api/v1/windows/{number}/sign-in": {"post": ("Sign in at the window", "staff", None, 200)},
     "/api/v1/windows/{number}/sign-out": {"post": ("Sign out of the window", "its clerk", None, 200)},
     "/api/v1/windows/{number}/pause": {"post": ("Pause the window with a reason", "its clerk",
@@ -48,6 +52,10 @@ ROUTES = {
                                                {"number": "string", "reason": "string"}, 200)},
     "/api/v1/windows/{number}/queue": {"get": ("The tickets the window may call, in call order, and its "
                                                "held tickets", "staff or window screen", None, 200)},
+    "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
+                                      "ahead, estimated wait, windows to watch, call, rating; 410 once "
+                                      "its day is over; rate-limited per token and per address",
+                                      "anyone holding the ticket's track token (no header)", None, 200)},
 }
 
 
@@ -55,16 +63,16 @@ def _operation(path: str, method: str, summary: str, who: str, schema, status: i
     op = {"summary": summary, "description": f"Who may: {who}.",
           "responses": {str(status): {"description": "OK", "content": {"application/json": {}}}}}
     for code, text in ((400, "Malformed request"), (401, "No or invalid token"), (403, "Not allowed"),
-                       (404, "Not found"), (409, "Refused by the hall's rules"), (422, "Invalid field"),
-                       (429, "Too many attempts")):
+                       (404, "Not found"), (409, "Refused by the hall's rules"), (410, "Expired"),
+                       (422, "Invalid field"), (429, "Too many attempts")):
         op["responses"][str(code)] = {"description": text,
                                       "content": {"application/json": {"schema": ERROR}}}
-    if path != "/api/v1/auth/login":
+    if path != "/api/v1/auth/login" and not path.startswith("/api/v1/track/"):
         op["security"] = BEARER
-    params = [name for name in ("id", "number") if "{" + name + "}" in path]
+    params = [name for name in ("id", "number", "token") if "{" + name + "}" in path]
     if params:
-        op["parameters"] = [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}}
-                            for n in params]
+        op["parameters"] = [{"name": n, "in": "path", "required": True,
+                             "schema": {"type": "string" if n == "token" else "integer"}} for n in params]
     if schema:
         op["requestBody"] = {"content": {"application/json": {"schema": {
             "type": "object", "properties": {k: {"type": v} for k, v in schema.items()}}}}}

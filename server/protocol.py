@@ -10,7 +10,7 @@ fresh ``hall_snapshot`` when they are too old. docs/protocol.md is written from 
 
 Server → client events (payload keys):
 
-``hall_snapshot``  {seq, at, hall, services[], windows[], recent_calls[]}
+``hall_snapshot``  {seq, at, hall, policy, services[], windows[], recent_calls[]}
 ``ticket_issued``  {seq, at, ticket}
 ``ticket_called``  {seq, at, ticket, window, window_name, window_name_en, recall, recalls,
                     text, text_en, spoken}   — a call or a recall (recall = true)
@@ -67,7 +67,7 @@ def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = Non
         "priority": ticket.priority.value, "state": ticket.state.value,
         "business_date": iso(ticket.business_date), "issued_at": iso(ticket.issued_at),
         "window": ticket.window, "target_window": ticket.target_window, "recalls": ticket.recalls,
-        "called_at": iso(ticket.called_at), "case_no": ticket.case_no, "rating": ticket.rating,
+        "called_at": iso(ticket.called_at), "started_at": iso(ticket.started_at), "case_no": ticket.case_no, "rating": ticket.rating,
         "hold_until": iso(ticket.hold_until) if ticket.state is TicketState.HELD else None,
     }
     if state is not None and ticket.state in CALLABLE_STATES:
@@ -122,7 +122,7 @@ def service_view(code: str, state: HallState, now: datetime) -> dict[str, Any]:
     return {
         "code": code, "name": item.name, "name_en": item.name_en, "department": dept.code,
         "department_name": dept.name, "department_name_en": dept.name_en, "prefix": item.prefix,
-        "waiting": waiting, "estimated_wait": estimate_view(wait_for(state, code, waiting)),
+        "waiting": waiting, "estimated_wait": estimate_view(wait_for(state, code, waiting, now)),
         "open": refusal is None,
         "closed_reason": None if refusal is None else refusal.code,
         "closed_message": None if refusal is None else refusal.message,
@@ -153,11 +153,19 @@ def hall_snapshot(state: HallState, seq: int, now: datetime, clerks: Clerks,
         "hall": {"code": info.code, "name": info.name, "name_en": info.name_en,
                  "timezone": info.timezone, "business_date": iso(state.today(now)),
                  "notice": info.notice, "notice_en": info.notice_en},
+        "policy": policy_view(state.setup),
         "services": [service_view(item.code, state, now) for item in state.setup.services],
         "windows": [window_view(state.windows.get(spec.number, WindowState(spec.number)), state, clerks)
                     for spec in state.setup.windows],
         "recent_calls": list(recent),
     }
+
+
+def policy_view(setup: HallConfig) -> dict[str, Any]:
+    """The rules a window page needs: how long the rating prompt waits, recall and hold limits."""
+    policy = setup.policy
+    return {"rating_timeout_seconds": policy.rating_timeout_seconds, "max_recalls": policy.max_recalls,
+            "hold_minutes": policy.hold_minutes}
 
 
 def recent_call_view(row, setup: HallConfig) -> dict[str, Any]:

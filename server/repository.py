@@ -115,7 +115,7 @@ def save_window(conn: sqlite3.Connection, hall_id: int, window: WindowState) -> 
 
 TICKET_COLUMNS = ("id", "business_date", "prefix", "serial", "number", "service", "priority",
                   "state", "issued_at", "rank_at", "boosted", "window", "target_window", "recalls",
-                  "called_at", "no_show_at", "case_no", "hold_return", "hold_until", "rating")
+                  "called_at", "no_show_at", "case_no", "hold_return", "hold_until", "rating", "started_at")
 
 
 def ticket_from_row(row: sqlite3.Row) -> Ticket:
@@ -126,7 +126,8 @@ def ticket_from_row(row: sqlite3.Row) -> Ticket:
         issued_at=_dt(row["issued_at"]), rank_at=_dt(row["rank_at"]), boosted=bool(row["boosted"]),
         window=row["window"], target_window=row["target_window"], recalls=row["recalls"],
         called_at=_dt(row["called_at"]), no_show_at=_dt(row["no_show_at"]), case_no=row["case_no"],
-        hold_return=row["hold_return"], hold_until=_dt(row["hold_until"]), rating=row["rating"])
+        hold_return=row["hold_return"], hold_until=_dt(row["hold_until"]), rating=row["rating"],
+        started_at=_dt(row["started_at"]))
 
 
 def _ticket_values(ticket: Ticket) -> tuple:
@@ -134,7 +135,7 @@ def _ticket_values(ticket: Ticket) -> tuple:
             ticket.service, ticket.priority.value, ticket.state.value, _iso(ticket.issued_at),
             _iso(ticket.rank_at), int(ticket.boosted), ticket.window, ticket.target_window,
             ticket.recalls, _iso(ticket.called_at), _iso(ticket.no_show_at), ticket.case_no,
-            ticket.hold_return, _iso(ticket.hold_until), ticket.rating)
+            ticket.hold_return, _iso(ticket.hold_until), ticket.rating, _iso(ticket.started_at))
 
 
 def insert_ticket(conn: sqlite3.Connection, hall_id: int, ticket: Ticket, track_hash: str | None) -> None:
@@ -375,3 +376,38 @@ def clerk_names(conn: sqlite3.Connection, hall_id: int) -> dict[int, tuple[str, 
 def set_device_status(conn: sqlite3.Connection, device_id: int, status: dict[str, Any], now: datetime) -> None:
     conn.execute("UPDATE devices SET status = ?, status_at = ?, last_seen_at = ? WHERE id = ?",
                  (json.dumps(status, ensure_ascii=False), _iso(now), _iso(now), device_id))
+
+
+# --- a clerk's day ------------------------------------------------------------------------------
+
+def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day: date) -> dict[str, int]:
+    """How many events of each kind this actor recorded on tickets of one business day."""
+    rows = conn.execute(
+        "SELECT e.kind, COUNT(*) FROM tickets t JOIN events e ON e.ticket_id = t.id "
+        "WHERE t.hall_id = ? AND t.business_date = ? AND e.actor = ? GROUP BY e.kind",
+        (hall_id, day.isoformat(), actor))
+    return {kind: count for kind, count in rows}
+
+
+# --- handling times, for the wait estimate ---------------------------------------------------
+
+#: the estimate weighs the latest services most; older ones hardly count and cost a query
+HANDLING_SAMPLES = 50
+
+
+def handling_minutes(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[str, tuple[float, ...]]:
+    """Today's handling times per item, oldest first: from each 办结 back to the start of
+    that service (a held and resumed ticket counts only its last stretch at a window)."""
+    rows = conn.execute(
+        "SELECT t.service, f.at AS finished, (SELECT s.at FROM events s WHERE s.ticket_id = f.ticket_id "
+        "AND s.hall_id = f.hall_id AND s.kind = 'service_started' AND s.seq < f.seq "
+        "ORDER BY s.seq DESC LIMIT 1) AS started "
+        "FROM tickets t JOIN events f ON f.ticket_id = t.id "   # today's tickets first: the index by day
+        "WHERE t.hall_id = ? AND t.business_date = ? AND f.kind = 'service_finished' ORDER BY f.seq",
+        (hall_id, day.isoformat()))
+    samples: dict[str, list[float]] = {}
+    for service, finished, started in rows:
+        if started is not None:
+            minutes = (_dt(finished) - _dt(started)).total_seconds() / 60
+            samples.setdefault(service, []).append(minutes)
+    return {service: tuple(times[-HANDLING_SAMPLES:]) for service, times in samples.items()}

@@ -96,6 +96,7 @@ class HallService:
             tickets=repo.open_tickets(conn, self.hall_id, also),
             last_serial=repo.last_serials(conn, self.hall_id, today),
             issued=repo.issued_counts(conn, self.hall_id, today),
+            handling=repo.handling_minutes(conn, self.hall_id, today),
         )
 
     def snapshot(self) -> HallState:
@@ -109,7 +110,7 @@ class HallService:
         conn = self.database.connection()
         with db.write(conn):
             outcome = self._run(conn, command, self.clock())
-        self._publish(list(zip(outcome.seqs, outcome.events)))
+        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
         return outcome
 
     def _run(self, conn, command: c.Command, now: datetime) -> Outcome:
@@ -161,13 +162,13 @@ class HallService:
             ticket_id = outcome.events[0].ticket_id
             if request_id:
                 repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
-        self._publish(list(zip(outcome.seqs, outcome.events)))
+        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
         return self._issued(outcome.state, outcome.state.tickets[ticket_id])
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
         ahead = queue.people_ahead(state, ticket, ticket.business_date)
         return IssuedTicket(ticket=ticket, track_token=self.track_token(ticket.id), waiting_ahead=ahead,
-                            estimate=queue.wait_for(state, ticket.service, ahead),
+                            estimate=queue.wait_for(state, ticket.service, ahead, self.clock()),
                             windows=state.setup.windows_serving(ticket.service), repeated=repeated)
 
     def call_next(self, window: int, actor: str = "system") -> Ticket | None:

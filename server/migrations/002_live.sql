@@ -16,6 +16,9 @@ ALTER TABLE devices ADD COLUMN window_number INTEGER;
 ALTER TABLE devices ADD COLUMN status TEXT;
 ALTER TABLE devices ADD COLUMN status_at TEXT;
 
+-- when handling of the current visit began
+ALTER TABLE tickets ADD COLUMN started_at TEXT;
+
 -- 1 非常不满意 … 5 非常满意; NULL = not rated
 ALTER TABLE tickets ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
 

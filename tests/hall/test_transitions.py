@@ -203,3 +203,40 @@ def test_finish_records_the_case_number() -> None:
 def test_naive_time_is_refused() -> None:
     with pytest.raises(ValueError):
         handle(hall_with(S.CALLED), c.Recall(ticket_id=1), NOW.replace(tzinfo=None))
+
+
+# --- ratings ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("state", sorted(TicketState))
+def test_only_a_finished_visit_is_rated(state: TicketState) -> None:
+    hall = hall_with(state)
+    if state is S.DONE:
+        rated, events = handle(hall, c.RateService(ticket_id=1, rating=4), NOW)
+        assert rated.tickets[1].rating == 4 and rated.tickets[1].state is S.DONE
+        assert isinstance(events[0], e.ServiceRated)
+    else:
+        with pytest.raises(QueueError) as refused:
+            handle(hall, c.RateService(ticket_id=1, rating=4), NOW)
+        assert refused.value.code == "not_finished"
+
+
+def test_one_rating_per_visit_from_one_to_five() -> None:
+    hall = hall_with(S.DONE)
+    for bad in (0, 6, -1):
+        with pytest.raises(QueueError) as refused:
+            handle(hall, c.RateService(ticket_id=1, rating=bad), NOW)
+        assert refused.value.code == "bad_rating"
+    hall, _ = handle(hall, c.RateService(ticket_id=1, rating=1), NOW)
+    with pytest.raises(QueueError) as again:
+        handle(hall, c.RateService(ticket_id=1, rating=5), NOW)
+    assert again.value.code == "already_rated"
+
+
+def test_a_timed_out_prompt_is_not_rated_but_the_phone_may_still_rate() -> None:
+    hall, events = handle(hall_with(S.DONE), c.SkipRating(ticket_id=1), NOW)
+    assert isinstance(events[0], e.RatingSkipped) and hall.tickets[1].rating is None
+    hall, _ = handle(hall, c.RateService(ticket_id=1, rating=3), NOW)
+    assert hall.tickets[1].rating == 3
+    with pytest.raises(QueueError) as refused:
+        handle(hall, c.SkipRating(ticket_id=1), NOW)
+    assert refused.value.code == "not_awaiting_rating"

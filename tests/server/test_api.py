@@ -332,7 +332,8 @@ def test_openapi_lists_every_route(hall_app) -> None:
     for rule in hall_app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1"):
             continue
-        path = rule.rule.replace("<int:ticket_id>", "{id}").replace("<int:number>", "{number}")
+        path = rule.rule.replace("<int:ticket_id>", "{id}").replace("<int:number>", "{number}") \
+            .replace("<token>", "{token}")
         routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes == documented
 
@@ -343,3 +344,26 @@ def test_unknown_route_and_method_are_json(hall_app) -> None:
     assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
     wrong = client.get("/api/v1/tickets")
     assert wrong.status_code == 405 and wrong.get_json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/tickets/99999999999999999999999", "/tickets/99999999999999999999999/start"])
+def test_huge_ids_are_404_not_500(hall_app, kiosk, path) -> None:
+    clerk = login(hall_app, "boss")
+    status, reply = (kiosk.get(path) if path.count("/") == 2 else clerk.post(path))
+    assert status == 404 and reply["error"] == "ticket_not_found"
+
+
+def test_huge_window_numbers_are_404(hall_app) -> None:
+    boss = login(hall_app, "boss")
+    assert boss.post("/windows/99999999999999999999999/call-next")[0] == 404
+    assert boss.post("/windows/99999999999999999999999/sign-in")[0] == 404
+
+
+def test_window_screen_records_a_timed_out_rating(hall_app, kiosk) -> None:
+    issued = finished_ticket(hall_app, kiosk)
+    screen = Api(hall_app, hall_app.tokens["window"])
+    assert Api(hall_app, hall_app.tokens["kiosk"]).post(f"/tickets/{issued['id']}/evaluation/skip")[0] == 403
+    status, ticket = screen.post(f"/tickets/{issued['id']}/evaluation/skip")
+    assert status == 200 and ticket["rating"] is None
+    track = Api(hall_app, issued["track_url"].rsplit("/", 1)[1])
+    assert track.post(f"/tickets/{issued['id']}/evaluation", {"rating": 4})[1]["rating"] == 4

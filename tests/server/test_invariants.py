@@ -6,7 +6,6 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings

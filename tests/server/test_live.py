@@ -4,7 +4,6 @@ python-socketio clients over real websockets against a real server process."""
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -72,6 +71,26 @@ def test_event_flow_of_an_issue_and_a_call(app) -> None:
     http.post(f"/api/v1/tickets/{issued['id']}/recall", headers=clerk)
     recall = board.get_received()[0]["args"][0]
     assert recall["recall"] is True and recall["text"].startswith("再次呼叫")
+
+
+def test_a_finished_visit_is_announced_live(app) -> None:
+    """A done ticket leaves the open ones; its service_finished still reaches the window screen."""
+    http = app.test_client()
+    issued = http.post("/api/v1/tickets", json={"service": "A01"},
+                       headers={"Authorization": f"Bearer {app.kiosk}"}).get_json()
+    token = http.post("/api/v1/auth/login", json={"username": "clerk3", "password": PASSWORD}).get_json()["token"]
+    clerk = {"Authorization": f"Bearer {token}"}
+    http.post("/api/v1/windows/3/sign-in", headers=clerk)
+    http.post("/api/v1/windows/3/call-next", headers=clerk)
+    http.post(f"/api/v1/tickets/{issued['id']}/start", headers=clerk)
+    board = server_socketio.test_client(app, auth={"token": app.board})
+    board.get_received()
+    http.post(f"/api/v1/tickets/{issued['id']}/finish", headers=clerk)
+    received = board.get_received()
+    assert names(received) == ["ticket_changed", "window_changed"]
+    finished = received[0]["args"][0]
+    assert finished["change"] == "service_finished" and finished["ticket"]["state"] == "done"
+    assert received[1]["args"][0]["window"]["current"] is None
 
 
 def test_resync_replays_what_was_missed(app) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -15,7 +15,6 @@ from server import db, repository as repo
 from server.datadir import open_data_dir
 from server.security import hash_token
 from server.services import HallService
-from tests.conftest import FakeClock
 
 
 def test_fresh_data_dir_is_migrated_seeded_and_in_wal_mode(data_dir) -> None:

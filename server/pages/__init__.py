@@ -1,0 +1,9 @@
+"""The hall's web pages. Each page module provides a Flask blueprint named `blueprint`;
+list it here and the app registers it."""
+
+BLUEPRINT_MODULES: tuple[str, ...] = (
+    "server.pages.clerk",
+    "server.pages.clerk_api",
+    "server.pages.window_screen",
+    "server.pages.phone",
+)

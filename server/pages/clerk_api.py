@@ -1,0 +1,26 @@
+"""GET /api/v1/me/today: the signed-in staff member's own counts for today, for the clerk terminal."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .. import repository as repo
+from ..api import clerk_window, staff
+from ..app import current_hall
+
+blueprint = Blueprint("clerk_api", __name__, url_prefix="/api/v1")
+
+#: the counter shown on the terminal → the event kind it counts
+COUNTED = {"called": "ticket_called", "recalled": "ticket_recalled", "started": "service_started",
+           "served": "service_finished", "no_show": "ticket_missed", "held": "ticket_held",
+           "transferred": "ticket_transferred"}
+
+
+@blueprint.get("/me/today")
+def my_day():
+    who = staff()
+    hall = current_hall()
+    day = hall.service.today()
+    kinds = repo.actor_counts_for_day(hall.database.connection(), hall.service.hall_id, who.actor, day)
+    return jsonify(business_date=day.isoformat(), window=clerk_window(who),
+                   counts={name: kinds.get(kind, 0) for name, kind in COUNTED.items()})

@@ -1,0 +1,648 @@
+/* The clerk's window terminal (窗口工作台). The session token lives in sessionStorage (not a
+ * cookie: nothing for another site to ride on) and goes to the REST API and Socket.IO.
+ * Every refusal from the server is shown with its own bilingual message. */
+"use strict";
+
+(() => {
+  const J = Jiaohao;
+  const TOKEN_KEY = "jiaohao.clerk.token";
+  const LANG_KEY = "jiaohao.clerk.lang";
+  const WINDOW_KEY = "jiaohao.clerk.window";
+
+  const WORDS = {
+    loginTitle: { zh: "窗口工作台 · 登录", en: "Clerk terminal · sign in" },
+    username: { zh: "用户名", en: "User name" },
+    password: { zh: "密码", en: "Password" },
+    signIn: { zh: "登录", en: "Sign in" },
+    pickTitle: { zh: "选择窗口", en: "Choose your window" },
+    window: { zh: "窗口", en: "Window" },
+    signInWindow: { zh: "在此窗口签到", en: "Sign in at this window" },
+    logout: { zh: "退出登录", en: "Log out" },
+    signOut: { zh: "签退", en: "Sign out" },
+    offline: { zh: "连接中断", en: "offline" },
+    waited: { zh: "已等候", en: "Waited" },
+    handling: { zh: "办理用时", en: "Handling" },
+    recalls: { zh: "重呼", en: "Recalls" },
+    aNext: { zh: "呼叫下一位", en: "Call next" },
+    aRecall: { zh: "重呼", en: "Recall" },
+    aStart: { zh: "开始办理", en: "Start" },
+    aFinish: { zh: "办结", en: "Finish" },
+    aNoShow: { zh: "过号", en: "No-show" },
+    aHold: { zh: "挂起", en: "Hold" },
+    aTransfer: { zh: "转移", en: "Transfer" },
+    aCall: { zh: "特呼", en: "Call number" },
+    aPause: { zh: "暂停服务", en: "Pause" },
+    aResume: { zh: "恢复服务", en: "Resume" },
+    waitingList: { zh: "本窗口等候", en: "Waiting for this window" },
+    heldList: { zh: "挂起", en: "Held" },
+    today: { zh: "我的今日统计", en: "My day" },
+    nobodyWaiting: { zh: "当前无人等候", en: "Nobody is waiting" },
+    caseNo: { zh: "办件编号 (可不填)", en: "Case number (optional)" },
+    confirm: { zh: "确定", en: "OK" },
+    cancel: { zh: "取消", en: "Cancel" },
+    holdMinutes: { zh: "挂起时长 (分钟)", en: "Hold for (minutes)" },
+    returnTo: { zh: "回来后", en: "On return" },
+    returnWindow: { zh: "回到本窗口", en: "back to this window" },
+    returnAny: { zh: "任一可办窗口", en: "any window of the item" },
+    transferSearch: { zh: "转到事项或窗口", en: "Transfer to an item or a window" },
+    transferHint: { zh: "输入事项名称、编码或窗口号", en: "Type an item name, code or window number" },
+    ticketNumber: { zh: "号码", en: "Ticket number" },
+    callReason: { zh: "原因", en: "Reason" },
+    pauseTitle: { zh: "暂停服务", en: "Pause the window" },
+    pauseReason: { zh: "暂停原因", en: "Reason" },
+    pauseOther: { zh: "其他原因 (填写后以此为准)", en: "Other reason (used when filled in)" },
+    noTicket: { zh: "当前没有正在办理的号", en: "There is no current ticket" },
+    noneWaiting: { zh: "当前没有等候的号", en: "Nobody is waiting" },
+    noResults: { zh: "没有匹配的事项或窗口", en: "No matching item or window" },
+    open: { zh: "服务中", en: "Open" },
+    paused: { zh: "暂停", en: "Paused" },
+    closed: { zh: "未签到", en: "Closed" },
+    idle: { zh: "空闲 — 按空格键呼叫下一位", en: "Free — press Space to call the next citizen" },
+    called: { zh: "已呼叫", en: "Called" },
+    serving: { zh: "办理中", en: "Serving" },
+    green: { zh: "绿色通道", en: "Green channel" },
+    appointment: { zh: "预约", en: "Appointment" },
+    transferred: { zh: "转入", en: "Transferred" },
+    returnsAt: { zh: "返回时间", en: "back by" },
+    resume: { zh: "恢复", en: "Resume" },
+    staffNo: { zh: "工号", en: "Staff no." },
+    takenBy: { zh: "已有人签到", en: "taken" },
+    notStaff: { zh: "请使用工作人员账号登录", en: "Sign in with a staff account" },
+    signedOutElsewhere: { zh: "您已不在此窗口签到", en: "You are no longer signed in at this window" },
+    cCalled: { zh: "呼叫", en: "Called" },
+    cServed: { zh: "办结", en: "Served" },
+    cNoShow: { zh: "过号", en: "No-show" },
+    cHeld: { zh: "挂起", en: "Held" },
+    cTransferred: { zh: "转移", en: "Transferred" },
+    stillWorking: { zh: "上一个操作仍在处理中，请稍候", en: "Still working on the previous action" },
+    more: { zh: "另有 {n} 人", en: "{n} more" },
+  };
+  const PAUSE_REASONS = [
+    { zh: "午休", en: "Lunch break" }, { zh: "临时离开", en: "Away briefly" },
+    { zh: "业务培训", en: "Training" }, { zh: "系统故障", en: "System fault" },
+    { zh: "窗口会议", en: "Meeting" },
+  ];
+  const COUNTERS = [["called", "cCalled"], ["served", "cServed"], ["no_show", "cNoShow"],
+                    ["held", "cHeld"], ["transferred", "cTransferred"]];
+  const SHOWN_WAITING = 40;   // a long list scrolls; the count says how many there are
+
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    lang: J.pickLanguage(LANG_KEY), token: sessionStorage.getItem(TOKEN_KEY), me: null,
+    number: null, hall: null, window: null, ticket: null, queue: { waiting: [], held: [] },
+    counts: null, socket: null, busy: false,
+    liveStamp: 0,   // grows with every live message about this window (see `fromRest`)
+  };
+  const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+  const en = () => state.lang === "en";
+  const call = (path, options = {}) => J.api(path, { ...options, token: state.token });
+
+  // --- screens: sign in, choose a window, work ------------------------------------------------
+
+  function show(id) {
+    ["login", "pick", "terminal"].forEach((name) => { $(name).hidden = name !== id; });
+    J.translate(document, WORDS, state.lang);
+    document.querySelectorAll(".lang-toggle").forEach((b) => { b.textContent = en() ? "中文" : "English"; });
+  }
+
+  async function boot() {
+    if (!state.token) return showLogin("");
+    try {
+      state.me = await call("/me");
+    } catch (err) {
+      return err.status === 401 ? forgetSession("") : showLogin(err.message);
+    }
+    if (state.me.kind !== "user") return forgetSession(`${say("notStaff")}`);
+    if (state.me.signed_in_window) return enterTerminal(state.me.signed_in_window);
+    return showPick("");
+  }
+
+  function showLogin(message) {
+    show("login");
+    J.setText($("login-message"), message);
+    $("login-user").focus();
+  }
+
+  function forgetSession(message) {
+    if (state.socket) state.socket.disconnect();
+    state.socket = null;
+    state.token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    showLogin(message);
+  }
+
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const reply = await J.api("/auth/login", { method: "POST", body: {
+        username: $("login-user").value.trim(), password: $("login-password").value } });
+      state.token = reply.token;
+      sessionStorage.setItem(TOKEN_KEY, reply.token);
+      $("login-password").value = "";
+      boot();
+    } catch (err) {
+      J.setText($("login-message"), err.message);
+    }
+  });
+
+  async function showPick(message) {
+    show("pick");
+    J.setText($("pick-message"), message);
+    J.setText($("pick-who"), `${state.me.name}${state.me.staff_no ? ` · ${say("staffNo")} ${state.me.staff_no}` : ""}`);
+    try {
+      state.hall = await call("/hall");
+    } catch (err) {
+      return J.setText($("pick-message"), err.message);
+    }
+    fillWindowChoice();
+    return $("pick-window").focus();
+  }
+
+  /** The windows to choose from; the one asked for (?window=) or used last comes preselected. */
+  function fillWindowChoice() {
+    const select = $("pick-window");
+    J.clear(select);
+    const wanted = Number(new URLSearchParams(location.search).get("window") || localStorage.getItem(WINDOW_KEY));
+    state.hall.windows.forEach((w) => {
+      const taken = w.status !== "closed" && (!w.clerk || w.clerk.id !== state.me.id);
+      const label = `${w.number} · ${en() ? w.name_en : w.name}${taken ? ` (${say("takenBy")})` : ""}`;
+      const option = J.el("option", "", label);
+      option.value = String(w.number);
+      option.selected = w.number === wanted;
+      select.append(option);
+    });
+  }
+
+  $("pick-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const number = Number($("pick-window").value);
+    try {
+      await call(`/windows/${number}/sign-in`, { method: "POST" });
+      enterTerminal(number);
+    } catch (err) {
+      J.setText($("pick-message"), err.message);
+    }
+  });
+
+  $("pick-logout").addEventListener("click", logout);
+
+  async function logout() {
+    try {
+      await call("/auth/logout", { method: "POST" });
+    } catch (err) {
+      console.warn("logout:", err.message);   // the session is dropped here either way
+    }
+    forgetSession("");
+  }
+
+  function enterTerminal(number) {
+    state.number = number;
+    localStorage.setItem(WINDOW_KEY, String(number));
+    show("terminal");
+    renderAll();
+    connect();
+  }
+
+  // --- live updates ----------------------------------------------------------------------------
+
+  function connect() {
+    if (state.socket) state.socket.disconnect();
+    state.socket = J.connectLive(state.token, {
+      hall_snapshot: (snapshot) => refreshAll(snapshot),
+      window_changed: onWindowChanged,
+      ticket_called: (m) => {
+        if (m.window === state.number) { state.liveStamp += 1; setTicket(m.ticket); }
+        queueSoon();
+      },
+      ticket_changed: onTicketChanged,
+      queue_changed: (m) => { if (touchesMe(m.services)) queueSoon(); },
+    }, {
+      onStatus: (online) => { $("offline").hidden = online; },
+      onRefused: () => forgetSession(""),
+      onGap: () => refreshAll(null),
+    });
+  }
+
+  function touchesMe(services) {
+    const mine = new Set(state.window ? state.window.services : []);
+    return services.some((s) => mine.has(s.code));
+  }
+
+  function onWindowChanged(message) {
+    const w = message.window;
+    if (state.hall) state.hall.windows = state.hall.windows.map((x) => (x.number === w.number ? w : x));
+    if (w.number !== state.number) return;
+    state.liveStamp += 1;
+    applyWindow(w);
+  }
+
+  function onTicketChanged(message) {
+    if (state.ticket && message.ticket.id === state.ticket.id) {
+      state.liveStamp += 1;
+      setTicket(message.ticket);
+    }
+    if (message.ticket.window === state.number) { queueSoon(); countsSoon(); }
+  }
+
+  /** After a (re)connect or a missed message: read everything this terminal shows again. */
+  async function refreshAll(snapshot) {
+    try {
+      const hall = snapshot || await call("/hall");
+      state.hall = hall;
+      applyWindow(hall.windows.find((w) => w.number === state.number));
+      await Promise.all([loadQueue(), loadCounts()]);
+    } catch (err) {
+      if (err.status === 401) forgetSession(err.message);
+      else notify(err.message);
+    }
+  }
+
+  /** The window as the server has it; a sign-out from elsewhere returns the clerk to the picker. */
+  function applyWindow(w) {
+    state.window = w;
+    if (!w || !w.clerk || w.clerk.id !== state.me.id) {
+      if (state.socket) state.socket.disconnect();
+      state.socket = null;
+      showPick(say("signedOutElsewhere"));
+      return;
+    }
+    if (!w.current) setTicket(null);
+    else if (!state.ticket || state.ticket.id !== w.current.id) loadTicket(w.current.id);
+    renderAll();
+  }
+
+  async function loadTicket(id) {
+    try {
+      await fromRest(() => call(`/tickets/${id}`));
+    } catch (err) {
+      notify(err.message);
+    }
+  }
+
+  /**
+   * A ticket as a REST reply showed it, unless live messages about this window arrived while
+   * the request was out: those were sent after later commits, so they are the newer truth.
+   */
+  async function fromRest(request, pick = (reply) => reply) {
+    const stamp = state.liveStamp;
+    const reply = await request();
+    if (stamp === state.liveStamp) setTicket(pick(reply));
+    return reply;
+  }
+
+  function setTicket(ticket) {
+    // a ticket that left the window (finished, held, moved) is no longer current
+    const current = ticket && ["called", "serving"].includes(ticket.state) && ticket.window === state.number;
+    if (current) state.ticket = ticket;
+    else if (!ticket || (state.ticket && state.ticket.id === ticket.id)) state.ticket = null;
+    renderCurrent();
+    renderActions();
+  }
+
+  async function loadQueue() {
+    state.queue = await call(`/windows/${state.number}/queue`);
+    renderQueue();
+  }
+
+  async function loadCounts() {
+    state.counts = (await call("/me/today")).counts;
+    renderCounts();
+  }
+
+  const queueSoon = J.debounce(() => loadQueue().catch((err) => notify(err.message)), 250);
+  const countsSoon = J.debounce(() => loadCounts().catch((err) => notify(err.message)), 400);
+
+  // --- rendering ---------------------------------------------------------------------------------
+
+  function renderAll() {
+    renderBar();
+    renderCurrent();
+    renderActions();
+    renderQueue();
+    renderCounts();
+  }
+
+  function renderBar() {
+    const w = state.window;
+    if (!w) return;
+    J.setText($("t-window"), en() ? `Window ${w.number} · ${w.name_en}` : `${w.number} 号窗口 · ${w.name}`);
+    const status = $("t-status");
+    const text = say(w.status) + (w.status === "paused" && w.pause_reason ? ` · ${w.pause_reason}` : "");
+    J.setText(status, text);
+    status.className = `badge ${w.status}`;
+    J.setText($("t-clerk"), `${state.me.name}${state.me.staff_no ? ` · ${say("staffNo")} ${state.me.staff_no}` : ""}`);
+    J.setText($("pause-label"), w.status === "paused" ? say("aResume") : say("aPause"));
+  }
+
+  function renderCurrent() {
+    const t = state.ticket;
+    $("current").classList.toggle("empty", !t);
+    J.setText($("c-number"), t ? t.number : "—");
+    J.setText($("c-service"), t ? `${en() ? t.service_name_en : t.service_name}` : say("idle"));
+    const marks = $("c-marks");
+    J.clear(marks);
+    if (t) {
+      marks.append(J.el("span", `tag state-${t.state}`, say(t.state === "serving" ? "serving" : "called")));
+      priorityTags(t).forEach((tag) => marks.append(tag));
+    }
+    J.setText($("c-recalls"), t ? `${t.recalls} / ${policy().max_recalls}` : "–");
+    tick();
+  }
+
+  function policy() {
+    return (state.hall && state.hall.policy) || { max_recalls: 3, hold_minutes: 30 };
+  }
+
+  function priorityTags(t) {
+    const tags = [];
+    if (t.priority === "green") tags.push(J.el("span", "tag green", say("green")));
+    if (t.priority === "appointment") tags.push(J.el("span", "tag appointment", say("appointment")));
+    if (t.state === "transferred") tags.push(J.el("span", "tag transferred", say("transferred")));
+    return tags;
+  }
+
+  /** Which buttons apply now: the others are dimmed, and pressing them explains why. */
+  function renderActions() {
+    const t = state.ticket;
+    const paused = state.window && state.window.status === "paused";
+    const applies = {
+      next: !t && !paused, call: !t && !paused, recall: t && t.state === "called",
+      start: t && t.state === "called", finish: t && t.state === "serving", noshow: t && t.state === "called",
+      hold: !!t, transfer: !!t, pause: !t,
+    };
+    document.querySelectorAll(".act").forEach((b) => b.classList.toggle("unavailable", !applies[b.dataset.action]));
+  }
+
+  function renderQueue() {
+    const list = $("q-waiting");
+    J.clear(list);
+    const waiting = state.queue.waiting || [];
+    waiting.slice(0, SHOWN_WAITING).forEach((t) => list.append(queueRow(t)));
+    if (waiting.length > SHOWN_WAITING) list.append(J.el("li", "muted", say("more", { n: waiting.length - SHOWN_WAITING })));
+    J.setText($("q-count"), waiting.length);
+    $("q-empty").hidden = waiting.length > 0;
+    const held = $("q-held");
+    J.clear(held);
+    (state.queue.held || []).forEach((t) => held.append(heldRow(t)));
+    J.setText($("h-count"), (state.queue.held || []).length);
+    tick();
+  }
+
+  function queueRow(t) {
+    const row = J.el("li", "ticket-row");
+    row.dataset.number = t.number;
+    row.append(J.el("span", "t-num", t.number), J.el("span", "t-item", en() ? t.service_name_en : t.service_name));
+    const marks = J.el("span", "t-marks");
+    priorityTags(t).forEach((tag) => marks.append(tag));
+    const waited = J.el("span", "t-wait");
+    waited.dataset.since = t.issued_at;
+    row.append(marks, waited);
+    return row;
+  }
+
+  function heldRow(t) {
+    const row = J.el("li", "ticket-row");
+    row.dataset.number = t.number;
+    const back = t.hold_until && state.hall
+      ? `${say("returnsAt")} ${J.clockText(new Date(t.hold_until), state.hall.hall.timezone, state.lang, false)}` : "";
+    const resume = J.el("button", "plain small", say("resume"));
+    resume.type = "button";
+    resume.addEventListener("click", () => act(() => call(`/tickets/${t.id}/resume`, { method: "POST" })));
+    row.append(J.el("span", "t-num", t.number), J.el("span", "t-item", en() ? t.service_name_en : t.service_name),
+               J.el("span", "t-wait", back), resume);
+    return row;
+  }
+
+  function renderCounts() {
+    const box = $("counts");
+    J.clear(box);
+    COUNTERS.forEach(([field, key]) => {
+      const item = J.el("div", "counter");
+      item.dataset.counter = field;
+      item.append(J.el("dt", "", say(key)), J.el("dd", "", state.counts ? state.counts[field] : "–"));
+      box.append(item);
+    });
+  }
+
+  /** Once a second: the clock, the current ticket's timers, each waiting ticket's wait. */
+  function tick() {
+    const now = Date.now();
+    if (state.hall) J.setText($("t-clock"), J.clockText(new Date(now), state.hall.hall.timezone, state.lang));
+    const t = state.ticket;
+    J.setText($("c-waited"), t ? J.duration((Date.parse(t.called_at) - Date.parse(t.issued_at)) / 1000) : "–");
+    J.setText($("c-handling"), t ? J.duration(J.secondsSince(t.started_at || t.called_at, now)) : "–");
+    document.querySelectorAll("#q-waiting [data-since]").forEach((node) => {
+      J.setText(node, J.duration(J.secondsSince(node.dataset.since, now)));
+    });
+  }
+
+  // --- messages ------------------------------------------------------------------------------------
+
+  let noticeTimer = null;
+
+  /** A plain visible line: refusals stay until the next action; information fades. */
+  function notify(text, kind = "error") {
+    J.setText($("notice-text"), text);
+    $("notice").className = `notice ${kind}`;
+    $("notice").hidden = false;
+    clearTimeout(noticeTimer);
+    if (kind !== "error") noticeTimer = setTimeout(clearNotice, 6000);
+  }
+
+  function clearNotice() {
+    $("notice").hidden = true;
+  }
+
+  $("notice-close").addEventListener("click", clearNotice);
+
+  // --- actions ------------------------------------------------------------------------------------
+
+  /** Runs one server action; one at a time, so a double press never calls two citizens. */
+  async function act(request) {
+    if (state.busy) {
+      notify(say("stillWorking"), "info");
+      return false;
+    }
+    state.busy = true;
+    document.body.classList.add("busy");
+    try {
+      const reply = await request();
+      clearNotice();
+      countsSoon();
+      queueSoon();
+      return reply || true;
+    } catch (err) {
+      notify(err.message);
+      if (err.status === 401) forgetSession(err.message);
+      return false;
+    } finally {
+      state.busy = false;
+      document.body.classList.remove("busy");
+    }
+  }
+
+  const needTicket = () => {
+    if (!state.ticket) notify(`${say("noTicket")}`);
+    return state.ticket;
+  };
+  const onTicket = (verb, body) => {
+    const t = needTicket();
+    return t && act(() => fromRest(() => call(`/tickets/${t.id}/${verb}`, { method: "POST", body })));
+  };
+
+  const ACTIONS = {
+    next: async () => {
+      const reply = await act(() => fromRest(
+        () => call(`/windows/${state.number}/call-next`, { method: "POST" }), (r) => r.ticket || state.ticket));
+      if (reply && !reply.ticket) notify(say("noneWaiting"), "info");
+    },
+    recall: () => onTicket("recall"),
+    start: () => onTicket("start"),
+    noshow: () => onTicket("no-show"),
+    finish: () => needTicket() && openDialog("d-finish"),
+    hold: () => needTicket() && openDialog("d-hold"),
+    transfer: () => needTicket() && openDialog("d-transfer"),
+    call: () => openDialog("d-call"),
+    pause: () => (state.window.status === "paused"
+      ? act(() => call(`/windows/${state.number}/resume`, { method: "POST" }))
+      : openDialog("d-pause")),
+  };
+
+  document.querySelectorAll(".act").forEach((button) => {
+    button.addEventListener("click", () => ACTIONS[button.dataset.action]());
+  });
+
+  $("b-signout").addEventListener("click", async () => {
+    const done = await act(() => call(`/windows/${state.number}/sign-out`, { method: "POST" }));
+    if (done) logout();
+  });
+
+  // --- dialogs -------------------------------------------------------------------------------------
+
+  function openDialog(id) {
+    const dialog = $(id);
+    const form = dialog.querySelector("form");
+    form.reset();
+    J.setText(form.querySelector(".message"), "");
+    if (id === "d-hold") form.elements.minutes.value = String(Math.round(policy().hold_minutes));
+    if (id === "d-call") form.elements.reason.value = en() ? "Called by number" : "特呼";
+    if (id === "d-pause") fillPauseReasons();
+    if (id === "d-transfer") renderTransferResults("");
+    dialog.showModal();
+    const first = form.querySelector("input:not([type=radio]), select");
+    if (first) first.focus();
+  }
+
+  document.querySelectorAll("dialog [data-close]").forEach((b) => {
+    b.addEventListener("click", () => b.closest("dialog").close());
+  });
+
+  /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it. */
+  async function submitDialog(form, request) {
+    const reply = await act(request);
+    if (reply) form.closest("dialog").close();
+    else J.setText(form.querySelector(".message"), $("notice-text").textContent);
+  }
+
+  const SUBMITS = {
+    finish: (f) => {
+      const caseNo = f.elements.case_no.value.trim();
+      return () => fromRest(() => call(`/tickets/${state.ticket.id}/finish`, {
+        method: "POST", body: caseNo ? { case_no: caseNo } : {} }));
+    },
+    hold: (f) => () => fromRest(() => call(`/tickets/${state.ticket.id}/hold`, { method: "POST", body: {
+      minutes: Number(f.elements.minutes.value), return_to: f.elements.return_to.value } })),
+    call: (f) => () => fromRest(() => call(`/windows/${state.number}/call`, { method: "POST", body: {
+      number: f.elements.number.value.trim(), reason: f.elements.reason.value.trim() || "特呼" } }),
+    (reply) => reply.ticket),
+    pause: (f) => () => call(`/windows/${state.number}/pause`, { method: "POST", body: {
+      reason: f.elements.reason.value.trim() || f.elements.preset.value } }),
+  };
+
+  document.querySelectorAll("dialog form[data-submit]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const make = SUBMITS[form.dataset.submit];
+      if (make) submitDialog(form, make(form));
+    });
+  });
+
+  function fillPauseReasons() {
+    const select = $("pause-presets");
+    J.clear(select);
+    PAUSE_REASONS.forEach((r) => {
+      const option = J.el("option", "", r[state.lang]);
+      option.value = r.zh;   // citizens read the reason on the window screen, in Chinese first
+      select.append(option);
+    });
+  }
+
+  /** Items and windows matching the search, items first; a click transfers there. */
+  function renderTransferResults(query) {
+    const list = $("transfer-results");
+    J.clear(list);
+    const q = query.trim().toLowerCase();
+    const hits = transferTargets().filter((target) => !q || target.search.includes(q)).slice(0, 30);
+    if (!hits.length) list.append(J.el("li", "muted", say("noResults")));
+    hits.forEach((target) => {
+      const item = J.el("li");
+      const button = J.el("button", "result", target.label);
+      button.type = "button";
+      button.dataset.target = target.key;
+      button.addEventListener("click", () => transferTo(target.body));
+      item.append(button);
+      list.append(item);
+    });
+  }
+
+  function transferTargets() {
+    if (!state.hall) return [];
+    const items = state.hall.services.map((s) => ({
+      key: `service:${s.code}`, body: { service: s.code },
+      label: `${s.code} · ${en() ? s.name_en : s.name} (${en() ? s.department_name_en : s.department_name}) · ${s.waiting}`,
+      search: `${s.code} ${s.name} ${s.name_en} ${s.department_name} ${s.prefix}`.toLowerCase(),
+    }));
+    const windows = state.hall.windows.filter((w) => w.number !== state.number).map((w) => ({
+      key: `window:${w.number}`, body: { window: w.number },
+      label: `${en() ? `Window ${w.number}` : `${w.number} 号窗口`} · ${en() ? w.name_en : w.name} · ${say(w.status)}`,
+      search: `${w.number} ${w.number}号 ${w.name} ${w.name_en}`.toLowerCase(),
+    }));
+    return items.concat(windows);
+  }
+
+  $("d-transfer").querySelector("input[name=q]").addEventListener("input", (e) => renderTransferResults(e.target.value));
+
+  function transferTo(body) {
+    const form = $("d-transfer").querySelector("form");
+    submitDialog(form, () => fromRest(() => call(`/tickets/${state.ticket.id}/transfer`, { method: "POST", body })));
+  }
+
+  // --- keyboard ------------------------------------------------------------------------------------
+
+  const KEYS = { " ": "next", F1: "next", r: "recall", s: "start", f: "finish", n: "noshow",
+                 h: "hold", t: "transfer", c: "call", p: "pause" };
+
+  /** Shortcuts work on the terminal only, never while typing or with a dialog open. */
+  document.addEventListener("keydown", (event) => {
+    if ($("terminal").hidden || document.querySelector("dialog[open]")) return;
+    if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    if (!action) return;
+    event.preventDefault();   // F1 would open help; Space would press the focused button too
+    ACTIONS[action]();
+  });
+
+  document.querySelectorAll(".lang-toggle").forEach((button) => {
+    button.addEventListener("click", () => {
+      state.lang = en() ? "zh" : "en";
+      localStorage.setItem(LANG_KEY, state.lang);
+      show([...["login", "pick", "terminal"]].find((id) => !$(id).hidden));
+      if (!$("pick").hidden && state.hall) fillWindowChoice();
+      if (!$("terminal").hidden) renderAll();
+    });
+  });
+
+  setInterval(tick, 1000);
+  boot();
+})();

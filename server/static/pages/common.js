@@ -1,0 +1,138 @@
+/* Shared by the hall's web pages: REST calls, the live connection, safe text, times.
+ * Every piece of data reaches the page through textContent (never innerHTML): pause reasons,
+ * names and numbers come from people and must show as typed. */
+"use strict";
+
+const Jiaohao = (() => {
+  /** A refusal from the server, carrying its {error, message} (the message is bilingual). */
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function api(path, { method = "GET", body, token } = {}) {
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(`/api/v1${path}`, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(0, "offline", "无法连接服务器 / the server cannot be reached");
+    }
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new ApiError(response.status, data.error || "error",
+                         data.message || `HTTP ${response.status}`);
+    }
+    return data;
+  }
+
+  /** An element with plain-text content: the only way pages put data on screen. */
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function setText(node, text) {
+    node.textContent = text === undefined || text === null ? "" : String(text);
+  }
+
+  /** mm:ss under an hour, h:mm:ss beyond: what a clerk reads at a glance. */
+  function duration(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    const two = (n) => String(n).padStart(2, "0");
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return h ? `${h}:${two(m)}:${two(s % 60)}` : `${two(m)}:${two(s % 60)}`;
+  }
+
+  function secondsSince(iso, now = Date.now()) {
+    return iso ? (now - Date.parse(iso)) / 1000 : 0;
+  }
+
+  /** Clock time in the hall's own time zone, whatever the PC's zone is set to. */
+  function clockText(date, timeZone, lang, withSeconds = true) {
+    const options = { timeZone, hour: "2-digit", minute: "2-digit", hour12: false };
+    if (withSeconds) options.second = "2-digit";
+    return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", options).format(date);
+  }
+
+  function dateText(date, timeZone, lang) {
+    return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", {
+      timeZone, year: "numeric", month: "long", day: "numeric", weekday: "short",
+    }).format(date);
+  }
+
+  /** The page language: ?lang= wins, then the last choice on this device, then Chinese. */
+  function pickLanguage(storageKey) {
+    const asked = new URLSearchParams(location.search).get("lang");
+    const lang = asked || localStorage.getItem(storageKey) || "zh";
+    return lang === "en" ? "en" : "zh";
+  }
+
+  /** Fill every [data-i18n] element from a dictionary {key: {zh, en}}. */
+  function translate(root, words, lang) {
+    root.querySelectorAll("[data-i18n]").forEach((node) => {
+      const entry = words[node.dataset.i18n];
+      if (entry) node.textContent = entry[lang];
+    });
+    root.querySelectorAll("[data-i18n-placeholder]").forEach((node) => {
+      const entry = words[node.dataset.i18nPlaceholder];
+      if (entry) node.placeholder = entry[lang];
+    });
+    document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  }
+
+  /** Calls `fn` once, `wait` ms after the last of a burst of calls (queue changes come in bursts). */
+  function debounce(fn, wait) {
+    let timer = null;
+    return (...args) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fn(...args), wait);
+    };
+  }
+
+  /**
+   * The live connection. `handlers` maps message names to functions. Every connect (the first
+   * and each reconnect) brings a fresh hall_snapshot; a jump in `seq` means messages were
+   * missed, and `onGap` re-reads the state rather than trusting a partial picture.
+   */
+  function connectLive(token, handlers, { onStatus, onRefused, onGap }) {
+    const socket = io({ auth: { token }, reconnectionDelayMax: 5000 });
+    let lastSeq = null;
+    socket.on("connect", () => onStatus(true));
+    socket.on("disconnect", () => onStatus(false));
+    socket.on("connect_error", (err) => {
+      onStatus(false);
+      if (err && err.message === "unauthorized" && onRefused) onRefused();
+    });
+    socket.on("hall_snapshot", (snapshot) => {
+      lastSeq = snapshot.seq;
+      if (handlers.hall_snapshot) handlers.hall_snapshot(snapshot);
+    });
+    const live = ["ticket_issued", "ticket_called", "ticket_changed", "window_changed", "queue_changed"];
+    live.forEach((name) => socket.on(name, (message) => {
+      if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
+      if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
+      if (handlers[name]) handlers[name](message);
+    }));
+    return socket;
+  }
+
+  return {
+    ApiError, api, el, clear, setText, duration, secondsSince, clockText, dateText,
+    pickLanguage, translate, debounce, connectLive,
+  };
+})();

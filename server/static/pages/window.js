@@ -1,0 +1,294 @@
+/* The window screen (窗口屏): faces the citizen at one window; shows who is served and asks
+ * for the five-level rating after each finished visit. It proves itself with the window's
+ * device token, given once in the address (?token=…) or typed into the setup form. */
+"use strict";
+
+(() => {
+  const J = Jiaohao;
+  const NUMBER = Number(document.body.dataset.window);
+  const TOKEN_KEY = `jiaohao.window.${NUMBER}.token`;
+  const LANG_KEY = "jiaohao.window.lang";
+  const THANKS_SECONDS = 4;
+
+  const WORDS = {
+    setupTitle: { zh: "窗口屏设置 · 窗口", en: "Window screen setup · window" },
+    setupToken: { zh: "窗口屏凭证 (由管理员提供)", en: "Window screen token (from the administrator)" },
+    setupSave: { zh: "保存并启动", en: "Save and start" },
+    windowPre: { zh: "", en: "Window" },
+    windowUnit: { zh: "号窗口", en: "" },
+    itemsServed: { zh: "办理事项：", en: "Items: " },
+    deptsServed: { zh: "办理部门：", en: "Departments: " },
+    offline: { zh: "连接中断", en: "offline" },
+    serving: { zh: "办理中", en: "Serving" },
+    idle: { zh: "空闲", en: "Available" },
+    paused: { zh: "暂停服务", en: "Service paused" },
+    nowServing: { zh: "当前号码", en: "Now serving" },
+    noClerk: { zh: "本窗口暂无工作人员", en: "No clerk at this window" },
+    idleHint: { zh: "请留意叫号", en: "Please wait for your number" },
+    clerk: { zh: "工作人员", en: "Clerk" },
+    staffNo: { zh: "工号", en: "Staff no." },
+    rateTitle: { zh: "请您对本次服务作出评价", en: "Please rate this service" },
+    thanks: { zh: "感谢您的评价", en: "Thank you for your feedback" },
+    alreadyRated: { zh: "本次服务已评价", en: "This visit has already been rated" },
+    badToken: { zh: "凭证无效或已被撤销，请重新输入", en: "The token is invalid or revoked: enter it again" },
+    wrongWindow: { zh: "这不是本窗口的窗口屏凭证", en: "This is not a screen token for this window" },
+  };
+  // the national five-level scale, best first, as the citizen reads it; value = stored rating
+  const RATINGS = [
+    { value: 5, zh: "非常满意", en: "Very satisfied", tone: "r5" },
+    { value: 4, zh: "满意", en: "Satisfied", tone: "r4" },
+    { value: 3, zh: "基本满意", en: "Fairly satisfied", tone: "r3" },
+    { value: 2, zh: "不满意", en: "Dissatisfied", tone: "r2" },
+    { value: 1, zh: "非常不满意", en: "Very dissatisfied", tone: "r1" },
+  ];
+
+  const params = new URLSearchParams(location.search);
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    lang: J.pickLanguage(LANG_KEY), token: null, hall: null, policy: null,
+    services: new Map(), window: null, rating: null, socket: null,
+  };
+
+  const other = () => (state.lang === "en" ? "zh" : "en");
+  const say = (key) => WORDS[key][state.lang];
+  const sayOther = (key) => WORDS[key][other()];
+
+  // --- the token, given once ------------------------------------------------------------------
+
+  /** Takes ?token= into this browser's storage and out of the address bar (and its history). */
+  function adoptTokenFromAddress() {
+    const given = params.get("token");
+    if (!given) return;
+    localStorage.setItem(TOKEN_KEY, given);
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : ""));
+  }
+
+  function showSetup(messageKey) {
+    $("screen").hidden = true;
+    $("setup").hidden = false;
+    J.setText($("setup-message"), messageKey ? `${say(messageKey)} / ${sayOther(messageKey)}` : "");
+    $("setup-token").focus();
+  }
+
+  async function start() {
+    J.translate(document, WORDS, state.lang);
+    adoptTokenFromAddress();
+    state.token = localStorage.getItem(TOKEN_KEY);
+    if (!state.token) return showSetup(null);
+    try {
+      const me = await J.api("/me", { token: state.token });
+      if (me.kind !== "device" || me.role !== "window" || me.window !== NUMBER) {
+        return showSetup("wrongWindow");
+      }
+    } catch (err) {
+      if (err.status === 401) {
+        localStorage.removeItem(TOKEN_KEY);
+        return showSetup("badToken");
+      }
+      setTimeout(start, 3000);   // server unreachable: the screen keeps trying by itself
+      return undefined;
+    }
+    $("setup").hidden = true;
+    $("screen").hidden = false;
+    connect();
+    return undefined;
+  }
+
+  $("setup-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    localStorage.setItem(TOKEN_KEY, $("setup-token").value.trim());
+    $("setup-token").value = "";
+    start();
+  });
+
+  // --- live state -----------------------------------------------------------------------------
+
+  function connect() {
+    if (state.socket) state.socket.disconnect();
+    state.socket = J.connectLive(state.token, {
+      hall_snapshot: applySnapshot,
+      window_changed: (m) => { if (m.window.number === NUMBER) { state.window = m.window; render(); } },
+      ticket_changed: onTicketChanged,
+    }, {
+      onStatus: (online) => { $("offline").hidden = online; },
+      onRefused: () => { state.socket.disconnect(); start(); },
+      onGap: () => refreshSoon(),
+    });
+  }
+
+  function applySnapshot(snapshot) {
+    state.hall = snapshot.hall;
+    state.policy = snapshot.policy || {};
+    state.services = new Map(snapshot.services.map((s) => [s.code, s]));
+    state.window = snapshot.windows.find((w) => w.number === NUMBER) || null;
+    render();
+  }
+
+  // a missed message: read the whole hall again rather than guess
+  const refreshSoon = J.debounce(async () => {
+    try {
+      applySnapshot(await J.api("/hall", { token: state.token }));
+    } catch (err) {
+      console.warn("hall refresh failed", err.message);
+    }
+  }, 200);
+
+  function onTicketChanged(message) {
+    const ticket = message.ticket;
+    if (ticket.window !== NUMBER || message.replayed) return;
+    if (message.change === "service_finished" && ticket.rating === null) askForRating(ticket);
+  }
+
+  // --- the window view ------------------------------------------------------------------------
+
+  function render() {
+    J.translate(document, WORDS, state.lang);
+    $("lang-toggle").textContent = state.lang === "en" ? "中文" : "English";
+    const w = state.window;
+    if (!w || !state.hall) return;
+    J.setText($("w-name"), state.lang === "en" ? w.name_en : w.name);
+    J.setText($("w-name-alt"), state.lang === "en" ? w.name : w.name_en);
+    J.setText($("w-items"), itemsText(w));
+    renderState(w);
+    renderClerk(w);
+  }
+
+  /** Item names when they fit on a line; a comprehensive window lists its departments instead. */
+  function itemsText(w) {
+    const items = w.services.map((code) => state.services.get(code)).filter(Boolean);
+    const en = state.lang === "en";
+    if (items.length <= 4) {
+      J.setText($("items-label"), say("itemsServed"));
+      return items.map((s) => (en ? s.name_en : s.name)).join(en ? " · " : "、");
+    }
+    J.setText($("items-label"), say("deptsServed"));
+    const depts = [...new Set(items.map((s) => (en ? s.department_name_en : s.department_name)))];
+    return depts.join(en ? " · " : "、");
+  }
+
+  function renderState(w) {
+    const key = stateKey(w);
+    $("view").className = `view state-${key}`;
+    J.setText($("state-text"), say(key));
+    J.setText($("state-alt"), sayOther(key));
+    J.setText($("current-label"), key === "serving" ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
+    J.setText($("current-number"), key === "serving" ? w.current.number : "");
+    const reason = w.status === "paused" ? w.pause_reason : w.status === "closed" ? say("noClerk") : "";
+    J.setText($("paused-reason"), reason || (key === "idle" ? `${say("idleHint")} · ${sayOther("idleHint")}` : ""));
+    const elsewhere = key === "paused" && w.nearest_open;
+    J.setText($("go-text"), elsewhere ? `请到 ${w.nearest_open} 号窗口办理` : "");
+    J.setText($("go-alt"), elsewhere ? `Please go to window ${w.nearest_open}` : "");
+  }
+
+  function stateKey(w) {
+    if (w.status !== "open") return "paused";
+    return w.current ? "serving" : "idle";
+  }
+
+  function renderClerk(w) {
+    if (!w.clerk) return J.setText($("clerk"), "");
+    const parts = [`${say("clerk")} ${w.clerk.name}`];
+    if (w.clerk.staff_no) parts.push(`${say("staffNo")} ${w.clerk.staff_no}`);
+    return J.setText($("clerk"), parts.join("  ·  "));
+  }
+
+  function tick() {
+    if (state.hall) J.setText($("clock"), J.clockText(new Date(), state.hall.timezone, state.lang, false));
+    if (state.rating) countDown();
+  }
+
+  $("lang-toggle").addEventListener("click", () => {
+    state.lang = other();
+    localStorage.setItem(LANG_KEY, state.lang);
+    render();
+    if (state.rating) renderRating();
+  });
+
+  // --- the rating -------------------------------------------------------------------------------
+
+  /** Seconds the prompt waits: the hall's policy, or ?rating_timeout= for a trial or a test. */
+  function ratingTimeout() {
+    const asked = Number(params.get("rating_timeout"));
+    if (asked > 0) return asked;
+    return Number(state.policy && state.policy.rating_timeout_seconds) || 60;
+  }
+
+  function askForRating(ticket) {
+    finishRating();
+    state.rating = { ticket, deadline: Date.now() + ratingTimeout() * 1000, sent: false };
+    renderRating();
+    $("thanks").hidden = true;
+    $("rating").hidden = false;
+  }
+
+  function renderRating() {
+    const { ticket } = state.rating;
+    J.setText($("rating-title"), say("rateTitle"));
+    J.setText($("rating-title-alt"), sayOther("rateTitle"));
+    J.setText($("rating-ticket"), ticket.number);
+    J.setText($("rating-message"), "");
+    const box = $("rating-buttons");
+    J.clear(box);
+    RATINGS.forEach((choice) => {
+      const button = J.el("button", `rate ${choice.tone}`);
+      button.type = "button";
+      button.dataset.rating = String(choice.value);
+      button.append(J.el("span", "rate-main", choice[state.lang]), J.el("span", "rate-alt", choice[other()]));
+      button.addEventListener("click", () => rate(choice.value));
+      box.append(button);
+    });
+    countDown();
+  }
+
+  function countDown() {
+    const left = Math.ceil((state.rating.deadline - Date.now()) / 1000);
+    if (left <= 0) return timedOut();
+    const text = state.lang === "en" ? `Closes in ${left} s` : `${left} 秒后自动关闭`;
+    return J.setText($("rating-countdown"), text);
+  }
+
+  async function rate(value) {
+    const current = state.rating;
+    if (!current || current.sent) return;   // one rating per visit, even on a double tap
+    current.sent = true;
+    $("rating-buttons").querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    try {
+      await J.api(`/tickets/${current.ticket.id}/evaluation`, {
+        method: "POST", body: { rating: value }, token: state.token });
+      thankYou("thanks");
+    } catch (err) {
+      thankYou(err.code === "already_rated" ? "alreadyRated" : null, err.message);
+    }
+  }
+
+  /** No answer in time: recorded as not rated (never as satisfied), then back to the window view. */
+  async function timedOut() {
+    const current = state.rating;
+    if (!current || current.sent) return;
+    current.sent = true;
+    finishRating();
+    try {
+      await J.api(`/tickets/${current.ticket.id}/evaluation/skip`, { method: "POST", token: state.token });
+    } catch (err) {
+      console.warn("not-rated record refused:", err.message);   // e.g. rated meanwhile from the phone
+    }
+  }
+
+  function thankYou(key, detail) {
+    finishRating();
+    J.setText($("thanks-text"), key ? say(key) : detail);
+    J.setText($("thanks-alt"), key ? sayOther(key) : "");
+    $("thanks").hidden = false;
+    setTimeout(() => { $("thanks").hidden = true; }, THANKS_SECONDS * 1000);
+  }
+
+  function finishRating() {
+    state.rating = null;
+    $("rating").hidden = true;
+  }
+
+  setInterval(tick, 250);
+  start();
+})();
