@@ -82,7 +82,8 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
         app.register_blueprint(importlib.import_module(name).blueprint)
     register_error_handlers(app)
 
-    # same-origin browsers only (the hall's own pages); device clients send no Origin
+    # browsers only from the hall's own origin; device clients (python-socketio) send their
+    # server URL as Origin, which is the same origin
     socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
     hall.live.register_handlers()
     if start_clockwork:

@@ -171,6 +171,13 @@ def open_tickets(conn: sqlite3.Connection, hall_id: int, also: Iterable[int] = (
     return {row["id"]: ticket_from_row(row) for row in rows}
 
 
+def tickets_by_id(conn: sqlite3.Connection, hall_id: int, ids: Iterable[int]) -> dict[int, Ticket]:
+    ids = list(ids)
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(f"SELECT * FROM tickets WHERE hall_id = ? AND id IN ({marks})", (hall_id, *ids))
+    return {row["id"]: ticket_from_row(row) for row in rows}
+
+
 def get_ticket(conn: sqlite3.Connection, hall_id: int, ticket_id: int) -> Ticket | None:
     row = conn.execute("SELECT * FROM tickets WHERE hall_id = ? AND id = ?",
                        (hall_id, ticket_id)).fetchone()
