@@ -17,6 +17,7 @@ from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
 from .live import Clockwork, Live, socketio
 from .services import Clock, HallService, utcnow
+from .supervision import Supervision
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Hall:
         self.settings = ServerSettings.from_config(self.service.setup().extra)
         self.throttle = LoginThrottle()
         self.clockwork = Clockwork(self, tick_seconds)
+        self.supervision = Supervision(self)
 
     def touch_device(self, device_id: int) -> None:
         conn = self.database.connection()

@@ -52,6 +52,14 @@ ROUTES = {
                                                {"number": "string", "reason": "string"}, 200)},
     "/api/v1/windows/{number}/queue": {"get": ("The tickets the window may call, in call order, and its "
                                                "held tickets", "staff or window screen", None, 200)},
+    "/api/v1/supervision": {"get": ("The live dashboard's data: windows with clerk, current ticket and "
+                                    "timers; items with waiting, longest wait and estimate; devices with "
+                                    "connection and printer state; open alerts", "supervisor, admin",
+                                    None, 200)},
+    "/api/v1/alerts": {"get": ("Alerts: ?open=1 those still open, else those raised on ?date=YYYY-MM-DD "
+                               "(default today)", "supervisor, admin", None, 200)},
+    "/api/v1/alerts/{id}/acknowledge": {"post": ("Acknowledge an alert (recorded; a 差评 then clears)",
+                                                 "supervisor, admin", None, 200)},
 }
 
 
