@@ -354,7 +354,7 @@ def group(facts: list[Fact], by: str) -> dict[Any, dict[str, Any]]:
         key = fact.dim(by)
         if key is not None:
             buckets[key].append(fact)
-    return {key: kpis(buckets[key], by in TIME_DIMENSIONS) for key in sorted(buckets, key=str)}
+    return {key: kpis(buckets[key], by in TIME_DIMENSIONS) for key in sorted(buckets)}
 
 
 def summary(facts: list[Fact], setup: HallConfig) -> dict[str, Any]:

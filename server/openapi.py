@@ -60,6 +60,13 @@ ROUTES = {
                                "(default today)", "supervisor, admin", None, 200)},
     "/api/v1/alerts/{id}/acknowledge": {"post": ("Acknowledge an alert (recorded; a 差评 then clears)",
                                                  "supervisor, admin", None, 200)},
+    "/api/v1/reports": {"get": ("KPIs for ?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) grouped "
+                                "?by=item|department|window|clerk|hour|day, with the hall's 三率 and chart "
+                                "series", "supervisor, admin", None, 200)},
+    "/api/v1/reports/export.csv": {"get": ("The same report as CSV (UTF-8 with BOM)", "supervisor, admin",
+                                           None, 200)},
+    "/api/v1/reports/export.xlsx": {"get": ("The same report as an Excel workbook", "supervisor, admin",
+                                            None, 200)},
 }
 
 

@@ -1,19 +1,23 @@
-"""Supervision over REST, /api/v1: the dashboard's data, alerts and their acknowledgement.
+"""Supervision over REST, /api/v1: the dashboard's data, alerts and their acknowledgement, reports.
 Only supervisors and admins: a clerk or a device gets 403, no token 401."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from .. import db, protocol, repository as repo
+from hall import kpi
+
+from .. import db, protocol, reports, repository as repo
 from ..app import current_hall
 from ..auth import SUPERVISING, Identity, require_identity, require_role
 from ..errors import ApiError
 from ..supervision import dashboard
 
 blueprint = Blueprint("supervision_api", __name__, url_prefix="/api/v1")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def supervisor() -> Identity:
@@ -68,3 +72,44 @@ def acknowledge(alert_id: int):
     if alert_id >= 2**62:
         raise ApiError(404, "alert_not_found", f"没有这条告警 / no alert {alert_id}")
     return jsonify(alert=current_hall().supervision.acknowledge(alert_id, who.actor))
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+def report_query() -> dict:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD&by=item|department|window|clerk|hour|day → the report."""
+    supervisor()
+    hall = current_hall()
+    first = query_date("from", hall.service.today())
+    last = query_date("to", first)
+    by = request.args.get("by", "item")
+    if by not in kpi.DIMENSIONS:
+        raise ApiError(422, "bad_field", "by 应为 " + " / ".join(kpi.DIMENSIONS) + " / by must be one of "
+                       + ", ".join(kpi.DIMENSIONS))
+    try:
+        return reports.report(hall, first, last, by)
+    except reports.RangeError as exc:
+        raise ApiError(422, "bad_range", str(exc)) from None
+
+
+def download(content: bytes, mimetype: str, data: dict, extension: str) -> Response:
+    name = f"jiaohao-report-{data['from']}-{data['to']}-{data['by']}.{extension}"
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blueprint.get("/reports")
+def report_json():
+    return jsonify(report_query())
+
+
+@blueprint.get("/reports/export.csv")
+def report_csv():
+    data = report_query()
+    return download(reports.to_csv(data), "text/csv; charset=utf-8", data, "csv")
+
+
+@blueprint.get("/reports/export.xlsx")
+def report_xlsx():
+    data = report_query()
+    return download(reports.to_xlsx(data), XLSX, data, "xlsx")
