@@ -6,4 +6,5 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.clerk_api",
     "server.pages.window_screen",
     "server.pages.supervision_api",
+    "server.pages.supervision",
 )
