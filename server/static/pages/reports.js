@@ -55,10 +55,6 @@
   const say = (key) => WORDS[key][state.lang];
   const en = () => state.lang === "en";
 
-  function todayInShanghai() {
-    return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
-  }
-
   /** A figure as people read it: rates in per cent, durations in minutes, blanks as "–". */
   function shown(value, unit) {
     if (value === null || value === undefined) return "–";
@@ -72,7 +68,8 @@
     const { token } = await StaffSignIn.require(state.lang, `${title} · ${en() ? "sign in" : "登录"}`);
     state.token = token;
     $("board").hidden = false;
-    const day = params.get("date") || params.get("from") || todayInShanghai();
+    // no date asked for: the server answers for the hall's own today, and the inputs follow
+    const day = params.get("date") || params.get("from") || "";
     $("from").value = day;
     $("to").value = params.get("to") || day;
     fillBy(params.get("by") || "item");
@@ -105,6 +102,8 @@
       const groups = DAILY ? DAILY_TABLES : [$("by").value];
       const replies = await Promise.all(groups.map((by) => J.api(`/reports?${query(by)}`, { token: state.token })));
       state.report = replies[0];
+      if (!$("from").value) $("from").value = state.report.from;
+      if (!$("to").value) $("to").value = state.report.to;
       state.tables = Object.fromEntries(groups.map((by, i) => [by, replies[i]]));
       J.setText($("error"), "");
       render();
