@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,7 @@ class Hall:
     def touch_device(self, device_id: int) -> None:
         conn = self.database.connection()
         with db.write(conn):
-            repo.touch_device(conn, device_id, datetime.now(timezone.utc))
+            repo.touch_device(conn, device_id, self.service.clock())
 
 
 def current_hall() -> Hall:

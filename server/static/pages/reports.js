@@ -41,6 +41,8 @@
     group: { zh: "分组", en: "Group" },
     total: { zh: "合计", en: "Total" },
     min: { zh: "分钟", en: "min" },
+    hours: { zh: "小时", en: "h" },
+    windowNo: { zh: "{n} 号窗口", en: "Window {n}" },
     item_presence_rate: { zh: "项目进驻率", en: "Items served in the hall" },
     window_completion_rate: { zh: "窗口办结率", en: "Finished at the window" },
     satisfaction_rate: { zh: "群众满意率", en: "Citizen satisfaction" },
@@ -52,13 +54,15 @@
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const state = { lang: J.pickLanguage(LANG_KEY), token: null, report: null, tables: {} };
-  const say = (key) => WORDS[key][state.lang];
+  const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const en = () => state.lang === "en";
 
   /** A figure as people read it: rates in per cent, durations in minutes, blanks as "–". */
   function shown(value, unit) {
     if (value === null || value === undefined) return "–";
     if (unit === "rate") return `${(value * 100).toFixed(1)}%`;
+    // long totals (a week of empty-window time) read better in hours
+    if (unit === "minutes" && value >= 7200) return `${(value / 3600).toFixed(1)} ${say("hours")}`;
     if (unit === "minutes") return `${(value / 60).toFixed(1)} ${say("min")}`;
     return String(value);
   }
@@ -168,7 +172,7 @@
       { name: `${say("peopleS")} (${say("min")})`, color: "#a35a00", values: c.wait_histogram.map((b) => b.count) }],
       { emptyText: say("noData") });
     const staffed = c.utilisation.filter((w) => w.signed_in_seconds > 0);
-    Charts.ratioBars($("chart-util"), staffed.map((w) => ({ label: en() ? `Window ${w.window}` : w.label, value: w.utilisation })),
+    Charts.ratioBars($("chart-util"), staffed.map((w) => ({ label: say("windowNo", { n: w.window }), value: w.utilisation })),
       { color: "#0f7b45", name: say("utilS"), emptyText: say("noData") });
     Charts.rateLine($("chart-sat"), c.satisfaction_by_day.map((d) => d.day.slice(5)),
       c.satisfaction_by_day.map((d) => d.satisfaction_rate), { color: "#6a3fb5", name: say("satS"), emptyText: say("noData") });

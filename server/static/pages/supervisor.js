@@ -125,6 +125,7 @@
   function render() {
     J.translate(document, WORDS, state.lang);
     J.setText($("lang"), en() ? "中文" : "English");
+    J.setText($("title"), say("title"));
     if (!state.data) return;
     J.setText($("hall-name"), name(state.data.hall));
     fillDepartments();
@@ -209,7 +210,9 @@
     const card = J.el("div", `win ${w.status}${alerting ? " alerting" : ""}`);
     card.dataset.window = String(w.number);
     const head = J.el("div", "win-head");
-    head.append(J.el("span", "win-no", String(w.number)), J.el("span", "win-name", name(w)),
+    const label = J.el("span", "win-name", name(w));
+    label.title = name(w);   // long names are cut on the card; the whole name on hover
+    head.append(J.el("span", "win-no", String(w.number)), label,
       J.el("span", `badge ${w.status}`, say(w.status)));
     card.append(head);
     if (w.clerk) {
