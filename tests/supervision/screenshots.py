@@ -207,7 +207,7 @@ def take(out: Path, url: str, browser) -> None:
         page.screenshot(path=out / f"supervisor-{lang}.png", full_page=True)
         page = page_of(1400, 1000, "zh-CN" if lang == "zh" else "en-GB")
         sign_in(page, url, f"/reports?lang={lang}&from={PAST_DAYS[0]}&to={TODAY}&by=window")
-        expect(page.locator("#chart-hour rect.bar").first).to_be_attached()
+        expect(page.locator("#chart-hour rect.chart-bar").first).to_be_attached()
         page.wait_for_timeout(500)
         page.screenshot(path=out / f"reports-{lang}.png", full_page=True)
     page = page_of(1200, 1000)

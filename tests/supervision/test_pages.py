@@ -69,13 +69,13 @@ def test_reports_page_draws_its_charts_and_exports_open(page, quick_hall) -> Non
     expect(page.locator("body")).to_have_class(re.compile(r"\bready\b"))
     issued = page.locator('#tiles .tile[data-field="issued"] .v')
     expect(issued).not_to_have_text("0")
-    bars = page.locator("#chart-hour rect.bar")
+    bars = page.locator("#chart-hour rect.chart-bar")
     expect(bars.first).to_be_visible()
     values = [float(v) for v in bars.evaluate_all("nodes => nodes.map(n => n.dataset.value)")]
     assert sum(values) >= 4                              # at least two issued and two served
-    waits = page.locator("#chart-wait rect.bar").evaluate_all("nodes => nodes.map(n => +n.dataset.value)")
+    waits = page.locator("#chart-wait rect.chart-bar").evaluate_all("nodes => nodes.map(n => +n.dataset.value)")
     assert len(waits) == 8 and sum(waits) >= 2
-    expect(page.locator("#chart-util rect.bar").first).to_be_attached()
+    expect(page.locator("#chart-util rect.chart-bar").first).to_be_attached()
     expect(page.locator("#chart-sat svg")).to_be_visible()
     expect(page.locator('table[data-by="item"] tbody tr')).not_to_have_count(0)
 

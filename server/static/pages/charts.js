@@ -73,7 +73,7 @@ const Charts = (() => {
       series.forEach((s, j) => {
         const v = s.values[i] || 0;
         const x = PAD.left + i * slot + slot * 0.1 + j * width;
-        const bar = shape("rect", { x, y: y(v), width, height: Math.max(0, y(0) - y(v)), fill: s.color, class: "bar" });
+        const bar = shape("rect", { x, y: y(v), width, height: Math.max(0, y(0) - y(v)), fill: s.color, class: "chart-bar" });
         bar.dataset.value = String(v);
         bar.append(shape("title", {}, `${label} · ${s.name}: ${format(v)}`));
         root.append(bar);
@@ -103,7 +103,7 @@ const Charts = (() => {
     rows.forEach((row, i) => {
       const y = 6 + i * rowH;
       root.append(shape("text", { x: left - 6, y: y + 14, "text-anchor": "end", "font-size": 11, fill: "#1b2430" }, row.label));
-      const bar = shape("rect", { x: left, y, width: Math.max(0, (row.value || 0) * span), height: rowH - 6, fill: color, class: "bar" });
+      const bar = shape("rect", { x: left, y, width: Math.max(0, (row.value || 0) * span), height: rowH - 6, fill: color, class: "chart-bar" });
       bar.dataset.value = String(row.value || 0);
       root.append(bar);
       root.append(shape("text", { x: left + (row.value || 0) * span + 4, y: y + 14, "font-size": 11, fill: "#1b2430" },

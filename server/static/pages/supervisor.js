@@ -226,7 +226,8 @@
       if (w.current.state === "serving") card.append(line("", say("handling"), w.current.started_at, "", "handling"));
       else card.append(line("", say("waited"), w.current.issued_at));
     } else if (w.status === "open") {
-      card.append(line(say("idle"), say("since"), w.since));
+      // `since` is when the window opened, not when its last citizen left: no timer here
+      card.append(line(say("idle"), "", null));
     }
     return card;
   }
