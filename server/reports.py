@@ -67,8 +67,9 @@ def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
         "rows": names.rows(by, kpi.group(facts, by)),
         "columns": [{"field": f, "name": zh, "name_en": en, "unit": unit} for f, zh, en, unit in COLUMNS],
         "charts": {
+            # hours with citizens in them: not the evening when only expired tickets "wait"
             "by_hour": [{"hour": h, "issued": r["issued"], "served": r["served"]}
-                        for h, r in kpi.group(facts, "hour").items()],
+                        for h, r in kpi.group(facts, "hour").items() if r["issued"] or r["served"]],
             "wait_histogram": kpi.wait_histogram(facts),
             "utilisation": [{"window": n, "label": names.label("window", n)[0], "utilisation": r["utilisation"],
                              "signed_in_seconds": r["signed_in_seconds"]}
