@@ -166,13 +166,24 @@ class HallClient:
                 self.on_status("refused" if refused else "disconnected", self._refusal or str(exc) or None)
             except Exception as exc:
                 self.on_status("disconnected", str(exc) or None)
+            self._abandon_attempt()
             if self._stop.is_set():
                 break
             self._stop.wait(delay)
             delay = min(delay * 2, 10.0)
 
+    def _abandon_attempt(self) -> None:
+        """Close whatever a failed or dropped connection left half open (its socket too)."""
+        if self.sio.connected:
+            return
+        try:
+            self.sio.eio.disconnect(abort=True)
+        except Exception:
+            pass
+
     def stop(self) -> None:
         self._stop.set()
+        self.http.close()
         try:
             self.sio.disconnect()
         except Exception:

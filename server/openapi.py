@@ -67,6 +67,10 @@ ROUTES = {
                                            None, 200)},
     "/api/v1/reports/export.xlsx": {"get": ("The same report as an Excel workbook", "supervisor, admin",
                                             None, 200)},
+    "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
+                                      "ahead, estimated wait, windows to watch, call, rating; 410 once "
+                                      "its day is over; rate-limited per token and per address",
+                                      "anyone holding the ticket's track token (no header)", None, 200)},
 }
 
 
@@ -74,16 +78,16 @@ def _operation(path: str, method: str, summary: str, who: str, schema, status: i
     op = {"summary": summary, "description": f"Who may: {who}.",
           "responses": {str(status): {"description": "OK", "content": {"application/json": {}}}}}
     for code, text in ((400, "Malformed request"), (401, "No or invalid token"), (403, "Not allowed"),
-                       (404, "Not found"), (409, "Refused by the hall's rules"), (422, "Invalid field"),
-                       (429, "Too many attempts")):
+                       (404, "Not found"), (409, "Refused by the hall's rules"), (410, "Expired"),
+                       (422, "Invalid field"), (429, "Too many attempts")):
         op["responses"][str(code)] = {"description": text,
                                       "content": {"application/json": {"schema": ERROR}}}
-    if path != "/api/v1/auth/login":
+    if path != "/api/v1/auth/login" and not path.startswith("/api/v1/track/"):
         op["security"] = BEARER
-    params = [name for name in ("id", "number") if "{" + name + "}" in path]
+    params = [name for name in ("id", "number", "token") if "{" + name + "}" in path]
     if params:
-        op["parameters"] = [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}}
-                            for n in params]
+        op["parameters"] = [{"name": n, "in": "path", "required": True,
+                             "schema": {"type": "string" if n == "token" else "integer"}} for n in params]
     if schema:
         op["requestBody"] = {"content": {"application/json": {"schema": {
             "type": "object", "properties": {k: {"type": v} for k, v in schema.items()}}}}}

@@ -71,6 +71,7 @@ class HallService:
         self.clock = clock
         self._setup: tuple[int, HallConfig] | None = None
         self._setup_lock = threading.Lock()
+        self._snapshot: tuple[tuple, HallState] | None = None
 
     # --- the setup in force ------------------------------------------------------------
 
@@ -96,12 +97,25 @@ class HallService:
             tickets=repo.open_tickets(conn, self.hall_id, also),
             last_serial=repo.last_serials(conn, self.hall_id, today),
             issued=repo.issued_counts(conn, self.hall_id, today),
+            handling=repo.handling_minutes(conn, self.hall_id, today),
         )
 
     def snapshot(self) -> HallState:
+        """The hall as committed now. Every change of tickets and windows is an event, so
+        the state is reused until the log grows, the setup changes or the day turns."""
         conn = self.database.connection()
         with db.read(conn):
-            return self.load_state(conn)
+            key = (repo.last_seq(conn, self.hall_id), self._setup_version(conn), self.today())
+            cached = self._snapshot
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            state = self.load_state(conn)
+        self._snapshot = (key, state)
+        return state
+
+    def _setup_version(self, conn) -> int:
+        return conn.execute("SELECT MAX(version) FROM hall_setups WHERE hall_id = ?",
+                            (self.hall_id,)).fetchone()[0]
 
     # --- commands ----------------------------------------------------------------------
 
@@ -167,7 +181,7 @@ class HallService:
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
         ahead = queue.people_ahead(state, ticket, ticket.business_date)
         return IssuedTicket(ticket=ticket, track_token=self.track_token(ticket.id), waiting_ahead=ahead,
-                            estimate=queue.wait_for(state, ticket.service, ahead),
+                            estimate=queue.wait_for(state, ticket.service, ahead, self.clock()),
                             windows=state.setup.windows_serving(ticket.service), repeated=repeated)
 
     def call_next(self, window: int, actor: str = "system") -> Ticket | None:

@@ -7,4 +7,5 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.window_screen",
     "server.pages.supervision_api",
     "server.pages.supervision",
+    "server.pages.phone",
 )

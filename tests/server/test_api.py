@@ -333,7 +333,7 @@ def test_openapi_lists_every_route(hall_app) -> None:
         if not rule.rule.startswith("/api/v1"):
             continue
         path = (rule.rule.replace("<int:ticket_id>", "{id}").replace("<int:alert_id>", "{id}")
-                .replace("<int:number>", "{number}"))
+                .replace("<int:number>", "{number}").replace("<token>", "{token}"))
         routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes == documented
 
