@@ -56,6 +56,7 @@ class Live:
         clerks = repo.clerk_names(conn, hall_id)
         for name, payload in protocol.messages_for(batch, state, clerks):
             socketio.emit(name, payload, to=hall_room(hall_id))
+        self.hall.supervision.after_publish()
 
     def snapshot_payload(self) -> dict[str, Any]:
         service = self.hall.service
@@ -166,6 +167,7 @@ class Clockwork:
             except QueueError:
                 pass  # a clerk resumed or moved it at the same moment
         self.hall.live.drop_revoked()
+        self.hall.supervision.on_timer()
 
     def run(self) -> None:
         while not self.stopped.is_set():

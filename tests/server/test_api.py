@@ -332,8 +332,8 @@ def test_openapi_lists_every_route(hall_app) -> None:
     for rule in hall_app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1"):
             continue
-        path = rule.rule.replace("<int:ticket_id>", "{id}").replace("<int:number>", "{number}") \
-            .replace("<token>", "{token}")
+        path = (rule.rule.replace("<int:ticket_id>", "{id}").replace("<int:alert_id>", "{id}")
+                .replace("<int:number>", "{number}").replace("<token>", "{token}"))
         routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes == documented
 
