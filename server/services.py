@@ -130,6 +130,10 @@ class HallService:
         found = repo.tickets_by_id(self.database.connection(), self.hall_id, missing)
         return replace(state, tickets={**state.tickets, **found})
 
+    def state_in(self, conn) -> HallState:
+        """The hall as this open transaction sees it, reusing the kept state when still true."""
+        return self._state_for(conn, ())
+
     def _state_for(self, conn, also: tuple[int, ...]) -> HallState:
         """Inside a write transaction: the cached state if still true, else a fresh load."""
         cached = self._snapshot

@@ -69,13 +69,15 @@ class Supervision:
         with self.lock:
             now = self.service.clock()
             conn = self.service.database.connection()
+            # most evaluations change nothing: decide on a read first, and take the hall's
+            # write lock only when there is something to record
+            with db.read(conn):
+                decisions, _, _ = self._decide(conn, now)
+            if not decisions:
+                self.last_check = now
+                return []
             with db.write(conn):
-                facts = self._facts(conn, now)
-                opened = repo.open_alerts(conn, self.service.hall_id)
-                found = alerts.conditions(facts, now)
-                decisions = alerts.decide(found, [OpenAlert(alerts.key_from_text(r["key"]), r["level"])
-                                                  for r in opened])
-                by_key = {r["key"]: r for r in opened}
+                decisions, by_key, facts = self._decide(conn, now)
                 changed = [self._record(conn, d, by_key, now, facts) for d in decisions]
                 seq = repo.last_seq(conn, self.service.hall_id)
             self.last_check = now
@@ -83,8 +85,16 @@ class Supervision:
         self._emit(messages)
         return messages
 
+    def _decide(self, conn, now: datetime) -> tuple[list[Decision], dict, Facts]:
+        facts = self._facts(conn, now)
+        opened = repo.open_alerts(conn, self.service.hall_id)
+        found = alerts.conditions(facts, now)
+        decisions = alerts.decide(found, [OpenAlert(alerts.key_from_text(r["key"]), r["level"])
+                                          for r in opened])
+        return decisions, {r["key"]: r for r in opened}, facts
+
     def _facts(self, conn, now: datetime) -> Facts:
-        state = self.service.load_state(conn)
+        state = self.service.state_in(conn)
         today = state.today(now)
         ratings = tuple(Rating(r["ticket_id"], r["number"], r["rating"], r["window"],
                                datetime.fromisoformat(r["at"]))
