@@ -15,7 +15,7 @@ from typing import Iterable
 
 from .config import HallConfig, Thresholds
 from .queue import HallState, queue_of
-from .tickets import CALLABLE_STATES, TicketState, WindowStatus
+from .tickets import TicketState, WindowStatus
 
 YELLOW, RED = "yellow", "red"
 LEVELS = (YELLOW, RED)
@@ -160,9 +160,8 @@ def _handling_conditions(state: HallState, now: datetime) -> list[Condition]:
 def waiting_since(state: HallState, window: int, now: datetime) -> datetime | None:
     """Since when, at the latest, someone has been waiting for this window (None: nobody)."""
     today = state.today(now)
-    served = set(state.setup.window(window).services)
-    waiting = [t for t in state.tickets.values() if t.state in CALLABLE_STATES and t.business_date == today
-               and (t.target_window == window or (t.target_window is None and t.service in served))]
+    waiting = [t for code in state.setup.window(window).services for t in state.queues.get((today, code), ())]
+    waiting += [t for t in state.sent_to_window.get(window, ()) if t.business_date == today]
     return min((t.issued_at for t in waiting), default=None)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
@@ -81,6 +82,29 @@ class HallState:
             raise QueueError("window_not_found", f"没有 {number} 号窗口 / no window {number}")
         return self.windows[number]
 
+    # Indexes over the tickets, built once per state value (every change makes a new value).
+    # cached_property writes the instance's __dict__ directly, which a frozen dataclass allows.
+
+    @cached_property
+    def queues(self) -> dict[tuple[date, str], list[Ticket]]:
+        """Each item's own queue per business day (tickets not sent to a named window), head first."""
+        out: dict[tuple[date, str], list[Ticket]] = {}
+        for t in self.tickets.values():
+            if t.state in CALLABLE_STATES and t.target_window is None:
+                out.setdefault((t.business_date, t.service), []).append(t)
+        for queue in out.values():
+            queue.sort(key=lambda t: (t.priority_class, t.rank_at, t.id))
+        return out
+
+    @cached_property
+    def sent_to_window(self) -> dict[int, list[Ticket]]:
+        """Callable tickets sent to one named window (a transfer or a hold's return)."""
+        out: dict[int, list[Ticket]] = {}
+        for t in self.tickets.values():
+            if t.state in CALLABLE_STATES and t.target_window is not None:
+                out.setdefault(t.target_window, []).append(t)
+        return out
+
     def current_ticket(self, window: int) -> Ticket | None:
         for ticket in self.tickets.values():
             if ticket.window == window and ticket.state in CURRENT_STATES:
@@ -111,17 +135,15 @@ def call_order(setup: HallConfig, window: int) -> Callable[[Ticket], tuple]:
 
 
 def next_for_window(state: HallState, window: int, today: date) -> Ticket | None:
-    candidates = [t for t in state.tickets.values()
-                  if t.business_date == today and may_call(state.setup, window, t)]
+    spec = state.setup.window(window)
+    candidates = [t for code in spec.services for t in state.queues.get((today, code), ())]
+    candidates += [t for t in state.sent_to_window.get(window, ()) if t.business_date == today]
     return min(candidates, key=call_order(state.setup, window), default=None)
 
 
 def queue_of(state: HallState, service: str, today: date) -> list[Ticket]:
     """The item's own queue (tickets not sent to a named window), head first."""
-    waiting = [t for t in state.tickets.values()
-               if t.service == service and t.state in CALLABLE_STATES
-               and t.target_window is None and t.business_date == today]
-    return sorted(waiting, key=lambda t: (t.priority_class, t.rank_at, t.id))
+    return list(state.queues.get((today, service), ()))
 
 
 def people_ahead(state: HallState, ticket: Ticket, today: date) -> int:
