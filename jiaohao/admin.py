@@ -9,6 +9,9 @@ import sys
 from jiaohao.cli import CommandError
 from jiaohao.paths import add_data_options, config_path, data_dir
 
+#: who the audit trail names for changes made from the shell
+CLI_ACTOR = "admin-cli"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     admin = sub.add_parser("admin", help="manage staff, device tokens and the hall setup")
@@ -90,7 +93,7 @@ def _user_add(args: argparse.Namespace) -> int:
     data = _open(args)
     password = _password(args)
     _accounts_call(accounts.add_user, data.database, data.hall_id, args.name, args.role, password,
-                   args.display_name, args.staff_no)
+                   args.display_name, args.staff_no, actor=CLI_ACTOR)
     print(f"user {args.name} added ({args.role})")
     return 0
 
@@ -98,7 +101,7 @@ def _user_add(args: argparse.Namespace) -> int:
 def _user_passwd(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
-    _accounts_call(accounts.set_password, data.database, args.name, _password(args))
+    _accounts_call(accounts.set_password, data.database, args.name, _password(args), actor=CLI_ACTOR)
     print(f"password of {args.name} changed")
     return 0
 
@@ -106,7 +109,7 @@ def _user_passwd(args: argparse.Namespace) -> int:
 def _user_disable(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
-    _accounts_call(accounts.set_disabled, data.database, args.name, args.disabled)
+    _accounts_call(accounts.set_disabled, data.database, args.name, args.disabled, actor=CLI_ACTOR)
     print(f"user {args.name} {'disabled' if args.disabled else 'enabled'}")
     return 0
 
@@ -127,7 +130,7 @@ def _device_add(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
     device = _accounts_call(accounts.add_device, data.database, data.hall_id, args.name, args.kind,
-                            args.window)
+                            args.window, actor=CLI_ACTOR)
     print(f"device {device.name} added ({device.kind}); the token is shown only now.")
     print(f"token: {device.token}")
     return 0
@@ -136,7 +139,7 @@ def _device_add(args: argparse.Namespace) -> int:
 def _device_revoke(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
-    _accounts_call(accounts.revoke_device, data.database, data.hall_id, args.name)
+    _accounts_call(accounts.revoke_device, data.database, data.hall_id, args.name, actor=CLI_ACTOR)
     print(f"device {args.name} revoked")
     return 0
 
@@ -168,7 +171,7 @@ def _hall_import(args: argparse.Namespace) -> int:
     from server.datadir import import_setup
     data = _open(args)
     try:
-        version = import_setup(data, args.file, actor="admin-cli")
+        version = import_setup(data, args.file, actor=CLI_ACTOR)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     print(f"setup version {version} is now in force")
