@@ -85,7 +85,7 @@ def set_password(database: db.Database, username: str, password: str, *, actor: 
         row = _user(conn, username)
         repo.set_password_hash(conn, row["id"], hash_password(password))
         _audit(conn, row["hall_id"], actor, "staff.password", f"user {username}",
-               {"password": "old"}, {"password": "changed"})
+               None, {"password": "changed"})
 
 
 def _refuse_last_admin(conn, row, role: str, disabled: bool) -> None:

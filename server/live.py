@@ -58,6 +58,11 @@ class Live:
         for name, payload in protocol.messages_for(batch, state, clerks):
             socketio.emit(name, payload, to=hall_room(hall_id))
 
+    def broadcast_snapshot(self) -> None:
+        """After a setup change: every client redraws from the hall as it is now."""
+        socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(),
+                      to=hall_room(self.hall.service.hall_id))
+
     def snapshot_payload(self) -> dict[str, Any]:
         service = self.hall.service
         conn = self.hall.database.connection()

@@ -5,4 +5,6 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.clerk",
     "server.pages.clerk_api",
     "server.pages.window_screen",
+    "server.pages.admin",
+    "server.pages.admin_api",
 )
