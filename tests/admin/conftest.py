@@ -1,0 +1,52 @@
+"""An in-process hall with an admin, a supervisor, a clerk and one device of each kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from server import accounts
+from server.app import create_app
+from tests.conftest import FakeClock
+
+PASSWORD = "password-1"
+
+
+class Api:
+    """Flask's test client speaking to /api/v1 with one token."""
+
+    def __init__(self, app, token: str | None = None):
+        self.client = app.test_client()
+        self.token = token
+
+    def call(self, method: str, path: str, json=None, data=None, token: str | None = None):
+        headers = {"Authorization": f"Bearer {token or self.token}"} if (token or self.token) else {}
+        response = self.client.open("/api/v1" + path, method=method, headers=headers, json=json, data=data)
+        return response
+
+    def json(self, method: str, path: str, json=None) -> tuple[int, dict]:
+        response = self.call(method, path, json=json)
+        return response.status_code, response.get_json()
+
+
+def login(app, username: str) -> Api:
+    reply = app.test_client().post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert reply.status_code == 200, reply.get_json()
+    return Api(app, reply.get_json()["token"])
+
+
+@pytest.fixture
+def hall_app(tmp_path, small_config_file):
+    app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False)
+    hall = app.extensions["jiaohao"]
+    for name, role in (("clerk2", "clerk"), ("boss", "supervisor"), ("root", "admin")):
+        accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
+    app.tokens = {kind: accounts.add_device(hall.database, hall.service.hall_id, f"{kind}-1", kind,
+                                            3 if kind == "window" else None).token
+                  for kind in ("kiosk", "display", "window")}
+    yield app
+    hall.data.close()
+
+
+@pytest.fixture
+def root(hall_app) -> Api:
+    return login(hall_app, "root")
