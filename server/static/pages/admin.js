@@ -408,7 +408,7 @@
       };
       built.controls.departments.boxes.forEach((b) => b.addEventListener("change", refresh));
       boxes.forEach((b) => b.addEventListener("change", refresh));
-      form.append(items, prio);
+      form.append(prio, items);   // the priorities of what it serves first: the list of all items is long
       refresh();
       const read = built.read;
       built.read = () => {
