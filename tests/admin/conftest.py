@@ -50,3 +50,40 @@ def hall_app(tmp_path, small_config_file):
 @pytest.fixture
 def root(hall_app) -> Api:
     return login(hall_app, "root")
+
+
+# --- a real demo hall and the system Chromium, for the page tests -----------------------------------
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    from tests.server.live_server import free_port
+    from tests.web.conftest import DemoHall
+    hall = DemoHall(tmp_path_factory.mktemp("admin-web") / "demo", free_port())
+    hall.start()
+    yield hall
+    hall.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make(width: int = 1366, height: int = 860, locale: str = "zh-CN"):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+    yield make
+    for context in contexts:
+        context.close()

@@ -175,6 +175,9 @@
 
   function closeEditor() { document.getElementById("editor").close(); }
 
+  // however the dialog closes (a button, Esc), what it showed goes: a new device's token above all
+  document.getElementById("editor").addEventListener("close", () => clear(document.getElementById("editor-form")));
+
   // --- setup helpers --------------------------------------------------------------------------------
 
   const doc = () => state.doc;
