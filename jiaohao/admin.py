@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = hall.add_parser("import", help="make a config.toml the setup in force")
     imp.add_argument("file")
     imp.set_defaults(func=_hall_import)
+    exp = hall.add_parser("export", help="write the setup in force as a config.toml")
+    exp.add_argument("file")
+    exp.set_defaults(func=_hall_export)
 
     backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
     backup.add_argument("file")
@@ -175,6 +178,17 @@ def _hall_import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     print(f"setup version {version} is now in force")
+    return 0
+
+
+def _hall_export(args: argparse.Namespace) -> int:
+    from hall.toml_writer import dumps
+    from server import repository as repo
+    from pathlib import Path
+    data = _open(args)
+    version, document = repo.current_setup(data.database.connection(), data.hall_id)
+    Path(args.file).write_text(dumps(document), encoding="utf-8")
+    print(f"setup version {version} written to {args.file}")
     return 0
 
 

@@ -30,6 +30,16 @@ def _keyed(entries: Any, key: str) -> dict[Any, Any]:
     return {entry.get(key, i) if isinstance(entry, dict) else i: entry for i, entry in enumerate(entries)}
 
 
+def _changed_keys(was: Any, now: Any, key: str) -> tuple[Any, Any]:
+    """An entry in both versions shrinks to its code (or number) and the keys that changed,
+    so the reader sees "hours: 08:30-16:30 → 09:00-11:00" rather than two whole items."""
+    if not isinstance(was, dict) or not isinstance(now, dict):
+        return was, now
+    keys = [k for k in list(was) + [k for k in now if k not in was] if was.get(k) != now.get(k)]
+    head = {key: now.get(key, was.get(key))}
+    return head | {k: was[k] for k in keys if k in was}, head | {k: now[k] for k in keys if k in now}
+
+
 def setup_diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(before, after) holding only what differs: changed keys of tables, changed list entries."""
     before: dict[str, Any] = {}
@@ -42,8 +52,9 @@ def setup_diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any]
             was_k, now_k = _keyed(was, LIST_KEYS[section]), _keyed(now, LIST_KEYS[section])
             changed = [k for k in list(was_k) + [k for k in now_k if k not in was_k]
                        if was_k.get(k) != now_k.get(k)]
-            before[section] = [was_k[k] for k in changed if k in was_k]
-            after[section] = [now_k[k] for k in changed if k in now_k]
+            pairs = [_changed_keys(was_k.get(k), now_k.get(k), LIST_KEYS[section]) for k in changed]
+            before[section] = [old_part for old_part, _ in pairs if old_part is not None]
+            after[section] = [new_part for _, new_part in pairs if new_part is not None]
         elif isinstance(was, dict) and isinstance(now, dict):
             keys = [k for k in list(was) + [k for k in now if k not in was] if was.get(k) != now.get(k)]
             before[section] = {k: was[k] for k in keys if k in was}

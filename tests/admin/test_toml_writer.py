@@ -43,3 +43,20 @@ def test_a_value_toml_cannot_hold_is_refused() -> None:
         dumps({"hall": {"code": object()}})
     with pytest.raises(ValueError, match="only tables"):
         dumps({"hall": {"code": "x"}, "loose": 3})
+
+
+def test_the_audit_diff_names_only_what_changed() -> None:
+    from server.audit import setup_diff
+    old = small_hall_document()
+    new = small_hall_document()
+    new["services"][0]["hours"] = "09:00-11:00"
+    new["services"].append({"code": "A03", "department": "SCJG", "name": "新", "name_en": "New",
+                            "handling_minutes": 5})
+    del new["windows"][3]
+    new["hall"]["notice"] = "公告"
+    before, after = setup_diff(old, new)
+    assert before == {"hall": {}, "services": [{"code": "A01"}], "windows": [old["windows"][3]]}
+    assert after == {"hall": {"notice": "公告"},
+                     "services": [{"code": "A01", "hours": "09:00-11:00"}, new["services"][-1]],
+                     "windows": []}
+    assert setup_diff(old, old) == ({}, {})
