@@ -182,9 +182,10 @@ def _hall_import(args: argparse.Namespace) -> int:
 
 
 def _hall_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from hall.toml_writer import dumps
     from server import repository as repo
-    from pathlib import Path
     data = _open(args)
     version, document = repo.current_setup(data.database.connection(), data.hall_id)
     Path(args.file).write_text(dumps(document), encoding="utf-8")

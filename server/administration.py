@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from hall.config import ConfigError
 
-from . import audit, datadir, db, repository as repo
+from . import audit, datadir, db
+from . import repository as repo
 
 if TYPE_CHECKING:
     from .app import Hall

@@ -8,6 +8,7 @@ through `accounts` with the admin named in the audit trail.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -20,7 +21,9 @@ from flask import Blueprint, Response, g, jsonify, request, send_file
 from hall.config import ConfigError, parse_config
 from hall.toml_writer import dumps
 
-from .. import accounts, administration as admin, audit, previews, repository as repo
+from .. import accounts, audit, db, previews
+from .. import administration as admin
+from .. import repository as repo
 from ..api import body, field
 from ..app import current_hall
 from ..auth import require_identity
@@ -265,7 +268,6 @@ def set_disabled(username: str):
 # --- devices --------------------------------------------------------------------------------------
 
 def _device_row(row, connected: set[int]) -> dict[str, Any]:
-    import json
     return {"name": row["name"], "kind": row["kind"], "window": row["window_number"],
             "created_at": row["created_at"], "last_seen_at": row["last_seen_at"],
             "revoked_at": row["revoked_at"], "connected": row["id"] in connected,
@@ -323,7 +325,6 @@ def download_backup():
     finally:
         os.unlink(path)   # the open handle keeps the bytes until the download ends
     conn = hall.database.connection()
-    from .. import db
     with db.write(conn):
         audit.record(conn, hall.service.hall_id, g.admin, "backup.download", "database",
                      after={"pages": pages})
