@@ -83,6 +83,7 @@ class Policy:
     late_return_minutes: float = 60
     hold_minutes: float = 30
     rating_timeout_seconds: float = 60
+    almost_turn_ahead: int = 3
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,7 @@ def _policy(data: Any) -> Policy:
         late_return_minutes=s.get("late_return_minutes", _number(0, 1440), 60),
         hold_minutes=s.get("hold_minutes", _number(1, 1440), 30),
         rating_timeout_seconds=s.get("rating_timeout_seconds", _number(5, 3600), 60),
+        almost_turn_ahead=s.get("almost_turn_ahead", _int(0, 50), 3),
     )
     s.finish()
     if policy.no_show_after_recalls > policy.max_recalls:

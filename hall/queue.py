@@ -20,6 +20,7 @@ from .estimate import WaitEstimate, estimate_wait
 from .numbering import business_date, format_number
 from .tickets import (CALLABLE_STATES, CURRENT_STATES, OPEN_STATES, Priority, QueueError,
                       Ticket, TicketState, WindowState, WindowStatus)
+from .wait import learned_wait_for
 
 S = TicketState
 
@@ -52,6 +53,7 @@ class HallState:
 
     `last_serial` and `issued` hold today's counters per prefix and per item; a store
     loads them (and only the tickets a command may touch) before calling `decide`.
+    `handling` holds today's handling minutes per item, oldest first, for the estimate.
     """
 
     setup: HallConfig
@@ -59,6 +61,7 @@ class HallState:
     tickets: dict[int, Ticket] = field(default_factory=dict)
     last_serial: dict[tuple[date, str], int] = field(default_factory=dict)
     issued: dict[tuple[date, str], int] = field(default_factory=dict)
+    handling: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls, setup: HallConfig) -> "HallState":
@@ -131,7 +134,12 @@ def open_windows_for(state: HallState, service: str) -> list[int]:
             if state.windows.get(n, WindowState(n)).status is WindowStatus.OPEN]
 
 
-def wait_for(state: HallState, service: str, ahead: int) -> WaitEstimate:
+def wait_for(state: HallState, service: str, ahead: int, now: datetime | None = None) -> WaitEstimate:
+    """The learned estimate (hall/wait.py); `naive_wait_for` is the first one, kept to compare."""
+    return learned_wait_for(state, service, ahead, now)
+
+
+def naive_wait_for(state: HallState, service: str, ahead: int) -> WaitEstimate:
     item = state.setup.service(service)
     return estimate_wait(ahead, item.handling_minutes, len(open_windows_for(state, service)),
                          len(state.setup.windows_serving(service)))

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 30_000   # a write waits its turn rather than fail, even on a loaded machine
 DB_FILENAME = "jiaohao.sqlite3"
 
 

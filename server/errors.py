@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -56,6 +57,15 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def database_busy(exc: sqlite3.OperationalError):
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            return unexpected(exc)
+        # nothing was written: the transaction rolled back, so the client may simply retry
+        log.warning("database busy: %s", exc)
+        return error_response(503, "busy", "系统繁忙，请重试 / the hall server is busy: please try again",
+                              {"Retry-After": "1"})
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -54,6 +54,10 @@ ROUTES = {
                                                {"number": "string", "reason": "string"}, 200)},
     "/api/v1/windows/{number}/queue": {"get": ("The tickets the window may call, in call order, and its "
                                                "held tickets", "staff or window screen", None, 200)},
+    "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
+                                      "ahead, estimated wait, windows to watch, call, rating; 410 once "
+                                      "its day is over; rate-limited per token and per address",
+                                      "anyone holding the ticket's track token (no header)", None, 200)},
 }
 
 SETUP = "the setup document's keys, as in config.toml"
@@ -119,11 +123,11 @@ def _operation(path: str, method: str, summary: str, who: str, schema, status: i
     op = {"summary": summary, "description": f"Who may: {who}.",
           "responses": {str(status): {"description": "OK", "content": {"application/json": {}}}}}
     for code, text in ((400, "Malformed request"), (401, "No or invalid token"), (403, "Not allowed"),
-                       (404, "Not found"), (409, "Refused by the hall's rules"), (422, "Invalid field"),
-                       (429, "Too many attempts")):
+                       (404, "Not found"), (409, "Refused by the hall's rules"), (410, "Expired"),
+                       (422, "Invalid field"), (429, "Too many attempts")):
         op["responses"][str(code)] = {"description": text,
                                       "content": {"application/json": {"schema": ERROR}}}
-    if path != "/api/v1/auth/login":
+    if path != "/api/v1/auth/login" and not path.startswith("/api/v1/track/"):
         op["security"] = BEARER
     params = re.findall(r"\{(\w+)\}", path)
     if params:

@@ -122,7 +122,7 @@ def service_view(code: str, state: HallState, now: datetime) -> dict[str, Any]:
     return {
         "code": code, "name": item.name, "name_en": item.name_en, "department": dept.code,
         "department_name": dept.name, "department_name_en": dept.name_en, "prefix": item.prefix,
-        "waiting": waiting, "estimated_wait": estimate_view(wait_for(state, code, waiting)),
+        "waiting": waiting, "estimated_wait": estimate_view(wait_for(state, code, waiting, now)),
         "open": refusal is None,
         "closed_reason": None if refusal is None else refusal.code,
         "closed_message": None if refusal is None else refusal.message,

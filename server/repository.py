@@ -383,9 +383,9 @@ def set_device_status(conn: sqlite3.Connection, device_id: int, status: dict[str
 def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day: date) -> dict[str, int]:
     """How many events of each kind this actor recorded on tickets of one business day."""
     rows = conn.execute(
-        "SELECT e.kind, COUNT(*) FROM events e JOIN tickets t ON t.id = e.ticket_id "
-        "WHERE e.hall_id = ? AND e.actor = ? AND t.business_date = ? GROUP BY e.kind",
-        (hall_id, actor, day.isoformat()))
+        "SELECT e.kind, COUNT(*) FROM tickets t JOIN events e ON e.ticket_id = t.id "
+        "WHERE t.hall_id = ? AND t.business_date = ? AND e.actor = ? GROUP BY e.kind",
+        (hall_id, day.isoformat(), actor))
     return {kind: count for kind, count in rows}
 
 
@@ -429,3 +429,27 @@ def setup_version(conn: sqlite3.Connection, hall_id: int) -> int:
     row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM hall_setups WHERE hall_id = ?",
                        (hall_id,)).fetchone()
     return int(row[0])
+
+
+# --- handling times, for the wait estimate ---------------------------------------------------
+
+#: the estimate weighs the latest services most; older ones hardly count and cost a query
+HANDLING_SAMPLES = 50
+
+
+def handling_minutes(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[str, tuple[float, ...]]:
+    """Today's handling times per item, oldest first: from each 办结 back to the start of
+    that service (a held and resumed ticket counts only its last stretch at a window)."""
+    rows = conn.execute(
+        "SELECT t.service, f.at AS finished, (SELECT s.at FROM events s WHERE s.ticket_id = f.ticket_id "
+        "AND s.hall_id = f.hall_id AND s.kind = 'service_started' AND s.seq < f.seq "
+        "ORDER BY s.seq DESC LIMIT 1) AS started "
+        "FROM tickets t JOIN events f ON f.ticket_id = t.id "   # today's tickets first: the index by day
+        "WHERE t.hall_id = ? AND t.business_date = ? AND f.kind = 'service_finished' ORDER BY f.seq",
+        (hall_id, day.isoformat()))
+    samples: dict[str, list[float]] = {}
+    for service, finished, started in rows:
+        if started is not None:
+            minutes = (_dt(finished) - _dt(started)).total_seconds() / 60
+            samples.setdefault(service, []).append(minutes)
+    return {service: tuple(times[-HANDLING_SAMPLES:]) for service, times in samples.items()}

@@ -96,6 +96,7 @@ class HallService:
             tickets=repo.open_tickets(conn, self.hall_id, also),
             last_serial=repo.last_serials(conn, self.hall_id, today),
             issued=repo.issued_counts(conn, self.hall_id, today),
+            handling=repo.handling_minutes(conn, self.hall_id, today),
         )
 
     def snapshot(self) -> HallState:
@@ -167,7 +168,7 @@ class HallService:
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
         ahead = queue.people_ahead(state, ticket, ticket.business_date)
         return IssuedTicket(ticket=ticket, track_token=self.track_token(ticket.id), waiting_ahead=ahead,
-                            estimate=queue.wait_for(state, ticket.service, ahead),
+                            estimate=queue.wait_for(state, ticket.service, ahead, self.clock()),
                             windows=state.setup.windows_serving(ticket.service), repeated=repeated)
 
     def call_next(self, window: int, actor: str = "system") -> Ticket | None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from hall import commands as c
-from hall.queue import HallState, handle, people_ahead, wait_for
+from hall.queue import HallState, handle, naive_wait_for, people_ahead, wait_for
 from hall.tickets import Priority, QueueError, WindowStatus
 from tests.conftest import HALL_MORNING, small_hall, small_hall_document
 from hall.config import parse_config
@@ -210,9 +210,12 @@ def test_people_ahead_and_the_estimate() -> None:
         hall.issue("A01")
     last = hall.state.tickets[4]
     assert people_ahead(hall.state, last, last.business_date) == 3
-    estimate = wait_for(hall.state, "A01", 3)
+    naive = naive_wait_for(hall.state, "A01", 3)
     # 3.5 × 15 min ÷ 2 open windows (2 and 3) = 26.25 → about 15–35 minutes
-    assert (estimate.low, estimate.high, estimate.windows, estimate.uncertain) == (15, 35, 2, False)
+    assert (naive.low, naive.high, naive.windows, naive.uncertain) == (15, 35, 2, False)
+    # both windows are idle: the first two go at once, the fourth when one frees, at 15 minutes
+    learned = wait_for(hall.state, "A01", 3, hall.now)
+    assert (learned.low, learned.high, learned.windows, learned.uncertain) == (5, 25, 2, False)
 
 
 def test_daily_cap() -> None:

@@ -1,0 +1,126 @@
+"""The kiosk's link to the hall server and its printer, as Qt signals.
+
+`HallClient` calls back on its own threads; here those callbacks only emit signals, which
+Qt delivers on the GUI thread. Issuing and printing run on a thread pool so that a slow
+server or a dead printer never freezes the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+
+from client.hall_client import ClientError, ServerUnreachable
+
+from .presenter import IssueRequest
+from .printing import KioskPrinter, slip_from_reply
+
+log = logging.getLogger(__name__)
+
+ISSUE_ATTEMPTS = 3       # the same request_id each time: a retry never issues a second ticket
+RETRY_PAUSE = 0.5
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], None]):
+        super().__init__()
+        self.work = work
+
+    def run(self) -> None:
+        try:
+            self.work()
+        except Exception:   # a worker must never take the kiosk down
+            log.exception("kiosk background job failed")
+
+
+class KioskConnection(QObject):
+    message = pyqtSignal(str, object)          # live message name, payload
+    status = pyqtSignal(str, object)           # "connected" | "disconnected" | "refused", reason
+    issued = pyqtSignal(object)                # the server's reply: a committed ticket
+    issue_failed = pyqtSignal(str, str)        # error code ("unreachable" when no answer), message
+    printed = pyqtSignal(str)                  # ticket number
+    print_failed = pyqtSignal(str, object)     # ticket number, presenter.Text for the citizen
+    printer_checked = pyqtSignal(object)       # PrinterStatus
+
+    def __init__(self, client_factory: Callable[..., Any], printer: KioskPrinter,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.client = client_factory(on_message=self._on_message, on_status=self._on_status)
+        self.printer = printer
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(3)
+
+    # --- HallClient's threads → signals ------------------------------------------------------
+
+    def _on_message(self, name: str, payload: dict[str, Any]) -> None:
+        self.message.emit(name, payload)
+
+    def _on_status(self, status: str, reason: str | None) -> None:
+        self.status.emit(status, reason)
+
+    # --- life ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.client.start()
+
+    def stop(self) -> None:
+        self.client.stop()
+        self.pool.waitForDone(10_000)
+        # HallClient.stop() leaves its keep-alive HTTP session open; close it once no job uses it
+        http = getattr(self.client, "http", None)
+        if http is not None:
+            http.close()
+
+    def _run(self, work: Callable[[], None]) -> None:
+        self.pool.start(_Job(work))
+
+    # --- requests ------------------------------------------------------------------------------
+
+    def issue(self, request: IssueRequest) -> None:
+        """Ask for the ticket, then print it once the server has committed it."""
+        self._run(lambda: self._issue_and_print(request))
+
+    def _issue_and_print(self, request: IssueRequest) -> None:
+        reply = self._issue(request)
+        if reply is None:
+            return
+        self.issued.emit(reply)
+        outcome = self.printer.print_ticket(slip_from_reply(reply))
+        if outcome.ok:
+            self.printed.emit(outcome.number)
+        else:
+            self.print_failed.emit(outcome.number, outcome.problem)
+
+    def _issue(self, request: IssueRequest) -> dict[str, Any] | None:
+        body = {"service": request.service, "priority": request.priority, "request_id": request.request_id}
+        for attempt in range(ISSUE_ATTEMPTS):
+            try:
+                return self.client.post("/api/v1/tickets", json=body)
+            except ClientError as exc:
+                self.issue_failed.emit(exc.code, exc.message)
+                return None
+            except ServerUnreachable as exc:
+                log.warning("issuing %s, attempt %d: %s", request.service, attempt + 1, exc)
+                if attempt + 1 < ISSUE_ATTEMPTS:
+                    time.sleep(RETRY_PAUSE)
+                else:
+                    self.issue_failed.emit("unreachable", str(exc))
+        return None
+
+    def refresh(self) -> None:
+        """A fresh snapshot by REST: issuing hours open and close without any event."""
+        self._run(self._refresh)
+
+    def _refresh(self) -> None:
+        if not self.client.connected:
+            return
+        try:
+            self.message.emit("hall_snapshot", self.client.get("/api/v1/hall"))
+        except (ClientError, ServerUnreachable) as exc:
+            log.info("snapshot refresh failed: %s", exc)
+
+    def check_printer(self) -> None:
+        self._run(lambda: self.printer_checked.emit(self.printer.check_and_report()))

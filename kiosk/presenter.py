@@ -1,0 +1,459 @@
+"""What the kiosk shows and decides, in plain Python: no Qt, no network, no clock.
+
+The widgets render `KioskPresenter` and forward touches to it; the connection feeds it
+the server's messages and the answers to its requests. Every method that depends on
+time takes `now`, so the idle rules are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from hall.numbering import spoken_number
+
+HOME, ITEMS, SEARCH, ISSUING, TICKET, OFFLINE = "home", "items", "search", "issuing", "ticket", "offline"
+HOURS_RE = re.compile(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}")
+CORNER_TAPS, CORNER_SECONDS = 5, 3.0
+
+
+@dataclass(frozen=True)
+class Text:
+    """One thing said to a citizen, in both languages."""
+
+    zh: str
+    en: str
+
+    def pick(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Item:
+    """A service item as the kiosk shows it, from the server's service view."""
+
+    code: str
+    name: Text
+    department: str
+    department_name: Text
+    waiting: int
+    wait: Text
+    open: bool
+    closed: Text | None
+    windows: tuple[int, ...]
+    initials: str = ""     # pinyin initials of the name, e.g. 社保卡补办 → "sbkbb"
+    spelled: str = ""      # full pinyin without spaces, e.g. "shebaokabuban"
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: Text
+    items: int
+    waiting: int
+    open_items: int
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """What one touch asks the server for; the request_id makes a network retry harmless."""
+
+    service: str
+    priority: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    id: int
+    number: str
+    item: Text
+    department: Text
+    windows: tuple[int, ...]
+    waiting_ahead: int
+    wait: Text
+    green: bool
+    issued_at: datetime
+    print_problem: Text | None = None
+    printed: bool = False
+
+
+def closed_reason(code: str | None, message: str | None) -> Text | None:
+    """The bilingual reason a disabled item gives, from the server's refusal code."""
+    if code is None:
+        return None
+    if code == "outside_hours":
+        # the server's message names the hours in both halves: keep each range once
+        hours = list(dict.fromkeys(HOURS_RE.findall(message or "")))
+        return Text("不在取号时间" + (f"（{'、'.join(hours)}）" if hours else ""),
+                    "Not issuing now" + (f" (hours {', '.join(hours)})" if hours else ""))
+    if code == "daily_cap_reached":
+        return Text("今日号已取完", "Sold out today")
+    if code == "hall_closed_today":
+        return Text("今日不办理业务", "No tickets today")
+    return Text("暂停取号", "Not available")
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """(initials, full pinyin) of a Chinese name, letters and digits only, lower case."""
+    from pypinyin import Style, lazy_pinyin
+
+    def clean(parts: list[str]) -> str:
+        return "".join(ch for ch in "".join(parts).lower() if ch.isascii() and ch.isalnum())
+    return clean(lazy_pinyin(name, style=Style.FIRST_LETTER)), clean(lazy_pinyin(name))
+
+
+def item_from_view(view: dict[str, Any], keys: Callable[[str], tuple[str, str]] = pinyin_keys) -> Item:
+    wait = view.get("estimated_wait") or {}
+    initials, spelled = keys(view["name"])
+    return Item(
+        code=view["code"], name=Text(view["name"], view.get("name_en") or view["name"]),
+        department=view["department"],
+        department_name=Text(view["department_name"], view.get("department_name_en") or ""),
+        waiting=int(view.get("waiting", 0)), wait=Text(wait.get("text", ""), wait.get("text_en", "")),
+        open=bool(view.get("open", True)),
+        closed=closed_reason(view.get("closed_reason"), view.get("closed_message")),
+        windows=tuple(view.get("windows", ())), initials=initials, spelled=spelled)
+
+
+def windows_text(windows: tuple[int, ...]) -> Text:
+    if not windows:
+        return Text("请留意叫号屏幕", "Watch the hall screens")
+    shown = list(windows[:8])
+    more_zh, more_en = ("等", " …") if len(windows) > 8 else ("", "")
+    return Text("请留意 " + "、".join(map(str, shown)) + f" 号窗口{more_zh}",
+                "Watch window" + ("s " if len(windows) > 1 else " ")
+                + ", ".join(map(str, shown)) + more_en)
+
+
+def waiting_text(ahead: int) -> Text:
+    if ahead == 0:
+        return Text("前面没有人等候", "Nobody ahead of you")
+    return Text(f"您前面还有 {ahead} 人等候", f"{ahead} " + ("person" if ahead == 1 else "people")
+                + " ahead of you")
+
+
+class KioskPresenter:
+    """The kiosk's state. Call `subscribe` to hear about every change."""
+
+    def __init__(self, *, language: str = "zh", idle_seconds: float = 45, ticket_seconds: float = 15,
+                 exit_pin: str = "", keys: Callable[[str], tuple[str, str]] = pinyin_keys,
+                 new_request_id: Callable[[], str] = lambda: uuid.uuid4().hex):
+        self.default_language = language
+        self.idle = timedelta(seconds=idle_seconds)
+        self.ticket_time = timedelta(seconds=ticket_seconds)
+        self.exit_pin = exit_pin
+        self._keys = keys
+        self._new_request_id = new_request_id
+        self._listeners: list[Callable[[], None]] = []
+        self._pinyin_cache: dict[str, tuple[str, str]] = {}
+        # what the server says
+        self.hall_name = Text("", "")
+        self.tz = ZoneInfo("Asia/Shanghai")
+        self.items: dict[str, Item] = {}
+        self.seq: int | None = None
+        self.connected = False
+        self.offline_reason: Text = Text("正在连接服务器", "Connecting to the server")
+        self.has_snapshot = False
+        # what this citizen is doing
+        self.screen = HOME
+        self.language = language
+        self.large_text = False
+        self.green = False
+        self.department: str | None = None
+        self.query = ""
+        self.pending: IssueRequest | None = None
+        self.ticket: IssuedTicket | None = None
+        self.notice: Text | None = None     # a one-off message on the home/items screens
+        self.last_touch = datetime.min.replace(tzinfo=timezone.utc)
+        self.ticket_shown_at = self.last_touch
+        self._corner_taps: list[datetime] = []
+
+    # --- listeners -----------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def t(self, text: Text) -> str:
+        return text.pick(self.language)
+
+    # --- what the server says --------------------------------------------------------------
+
+    def apply_snapshot(self, payload: dict[str, Any]) -> None:
+        seq = payload.get("seq")
+        if isinstance(seq, int) and self.seq is not None and seq < self.seq:
+            return  # a periodic refresh that was overtaken by live messages
+        hall = payload.get("hall") or {}
+        self.hall_name = Text(hall.get("name", ""), hall.get("name_en") or hall.get("name", ""))
+        if hall.get("timezone"):
+            self.tz = ZoneInfo(hall["timezone"])
+        self.items = {view["code"]: self._item(view) for view in payload.get("services", [])}
+        self.seq = seq if isinstance(seq, int) else self.seq
+        self.has_snapshot = True
+        if self.department is not None and self.department not in {i.department for i in self.items.values()}:
+            self.department = None
+            if self.screen == ITEMS:
+                self.screen = HOME
+        self._changed()
+
+    def apply_queue_changed(self, payload: dict[str, Any]) -> None:
+        for view in payload.get("services", []):
+            self.items[view["code"]] = self._item(view)
+        if isinstance(payload.get("seq"), int):
+            self.seq = max(self.seq or 0, payload["seq"])
+        self._changed()
+
+    def _item(self, view: dict[str, Any]) -> Item:
+        # pinyin is worked out once per name, not on every queue change
+        name = view["name"]
+        if name not in self._pinyin_cache:
+            self._pinyin_cache[name] = self._keys(name)
+        return item_from_view(view, lambda _: self._pinyin_cache[name])
+
+    def set_connection(self, status: str, reason: str | None) -> None:
+        self.connected = status == "connected"
+        if status == "refused":
+            self.offline_reason = Text("取号机未获授权，请联系大厅管理员",
+                                       "This kiosk is not authorised: please tell the hall staff")
+        elif not self.connected:
+            self.offline_reason = Text("与服务器的连接中断，正在自动重新连接",
+                                       "The connection to the server is lost: reconnecting")
+        self._changed()
+
+    @property
+    def online(self) -> bool:
+        return self.connected and self.has_snapshot
+
+    # --- what the citizen sees -------------------------------------------------------------
+
+    @property
+    def visible_screen(self) -> str:
+        """The ticket stays visible through a lost connection: the citizen must not lose it."""
+        if self.screen in (TICKET, ISSUING) or self.online:
+            return self.screen
+        return OFFLINE
+
+    def departments(self) -> list[Department]:
+        order: dict[str, list[Item]] = {}
+        for item in self.items.values():
+            order.setdefault(item.department, []).append(item)
+        return [Department(code, items[0].department_name, len(items), sum(i.waiting for i in items),
+                           sum(1 for i in items if i.open)) for code, items in order.items()]
+
+    def department_items(self) -> list[Item]:
+        return [i for i in self.items.values() if i.department == self.department]
+
+    def current_department(self) -> Department | None:
+        return next((d for d in self.departments() if d.code == self.department), None)
+
+    def search_results(self, limit: int = 12) -> list[Item]:
+        """Items matching the query by pinyin initials ("sbk" → 社保卡补办), full pinyin,
+        Chinese characters, English words or code; the best matches first."""
+        query = "".join(self.query.lower().split())
+        if not query:
+            return []
+        ranked = []
+        for index, item in enumerate(self.items.values()):
+            rank = _match_rank(item, query)
+            if rank is not None:
+                ranked.append((rank, index, item))
+        return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))][:limit]
+
+    def may_issue(self, item: Item) -> bool:
+        return self.online and item.open and self.pending is None
+
+    # --- touches ---------------------------------------------------------------------------
+
+    def touched(self, now: datetime) -> None:
+        self.last_touch = now
+
+    def open_department(self, code: str, now: datetime) -> None:
+        self.touched(now)
+        self.department, self.screen, self.notice = code, ITEMS, None
+        self._changed()
+
+    def open_search(self, now: datetime) -> None:
+        self.touched(now)
+        self.screen, self.query, self.notice = SEARCH, "", None
+        self._changed()
+
+    def type_key(self, key: str, now: datetime) -> None:
+        """A key of the on-screen keyboard: a letter, "back" or "clear"."""
+        self.touched(now)
+        if key == "back":
+            self.query = self.query[:-1]
+        elif key == "clear":
+            self.query = ""
+        else:
+            self.query = (self.query + key.lower())[:20]
+        self._changed()
+
+    def set_query(self, text: str, now: datetime) -> None:
+        self.touched(now)
+        self.query = text[:20]
+        self._changed()
+
+    def back(self, now: datetime) -> None:
+        self.touched(now)
+        if self.screen in (ITEMS, SEARCH):
+            self.screen, self.department, self.query, self.notice = HOME, None, "", None
+            self._changed()
+
+    def toggle_language(self, now: datetime) -> None:
+        self.touched(now)
+        self.language = "en" if self.language == "zh" else "zh"
+        self._changed()
+
+    def toggle_large_text(self, now: datetime) -> None:
+        self.touched(now)
+        self.large_text = not self.large_text
+        self._changed()
+
+    def toggle_green(self, now: datetime) -> None:
+        """The 绿色通道 button: the next item chosen gets a priority ticket."""
+        self.touched(now)
+        self.green = not self.green
+        self.notice = None
+        self._changed()
+
+    def choose_item(self, code: str, now: datetime) -> IssueRequest | None:
+        """A touch on an item: the request to send, or None when no ticket may be issued now
+        (another one is on its way, the item is closed, or the server is out of reach)."""
+        self.touched(now)
+        item = self.items.get(code)
+        if item is None or self.pending is not None or self.screen in (ISSUING, TICKET):
+            return None
+        if not self.may_issue(item):
+            self.notice = item.closed or self.offline_reason
+            self._changed()
+            return None
+        self.pending = IssueRequest(code, "green" if self.green else "normal", self._new_request_id())
+        self.screen, self.notice = ISSUING, None
+        self._changed()
+        return self.pending
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def issued(self, reply: dict[str, Any], now: datetime) -> IssuedTicket:
+        """The server committed the ticket: show it (printing comes after)."""
+        info = reply.get("ticket") or {}
+        wait = reply.get("estimated_wait") or {}
+        self.ticket = IssuedTicket(
+            id=int(reply["id"]), number=reply["number"],
+            item=Text(info.get("service_name", reply.get("service", "")),
+                      info.get("service_name_en") or info.get("service_name", "")),
+            department=Text(info.get("department_name", ""), info.get("department_name_en", "")),
+            windows=tuple(reply.get("windows", ())), waiting_ahead=int(reply.get("waiting_ahead", 0)),
+            wait=Text(wait.get("text", ""), wait.get("text_en", "")),
+            green=info.get("priority") == "green" or (self.pending is not None and self.pending.priority == "green"),
+            issued_at=datetime.fromisoformat(reply["issued_at"]))
+        self.pending, self.screen, self.ticket_shown_at = None, TICKET, now
+        self._changed()
+        return self.ticket
+
+    def issue_failed(self, code: str, message: str, now: datetime) -> None:
+        """No ticket was issued: back to where the citizen was, with the reason."""
+        self.pending = None
+        self.screen = ITEMS if self.department else (SEARCH if self.query else HOME)
+        self.notice = _refusal_text(code, message)
+        if code == "unreachable":
+            self.connected = False
+            self.offline_reason = Text("服务器无法连接，正在自动重新连接",
+                                       "The server cannot be reached: reconnecting")
+        self.last_touch = now
+        self._changed()
+
+    def printed(self, number: str) -> None:
+        if self.ticket is not None and self.ticket.number == number:
+            self.ticket = replace(self.ticket, printed=True, print_problem=None)
+            self._changed()
+
+    def print_failed(self, number: str, problem: Text) -> None:
+        if self.ticket is not None and self.ticket.number == number:
+            self.ticket = replace(self.ticket, print_problem=problem)
+            self._changed()
+
+    def confirmation(self) -> Text | None:
+        """The spoken confirmation of the ticket on screen."""
+        if self.ticket is None:
+            return None
+        ahead = self.ticket.waiting_ahead
+        return Text(f"您已领取 {spoken_number(self.ticket.number)} 号，前方等待 {ahead} 人",
+                    f"Your number is {' '.join(self.ticket.number)}. {ahead} "
+                    + ("person" if ahead == 1 else "people") + " ahead of you.")
+
+    # --- time --------------------------------------------------------------------------------
+
+    def tick(self, now: datetime) -> bool:
+        """Go back home when the ticket has been shown long enough or nobody touches the
+        screen; returns whether it did. A print fault keeps the number up twice as long."""
+        if self.screen == TICKET:
+            shown = self.ticket_time * (2 if self.ticket and self.ticket.print_problem else 1)
+            if now - max(self.ticket_shown_at, self.last_touch) >= shown:
+                self.go_home()
+                return True
+            return False
+        idle = self.screen != HOME or self.green or self.notice or self.large_text \
+            or self.language != self.default_language
+        if self.screen != ISSUING and idle and now - self.last_touch >= self.idle:
+            self.go_home()
+            return True
+        return False
+
+    def go_home(self) -> None:
+        """A fresh start for the next citizen."""
+        self.screen, self.department, self.query, self.notice = HOME, None, "", None
+        self.green, self.large_text, self.language = False, False, self.default_language
+        self.ticket = None
+        self._changed()
+
+    def local_time(self, moment: datetime) -> str:
+        return moment.astimezone(self.tz).strftime("%H:%M")
+
+    # --- the way out for staff ---------------------------------------------------------------
+
+    def corner_tapped(self, now: datetime) -> bool:
+        """True when the taps in the corner make the exit gesture: the PIN pad opens."""
+        self._corner_taps = [t for t in self._corner_taps if (now - t).total_seconds() <= CORNER_SECONDS]
+        self._corner_taps.append(now)
+        if len(self._corner_taps) >= CORNER_TAPS:
+            self._corner_taps.clear()
+            return True
+        return False
+
+    def pin_accepted(self, pin: str) -> bool:
+        return bool(self.exit_pin) and pin == self.exit_pin
+
+
+def _match_rank(item: Item, query: str) -> int | None:
+    name_en = item.name.en.lower()
+    if item.initials.startswith(query):
+        return 0
+    if query in item.name.zh or item.spelled.startswith(query):
+        return 1
+    if query in item.initials or query in item.spelled:
+        return 2
+    if any(word.startswith(query) for word in re.split(r"[^a-z0-9]+", name_en)) or \
+            item.code.lower() == query:
+        return 3
+    return None
+
+
+def _refusal_text(code: str, message: str) -> Text:
+    known = closed_reason(code, message) if code in ("outside_hours", "daily_cap_reached",
+                                                     "hall_closed_today") else None
+    if known is not None:
+        return Text(f"未能取号：{known.zh}", f"No ticket issued: {known.en}")
+    if code == "unreachable":
+        return Text("未能取号：服务器无法连接，请稍后再试", "No ticket issued: the server cannot be reached, "
+                    "please try again shortly")
+    zh, _, en = message.partition(" / ")
+    return Text(f"未能取号：{zh or code}", f"No ticket issued: {en or zh or code}")

@@ -1,0 +1,243 @@
+"""The citizen's phone page: /t/<token> from the QR code on the ticket, and the small JSON
+it polls, /api/v1/track/<token>.
+
+No app, no sign-in, no personal data: the token in the address is the ticket's own
+256-bit tracking token (only its hash is stored), it shows that one ticket and nothing
+else, and it stops working when the ticket's business day is over. The page is one small
+HTML document with its style and script inline, so a weak phone connection loads it in
+one round trip; it asks for news every few seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from hall.numbering import business_date
+from hall.queue import HallState, call_order, may_call, people_ahead, wait_for
+from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
+
+from .. import db, protocol, repository as repo
+from ..app import Hall, current_hall
+from ..errors import ApiError
+from ..ratelimit import Limit, TokenBuckets
+from ..security import hash_token
+
+blueprint = Blueprint("phone", __name__, template_folder="templates")
+
+S = TicketState
+#: how often the page asks for news, in seconds: while something can still happen, and after
+POLL_SECONDS = 3
+POLL_SECONDS_QUIET = 15
+#: a tracking token is 43 URL-safe base64 characters; anything else is not worth a lookup
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+FINAL_STATES = (S.CANCELLED, S.EXPIRED)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per ticket, per address for every request, and per address for unknown tokens."""
+
+    per_token: Limit = Limit(capacity=30, rate=0.5)       # polling every 3 s uses 0.33/s
+    # a hall's guest Wi-Fi or a carrier's NAT puts hundreds of phones behind one address
+    per_address: Limit = Limit(capacity=600, rate=50)
+    misses_per_address: Limit = Limit(capacity=10, rate=1 / 6)   # guessing tokens is pointless
+
+
+def _limiter() -> tuple[TokenBuckets, Limits]:
+    return current_app.extensions["jiaohao_phone_limits"]
+
+
+@blueprint.record_once
+def _install_limits(state) -> None:
+    state.app.extensions.setdefault("jiaohao_phone_limits", (TokenBuckets(), Limits()))
+
+
+def check_rate(token: str) -> None:
+    buckets, limits = _limiter()
+    address = request.remote_addr or "?"
+    wait = buckets.take(("address", address), limits.per_address) or buckets.take(
+        ("token", token), limits.per_token)
+    if wait:
+        raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
+                       f"try again in {wait} s", {"Retry-After": str(wait)})
+
+
+def missed(token: str) -> None:
+    """An unknown token: counted against the address, so scanning for tokens is slowed."""
+    buckets, limits = _limiter()
+    wait = buckets.take(("misses", request.remote_addr or "?"), limits.misses_per_address)
+    if wait:
+        raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
+                       f"try again in {wait} s", {"Retry-After": str(wait)})
+
+
+# --- finding the ticket -----------------------------------------------------------------------------
+
+class TicketUnknown(Exception):
+    pass
+
+
+class TicketExpired(Exception):
+    def __init__(self, ticket: Ticket):
+        self.ticket = ticket
+
+
+def tracked(hall: Hall, token: str) -> tuple[HallState, Ticket, datetime]:
+    """The hall as it stands and the ticket behind `token`, if it is today's."""
+    found = repo.ticket_by_track_hash(hall.database.connection(), hash_token(token)) \
+        if TOKEN_RE.match(token) else None
+    if found is None or found[0] != hall.service.hall_id:
+        raise TicketUnknown
+    ticket = found[1]
+    conn = hall.database.connection()
+    with db.read(conn):
+        state = hall.service.load_state(conn, (ticket.id,))
+    now = hall.service.clock()
+    ticket = state.tickets.get(ticket.id, ticket)
+    if ticket.state is S.EXPIRED or ticket.business_date < business_date(now, state.setup.hall.tz):
+        raise TicketExpired(ticket)
+    return state, ticket, now
+
+
+# --- what the page shows ------------------------------------------------------------------------------
+
+def local_time(value: datetime | None, state: HallState) -> str | None:
+    return None if value is None else value.astimezone(state.setup.hall.tz).strftime("%H:%M")
+
+
+def ahead_of(state: HallState, ticket: Ticket) -> int:
+    """People before the ticket: in its item's queue, or at the window it was sent to."""
+    if ticket.target_window is None:
+        return people_ahead(state, ticket, ticket.business_date)
+    order = call_order(state.setup, ticket.target_window)
+    return sum(1 for t in state.tickets.values()
+               if t.id != ticket.id and t.business_date == ticket.business_date
+               and may_call(state.setup, ticket.target_window, t) and order(t) < order(ticket))
+
+
+def windows_to_watch(state: HallState, ticket: Ticket) -> list[dict[str, Any]]:
+    numbers = [ticket.target_window] if ticket.target_window else state.setup.windows_serving(ticket.service)
+    return [{"number": n, "open": state.windows.get(n, WindowState(n)).status is WindowStatus.OPEN}
+            for n in numbers]
+
+
+def window_named(state: HallState, number: int | None) -> dict[str, Any] | None:
+    if number is None:
+        return None
+    spec = state.setup.window(number)
+    return {"number": number, "name": spec.name, "name_en": spec.name_en}
+
+
+def waiting_part(state: HallState, ticket: Ticket, now: datetime) -> dict[str, Any]:
+    ahead = ahead_of(state, ticket)
+    estimate = wait_for(state, ticket.service, ahead, now)
+    return {"ahead": ahead, "estimate": protocol.estimate_view(estimate),
+            "almost": ahead <= state.setup.policy.almost_turn_ahead,
+            "windows": windows_to_watch(state, ticket),
+            "sent_to": window_named(state, ticket.target_window)}
+
+
+def after_part(state: HallState, ticket: Ticket) -> dict[str, Any]:
+    policy = state.setup.policy
+    if ticket.state is S.HELD:
+        return {"hold_until": local_time(ticket.hold_until, state),
+                "hold_any_window": ticket.hold_return == "any"}
+    if ticket.state is S.NO_SHOW:
+        deadline = None
+        if ticket.no_show_at is not None and policy.late_return_minutes > 0:
+            deadline = local_time(ticket.no_show_at + timedelta(minutes=policy.late_return_minutes), state)
+        return {"late_return_until": deadline}
+    return {}
+
+
+def track_view(state: HallState, ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """Everything the phone page shows about one ticket, and nothing about anyone else."""
+    item = state.setup.service(ticket.service)
+    info = state.setup.hall
+    view: dict[str, Any] = {
+        "id": ticket.id, "number": ticket.number, "state": ticket.state.value,
+        "service_name": item.name, "service_name_en": item.name_en,
+        "priority": ticket.priority.value,
+        "issued_at": local_time(ticket.issued_at, state),
+        "hall": {"name": info.name, "name_en": info.name_en},
+        "window": window_named(state, ticket.window), "recalls": ticket.recalls,
+        "rating": ticket.rating, "can_rate": ticket.state is S.DONE and ticket.rating is None,
+        "almost_turn_ahead": state.setup.policy.almost_turn_ahead,
+        "now": local_time(now, state),
+        "poll_seconds": POLL_SECONDS if ticket.is_open else POLL_SECONDS_QUIET,
+        "final": ticket.state in FINAL_STATES or (ticket.state is S.DONE and ticket.rating is not None),
+    }
+    if ticket.state in CALLABLE_STATES:
+        view |= waiting_part(state, ticket, now)
+    return view | after_part(state, ticket)
+
+
+# --- routes ------------------------------------------------------------------------------------------
+
+def _private(response: Response) -> Response:
+    """The address carries the token: never cache it, never leak it in a Referer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _page(template: str, status: int, **context) -> Response:
+    nonce = secrets.token_urlsafe(16)
+    response = Response(render_template(template, nonce=nonce, **context), status=status,
+                        mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return _private(response)
+
+
+def _hall_names() -> dict[str, str]:
+    info = current_hall().service.setup().hall
+    return {"name": info.name, "name_en": info.name_en}
+
+
+@blueprint.get("/t/<token>")
+def track_page(token: str):
+    try:
+        check_rate(token)
+        state, ticket, now = tracked(current_hall(), token)
+    except ApiError as refused:
+        response = _page("phone/message.html", refused.status, kind="busy", hall=_hall_names())
+        response.headers.update(refused.headers)
+        return response
+    except TicketUnknown:
+        try:
+            missed(token)
+        except ApiError as refused:
+            response = _page("phone/message.html", refused.status, kind="busy", hall=_hall_names())
+            response.headers.update(refused.headers)
+            return response
+        return _page("phone/message.html", 404, kind="unknown", hall=_hall_names())
+    except TicketExpired as gone:
+        return _page("phone/message.html", 410, kind="expired", hall=_hall_names(),
+                     number=gone.ticket.number, day=gone.ticket.business_date.isoformat())
+    view = track_view(state, ticket, now)
+    return _page("phone/track.html", 200, initial=view, hall=view["hall"], number=ticket.number)
+
+
+@blueprint.get("/api/v1/track/<token>")
+def track_api(token: str):
+    check_rate(token)
+    try:
+        state, ticket, now = tracked(current_hall(), token)
+    except TicketUnknown:
+        missed(token)
+        raise ApiError(404, "ticket_not_found", "没有这张票，请核对二维码 / no such ticket: "
+                       "check the QR code") from None
+    except TicketExpired:
+        raise ApiError(410, "expired", "这张票已过期（仅当天有效）/ this ticket has expired "
+                       "(tickets are valid on the day they are issued)") from None
+    return _private(jsonify(track_view(state, ticket, now)))

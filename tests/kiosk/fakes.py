@@ -1,0 +1,51 @@
+"""A stand-in for HallClient in the widget tests: answers like the server, records requests."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from client.hall_client import ServerUnreachable
+from tests.kiosk.hall_views import issued_reply, snapshot
+
+
+class FakeHallClient:
+    def __init__(self, on_message, on_status):
+        self.on_message, self.on_status = on_message, on_status
+        self.posts: list[tuple[str, Any]] = []
+        self.gate = threading.Event()
+        self.gate.set()               # clear it to hold issuing requests in flight
+        self.unreachable = False
+        self.connected = False
+        self.serial = 0
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self.connected = True
+        self.on_status("connected", None)
+        self.on_message("hall_snapshot", snapshot())
+
+    def stop(self) -> None:
+        self.connected = False
+        self.gate.set()
+
+    def get(self, path: str, **kw) -> Any:
+        return snapshot()
+
+    def post(self, path: str, json: Any = None, **kw) -> Any:
+        with self._lock:
+            self.posts.append((path, json))
+        if path != "/api/v1/tickets":
+            return {"ok": True}
+        if not self.gate.wait(10):
+            raise AssertionError("the test never let the request through")
+        if self.unreachable:
+            raise ServerUnreachable("服务器无法连接 / server not reachable")
+        with self._lock:
+            self.serial += 1
+            number = ("V" if json.get("priority") == "green" else "B") + f"{self.serial:03d}"
+        return issued_reply(number=number, priority=json.get("priority", "normal"),
+                            service_code=json["service"])
+
+    def ticket_posts(self) -> list[Any]:
+        return [body for path, body in self.posts if path == "/api/v1/tickets"]

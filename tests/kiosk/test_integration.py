@@ -1,0 +1,205 @@
+"""The kiosk against a real server process and a loopback 9100 printer."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+import requests
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel
+
+from kiosk.app import build_kiosk
+from kiosk.presenter import HOME, OFFLINE, TICKET
+from kiosk.settings import KioskSettings
+from kiosk.widgets import TouchButton
+from printer.config import PrinterSettings
+from printer.slip import slip_hall_from_config
+from hall.config import load_config
+from tests.printer.escpos_decoder import decode
+from tests.printer.loopback import LoopbackPrinter
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+START_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = START_SECONDS) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
+
+
+class ServerProcess:
+    def __init__(self, data: Path):
+        self.data, self.port = data, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.log = open(data.parent / "server.log", "ab")
+
+    def _start(self, *args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONTRACEMALLOC"} | {"PYTHONPATH": str(REPO)}
+        self.process = subprocess.Popen([sys.executable, "-m", "jiaohao", *args], cwd=REPO, env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(self.port, self.process)
+        except Exception:
+            self.kill()
+            raise
+
+    def start_demo(self) -> None:
+        self._start("demo", "--headless", "--port", str(self.port), "--data", str(self.data))
+
+    def restart(self) -> None:
+        self._start("server", "--data", str(self.data), "--port", str(self.port))
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    @property
+    def token(self) -> str:
+        for line in (self.data / "demo-credentials.txt").read_text(encoding="utf-8").splitlines():
+            if line.startswith("kiosk token = "):
+                return line.split("=", 1)[1].strip()
+        raise LookupError("no kiosk token in demo-credentials.txt")
+
+
+@pytest.fixture
+def server(tmp_path):
+    running = ServerProcess(tmp_path / "data")
+    running.start_demo()
+    yield running
+    running.kill()
+    running.log.close()
+    # a websocket handshake cut off by the killed server leaves a socket inside websocket-client
+    # (HallClient's reconnect loop); collect it here rather than in whichever test runs next
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+@pytest.fixture
+def printer9100():
+    loopback = LoopbackPrinter()
+    loopback.start()
+    yield loopback
+    loopback.stop()
+
+
+@pytest.fixture
+def make_kiosk(qtbot, server):
+    made = []
+
+    def make(printer_url: str):
+        config = load_config(REPO / "config.toml")
+        kiosk = build_kiosk(KioskSettings(server=server.url, token=server.token),
+                            PrinterSettings(url=printer_url, timeout_seconds=2), slip_hall_from_config(config))
+        qtbot.addWidget(kiosk.window)
+        kiosk.window.resize(1080, 1920)
+        kiosk.window.show()
+        kiosk.app.start()
+        made.append(kiosk)
+        qtbot.waitUntil(lambda: kiosk.presenter.online, timeout=15000)
+        return kiosk
+    yield make
+    for kiosk in made:
+        kiosk.app.stop()
+    with warnings.catch_warnings():   # see the server fixture
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def touch_item(qtbot, kiosk, department: str, item: str) -> None:
+    def button(page, code):
+        return next(b for b in page.findChildren(TouchButton) if b.property("code") == code)
+    qtbot.mouseClick(button(kiosk.window.home, department), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(button(kiosk.window.items, item), Qt.MouseButton.LeftButton)
+
+
+def test_a_touch_issues_a_committed_ticket_and_prints_it(make_kiosk, server, printer9100, qtbot):
+    kiosk = make_kiosk(printer9100.url)
+    replies = []
+    kiosk.connection.issued.connect(replies.append)
+    touch_item(qtbot, kiosk, "RSJ", "B01")
+    qtbot.waitUntil(lambda: kiosk.presenter.ticket is not None and kiosk.presenter.ticket.printed,
+                    timeout=15000)
+    ticket = kiosk.presenter.ticket
+    stored = requests.get(f"{server.url}/api/v1/tickets/{ticket.id}", timeout=5,
+                          headers={"Authorization": f"Bearer {server.token}"}).json()
+    assert (stored["number"], stored["state"], stored["service"]) == (ticket.number, "waiting", "B01")
+    # the kiosk's own status checks reach the printer too: the slip is the job with printed lines
+    qtbot.waitUntil(lambda: any(decode(job).lines for job in list(printer9100.jobs)), timeout=5000)
+    decoded = next(d for d in map(decode, list(printer9100.jobs)) if d.lines)
+    assert ticket.number in decoded.joined()
+    assert decoded.qr_printed == [replies[0]["track_url"]]
+    assert kiosk.window.current_screen() == TICKET
+    # the live queue count went up on the kiosk's own screen, pushed by the server
+    qtbot.waitUntil(lambda: kiosk.presenter.items["B01"].waiting >= 1, timeout=5000)
+
+
+def test_printed_qr_is_the_track_url_the_server_gave(server, printer9100):
+    """Checked against the server's own reply, outside the GUI."""
+    from kiosk.printing import KioskPrinter, slip_from_reply
+    config = load_config(REPO / "config.toml")
+    headers = {"Authorization": f"Bearer {server.token}"}
+    reply = requests.post(f"{server.url}/api/v1/tickets", json={"service": "A01", "request_id": "t-1"},
+                          headers=headers, timeout=5).json()
+    outcome = KioskPrinter(PrinterSettings(url=printer9100.url, timeout_seconds=2),
+                           slip_hall_from_config(config), lambda *a, **k: None).print_ticket(slip_from_reply(reply))
+    assert outcome.ok and printer9100.done.wait(5)
+    assert decode(printer9100.jobs[-1]).qr_printed == [reply["track_url"]]
+
+
+def test_server_down_pauses_issuing_and_the_kiosk_recovers_by_itself(make_kiosk, server, printer9100, qtbot):
+    kiosk = make_kiosk(printer9100.url)
+    server.kill()
+    qtbot.waitUntil(lambda: kiosk.window.current_screen() == OFFLINE, timeout=15000)
+    offline_text = " ".join(label.text() for label in kiosk.window.pages[OFFLINE].findChildren(QLabel))
+    assert "暂停取号" in offline_text
+    assert not any(b.isEnabled() for b in kiosk.window.home.findChildren(TouchButton))
+    server.restart()
+    qtbot.waitUntil(lambda: kiosk.window.current_screen() == HOME, timeout=40000)
+    touch_item(qtbot, kiosk, "RSJ", "B01")
+    qtbot.waitUntil(lambda: kiosk.presenter.ticket is not None, timeout=15000)
+
+
+def test_printer_down_keeps_the_number_on_screen_and_reports_the_fault(make_kiosk, server, qtbot):
+    refusing = f"network://127.0.0.1:{free_port()}"
+    kiosk = make_kiosk(refusing)
+    touch_item(qtbot, kiosk, "RSJ", "B01")
+    qtbot.waitUntil(lambda: kiosk.presenter.ticket is not None
+                    and kiosk.presenter.ticket.print_problem is not None, timeout=15000)
+    shown = " ".join(label.text() for label in kiosk.window.ticket.findChildren(QLabel))
+    assert kiosk.presenter.ticket.number in shown and "打印机故障" in shown
+
+    def stored_status():
+        with sqlite3.connect(server.data / "jiaohao.sqlite3") as db:
+            row = db.execute("SELECT status FROM devices WHERE kind = 'kiosk'").fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+    qtbot.waitUntil(lambda: (stored_status() or {}).get("printer", {}).get("online") is False, timeout=10000)
+    assert "refused" in stored_status()["printer"]["detail"]
