@@ -54,7 +54,8 @@ def root(hall_app) -> Api:
 
 # --- a real demo hall and the system Chromium, for the page tests -----------------------------------
 
-@pytest.fixture(scope="session")
+# module-scoped: other test packages start their own Playwright, and two cannot run at once
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from tests.server.live_server import free_port
     from tests.web.conftest import DemoHall
@@ -64,7 +65,7 @@ def demo(tmp_path_factory):
     hall.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -94,13 +94,13 @@ class Burst:
                         for code in ("A01", "A02", "C01") * (threads // 3)]
 
     def issue(self, code: str) -> None:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {self.server.tokens['kiosk']}"
-        while not self.stop.is_set():
-            reply = session.post(f"{self.server.url}/api/v1/tickets", json={"service": code}, timeout=30)
-            assert reply.status_code == 201, reply.text
-            with self.lock:
-                self.acked.append((time.monotonic(), reply.json()["id"], reply.json()["number"]))
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Bearer {self.server.tokens['kiosk']}"
+            while not self.stop.is_set():
+                reply = session.post(f"{self.server.url}/api/v1/tickets", json={"service": code}, timeout=30)
+                assert reply.status_code == 201, reply.text
+                with self.lock:
+                    self.acked.append((time.monotonic(), reply.json()["id"], reply.json()["number"]))
 
     def acked_before(self, moment: float) -> dict[int, str]:
         with self.lock:
