@@ -159,6 +159,7 @@ class HallClient:
                 while self.sio.connected and not self._stop.is_set():
                     self._stop.wait(0.5)
             except socketio.exceptions.ConnectionError as exc:
+                _close_abandoned_websockets(exc)
                 # the server's connect handler refuses a bad token; its reason may arrive as the
                 # generic "Connection refused by server"
                 text = f"{exc} {self._refusal}".lower()
@@ -166,13 +167,24 @@ class HallClient:
                 self.on_status("refused" if refused else "disconnected", self._refusal or str(exc) or None)
             except Exception as exc:
                 self.on_status("disconnected", str(exc) or None)
+            self._abandon_attempt()
             if self._stop.is_set():
                 break
             self._stop.wait(delay)
             delay = min(delay * 2, 10.0)
 
+    def _abandon_attempt(self) -> None:
+        """Close whatever a failed or dropped connection left half open (its socket too)."""
+        if self.sio.connected:
+            return
+        try:
+            self.sio.eio.disconnect(abort=True)
+        except Exception:
+            pass
+
     def stop(self) -> None:
         self._stop.set()
+        self.http.close()
         try:
             self.sio.disconnect()
         except Exception:
@@ -193,3 +205,22 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: float 
             return True
         time.sleep(step)
     return predicate()
+
+
+def _close_abandoned_websockets(exc: BaseException) -> None:
+    """A server that dies between the websocket handshake and its first packet makes the
+    engine.io client raise without closing that websocket; it is still reachable from the
+    failed frames, so close it now rather than leave a socket open until garbage collection."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        tb = exc.__traceback__
+        while tb is not None:
+            ws = tb.tb_frame.f_locals.get("ws")
+            if ws is not None and hasattr(ws, "sock") and hasattr(ws, "close"):
+                try:
+                    ws.close()
+                except Exception:
+                    pass
+            tb = tb.tb_next
+        exc = exc.__cause__ or exc.__context__

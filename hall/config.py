@@ -112,6 +112,7 @@ class Supervision:
     queue_length: Thresholds = Thresholds(15, 30)
     paused_minutes: Thresholds = Thresholds(15, 30)
     empty_window_minutes: Thresholds = Thresholds(5, 15)
+    device_offline_minutes: Thresholds = Thresholds(2, 10)   # a device that dropped off
     check_seconds: float = 30
 
 
@@ -480,6 +481,7 @@ def _supervision(data: Any) -> Supervision:
         queue_length=s.get("queue_length", _thresholds, d.queue_length),
         paused_minutes=s.get("paused_minutes", _thresholds, d.paused_minutes),
         empty_window_minutes=s.get("empty_window_minutes", _thresholds, d.empty_window_minutes),
+        device_offline_minutes=s.get("device_offline_minutes", _thresholds, d.device_offline_minutes),
         check_seconds=s.get("check_seconds", _number(1, 3600), d.check_seconds),
     )
     s.finish()

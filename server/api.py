@@ -376,8 +376,6 @@ PAPER_STATES = ("ok", "near_end", "out", "unknown")
 @api.post("/devices/status")
 def device_status():
     """A device reports its own state; a kiosk reports its printer (online, paper)."""
-    from datetime import datetime, timezone
-
     from . import db
     hall = current_hall()
     who = require_identity(hall.database)
@@ -395,5 +393,5 @@ def device_status():
                              "detail": field(printer, "detail", str, required=False, default="")}
     conn = hall.database.connection()
     with db.write(conn):
-        repo.set_device_status(conn, who.id, status, datetime.now(timezone.utc))
+        repo.set_device_status(conn, who.id, status, hall.service.clock())
     return jsonify(ok=True, status=status)

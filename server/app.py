@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
 from .live import Clockwork, Live, socketio
 from .services import Clock, HallService, utcnow
+from .supervision import Supervision
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,12 @@ class Hall:
         self.settings = ServerSettings.from_config(self.service.setup().extra)
         self.throttle = LoginThrottle()
         self.clockwork = Clockwork(self, tick_seconds)
+        self.supervision = Supervision(self)
 
     def touch_device(self, device_id: int) -> None:
         conn = self.database.connection()
         with db.write(conn):
-            repo.touch_device(conn, device_id, datetime.now(timezone.utc))
+            repo.touch_device(conn, device_id, self.service.clock())
 
 
 def current_hall() -> Hall:
@@ -82,7 +83,8 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
         app.register_blueprint(importlib.import_module(name).blueprint)
     register_error_handlers(app)
 
-    # same-origin browsers only (the hall's own pages); device clients send no Origin
+    # browsers only from the hall's own origin; device clients (python-socketio) send their
+    # server URL as Origin, which is the same origin
     socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
     hall.live.register_handlers()
     if start_clockwork:

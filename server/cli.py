@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def serve(app, host: str, port: int) -> None:
     from .live import socketio
-    # the threaded development server is fine for one hall's LAN; see README "Production"
+    # the threaded development server suits a demo or a small hall; docs/deployment.md runs
+    # gunicorn behind nginx with TLS
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=False)
 

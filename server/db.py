@@ -21,9 +21,29 @@ BUSY_TIMEOUT_MS = 30_000   # a write waits its turn rather than fail, even on a 
 DB_FILENAME = "jiaohao.sqlite3"
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
+class HallConnection(sqlite3.Connection):
+    """A connection that knows the in-process write lock of its database file."""
+
+    write_lock: threading.Lock | None = None
+
+
+#: One lock per database file in this process. Writers in one process queue on it and hand
+#: over at once, instead of backing off in SQLite's sleeping busy handler; BEGIN IMMEDIATE
+#: still serialises writers of other processes.
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock_for(path: str | Path) -> threading.Lock:
+    key = str(Path(path).resolve())
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+
+
+def connect(path: str | Path) -> HallConnection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                           timeout=BUSY_TIMEOUT_MS / 1000)
+                           timeout=BUSY_TIMEOUT_MS / 1000, factory=HallConnection)
+    conn.write_lock = _write_lock_for(path)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -35,13 +55,20 @@ def connect(path: str | Path) -> sqlite3.Connection:
 @contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction, taking the write lock at once; rolled back on any error."""
-    conn.execute("BEGIN IMMEDIATE")
+    lock = getattr(conn, "write_lock", None)
+    if lock is not None:
+        lock.acquire()
     try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 @contextmanager
@@ -54,30 +81,60 @@ def read(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
 
 
+class _Lease:
+    """A thread's connection; when the thread ends, the lease is dropped and the
+    connection goes back to the pool instead of staying open forever."""
+
+    def __init__(self, database: "Database", conn: sqlite3.Connection):
+        self.database, self.conn = database, conn
+
+    def __del__(self) -> None:
+        try:
+            self.database._give_back(self.conn)
+        except Exception:  # interpreter shutdown: nothing left to return it to
+            pass
+
+
 class Database:
-    """A database file with one connection per thread (sqlite3 connections are not shared)."""
+    """A database file with one connection per thread, pooled: a server that starts a
+    thread per request reuses a few connections rather than opening one per request."""
+
+    POOL_SIZE = 16
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._closed = False
 
     def connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path)
-            self._local.conn = conn
+        lease = getattr(self._local, "lease", None)
+        if lease is None:
             with self._lock:
-                self._all.append(conn)
-        return conn
+                conn = self._idle.pop() if self._idle else None
+            lease = self._local.lease = _Lease(self, conn or connect(self.path))
+        return lease.conn
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < self.POOL_SIZE and not conn.in_transaction:
+                self._idle.append(conn)
+                return
+        conn.close()
 
     def close(self) -> None:
+        """Close the pool and this thread's connection (others close as their threads end)."""
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+        lease = getattr(self._local, "lease", None)
+        if lease is not None:
+            self._local.lease = None
+            lease.conn.close()
+            lease.conn = None
 
 
 # --- migrations ---------------------------------------------------------------------------

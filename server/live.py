@@ -52,11 +52,11 @@ class Live:
         # the batch's own tickets too: a finished or no-show ticket has left the open ones,
         # and its message (service_finished starts the rating) must still go out
         ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
-        with db.read(conn):
-            state = service.load_state(conn, ids)
-            clerks = repo.clerk_names(conn, hall_id)
+        state = service.snapshot_with(ids)
+        clerks = repo.clerk_names(conn, hall_id)
         for name, payload in protocol.messages_for(batch, state, clerks):
             socketio.emit(name, payload, to=hall_room(hall_id))
+        self.hall.supervision.after_publish()
 
     def broadcast_snapshot(self) -> None:
         """After a setup change: every client redraws from the hall as it is now."""
@@ -172,6 +172,7 @@ class Clockwork:
             except QueueError:
                 pass  # a clerk resumed or moved it at the same moment
         self.hall.live.drop_revoked()
+        self.hall.supervision.on_timer()
 
     def run(self) -> None:
         while not self.stopped.is_set():

@@ -54,6 +54,21 @@ ROUTES = {
                                                {"number": "string", "reason": "string"}, 200)},
     "/api/v1/windows/{number}/queue": {"get": ("The tickets the window may call, in call order, and its "
                                                "held tickets", "staff or window screen", None, 200)},
+    "/api/v1/supervision": {"get": ("The live dashboard's data: windows with clerk, current ticket and "
+                                    "timers; items with waiting, longest wait and estimate; devices with "
+                                    "connection and printer state; open alerts", "supervisor, admin",
+                                    None, 200)},
+    "/api/v1/alerts": {"get": ("Alerts: ?open=1 those still open, else those raised on ?date=YYYY-MM-DD "
+                               "(default today)", "supervisor, admin", None, 200)},
+    "/api/v1/alerts/{id}/acknowledge": {"post": ("Acknowledge an alert (recorded; a 差评 then clears)",
+                                                 "supervisor, admin", None, 200)},
+    "/api/v1/reports": {"get": ("KPIs for ?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) grouped "
+                                "?by=item|department|window|clerk|hour|day, with the hall's 三率 and chart "
+                                "series", "supervisor, admin", None, 200)},
+    "/api/v1/reports/export.csv": {"get": ("The same report as CSV (UTF-8 with BOM)", "supervisor, admin",
+                                           None, 200)},
+    "/api/v1/reports/export.xlsx": {"get": ("The same report as an Excel workbook", "supervisor, admin",
+                                            None, 200)},
     "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
                                       "ahead, estimated wait, windows to watch, call, rating; 410 once "
                                       "its day is over; rate-limited per token and per address",

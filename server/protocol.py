@@ -24,10 +24,12 @@ Client → server: ``resync {since}``.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any, Iterable
 
 from hall import events as e
+from hall.alerts import RULES
 from hall.config import HallConfig
 from hall.numbering import spoken_number
 from hall.queue import HallState, issuing_refusal, people_ahead, queue_of, wait_for
@@ -251,3 +253,35 @@ def _event_messages(seq: int, event: e.Event, state: HallState,
         window = state.windows.get(event.window, WindowState(event.window))
         messages.append((WINDOW_CHANGED, base | {"window": window_view(window, state, clerks)}))
     return messages
+
+
+# --- supervision ------------------------------------------------------------------------------
+
+def alert_view(row) -> dict[str, Any]:
+    """An alert as dashboards see it; `level` is its worst so far, `cleared_at` null while open."""
+    names = RULES.get(row["rule"], (row["rule"], row["rule"]))
+    return {
+        "id": row["id"], "key": row["key"], "rule": row["rule"], "rule_name": names[0],
+        "rule_name_en": names[1], "level": row["level"], "subject": row["subject"],
+        "message": row["message"], "message_en": row["message_en"], "window": row["window"],
+        "service": row["service"], "business_date": row["business_date"], "raised_at": row["raised_at"],
+        "escalated_at": row["escalated_at"], "acknowledged_at": row["acknowledged_at"],
+        "acknowledged_by": row["acknowledged_by"], "cleared_at": row["cleared_at"],
+        "details": json.loads(row["details"] or "{}"),
+    }
+
+
+def alert_message(name: str, seq: int, now: datetime, row) -> tuple[str, dict[str, Any]]:
+    """`alert_raised` (raised, escalated or acknowledged: the alert's latest state) or
+    `alert_cleared`. Alerts are not events of the queue's log, so they carry the log's
+    current `seq` unchanged: a client's gap detection never mistakes one for a missed event."""
+    return name, {"seq": seq, "at": iso(now), "alert": alert_view(row)}
+
+
+def device_status(row) -> dict[str, Any]:
+    """What a device last reported of itself (a kiosk: its printer), {} if nothing yet."""
+    try:
+        status = json.loads(row["status"] or "{}")
+    except ValueError:
+        return {}
+    return status if isinstance(status, dict) else {}

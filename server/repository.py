@@ -171,6 +171,13 @@ def open_tickets(conn: sqlite3.Connection, hall_id: int, also: Iterable[int] = (
     return {row["id"]: ticket_from_row(row) for row in rows}
 
 
+def tickets_by_id(conn: sqlite3.Connection, hall_id: int, ids: Iterable[int]) -> dict[int, Ticket]:
+    ids = list(ids)
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(f"SELECT * FROM tickets WHERE hall_id = ? AND id IN ({marks})", (hall_id, *ids))
+    return {row["id"]: ticket_from_row(row) for row in rows}
+
+
 def get_ticket(conn: sqlite3.Connection, hall_id: int, ticket_id: int) -> Ticket | None:
     row = conn.execute("SELECT * FROM tickets WHERE hall_id = ? AND id = ?",
                        (hall_id, ticket_id)).fetchone()
@@ -430,6 +437,84 @@ def setup_version(conn: sqlite3.Connection, hall_id: int) -> int:
                        (hall_id,)).fetchone()
     return int(row[0])
 
+
+# --- supervision: alerts, ratings, devices, and the log for reports ----------------------------
+
+def open_alerts(conn: sqlite3.Connection, hall_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM alerts WHERE hall_id = ? AND cleared_at IS NULL ORDER BY id",
+                        (hall_id,)).fetchall()
+
+
+def get_alert(conn: sqlite3.Connection, hall_id: int, alert_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM alerts WHERE hall_id = ? AND id = ?", (hall_id, alert_id)).fetchone()
+
+
+def insert_alert(conn: sqlite3.Connection, hall_id: int, alert: dict[str, Any]) -> int:
+    cur = conn.execute(
+        "INSERT INTO alerts (hall_id, key, rule, level, subject, message, message_en, business_date, "
+        "window, service, raised_at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, alert["key"], alert["rule"], alert["level"], alert["subject"], alert["message"],
+         alert["message_en"], _iso(alert["business_date"]), alert.get("window"), alert.get("service"),
+         _iso(alert["at"]), json.dumps(alert.get("details") or {}, ensure_ascii=False)))
+    return int(cur.lastrowid)
+
+
+def escalate_alert(conn: sqlite3.Connection, alert_id: int, message: str, message_en: str,
+                   details: dict[str, Any], now: datetime) -> None:
+    conn.execute("UPDATE alerts SET level = 'red', escalated_at = ?, message = ?, message_en = ?, "
+                 "details = ? WHERE id = ?",
+                 (_iso(now), message, message_en, json.dumps(details, ensure_ascii=False), alert_id))
+
+
+def acknowledge_alert(conn: sqlite3.Connection, alert_id: int, actor: str, now: datetime) -> None:
+    conn.execute("UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
+                 (_iso(now), actor, alert_id))
+
+
+def clear_alert(conn: sqlite3.Connection, alert_id: int, now: datetime) -> None:
+    conn.execute("UPDATE alerts SET cleared_at = ? WHERE id = ?", (_iso(now), alert_id))
+
+
+def append_alert_event(conn: sqlite3.Connection, hall_id: int, alert_id: int, action: str, level: str,
+                       now: datetime, actor: str) -> None:
+    conn.execute("INSERT INTO alert_events (hall_id, alert_id, action, level, at, actor) "
+                 "VALUES (?, ?, ?, ?, ?, ?)", (hall_id, alert_id, action, level, _iso(now), actor))
+
+
+def alert_events_of(conn: sqlite3.Connection, alert_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id", (alert_id,)).fetchall()
+
+
+def acknowledged_alert_keys(conn: sqlite3.Connection, hall_id: int, day: date) -> set[str]:
+    rows = conn.execute("SELECT key FROM alerts WHERE hall_id = ? AND business_date = ? "
+                        "AND acknowledged_at IS NOT NULL", (hall_id, day.isoformat()))
+    return {row[0] for row in rows}
+
+
+def alerts_between(conn: sqlite3.Connection, hall_id: int, first: date, last: date) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM alerts WHERE hall_id = ? AND business_date BETWEEN ? AND ? "
+                        "ORDER BY raised_at", (hall_id, first.isoformat(), last.isoformat())).fetchall()
+
+
+def ratings_for_day(conn: sqlite3.Connection, hall_id: int, day: date) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT t.id AS ticket_id, t.number, t.window, e.at, "
+        "CAST(json_extract(e.details, '$.rating') AS INTEGER) AS rating FROM events e "
+        "JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND e.kind = 'service_rated' "
+        "AND t.business_date = ? ORDER BY e.seq", (hall_id, day.isoformat())).fetchall()
+
+
+def live_devices(conn: sqlite3.Connection, hall_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM devices WHERE hall_id = ? AND revoked_at IS NULL ORDER BY kind, name",
+                        (hall_id,)).fetchall()
+
+
+def event_records_between(conn: sqlite3.Connection, hall_id: int, start: datetime,
+                          end: datetime) -> list[dict[str, Any]]:
+    """The log from `start` (inclusive) to `end` (exclusive), in order: what reports read."""
+    rows = conn.execute("SELECT * FROM events WHERE hall_id = ? AND at >= ? AND at < ? ORDER BY seq",
+                        (hall_id, _iso(start), _iso(end)))
+    return [dict(row) | {"details": json.loads(row["details"])} for row in rows]
 
 # --- handling times, for the wait estimate ---------------------------------------------------
 

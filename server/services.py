@@ -21,7 +21,7 @@ from hall.config import HallConfig, parse_config
 from hall.estimate import WaitEstimate
 from hall.numbering import business_date
 from hall.queue import HallState
-from hall.tickets import Priority, Ticket
+from hall.tickets import Priority, QueueError, Ticket
 
 from . import db, repository as repo
 from .security import hash_token
@@ -71,6 +71,7 @@ class HallService:
         self.clock = clock
         self._setup: tuple[int, HallConfig] | None = None
         self._setup_lock = threading.Lock()
+        self._snapshot: tuple[tuple, HallState] | None = None
 
     # --- the setup in force ------------------------------------------------------------
 
@@ -99,23 +100,90 @@ class HallService:
             handling=repo.handling_minutes(conn, self.hall_id, today),
         )
 
+    # --- the hall state, reused between commands ----------------------------------------
+    # Every change of tickets and windows is an event, so a state stays true until the log
+    # grows, the setup changes or the day turns: that triple is its key. A writer stores the
+    # state it produced before its transaction commits, so nobody can read the new sequence
+    # number from the database and find an older state under it.
+
+    def _state_key(self, conn) -> tuple:
+        return (repo.last_seq(conn, self.hall_id), self._setup_version(conn), self.today())
+
     def snapshot(self) -> HallState:
+        """The hall as committed now (open tickets and windows)."""
         conn = self.database.connection()
         with db.read(conn):
-            return self.load_state(conn)
+            key = self._state_key(conn)
+            cached = self._snapshot
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            state = self.load_state(conn)
+        self._snapshot = (key, state)
+        return state
+
+    def snapshot_with(self, ticket_ids: tuple[int, ...]) -> HallState:
+        """The snapshot plus these tickets, open or not (a finished ticket's own message)."""
+        state = self.snapshot()
+        missing = [i for i in ticket_ids if i not in state.tickets]
+        if not missing:
+            return state
+        found = repo.tickets_by_id(self.database.connection(), self.hall_id, missing)
+        return replace(state, tickets={**state.tickets, **found})
+
+    def state_in(self, conn) -> HallState:
+        """The hall as this open transaction sees it, reusing the kept state when still true."""
+        return self._state_for(conn, ())
+
+    def _state_for(self, conn, also: tuple[int, ...]) -> HallState:
+        """Inside a write transaction: the cached state if still true, else a fresh load."""
+        cached = self._snapshot
+        if cached is None or cached[0] != self._state_key(conn):
+            return self.load_state(conn, also)
+        state = cached[1]
+        missing = [i for i in also if i not in state.tickets]
+        if missing:
+            found = repo.tickets_by_id(conn, self.hall_id, missing)
+            state = replace(state, tickets={**state.tickets, **found})
+        return state
+
+    def _remember(self, conn, state: HallState, events: list[e.Event], seqs: list[int]) -> None:
+        if not events:
+            return
+        handling = dict(state.handling)
+        for event in events:
+            if isinstance(event, e.ServiceFinished):
+                # the same sample the database gives: from the last start to this finish
+                ticket = state.tickets[event.ticket_id]
+                if ticket.started_at is not None:
+                    minutes = (event.at - ticket.started_at).total_seconds() / 60
+                    samples = handling.get(ticket.service, ()) + (minutes,)
+                    handling[ticket.service] = samples[-repo.HANDLING_SAMPLES:]
+        still_open = {i: t for i, t in state.tickets.items() if t.is_open}
+        key = (seqs[-1], self._setup_version(conn), self.today())
+        self._snapshot = (key, replace(state, tickets=still_open, handling=handling))
+
+    def _setup_version(self, conn) -> int:
+        return conn.execute("SELECT MAX(version) FROM hall_setups WHERE hall_id = ?",
+                            (self.hall_id,)).fetchone()[0]
 
     # --- commands ----------------------------------------------------------------------
 
     def execute(self, command: c.Command) -> Outcome:
         conn = self.database.connection()
-        with db.write(conn):
-            outcome = self._run(conn, command, self.clock())
+        try:
+            with db.write(conn):
+                outcome = self._run(conn, command, self.clock())
+        except QueueError:
+            raise   # refused before anything was written: the cached state is still true
+        except BaseException:
+            self._snapshot = None
+            raise
         self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
         return outcome
 
     def _run(self, conn, command: c.Command, now: datetime) -> Outcome:
         """Decide and save one command inside the caller's write transaction."""
-        state = self.load_state(conn, _ticket_ids(command))
+        state = self._state_for(conn, _ticket_ids(command))
         track_hash = None
         if isinstance(command, c.IssueTicket):
             command = replace(command, ticket_id=repo.next_ticket_id(conn))
@@ -123,6 +191,7 @@ class HallService:
         new_state, events = queue.handle(state, command, now)
         self._save(conn, new_state, events, track_hash)
         seqs = repo.append_events(conn, self.hall_id, events)
+        self._remember(conn, new_state, events, seqs)
         return Outcome(events, seqs, new_state)
 
     def track_token(self, ticket_id: int) -> str:
@@ -152,16 +221,22 @@ class HallService:
     def issue(self, service: str, priority: Priority = Priority.NORMAL, actor: str = "system",
               request_id: str | None = None) -> IssuedTicket:
         conn = self.database.connection()
-        with db.write(conn):
-            earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
-            if earlier:
-                state = self.load_state(conn, (earlier,))
-                return self._issued(state, state.tickets[earlier], repeated=True)
-            outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service, priority=priority,
-                                                    actor=actor), self.clock())
-            ticket_id = outcome.events[0].ticket_id
-            if request_id:
-                repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
+        try:
+            with db.write(conn):
+                earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
+                if earlier:
+                    state = self.load_state(conn, (earlier,))
+                    return self._issued(state, state.tickets[earlier], repeated=True)
+                outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service,
+                                                        priority=priority, actor=actor), self.clock())
+                ticket_id = outcome.events[0].ticket_id
+                if request_id:
+                    repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
+        except QueueError:
+            raise
+        except BaseException:
+            self._snapshot = None
+            raise
         self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
         return self._issued(outcome.state, outcome.state.tickets[ticket_id])
 

@@ -5,6 +5,8 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.clerk",
     "server.pages.clerk_api",
     "server.pages.window_screen",
+    "server.pages.supervision_api",
+    "server.pages.supervision",
     "server.pages.phone",
     "server.pages.admin",
     "server.pages.admin_api",

@@ -8,12 +8,13 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from hall import commands as c
 from hall.tickets import CURRENT_STATES, Priority, QueueError, WindowStatus
-from server import accounts, repository as repo
+from server import accounts, db, repository as repo
 from server.datadir import open_data_dir
 from server.services import HallService
 from tests.conftest import FakeClock, small_hall_document, to_toml
@@ -108,6 +109,17 @@ def check_one_current_per_window(service: HallService) -> None:
     assert all(count == 1 for _, count in rows), "a ticket is current at two windows"
 
 
+def check_reused_state_is_true(service: HallService) -> None:
+    """The state kept between commands equals what the database says."""
+    kept = service.snapshot()
+    conn = service.database.connection()
+    with db.read(conn):
+        fresh = service.load_state(conn)
+    assert kept.tickets == fresh.tickets and kept.windows == fresh.windows
+    assert (kept.last_serial, kept.issued) == (fresh.last_serial, fresh.issued)
+    assert {k: pytest.approx(v) for k, v in kept.handling.items()} == fresh.handling
+
+
 def check_invariants(service: HallService) -> None:
     conn = service.database.connection()
     tickets = repo.all_tickets(conn, service.hall_id)
@@ -153,6 +165,7 @@ def test_random_days_keep_the_invariants(steps: list[tuple]) -> None:
                     event(e.kind())
                 ticket_ids += [e.ticket_id for e in outcome.events if e.kind() == "ticket_issued"]
                 check_one_current_per_window(service)
+                check_reused_state_is_true(service)
                 clock.advance(seconds=5)
             check_invariants(service)
         finally:

@@ -34,18 +34,22 @@ def test_keyboard_shortcuts_drive_the_window(demo, new_page) -> None:
     expect(clerk.locator("#c-number")).to_have_text("—")
     assert demo.ticket(first["id"])["case_no"] == "SNRH-1"
 
+    settled(clerk)   # the live message may clear the number before the finish request returns
     clerk.keyboard.press("F1")
     expect(clerk.locator("#c-number")).to_have_text(second["number"])
     settled(clerk)
     clerk.keyboard.press("n")   # too early for a no-show: the server's refusal is shown
     expect(clerk.locator("#notice-text")).to_contain_text("过号")
+    settled(clerk)
     clerk.keyboard.press("h")
     clerk.keyboard.press("Enter")
     expect(clerk.locator("#q-held")).to_contain_text(second["number"])
     assert demo.ticket(second["id"])["state"] == "held"
+    settled(clerk)
 
     clerk.locator("#q-held button").click()
     expect(clerk.locator("#q-waiting")).to_contain_text(second["number"])
+    settled(clerk)
     clerk.keyboard.press("c")
     clerk.keyboard.type(second["number"])
     clerk.keyboard.press("Enter")

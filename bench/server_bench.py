@@ -1,0 +1,578 @@
+"""Server benchmark: a real `jiaohao demo` server process on a free loopback port, measured
+from outside over HTTP and real websockets.
+
+Three measurements, each repeated on a fresh server and data directory (so every run starts
+from the same empty day), reported as the median of the runs:
+
+* issue   — concurrent kiosk clients POST /api/v1/tickets: tickets/s, p50/p99 latency;
+* call    — concurrent clerks, each signed in at their own window, loop call-next → start →
+            finish: call-next cycles/s and p50/p99 of the call-next request alone;
+* live    — Socket.IO clients connected with the board token; for each call, the delay from
+            just before the HTTP call-next to each client's receipt of its `ticket_called`.
+
+Run with `python -m bench.server_bench` or `jiaohao bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import requests
+import socketio
+
+from bench.cli import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULTS, REPO, add_options
+from hall.config import HallConfig, load_config
+
+DEMO_PASSWORD = "demo-only-2026"   # the demo hall's published password (server/cli.py)
+PHASE_SECONDS = 180.0              # no phase may run longer than this, whatever the sizes
+HTTP_TIMEOUT = 30.0
+
+#: Figures of the nearest open-source peer (docs of this project: design/peers.md), measured
+#: with one client on a 2-core machine over loopback.
+FQM = {"issue_per_s": 93.0, "issue_p50_ms": 10.0, "call_per_s": 68.0, "call_p50_ms": 15.0}
+
+
+@dataclass
+class Options:
+    clients: int = DEFAULTS["clients"]
+    tickets: int = DEFAULTS["tickets"]
+    calls: int = DEFAULTS["calls"]
+    websocket_clients: int = DEFAULTS["websocket_clients"]
+    websocket_calls: int = DEFAULTS["websocket_calls"]
+    repeats: int = DEFAULTS["repeats"]
+    server: str = DEFAULTS["server"]
+    config: Path = DEFAULT_CONFIG
+    out: Path = DEFAULT_OUT
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least q % of the values at or below it.
+
+    Nearest-rank returns a value that was actually observed, so a p99 of 100 samples is the
+    99th smallest, not an interpolation towards the maximum.
+    """
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 < q <= 100:
+        raise ValueError(f"q must be in (0, 100], not {q}")
+    ordered = sorted(values)
+    rank = math.ceil(q / 100 * len(ordered))
+    return ordered[max(rank, 1) - 1]
+
+
+def latency_ms(seconds: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(percentile(seconds, 50) * 1000, 2),
+            "p99_ms": round(percentile(seconds, 99) * 1000, 2)}
+
+
+def median_of_runs(runs: list[dict]) -> dict[str, float]:
+    """Each numeric figure's median over the runs (figures taken independently)."""
+    keys = [k for k, v in runs[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return {k: round(statistics.median(run[k] for run in runs), 2) for k in keys}
+
+
+# --- the server under test ----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def read_credentials(path: Path) -> dict[str, str]:
+    """The demo's `name = value` lines (kiosk token, board token, …)."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if " = " in line and not line.startswith("#"):
+            name, value = line.split(" = ", 1)
+            found[name.strip()] = value.strip()
+    return found
+
+
+class DemoServer:
+    """`jiaohao demo --headless` in its own process, on a fresh data directory under `root`."""
+
+    def __init__(self, root: Path, config: Path):
+        self.data = root / "demo"
+        self.config = config
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = root / f"server-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+        self.tokens: dict[str, str] = {}
+
+    def __enter__(self) -> "DemoServer":
+        try:
+            self.start()
+        except BaseException:   # an interrupt while starting must not leave the process behind
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._launch([sys.executable, "-m", "jiaohao", "demo", "--headless", "--host", "127.0.0.1",
+                      "--port", str(self.port), "--data", str(self.data), "--config", str(self.config)])
+        self._wait_ready(timeout)
+        credentials = read_credentials(self.data / "demo-credentials.txt")
+        self.tokens = {"kiosk": credentials["kiosk token"], "board": credentials["board token"]}
+
+    def _launch(self, command: list[str], extra_env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {}),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        with open(self.log_path, "wb") as log:   # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                            env=env)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited; its log:\n{self.log_tail()}")
+            try:
+                requests.get(self.url + "/api/openapi.json", timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise TimeoutError(f"the server did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+class GunicornServer(DemoServer):
+    """The same demo hall served as in production (docs/deployment.md): gunicorn, one worker,
+    many threads, running server.wsgi:app."""
+
+    def __init__(self, root: Path, config: Path, threads: int):
+        super().__init__(root, config)
+        self.threads = threads
+
+    def start(self, timeout: float = 30.0) -> None:
+        from server.cli import create_demo_hall   # the demo hall exactly as `jiaohao demo` makes it
+        made = create_demo_hall(self.data, self.config)
+        self.tokens = {"kiosk": made["devices"]["kiosk"], "board": made["devices"]["display"]}
+        self._launch([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", str(self.threads),
+                      "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "server.wsgi:app"],
+                     {"JIAOHAO_DATA": str(self.data), "JIAOHAO_CONFIG": str(self.config),
+                      "JIAOHAO_TRUSTED_PROXIES": "0"})   # no proxy in front here
+        self._wait_ready(timeout)
+
+
+def server_for(root: Path, opts: "Options") -> DemoServer:
+    """The server to measure, not yet started (entering it with `with` starts it)."""
+    if opts.server == "gunicorn":
+        # every websocket holds a thread; leave room beside them for the HTTP clients
+        return GunicornServer(root, opts.config, max(200, opts.websocket_clients + 4 * opts.clients + 50))
+    return DemoServer(root, opts.config)
+
+
+# --- what to ask for ------------------------------------------------------------------------------
+
+def open_items(setup: HallConfig) -> list[str]:
+    """Items without a daily cap: a capped item would refuse tickets part-way through a run."""
+    return [item.code for item in setup.services if item.daily_cap is None]
+
+
+def item_for_window(setup: HallConfig, window: int) -> str:
+    """An uncapped item this window calls, so tickets issued for it are callable there."""
+    uncapped = set(open_items(setup))
+    for code in setup.window(window).services:
+        if code in uncapped:
+            return code
+    raise ValueError(f"window {window} serves no item without a daily cap")
+
+
+def kiosk_session(token: str) -> requests.Session:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+def issue_tickets(url: str, token: str, items: list[str]) -> None:
+    """Issue one ticket per entry of `items` (set-up, not measured)."""
+    with kiosk_session(token) as session:
+        for code in items:
+            reply = session.post(f"{url}/api/v1/tickets", json={"service": code}, timeout=HTTP_TIMEOUT)
+            reply.raise_for_status()
+
+
+def clerk_session(url: str, window: int) -> requests.Session:
+    """The demo clerk of `window`, signed in there."""
+    session = requests.Session()
+    reply = session.post(f"{url}/api/v1/auth/login", timeout=HTTP_TIMEOUT,
+                         json={"username": f"clerk{window:02d}", "password": DEMO_PASSWORD})
+    reply.raise_for_status()
+    session.headers["Authorization"] = f"Bearer {reply.json()['token']}"
+    session.post(f"{url}/api/v1/windows/{window}/sign-in", timeout=HTTP_TIMEOUT).raise_for_status()
+    return session
+
+
+def serve_ticket(session: requests.Session, url: str, ticket_id: int) -> None:
+    """Start then finish a called ticket, freeing the window for its next call."""
+    for step in ("start", "finish"):
+        session.post(f"{url}/api/v1/tickets/{ticket_id}/{step}", json={},
+                     timeout=HTTP_TIMEOUT).raise_for_status()
+
+
+# --- (a) issuing over HTTP --------------------------------------------------------------------------
+
+class Counter:
+    """Hands out 0, 1, 2, … up to a limit across threads; None once the work is done."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._next = itertools.count()
+        self._lock = threading.Lock()
+
+    def take(self) -> int | None:
+        with self._lock:
+            n = next(self._next)
+        return n if n < self.limit else None
+
+
+def measure_issue(server: DemoServer, opts: Options, items: list[str]) -> dict:
+    counter, deadline = Counter(opts.tickets), time.monotonic() + PHASE_SECONDS
+    start = threading.Barrier(opts.clients + 1)
+
+    def client() -> list[tuple[int, float]]:
+        took = []
+        with kiosk_session(server.tokens["kiosk"]) as session:
+            start.wait()
+            while (n := counter.take()) is not None and time.monotonic() < deadline:
+                body = {"service": items[n % len(items)]}
+                t0 = time.perf_counter()
+                reply = session.post(f"{server.url}/api/v1/tickets", json=body, timeout=HTTP_TIMEOUT)
+                took.append((n, time.perf_counter() - t0))
+                reply.raise_for_status()
+        return took
+
+    with ThreadPoolExecutor(opts.clients) as pool:
+        futures = [pool.submit(client) for _ in range(opts.clients)]
+        start.wait()
+        began = time.perf_counter()
+        timed = sorted(pair for f in futures for pair in f.result())
+        wall = time.perf_counter() - began
+    latencies = [s for _, s in timed]
+    return {"tickets": len(latencies), "tickets_per_s": round(len(latencies) / wall, 1),
+            "seconds": round(wall, 2)} | latency_ms(latencies) | growth(latencies)
+
+
+def growth(latencies: list[float]) -> dict[str, float]:
+    """p50 of the first and the last tenth, in issue order: each request reads the day's open
+    tickets, so the cost grows with the queue and one overall figure would hide that."""
+    tenth = max(1, len(latencies) // 10)
+    return {"p50_first_tenth_ms": round(percentile(latencies[:tenth], 50) * 1000, 2),
+            "p50_last_tenth_ms": round(percentile(latencies[-tenth:], 50) * 1000, 2)}
+
+
+# --- (b) call-next over HTTP ------------------------------------------------------------------------
+
+def measure_call_next(server: DemoServer, opts: Options, setup: HallConfig) -> dict:
+    windows = [spec.number for spec in setup.windows][:opts.clients]
+    per_clerk = max(1, opts.calls // len(windows))
+    # enough callable tickets at every window, whatever was left by the issue phase
+    issue_tickets(server.url, server.tokens["kiosk"],
+                  [item_for_window(setup, n) for n in windows for _ in range(per_clerk)])
+    sessions = [clerk_session(server.url, n) for n in windows]
+    start, deadline = threading.Barrier(len(windows) + 1), time.monotonic() + PHASE_SECONDS
+
+    def clerk(window: int, session: requests.Session) -> list[float]:
+        took = []
+        start.wait()
+        for _ in range(per_clerk):
+            if time.monotonic() > deadline:
+                break
+            t0 = time.perf_counter()
+            reply = session.post(f"{server.url}/api/v1/windows/{window}/call-next", json={},
+                                 timeout=HTTP_TIMEOUT)
+            took.append(time.perf_counter() - t0)
+            reply.raise_for_status()
+            ticket = reply.json()["ticket"]
+            if ticket is None:
+                raise RuntimeError(f"window {window} found nobody to call")
+            serve_ticket(session, server.url, ticket["id"])
+        return took
+
+    try:
+        with ThreadPoolExecutor(len(windows)) as pool:
+            futures = [pool.submit(clerk, n, s) for n, s in zip(windows, sessions)]
+            start.wait()
+            began = time.perf_counter()
+            latencies = [s for f in futures for s in f.result()]
+            wall = time.perf_counter() - began
+    finally:
+        for session in sessions:
+            session.close()
+    # each cycle is three requests; the rate counts cycles, so it understates call-next alone
+    return {"calls": len(latencies), "calls_per_s": round(len(latencies) / wall, 1),
+            "requests_per_s": round(3 * len(latencies) / wall, 1),
+            "seconds": round(wall, 2)} | latency_ms(latencies)
+
+
+# --- (c) call → ticket_called at many websocket clients ------------------------------------------
+
+class Listener:
+    """One board-like Socket.IO client that notes when each ticket's first call reached it."""
+
+    def __init__(self, url: str, token: str):
+        self.received: dict[int, float] = {}
+        self.client = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
+        self.client.on("ticket_called", self._called)
+        self.client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=15)
+
+    def _called(self, payload: dict) -> None:
+        now = time.perf_counter()   # first, before anything else costs time
+        if not payload.get("recall"):
+            self.received.setdefault(payload["ticket"]["id"], now)
+
+    def close(self) -> None:
+        try:
+            self.client.disconnect()
+        except Exception:  # already gone: nothing left to close
+            pass
+
+
+def connect_listeners(url: str, token: str, count: int) -> list[Listener]:
+    """Connect `count` listeners, a few at a time (each connect costs the server a snapshot)."""
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(Listener, url, token) for _ in range(count)]
+    listeners = [f.result() for f in futures if f.exception() is None]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    if failed:
+        close_listeners(listeners)
+        raise RuntimeError(f"{len(failed)} of {count} websocket clients could not connect: {failed[0]}")
+    return listeners
+
+
+def close_listeners(listeners: list[Listener]) -> None:
+    """Disconnect all, many at once: one disconnect can wait seconds for the server's close."""
+    if not listeners:
+        return
+    with ThreadPoolExecutor(min(32, len(listeners))) as pool:
+        list(pool.map(Listener.close, listeners))
+
+
+def wait_for_all(listeners: list[Listener], ticket_id: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(ticket_id in l.received for l in listeners):
+            return
+        time.sleep(0.002)
+
+
+def measure_live(server: DemoServer, opts: Options, setup: HallConfig) -> dict:
+    window = setup.windows[-1].number   # a window the call-next phase did not use
+    issue_tickets(server.url, server.tokens["kiosk"],
+                  [item_for_window(setup, window)] * opts.websocket_calls)
+    listeners = connect_listeners(server.url, server.tokens["board"], opts.websocket_clients)
+    session = clerk_session(server.url, window)
+    try:
+        calls = run_calls(server.url, session, window, listeners, opts.websocket_calls)
+    finally:
+        session.close()
+        close_listeners(listeners)
+    return live_figures(calls, listeners)
+
+
+def run_calls(url: str, session: requests.Session, window: int, listeners: list[Listener],
+              count: int) -> list[tuple[int, float]]:
+    """Make `count` calls one after another; returns (ticket id, time just before the request)."""
+    calls, deadline = [], time.monotonic() + PHASE_SECONDS
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            break
+        t0 = time.perf_counter()
+        reply = session.post(f"{url}/api/v1/windows/{window}/call-next", json={}, timeout=HTTP_TIMEOUT)
+        reply.raise_for_status()
+        ticket_id = reply.json()["ticket"]["id"]
+        calls.append((ticket_id, t0))
+        # one call at a time: the next starts once every client has this one (or 10 s passed)
+        wait_for_all(listeners, ticket_id)
+        serve_ticket(session, url, ticket_id)
+    return calls
+
+
+def live_figures(calls: list[tuple[int, float]], listeners: list[Listener]) -> dict:
+    delays, slowest, missed = [], [], 0
+    for ticket_id, t0 in calls:
+        got = [l.received[ticket_id] - t0 for l in listeners if ticket_id in l.received]
+        missed += len(listeners) - len(got)
+        delays += got
+        if got:
+            slowest.append(max(got))
+    figures = latency_ms(delays)
+    return {"calls": len(calls), "clients": len(listeners), "deliveries": len(delays), "missed": missed,
+            "p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"],
+            "slowest_client_p50_ms": round(percentile(slowest, 50) * 1000, 2)}
+
+
+# --- runs, results, summary ---------------------------------------------------------------------------
+
+def one_run(opts: Options, setup: HallConfig, number: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="jiaohao-bench-") as root, \
+            server_for(Path(root), opts) as server:
+        print(f"run {number}: server on {server.url}", flush=True)
+        issue = measure_issue(server, opts, open_items(setup))
+        print(f"  issue: {issue['tickets_per_s']} tickets/s, p50 {issue['p50_ms']} ms "
+              f"(first tenth {issue['p50_first_tenth_ms']} ms, last tenth {issue['p50_last_tenth_ms']} ms)",
+              flush=True)
+        call = measure_call_next(server, opts, setup)
+        print(f"  call-next: {call['calls_per_s']} calls/s, p50 {call['p50_ms']} ms", flush=True)
+        live = measure_live(server, opts, setup)
+        print(f"  live: p50 {live['p50_ms']} ms, p99 {live['p99_ms']} ms, missed {live['missed']}",
+              flush=True)
+    return {"issue": issue, "call_next": call, "live": live}
+
+
+def git_commit() -> dict[str, object]:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    try:
+        # untracked files (results being written) do not change the code that runs
+        return {"commit": git("rev-parse", "HEAD") or None,
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def machine() -> dict:
+    return {"cpu_count": os.cpu_count(), "cpu_model": cpu_model(), "python": platform.python_version(),
+            "platform": platform.platform(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **git_commit()}
+
+
+def ratios(medians: dict) -> dict[str, float]:
+    """Ours ÷ FQM: above 1 is better for rates, below 1 is better for latencies."""
+    return {"issue_rate": round(medians["issue"]["tickets_per_s"] / FQM["issue_per_s"], 2),
+            "issue_p50": round(medians["issue"]["p50_ms"] / FQM["issue_p50_ms"], 2),
+            "call_rate": round(medians["call_next"]["calls_per_s"] / FQM["call_per_s"], 2),
+            "call_p50": round(medians["call_next"]["p50_ms"] / FQM["call_p50_ms"], 2)}
+
+
+def build_results(opts: Options, runs: list[dict], measured: dict) -> dict:
+    medians = {part: median_of_runs([run[part] for run in runs]) for part in runs[0]}
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items() if k != "out"}
+    settings["config"] = os.path.relpath(opts.config, REPO) if opts.config.is_relative_to(REPO) \
+        else str(opts.config)
+    return {"machine": measured, "settings": settings, "median": medians,
+            "fqm": FQM, "ratio_to_fqm": ratios(medians), "runs": runs}
+
+
+def summary(results: dict) -> str:
+    m, r, s = results["median"], results["ratio_to_fqm"], results["settings"]
+    issue, call, live = m["issue"], m["call_next"], m["live"]
+    return "\n".join([
+        f"Server benchmark ({s['server']}) — median of {s['repeats']} runs, {results['machine']['cpu_count']} CPUs, "
+        f"Python {results['machine']['python']}",
+        f"  issue      {s['clients']} clients: {issue['tickets_per_s']} tickets/s, "
+        f"p50 {issue['p50_ms']} ms, p99 {issue['p99_ms']} ms",
+        f"             vs FQM (1 client, 93/s, 10 ms): rate ×{r['issue_rate']}, median latency ×{r['issue_p50']}",
+        f"  call-next  {s['clients']} clerks, call → start → finish: {call['calls_per_s']} calls/s "
+        f"({call['requests_per_s']} requests/s), call-next p50 {call['p50_ms']} ms, p99 {call['p99_ms']} ms",
+        f"             vs FQM (1 client, 68/s, 15 ms): rate ×{r['call_rate']}, median latency ×{r['call_p50']}",
+        f"  live       {s['websocket_clients']} websocket clients, {live['calls']} calls: call → "
+        f"ticket_called p50 {live['p50_ms']} ms, p99 {live['p99_ms']} ms, slowest client per call "
+        f"p50 {live['slowest_client_p50_ms']} ms, missed {live['missed']}",
+        "  (rates: ×>1 is faster than FQM; latencies: ×<1 is quicker)",
+    ])
+
+
+def run(opts: Options) -> dict:
+    setup = load_config(opts.config)
+    measured = machine()   # before the runs: the commit is that of the code being measured
+    runs = [one_run(opts, setup, n + 1) for n in range(opts.repeats)]
+    results = build_results(opts, runs, measured)
+    opts.out.parent.mkdir(parents=True, exist_ok=True)
+    opts.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(summary(results))
+    print(f"results written to {opts.out}")
+    return results
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+def options_from(args: argparse.Namespace) -> Options:
+    opts = Options(clients=args.clients, tickets=args.tickets, calls=args.calls,
+                   websocket_clients=args.websocket_clients, websocket_calls=args.websocket_calls,
+                   repeats=args.repeats, server=args.server, config=args.config.resolve(), out=args.out.resolve())
+    for name in ("clients", "tickets", "calls", "websocket_clients", "websocket_calls", "repeats"):
+        if getattr(opts, name) < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
+    if opts.tickets > 5000:
+        # serials have 3 digits per prefix and day: more would run a busy prefix out of numbers
+        raise ValueError("--tickets must be at most 5000")
+    return opts
+
+
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into an exception so the server process and the clients are closed."""
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupted)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.server_bench", description=__doc__.split("\n")[0])
+    add_options(parser)
+    args = parser.parse_args(argv)
+    try:
+        opts = options_from(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    stop_on_sigterm()
+    try:
+        run(opts)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Supervision over REST, /api/v1: the dashboard's data, alerts and their acknowledgement, reports.
+Only supervisors and admins: a clerk or a device gets 403, no token 401."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, jsonify, request
+
+from hall import kpi
+
+from .. import db, protocol, reports, repository as repo
+from ..app import current_hall
+from ..auth import SUPERVISING, Identity, require_identity, require_role
+from ..errors import ApiError
+from ..supervision import dashboard
+
+blueprint = Blueprint("supervision_api", __name__, url_prefix="/api/v1")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def supervisor() -> Identity:
+    who = require_identity(current_hall().database)
+    require_role(who, *SUPERVISING)
+    return who
+
+
+def query_date(name: str, default: date) -> date:
+    """A YYYY-MM-DD query parameter; anything else is a 422, never a 500."""
+    text = request.args.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(422, "bad_field", f"{name} 应为 YYYY-MM-DD 格式的日期 / {name} must be a date "
+                       "like 2026-11-26") from None
+
+
+def query_flag(name: str) -> bool:
+    text = request.args.get(name, "0")
+    if text not in ("0", "1", "true", "false"):
+        raise ApiError(422, "bad_field", f"{name} 应为 0 或 1 / {name} must be 0 or 1")
+    return text in ("1", "true")
+
+
+@blueprint.get("/supervision")
+def supervision():
+    supervisor()
+    return jsonify(dashboard(current_hall()))
+
+
+@blueprint.get("/alerts")
+def list_alerts():
+    supervisor()
+    hall = current_hall()
+    only_open = query_flag("open")
+    day = query_date("date", hall.service.today())
+    conn = hall.database.connection()
+    with db.read(conn):
+        rows = (repo.open_alerts(conn, hall.service.hall_id) if only_open
+                else repo.alerts_between(conn, hall.service.hall_id, day, day))
+    return jsonify(alerts=[protocol.alert_view(row) for row in rows])
+
+
+@blueprint.post("/alerts/<int:alert_id>/acknowledge")
+def acknowledge(alert_id: int):
+    who = supervisor()
+    if alert_id >= 2**62:
+        raise ApiError(404, "alert_not_found", f"没有这条告警 / no alert {alert_id}")
+    return jsonify(alert=current_hall().supervision.acknowledge(alert_id, who.actor))
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+def report_query() -> dict:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD&by=item|department|window|clerk|hour|day → the report."""
+    supervisor()
+    hall = current_hall()
+    first = query_date("from", hall.service.today())
+    last = query_date("to", first)
+    by = request.args.get("by", "item")
+    if by not in kpi.DIMENSIONS:
+        raise ApiError(422, "bad_field", "by 应为 " + " / ".join(kpi.DIMENSIONS) + " / by must be one of "
+                       + ", ".join(kpi.DIMENSIONS))
+    try:
+        return reports.report(hall, first, last, by)
+    except reports.RangeError as exc:
+        raise ApiError(422, "bad_range", str(exc)) from None
+
+
+def download(content: bytes, mimetype: str, data: dict, extension: str) -> Response:
+    name = f"jiaohao-report-{data['from']}-{data['to']}-{data['by']}.{extension}"
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blueprint.get("/reports")
+def report_json():
+    return jsonify(report_query())
+
+
+@blueprint.get("/reports/export.csv")
+def report_csv():
+    data = report_query()
+    return download(reports.to_csv(data), "text/csv; charset=utf-8", data, "csv")
+
+
+@blueprint.get("/reports/export.xlsx")
+def report_xlsx():
+    data = report_query()
+    return download(reports.to_xlsx(data), XLSX, data, "xlsx")

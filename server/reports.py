@@ -1,0 +1,179 @@
+"""Reports: the KPIs of a day or a range read from the event log, as JSON, CSV and XLSX.
+
+The figures are computed by hall/kpi.py from the same log that runs the queue; this module
+only reads the log, attaches names, and writes the tables people open in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timezone
+from typing import Any
+
+from hall import kpi
+
+from . import db, repository as repo
+
+MAX_DAYS = 366
+
+#: (field, Chinese header, English header, how to show it): one list for the page, CSV and XLSX
+COLUMNS = (
+    ("issued", "取号数", "Issued", "count"), ("served", "办结数", "Served", "count"),
+    ("called", "呼叫数", "Calls", "count"), ("no_show", "过号数", "No-shows", "count"),
+    ("no_show_rate", "过号率", "No-show rate", "rate"),
+    ("wait_mean", "平均等候(分钟)", "Mean wait (min)", "minutes"),
+    ("wait_p90", "90%等候(分钟)", "90th pct wait (min)", "minutes"),
+    ("handling_mean", "平均办理(分钟)", "Mean handling (min)", "minutes"),
+    ("ratings", "评价数", "Ratings", "count"), ("satisfaction_rate", "满意率", "Satisfaction", "rate"),
+    ("bad_ratings", "差评数", "Bad ratings", "count"), ("rating_coverage", "评价覆盖率", "Rating coverage", "rate"),
+    ("utilisation", "窗口利用率", "Window utilisation", "rate"),
+    ("paused_seconds", "暂停时长(分钟)", "Paused (min)", "minutes"),
+    ("empty_seconds", "空岗时长(分钟)", "Empty-window (min)", "minutes"),
+    ("alerts", "告警数", "Alerts", "count"),
+)
+GROUP_NAMES = {"item": ("事项", "Item"), "department": ("部门", "Department"), "window": ("窗口", "Window"),
+               "clerk": ("工作人员", "Clerk"), "hour": ("时段", "Hour"), "day": ("日期", "Day")}
+THREE_RATES = (("item_presence_rate", "项目进驻率", "Items served in the hall"),
+               ("window_completion_rate", "窗口办结率", "Finished at the window"),
+               ("satisfaction_rate", "群众满意率", "Citizen satisfaction"))
+
+
+class RangeError(ValueError):
+    """A range the report cannot cover (backwards, or longer than MAX_DAYS)."""
+
+
+def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
+    """The report JSON: the hall's figures and 三率, rows per group, and the charts' series."""
+    if last < first:
+        raise RangeError("to 不能早于 from / to must not be before from")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise RangeError(f"最多 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
+    service = hall.service
+    setup = service.setup()
+    start, end = kpi.day_bounds(first, last, setup.hall.tz)
+    conn = service.database.connection()
+    with db.read(conn):
+        records = repo.event_records_between(conn, service.hall_id, start.astimezone(timezone.utc),
+                                             end.astimezone(timezone.utc))
+        alert_rows = [dict(row) for row in repo.alerts_between(conn, service.hall_id, first, last)]
+        clerks = repo.clerk_names(conn, service.hall_id)
+    facts = kpi.measure(records, setup, start, end, service.clock(), alert_rows)
+    names = Labels(setup, clerks)
+    return {
+        "from": first.isoformat(), "to": last.isoformat(), "by": by,
+        "hall": {"name": setup.hall.name, "name_en": setup.hall.name_en, "timezone": setup.hall.timezone},
+        "summary": kpi.summary(facts, setup),
+        "rows": names.rows(by, kpi.group(facts, by)),
+        "columns": [{"field": f, "name": zh, "name_en": en, "unit": unit} for f, zh, en, unit in COLUMNS],
+        "charts": {
+            # hours with citizens in them: not the evening when only expired tickets "wait"
+            "by_hour": [{"hour": h, "issued": r["issued"], "served": r["served"]}
+                        for h, r in kpi.group(facts, "hour").items() if r["issued"] or r["served"]],
+            "wait_histogram": kpi.wait_histogram(facts),
+            "utilisation": [{"window": n, "label": names.label("window", n)[0], "utilisation": r["utilisation"],
+                             "signed_in_seconds": r["signed_in_seconds"]}
+                            for n, r in kpi.group(facts, "window").items()],
+            "satisfaction_by_day": [{"day": d.isoformat(), "satisfaction_rate": r["satisfaction_rate"],
+                                     "ratings": r["ratings"], "bad_ratings": r["bad_ratings"]}
+                                    for d, r in kpi.group(facts, "day").items()],
+        },
+    }
+
+
+class Labels:
+    """What people call each group: an item's name, a window's number and name, a clerk's 工号."""
+
+    def __init__(self, setup, clerks):
+        self.setup, self.clerks = setup, clerks
+
+    def label(self, by: str, key: Any) -> tuple[str, str]:
+        try:
+            return self._label(by, key)
+        except KeyError:   # retired from the setup since: the code still says what it was
+            return str(key), str(key)
+
+    def _label(self, by: str, key: Any) -> tuple[str, str]:
+        if by == "item":
+            item = self.setup.service(key)
+            return f"{item.name} ({key})", f"{item.name_en} ({key})"
+        if by == "department":
+            dept = self.setup.department(key)
+            return dept.name, dept.name_en
+        if by == "window":
+            spec = self.setup.window(key)
+            return f"{key} 号窗口 {spec.name}", f"Window {key} {spec.name_en}"
+        if by == "clerk":
+            name, staff_no = self.clerks[key]
+            return (f"{name} ({staff_no})" if staff_no else name,) * 2
+        if by == "hour":
+            return (f"{key:02d}:00–{key + 1:02d}:00",) * 2
+        return (key.isoformat(),) * 2
+
+    def rows(self, by: str, grouped: dict) -> list[dict[str, Any]]:
+        out = []
+        for key, row in grouped.items():
+            zh, en = self.label(by, key)
+            out.append({"key": key.isoformat() if isinstance(key, date) else key,
+                        "label": zh, "label_en": en} | row)
+        return out
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+def cell(value: Any, unit: str) -> Any:
+    """A figure as a spreadsheet shows it: minutes for durations, fractions rounded, blank if none."""
+    if value is None:
+        return ""
+    if unit == "minutes":
+        return round(value / 60, 1)
+    if unit == "rate":
+        return round(value, 4)
+    return value
+
+
+def table(data: dict[str, Any]) -> list[list[Any]]:
+    """Header row and one row per group, then the hall's total: what CSV and XLSX both hold."""
+    zh, en = GROUP_NAMES[data["by"]]
+    header = [f"{zh} {en}"] + [f"{name} {name_en}" for _, name, name_en, _ in COLUMNS]
+    rows = [[row["label"]] + [cell(row.get(f), unit) for f, _, _, unit in COLUMNS] for row in data["rows"]]
+    total = ["合计 Total"] + [cell(data["summary"].get(f), unit) for f, _, _, unit in COLUMNS]
+    return [header] + rows + [total]
+
+
+def three_rates_rows(data: dict[str, Any]) -> list[list[Any]]:
+    rates = data["summary"]["three_rates"]
+    return [["三率 Three rates", ""]] + [[f"{zh} {en}", cell(rates[f], "rate")] for f, zh, en in THREE_RATES]
+
+
+def to_csv(data: dict[str, Any]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"{data['hall']['name']} {data['from']} — {data['to']}"])
+    writer.writerows(table(data))
+    writer.writerow([])
+    writer.writerows(three_rates_rows(data))
+    # with a BOM, so Excel on a Chinese Windows PC opens the UTF-8 as UTF-8
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(data: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "报表 Report"
+    sheet.append([f"{data['hall']['name']} {data['from']} — {data['to']}"])
+    sheet["A1"].font = Font(bold=True, size=13)
+    for row in table(data):
+        sheet.append(row)
+    for item in sheet[2]:
+        item.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 34
+    rates = book.create_sheet("三率 Three rates")
+    for row in three_rates_rows(data):
+        rates.append(row)
+    rates.column_dimensions["A"].width = 40
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,66 @@
+/* Sign-in for the supervisor's pages: a staff session whose token lives in sessionStorage
+ * (never a cookie) and is shared by the dashboard, the reports and the daily report of one tab.
+ * Only supervisors and admins get past it; everyone else is told why. */
+"use strict";
+
+const StaffSignIn = (() => {
+  const J = Jiaohao;
+  const TOKEN_KEY = "jiaohao.supervisor.token";
+  const WORDS = {
+    username: { zh: "用户名", en: "User name" },
+    password: { zh: "密码", en: "Password" },
+    signIn: { zh: "登录", en: "Sign in" },
+    notSupervisor: { zh: "请使用大厅管理 (主任) 或管理员账号登录", en: "Sign in as a hall supervisor or an admin" },
+  };
+
+  /** Resolves with {token, me} once a supervisor is signed in; shows the form until then. */
+  function require(lang, title) {
+    return new Promise((resolve) => {
+      const form = document.getElementById("login-form");
+      const message = document.getElementById("login-message");
+      J.setText(document.getElementById("login-title"), title);
+      J.translate(form, WORDS, lang);
+      const accept = async (token) => {
+        try {
+          const me = await J.api("/me", { token });
+          if (me.kind !== "user" || !["supervisor", "admin"].includes(me.role)) {
+            throw new J.ApiError(403, "forbidden", WORDS.notSupervisor[lang]);
+          }
+          sessionStorage.setItem(TOKEN_KEY, token);
+          document.getElementById("login").hidden = true;
+          resolve({ token, me });
+        } catch (err) {
+          sessionStorage.removeItem(TOKEN_KEY);
+          document.getElementById("login").hidden = false;
+          J.setText(message, err.status === 401 ? "" : err.message);
+        }
+      };
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        try {
+          const reply = await J.api("/auth/login", { method: "POST", body: {
+            username: document.getElementById("login-user").value.trim(),
+            password: document.getElementById("login-password").value } });
+          document.getElementById("login-password").value = "";
+          accept(reply.token);
+        } catch (err) {
+          J.setText(message, err.message);
+        }
+      });
+      const saved = sessionStorage.getItem(TOKEN_KEY);
+      if (saved) accept(saved); else document.getElementById("login").hidden = false;
+    });
+  }
+
+  async function signOut(token) {
+    try {
+      await J.api("/auth/logout", { method: "POST", token });
+    } catch (err) {
+      console.warn("logout:", err.message);   // the token is forgotten here either way
+    }
+    sessionStorage.removeItem(TOKEN_KEY);
+    location.reload();
+  }
+
+  return { require, signOut, TOKEN_KEY };
+})();

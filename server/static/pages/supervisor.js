@@ -1,0 +1,331 @@
+/* The live hall dashboard (大厅监察): every window, item and device, and the alerts with their
+ * acknowledge buttons. The picture is read from GET /api/v1/supervision and read again (a
+ * burst of changes at once) whenever a live message says the hall changed; alerts arrive as
+ * alert_raised / alert_cleared. Timers tick locally every second between reads. */
+"use strict";
+
+(() => {
+  const J = Jiaohao;
+  const LANG_KEY = "jiaohao.supervisor.lang";
+  const WORDS = {
+    title: { zh: "大厅监察", en: "Hall supervision" },
+    department: { zh: "部门", en: "Department" },
+    allDepartments: { zh: "全部部门", en: "All departments" },
+    offline: { zh: "连接中断", en: "offline" },
+    reports: { zh: "统计报表", en: "Reports" },
+    signOut: { zh: "退出", en: "Sign out" },
+    alerts: { zh: "告警", en: "Alerts" },
+    noAlerts: { zh: "当前没有告警", en: "No open alerts" },
+    windows: { zh: "窗口", en: "Windows" },
+    items: { zh: "事项排队", en: "Queues by item" },
+    item: { zh: "事项", en: "Item" },
+    dept: { zh: "部门", en: "Department" },
+    waiting: { zh: "等候", en: "Waiting" },
+    longest: { zh: "最长等候", en: "Longest wait" },
+    estimate: { zh: "预计等候", en: "Estimated wait" },
+    devices: { zh: "设备", en: "Devices" },
+    device: { zh: "设备", en: "Device" },
+    kind: { zh: "类型", en: "Kind" },
+    connection: { zh: "连接", en: "Connection" },
+    lastSeen: { zh: "最近在线", en: "Last seen" },
+    printer: { zh: "打印机", en: "Printer" },
+    open: { zh: "服务中", en: "Open" },
+    paused: { zh: "暂停", en: "Paused" },
+    closed: { zh: "未签到", en: "No clerk" },
+    called: { zh: "已呼叫", en: "Called" },
+    serving: { zh: "办理中", en: "Serving" },
+    idle: { zh: "空闲", en: "Free" },
+    waited: { zh: "等候", en: "waited" },
+    handling: { zh: "办理", en: "handling" },
+    since: { zh: "持续", en: "for" },
+    acknowledge: { zh: "确认", en: "Acknowledge" },
+    acknowledged: { zh: "已确认", en: "Acknowledged" },
+    red: { zh: "红色", en: "Red" },
+    yellow: { zh: "黄色", en: "Yellow" },
+    kiosk: { zh: "取号机", en: "Kiosk" },
+    display: { zh: "综合屏", en: "Hall board" },
+    window: { zh: "窗口屏", en: "Window screen" },
+    online: { zh: "在线", en: "Connected" },
+    offlineDevice: { zh: "离线", en: "Not connected" },
+    never: { zh: "从未", en: "never" },
+    paperOk: { zh: "正常", en: "OK" },
+    paperNear: { zh: "纸将尽", en: "Paper low" },
+    paperOut: { zh: "缺纸", en: "Out of paper" },
+    printerOff: { zh: "离线", en: "Offline" },
+    unknown: { zh: "未知", en: "Unknown" },
+    summary: { zh: "{open} 个服务中 · {paused} 个暂停 · {closed} 个未签到", en: "{open} open · {paused} paused · {closed} no clerk" },
+    people: { zh: "{n} 人", en: "{n}" },
+  };
+  const $ = (id) => document.getElementById(id);
+  const state = { lang: J.pickLanguage(LANG_KEY), token: null, data: null, alerts: new Map(), department: "" };
+  const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+  const en = () => state.lang === "en";
+  const name = (thing) => (en() ? thing.name_en : thing.name) || thing.name;
+  const tz = () => (state.data ? state.data.hall.timezone : "Asia/Shanghai");
+
+  async function start() {
+    const { token } = await StaffSignIn.require(state.lang, `${say("title")} · ${en() ? "sign in" : "登录"}`);
+    state.token = token;
+    $("board").hidden = false;
+    render();
+    await refresh();
+    connect();
+    setInterval(tick, 1000);
+  }
+
+  async function refresh() {
+    try {
+      state.data = await J.api("/supervision", { token: state.token });
+      state.alerts = new Map(state.data.alerts.map((a) => [a.id, a]));
+      J.setText($("error"), "");
+      render();
+    } catch (err) {
+      if (err.status === 401) return StaffSignIn.signOut(null);
+      J.setText($("error"), err.message);
+    }
+    return null;
+  }
+  const refreshSoon = J.debounce(refresh, 250);
+
+  function connect() {
+    const changed = () => refreshSoon();
+    const socket = J.connectLive(state.token, {
+      ticket_issued: changed, ticket_called: changed, ticket_changed: changed,
+      window_changed: changed, queue_changed: changed,
+    }, {
+      onStatus: (up) => { $("offline").hidden = up; if (up) refreshSoon(); },
+      onRefused: () => StaffSignIn.signOut(null),
+      onGap: changed,
+    });
+    socket.on("alert_raised", (message) => { state.alerts.set(message.alert.id, message.alert); renderAlerts(); refreshSoon(); });
+    socket.on("alert_cleared", (message) => { state.alerts.delete(message.alert.id); renderAlerts(); refreshSoon(); });
+  }
+
+  // --- which part of the hall is shown ----------------------------------------------------------
+
+  function windowShown(w) {
+    return !state.department || w.departments.includes(state.department);
+  }
+
+  function alertShown(alert) {
+    if (!state.department || !state.data) return true;
+    if (alert.service) {
+      const item = state.data.services.find((s) => s.code === alert.service);
+      if (item) return item.department === state.department;
+    }
+    if (alert.window) {
+      const w = state.data.windows.find((x) => x.number === alert.window);
+      if (w) return windowShown(w);
+    }
+    return true;   // a device's alert concerns the whole hall
+  }
+
+  // --- rendering --------------------------------------------------------------------------------
+
+  function render() {
+    J.translate(document, WORDS, state.lang);
+    J.setText($("lang"), en() ? "中文" : "English");
+    J.setText($("title"), say("title"));
+    if (!state.data) return;
+    J.setText($("hall-name"), name(state.data.hall));
+    fillDepartments();
+    renderAlerts();
+    renderWindows();
+    renderItems();
+    renderDevices();
+    tick();
+  }
+
+  function fillDepartments() {
+    const select = $("department");
+    J.clear(select);
+    const all = J.el("option", "", say("allDepartments"));
+    all.value = "";
+    select.append(all);
+    state.data.departments.forEach((d) => {
+      const option = J.el("option", "", name(d));
+      option.value = d.code;
+      select.append(option);
+    });
+    select.value = state.department;
+  }
+
+  function renderAlerts() {
+    const list = $("alerts");
+    J.clear(list);
+    const shown = [...state.alerts.values()].filter(alertShown).sort((a, b) =>
+      (a.acknowledged_at ? 1 : 0) - (b.acknowledged_at ? 1 : 0) || (a.level === "red" ? -1 : 1) - (b.level === "red" ? -1 : 1)
+      || a.raised_at.localeCompare(b.raised_at));
+    shown.forEach((alert) => list.append(alertRow(alert)));
+    J.setText($("alert-count"), String(shown.length));
+    $("no-alerts").hidden = shown.length > 0;
+    if (state.data) renderWindows();
+  }
+
+  function alertRow(alert) {
+    const row = J.el("li", `alert ${alert.level}${alert.acknowledged_at ? " acknowledged" : ""}`);
+    row.dataset.id = String(alert.id);
+    row.dataset.key = alert.key;
+    row.append(J.el("span", `level ${alert.level}`, say(alert.level)),
+      J.el("span", "rule", en() ? alert.rule_name_en : alert.rule_name),
+      J.el("span", "text", en() ? alert.message_en : alert.message));
+    const since = J.el("span", "since");
+    since.dataset.since = alert.raised_at;
+    row.append(since);
+    if (alert.acknowledged_at) {
+      row.append(J.el("span", "muted", say("acknowledged")));
+    } else {
+      const button = J.el("button", "plain ack", say("acknowledge"));
+      button.type = "button";
+      button.addEventListener("click", () => acknowledge(alert.id, button));
+      row.append(button);
+    }
+    return row;
+  }
+
+  async function acknowledge(id, button) {
+    button.disabled = true;
+    try {
+      const reply = await J.api(`/alerts/${id}/acknowledge`, { method: "POST", token: state.token });
+      if (reply.alert.cleared_at) state.alerts.delete(id); else state.alerts.set(id, reply.alert);
+      renderAlerts();
+    } catch (err) {
+      button.disabled = false;
+      J.setText($("error"), err.message);
+    }
+  }
+
+  function renderWindows() {
+    const box = $("windows");
+    J.clear(box);
+    const alerting = new Set([...state.alerts.values()].filter((a) => a.window).map((a) => a.window));
+    const shown = state.data.windows.filter(windowShown);
+    shown.forEach((w) => box.append(windowCard(w, alerting.has(w.number))));
+    const counts = { open: 0, paused: 0, closed: 0 };
+    shown.forEach((w) => { counts[w.status] += 1; });
+    J.setText($("window-summary"), say("summary", counts));
+  }
+
+  function windowCard(w, alerting) {
+    const card = J.el("div", `win ${w.status}${alerting ? " alerting" : ""}`);
+    card.dataset.window = String(w.number);
+    const head = J.el("div", "win-head");
+    const label = J.el("span", "win-name", name(w));
+    label.title = name(w);   // long names are cut on the card; the whole name on hover
+    head.append(J.el("span", "win-no", String(w.number)), label,
+      J.el("span", `badge ${w.status}`, say(w.status)));
+    card.append(head);
+    if (w.clerk) {
+      card.append(line(`${w.clerk.name}${w.clerk.staff_no ? ` · ${w.clerk.staff_no}` : ""}`, "", null));
+    }
+    if (w.status === "paused") card.append(line(w.pause_reason || "", say("since"), w.since));
+    else if (w.status === "closed" && w.since) card.append(line("", say("since"), w.since));
+    if (w.current) {
+      const current = line(w.current.number, say(w.current.state), null, "win-ticket");
+      card.append(current);
+      if (w.current.state === "serving") card.append(line("", say("handling"), w.current.started_at, "", "handling"));
+      else card.append(line("", say("waited"), w.current.issued_at));
+    } else if (w.status === "open") {
+      // `since` is when the window opened, not when its last citizen left: no timer here
+      card.append(line(say("idle"), "", null));
+    }
+    return card;
+  }
+
+  /** One line of a window card: a text on the left, a label and a running timer on the right. */
+  function line(text, label, since, textClass = "", timerKind = "") {
+    const row = J.el("div", "win-line");
+    row.append(J.el("span", textClass, text));
+    const right = J.el("span");
+    if (label) right.append(J.el("span", "muted", `${label} `));
+    if (since) {
+      const timer = J.el("span", "t");
+      timer.dataset.since = since;
+      if (timerKind) timer.dataset.kind = timerKind;
+      right.append(timer);
+    }
+    row.append(right);
+    return row;
+  }
+
+  function renderItems() {
+    const body = $("items");
+    J.clear(body);
+    const limits = state.data.thresholds.wait_minutes;
+    state.data.services.filter((s) => !state.department || s.department === state.department)
+      .filter((s) => s.waiting > 0 || state.department)
+      .sort((a, b) => b.longest_wait_seconds - a.longest_wait_seconds)
+      .forEach((s) => {
+        const row = J.el("tr");
+        row.dataset.service = s.code;
+        const longest = J.el("td", "num");
+        if (s.longest_wait_since) {
+          const timer = J.el("span", "t");
+          timer.dataset.since = s.longest_wait_since;
+          timer.dataset.yellow = String(limits[0] * 60);
+          longest.append(timer);
+        } else {
+          longest.textContent = "–";
+        }
+        row.append(J.el("td", "", `${s.code} ${en() ? s.name_en : s.name}`),
+          J.el("td", "", en() ? s.department_name_en : s.department_name),
+          J.el("td", "num", String(s.waiting)), longest,
+          J.el("td", "", s.waiting ? (en() ? s.estimated_wait.text_en : s.estimated_wait.text) : "–"));
+        body.append(row);
+      });
+  }
+
+  function renderDevices() {
+    const body = $("devices");
+    J.clear(body);
+    state.data.devices.forEach((d) => {
+      const row = J.el("tr");
+      row.dataset.device = d.name;
+      const kind = d.window ? `${say(d.kind)} ${d.window}` : say(d.kind);
+      row.append(J.el("td", "", d.name), J.el("td", "", kind),
+        J.el("td", d.connected ? "state-on" : "state-off", d.connected ? say("online") : say("offlineDevice")),
+        J.el("td", "", d.last_seen_at ? J.clockText(new Date(d.last_seen_at), tz(), state.lang, false) : say("never")),
+        printerCell(d));
+      body.append(row);
+    });
+  }
+
+  function printerCell(device) {
+    if (device.kind !== "kiosk") return J.el("td", "muted", "–");
+    const p = device.printer;
+    if (!p) return J.el("td", "muted", say("unknown"));
+    if (!p.online) return J.el("td", "state-off", say("printerOff"));
+    const words = { ok: ["paperOk", ""], near_end: ["paperNear", "warn"], out: ["paperOut", "state-off"], unknown: ["unknown", "muted"] };
+    const [key, cls] = words[p.paper] || words.unknown;
+    return J.el("td", cls, say(key));
+  }
+
+  /** Every second: the clock and each running timer; a timer past its yellow line turns red. */
+  function tick() {
+    J.setText($("clock"), J.clockText(new Date(), tz(), state.lang));
+    const handling = state.data ? state.data.thresholds.handling_minutes[0] * 60 : Infinity;
+    document.querySelectorAll("[data-since]").forEach((node) => {
+      const seconds = J.secondsSince(node.dataset.since);
+      J.setText(node, J.duration(seconds));
+      const limit = node.dataset.kind === "handling" ? handling : Number(node.dataset.yellow || Infinity);
+      node.classList.toggle("over", seconds >= limit);
+    });
+  }
+
+  $("department").addEventListener("change", (event) => {
+    state.department = event.target.value;
+    render();
+  });
+  $("lang").addEventListener("click", () => {
+    state.lang = en() ? "zh" : "en";
+    localStorage.setItem(LANG_KEY, state.lang);
+    render();
+  });
+  $("sign-out").addEventListener("click", () => StaffSignIn.signOut(state.token));
+  $("to-reports").addEventListener("click", (event) => {
+    event.preventDefault();
+    location.href = `/reports?lang=${state.lang}`;
+  });
+
+  start();
+})();

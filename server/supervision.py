@@ -1,0 +1,249 @@
+"""Supervision's service layer: evaluate the alert rules, record what changed, then tell the hall.
+
+Evaluation runs after every published batch of events and on the clockwork's timer every
+[supervision].check_seconds. Each evaluation is one write transaction (load the facts, decide,
+record the raise / escalation / clearing in `alerts` and `alert_events`), and only after it
+commits are `alert_raised` / `alert_cleared` pushed to the hall room. A failure here is logged
+and never touches the queue: supervision watches the hall, it does not run it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from hall import alerts
+from hall.alerts import Decision, Facts, OpenAlert, Rating
+from hall.queue import queue_of
+from hall.tickets import WindowState
+
+from . import db, protocol, repository as repo
+from .errors import ApiError
+
+if TYPE_CHECKING:
+    from .app import Hall
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+
+
+class Supervision:
+    """The alert rules applied to one running hall."""
+
+    def __init__(self, hall: "Hall"):
+        self.hall = hall
+        self.lock = threading.Lock()          # one evaluation at a time: keys stay unique
+        self.offline_since: dict[int, datetime] = {}
+        self.last_check: datetime | None = None
+
+    @property
+    def service(self):
+        return self.hall.service
+
+    # --- when to evaluate ------------------------------------------------------------------------
+
+    def after_publish(self) -> None:
+        """Called by Live.publish once a batch's own messages went out."""
+        self._guarded()
+
+    def on_timer(self) -> None:
+        """Called by the clockwork; evaluates every check_seconds (waits grow without events)."""
+        now = self.service.clock()
+        every = self.service.setup().supervision.check_seconds
+        if self.last_check is None or (now - self.last_check).total_seconds() >= every:
+            self._guarded()
+
+    def _guarded(self) -> None:
+        try:
+            self.evaluate()
+        except Exception:   # supervision must never break the queue it watches
+            log.exception("evaluating supervision rules failed")
+
+    # --- evaluating ------------------------------------------------------------------------------
+
+    def evaluate(self) -> list[tuple[str, dict[str, Any]]]:
+        """One evaluation: decide, record, commit, then publish. Returns the messages sent."""
+        with self.lock:
+            now = self.service.clock()
+            conn = self.service.database.connection()
+            # most evaluations change nothing: decide on a read first, and take the hall's
+            # write lock only when there is something to record
+            with db.read(conn):
+                decisions, _, _ = self._decide(conn, now)
+            if not decisions:
+                self.last_check = now
+                return []
+            with db.write(conn):
+                decisions, by_key, facts = self._decide(conn, now)
+                changed = [self._record(conn, d, by_key, now, facts) for d in decisions]
+                seq = repo.last_seq(conn, self.service.hall_id)
+            self.last_check = now
+        messages = [protocol.alert_message(name, seq, now, row) for name, row in changed]
+        self._emit(messages)
+        return messages
+
+    def _decide(self, conn, now: datetime) -> tuple[list[Decision], dict, Facts]:
+        facts = self._facts(conn, now)
+        opened = repo.open_alerts(conn, self.service.hall_id)
+        found = alerts.conditions(facts, now)
+        decisions = alerts.decide(found, [OpenAlert(alerts.key_from_text(r["key"]), r["level"])
+                                          for r in opened])
+        return decisions, {r["key"]: r for r in opened}, facts
+
+    def _facts(self, conn, now: datetime) -> Facts:
+        state = self.service.state_in(conn)
+        today = state.today(now)
+        ratings = tuple(Rating(r["ticket_id"], r["number"], r["rating"], r["window"],
+                               datetime.fromisoformat(r["at"]))
+                        for r in repo.ratings_for_day(conn, self.service.hall_id, today))
+        acknowledged = frozenset(alerts.key_from_text(k) for k in
+                                 repo.acknowledged_alert_keys(conn, self.service.hall_id, today))
+        return Facts(state, ratings, self._devices(conn, now, today), acknowledged)
+
+    def _devices(self, conn, now: datetime, today) -> tuple[alerts.Device, ...]:
+        connected = self.connected_devices()
+        out = []
+        for row in repo.live_devices(conn, self.service.hall_id):
+            seen_today = row["last_seen_at"] and _local_date(row["last_seen_at"], self.service) == today
+            if row["id"] in connected or not seen_today:
+                # a device never seen today is switched off for the day, not broken
+                self.offline_since.pop(row["id"], None)
+                since = None
+            else:
+                since = self.offline_since.setdefault(row["id"], now)
+            printer = protocol.device_status(row).get("printer") or {}
+            out.append(alerts.Device(row["id"], row["name"], row["kind"], since,
+                                     printer.get("online"), printer.get("paper")))
+        return tuple(out)
+
+    def connected_devices(self) -> set[int]:
+        return {who.id for who in self.hall.live.connected().values() if who.kind == "device"}
+
+    def _record(self, conn, decision: Decision, by_key: dict, now: datetime,
+                facts: Facts) -> tuple[str, Any]:
+        hall_id = self.service.hall_id
+        key = alerts.key_text(decision.key)
+        if decision.action == "clear":
+            row = by_key[key]
+            repo.clear_alert(conn, row["id"], now)
+            repo.append_alert_event(conn, hall_id, row["id"], "cleared", row["level"], now, SYSTEM)
+            return protocol.ALERT_CLEARED, repo.get_alert(conn, hall_id, row["id"])
+        condition = decision.condition
+        if decision.action == "escalate":
+            alert_id = by_key[key]["id"]
+            repo.escalate_alert(conn, alert_id, condition.message, condition.message_en,
+                                condition.details, now)
+            repo.append_alert_event(conn, hall_id, alert_id, "escalated", condition.level, now, SYSTEM)
+        else:
+            alert_id = repo.insert_alert(conn, hall_id, {
+                "key": key, "rule": condition.rule, "level": condition.level, "subject": condition.subject,
+                "message": condition.message, "message_en": condition.message_en,
+                "business_date": facts.state.today(now), "window": condition.details.get("window"),
+                "service": condition.details.get("service"), "at": now, "details": condition.details})
+            repo.append_alert_event(conn, hall_id, alert_id, "raised", condition.level, now, SYSTEM)
+        return protocol.ALERT_RAISED, repo.get_alert(conn, hall_id, alert_id)
+
+    def _emit(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        from .live import hall_room, socketio
+        for name, payload in messages:
+            try:
+                socketio.emit(name, payload, to=hall_room(self.service.hall_id))
+            except Exception:   # recorded already; a dashboard that missed it re-reads on reconnect
+                log.exception("publishing %s failed", name)
+
+    # --- a supervisor's acknowledgement ----------------------------------------------------------
+
+    def acknowledge(self, alert_id: int, actor: str) -> dict[str, Any]:
+        """Mark an alert as seen by a supervisor; recorded, pushed live, and idempotent."""
+        hall_id = self.service.hall_id
+        now = self.service.clock()
+        conn = self.service.database.connection()
+        with self.lock, db.write(conn):
+            row = repo.get_alert(conn, hall_id, alert_id)
+            if row is None:
+                raise ApiError(404, "alert_not_found", f"没有这条告警 / no alert {alert_id}")
+            if row["cleared_at"] is None and row["acknowledged_at"] is None:
+                repo.acknowledge_alert(conn, alert_id, actor, now)
+                repo.append_alert_event(conn, hall_id, alert_id, "acknowledged", row["level"], now, actor)
+                fresh = True
+            else:
+                fresh = False
+            row = repo.get_alert(conn, hall_id, alert_id)
+            seq = repo.last_seq(conn, hall_id)
+        if fresh:
+            self._emit([protocol.alert_message(protocol.ALERT_RAISED, seq, now, row)])
+            self._guarded()   # an acknowledged 差评 has been dealt with: it clears now
+        return protocol.alert_view(row)
+
+
+def _local_date(iso_text: str, service) -> Any:
+    return datetime.fromisoformat(iso_text).astimezone(service.setup().hall.tz).date()
+
+
+# --- the dashboard's picture of the hall -----------------------------------------------------------
+
+def dashboard(hall: "Hall") -> dict[str, Any]:
+    """Every window with its timers, every item with its queue, every device, the open alerts."""
+    service = hall.service
+    conn = service.database.connection()
+    with db.read(conn):
+        state = service.load_state(conn)
+        clerks = repo.clerk_names(conn, service.hall_id)
+        devices = repo.live_devices(conn, service.hall_id)
+        opened = repo.open_alerts(conn, service.hall_id)
+        seq = repo.last_seq(conn, service.hall_id)
+    now = service.clock()
+    setup = state.setup
+    info = setup.hall
+    return {
+        "seq": seq, "at": protocol.iso(now),
+        "hall": {"code": info.code, "name": info.name, "name_en": info.name_en, "timezone": info.timezone,
+                 "business_date": protocol.iso(state.today(now))},
+        "departments": [{"code": d.code, "name": d.name, "name_en": d.name_en} for d in setup.departments],
+        "windows": [_window_row(state, spec.number, clerks) for spec in setup.windows],
+        "services": [_service_row(state, item.code, now) for item in setup.services],
+        "devices": [_device_row(row, hall.supervision.connected_devices()) for row in devices],
+        "alerts": [protocol.alert_view(row) for row in opened],
+        "thresholds": _thresholds(setup),
+    }
+
+
+def _window_row(state, number: int, clerks) -> dict[str, Any]:
+    view = protocol.window_view(state.windows.get(number, WindowState(number)), state, clerks)
+    setup = state.setup
+    view["departments"] = sorted({setup.service(code).department for code in view["services"]})
+    current = state.current_ticket(number)
+    if current is not None:
+        view["current"] |= {"issued_at": protocol.iso(current.issued_at),
+                            "started_at": protocol.iso(current.started_at)}
+    return view
+
+
+def _service_row(state, code: str, now: datetime) -> dict[str, Any]:
+    view = protocol.service_view(code, state, now)
+    queue = queue_of(state, code, state.today(now))
+    oldest = min((t.issued_at for t in queue), default=None)
+    view["longest_wait_since"] = protocol.iso(oldest)
+    view["longest_wait_seconds"] = 0 if oldest is None else round((now - oldest).total_seconds())
+    return view
+
+
+def _device_row(row, connected: set[int]) -> dict[str, Any]:
+    status = protocol.device_status(row)
+    return {"id": row["id"], "name": row["name"], "kind": row["kind"], "window": row["window_number"],
+            "connected": row["id"] in connected, "last_seen_at": row["last_seen_at"],
+            "status_at": row["status_at"], "printer": status.get("printer")}
+
+
+def _thresholds(setup) -> dict[str, Any]:
+    limits = setup.supervision
+    def pair(t):
+        return [t.yellow, t.red]
+    return {"wait_minutes": pair(limits.wait_minutes), "handling_minutes": pair(limits.handling_minutes),
+            "queue_length": pair(limits.queue_length), "paused_minutes": pair(limits.paused_minutes),
+            "empty_window_minutes": pair(limits.empty_window_minutes),
+            "device_offline_minutes": pair(limits.device_offline_minutes),
+            "check_seconds": limits.check_seconds}

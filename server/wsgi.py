@@ -1,0 +1,45 @@
+"""The WSGI entry point for production servers: `gunicorn -w 1 --threads 200 server.wsgi:app`.
+
+The data directory and the hall's configuration come from the environment, with the same
+defaults as the `jiaohao` command: $JIAOHAO_DATA (else ./var) and $JIAOHAO_CONFIG (else
+./config.toml). Run exactly one worker process: live updates are broadcast from the memory
+of the process that committed the change, so a second process's clients would miss them.
+
+$JIAOHAO_TRUSTED_PROXIES (default 1) is how many reverse proxies stand in front (nginx: 1).
+Their X-Forwarded-For/-Proto/-Host are believed, so the citizen's address reaches the sign-in
+throttle, a ticket's track_url starts with https:// and the websocket origin check sees the
+browser's real origin. Set it to 0 when nothing is in front: the headers would be forgeable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from jiaohao.paths import config_path, data_dir
+
+from .app import create_app
+
+
+def _trusted_proxies() -> int:
+    value = os.environ.get("JIAOHAO_TRUSTED_PROXIES", "1")
+    if not value.isdigit():
+        raise ValueError(f"JIAOHAO_TRUSTED_PROXIES must be a whole number ≥ 0, not {value!r}")
+    return int(value)
+
+
+def _app_from_environment():
+    # an empty namespace makes the paths helpers fall back to the environment, then the defaults
+    no_options = argparse.Namespace(data=None, config=None)
+    flask_app = create_app(data_dir(no_options), config_path(no_options))
+    proxies = _trusted_proxies()
+    if proxies:
+        # outermost, so that Socket.IO's handshake and every view see the corrected request
+        flask_app.wsgi_app = ProxyFix(flask_app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                      x_host=proxies)
+    return flask_app
+
+
+app = _app_from_environment()

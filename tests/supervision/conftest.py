@@ -1,0 +1,70 @@
+"""A real hall server process with supervision thresholds of seconds, and the system Chromium."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from playwright.sync_api import sync_playwright
+
+from server import accounts
+from server.datadir import open_data_dir
+from tests.conftest import small_hall_document, to_toml
+from tests.server.live_server import ServerProcess
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
+
+PASSWORD = "password-1"
+#: thresholds of seconds, so a browser test sees an alert without waiting minutes
+QUICK = {"wait_minutes": [30, 60], "handling_minutes": [30, 60], "queue_length": [15, 30],
+         "paused_minutes": [0.1, 0.5], "empty_window_minutes": [0.1, 0.5],
+         "device_offline_minutes": [2, 10], "check_seconds": 1}
+
+
+class QuickHall:
+    """The running server, its accounts, and short ways to act on it over REST."""
+
+    def __init__(self, process: ServerProcess, kiosk: str, screen: str):
+        self.process, self.url, self.kiosk, self.screen = process, process.url, kiosk, screen
+
+    def call(self, method: str, path: str, token: str, json=None) -> dict:
+        reply = requests.request(method, f"{self.url}/api/v1{path}", json=json, timeout=10,
+                                 headers={"Authorization": f"Bearer {token}"})
+        assert reply.ok, f"{method} {path}: {reply.status_code} {reply.text}"
+        return reply.json()
+
+    def login(self, username: str) -> str:
+        return requests.post(f"{self.url}/api/v1/auth/login", timeout=10,
+                             json={"username": username, "password": PASSWORD}).json()["token"]
+
+
+@pytest.fixture(scope="session")
+def quick_hall(tmp_path_factory):
+    root = tmp_path_factory.mktemp("supervision")
+    config = root / "config.toml"
+    config.write_text(to_toml(small_hall_document(supervision=QUICK)), encoding="utf-8")
+    data = open_data_dir(root / "var", config)
+    for name, role in (("clerk2", "clerk"), ("clerk4", "clerk"), ("boss", "supervisor")):
+        accounts.add_user(data.database, data.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
+    kiosk = accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token
+    screen = accounts.add_device(data.database, data.hall_id, "window-4", "window", 4).token
+    data.close()
+    process = ServerProcess(root / "var", config).start()
+    yield QuickHall(process, kiosk, screen)
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Closed with its module: only one Playwright may run at a time in a session (tests/web
+    starts its own)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
