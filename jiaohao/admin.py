@@ -9,6 +9,9 @@ import sys
 from jiaohao.cli import CommandError
 from jiaohao.paths import add_data_options, config_path, data_dir
 
+#: who the audit trail names for changes made from the shell
+CLI_ACTOR = "admin-cli"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     admin = sub.add_parser("admin", help="manage staff, device tokens and the hall setup")
@@ -52,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = hall.add_parser("import", help="make a config.toml the setup in force")
     imp.add_argument("file")
     imp.set_defaults(func=_hall_import)
+    exp = hall.add_parser("export", help="write the setup in force as a config.toml")
+    exp.add_argument("file")
+    exp.set_defaults(func=_hall_export)
 
     backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
     backup.add_argument("file")
@@ -90,7 +96,7 @@ def _user_add(args: argparse.Namespace) -> int:
     data = _open(args)
     password = _password(args)
     _accounts_call(accounts.add_user, data.database, data.hall_id, args.name, args.role, password,
-                   args.display_name, args.staff_no)
+                   args.display_name, args.staff_no, actor=CLI_ACTOR)
     print(f"user {args.name} added ({args.role})")
     return 0
 
@@ -98,7 +104,7 @@ def _user_add(args: argparse.Namespace) -> int:
 def _user_passwd(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
-    _accounts_call(accounts.set_password, data.database, args.name, _password(args))
+    _accounts_call(accounts.set_password, data.database, args.name, _password(args), actor=CLI_ACTOR)
     print(f"password of {args.name} changed")
     return 0
 
@@ -106,7 +112,7 @@ def _user_passwd(args: argparse.Namespace) -> int:
 def _user_disable(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
-    _accounts_call(accounts.set_disabled, data.database, args.name, args.disabled)
+    _accounts_call(accounts.set_disabled, data.database, args.name, args.disabled, actor=CLI_ACTOR)
     print(f"user {args.name} {'disabled' if args.disabled else 'enabled'}")
     return 0
 
@@ -127,7 +133,7 @@ def _device_add(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
     device = _accounts_call(accounts.add_device, data.database, data.hall_id, args.name, args.kind,
-                            args.window)
+                            args.window, actor=CLI_ACTOR)
     print(f"device {device.name} added ({device.kind}); the token is shown only now.")
     print(f"token: {device.token}")
     return 0
@@ -136,7 +142,7 @@ def _device_add(args: argparse.Namespace) -> int:
 def _device_revoke(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
-    _accounts_call(accounts.revoke_device, data.database, data.hall_id, args.name)
+    _accounts_call(accounts.revoke_device, data.database, data.hall_id, args.name, actor=CLI_ACTOR)
     print(f"device {args.name} revoked")
     return 0
 
@@ -168,10 +174,22 @@ def _hall_import(args: argparse.Namespace) -> int:
     from server.datadir import import_setup
     data = _open(args)
     try:
-        version = import_setup(data, args.file, actor="admin-cli")
+        version = import_setup(data, args.file, actor=CLI_ACTOR)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     print(f"setup version {version} is now in force")
+    return 0
+
+
+def _hall_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from hall.toml_writer import dumps
+    from server import repository as repo
+    data = _open(args)
+    version, document = repo.current_setup(data.database.connection(), data.hall_id)
+    Path(args.file).write_text(dumps(document), encoding="utf-8")
+    print(f"setup version {version} written to {args.file}")
     return 0
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from . import db, repository as repo
+from . import audit, db, repository as repo
 from .security import check_password, hash_password, hash_token, new_token, password_problem
 
 ROLES = ("clerk", "supervisor", "admin")
@@ -42,8 +42,22 @@ def _user(conn, username: str):
     return row
 
 
+def _audit(conn, hall_id: int, actor: str | None, action: str, subject: str,
+           before: dict | None = None, after: dict | None = None) -> None:
+    """Changes made by a person (the admin page, the admin CLI) are audited; seeding is not."""
+    if actor is not None:
+        audit.record(conn, hall_id, actor, action, subject, before, after)
+
+
+def user_view(row) -> dict:
+    """A staff account as the admin page and the audit trail show it: never its password."""
+    return {"username": row["username"], "display_name": row["display_name"], "staff_no": row["staff_no"],
+            "role": row["role"], "disabled": bool(row["disabled"])}
+
+
 def add_user(database: db.Database, hall_id: int, username: str, role: str, password: str,
-             display_name: str | None = None, staff_no: str | None = None) -> int:
+             display_name: str | None = None, staff_no: str | None = None, *,
+             actor: str | None = None) -> int:
     if not USERNAME_RE.match(username):
         raise AccountError("bad_username", "a user name is 2-32 letters, digits, '.', '_' or '-'")
     if role not in ROLES:
@@ -55,23 +69,59 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
     with db.write(conn):
         if repo.find_user(conn, username):
             raise AccountError("user_exists", f"user {username!r} already exists")
-        return repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
-                                staff_no, role, hash_password(password), _now())
+        user_id = repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
+                                   staff_no, role, hash_password(password), _now())
+        _audit(conn, hall_id, actor, "staff.add", f"user {username}",
+               after=user_view(repo.get_user(conn, user_id)) | {"password": "set"})
+        return user_id
 
 
-def set_password(database: db.Database, username: str, password: str) -> None:
+def set_password(database: db.Database, username: str, password: str, *, actor: str | None = None) -> None:
     problem = password_problem(password)
     if problem:
         raise AccountError("weak_password", problem)
     conn = database.connection()
     with db.write(conn):
-        repo.set_password_hash(conn, _user(conn, username)["id"], hash_password(password))
+        row = _user(conn, username)
+        repo.set_password_hash(conn, row["id"], hash_password(password))
+        _audit(conn, row["hall_id"], actor, "staff.password", f"user {username}",
+               None, {"password": "changed"})
 
 
-def set_disabled(database: db.Database, username: str, disabled: bool = True) -> None:
+def _refuse_last_admin(conn, row, role: str, disabled: bool) -> None:
+    """Nobody could sign in to the admin page again: the hall would need the shell to recover."""
+    if row["role"] == "admin" and not row["disabled"] and (role != "admin" or disabled) \
+            and repo.active_admins(conn, row["hall_id"]) == [row["username"]]:
+        raise AccountError("last_admin", f"{row['username']} 是唯一可用的管理员，不能停用或降级 / "
+                           f"{row['username']} is the only active admin: add another admin first")
+
+
+def set_disabled(database: db.Database, username: str, disabled: bool = True, *,
+                 actor: str | None = None) -> None:
     conn = database.connection()
     with db.write(conn):
-        repo.set_user_disabled(conn, _user(conn, username)["id"], disabled)
+        row = _user(conn, username)
+        _refuse_last_admin(conn, row, row["role"], disabled)
+        repo.set_user_disabled(conn, row["id"], disabled)
+        _audit(conn, row["hall_id"], actor, "staff.disable" if disabled else "staff.enable",
+               f"user {username}", {"disabled": bool(row["disabled"])}, {"disabled": disabled})
+
+
+def update_user(database: db.Database, username: str, role: str, display_name: str,
+                staff_no: str | None, *, actor: str | None = None) -> dict:
+    """Change a staff member's role, shown name or 工号; returns the account as it is now."""
+    if role not in ROLES:
+        raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}")
+    if not display_name.strip():
+        raise AccountError("bad_display_name", "显示姓名不能为空 / the display name must not be empty")
+    conn = database.connection()
+    with db.write(conn):
+        row = _user(conn, username)
+        _refuse_last_admin(conn, row, role, bool(row["disabled"]))
+        repo.set_user_profile(conn, row["id"], role, display_name.strip(), staff_no or None)
+        now = user_view(repo.get_user(conn, row["id"]))
+        _audit(conn, row["hall_id"], actor, "staff.update", f"user {username}", user_view(row), now)
+        return now
 
 
 def check_login(database: db.Database, username: str, password: str):
@@ -86,7 +136,7 @@ def check_login(database: db.Database, username: str, password: str):
 
 
 def add_device(database: db.Database, hall_id: int, name: str, kind: str,
-               window: int | None = None) -> NewDevice:
+               window: int | None = None, *, actor: str | None = None) -> NewDevice:
     if not DEVICE_NAME_RE.match(name):
         raise AccountError("bad_device_name", "a device name is 1-48 letters, digits, '.', '_' or '-'")
     if kind not in DEVICE_KINDS:
@@ -103,16 +153,20 @@ def add_device(database: db.Database, hall_id: int, name: str, kind: str,
                 (hall_id, window)).fetchone():
             raise AccountError("bad_window", f"there is no window {window}")
         device_id = repo.insert_device(conn, hall_id, name, kind, hash_token(token), _now(), window)
+        _audit(conn, hall_id, actor, "device.add", f"device {name}",
+               after={"name": name, "kind": kind, "window": window, "token": "issued"})
     return NewDevice(device_id, name, kind, token)
 
 
-def revoke_device(database: db.Database, hall_id: int, name: str) -> None:
+def revoke_device(database: db.Database, hall_id: int, name: str, *, actor: str | None = None) -> None:
     conn = database.connection()
     with db.write(conn):
         row = repo.live_device_named(conn, hall_id, name)
         if row is None:
             raise AccountError("device_not_found", f"no active device named {name!r}")
         repo.revoke_device(conn, row["id"], _now())
+        _audit(conn, hall_id, actor, "device.revoke", f"device {name}",
+               {"name": name, "kind": row["kind"], "token": "valid"}, {"token": "revoked"})
 
 
 SESSION_HOURS = 14   # one working day, with overtime; a clerk signs in again next morning

@@ -78,29 +78,66 @@ def open_data_dir(path: str | Path, config_path: str | Path,
     return DataDir(path=path, database=database, hall_id=hall_id, secret_key=_secret(path))
 
 
+class SetupRefused(ValueError):
+    """A valid setup the hall cannot take now: it would strand waiting tickets or rename the hall."""
+
+
 def import_setup(data: DataDir, config_path: str | Path, actor: str) -> int:
     """Make a new config.toml the setup in force; returns the new setup version."""
-    document = config_document(Path(config_path))
-    setup = parse_config(document)
+    return import_document(data, config_document(Path(config_path)), actor)
+
+
+def import_document(data: DataDir, document: dict, actor: str) -> int:
+    """Make a setup document the setup in force, audited as an import; returns the new version."""
+    from . import audit
     conn = data.database.connection()
     with db.write(conn):
-        hall = conn.execute("SELECT code FROM halls WHERE id = ?", (data.hall_id,)).fetchone()
-        if hall["code"] != setup.hall.code:
-            raise ValueError(f"hall.code is {setup.hall.code!r} but this data directory holds "
-                             f"hall {hall['code']!r}; a hall's code never changes")
-        _refuse_stranding(conn, data.hall_id, setup)
-        version = repo.insert_setup(conn, data.hall_id, document, actor, datetime.now(timezone.utc))
-        repo.update_hall(conn, data.hall_id, setup.hall)
-        repo.project_setup(conn, data.hall_id, setup)
+        _, old = repo.current_setup(conn, data.hall_id)
+        version, _ = apply_setup(conn, data.hall_id, document, actor, datetime.now(timezone.utc))
+        before, after = audit.setup_diff(old, document)
+        audit.record(conn, data.hall_id, actor, "setup.import", f"setup version {version}", before, after)
     return version
 
 
-def _refuse_stranding(conn, hall_id: int, setup: HallConfig) -> None:
-    served = {code for w in setup.windows for code in w.services}
+def apply_setup(conn, hall_id: int, document: dict, actor: str, now: datetime) -> tuple[int, HallConfig]:
+    """Inside the caller's write transaction: refuse stranding, validate the whole document,
+    store it as a new version and project it. Stranding is checked first, so a removed last
+    window of an item people wait for is refused for that reason, not as a mere mistake."""
+    _refuse_stranding(conn, hall_id, document)
+    setup = parse_config(document)
+    hall = conn.execute("SELECT code FROM halls WHERE id = ?", (hall_id,)).fetchone()
+    if hall["code"] != setup.hall.code:
+        raise SetupRefused(f"hall.code is {setup.hall.code!r} but this data directory holds "
+                           f"hall {hall['code']!r}; a hall's code never changes")
+    version = repo.insert_setup(conn, hall_id, document, actor, now)
+    repo.update_hall(conn, hall_id, setup.hall)
+    repo.project_setup(conn, hall_id, setup)
+    return version, setup
+
+
+def _served(document: dict) -> tuple[set[str], set[int]]:
+    """The item codes some window serves and the window numbers, read leniently from a document
+    that has not been validated yet (validation reports its mistakes afterwards)."""
+    items = [s for s in document.get("services") or [] if isinstance(s, dict)]
+    windows = [w for w in document.get("windows") or [] if isinstance(w, dict)]
+    served: set[str] = set()
+    for window in windows:
+        departments = window.get("departments") if isinstance(window.get("departments"), list) else []
+        served |= {s.get("code") for s in items if s.get("department") in departments}
+        if isinstance(window.get("services"), list):
+            served |= {code for code in window["services"] if isinstance(code, str)}
+    return served, {w.get("number") for w in windows}
+
+
+def _refuse_stranding(conn, hall_id: int, document: dict) -> None:
+    served, numbers = _served(document)
     for ticket in repo.open_tickets(conn, hall_id).values():
         if ticket.service not in served:
-            raise ValueError(f"{ticket.number} is waiting for {ticket.service}, which the new setup "
-                             "removes or leaves without a window; serve or transfer it first")
-        if ticket.target_window and ticket.target_window not in {w.number for w in setup.windows}:
-            raise ValueError(f"{ticket.number} waits for window {ticket.target_window}, which the "
-                             "new setup removes")
+            raise SetupRefused(
+                f"{ticket.number} 号正在等候该事项，新设置使其无窗口办理，请先办结或转移 / "
+                f"{ticket.number} is waiting for {ticket.service}, which the new setup "
+                "removes or leaves without a window; serve or transfer it first")
+        if ticket.target_window and ticket.target_window not in numbers:
+            raise SetupRefused(
+                f"{ticket.number} 号在等候 {ticket.target_window} 号窗口，新设置删除了该窗口 / "
+                f"{ticket.number} waits for window {ticket.target_window}, which the new setup removes")

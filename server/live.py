@@ -58,6 +58,11 @@ class Live:
             socketio.emit(name, payload, to=hall_room(hall_id))
         self.hall.supervision.after_publish()
 
+    def broadcast_snapshot(self) -> None:
+        """After a setup change: every client redraws from the hall as it is now."""
+        socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(),
+                      to=hall_room(self.hall.service.hall_id))
+
     def snapshot_payload(self) -> dict[str, Any]:
         service = self.hall.service
         conn = self.hall.database.connection()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, jsonify
 
 openapi_blueprint = Blueprint("openapi", __name__)
@@ -73,6 +75,64 @@ ROUTES = {
                                       "anyone holding the ticket's track token (no header)", None, 200)},
 }
 
+SETUP = "the setup document's keys, as in config.toml"
+ADMIN_ROUTES = {
+    "/api/v1/admin/setup": {"get": ("The setup in force: {version, document}", "admin", None, 200)},
+    "/api/v1/admin/setup/{section}": {"put": (
+        "Change keys of one table: hall (name, notice, hours, holidays, working days), numbering, policy, "
+        "announcement (templates), slip, supervision (thresholds); a key given as null is removed. "
+        "422 invalid_setup names the key; 409 setup_refused if waiting tickets would be stranded",
+        "admin", {"*": SETUP}, 200)},
+    "/api/v1/admin/departments": {"post": ("Add a department", "admin", {"*": SETUP}, 200)},
+    "/api/v1/admin/departments/{code}": {
+        "put": ("Replace a department", "admin", {"*": SETUP}, 200),
+        "delete": ("Remove a department that has no items left", "admin", None, 200)},
+    "/api/v1/admin/services": {"post": ("Add a service item", "admin", {"*": SETUP}, 200)},
+    "/api/v1/admin/services/{code}": {
+        "put": ("Replace a service item (name, prefix, handling time, hours, daily cap, alerts)",
+                "admin", {"*": SETUP}, 200),
+        "delete": ("Remove a service item; refused (409) while people wait for it", "admin", None, 200)},
+    "/api/v1/admin/windows": {"post": ("Add a window", "admin", {"*": SETUP}, 200)},
+    "/api/v1/admin/windows/{number}": {
+        "put": ("Replace a window: its items and each item's priority there", "admin", {"*": SETUP}, 200),
+        "delete": ("Remove a window; refused (409) if it is the last window of an item people wait for",
+                   "admin", None, 200)},
+    "/api/v1/admin/export.toml": {"get": ("The setup in force as a config.toml file", "admin", None, 200)},
+    "/api/v1/admin/import": {"post": ("Make a config.toml (the request body, TOML text) the setup in force",
+                                      "admin", None, 200)},
+    "/api/v1/admin/preview/announcement": {"post": (
+        "The call sentence for candidate announcement keys: {text, text_en, spoken, recall_text …}",
+        "admin", {"call": "string", "call_en": "string", "recall_prefix": "string", "window": "integer",
+                  "service": "string"}, 200)},
+    "/api/v1/admin/preview/announcement.wav": {"post": (
+        "The call as sound (WAV, espeak-ng); 503 when the server has no espeak-ng", "admin",
+        {"call": "string", "window": "integer", "service": "string"}, 200)},
+    "/api/v1/admin/preview/slip": {"post": ("The ticket slip for candidate slip keys, as the printer's PNG",
+                                            "admin", {"footer": "string", "width": "integer"}, 200)},
+    "/api/v1/admin/staff": {
+        "get": ("Staff accounts (never their passwords)", "admin", None, 200),
+        "post": ("Add a staff account", "admin", {"username": "string", "role": "string",
+                                                 "password": "string", "display_name": "string",
+                                                 "staff_no": "string"}, 201)},
+    "/api/v1/admin/staff/{username}": {"put": ("Change role, shown name or 工号", "admin",
+                                               {"role": "string", "display_name": "string",
+                                                "staff_no": "string"}, 200)},
+    "/api/v1/admin/staff/{username}/password": {"post": ("Reset the password", "admin",
+                                                         {"password": "string"}, 200)},
+    "/api/v1/admin/staff/{username}/disabled": {"put": ("Disable or enable the account", "admin",
+                                                        {"disabled": "boolean"}, 200)},
+    "/api/v1/admin/devices": {
+        "get": ("Devices with last seen, connected now, reported status", "admin", None, 200),
+        "post": ("Add a device; its token is in this reply only", "admin",
+                 {"name": "string", "kind": "string", "window": "integer"}, 201)},
+    "/api/v1/admin/devices/{name}/revoke": {"post": ("Revoke a device's token at once", "admin", None, 200)},
+    "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id)", "admin", None, 200)},
+    "/api/v1/admin/backup": {"get": ("A consistent copy of the database (SQLite online backup)", "admin",
+                                     None, 200)},
+}
+ROUTES.update(ADMIN_ROUTES)
+INTEGER_PARAMS = ("id", "number")
+
 
 def _operation(path: str, method: str, summary: str, who: str, schema, status: int) -> dict:
     op = {"summary": summary, "description": f"Who may: {who}.",
@@ -84,11 +144,15 @@ def _operation(path: str, method: str, summary: str, who: str, schema, status: i
                                       "content": {"application/json": {"schema": ERROR}}}
     if path != "/api/v1/auth/login" and not path.startswith("/api/v1/track/"):
         op["security"] = BEARER
-    params = [name for name in ("id", "number", "token") if "{" + name + "}" in path]
+    params = re.findall(r"\{(\w+)\}", path)
     if params:
         op["parameters"] = [{"name": n, "in": "path", "required": True,
-                             "schema": {"type": "string" if n == "token" else "integer"}} for n in params]
-    if schema:
+                             "schema": {"type": "integer" if n in INTEGER_PARAMS else "string"}}
+                            for n in params]
+    if schema == {"*": SETUP}:
+        op["requestBody"] = {"content": {"application/json": {"schema": {
+            "type": "object", "description": SETUP, "additionalProperties": True}}}}
+    elif schema:
         op["requestBody"] = {"content": {"application/json": {"schema": {
             "type": "object", "properties": {k: {"type": v} for k, v in schema.items()}}}}}
     return op

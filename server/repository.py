@@ -396,6 +396,48 @@ def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day
     return {kind: count for kind, count in rows}
 
 
+# --- administration: audit trail, staff roles ----------------------------------------------------
+
+def insert_audit(conn: sqlite3.Connection, hall_id: int, now: datetime, actor: str, action: str,
+                 subject: str, before: Any, after: Any) -> int:
+    cur = conn.execute(
+        "INSERT INTO audit_log (hall_id, at, actor, action, subject, before, after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, _iso(now), actor, action, subject,
+         None if before is None else json.dumps(before, ensure_ascii=False, default=str),
+         None if after is None else json.dumps(after, ensure_ascii=False, default=str)))
+    return int(cur.lastrowid)
+
+
+def audit_entries(conn: sqlite3.Connection, hall_id: int, limit: int = 100,
+                  before_id: int | None = None) -> list[dict[str, Any]]:
+    """The newest entries first; `before_id` pages further back."""
+    rows = conn.execute(
+        "SELECT * FROM audit_log WHERE hall_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        (hall_id, before_id if before_id is not None else 2**62, limit))
+    return [dict(row) | {"before": None if row["before"] is None else json.loads(row["before"]),
+                         "after": None if row["after"] is None else json.loads(row["after"])}
+            for row in rows]
+
+
+def set_user_profile(conn: sqlite3.Connection, user_id: int, role: str, display_name: str,
+                     staff_no: str | None) -> None:
+    conn.execute("UPDATE users SET role = ?, display_name = ?, staff_no = ? WHERE id = ?",
+                 (role, display_name, staff_no, user_id))
+
+
+def active_admins(conn: sqlite3.Connection, hall_id: int) -> list[str]:
+    rows = conn.execute("SELECT username FROM users WHERE hall_id = ? AND role = 'admin' AND disabled = 0",
+                        (hall_id,))
+    return [row[0] for row in rows]
+
+
+def setup_version(conn: sqlite3.Connection, hall_id: int) -> int:
+    row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM hall_setups WHERE hall_id = ?",
+                       (hall_id,)).fetchone()
+    return int(row[0])
+
+
 # --- supervision: alerts, ratings, devices, and the log for reports ----------------------------
 
 def open_alerts(conn: sqlite3.Connection, hall_id: int) -> list[sqlite3.Row]:

@@ -8,4 +8,6 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.supervision_api",
     "server.pages.supervision",
     "server.pages.phone",
+    "server.pages.admin",
+    "server.pages.admin_api",
 )

@@ -1,0 +1,67 @@
+"""The administration audit trail: one row per change, with the changed part before and after.
+
+A setup change is recorded as a diff of the setup documents, so a reader sees what moved
+(one item's hours, one window's items) instead of two copies of the whole hall. Secrets
+never reach the trail: staff and device entries say that a password or token changed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from typing import Any
+
+from . import repository as repo
+
+#: how the entries of each list section of the setup are told apart
+LIST_KEYS = {"departments": "code", "services": "code", "windows": "number"}
+
+
+def record(conn: sqlite3.Connection, hall_id: int, actor: str, action: str, subject: str,
+           before: Any = None, after: Any = None, now: datetime | None = None) -> int:
+    """Append one entry inside the caller's transaction, so it commits with the change."""
+    return repo.insert_audit(conn, hall_id, now or datetime.now(timezone.utc), actor, action, subject,
+                             before, after)
+
+
+def _keyed(entries: Any, key: str) -> dict[Any, Any]:
+    if not isinstance(entries, list):
+        return {}
+    return {entry.get(key, i) if isinstance(entry, dict) else i: entry for i, entry in enumerate(entries)}
+
+
+def _changed_keys(was: Any, now: Any, key: str) -> tuple[Any, Any]:
+    """An entry in both versions shrinks to its code (or number) and the keys that changed,
+    so the reader sees "hours: 08:30-16:30 → 09:00-11:00" rather than two whole items."""
+    if not isinstance(was, dict) or not isinstance(now, dict):
+        return was, now
+    keys = [k for k in list(was) + [k for k in now if k not in was] if was.get(k) != now.get(k)]
+    head = {key: now.get(key, was.get(key))}
+    return head | {k: was[k] for k in keys if k in was}, head | {k: now[k] for k in keys if k in now}
+
+
+def setup_diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) holding only what differs: changed keys of tables, changed list entries."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for section in sorted(set(old) | set(new), key=str):
+        was, now = old.get(section), new.get(section)
+        if was == now:
+            continue
+        if section in LIST_KEYS:
+            was_k, now_k = _keyed(was, LIST_KEYS[section]), _keyed(now, LIST_KEYS[section])
+            changed = [k for k in list(was_k) + [k for k in now_k if k not in was_k]
+                       if was_k.get(k) != now_k.get(k)]
+            pairs = [_changed_keys(was_k.get(k), now_k.get(k), LIST_KEYS[section]) for k in changed]
+            before[section] = [old_part for old_part, _ in pairs if old_part is not None]
+            after[section] = [new_part for _, new_part in pairs if new_part is not None]
+        elif isinstance(was, dict) and isinstance(now, dict):
+            keys = [k for k in list(was) + [k for k in now if k not in was] if was.get(k) != now.get(k)]
+            before[section] = {k: was[k] for k in keys if k in was}
+            after[section] = {k: now[k] for k in keys if k in now}
+        else:
+            if was is not None:
+                before[section] = was
+            if now is not None:
+                after[section] = now
+    return before, after

@@ -1,0 +1,333 @@
+"""/api/v1/admin: the administration API behind the /admin page. Admins only: every route
+checks the role before anything else, so a clerk, a supervisor or a device gets 403.
+
+Setup forms go through `administration.change_setup` (validate the whole document, refuse
+stranding, store a version, audit, then tell live clients); staff and device changes go
+through `accounts` with the admin named in the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import tomllib
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, send_file
+
+from hall.config import ConfigError, parse_config
+from hall.toml_writer import dumps
+
+from .. import accounts, audit, db, previews
+from .. import administration as admin
+from .. import repository as repo
+from ..api import body, field
+from ..app import current_hall
+from ..auth import require_identity
+from ..backup import backup_to
+from ..datadir import SetupRefused
+from ..errors import INVALID_CODES, ApiError, error_response, status_for
+
+blueprint = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
+
+IMPORT_LIMIT = 2 * 1024 * 1024   # a config.toml of a large hall, with its comments
+AUDIT_PAGE = 100
+
+
+@blueprint.before_request
+def only_admins():
+    """Every admin route, present and future: no token 401, any other role 403."""
+    who = require_identity(current_hall().database)
+    if who.kind != "user" or who.role != "admin":
+        raise ApiError(403, "forbidden", "仅管理员可进行此操作 / only an admin may do this")
+    user = repo.get_user(current_hall().database.connection(), who.id)
+    g.admin = user["username"]   # the audit trail names people by their user name
+
+
+# --- refusals in one place ------------------------------------------------------------------
+
+INDEXED = re.compile(r"^\[?(departments|services|windows)\]?\[(\d+)\]")
+KEY = re.compile(r"^\[?([a-z_]+)\]?(?:\[\d+\])?(?:\s\([^)]*\))?(?:\.([a-z_]+))?")
+
+
+def _named(message: str, document: dict | None) -> str:
+    """'services[12].hours …' → 'services[12] (A13).hours …': the admin knows codes, not indexes."""
+    match = INDEXED.match(message)
+    if not match or document is None or message[match.end():].startswith(" ("):
+        return message
+    kind, i = match.group(1), int(match.group(2))
+    entries = document.get(kind) or []
+    if i >= len(entries) or not isinstance(entries[i], dict):
+        return message
+    key = entries[i].get(admin.ENTRY_KEYS[kind])
+    return f"{message[:match.end()]} ({key}){message[match.end():]}"
+
+
+@blueprint.errorhandler(ConfigError)
+def invalid_setup(exc: ConfigError):
+    message = _named(str(exc), g.get("candidate"))
+    match = KEY.match(message)
+    response = jsonify(error="invalid_setup", message=message,
+                       section=match.group(1) if match else None, field=match.group(2) if match else None)
+    response.status_code = 422
+    return response
+
+
+@blueprint.errorhandler(SetupRefused)
+def refused(exc: SetupRefused):
+    return error_response(409, "setup_refused", str(exc))
+
+
+@blueprint.errorhandler(admin.EntryNotFound)
+def entry_not_found(exc: admin.EntryNotFound):
+    return error_response(404, "not_found", str(exc))
+
+
+@blueprint.errorhandler(accounts.AccountError)
+def account_refused(exc: accounts.AccountError):
+    status = 422 if exc.code in INVALID_CODES or exc.code == "bad_display_name" else status_for(exc.code)
+    return error_response(status, exc.code, str(exc))
+
+
+@blueprint.errorhandler(previews.PreviewUnavailable)
+def preview_unavailable(exc: previews.PreviewUnavailable):
+    return error_response(503, "preview_unavailable", str(exc))
+
+
+# --- the setup --------------------------------------------------------------------------------
+
+def _change(action: str, subject: str, edit: admin.Edit):
+    def remembered(document: dict) -> dict:
+        g.candidate = edit(document)   # so a validation message can name the entry by its code
+        return g.candidate
+    version, document = admin.change_setup(current_hall(), g.admin, action, subject, remembered)
+    return jsonify(version=version, document=document)
+
+
+def _values() -> dict[str, Any]:
+    """A form's values: a JSON object of the keys config.toml describes."""
+    return body()
+
+
+@blueprint.get("/setup")
+def get_setup():
+    conn = current_hall().database.connection()
+    version, document = repo.current_setup(conn, current_hall().service.hall_id)
+    return jsonify(version=version, document=document)
+
+
+@blueprint.put("/setup/<section>")
+def put_section(section: str):
+    return _change(f"setup.{section}", f"[{section}]", admin.set_section(section, _values()))
+
+
+def _entry_routes(kind: str, rule: str) -> None:
+    """POST /<kind>, PUT and DELETE /<kind>/<code or number> for departments, items and windows."""
+    label = admin.ENTRY_NAMES[kind][1]
+
+    def add():
+        values = _values()
+        return _change(f"{kind}.add", f"{label} {values.get(admin.ENTRY_KEYS[kind])}",
+                       admin.add_entry(kind, values))
+
+    def replace(**address):
+        key, = address.values()
+        return _change(f"{kind}.update", f"{label} {key}", admin.replace_entry(kind, key, _values()))
+
+    def remove(**address):
+        key, = address.values()
+        return _change(f"{kind}.remove", f"{label} {key}", admin.remove_entry(kind, key))
+
+    blueprint.add_url_rule(f"/{kind}", f"add_{kind}", add, methods=["POST"])
+    blueprint.add_url_rule(f"/{kind}/{rule}", f"replace_{kind}", replace, methods=["PUT"])
+    blueprint.add_url_rule(f"/{kind}/{rule}", f"remove_{kind}", remove, methods=["DELETE"])
+
+
+_entry_routes("departments", "<code>")
+_entry_routes("services", "<code>")
+_entry_routes("windows", "<int:number>")
+
+
+@blueprint.get("/export.toml")
+def export_toml():
+    conn = current_hall().database.connection()
+    version, document = repo.current_setup(conn, current_hall().service.hall_id)
+    response = Response(dumps(document), mimetype="application/toml")
+    response.headers["Content-Disposition"] = "attachment; filename=config.toml"
+    response.headers["X-Setup-Version"] = str(version)
+    return response
+
+
+@blueprint.post("/import")
+def import_toml():
+    request.max_content_length = IMPORT_LIMIT
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("the file is not UTF-8 text") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}") from None
+    return _change("setup.import", "config.toml", admin.replace_document(document))
+
+
+# --- templates: previews ------------------------------------------------------------------------
+
+def _candidate(section: str, values: dict[str, Any]):
+    """The setup as it would be with these values, validated; nothing is saved."""
+    conn = current_hall().database.connection()
+    _, document = repo.current_setup(conn, current_hall().service.hall_id)
+    g.candidate = admin.set_section(section, values)(document)
+    return parse_config(admin.normalised(g.candidate))
+
+
+def _sample_call():
+    data = _values()
+    values = {k: v for k, v in data.items() if k not in ("service", "window")}
+    setup = _candidate("announcement", values)
+    window = field(data, "window", int, required=False)
+    if window is not None and window not in {w.number for w in setup.windows}:
+        raise ApiError(422, "bad_field", f"没有 {window} 号窗口 / no window {window}")
+    return setup, previews.sample_call(setup, field(data, "service", str, required=False), window)
+
+
+@blueprint.post("/preview/announcement")
+def preview_announcement():
+    return jsonify(_sample_call()[1])
+
+
+@blueprint.post("/preview/announcement.wav")
+def preview_announcement_wav():
+    setup, call = _sample_call()
+    return Response(previews.announcement_wav(setup, call["spoken"]), mimetype="audio/wav")
+
+
+@blueprint.post("/preview/slip")
+def preview_slip():
+    data = _values()
+    setup = _candidate("slip", {k: v for k, v in data.items() if k != "service"})
+    return Response(previews.slip_png(setup, field(data, "service", str, required=False)),
+                    mimetype="image/png")
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+def _staff_row(row) -> dict[str, Any]:
+    return accounts.user_view(row) | {"created_at": row["created_at"]}
+
+
+@blueprint.get("/staff")
+def list_staff():
+    hall = current_hall()
+    rows = repo.list_users(hall.database.connection(), hall.service.hall_id)
+    return jsonify(staff=[_staff_row(row) for row in rows])
+
+
+@blueprint.post("/staff")
+def add_staff():
+    hall = current_hall()
+    data = _values()
+    username = field(data, "username", str).strip()
+    accounts.add_user(hall.database, hall.service.hall_id, username, field(data, "role", str),
+                      field(data, "password", str), field(data, "display_name", str, required=False),
+                      field(data, "staff_no", str, required=False) or None, actor=g.admin)
+    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username))), 201
+
+
+@blueprint.put("/staff/<username>")
+def update_staff(username: str):
+    data = _values()
+    user = accounts.update_user(current_hall().database, username, field(data, "role", str),
+                                field(data, "display_name", str),
+                                field(data, "staff_no", str, required=False), actor=g.admin)
+    return jsonify(user=user)
+
+
+@blueprint.post("/staff/<username>/password")
+def reset_password(username: str):
+    accounts.set_password(current_hall().database, username, field(_values(), "password", str),
+                          actor=g.admin)
+    return jsonify(ok=True)
+
+
+@blueprint.put("/staff/<username>/disabled")
+def set_disabled(username: str):
+    hall = current_hall()
+    disabled = _values().get("disabled")
+    if not isinstance(disabled, bool):
+        raise ApiError(422, "bad_field", "disabled 应为 true 或 false / disabled must be true or false")
+    accounts.set_disabled(hall.database, username, disabled, actor=g.admin)
+    hall.live.drop_revoked()   # a disabled account's open pages lose their live connection now
+    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username)))
+
+
+# --- devices --------------------------------------------------------------------------------------
+
+def _device_row(row, connected: set[int]) -> dict[str, Any]:
+    return {"name": row["name"], "kind": row["kind"], "window": row["window_number"],
+            "created_at": row["created_at"], "last_seen_at": row["last_seen_at"],
+            "revoked_at": row["revoked_at"], "connected": row["id"] in connected,
+            "status": json.loads(row["status"]) if row["status"] else None,
+            "status_at": row["status_at"]}
+
+
+@blueprint.get("/devices")
+def list_devices():
+    hall = current_hall()
+    connected = {who.id for who in hall.live.connected().values() if who.kind == "device"}
+    rows = repo.list_devices(hall.database.connection(), hall.service.hall_id)
+    return jsonify(devices=[_device_row(row, connected) for row in rows])
+
+
+@blueprint.post("/devices")
+def add_device():
+    hall = current_hall()
+    data = _values()
+    device = accounts.add_device(hall.database, hall.service.hall_id, field(data, "name", str).strip(),
+                                 field(data, "kind", str), field(data, "window", int, required=False),
+                                 actor=g.admin)
+    # the only time the token is ever shown: the database keeps its hash
+    return jsonify(device={"name": device.name, "kind": device.kind}, token=device.token), 201
+
+
+@blueprint.post("/devices/<name>/revoke")
+def revoke_device(name: str):
+    hall = current_hall()
+    accounts.revoke_device(hall.database, hall.service.hall_id, name, actor=g.admin)
+    hall.live.drop_revoked()   # its live connection ends now, not at the next clock tick
+    return jsonify(ok=True)
+
+
+# --- the audit trail and backups ----------------------------------------------------------------
+
+@blueprint.get("/audit")
+def audit_log():
+    hall = current_hall()
+    limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int), 1), 500)
+    before = request.args.get("before", None, type=int)
+    entries = repo.audit_entries(hall.database.connection(), hall.service.hall_id, limit, before)
+    return jsonify(entries=entries)
+
+
+@blueprint.get("/backup")
+def download_backup():
+    """A consistent copy made with SQLite's online backup API while the hall keeps working."""
+    hall = current_hall()
+    handle, path = tempfile.mkstemp(prefix=".backup-", suffix=".sqlite3", dir=hall.data.path)
+    os.close(handle)
+    try:
+        pages = backup_to(hall.database, path)
+        copy = open(path, "rb")
+    finally:
+        os.unlink(path)   # the open handle keeps the bytes until the download ends
+    conn = hall.database.connection()
+    with db.write(conn):
+        audit.record(conn, hall.service.hall_id, g.admin, "backup.download", "database",
+                     after={"pages": pages})
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return send_file(copy, mimetype="application/vnd.sqlite3", as_attachment=True,
+                     download_name=f"jiaohao-backup-{stamp}.sqlite3")

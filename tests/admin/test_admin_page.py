@@ -1,0 +1,96 @@
+"""The /admin page in Chromium against a real demo hall: the flows an admin goes through."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+import socketio
+from playwright.sync_api import expect
+
+from client.hall_client import wait_until
+from tests.admin.pages import edit_row, open_tab, sign_in_admin
+from tests.web.conftest import PASSWORD
+
+
+def test_a_clerk_or_supervisor_cannot_use_the_page(demo, new_page) -> None:
+    page = new_page()
+    for username in ("clerk03", "supervisor"):
+        page.goto(f"{demo.url}/admin")
+        page.fill("#login-user", username)
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#login-message")).to_contain_text("需要管理员账号")
+        expect(page.locator("#app")).to_be_hidden()
+
+
+def test_a_new_notice_reaches_a_connected_board_and_the_audit_log(demo, new_page) -> None:
+    board = socketio.Client(reconnection=False)
+    snapshots: list[dict] = []
+    board.on("hall_snapshot", snapshots.append)
+    board.connect(demo.url, auth={"token": demo.tokens["board token"]}, transports=["websocket"], wait_timeout=5)
+    try:
+        assert wait_until(lambda: snapshots)
+        page = sign_in_admin(new_page(), demo)
+        notice = page.locator("#notice-card textarea[name=notice]")
+        notice.fill("今日下午 2 点起不动产窗口暂停受理，请到 5 号窗口咨询。")
+        page.locator("#notice-card button[type=submit]").click()
+        expect(page.locator("#flash")).to_contain_text("已保存")
+        assert wait_until(lambda: snapshots[-1]["hall"]["notice"].startswith("今日下午 2 点起"))
+        open_tab(page, "audit")
+        first = page.locator("#tab-audit tbody tr").first
+        expect(first).to_contain_text("admin")
+        expect(first).to_contain_text("大厅设置")
+        expect(first.locator(".diff.after")).to_contain_text("今日下午 2 点起不动产窗口暂停受理")
+    finally:
+        board.disconnect()
+
+
+def test_a_validation_error_is_shown_at_its_field(demo, new_page) -> None:
+    page = sign_in_admin(new_page(), demo)
+    open_tab(page, "services")
+    edit_row(page, "services", "A01")
+    page.fill("#editor input[name=hours]", "08:00-25:00")
+    page.click("#editor button[type=submit]")
+    error = page.locator("#editor label[data-field=hours] .field-error")
+    expect(error).to_contain_text("not a valid time of day")
+    expect(error).to_contain_text("A01")
+    expect(page.locator("#editor label[data-field=hours]")).to_have_class(re.compile("invalid"))
+    expect(page.locator("#editor")).to_be_visible()   # nothing saved, the admin can correct it
+    page.fill("#editor input[name=hours]", "08:30-11:30")
+    page.click("#editor button[type=submit]")
+    expect(page.locator("#editor")).to_be_hidden()
+    expect(page.locator("#tab-services tbody tr").first).to_contain_text("08:30-11:30")
+
+
+def test_a_window_takes_an_item_with_its_priority(demo, new_page) -> None:
+    page = sign_in_admin(new_page(), demo)
+    open_tab(page, "windows")
+    edit_row(page, "windows", "8")
+    page.locator("#editor fieldset[data-field=services] label", has_text="B01").locator("input").check()
+    page.locator("#editor .priorities label", has_text="B01").locator("input").fill("1")
+    page.click("#editor button[type=submit]")
+    expect(page.locator("#editor")).to_be_hidden()
+    hall = demo.request("GET", "/hall")
+    assert 8 in next(s for s in hall["services"] if s["code"] == "B01")["windows"]
+
+
+def test_a_new_device_shows_its_token_once(demo, new_page) -> None:
+    page = sign_in_admin(new_page(), demo)
+    open_tab(page, "devices")
+    page.get_by_role("button", name="新增设备").click()
+    page.fill("#editor input[name=name]", "kiosk-2F")
+    page.click("#editor button[type=submit]")
+    token = page.locator("#new-token").inner_text().strip()
+    assert len(token) >= 32
+    me = requests.get(f"{demo.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert me.status_code == 200 and me.json()["name"] == "kiosk-2F"
+    page.get_by_role("button", name="完成").click()
+    row = page.locator("#tab-devices tbody tr", has_text="kiosk-2F")
+    expect(row).to_contain_text("未连接")
+    assert token not in page.content()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="撤销").click()
+    expect(page.locator("#tab-devices tbody tr", has_text="kiosk-2F")).to_contain_text("已撤销")
+    assert requests.get(f"{demo.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"},
+                        timeout=10).status_code == 401
