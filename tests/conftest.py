@@ -121,3 +121,11 @@ def to_toml(document: dict) -> str:
             lines.append(f"[{section}]")
             lines += [f"{k} = {value(v)}" for k, v in content.items()]
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test():
+    """A socket or file left open is reported by the test that left it, not a later one."""
+    yield
+    import gc
+    gc.collect()
