@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from typing import Any, Callable
 
 import requests
 import socketio
+import websocket
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,7 @@ class HallClient:
                            wait_timeout=self.timeout)
             replay.call("resync", {"since": since}, timeout=self.timeout)
         except Exception as exc:
+            _close_abandoned_websockets(exc)
             log.warning("catching up from %s failed: %s", since, exc)
         finally:
             try:
@@ -172,6 +175,13 @@ class HallClient:
                 break
             self._stop.wait(delay)
             delay = min(delay * 2, 10.0)
+        # stop() may have come while a connection attempt was still under way and has
+        # succeeded since: close it here, in the thread that made it
+        try:
+            self.sio.disconnect()
+        except Exception:
+            pass
+        self._abandon_attempt()
 
     def _abandon_attempt(self) -> None:
         """Close whatever a failed or dropped connection left half open (its socket too)."""
@@ -181,6 +191,15 @@ class HallClient:
             self.sio.eio.disconnect(abort=True)
         except Exception:
             pass
+        # a connection the server dropped ends engine.io's read loop without closing its
+        # websocket; the next attempt would replace it and leave the socket to the collector
+        dead = getattr(self.sio.eio, "ws", None)
+        if dead is not None:
+            try:
+                dead.close()
+            except Exception:
+                pass
+            self.sio.eio.ws = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -216,11 +235,11 @@ def _close_abandoned_websockets(exc: BaseException) -> None:
         seen.add(id(exc))
         tb = exc.__traceback__
         while tb is not None:
-            ws = tb.tb_frame.f_locals.get("ws")
-            if ws is not None and hasattr(ws, "sock") and hasattr(ws, "close"):
-                try:
-                    ws.close()
-                except Exception:
-                    pass
+            for value in list(tb.tb_frame.f_locals.values()):
+                if isinstance(value, (websocket.WebSocket, socket.socket)):
+                    try:
+                        value.close()
+                    except Exception:
+                        pass
             tb = tb.tb_next
         exc = exc.__cause__ or exc.__context__
