@@ -32,7 +32,7 @@ def _page(manage_token: str = "") -> Response:
                            hall={"name": info.name, "name_en": info.name_en})
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self'; "
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
     # the manage link is a key: never cached, never sent on as a Referer
     response.headers["Cache-Control"] = "no-store"
