@@ -176,3 +176,20 @@ def test_the_clock_moving_past_the_day_keeps_slots_in_the_future(appt_app, publi
     assert [s["start"] for s in reply["slots"]][:2] == ["11:00", "11:30"]
     assert book(public, mobile(1), start="10:00")[1]["error"] == "slot_past"
 
+
+
+def test_the_report_counts_appointments(appt_app, public, kiosk) -> None:
+    on_time = book(public, mobile(1))[1]["code"]
+    book(public, mobile(2))
+    token = book(public, mobile(3))[1]["manage_token"]
+    public.call("DELETE", "/appointments/manage/" + token)
+    appt_app.clock.advance(hours=1)
+    checked_in(kiosk, on_time)
+    appt_app.clock.advance(hours=1)              # 10:00: the 09:00 slot and its grace are over
+    boss = login(appt_app, "boss")
+    status, report = boss.get(f"/reports?from={DAY}&to={DAY}")
+    assert status == 200, report
+    assert report["appointments"] == {"booked": 2, "checked_in": 1, "on_time": 1, "no_show": 1, "cancelled": 1}
+    csv_text = boss.client.get(f"/api/v1/reports/export.csv?from={DAY}&to={DAY}",
+                               headers={"Authorization": f"Bearer {boss.token}"}).data.decode("utf-8-sig")
+    assert "爽约 No-show,1" in csv_text
