@@ -3,12 +3,15 @@ real screens offscreen with a scanner typing a code and Enter, and the ticket pr
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QPushButton
 
+from kiosk.app import save_screenshot
 from kiosk.presenter import CHECK_IN, HOME, ISSUING, TICKET, CheckInRequest, KioskPresenter
 from kiosk.widgets import TouchButton
 from tests.kiosk.fakes import FakeHallClient
@@ -105,6 +108,8 @@ def test_too_late_on_screen_then_the_normal_ticket(make_kiosk, qtbot) -> None:  
     kiosk.window.check_in.submitted.emit()
     qtbot.waitUntil(lambda: kiosk.presenter.late_offer, timeout=5000)
     assert "普通号" in texts(kiosk.window.check_in)
+    if os.environ.get("JIAOHAO_BOOK_SHOTS"):        # docs/images/kiosk-check-in.png
+        save_screenshot(kiosk.window, Path(os.environ["JIAOHAO_BOOK_SHOTS"]) / "kiosk-check-in.png")
     normal = next(b for b in kiosk.window.check_in.findChildren(TouchButton) if b.accessibleName() == "normal_ticket")
     touch(qtbot, normal)
     qtbot.waitUntil(lambda: kiosk.presenter.ticket is not None and kiosk.presenter.ticket.printed, timeout=5000)
