@@ -25,6 +25,7 @@ def appt_app(tmp_path):
     accounts.add_user(hall.database, hall.service.hall_id, "desk", "clerk", PASSWORD, "导服台", "D1")
     accounts.add_user(hall.database, hall.service.hall_id, "clerk2", "clerk", PASSWORD, "clerk2", "G2")
     accounts.add_user(hall.database, hall.service.hall_id, "boss", "supervisor", PASSWORD, "boss", "S1")
+    accounts.add_user(hall.database, hall.service.hall_id, "root", "admin", PASSWORD, "root", "R1")
     app.clock = clock
     app.tokens = {"kiosk": accounts.add_device(hall.database, hall.service.hall_id, "kiosk-1", "kiosk").token}
     yield app

@@ -193,3 +193,12 @@ def test_the_report_counts_appointments(appt_app, public, kiosk) -> None:
     csv_text = boss.client.get(f"/api/v1/reports/export.csv?from={DAY}&to={DAY}",
                                headers={"Authorization": f"Bearer {boss.token}"}).data.decode("utf-8-sig")
     assert "爽约 No-show,1" in csv_text
+
+
+def test_an_admin_changes_the_slots_and_a_mistake_names_the_key(appt_app, public) -> None:
+    root = login(appt_app, "root")
+    status, reply = root.call("PUT", "/admin/setup/appointments", {"capacity": 5})
+    assert status == 200, reply
+    assert free_places(public, "09:00") == 5
+    status, refused = root.call("PUT", "/admin/setup/appointments", {"slot_minutes": 1})
+    assert status == 422 and "appointments.slot_minutes" in refused["message"]
