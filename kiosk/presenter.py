@@ -403,7 +403,9 @@ class KioskPresenter:
         self.late_offer = code == "too_late" and bool(detail.get("normal_ticket"))
         zh, _, en = message.partition(" / ")
         if code == "too_early" and detail.get("come_back_at"):
-            back = self.local_time(datetime.fromisoformat(detail["come_back_at"]))
+            moment = datetime.fromisoformat(detail["come_back_at"]).astimezone(self.tz)
+            back = moment.strftime("%H:%M") if moment.date() == now.astimezone(self.tz).date() \
+                else f"{moment.month}月{moment.day}日 {moment:%H:%M}"
             self.notice = Text(f"还未到签到时间，请于 {back} 后再来签到", f"Too early: please check in from {back}")
         elif self.late_offer:
             self.notice = Text("已超过预约时段，可改取普通号", "Your appointment time has passed: "

@@ -194,9 +194,11 @@ class AppointmentService:
                                    "used, cancelled or missed", state=row["state"])
         decision = self._decide(row)
         if decision.outcome == "too_early":
-            raise AppointmentError("too_early", f"请于 {decision.come_back_at:%H:%M} 后签到 / please check in "
-                                   f"from {decision.come_back_at:%H:%M}",
-                                   come_back_at=decision.come_back_at)
+            back = decision.come_back_at
+            # another day's booking must say which day, not just the time
+            when = f"{back:%H:%M}" if back.date() == self.hall.today() else f"{back:%Y-%m-%d %H:%M}"
+            raise AppointmentError("too_early", f"请于 {when} 后签到 / please check in from {when}",
+                                   come_back_at=back)
         if decision.outcome == "too_late" and not (decision.normal_ticket and accept_normal):
             raise AppointmentError("too_late", "已超过预约时段 / the appointment time has passed",
                                    normal_ticket=decision.normal_ticket)

@@ -131,7 +131,9 @@ def test_check_in_too_early_says_when_to_come_back(appt_app, public, kiosk) -> N
     appt_app.clock.advance(minutes=30)          # 08:30
     status, reply = checked_in(kiosk, code)
     assert (status, reply["error"]) == (409, "too_early")
-    assert reply["come_back_at"].startswith("2026-11-26T08:45")
+    assert reply["come_back_at"].startswith("2026-11-26T08:45") and "08:45" in reply["message"]
+    tomorrow = book(public, mobile(2), day="2026-11-27")[1]["code"]
+    assert "2026-11-27 08:45" in checked_in(kiosk, tomorrow)[1]["message"]
 
 
 def test_check_in_too_late_offers_a_normal_ticket(appt_app, public, kiosk) -> None:

@@ -55,6 +55,8 @@ def test_too_early_says_when_to_come_back(p) -> None:
     p.check_in_refused("too_early", "请于 09:45 后签到 / please check in from 09:45",
                        {"come_back_at": "2026-11-26T01:45:00+00:00"}, T0)
     assert p.screen == CHECK_IN and "09:45" in p.notice.zh and not p.late_offer
+    p.check_in_refused("too_early", "", {"come_back_at": "2026-11-27T01:45:00+00:00"}, T0)
+    assert "11月27日 09:45" in p.notice.zh, "another day's booking names the day"
 
 
 def test_too_late_offers_a_normal_ticket(p) -> None:
