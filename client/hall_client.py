@@ -26,9 +26,10 @@ SERVER_EVENTS = ("hall_snapshot", "ticket_issued", "ticket_called", "ticket_chan
 class ClientError(Exception):
     """The server refused a request: its {"error", "message"} and the HTTP status."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, detail: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.detail = detail or {}   # the rest of the reply, e.g. a check-in's come_back_at
 
 
 class ServerUnreachable(Exception):
@@ -68,7 +69,7 @@ class HallClient:
             data = None
         if reply.status_code >= 400:
             if isinstance(data, dict) and "error" in data:
-                raise ClientError(reply.status_code, data["error"], data.get("message", ""))
+                raise ClientError(reply.status_code, data["error"], data.get("message", ""), data)
             raise ClientError(reply.status_code, "http_error", f"HTTP {reply.status_code}")
         return data
 

@@ -117,6 +117,37 @@ class Supervision:
 
 
 @dataclass(frozen=True)
+class SlotRules:
+    """How one item's appointment slots are cut: their length, places, hours and horizon."""
+
+    slot_minutes: int = 30
+    capacity: int = 3
+    hours: tuple[TimeRange, ...] = (TimeRange(time(9), time(11, 30)), TimeRange(time(14), time(16, 30)))
+    days_ahead: int = 7
+
+
+@dataclass(frozen=True)
+class Appointments:
+    """预约: the default slot rules, per-item overrides, check-in grace and anti-hoarding limits."""
+
+    enabled: bool = False
+    slots: SlotRules = SlotRules()
+    items: tuple[tuple[str, SlotRules], ...] = ()   # per-item overrides
+    services: tuple[str, ...] = ()                  # bookable items; empty means every item
+    early_grace_minutes: float = 15
+    late_grace_minutes: float = 10
+    late_gets_normal_ticket: bool = True
+    max_per_mobile_per_day: int = 2
+    max_per_mobile_per_item: int = 1
+
+    def bookable(self, service: str) -> bool:
+        return self.enabled and (not self.services or service in self.services)
+
+    def rules_for(self, service: str) -> SlotRules:
+        return dict(self.items).get(service, self.slots)
+
+
+@dataclass(frozen=True)
 class Department:
     code: str
     name: str
@@ -172,6 +203,7 @@ class HallConfig:
     services: tuple[Service, ...]
     windows: tuple[WindowSpec, ...]
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    appointments: Appointments = Appointments()
 
     def service(self, code: str) -> Service:
         for item in self.services:
@@ -226,7 +258,7 @@ CODE_RE = re.compile(r"^[A-Z0-9_]{2,16}$")
 HALL_CODE_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 PREFIX_RE = re.compile(r"^[A-Z]$")
 RANGE_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
-CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone", "appointments")
+CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone")
 
 
 class _Section:
@@ -488,6 +520,52 @@ def _supervision(data: Any) -> Supervision:
     return result
 
 
+def _flag(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    return value
+
+
+def _slot_rules(s: _Section, base: SlotRules) -> SlotRules:
+    rules = SlotRules(
+        slot_minutes=s.get("slot_minutes", _int(5, 240), base.slot_minutes),
+        capacity=s.get("capacity", _int(1, 500), base.capacity),
+        hours=s.get("hours", _time_ranges, base.hours),
+        days_ahead=s.get("days_ahead", _int(0, 90), base.days_ahead),
+    )
+    if not rules.hours:
+        raise ConfigError(f"{s.key('hours')} must name at least one time range")
+    return rules
+
+
+def _appointments(data: Any, services: tuple[Service, ...]) -> Appointments:
+    s = _Section(data, "appointments")
+    d = Appointments()
+    slots = _slot_rules(s, d.slots)
+    known = {item.code for item in services}
+    bookable = tuple(s.get("services", _code_list, []))
+    for code in bookable:
+        if code not in known:
+            raise ConfigError(f"appointments.services: {code!r} is not a service code")
+    items = []
+    for code, raw in s.get("items", _table, {}).items():
+        if code not in known:
+            raise ConfigError(f"appointments.items.{code}: {code!r} is not a service code")
+        item = _Section(raw, f"appointments.items.{code}")
+        items.append((code, _slot_rules(item, slots)))
+        item.finish()
+    result = Appointments(
+        enabled=s.get("enabled", _flag, d.enabled), slots=slots, items=tuple(items), services=bookable,
+        early_grace_minutes=s.get("early_grace_minutes", _number(0, 240), d.early_grace_minutes),
+        late_grace_minutes=s.get("late_grace_minutes", _number(0, 240), d.late_grace_minutes),
+        late_gets_normal_ticket=s.get("late_gets_normal_ticket", _flag, d.late_gets_normal_ticket),
+        max_per_mobile_per_day=s.get("max_per_mobile_per_day", _int(1, 50), d.max_per_mobile_per_day),
+        max_per_mobile_per_item=s.get("max_per_mobile_per_item", _int(1, 50), d.max_per_mobile_per_item),
+    )
+    s.finish()
+    return result
+
+
 def _array(data: dict[str, Any], name: str) -> list[Any]:
     items = data.get(name)
     if items is None:
@@ -603,7 +681,7 @@ def _windows(data: dict[str, Any], services: tuple[Service, ...],
 
 
 SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision",
-            "departments", "services", "windows")
+            "departments", "services", "windows", "appointments")
 
 
 def parse_config(data: dict[str, Any]) -> HallConfig:
@@ -628,4 +706,5 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         services=services,
         windows=_windows(data, services, departments),
         extra={name: data[name] for name in CLIENT_SECTIONS if name in data},
+        appointments=_appointments(data.get("appointments", {}), services),
     )

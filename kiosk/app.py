@@ -83,6 +83,7 @@ class KioskApp(QObject):
         c.status.connect(self.on_status)
         c.issued.connect(self.on_issued)
         c.issue_failed.connect(self.on_issue_failed)
+        c.check_in_refused.connect(self.on_check_in_refused)
         c.printed.connect(self.on_printed)
         c.print_failed.connect(self.on_print_failed)
         w.header.language_toggled.connect(lambda: self.presenter.toggle_language(self.clock()))
@@ -96,6 +97,12 @@ class KioskApp(QObject):
         w.search.key_typed.connect(lambda key: self.presenter.type_key(key, self.clock()))
         w.search.query_edited.connect(lambda text: self.presenter.set_query(text, self.clock()))
         w.search.back.connect(lambda: self.presenter.back(self.clock()))
+        w.home.check_in_opened.connect(lambda: self.presenter.open_check_in(self.clock()))
+        w.check_in.key_typed.connect(lambda key: self.presenter.type_code(key, self.clock()))
+        w.check_in.code_edited.connect(lambda text: self.presenter.set_code(text, self.clock()))
+        w.check_in.submitted.connect(self.submit_code)
+        w.check_in.normal_ticket_taken.connect(self.take_normal_ticket)
+        w.check_in.back.connect(lambda: self.presenter.back(self.clock()))
         w.ticket.done.connect(self.presenter.go_home)
         w.corner.tapped.connect(self.on_corner_tap)
         w.pin_pad.entered.connect(self.on_pin)
@@ -164,6 +171,23 @@ class KioskApp(QObject):
         request = self.presenter.choose_item(code, self.clock())
         if request is not None:
             self.connection.issue(request)
+
+    @guarded
+    def submit_code(self) -> None:
+        request = self.presenter.submit_code(self.clock())
+        if request is not None:
+            self.connection.check_in(request)
+
+    @guarded
+    def take_normal_ticket(self) -> None:
+        request = self.presenter.take_normal_ticket(self.clock())
+        if request is not None:
+            self.connection.check_in(request)
+
+    @guarded
+    def on_check_in_refused(self, code: str, message: str, detail: Any) -> None:
+        self.presenter.check_in_refused(code, message, detail if isinstance(detail, dict) else {},
+                                        self.clock())
 
     @guarded
     def on_issued(self, reply: Any) -> None:

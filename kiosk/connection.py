@@ -15,7 +15,7 @@ from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from client.hall_client import ClientError, ServerUnreachable
 
-from .presenter import IssueRequest
+from .presenter import CheckInRequest, IssueRequest
 from .printing import KioskPrinter, slip_from_reply
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class KioskConnection(QObject):
     status = pyqtSignal(str, object)           # "connected" | "disconnected" | "refused", reason
     issued = pyqtSignal(object)                # the server's reply: a committed ticket
     issue_failed = pyqtSignal(str, str)        # error code ("unreachable" when no answer), message
+    check_in_refused = pyqtSignal(str, str, object)   # error code, message, the reply's details
     printed = pyqtSignal(str)                  # ticket number
     print_failed = pyqtSignal(str, object)     # ticket number, presenter.Text for the citizen
     printer_checked = pyqtSignal(object)       # PrinterStatus
@@ -85,14 +86,8 @@ class KioskConnection(QObject):
 
     def _issue_and_print(self, request: IssueRequest) -> None:
         reply = self._issue(request)
-        if reply is None:
-            return
-        self.issued.emit(reply)
-        outcome = self.printer.print_ticket(slip_from_reply(reply))
-        if outcome.ok:
-            self.printed.emit(outcome.number)
-        else:
-            self.print_failed.emit(outcome.number, outcome.problem)
+        if reply is not None:
+            self._print(reply)
 
     def _issue(self, request: IssueRequest) -> dict[str, Any] | None:
         body = {"service": request.service, "priority": request.priority, "request_id": request.request_id}
@@ -109,6 +104,32 @@ class KioskConnection(QObject):
                 else:
                     self.issue_failed.emit("unreachable", str(exc))
         return None
+
+    def check_in(self, request: CheckInRequest) -> None:
+        """Check a booking code in, then print its ticket like any other."""
+        self._run(lambda: self._check_in_and_print(request))
+
+    def _check_in_and_print(self, request: CheckInRequest) -> None:
+        body = {"code": request.code, "accept_normal_ticket": request.accept_normal}
+        try:
+            reply = self.client.post("/api/v1/appointments/check-in", json=body)
+        except ClientError as exc:
+            self.check_in_refused.emit(exc.code, exc.message, exc.detail)
+            return
+        except ServerUnreachable as exc:
+            # not retried: a lost reply after a committed check-in would be refused as used;
+            # the citizen tries again and the desk can look the booking up
+            self.issue_failed.emit("unreachable", str(exc))
+            return
+        self._print(reply)
+
+    def _print(self, reply: dict[str, Any]) -> None:
+        self.issued.emit(reply)
+        outcome = self.printer.print_ticket(slip_from_reply(reply))
+        if outcome.ok:
+            self.printed.emit(outcome.number)
+        else:
+            self.print_failed.emit(outcome.number, outcome.problem)
 
     def refresh(self) -> None:
         """A fresh snapshot by REST: issuing hours open and close without any event."""

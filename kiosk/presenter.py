@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from hall.numbering import spoken_number
 
 HOME, ITEMS, SEARCH, ISSUING, TICKET, OFFLINE = "home", "items", "search", "issuing", "ticket", "offline"
+CHECK_IN = "check_in"      # 预约签到: typing or scanning a booking code
+CODE_LENGTH = 8
 HOURS_RE = re.compile(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}")
 CORNER_TAPS, CORNER_SECONDS = 5, 3.0
 
@@ -65,6 +67,15 @@ class IssueRequest:
     service: str
     priority: str
     request_id: str
+
+
+@dataclass(frozen=True)
+class CheckInRequest:
+    """A booking code to check in; `accept_normal` once the citizen took the offered normal ticket."""
+
+    code: str
+    accept_normal: bool = False
+    priority: str = "appointment"
 
 
 @dataclass(frozen=True)
@@ -166,7 +177,9 @@ class KioskPresenter:
         self.green = False
         self.department: str | None = None
         self.query = ""
-        self.pending: IssueRequest | None = None
+        self.pending: IssueRequest | CheckInRequest | None = None
+        self.code = ""                      # the booking code being typed or scanned
+        self.late_offer = False             # too late: a normal ticket is offered for self.code
         self.ticket: IssuedTicket | None = None
         self.notice: Text | None = None     # a one-off message on the home/items screens
         self.last_touch = datetime.min.replace(tzinfo=timezone.utc)
@@ -303,8 +316,9 @@ class KioskPresenter:
 
     def back(self, now: datetime) -> None:
         self.touched(now)
-        if self.screen in (ITEMS, SEARCH):
+        if self.screen in (ITEMS, SEARCH, CHECK_IN):
             self.screen, self.department, self.query, self.notice = HOME, None, "", None
+            self.code, self.late_offer = "", False
             self._changed()
 
     def toggle_language(self, now: datetime) -> None:
@@ -339,6 +353,66 @@ class KioskPresenter:
         self.screen, self.notice = ISSUING, None
         self._changed()
         return self.pending
+
+    # --- appointment check-in (预约签到) ----------------------------------------------------------
+
+    def open_check_in(self, now: datetime) -> None:
+        self.touched(now)
+        self.screen, self.code, self.late_offer, self.notice = CHECK_IN, "", False, None
+        self._changed()
+
+    def type_code(self, key: str, now: datetime) -> None:
+        """A key of the on-screen keyboard; a hall scanner types into the same field."""
+        self.touched(now)
+        if key == "back":
+            self.code = self.code[:-1]
+        elif key == "clear":
+            self.code = ""
+        else:
+            self.code = (self.code + key).upper()[:CODE_LENGTH + 4]
+        self.late_offer = False
+        self._changed()
+
+    def set_code(self, text: str, now: datetime) -> None:
+        self.touched(now)
+        self.code, self.late_offer = text.strip().upper()[:CODE_LENGTH + 4], False
+        self._changed()
+
+    def submit_code(self, now: datetime, accept_normal: bool = False) -> CheckInRequest | None:
+        """Enter (from the scanner or the screen): the check-in to send, or None with a reason."""
+        self.touched(now)
+        if self.pending is not None or self.screen != CHECK_IN:
+            return None
+        code = self.code.replace("-", "").replace(" ", "")
+        if len(code) != CODE_LENGTH:
+            self.notice = Text(f"预约码为 {CODE_LENGTH} 位", f"A booking code has {CODE_LENGTH} characters")
+        elif not self.online:
+            self.notice = self.offline_reason
+        else:
+            self.pending = CheckInRequest(code, accept_normal and self.late_offer)
+            self.screen, self.notice = ISSUING, None
+        self._changed()
+        return self.pending
+
+    def take_normal_ticket(self, now: datetime) -> CheckInRequest | None:
+        return self.submit_code(now, accept_normal=True) if self.late_offer else None
+
+    def check_in_refused(self, code: str, message: str, detail: dict[str, Any], now: datetime) -> None:
+        """No ticket: back to the code screen with the reason; too late may offer a normal ticket."""
+        self.pending, self.screen, self.last_touch = None, CHECK_IN, now
+        self.late_offer = code == "too_late" and bool(detail.get("normal_ticket"))
+        zh, _, en = message.partition(" / ")
+        if code == "too_early" and detail.get("come_back_at"):
+            moment = datetime.fromisoformat(detail["come_back_at"]).astimezone(self.tz)
+            back = moment.strftime("%H:%M") if moment.date() == now.astimezone(self.tz).date() \
+                else f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+            self.notice = Text(f"还未到签到时间，请于 {back} 后再来签到", f"Too early: please check in from {back}")
+        elif self.late_offer:
+            self.notice = Text("已超过预约时段，可改取普通号", "Your appointment time has passed: "
+                               "you may take a normal ticket")
+        else:
+            self.notice = Text(zh or code, en or zh or code)
+        self._changed()
 
     # --- answers ---------------------------------------------------------------------------
 
@@ -412,7 +486,7 @@ class KioskPresenter:
         """A fresh start for the next citizen."""
         self.screen, self.department, self.query, self.notice = HOME, None, "", None
         self.green, self.large_text, self.language = False, False, self.default_language
-        self.ticket = None
+        self.ticket, self.code, self.late_offer = None, "", False
         self._changed()
 
     def local_time(self, moment: datetime) -> str:

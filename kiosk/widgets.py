@@ -11,11 +11,13 @@ from PyQt6.QtCore import QEvent, QSize, Qt, pyqtSignal
 from PyQt6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                              QScrollArea, QScroller, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
-from .presenter import (HOME, ISSUING, ITEMS, OFFLINE, SEARCH, TICKET, Item, KioskPresenter, Text,
+from .presenter import (CHECK_IN, HOME, ISSUING, ITEMS, OFFLINE, SEARCH, TICKET, Item, KioskPresenter, Text,
                         waiting_text, windows_text)
 
 MIN_TOUCH = 120
 KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+#: a booking code's characters: digits 2-9 and the letters but I, L, O
+CODE_KEY_ROWS = ("23456789", "ABCDEFGHJK", "MNPQRSTUV", "WXYZ")
 FONT = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 
 
@@ -204,6 +206,7 @@ class HomePage(GridPage):
     department_chosen = pyqtSignal(str)
     search_opened = pyqtSignal()
     green_toggled = pyqtSignal()
+    check_in_opened = pyqtSignal()
 
     def render(self, p: KioskPresenter, columns: int) -> None:
         clear(self.top)
@@ -234,7 +237,13 @@ class HomePage(GridPage):
         green.setAccessibleName("green")
         green.setEnabled(p.online)
         green.clicked.connect(self.green_toggled.emit)
+        check_in = TouchButton(p.t(Text("预约签到", "Check in")),
+                               p.t(Text("输入或扫描预约码", "Type or scan your booking code")), kind="search")
+        check_in.setAccessibleName("check_in")
+        check_in.setEnabled(p.online)
+        check_in.clicked.connect(self.check_in_opened.emit)
         self.bottom.addWidget(search)
+        self.bottom.addWidget(check_in)
         self.bottom.addWidget(green)
 
 
@@ -537,6 +546,76 @@ class CornerZone(QWidget):
         event.accept()
 
 
+class CheckInPage(Page):
+    """预约签到: the code field takes a hall scanner's keystrokes and Enter; the keys below are
+    for typing it by hand."""
+
+    key_typed = pyqtSignal(str)
+    code_edited = pyqtSignal(str)
+    submitted = pyqtSignal()
+    normal_ticket_taken = pyqtSignal()
+    back = pyqtSignal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heading = label("", "title")
+        self.box.addWidget(self.heading)
+        self.code = QLineEdit()
+        self.code.setObjectName("query")
+        self.code.textEdited.connect(self.code_edited.emit)
+        self.code.returnPressed.connect(self.submitted.emit)
+        self.box.addWidget(self.code)
+        self.banners = QVBoxLayout()
+        self.box.addLayout(self.banners)
+        self.actions = QHBoxLayout()
+        self.box.addLayout(self.actions)
+        self.box.addStretch(1)
+        self.keyboard = QVBoxLayout()
+        self.keyboard.setSpacing(10)
+        self.box.addLayout(self.keyboard)
+        self.bottom = QHBoxLayout()
+        self.box.addLayout(self.bottom)
+
+    def render(self, p: KioskPresenter, columns: int) -> None:
+        self.heading.setText(p.t(Text("请输入或扫描预约码", "Type or scan your booking code")))
+        if self.code.text() != p.code:
+            self.code.setText(p.code)
+        self.code.setPlaceholderText(p.t(Text("8 位预约码，如 JYQZNCPP", "8 characters, e.g. JYQZNCPP")))
+        self.code.setFocus()
+        clear(self.banners)
+        add_banners(self.banners, p)
+        clear(self.actions)
+        submit = TouchButton(p.t(Text("签到取号", "Check in")), p.t(Text("Check in", "签到取号")), kind="search")
+        submit.setAccessibleName("submit_code")
+        submit.setEnabled(p.online and p.pending is None)
+        submit.clicked.connect(self.submitted.emit)
+        self.actions.addWidget(submit)
+        if p.late_offer:
+            normal = TouchButton(p.t(Text("改取普通号", "Take a normal ticket")),
+                                 p.t(Text("Take a normal ticket", "改取普通号")), kind="search")
+            normal.setAccessibleName("normal_ticket")
+            normal.clicked.connect(self.normal_ticket_taken.emit)
+            self.actions.addWidget(normal)
+        if not self.keyboard.count():
+            self._render_keyboard()
+        add_back(self.bottom, p, self.back)
+
+    def _render_keyboard(self) -> None:
+        for row in CODE_KEY_ROWS + ("⌫",):
+            line = QHBoxLayout()
+            line.setSpacing(10)
+            for key in (row if row != "⌫" else ("back", "clear")):
+                caption = {"back": "退格 Delete", "clear": "清空 Clear"}.get(key, key)
+                button = QPushButton(caption)
+                button.setObjectName("key")
+                button.setProperty("key", key)
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                button.setMinimumWidth(60)
+                button.clicked.connect(lambda _=False, k=key: self.key_typed.emit(k))
+                line.addWidget(button)
+            self.keyboard.addLayout(line)
+
+
 class KioskWindow(QWidget):
     """The whole screen. `render` is called after every change of the presenter."""
 
@@ -547,7 +626,7 @@ class KioskWindow(QWidget):
         self.presenter = presenter
         self.header = Header()
         self.pages = {HOME: HomePage(), ITEMS: ItemsPage(), SEARCH: SearchPage(), ISSUING: IssuingPage(),
-                      TICKET: TicketPage(), OFFLINE: OfflinePage()}
+                      TICKET: TicketPage(), OFFLINE: OfflinePage(), CHECK_IN: CheckInPage()}
         self.stack = QStackedWidget()
         for page in self.pages.values():
             self.stack.addWidget(page)
@@ -572,6 +651,10 @@ class KioskWindow(QWidget):
     @property
     def search(self) -> SearchPage:
         return self.pages[SEARCH]
+
+    @property
+    def check_in(self) -> CheckInPage:
+        return self.pages[CHECK_IN]
 
     @property
     def ticket(self) -> TicketPage:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TABLE_SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision")
+TABLE_SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision", "appointments")
 ENTRY_KEYS = {"departments": "code", "services": "code", "windows": "number"}
 ENTRY_NAMES = {"departments": ("部门", "department"), "services": ("事项", "item"),
                "windows": ("窗口", "window")}

@@ -16,6 +16,7 @@ from . import accounts, protocol, repository as repo
 from .app import current_hall
 from .auth import STAFF_ROLES, Identity, require_identity, require_role
 from .errors import ApiError
+from .services import IssuedTicket
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -177,9 +178,15 @@ def issue_ticket():
     except ValueError:
         raise ApiError(422, "bad_field", "priority 应为 normal / green / appointment") from None
     issued = hall.service.issue(service_code, priority, actor=who.actor, request_id=request_id)
+    return jsonify(issued_reply(issued)), 200 if issued.repeated else 201
+
+
+def issued_reply(issued: IssuedTicket) -> dict[str, Any]:
+    """What a kiosk needs to print a slip; also the reply of an appointment check-in."""
+    hall = current_hall()
     base = hall.settings.public_url or request.host_url.rstrip("/")
     ticket = issued.ticket
-    reply = {
+    return {
         "id": ticket.id, "number": ticket.number, "service": ticket.service,
         "waiting_ahead": issued.waiting_ahead,
         "estimated_wait": protocol.estimate_view(issued.estimate),
@@ -187,7 +194,6 @@ def issue_ticket():
         "issued_at": protocol.iso(ticket.issued_at), "repeated": issued.repeated,
         "ticket": protocol.ticket_view(ticket, hall.service.setup()),
     }
-    return jsonify(reply), 200 if issued.repeated else 201
 
 
 @api.get("/tickets/<int:ticket_id>")

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from . import db, repository as repo
+from .appointments import AppointmentService
 from .auth import LoginThrottle
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
@@ -54,6 +55,7 @@ class Hall:
         self.throttle = LoginThrottle()
         self.clockwork = Clockwork(self, tick_seconds)
         self.supervision = Supervision(self)
+        self.appointments = AppointmentService(self.service)
 
     def touch_device(self, device_id: int) -> None:
         conn = self.database.connection()

@@ -8,6 +8,7 @@ import sqlite3
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from hall.appointments import AppointmentError
 from hall.config import ConfigError
 from hall.tickets import QueueError
 
@@ -17,6 +18,10 @@ NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "de
 INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_return_to", "bad_rating",
                  "unknown_service", "bad_username", "bad_role", "weak_password", "bad_device_name",
                  "bad_kind", "bad_window"}
+
+#: appointment refusals that are not "the slot or booking does not allow it now" (409)
+APPOINTMENT_STATUS = {"booking_not_found": 404, "unknown_service": 404, "bad_mobile": 422,
+                      "no_such_slot": 422}
 
 
 class ApiError(Exception):
@@ -48,6 +53,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueueError)
     def queue_error(exc: QueueError):
         return error_response(status_for(exc.code), exc.code, exc.message)
+
+    @app.errorhandler(AppointmentError)
+    def appointment_error(exc: AppointmentError):
+        status = APPOINTMENT_STATUS.get(exc.code, 409)
+        response = jsonify({"error": exc.code, "message": exc.message}
+                           | {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in exc.detail.items()})
+        response.status_code = status
+        return response
 
     @app.errorhandler(ConfigError)
     def config_error(exc: ConfigError):

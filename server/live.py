@@ -58,6 +58,11 @@ class Live:
             socketio.emit(name, payload, to=hall_room(hall_id))
         self.hall.supervision.after_publish()
 
+    def broadcast_appointment(self, change: str, booking: dict[str, Any]) -> None:
+        """A booking changed (no personal data in `booking`); dashboards update their figures."""
+        socketio.emit(protocol.APPOINTMENT_CHANGED, {"change": change} | booking,
+                      to=hall_room(self.hall.service.hall_id))
+
     def broadcast_snapshot(self) -> None:
         """After a setup change: every client redraws from the hall as it is now."""
         socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(),
@@ -173,6 +178,7 @@ class Clockwork:
                 pass  # a clerk resumed or moved it at the same moment
         self.hall.live.drop_revoked()
         self.hall.supervision.on_timer()
+        self.hall.appointments.mark_no_shows()
 
     def run(self) -> None:
         while not self.stopped.is_set():

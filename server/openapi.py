@@ -131,6 +131,27 @@ ADMIN_ROUTES = {
                                      None, 200)},
 }
 ROUTES.update(ADMIN_ROUTES)
+
+APPOINTMENT_ROUTES = {
+    "/api/v1/appointments/services": {"get": ("The bookable items and their bookable days", "anyone "
+                                              "(rate-limited)", None, 200)},
+    "/api/v1/appointments/slots": {"get": ("One item's slots on one day with free places "
+                                           "(?service=&date=)", "anyone (rate-limited)", None, 200)},
+    "/api/v1/appointments": {"post": ("Book a slot; 409 slot_full / limit_per_day / limit_per_item; staff "
+                                      "may leave out the mobile (desk booking)", "anyone (rate-limited) "
+                                      "or staff", {"service": "string", "date": "string", "start": "string",
+                                                   "mobile": "string", "name": "string"}, 201)},
+    "/api/v1/appointments/manage/{token}": {
+        "get": ("The booking behind a manage link, mobile masked", "the link's holder", None, 200),
+        "delete": ("Cancel the booking; its place is free again", "the link's holder", None, 200),
+        "put": ("Move the booking to another slot", "the link's holder",
+                {"date": "string", "start": "string"}, 200)},
+    "/api/v1/appointments/check-in": {"post": ("Check in a booking code: an appointment ticket on time; "
+                                               "409 too_early {come_back_at}, 409 too_late {normal_ticket} "
+                                               "unless accept_normal_ticket", "kiosk device or staff",
+                                               {"code": "string", "accept_normal_ticket": "boolean"}, 201)},
+}
+ROUTES.update(APPOINTMENT_ROUTES)
 INTEGER_PARAMS = ("id", "number")
 
 
@@ -142,7 +163,9 @@ def _operation(path: str, method: str, summary: str, who: str, schema, status: i
                        (422, "Invalid field"), (429, "Too many attempts")):
         op["responses"][str(code)] = {"description": text,
                                       "content": {"application/json": {"schema": ERROR}}}
-    if path != "/api/v1/auth/login" and not path.startswith("/api/v1/track/"):
+    public = path == "/api/v1/auth/login" or path.startswith("/api/v1/track/") or (
+        path.startswith("/api/v1/appointments") and path != "/api/v1/appointments/check-in")
+    if not public:
         op["security"] = BEARER
     params = re.findall(r"\{(\w+)\}", path)
     if params:

@@ -44,9 +44,10 @@ QUEUE_CHANGED = "queue_changed"
 ALERT_RAISED = "alert_raised"
 ALERT_CLEARED = "alert_cleared"
 RESYNC = "resync"
+APPOINTMENT_CHANGED = "appointment_changed"
 
 SERVER_EVENTS = (HALL_SNAPSHOT, TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED,
-                 QUEUE_CHANGED, ALERT_RAISED, ALERT_CLEARED)
+                 QUEUE_CHANGED, ALERT_RAISED, ALERT_CLEARED, APPOINTMENT_CHANGED)
 
 RECENT_CALLS = 10
 #: Clerk names by user id: (display name, staff number).

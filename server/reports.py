@@ -66,6 +66,7 @@ def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
         "summary": kpi.summary(facts, setup),
         "rows": names.rows(by, kpi.group(facts, by)),
         "columns": [{"field": f, "name": zh, "name_en": en, "unit": unit} for f, zh, en, unit in COLUMNS],
+        "appointments": hall.appointments.figures(first, last),
         "charts": {
             # hours with citizens in them: not the evening when only expired tickets "wait"
             "by_hour": [{"hour": h, "issued": r["issued"], "served": r["served"]}
@@ -146,6 +147,16 @@ def three_rates_rows(data: dict[str, Any]) -> list[list[Any]]:
     return [["三率 Three rates", ""]] + [[f"{zh} {en}", cell(rates[f], "rate")] for f, zh, en in THREE_RATES]
 
 
+APPOINTMENT_FIGURES = (("booked", "预约", "Booked"), ("checked_in", "已签到", "Checked in"),
+                       ("on_time", "准时签到", "On time"), ("no_show", "爽约", "No-show"),
+                       ("cancelled", "已取消", "Cancelled"))
+
+
+def appointment_rows(data: dict[str, Any]) -> list[list[Any]]:
+    figures = data["appointments"]
+    return [["预约 Appointments", ""]] + [[f"{zh} {en}", figures[f]] for f, zh, en in APPOINTMENT_FIGURES]
+
+
 def to_csv(data: dict[str, Any]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -153,6 +164,8 @@ def to_csv(data: dict[str, Any]) -> bytes:
     writer.writerows(table(data))
     writer.writerow([])
     writer.writerows(three_rates_rows(data))
+    writer.writerow([])
+    writer.writerows(appointment_rows(data))
     # with a BOM, so Excel on a Chinese Windows PC opens the UTF-8 as UTF-8
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -174,6 +187,10 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     for row in three_rates_rows(data):
         rates.append(row)
     rates.column_dimensions["A"].width = 40
+    booked = book.create_sheet("预约 Appointments")
+    for row in appointment_rows(data):
+        booked.append(row)
+    booked.column_dimensions["A"].width = 30
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -219,7 +220,10 @@ class HallService:
             log.exception("publishing %d events failed", len(published))
 
     def issue(self, service: str, priority: Priority = Priority.NORMAL, actor: str = "system",
-              request_id: str | None = None) -> IssuedTicket:
+              request_id: str | None = None,
+              along: Callable[[sqlite3.Connection, int], None] | None = None) -> IssuedTicket:
+        """Issue one ticket. `along(conn, ticket_id)` runs in the same transaction, so a row that
+        refers to the ticket (an appointment's check-in) is written with it or not at all."""
         conn = self.database.connection()
         try:
             with db.write(conn):
@@ -230,6 +234,8 @@ class HallService:
                 outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service,
                                                         priority=priority, actor=actor), self.clock())
                 ticket_id = outcome.events[0].ticket_id
+                if along is not None:
+                    along(conn, ticket_id)
                 if request_id:
                     repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
         except QueueError:

@@ -10,4 +10,6 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.phone",
     "server.pages.admin",
     "server.pages.admin_api",
+    "server.pages.appointments_api",
+    "server.pages.book",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from client.hall_client import ServerUnreachable
+from client.hall_client import ClientError, ServerUnreachable
 from tests.kiosk.hall_views import issued_reply, snapshot
 
 
@@ -35,6 +35,8 @@ class FakeHallClient:
     def post(self, path: str, json: Any = None, **kw) -> Any:
         with self._lock:
             self.posts.append((path, json))
+        if path == "/api/v1/appointments/check-in":
+            return self._check_in(json)
         if path != "/api/v1/tickets":
             return {"ok": True}
         if not self.gate.wait(10):
@@ -46,6 +48,22 @@ class FakeHallClient:
             number = ("V" if json.get("priority") == "green" else "B") + f"{self.serial:03d}"
         return issued_reply(number=number, priority=json.get("priority", "normal"),
                             service_code=json["service"])
+
+    #: booking codes the fake server knows: too early, too late, or on time
+    EARLY, LATE, ON_TIME = "PREMAT23", "TARDY234", "HAPPYDAY"
+
+    def _check_in(self, body: dict[str, Any]) -> dict[str, Any]:
+        code = body["code"]
+        if code == self.EARLY:
+            raise ClientError(409, "too_early", "请于 09:45 后签到 / please check in from 09:45",
+                              {"come_back_at": "2026-11-26T09:45:00+08:00"})
+        if code == self.LATE and not body.get("accept_normal_ticket"):
+            raise ClientError(409, "too_late", "已超过预约时段 / the appointment time has passed",
+                              {"normal_ticket": True})
+        if code not in (self.LATE, self.ON_TIME):
+            raise ClientError(404, "booking_not_found", "没有这个预约码 / no booking with this code")
+        late = code == self.LATE
+        return issued_reply(number="B001" if late else "Y001", priority="normal" if late else "appointment")
 
     def ticket_posts(self) -> list[Any]:
         return [body for path, body in self.posts if path == "/api/v1/tickets"]

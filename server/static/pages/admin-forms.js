@@ -52,6 +52,16 @@ const AdminForms = (() => {
         const asNumber = typeof spec.options[0][0] === "number";
         return { node, read: () => (asNumber ? Number(node.value) : (node.value === "" ? null : node.value)) };
       }
+      case "flag": {
+        const node = el("select");
+        [["true", "是", "Yes"], ["false", "否", "No"]].forEach(([v, zh, en]) => {
+          const option = el("option", null, lang === "en" ? en : zh);
+          option.value = v;
+          node.appendChild(option);
+        });
+        node.value = value ? "true" : "false";
+        return { node, read: () => node.value === "true" };
+      }
       case "pair": {
         const node = el("div", "pair");
         const [yellow, red] = Array.isArray(value) ? value : ["", ""];

@@ -709,6 +709,19 @@
     { name: "rating_timeout_seconds", label: ["评价等待（秒）", "Rating prompt (seconds)"], type: "number" },
   ];
 
+  const APPOINTMENT_FIELDS = [
+    { name: "enabled", label: ["开放预约", "Appointments open"], type: "flag" },
+    { name: "slot_minutes", label: ["每个时段（分钟）", "Slot length (minutes)"], type: "number" },
+    { name: "capacity", label: ["每个时段名额", "Places per slot"], type: "number" },
+    { name: "hours", label: ["可预约时间，如 09:00-11:30,14:00-16:30", "Bookable hours"] },
+    { name: "days_ahead", label: ["可提前几天预约", "Days ahead"], type: "number" },
+    { name: "early_grace_minutes", label: ["可提前签到（分钟）", "Early check-in (minutes)"], type: "number" },
+    { name: "late_grace_minutes", label: ["可迟到签到（分钟）", "Late check-in (minutes)"], type: "number" },
+    { name: "late_gets_normal_ticket", label: ["迟到可改取普通号", "Late: offer a normal ticket"], type: "flag" },
+    { name: "max_per_mobile_per_day", label: ["每个手机号每天最多", "Per mobile number a day"], type: "number" },
+    { name: "max_per_mobile_per_item", label: ["每个手机号每个事项最多", "Per mobile number per item"], type: "number" },
+  ];
+
   function renderThresholds(root) {
     const alerts = card(root, "电子监察阈值", "Supervision alert thresholds",
                         "先黄色预警，后红色预警；红色值不得小于黄色值。", "Yellow first, then red; red must be at least yellow.");
@@ -716,6 +729,9 @@
                 (values, form) => change("/setup/supervision", "PUT", values, form));
     const rules = card(root, "叫号规则", "Queue rules");
     sectionForm(rules, POLICY_FIELDS, doc().policy || {}, (values, form) => change("/setup/policy", "PUT", values, form));
+    const booking = card(root, "预约", "Appointments", "节假日与工作日按大厅设置。", "Holidays and working days follow the hall's.");
+    sectionForm(booking, APPOINTMENT_FIELDS, doc().appointments || {},
+                (values, form) => change("/setup/appointments", "PUT", values, form));
   }
 
   // --- tab: the audit log --------------------------------------------------------------------------------

@@ -1,0 +1,181 @@
+"""The appointment routes, /api/v1/appointments: slots and booking for citizens (no sign-in,
+rate-limited), the manage link's view / cancel / move, and check-in for kiosks and staff.
+
+A booking's manage token is its only key: it is given once, in the booking reply, and only its
+hash is stored. Staff at the service desk book with their own token and may leave out the mobile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from hall.appointments import AppointmentError
+
+from ..api import body, field, issued_reply
+from ..app import current_hall
+from ..appointments import DESK, Booked
+from ..auth import STAFF_ROLES, bearer_token, identify, require_identity, require_role
+from ..errors import ApiError
+from ..ratelimit import Limit, TokenBuckets
+
+blueprint = Blueprint("appointments_api", __name__, url_prefix="/api/v1/appointments")
+
+
+@dataclass(frozen=True)
+class Limits:
+    # a hall's guest Wi-Fi puts many phones behind one address: generous per address,
+    # strict per mobile number, so one number cannot sweep the slots
+    reads_per_address: Limit = Limit(capacity=300, rate=10)
+    bookings_per_address: Limit = Limit(capacity=60, rate=1)
+    bookings_per_mobile: Limit = Limit(capacity=5, rate=1 / 60)
+    misses_per_address: Limit = Limit(capacity=10, rate=1 / 6)   # guessing manage links
+
+
+@blueprint.record_once
+def _install_limits(state) -> None:
+    state.app.extensions.setdefault("jiaohao_booking_limits", (TokenBuckets(), Limits()))
+
+
+def _spend(kind: str, key: str) -> None:
+    buckets, limits = current_app.extensions["jiaohao_booking_limits"]
+    wait = buckets.take((kind, key), getattr(limits, kind))
+    if wait:
+        raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
+                       f"try again in {wait} s", {"Retry-After": str(wait)})
+
+
+def _address() -> str:
+    return request.remote_addr or "?"
+
+
+def _staff_or_none():
+    """The staff member behind the token, if any: the desk books for citizens without a phone."""
+    token = bearer_token()
+    if token is None:
+        return None
+    who = identify(current_hall().database, token)
+    if who is None:
+        raise ApiError(401, "unauthorized", "凭证无效或已被撤销 / the token is invalid, expired or revoked")
+    require_role(who, *STAFF_ROLES)
+    return who
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(422, "bad_field", "date 应为 2026-11-26 格式 / date must look like 2026-11-26") from None
+
+
+def _start(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ApiError(422, "bad_field", "start 应为 09:30 格式 / start must look like 09:30") from None
+
+
+def _booked_reply(booked: Booked) -> dict[str, Any]:
+    base = current_hall().settings.public_url or request.host_url.rstrip("/")
+    return booked.booking | {"manage_token": booked.manage_token,
+                             "manage_url": f"{base}/book/m/{booked.manage_token}",
+                             "qr_url": f"{base}/book/qr/{booked.booking['code']}.svg"}
+
+
+def _announce(change: str, booking: dict[str, Any]) -> None:
+    """Tell the dashboards a booking changed; no personal data goes out."""
+    current_hall().live.broadcast_appointment(
+        change, {k: booking[k] for k in ("service", "date", "start", "state")})
+
+
+# --- citizens ---------------------------------------------------------------------------------
+
+@blueprint.get("/services")
+def bookable_services():
+    _spend("reads_per_address", _address())
+    hall = current_hall()
+    setup = hall.service.setup()
+    items = [{"code": s.code, "name": s.name, "name_en": s.name_en, "days": [d.isoformat() for d in
+                                                                             hall.appointments.days(s.code)]}
+             for s in setup.services if setup.appointments.bookable(s.code)]
+    return jsonify(enabled=setup.appointments.enabled, services=items)
+
+
+@blueprint.get("/slots")
+def slots():
+    _spend("reads_per_address", _address())
+    service = request.args.get("service", "")
+    day = _day(request.args.get("date", ""))
+    return jsonify(service=service, date=day.isoformat(), slots=current_hall().appointments.slots(service, day))
+
+
+@blueprint.post("")
+def book():
+    who = _staff_or_none()
+    data = body()
+    service = field(data, "service", str)
+    day, start = _day(field(data, "date", str)), _start(field(data, "start", str))
+    name = field(data, "name", str, required=False, default="")
+    if who is None:
+        mobile = field(data, "mobile", str)
+        _spend("bookings_per_address", _address())
+        _spend("bookings_per_mobile", mobile.strip())
+    else:
+        mobile = field(data, "mobile", str, required=False, default="") or DESK
+    booked = current_hall().appointments.book(service, day, start, mobile, name,
+                                              actor=who.actor if who else "citizen")
+    _announce("booked", booked.booking)
+    return jsonify(_booked_reply(booked)), 201
+
+
+def _managed(token: str):
+    _spend("reads_per_address", _address())
+    try:
+        return current_hall().appointments.managed(token)
+    except AppointmentError:
+        _spend("misses_per_address", _address())
+        raise
+
+
+@blueprint.get("/manage/<token>")
+def view(token: str):
+    _managed(token)
+    return jsonify(current_hall().appointments.view(token))
+
+
+@blueprint.delete("/manage/<token>")
+def cancel(token: str):
+    _managed(token)
+    booking = current_hall().appointments.cancel(token)
+    _announce("cancelled", booking)
+    return jsonify(booking)
+
+
+@blueprint.put("/manage/<token>")
+def move(token: str):
+    _managed(token)
+    data = body()
+    day, start = _day(field(data, "date", str)), _start(field(data, "start", str))
+    booking = current_hall().appointments.move(token, day, start)
+    _announce("moved", booking)
+    return jsonify(booking)
+
+
+# --- the kiosk ------------------------------------------------------------------------------------
+
+@blueprint.post("/check-in")
+def check_in():
+    hall = current_hall()
+    who = require_identity(hall.database)
+    require_role(who, "kiosk", *STAFF_ROLES)
+    data = body()
+    code = field(data, "code", str)
+    accept_normal = field(data, "accept_normal_ticket", bool, required=False, default=False)
+    if not isinstance(accept_normal, bool):
+        raise ApiError(422, "bad_field", "accept_normal_ticket 应为 true/false / must be true or false")
+    done = hall.appointments.check_in(code, who.actor, accept_normal=accept_normal)
+    _announce("checked_in", done.booking)
+    return jsonify(issued_reply(done.issued) | {"outcome": done.outcome, "booking": done.booking}), 201

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from server import accounts
+from server.app import create_app
+from tests.conftest import FakeClock, small_hall_document, to_toml
+from tests.server.test_api import PASSWORD, Api
+
+#: 2026-11-26 08:00 in the hall; the first slot is 09:00-09:30
+RULES = {"enabled": True, "slot_minutes": 30, "capacity": 3, "hours": "09:00-12:00,14:00-16:00",
+         "days_ahead": 7, "early_grace_minutes": 15, "late_grace_minutes": 10,
+         "late_gets_normal_ticket": True, "max_per_mobile_per_day": 2, "max_per_mobile_per_item": 1}
+DAY = "2026-11-26"
+
+
+@pytest.fixture
+def appt_app(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(to_toml(small_hall_document(appointments=RULES)), encoding="utf-8")
+    from datetime import datetime, timezone
+    clock = FakeClock(datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc))
+    app = create_app(tmp_path / "var", path, clock=clock, start_clockwork=False)
+    hall = app.extensions["jiaohao"]
+    accounts.add_user(hall.database, hall.service.hall_id, "desk", "clerk", PASSWORD, "导服台", "D1")
+    accounts.add_user(hall.database, hall.service.hall_id, "clerk2", "clerk", PASSWORD, "clerk2", "G2")
+    accounts.add_user(hall.database, hall.service.hall_id, "boss", "supervisor", PASSWORD, "boss", "S1")
+    accounts.add_user(hall.database, hall.service.hall_id, "root", "admin", PASSWORD, "root", "R1")
+    app.clock = clock
+    app.tokens = {"kiosk": accounts.add_device(hall.database, hall.service.hall_id, "kiosk-1", "kiosk").token}
+    yield app
+    hall.data.close()
+
+
+@pytest.fixture
+def public(appt_app) -> Api:
+    return Api(appt_app)
+
+
+@pytest.fixture
+def kiosk(appt_app) -> Api:
+    return Api(appt_app, appt_app.tokens["kiosk"])

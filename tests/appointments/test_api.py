@@ -1,0 +1,206 @@
+"""The appointment routes through Flask's test client: capacity under concurrency, limits,
+cancel and move, check-in inside, before and after the grace, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import threading
+
+
+from hall.tickets import Priority
+from tests.appointments.conftest import DAY
+from tests.server.test_api import Api, login
+
+
+def book(api: Api, mobile: str, start: str = "09:00", service: str = "A01", day: str = DAY, **extra):
+    return api.post("/appointments", {"service": service, "date": day, "start": start, "mobile": mobile} | extra)
+
+
+def mobile(n: int) -> str:
+    return f"139{n:08d}"
+
+
+def free_places(api: Api, start: str, service: str = "A01") -> int:
+    status, reply = api.get(f"/appointments/slots?service={service}&date={DAY}")
+    assert status == 200, reply
+    return next(s["free"] for s in reply["slots"] if s["start"] == start)
+
+
+def test_fifty_concurrent_bookings_fill_three_places_exactly(appt_app) -> None:
+    results: list[tuple[int, dict]] = []
+    gate = threading.Barrier(50)
+
+    def one(n: int) -> None:
+        api = Api(appt_app)
+        gate.wait()
+        results.append(book(api, mobile(n)))
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 3 + [409] * 47
+    assert {reply["error"] for status, reply in results if status == 409} == {"slot_full"}
+    assert all("约满" in reply["message"] for status, reply in results if status == 409)
+    assert free_places(Api(appt_app), "09:00") == 0
+
+
+def test_a_booking_gives_a_code_a_masked_mobile_and_a_manage_link(public) -> None:
+    status, booked = book(public, "13800138000", name="张三")
+    assert status == 201, booked
+    assert len(booked["code"]) == 8 and booked["mobile"] == "138****8000" and booked["name"] == "张*"
+    assert booked["manage_url"].endswith("/book/m/" + booked["manage_token"])
+    assert len(booked["manage_token"]) >= 32         # 192 bits, URL-safe
+    status, seen = public.get("/appointments/manage/" + booked["manage_token"])
+    assert status == 200 and seen["code"] == booked["code"] and "13800138000" not in str(seen)
+    assert "manage_token" not in seen, "the token is given once, at booking"
+
+
+def test_a_cancelled_booking_frees_its_place(public) -> None:
+    tokens = [book(public, mobile(n))[1]["manage_token"] for n in range(3)]
+    assert book(public, mobile(9))[1]["error"] == "slot_full"
+    status, cancelled = public.call("DELETE", "/appointments/manage/" + tokens[0])
+    assert status == 200 and cancelled["state"] == "cancelled"
+    assert free_places(public, "09:00") == 1
+    assert book(public, mobile(9))[0] == 201
+    assert public.call("DELETE", "/appointments/manage/" + tokens[0])[1]["error"] == "not_booked"
+
+
+def test_moving_takes_the_new_place_and_frees_the_old(public) -> None:
+    token = book(public, mobile(1))[1]["manage_token"]
+    status, moved = public.call("PUT", "/appointments/manage/" + token, {"date": DAY, "start": "10:00"})
+    assert status == 200 and (moved["start"], moved["end"]) == ("10:00", "10:30")
+    assert free_places(public, "09:00") == 3 and free_places(public, "10:00") == 2
+    for n in (2, 3):
+        book(public, mobile(n), start="10:30")
+    for n in (4, 5, 6):
+        book(public, mobile(n), start="11:00")
+    status, refused = public.call("PUT", "/appointments/manage/" + token, {"date": DAY, "start": "11:00"})
+    assert (status, refused["error"]) == (409, "slot_full")
+
+
+def test_limits_per_mobile_number(public) -> None:
+    assert book(public, "13800138000", start="09:00", service="A01")[0] == 201
+    status, refused = book(public, "13800138000", start="09:30", service="A01")
+    assert (status, refused["error"]) == (409, "limit_per_item")
+    assert book(public, "13800138000", start="09:30", service="A02")[0] == 201
+    status, refused = book(public, "13800138000", start="10:00", service="C01")
+    assert (status, refused["error"]) == (409, "limit_per_day")
+    assert book(public, "13800138000", day="2026-11-27", service="C01")[0] == 201, "another day"
+
+
+def test_bookings_per_mobile_are_rate_limited(appt_app, public) -> None:
+    statuses = [book(public, "13800138000", start=start, day=f"2026-11-{day}")[0]
+                for day in (26, 27, 28) for start in ("09:00", "09:30")]
+    assert statuses[-1] == 429, statuses
+
+
+def test_bad_fields_are_422(public) -> None:
+    assert book(public, "12345")[1]["error"] == "bad_mobile"
+    assert book(public, mobile(1), start="09:10")[0] == 422
+    assert book(public, mobile(1), day="next week")[0] == 422
+    assert public.post("/appointments", {"service": "A01"})[1]["error"] == "missing_field"
+    assert book(public, mobile(1), service="ZZ")[0] == 404
+
+
+def test_the_desk_books_without_a_mobile(appt_app) -> None:
+    desk = login(appt_app, "desk")
+    status, booked = desk.post("/appointments", {"service": "A01", "date": DAY, "start": "09:00",
+                                                 "name": "李四"})
+    assert status == 201 and booked["mobile"] == "desk"
+
+
+def checked_in(kiosk: Api, code: str, **extra):
+    return kiosk.post("/appointments/check-in", {"code": code} | extra)
+
+
+def test_check_in_on_time_issues_an_appointment_ticket(appt_app, public, kiosk) -> None:
+    code = book(public, mobile(1))[1]["code"]
+    appt_app.clock.advance(minutes=50)          # 08:50: inside the 15-minute early grace
+    status, reply = checked_in(kiosk, code.lower()[:4] + "-" + code.lower()[4:])
+    assert status == 201, reply
+    assert reply["outcome"] == "on_time" and reply["number"].startswith("Y")
+    assert reply["ticket"]["priority"] == Priority.APPOINTMENT.value and reply["track_url"]
+    assert reply["booking"]["state"] == "checked_in"
+    assert checked_in(kiosk, code)[1]["error"] == "not_booked", "a code is used once"
+
+
+def test_check_in_too_early_says_when_to_come_back(appt_app, public, kiosk) -> None:
+    code = book(public, mobile(1))[1]["code"]
+    appt_app.clock.advance(minutes=30)          # 08:30
+    status, reply = checked_in(kiosk, code)
+    assert (status, reply["error"]) == (409, "too_early")
+    assert reply["come_back_at"].startswith("2026-11-26T08:45") and "08:45" in reply["message"]
+    tomorrow = book(public, mobile(2), day="2026-11-27")[1]["code"]
+    assert "2026-11-27 08:45" in checked_in(kiosk, tomorrow)[1]["message"]
+
+
+def test_check_in_too_late_offers_a_normal_ticket(appt_app, public, kiosk) -> None:
+    code = book(public, mobile(1))[1]["code"]
+    appt_app.clock.advance(hours=1, minutes=41)  # 09:41: past 09:30 + 10 minutes
+    status, reply = checked_in(kiosk, code)
+    assert (status, reply["error"], reply["normal_ticket"]) == (409, "too_late", True)
+    status, reply = checked_in(kiosk, code, accept_normal_ticket=True)
+    assert status == 201 and reply["outcome"] == "too_late" and reply["number"].startswith("A")
+
+
+def test_check_in_needs_a_kiosk_or_staff(public) -> None:
+    assert public.post("/appointments/check-in", {"code": "ABCDEFGH"})[0] == 401
+    assert checked_in(public, "ABCDEFGH", token="nonsense")[0] == 401
+
+
+def test_unchecked_bookings_become_no_shows_and_figures_count_them(appt_app, public, kiosk) -> None:
+    hall = appt_app.extensions["jiaohao"]
+    on_time = book(public, mobile(1))[1]["code"]
+    book(public, mobile(2))
+    appt_app.clock.advance(hours=1)
+    checked_in(kiosk, on_time)
+    appt_app.clock.advance(minutes=39)          # 09:39: still inside the late grace
+    assert hall.appointments.mark_no_shows() == 0
+    appt_app.clock.advance(minutes=2)
+    assert hall.appointments.mark_no_shows() == 1
+    day = hall.service.today()
+    assert hall.appointments.figures(day, day) == {"booked": 2, "checked_in": 1, "on_time": 1,
+                                                   "no_show": 1, "cancelled": 0}
+
+
+def test_every_appointment_route_is_in_the_openapi_document(appt_app) -> None:
+    paths = appt_app.test_client().get("/api/openapi.json").get_json()["paths"]
+    assert set(paths["/api/v1/appointments/manage/{token}"]) == {"get", "put", "delete"}
+    assert "security" not in paths["/api/v1/appointments"]["post"]
+    assert "security" in paths["/api/v1/appointments/check-in"]["post"]
+
+
+def test_the_clock_moving_past_the_day_keeps_slots_in_the_future(appt_app, public) -> None:
+    appt_app.clock.advance(hours=3, minutes=1)   # 11:01: the 11:00 slot is still running
+    status, reply = public.get(f"/appointments/slots?service=A01&date={DAY}")
+    assert [s["start"] for s in reply["slots"]][:2] == ["11:00", "11:30"]
+    assert book(public, mobile(1), start="10:00")[1]["error"] == "slot_past"
+
+
+
+def test_the_report_counts_appointments(appt_app, public, kiosk) -> None:
+    on_time = book(public, mobile(1))[1]["code"]
+    book(public, mobile(2))
+    token = book(public, mobile(3))[1]["manage_token"]
+    public.call("DELETE", "/appointments/manage/" + token)
+    appt_app.clock.advance(hours=1)
+    checked_in(kiosk, on_time)
+    appt_app.clock.advance(hours=1)              # 10:00: the 09:00 slot and its grace are over
+    boss = login(appt_app, "boss")
+    status, report = boss.get(f"/reports?from={DAY}&to={DAY}")
+    assert status == 200, report
+    assert report["appointments"] == {"booked": 2, "checked_in": 1, "on_time": 1, "no_show": 1, "cancelled": 1}
+    csv_text = boss.client.get(f"/api/v1/reports/export.csv?from={DAY}&to={DAY}",
+                               headers={"Authorization": f"Bearer {boss.token}"}).data.decode("utf-8-sig")
+    assert "爽约 No-show,1" in csv_text
+
+
+def test_an_admin_changes_the_slots_and_a_mistake_names_the_key(appt_app, public) -> None:
+    root = login(appt_app, "root")
+    status, reply = root.call("PUT", "/admin/setup/appointments", {"capacity": 5})
+    assert status == 200, reply
+    assert free_places(public, "09:00") == 5
+    status, refused = root.call("PUT", "/admin/setup/appointments", {"slot_minutes": 1})
+    assert status == 422 and "appointments.slot_minutes" in refused["message"]

@@ -1,0 +1,103 @@
+"""The /book page in a real Chromium on a 390×844 phone screen against a real server process:
+book a slot, move it, cancel it. Set JIAOHAO_BOOK_SHOTS=docs/images to keep the screenshots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from server.datadir import open_data_dir
+from tests.appointments.conftest import RULES
+from tests.conftest import small_hall_document, to_toml
+from tests.phone.test_browser import CHROMIUM_ARGS, PHONE
+from tests.server.live_server import ServerProcess
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+@pytest.fixture(scope="module")
+def hall_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("book")
+    config = root / "config.toml"
+    config.write_text(to_toml(small_hall_document(appointments=RULES | {"hours": "09:00-11:00"})),
+                      encoding="utf-8")
+    open_data_dir(root / "var", config).close()
+    server = ServerProcess(root / "var", config).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def phone():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def shot(page, tmp_path: Path, name: str) -> None:
+    folder = Path(os.environ.get("JIAOHAO_BOOK_SHOTS", tmp_path))
+    page.screenshot(path=str(folder / f"book-{name}.png"), full_page=True)
+
+
+def test_a_phone_books_moves_and_cancels(hall_server, phone, tmp_path) -> None:
+    url = hall_server.url
+    errors: list[str] = []
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    phone.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    phone.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+    outside: list[str] = []
+    phone.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) else None)
+
+    assert phone.goto(f"{url}/book").status == 200
+    phone.get_by_text("企业设立登记").click()
+    phone.locator("#days button").nth(1).click()          # tomorrow: every slot is still ahead
+    phone.wait_for_selector("#step-slot:not([hidden])")
+    first = phone.locator("#slots button").first
+    assert "余 3" in first.inner_text() and "3 / 3 free" in first.inner_text()
+    shot(phone, tmp_path, "slots")
+    first.click()
+    phone.fill("#mobile", "13800138000")
+    phone.fill("#name", "张三")
+    shot(phone, tmp_path, "form")
+    phone.click("#submit")
+
+    phone.wait_for_selector("#booking:not([hidden])")
+    code = phone.locator("#b-code").inner_text()
+    assert len(code) == 8
+    assert phone.locator("#b-mobile").inner_text() == "138****8000"
+    assert "09:00–09:30" in phone.locator("#b-time").inner_text()
+    expect(phone.locator("#b-qr")).to_be_visible()
+    qr = requests.get(url + phone.locator("#b-qr").get_attribute("src"), timeout=10)
+    assert qr.headers["Content-Type"].startswith("image/svg+xml") and b"<svg" in qr.content
+    assert "/book/m/" in phone.url
+    shot(phone, tmp_path, "booked")
+
+    phone.click("#move")
+    phone.locator("#days button").nth(1).click()
+    phone.wait_for_selector("#step-slot:not([hidden])")
+    phone.locator("#slots button").nth(2).click()         # 10:00–10:30
+    expect(phone.locator("#b-time")).to_contain_text("10:00–10:30")
+    shot(phone, tmp_path, "moved")
+
+    manage_url = phone.url
+    phone.goto(manage_url)                                 # the link works on its own
+    expect(phone.locator("#b-code")).to_have_text(code)
+    phone.click("#cancel")
+    expect(phone.locator("#b-state")).to_contain_text("已取消")
+    assert phone.locator("#move").is_hidden() and phone.locator("#b-qr").is_hidden()
+    shot(phone, tmp_path, "cancelled")
+
+    token = manage_url.rsplit("/", 1)[1]
+    seen = requests.get(f"{url}/api/v1/appointments/manage/{token}", timeout=10).json()
+    assert seen["state"] == "cancelled" and seen["start"] == "10:00"
+    assert not errors, errors
+    assert not outside, "everything is served by the hall's own server"
