@@ -197,10 +197,9 @@ class HallClient:
         dead = getattr(self.sio.eio, "ws", None)
         if dead is not None:
             try:
-                dead.close()
+                dead.close()   # engine.io's own loops treat a closed websocket as the end
             except Exception:
                 pass
-            self.sio.eio.ws = None
 
     def stop(self) -> None:
         self._stop.set()

@@ -73,6 +73,9 @@ class HallService:
         self._setup: tuple[int, HallConfig] | None = None
         self._setup_lock = threading.Lock()
         self._snapshot: tuple[tuple, HallState] | None = None
+        # commits are published in the order they were made: a board must never hear that
+        # window 3 finished A001 after it heard window 3 call A002
+        self._in_order = threading.Lock()
 
     # --- the setup in force ------------------------------------------------------------
 
@@ -170,6 +173,10 @@ class HallService:
     # --- commands ----------------------------------------------------------------------
 
     def execute(self, command: c.Command) -> Outcome:
+        with self._in_order:
+            return self._execute(command)
+
+    def _execute(self, command: c.Command) -> Outcome:
         conn = self.database.connection()
         try:
             with db.write(conn):
@@ -224,6 +231,11 @@ class HallService:
               along: Callable[[sqlite3.Connection, int], None] | None = None) -> IssuedTicket:
         """Issue one ticket. `along(conn, ticket_id)` runs in the same transaction, so a row that
         refers to the ticket (an appointment's check-in) is written with it or not at all."""
+        with self._in_order:
+            return self._issue(service, priority, actor, request_id, along)
+
+    def _issue(self, service: str, priority: Priority, actor: str, request_id: str | None,
+               along: Callable[[sqlite3.Connection, int], None] | None) -> IssuedTicket:
         conn = self.database.connection()
         try:
             with db.write(conn):
