@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", metavar="FILE", help="simulation settings (TOML: tickets, windows, seed, rates)")
     p.add_argument("--hall-config", metavar="FILE", help="hall configuration for the demo hall "
                    "(default ./config.toml)")
-    p.add_argument("--tickets", type=int, help="tickets in the day (default 200)")
+    p.add_argument("--tickets", type=int, help="tickets in the day (default 150)")
     p.add_argument("--windows", type=int, help="windows staffed (default 8)")
     p.add_argument("--seed", type=int, help="random seed (default 1)")
     p.add_argument("--speed", default="max", help="60 (a simulated minute per real second) or max")

@@ -23,7 +23,7 @@ LUNCH = (195.0, 270.0)
 
 @dataclass(frozen=True)
 class Settings:
-    tickets: int = 200
+    tickets: int = 150
     windows: int = 8
     seed: int = 1
     morning_share: float = 0.55
