@@ -14,7 +14,7 @@ from hall.queue import HallState, replay
 from server import db, repository as repo
 from server.services import HallService
 
-from .simulation import compare
+from .simulation import both_estimates, compare
 
 DATABASE = "jiaohao.sqlite3"
 #: the report figures the simulator can recount from its own record
@@ -169,5 +169,7 @@ def check_all(day, data: Path, before: dict, boss, board, received, cancelled) -
             "tickets": [{"number": r.number, "item": r.arrival.service, "issued_min": round(r.issued, 1),
                          "called_min": None if r.called is None else round(r.called, 1),
                          "ahead": r.inputs.ahead, "final": r.final, "rating": r.rating,
+                         "naive": both_estimates(r.inputs)[0].as_dict(),
+                         "learned": both_estimates(r.inputs)[1].as_dict(),
                          "server_estimate_real_minutes": r.server_estimate}
                         for r in day.tickets.values()]}
