@@ -11,7 +11,8 @@ from typing import Any
 from client.hall_client import HallClient, wait_until
 from hall.events import event_from_record
 from hall.queue import HallState, replay
-from server import db, repository as repo
+from server import db
+from server import repository as repo
 from server.services import HallService
 
 from .simulation import both_estimates, compare

@@ -51,7 +51,7 @@ class DemoServer:
                    "--data", str(self.data)]
         if hall_config:
             command += ["--config", str(hall_config)]
-        self.log = open(self.root / "server.log", "wb")
+        self.log = open(self.root / "server.log", "wb")  # noqa: SIM115 (open while the server runs)
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
@@ -108,7 +108,7 @@ class Api:
         return reply.json() if reply.content else None
 
     @classmethod
-    def login(cls, base: str, username: str) -> "Api":
+    def login(cls, base: str, username: str) -> Api:
         token = cls(base).do("POST", "/auth/login", {"username": username, "password": PASSWORD})["token"]
         return cls(base, token)
 

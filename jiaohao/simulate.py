@@ -17,7 +17,8 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("simulate", help="drive a simulated working day and check every invariant")
-    p.add_argument("--config", metavar="FILE", help="simulation settings (TOML: tickets, windows, seed, rates)")
+    p.add_argument("--config", metavar="FILE",
+                   help="simulation settings (TOML: tickets, windows, seed, rates)")
     p.add_argument("--hall-config", metavar="FILE", help="hall configuration for the demo hall "
                    "(default ./config.toml)")
     p.add_argument("--tickets", type=int, help="tickets in the day (default 150)")
@@ -33,7 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .sim_driver import simulate
-    from .simulation import Settings
     settings = _settings(args)
     speed = None if args.speed == "max" else float(args.speed)
     if speed is not None and speed <= 0:
@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace):
     import tomllib
+
     from .simulation import Settings
     values: dict = {}
     if args.config:

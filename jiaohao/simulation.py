@@ -8,10 +8,16 @@ Times are minutes after the hall opens (08:30 local in the demo hall's setup).
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
-from hall.estimate import WaitEstimate, WindowCapacity, accuracy, estimate_wait, learned_wait
+from hall.estimate import (
+    WaitEstimate,
+    WindowCapacity,
+    accuracy,
+    estimate_wait,
+    learned_wait,
+)
 
 #: issuing 08:30–11:30 and 13:00–16:30, as minutes after 08:30
 MORNING = (0.0, 180.0)
@@ -34,7 +40,7 @@ class Settings:
     lunch_share: float = 0.5     # share of windows whose clerk signs out for lunch
 
     @classmethod
-    def from_mapping(cls, data: dict) -> "Settings":
+    def from_mapping(cls, data: dict) -> Settings:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown simulation settings: {', '.join(sorted(unknown))}")

@@ -73,7 +73,8 @@ def test_kill_9_during_issues_and_calls_then_the_board_resyncs(live_hall) -> Non
         clerks = {n: clerk_session(live_hall, n) for n in WINDOWS}
         issued, calls, stop = [], [], threading.Event()
         threads = [threading.Thread(target=issuer, args=(live_hall, stop, issued)) for _ in range(2)]
-        threads += [threading.Thread(target=caller, args=(live_hall, clerks[n], n, stop, calls)) for n in WINDOWS]
+        threads += [threading.Thread(target=caller, args=(live_hall, clerks[n], n, stop, calls))
+                    for n in WINDOWS]
         for t in threads:
             t.start()
         assert wait_until(lambda: len(issued) >= ISSUES and len(calls) >= CALLS, timeout=30)
@@ -108,8 +109,9 @@ def check_the_board_caught_up(server, board, heard: Recorder, issued: list, call
     assert wait_until(lambda: board.connected and (board.last_seq or 0) >= last, timeout=30)
     issued_heard = {p["ticket"]["id"] for p in heard.of("ticket_issued")}
     called_heard = {p["ticket"]["id"] for p in heard.of("ticket_called")}
-    assert wait_until(lambda: {i for i, _ in issued} <= {p["ticket"]["id"] for p in heard.of("ticket_issued")},
-                      timeout=10), sorted({i for i, _ in issued} - issued_heard)[:10]
+    wanted = {i for i, _ in issued}
+    assert wait_until(lambda: wanted <= {p["ticket"]["id"] for p in heard.of("ticket_issued")},
+                      timeout=10), sorted(wanted - issued_heard)[:10]
     assert {i for i, _ in calls} <= called_heard
     # a call is announced live once; anything heard again came back marked as replayed
     live_calls = [p["seq"] for p in heard.of("ticket_called") if not p.get("replayed")]

@@ -8,12 +8,12 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis.errors import Unsatisfiable  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 
-from server import accounts  # noqa: E402
-from tests.faults.test_hostile_inputs import make_app  # noqa: E402
-from tests.server.test_api import PASSWORD, login  # noqa: E402
+from server import accounts
+from tests.faults.test_hostile_inputs import make_app
+from tests.server.test_api import PASSWORD, login
 
 EXAMPLES = 4
 #: signing out would end the session every other generated request uses; the backup streams an
