@@ -35,15 +35,15 @@ class Recorder:
 
 
 def issuer(server, stop: threading.Event, acknowledged: list) -> None:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {server.tokens['kiosk']}"
-    while not stop.is_set():
-        try:
-            reply = session.post(f"{server.url}/api/v1/tickets", json={"service": "C01"}, timeout=5)
-        except requests.RequestException:
-            return   # the server is gone
-        if reply.status_code == 201:
-            acknowledged.append((reply.json()["id"], reply.json()["number"]))
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {server.tokens['kiosk']}"
+        while not stop.is_set():
+            try:
+                reply = session.post(f"{server.url}/api/v1/tickets", json={"service": "C01"}, timeout=5)
+            except requests.RequestException:
+                return   # the server is gone
+            if reply.status_code == 201:
+                acknowledged.append((reply.json()["id"], reply.json()["number"]))
 
 
 def caller(server, session: requests.Session, window: int, stop: threading.Event, calls: list) -> None:
@@ -68,9 +68,10 @@ def test_kill_9_during_issues_and_calls_then_the_board_resyncs(live_hall) -> Non
     heard = Recorder()
     board = HallClient(live_hall.url, live_hall.tokens["board"], on_message=heard)
     board.start()
+    clerks: dict[int, requests.Session] = {}
     try:
         assert wait_until(lambda: heard.of("hall_snapshot"), timeout=10)
-        clerks = {n: clerk_session(live_hall, n) for n in WINDOWS}
+        clerks.update({n: clerk_session(live_hall, n) for n in WINDOWS})
         issued, calls, stop = [], [], threading.Event()
         threads = [threading.Thread(target=issuer, args=(live_hall, stop, issued)) for _ in range(2)]
         threads += [threading.Thread(target=caller, args=(live_hall, clerks[n], n, stop, calls))
@@ -87,6 +88,8 @@ def test_kill_9_during_issues_and_calls_then_the_board_resyncs(live_hall) -> Non
         check_the_board_caught_up(live_hall, board, heard, issued, calls)
     finally:
         board.stop()
+        for session in clerks.values():   # sockets left to the garbage collector warn later
+            session.close()
 
 
 def check_nothing_acknowledged_was_lost(server, session, issued: list, calls: list) -> None:
