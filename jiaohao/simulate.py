@@ -35,9 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from .sim_driver import simulate
     settings = _settings(args)
-    speed = None if args.speed == "max" else float(args.speed)
-    if speed is not None and speed <= 0:
-        raise SystemExit("jiaohao simulate: --speed must be a positive number or max")
+    speed = _speed(args.speed)
     result = simulate(settings, speed, args.server, Path(args.data) if args.data else None,
                       Path(args.hall_config) if args.hall_config else None, args.timeout)
     if args.json:
@@ -47,6 +45,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"VIOLATION {name}: {check['detail']}", file=sys.stderr)
     print(result["summary"])
     return 0 if all(c["ok"] for c in result["invariants"].values()) else 1
+
+
+def _speed(text: str) -> float | None:
+    """None for max (no waiting), else how many simulated minutes pass per real minute."""
+    from .cli import CommandError
+    if text == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = 0.0
+    if not speed > 0 or speed == float("inf"):
+        raise CommandError("--speed must be a positive number (60: a simulated minute per second) or max")
+    return speed
 
 
 def _settings(args: argparse.Namespace):
