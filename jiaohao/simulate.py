@@ -64,6 +64,7 @@ def _speed(text: str) -> float | None:
 def _settings(args: argparse.Namespace):
     import tomllib
 
+    from .cli import CommandError
     from .simulation import Settings
     values: dict = {}
     if args.config:
@@ -72,4 +73,10 @@ def _settings(args: argparse.Namespace):
     for name in ("tickets", "windows", "seed"):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
-    return Settings.from_mapping(values)
+    try:
+        settings = Settings.from_mapping(values)
+    except (TypeError, ValueError) as exc:
+        raise CommandError(f"bad simulation settings: {exc}") from None
+    if settings.tickets < 1 or settings.windows < 1:
+        raise CommandError("--tickets and --windows must be at least 1")
+    return settings
