@@ -60,3 +60,13 @@ def test_a_simulated_day_keeps_every_invariant(tmp_path) -> None:
     assert result["estimate"]["naive"]["count"] == result["estimate"]["learned"]["count"] > 0
     assert done.stdout.strip().splitlines()[-1] == result["summary"]
     assert result["summary"].endswith("invariants all OK")
+
+
+def test_bad_options_are_refused_in_one_line(tmp_path) -> None:
+    settings = tmp_path / "sim.toml"
+    settings.write_text("tickets = 5\nspeedy = 1\n", encoding="utf-8")
+    for options in (["--speed", "fast"], ["--speed", "0"], ["--tickets", "0"], ["--config", str(settings)]):
+        done = subprocess.run([sys.executable, "-m", "jiaohao", "simulate", *options], check=False, cwd=REPO,
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 2 and done.stderr.startswith("jiaohao simulate: "), (options, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1
