@@ -138,11 +138,13 @@ class HallClient:
                            wait_timeout=self.timeout)
             replay.call("resync", {"since": since}, timeout=self.timeout)
         except Exception as exc:
+            # the same half-open websocket the main loop closes: a restarting server leaves it
             _close_abandoned_websockets(exc)
             log.warning("catching up from %s failed: %s", since, exc)
         finally:
             try:
                 replay.disconnect()
+                replay.eio.disconnect(abort=True)
             except Exception:
                 pass
 

@@ -1,0 +1,176 @@
+"""The invariants a simulated day must keep, checked against the server's own database file,
+its reports, a live board and the phone pages. Each check returns {ok, detail}."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from client.hall_client import HallClient, wait_until
+from hall.events import event_from_record
+from hall.queue import HallState, replay
+from server import db
+from server import repository as repo
+from server.services import HallService
+
+from .simulation import both_estimates, compare
+
+DATABASE = "jiaohao.sqlite3"
+#: the report figures the simulator can recount from its own record
+KPI_FIELDS = ("issued", "served", "no_show", "ratings", "satisfied")
+REQUEUES = {"ticket_resumed", "ticket_transferred", "ticket_returned_late"}
+
+
+def _service(data: Path) -> HallService:
+    database = db.Database(data / DATABASE)
+    return HallService(database, repo.find_hall(database.connection())["id"])
+
+
+def setup_of(data: Path):
+    service = _service(data)
+    try:
+        return service.setup()
+    finally:
+        service.database.close()
+
+
+def report_summary(api) -> dict[str, Any]:
+    return api.do("GET", "/reports?by=item")["summary"]
+
+
+def board_listener(base: str, token: str) -> tuple[HallClient, list[dict]]:
+    """A real websocket board that keeps every call it hears (replayed ones marked)."""
+    received: list[dict] = []
+    lock = threading.Lock()
+
+    def on_message(name: str, payload: dict) -> None:
+        if name == "ticket_called":
+            with lock:
+                received.append(payload)
+    board = HallClient(base, token, on_message=on_message)
+    board.start()
+    if not wait_until(lambda: board.connected, timeout=10):
+        board.stop()
+        raise RuntimeError("the board could not connect")
+    return board, received
+
+
+def _ok(ok: bool, detail: Any = "") -> dict[str, Any]:
+    return {"ok": bool(ok), "detail": detail}
+
+
+def final_states(stored: dict, ours: set[int]) -> dict:
+    open_ = {stored[i].number: stored[i].state.value for i in ours
+             if stored[i].state.value not in ("done", "no_show", "cancelled", "expired")}
+    return _ok(not open_, open_ or f"{len(ours)} tickets all final")
+
+
+def record_matches(stored: dict, day) -> dict:
+    differ = {r.number: (r.final, stored[r.id].state.value) for r in day.tickets.values()
+              if r.final != stored[r.id].state.value}
+    return _ok(not differ, differ or "the server's states are the simulator's")
+
+
+def called_once(records: list[dict]) -> dict:
+    """A ticket is called again only after going back into a queue (hold, transfer, late return)."""
+    callable_: dict[int, bool] = {}
+    twice = []
+    for r in records:
+        ticket, kind = r["ticket_id"], r["kind"]
+        if kind == "ticket_issued" or kind in REQUEUES:
+            callable_[ticket] = True
+        elif kind == "ticket_called":
+            if not callable_.get(ticket):
+                twice.append(r["seq"])
+            callable_[ticket] = False
+    return _ok(not twice, twice or "no ticket called while already called")
+
+
+def numbers_unique(tickets: list) -> dict:
+    repeated = [k for k, n in Counter((t.business_date, t.number) for t in tickets).items() if n > 1]
+    return _ok(not repeated, [f"{d} {n}" for d, n in repeated] or f"{len(tickets)} numbers, none repeated")
+
+
+def log_replays(service: HallService, records: list[dict]) -> dict:
+    conn = service.database.connection()
+    rebuilt = replay(HallState.fresh(service.setup()), [event_from_record(r) for r in records])
+    stored = {t.id: t for t in repo.all_tickets(conn, service.hall_id)}
+    differ = sorted(i for i in stored if rebuilt.tickets.get(i) != stored[i])
+    windows_ok = rebuilt.windows == repo.load_windows(conn, service.hall_id)
+    return _ok(not differ and windows_ok and len(rebuilt.tickets) == len(stored),
+               {"tickets_differ": differ, "windows_match": windows_ok, "events": len(records)})
+
+
+def own_kpis(day) -> dict[str, int]:
+    records = day.tickets.values()
+    ratings = [r.rating for r in records if r.rating is not None]
+    return {"issued": len(day.tickets), "served": sum(r.final == "done" for r in records),
+            "no_show": sum(r.final == "no_show" for r in records), "ratings": len(ratings),
+            "satisfied": sum(1 for v in ratings if v >= 3)}
+
+
+def kpis_match(before: dict, after: dict, own: dict) -> dict:
+    """The report's figures grew by exactly what the simulator did."""
+    reported = {k: after[k] - before[k] for k in KPI_FIELDS}
+    return _ok(reported == own, {"reported": reported, "recounted": own})
+
+
+def board_heard(received: list[dict], records: list[dict], ours: set[int]) -> dict:
+    calls = {r["seq"] for r in records if r["kind"] == "ticket_called" and r["ticket_id"] in ours}
+
+    def heard() -> set[int]:
+        return {m["seq"] for m in list(received) if not m.get("recall") and m["ticket"]["id"] in ours}
+    wait_until(lambda: heard() >= calls, timeout=10)
+    got = heard()
+    return _ok(got == calls, {"calls_logged": len(calls), "calls_heard": len(got),
+                              "missing": sorted(calls - got)[:10]})
+
+
+def phones_follow(day, stored: dict) -> dict:
+    wrong = {day.tickets[i].number: states for i, states in day.phone_states.items()
+             if states[-1] != stored[i].state.value}
+    return _ok(bool(day.phone_states) and not wrong, wrong or {day.tickets[i].number: s
+                                                              for i, s in day.phone_states.items()})
+
+
+def counts(day, cancelled: list[int]) -> dict[str, int]:
+    records = list(day.tickets.values())
+    used = [r.arrival.outcome for r in records if r.used_outcome]
+    return {"issued": len(records), "done": sum(r.final == "done" for r in records),
+            "no_show": sum(r.final == "no_show" for r in records), "cancelled": len(cancelled),
+            "held": used.count("hold"), "transferred": used.count("transfer"),
+            "ratings": sum(r.rating is not None for r in records),
+            "calls": sum(r.calls for r in records), "requests": day.request_count()}
+
+
+def check_all(day, data: Path, before: dict, boss, board, received, cancelled) -> dict:
+    service = _service(data)
+    try:
+        conn = service.database.connection()
+        records = repo.event_records(conn, service.hall_id)
+        tickets = repo.all_tickets(conn, service.hall_id)
+        stored = {t.id: t for t in tickets}
+        ours = set(day.tickets)
+        invariants = {
+            "every_ticket_final": final_states(stored, ours),
+            "states_match_simulation": record_matches(stored, day),
+            "nothing_called_twice": called_once(records),
+            "numbers_unique": numbers_unique(tickets),
+            "log_replays": log_replays(service, records),
+            "kpis_match_reports": kpis_match(before, report_summary(boss), own_kpis(day)),
+            "board_heard_every_call": board_heard(received, records, ours),
+            "phone_pages_follow": phones_follow(day, stored),
+        }
+    finally:
+        service.database.close()
+    pairs = [(r.inputs, r.called - r.issued) for r in day.tickets.values() if r.called is not None]
+    return {"invariants": invariants, "counts": counts(day, cancelled), "estimate": compare(pairs),
+            "tickets": [{"number": r.number, "item": r.arrival.service, "issued_min": round(r.issued, 1),
+                         "called_min": None if r.called is None else round(r.called, 1),
+                         "ahead": r.inputs.ahead, "final": r.final, "rating": r.rating,
+                         "naive": both_estimates(r.inputs)[0].as_dict(),
+                         "learned": both_estimates(r.inputs)[1].as_dict(),
+                         "server_estimate_real_minutes": r.server_estimate}
+                        for r in day.tickets.values()]}
