@@ -160,7 +160,6 @@ class RunningClock:
 def serve(data: Path, config: Path) -> str:
     from server.live import socketio
     app = create_app(data, config, clock=RunningClock(NOW))
-    hall = app.extensions["jiaohao"]
     port = free_port()
     threading.Thread(target=lambda: socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True,
                                                  use_reloader=False, log_output=False), daemon=True).start()
