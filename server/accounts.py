@@ -148,9 +148,7 @@ def add_device(database: db.Database, hall_id: int, name: str, kind: str,
     with db.write(conn):
         if repo.live_device_named(conn, hall_id, name):
             raise AccountError("device_exists", f"a device named {name!r} exists: revoke it first")
-        if window is not None and not conn.execute(
-                "SELECT 1 FROM windows WHERE hall_id = ? AND number = ? AND active = 1",
-                (hall_id, window)).fetchone():
+        if window is not None and not repo.window_exists(conn, hall_id, window):
             raise AccountError("bad_window", f"there is no window {window}")
         device_id = repo.insert_device(conn, hall_id, name, kind, hash_token(token), _now(), window)
         _audit(conn, hall_id, actor, "device.add", f"device {name}",

@@ -105,7 +105,7 @@ def apply_setup(conn, hall_id: int, document: dict, actor: str, now: datetime) -
     window of an item people wait for is refused for that reason, not as a mere mistake."""
     _refuse_stranding(conn, hall_id, document)
     setup = parse_config(document)
-    hall = conn.execute("SELECT code FROM halls WHERE id = ?", (hall_id,)).fetchone()
+    hall = repo.hall_by_id(conn, hall_id)
     if hall["code"] != setup.hall.code:
         raise SetupRefused(f"hall.code is {setup.hall.code!r} but this data directory holds "
                            f"hall {hall['code']!r}; a hall's code never changes")

@@ -31,6 +31,10 @@ def find_hall(conn: sqlite3.Connection, code: str | None = None) -> sqlite3.Row 
     return conn.execute("SELECT * FROM halls WHERE code = ?", (code,)).fetchone()
 
 
+def hall_by_id(conn: sqlite3.Connection, hall_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM halls WHERE id = ?", (hall_id,)).fetchone()
+
+
 def insert_hall(conn: sqlite3.Connection, info: HallInfo, now: datetime) -> int:
     cur = conn.execute(
         "INSERT INTO halls (code, name, name_en, timezone, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -101,6 +105,11 @@ def load_windows(conn: sqlite3.Connection, hall_id: int) -> dict[int, WindowStat
     return {row["number"]: WindowState(row["number"], WindowStatus(row["status"]), row["clerk_id"],
                                        row["pause_reason"], _dt(row["status_since"]))
             for row in rows}
+
+
+def window_exists(conn: sqlite3.Connection, hall_id: int, number: int) -> bool:
+    return conn.execute("SELECT 1 FROM windows WHERE hall_id = ? AND number = ? AND active = 1",
+                        (hall_id, number)).fetchone() is not None
 
 
 def save_window(conn: sqlite3.Connection, hall_id: int, window: WindowState) -> None:

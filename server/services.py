@@ -81,8 +81,7 @@ class HallService:
 
     def setup(self, conn=None) -> HallConfig:
         conn = conn or self.database.connection()
-        version = conn.execute("SELECT MAX(version) FROM hall_setups WHERE hall_id = ?",
-                               (self.hall_id,)).fetchone()[0]
+        version = repo.setup_version(conn, self.hall_id)
         with self._setup_lock:
             if self._setup is None or self._setup[0] != version:
                 _, document = repo.current_setup(conn, self.hall_id)
@@ -167,8 +166,7 @@ class HallService:
         self._snapshot = (key, replace(state, tickets=still_open, handling=handling))
 
     def _setup_version(self, conn) -> int:
-        return conn.execute("SELECT MAX(version) FROM hall_setups WHERE hall_id = ?",
-                            (self.hall_id,)).fetchone()[0]
+        return repo.setup_version(conn, self.hall_id)
 
     # --- commands ----------------------------------------------------------------------
 
