@@ -7,6 +7,7 @@ import pytest
 from server import accounts
 from server.app import create_app
 from tests.conftest import FakeClock
+from tests.browser import browser, pages  # noqa: F401 (fixture)
 
 PASSWORD = "password-1"
 
@@ -65,26 +66,6 @@ def demo(tmp_path_factory):
     hall.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def make(width: int = 1366, height: int = 860, locale: str = "zh-CN"):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-    yield make
-    for context in contexts:
-        context.close()
+def new_page(browser):  # noqa: F811 (the fixture imported above)
+    yield from pages(browser, height=860)

@@ -16,15 +16,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import sync_playwright
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, browser, pages  # noqa: F401 (fixture)
 from tests.conftest import REPO
 from tests.server.live_server import free_port
 
 PASSWORD = "demo-only-2026"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-gpu", "--disable-quic", "--disable-sync"]
 
 
 class DemoHall:
@@ -116,24 +113,7 @@ def demo(tmp_path_factory) -> DemoHall:
     hall.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def new_page(browser):
+def new_page(browser):  # noqa: F811 (the fixture imported above)
     """Pages in separate browser contexts: like two PCs, nothing shared between them."""
-    contexts = []
-
-    def make(width: int = 1366, height: int = 768):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-    yield make
-    for context in contexts:
-        context.close()
+    yield from pages(browser, height=768)
