@@ -31,8 +31,10 @@ def open_window_screen(page: Page, demo: DemoHall, window: int, query: str = "")
 
 
 def settled(page: Page) -> None:
-    """Waits until the terminal's last request came back (one action runs at a time)."""
+    """Waits until the terminal's last request came back (one action runs at a time) and its
+    dialog has closed: shortcuts are ignored while a dialog is open."""
     expect(page.locator("body")).not_to_have_class(re.compile(r"\bbusy\b"))
+    expect(page.locator("dialog[open]")).to_have_count(0)
 
 
 def clerk_token(page: Page) -> str:
