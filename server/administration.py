@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 TABLE_SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision", "appointments")
 ENTRY_KEYS = {"departments": "code", "services": "code", "windows": "number"}
 ENTRY_NAMES = {"departments": ("部门", "department"), "services": ("事项", "item"),
-               "windows": ("窗口", "window")}
+               "windows": ("窗口", "window"), "slots": ("事项的预约设置", "own appointment slots for item")}
 
 Edit = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -148,7 +148,9 @@ def _forget_department(document: dict[str, Any], code: str) -> None:
 
 
 def _forget_service(document: dict[str, Any], code: str) -> None:
-    """Windows that listed the item by code stop listing it (with its priority there)."""
+    """Windows that listed the item by code stop listing it (with its priority there), and
+    the appointment rules forget it (its own slots, its place in the bookable list)."""
+    _forget_bookable(document.get("appointments"), code)
     for window in document.get("windows") or []:
         if code in (window.get("services") or []):
             window["services"] = [s for s in window["services"] if s != code]
@@ -159,6 +161,53 @@ def _forget_service(document: dict[str, Any], code: str) -> None:
         for key in ("services", "departments"):
             if key in window and not window[key]:
                 del window[key]
+
+
+def _forget_bookable(booking: Any, code: str) -> None:
+    if not isinstance(booking, dict):
+        return
+    if isinstance(booking.get("items"), dict):
+        booking["items"].pop(code, None)
+        if not booking["items"]:
+            del booking["items"]
+    if isinstance(booking.get("services"), list) and code in booking["services"]:
+        booking["services"] = [s for s in booking["services"] if s != code]
+        if not booking["services"]:
+            # an empty list would mean "every item": the item's removal must not open them all
+            raise ConfigError(f"appointments.services: {code} is the only bookable item; "
+                              "choose other bookable items first")
+
+
+def set_item_slots(code: str, values: dict[str, Any]) -> Edit:
+    """[appointments.items.<code>]: the item's own slot length, places, hours or horizon;
+    a key left out (or null) follows the hall-wide [appointments] value."""
+    def edit(document: dict[str, Any]) -> dict[str, Any]:
+        if not any(s.get("code") == code for s in document.get("services") or [] if isinstance(s, dict)):
+            raise EntryNotFound("services", code)
+        booking = document.setdefault("appointments", {})
+        items = dict(booking.get("items") or {})
+        items[code] = _clean(values)
+        if not items[code]:
+            del items[code]      # nothing of its own: the item follows the hall-wide rules
+        booking["items"] = items
+        if not items:
+            del booking["items"]
+        return document
+    return edit
+
+
+def remove_item_slots(code: str) -> Edit:
+    """The item goes back to the hall-wide slot rules."""
+    def edit(document: dict[str, Any]) -> dict[str, Any]:
+        items = dict((document.get("appointments") or {}).get("items") or {})
+        if code not in items:
+            raise EntryNotFound("slots", code)
+        del items[code]
+        document["appointments"]["items"] = items
+        if not items:
+            del document["appointments"]["items"]
+        return document
+    return edit
 
 
 def replace_document(document: dict[str, Any]) -> Edit:

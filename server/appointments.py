@@ -226,18 +226,26 @@ class AppointmentService:
 
     def mark_no_shows(self) -> int:
         """Bookings never checked in by their slot's end + late grace become no-shows (预约爽约).
-        Run by the clockwork and before figures are read, so reports never see stale states."""
+        Run by the clockwork and before figures are read, so reports never see stale states.
+        It reads first and takes the write lock only when a booking is due: the clockwork runs
+        it every tick, and the hall's writers should not queue behind an empty write."""
+        if not self._no_shows_due(self.hall.database.connection(), self.hall.clock()):
+            return 0
         now = self.hall.clock()
         conn = self.hall.database.connection()
-        marked = 0
         with db.write(conn):
-            for row in repo.bookings_due_for_no_show(conn, self.hall.hall_id, now.astimezone(
-                    self.setup.hall.tz).date()):
-                ends = datetime.combine(date.fromisoformat(row["slot_date"]),
-                                        time.fromisoformat(row["slot_end"]), self.setup.hall.tz)
-                if now > rules.no_show_after(self.setup.appointments, ends):
-                    marked += repo.set_booking_state(conn, row["id"], "no_show", now)
-        return marked
+            due = self._no_shows_due(conn, now)
+            for row in due:
+                repo.set_booking_state(conn, row["id"], "no_show", now)
+        return len(due)
+
+    def _no_shows_due(self, conn, now: datetime) -> list:
+        tz = self.setup.hall.tz
+        def over(row) -> bool:
+            ends = datetime.combine(date.fromisoformat(row["slot_date"]), time.fromisoformat(row["slot_end"]), tz)
+            return now > rules.no_show_after(self.setup.appointments, ends)
+        return [row for row in repo.bookings_due_for_no_show(conn, self.hall.hall_id, now.astimezone(tz).date())
+                if over(row)]
 
     def figures(self, first: date, last: date) -> dict[str, int]:
         self.mark_no_shows()

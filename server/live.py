@@ -178,7 +178,9 @@ class Clockwork:
                 pass  # a clerk resumed or moved it at the same moment
         self.hall.live.drop_revoked()
         self.hall.supervision.on_timer()
-        self.hall.appointments.mark_no_shows()
+        no_shows = self.hall.appointments.mark_no_shows()
+        if no_shows:
+            self.hall.live.broadcast_appointment("no_show", {"count": no_shows})
 
     def run(self) -> None:
         while not self.stopped.is_set():

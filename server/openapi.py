@@ -80,9 +80,16 @@ ADMIN_ROUTES = {
     "/api/v1/admin/setup": {"get": ("The setup in force: {version, document}", "admin", None, 200)},
     "/api/v1/admin/setup/{section}": {"put": (
         "Change keys of one table: hall (name, notice, hours, holidays, working days), numbering, policy, "
-        "announcement (templates), slip, supervision (thresholds); a key given as null is removed. "
+        "announcement (templates), slip, supervision (thresholds), appointments (slots, grace, limits, "
+        "bookable items); a key given as null is removed. "
         "422 invalid_setup names the key; 409 setup_refused if waiting tickets would be stranded",
         "admin", {"*": SETUP}, 200)},
+    "/api/v1/admin/appointments/items/{code}": {
+        "put": ("An item's own appointment slots (slot_minutes, capacity, hours, days_ahead); a key left "
+                "out follows [appointments]. 404 for an unknown item, 422 invalid_setup names the key",
+                "admin", {"slot_minutes": "integer", "capacity": "integer", "hours": "string",
+                          "days_ahead": "integer"}, 200),
+        "delete": ("The item goes back to the hall-wide appointment slots", "admin", None, 200)},
     "/api/v1/admin/departments": {"post": ("Add a department", "admin", {"*": SETUP}, 200)},
     "/api/v1/admin/departments/{code}": {
         "put": ("Replace a department", "admin", {"*": SETUP}, 200),

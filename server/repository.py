@@ -622,6 +622,21 @@ def bookings_due_for_no_show(conn: sqlite3.Connection, hall_id: int, up_to: date
                         (hall_id, up_to.isoformat())).fetchall()
 
 
+def slot_bookings(conn: sqlite3.Connection, hall_id: int, day: date) -> list[sqlite3.Row]:
+    """The day's slots that hold bookings, per item: booked (still to come), checked in (and
+    of those on time), no-show, cancelled."""
+    return conn.execute(
+        "SELECT service, slot_start, slot_end, "
+        "COUNT(*) FILTER (WHERE state = 'booked') AS booked, "
+        "COUNT(*) FILTER (WHERE state = 'checked_in') AS checked_in, "
+        "COUNT(*) FILTER (WHERE state = 'checked_in' AND on_time = 1) AS on_time, "
+        "COUNT(*) FILTER (WHERE state = 'no_show') AS no_show, "
+        "COUNT(*) FILTER (WHERE state = 'cancelled') AS cancelled "
+        "FROM bookings WHERE hall_id = ? AND slot_date = ? "
+        "GROUP BY service, slot_start, slot_end ORDER BY slot_start, service",
+        (hall_id, day.isoformat())).fetchall()
+
+
 def booking_figures(conn: sqlite3.Connection, hall_id: int, first: date, last: date) -> dict[str, int]:
     """Booked, checked-in, on-time and no-show counts for slots in [first, last]."""
     row = conn.execute(

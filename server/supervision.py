@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from hall import alerts
+from hall import appointments as appointment_rules
 from hall.alerts import Decision, Facts, OpenAlert, Rating
 from hall.queue import queue_of
 from hall.tickets import WindowState
@@ -195,7 +196,10 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         devices = repo.live_devices(conn, service.hall_id)
         opened = repo.open_alerts(conn, service.hall_id)
         seq = repo.last_seq(conn, service.hall_id)
-    now = service.clock()
+        now = service.clock()
+        today = state.today(now)
+        slots = repo.slot_bookings(conn, service.hall_id, today)
+        figures = repo.booking_figures(conn, service.hall_id, today, today)
     setup = state.setup
     info = setup.hall
     return {
@@ -208,7 +212,27 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         "devices": [_device_row(row, hall.supervision.connected_devices()) for row in devices],
         "alerts": [protocol.alert_view(row) for row in opened],
         "thresholds": _thresholds(setup),
+        "appointments": _appointments(setup, slots, figures, today, now),
     }
+
+
+def _appointments(setup, slots, figures: dict[str, int], today: date, now: datetime) -> dict[str, Any]:
+    """Today's bookings: the day's figures and every slot that holds a booking, with whether it
+    is under way (citizens may check in now) — the supervisor sees who is still to come."""
+    tz, rules = setup.hall.tz, setup.appointments
+
+    def row(r) -> dict[str, Any]:
+        item = setup.service(r["service"])
+        starts = datetime.combine(today, time.fromisoformat(r["slot_start"]), tz)
+        ends = datetime.combine(today, time.fromisoformat(r["slot_end"]), tz)
+        grace = appointment_rules.check_in(rules, starts, ends, now).outcome
+        return {"service": item.code, "name": item.name, "name_en": item.name_en,
+                "department": item.department, "start": r["slot_start"], "end": r["slot_end"],
+                "phase": {"too_early": "coming", "on_time": "now", "too_late": "over"}[grace],
+                **{k: int(r[k]) for k in ("booked", "checked_in", "on_time", "no_show", "cancelled")}}
+    known = {item.code for item in setup.services}
+    return {"enabled": rules.enabled, "today": figures,
+            "slots": [row(r) for r in slots if r["service"] in known]}
 
 
 def _window_row(state, number: int, clerks) -> dict[str, Any]:

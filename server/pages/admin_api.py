@@ -50,7 +50,8 @@ def only_admins():
 # --- refusals in one place ------------------------------------------------------------------
 
 INDEXED = re.compile(r"^\[?(departments|services|windows)\]?\[(\d+)\]")
-KEY = re.compile(r"^\[?([a-z_]+)\]?(?:\[\d+\])?(?:\s\([^)]*\))?(?:\.([a-z_]+))?")
+# "appointments.items.A01.capacity …" names the field `capacity` of the item's own slots
+KEY = re.compile(r"^\[?([a-z_]+)\]?(?:\[\d+\])?(?:\s\([^)]*\))?(?:\.items\.[A-Z0-9_]+)?(?:\.([a-z_]+))?")
 
 
 def _named(message: str, document: dict | None) -> str:
@@ -122,6 +123,16 @@ def get_setup():
 @blueprint.put("/setup/<section>")
 def put_section(section: str):
     return _change(f"setup.{section}", f"[{section}]", admin.set_section(section, _values()))
+
+
+@blueprint.put("/appointments/items/<code>")
+def put_item_slots(code: str):
+    return _change("appointments.item", f"item {code} slots", admin.set_item_slots(code, _values()))
+
+
+@blueprint.delete("/appointments/items/<code>")
+def remove_item_slots(code: str):
+    return _change("appointments.item_removed", f"item {code} slots", admin.remove_item_slots(code))
 
 
 def _entry_routes(kind: str, rule: str) -> None:

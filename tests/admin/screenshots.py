@@ -28,6 +28,8 @@ def some_changes(demo: DemoHall) -> None:
     demo.request("PUT", "/admin/setup/supervision", token, json={"wait_minutes": [20, 45]})
     demo.request("POST", "/admin/devices", token, json={"name": "kiosk-2F", "kind": "kiosk"})
     demo.request("POST", "/admin/staff/clerk12/password", token, json={"password": "new-password-2026"})
+    demo.request("PUT", "/admin/appointments/items/G01", token, json={"slot_minutes": 60, "capacity": 2})
+    demo.request("PUT", "/admin/appointments/items/B01", token, json={"hours": "09:00-11:00", "days_ahead": 14})
 
 
 def take(out: Path, demo: DemoHall, browser) -> None:
@@ -45,6 +47,15 @@ def take(out: Path, demo: DemoHall, browser) -> None:
     page.locator("#editor .priorities").scroll_into_view_if_needed()
     page.screenshot(path=str(out / "admin-windows-zh.png"))
     page.keyboard.press("Escape")
+
+    open_tab(page, "thresholds")
+    booking = page.locator("#booking-card")
+    booking.get_by_role("button", name="为事项单独设置").click()
+    page.locator("#editor select[name=code]").select_option("A01")
+    page.locator("#editor input[name=capacity]").fill("5")
+    page.screenshot(path=str(out / "admin-appointments-zh.png"))
+    page.keyboard.press("Escape")
+    booking.screenshot(path=str(out / "admin-appointment-items-zh.png"))
 
     page = sign_in_admin(page_of("zh-CN", 1000), demo)
     open_tab(page, "templates")

@@ -94,3 +94,37 @@ def test_a_new_device_shows_its_token_once(demo, new_page) -> None:
     expect(page.locator("#tab-devices tbody tr", has_text="kiosk-2F")).to_contain_text("已撤销")
     assert requests.get(f"{demo.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"},
                         timeout=10).status_code == 401
+
+
+def test_an_item_gets_its_own_appointment_slots_on_the_page(demo, new_page) -> None:
+    page = sign_in_admin(new_page(), demo)
+    open_tab(page, "thresholds")
+    booking = page.locator("#booking-card")
+    expect(booking.locator("tbody")).to_contain_text("所有事项沿用上面的设置")
+    booking.get_by_role("button", name="为事项单独设置").click()
+    editor = page.locator("#editor")
+    editor.locator("select[name=code]").select_option("B01")
+    expect(editor.locator("input[name=capacity]")).to_have_attribute("placeholder", re.compile("全厅"))
+    editor.locator("input[name=slot_minutes]").fill("60")
+    editor.locator("input[name=capacity]").fill("0")
+    editor.locator("button[type=submit]").click()
+    expect(editor.locator("label[data-field=capacity] .field-error")).to_contain_text("appointments.items.B01")
+    editor.locator("input[name=capacity]").fill("2")
+    editor.locator("button[type=submit]").click()
+    expect(page.locator("#flash")).to_contain_text("已保存")
+    row = booking.locator("tbody tr").filter(has_text="B01")
+    expect(row).to_contain_text("60")
+    expect(row).to_contain_text("（全厅）")        # hours and days ahead follow the hall-wide values
+
+    day = requests.get(f"{demo.url}/api/v1/appointments/services", timeout=5).json()
+    b01 = next(item for item in day["services"] if item["code"] == "B01")
+    slots = requests.get(f"{demo.url}/api/v1/appointments/slots",
+                         params={"service": "B01", "date": b01["days"][-1]}, timeout=5).json()["slots"]
+    assert slots and all(s["capacity"] == 2 for s in slots), slots
+    starts = [s["start"] for s in slots]
+    assert starts[1] == "10:00", starts          # one-hour slots from 09:00
+
+    row.get_by_role("button").click()
+    expect(editor.locator("select[name=code]")).to_be_disabled()
+    editor.get_by_role("button", name="删除").click()
+    expect(booking.locator("tbody")).to_contain_text("所有事项沿用上面的设置")

@@ -204,3 +204,88 @@ def test_an_admin_changes_the_slots_and_a_mistake_names_the_key(appt_app, public
     assert free_places(public, "09:00") == 5
     status, refused = root.call("PUT", "/admin/setup/appointments", {"slot_minutes": 1})
     assert status == 422 and "appointments.slot_minutes" in refused["message"]
+
+
+def slot_starts(api: Api, service: str) -> list[str]:
+    status, reply = api.get(f"/appointments/slots?service={service}&date={DAY}")
+    assert status == 200, reply
+    return [slot["start"] for slot in reply["slots"]]
+
+
+def test_an_item_gets_its_own_slots_from_the_admin_api(appt_app, public) -> None:
+    root = login(appt_app, "root")
+    own = {"slot_minutes": 60, "capacity": 1, "hours": "14:00-16:00"}
+    status, reply = root.call("PUT", "/admin/appointments/items/A02", own)
+    assert status == 200, reply
+    assert reply["document"]["appointments"]["items"] == {"A02": own}
+    assert slot_starts(public, "A02") == ["14:00", "15:00"]
+    assert free_places(public, "14:00", "A02") == 1
+    # the other items keep the hall-wide slots
+    assert slot_starts(public, "A01")[:2] == ["09:00", "09:30"] and free_places(public, "09:00") == 3
+    # a key left out follows the hall-wide value; changing that value reaches the item
+    assert root.call("PUT", "/admin/setup/appointments", {"days_ahead": 3})[0] == 200
+    status, listed = public.get("/appointments/services")
+    days = next(item["days"] for item in listed["services"] if item["code"] == "A02")
+    assert days and max(days) <= "2026-11-29", days
+    status, audit = root.get("/admin/audit")
+    assert status == 200 and any(row["action"] == "appointments.item" for row in audit["entries"]), audit
+
+    status, back = root.call("DELETE", "/admin/appointments/items/A02")
+    assert status == 200 and "items" not in back["document"]["appointments"]
+    assert slot_starts(public, "A02")[:2] == ["09:00", "09:30"]
+
+
+def test_an_items_own_slots_are_refused_with_the_key_named(appt_app, public) -> None:
+    root = login(appt_app, "root")
+    status, reply = root.call("PUT", "/admin/appointments/items/A02", {"capacity": 0})
+    assert status == 422 and reply["field"] == "capacity", reply
+    assert "appointments.items.A02.capacity" in reply["message"]
+    status, reply = root.call("PUT", "/admin/appointments/items/A02", {"hours": "16:00-14:00"})
+    assert status == 422 and reply["field"] == "hours", reply
+    status, reply = root.call("PUT", "/admin/appointments/items/A02", {"colour": "red"})
+    assert status == 422 and "colour" in reply["message"], reply
+    assert root.call("PUT", "/admin/appointments/items/NOPE", {"capacity": 2})[0] == 404
+    assert root.call("DELETE", "/admin/appointments/items/A02")[0] == 404
+    assert login(appt_app, "boss").call("PUT", "/admin/appointments/items/A02", {"capacity": 2})[0] == 403
+    assert free_places(public, "09:00", "A02") == 3           # nothing changed
+
+
+def test_removing_an_item_forgets_its_appointment_rules(appt_app) -> None:
+    root = login(appt_app, "root")
+    assert root.call("PUT", "/admin/appointments/items/A02", {"capacity": 1})[0] == 200
+    assert root.call("PUT", "/admin/setup/appointments", {"services": ["A01", "A02"]})[0] == 200
+    status, reply = root.call("DELETE", "/admin/services/A02")
+    assert status == 200, reply
+    booking = reply["document"]["appointments"]
+    assert "items" not in booking and booking["services"] == ["A01"]
+    # the last bookable item cannot go silently: an empty list would open every item
+    status, reply = root.call("DELETE", "/admin/services/A01")
+    assert status == 422 and "only bookable item" in reply["message"], reply
+
+
+def test_the_dashboard_shows_todays_bookings_slot_by_slot(appt_app, public, kiosk) -> None:
+    hall = appt_app.extensions["jiaohao"]
+    boss = login(appt_app, "boss")
+    early = book(public, mobile(1))[1]["code"]
+    book(public, mobile(2))
+    book(public, mobile(3), start="09:30")
+    cancelled = book(public, mobile(4), start="09:30")[1]
+    assert public.call("DELETE", f"/appointments/manage/{cancelled['manage_token']}")[0] == 200
+    book(public, mobile(5), start="09:00", day="2026-11-27")          # tomorrow: not today's
+    status, board = boss.get("/supervision")
+    assert status == 200 and board["appointments"]["enabled"] is True
+    assert board["appointments"]["today"] == {"booked": 3, "checked_in": 0, "on_time": 0,
+                                              "no_show": 0, "cancelled": 1}
+    rows = {(r["service"], r["start"]): r for r in board["appointments"]["slots"]}
+    assert set(rows) == {("A01", "09:00"), ("A01", "09:30")}
+    assert rows["A01", "09:00"]["booked"] == 2 and rows["A01", "09:00"]["phase"] == "coming"
+    assert rows["A01", "09:30"]["cancelled"] == 1 and rows["A01", "09:00"]["department"] == "SCJG"
+
+    appt_app.clock.advance(hours=1)                  # 09:00 in the hall
+    checked_in(kiosk, early)
+    appt_app.clock.advance(minutes=41)               # 09:41: the 09:00 slot's late grace is over
+    assert hall.appointments.mark_no_shows() == 1
+    rows = {(r["service"], r["start"]): r for r in boss.get("/supervision")[1]["appointments"]["slots"]}
+    assert (rows["A01", "09:00"]["checked_in"], rows["A01", "09:00"]["on_time"],
+            rows["A01", "09:00"]["no_show"], rows["A01", "09:00"]["booked"]) == (1, 1, 1, 0)
+    assert rows["A01", "09:00"]["phase"] == "over" and rows["A01", "09:30"]["phase"] == "now"

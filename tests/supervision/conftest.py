@@ -18,6 +18,9 @@ QUICK = {"wait_minutes": [30, 60], "handling_minutes": [30, 60], "queue_length":
          "paused_minutes": [0.1, 0.5], "empty_window_minutes": [0.1, 0.5],
          "device_offline_minutes": [2, 10], "check_seconds": 1}
 
+#: short slots around the clock, so a booking for today exists whatever the hour a test runs
+BOOKING = {"enabled": True, "slot_minutes": 5, "capacity": 3, "hours": "00:00-24:00", "days_ahead": 1}
+
 
 class QuickHall:
     """The running server, its accounts, and short ways to act on it over REST."""
@@ -40,7 +43,7 @@ class QuickHall:
 def quick_hall(tmp_path_factory):
     root = tmp_path_factory.mktemp("supervision")
     config = root / "config.toml"
-    config.write_text(to_toml(small_hall_document(supervision=QUICK)), encoding="utf-8")
+    config.write_text(to_toml(small_hall_document(supervision=QUICK, appointments=BOOKING)), encoding="utf-8")
     data = open_data_dir(root / "var", config)
     for name, role in (("clerk2", "clerk"), ("clerk4", "clerk"), ("boss", "supervisor")):
         accounts.add_user(data.database, data.hall_id, name, role, PASSWORD, f"{name}-名", "G1")

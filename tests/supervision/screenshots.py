@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from hall import commands as c
 from hall.tickets import QueueError, TicketState, WindowStatus
 from server import accounts
 from server.app import create_app
+from server.appointments import AppointmentService
 from server.cli import demo_people
 from server.datadir import open_data_dir
 from server.services import HallService
@@ -47,6 +49,8 @@ class Morning:
         self.busy_until: dict[int, datetime] = {}
         self.items = [s.code for s in service.setup().services]
         self.weights = [max(1, 12 - i // 6) for i in range(len(self.items))]
+        self.arrivals: dict[str, datetime] = {}     # booking code → when its citizen checks in
+        self.bookings = AppointmentService(service)
 
     def run(self, day: date, until: datetime, staffed: list[int]) -> None:
         self.clock.now = datetime(day.year, day.month, day.day, 8, 30, tzinfo=TZ)
@@ -74,7 +78,25 @@ class Morning:
         except QueueError:
             return None   # the hall's rules said no: a real clerk would have been refused too
 
+    def book_today(self) -> None:
+        """The morning's appointments, booked days before: most citizens check in a few minutes
+        before their slot; about one in eight never comes (a no-show)."""
+        slots = ("09:00", "09:30", "10:00", "10:30", "11:00")
+        for n, (item, start) in enumerate((i, s) for i in ("A01", "B01", "G01") for s in slots):
+            for k in range(self.rng.randint(1, 3)):
+                booked = self.bookings.book(item, TODAY, time_of_day.fromisoformat(start), f"139{n:04d}{k:04d}")
+                if self.rng.random() > 0.125:
+                    slot = datetime.combine(TODAY, time_of_day.fromisoformat(start), TZ)
+                    self.arrivals[booked.booking["code"]] = slot - timedelta(minutes=self.rng.randint(0, 12))
+
+    def check_in_arrivals(self) -> None:
+        for code, at in list(self.arrivals.items()):
+            if at <= self.clock.now:
+                self.bookings.check_in(code, actor="device:1")
+                del self.arrivals[code]
+
     def minute(self, staffed: list[int]) -> None:
+        self.check_in_arrivals()
         local = self.clock.now.astimezone(TZ)
         peak = 1.8 if 9 <= local.hour < 11 or 14 <= local.hour < 16 else 0.9
         if local.hour == 12 or local.hour >= 17:
@@ -129,6 +151,7 @@ def build_hall(root: Path) -> tuple[Path, Path]:
     for day in PAST_DAYS:
         morning.run(day, datetime(day.year, day.month, day.day, 17, 0, tzinfo=TZ), STAFFED)
         morning.close_day(STAFFED)
+    morning.book_today()
     morning.run(TODAY, NOW - timedelta(minutes=25), STAFFED)
     # the morning's trouble: window 9 away since 10:15, window 13 never came back from a meeting
     state = service.snapshot()
@@ -143,6 +166,7 @@ def build_hall(root: Path) -> tuple[Path, Path]:
     while clock.now < NOW - timedelta(seconds=30):
         morning.minute([n for n in STAFFED if n not in (9, 13)])
         clock.advance(minutes=1)
+    morning.bookings.mark_no_shows()
     data.close()
     return root / "var", config, tokens
 

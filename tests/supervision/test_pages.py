@@ -7,6 +7,8 @@ import csv
 import io
 import re
 
+import pytest
+import requests
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
@@ -108,3 +110,28 @@ def test_daily_report_is_printable(page, quick_hall) -> None:
     page.emulate_media(media="print")
     expect(page.locator("#query")).to_be_hidden()
     expect(page.locator("#chart-hour svg")).to_be_visible()
+
+
+def test_todays_bookings_appear_on_the_dashboard_as_they_are_made(page, quick_hall) -> None:
+    slots = requests.get(f"{quick_hall.url}/api/v1/appointments/services", timeout=10).json()
+    days = next(item["days"] for item in slots["services"] if item["code"] == "B01")
+    today = requests.get(f"{quick_hall.url}/api/v1/appointments/slots", timeout=10,
+                         params={"service": "B01", "date": days[0]}).json()
+    sign_in(page, quick_hall, "/supervisor")
+    card = page.locator("#appointments-card")
+    expect(card.locator('[data-figure="booked"] dd')).to_have_text("0")
+    if not today["slots"] or days[0] != page.evaluate(
+            "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Shanghai'}).format(new Date())"):
+        pytest.skip("the hall's last slot of the day is over")
+    start = today["slots"][-1]["start"]
+    booking = requests.post(f"{quick_hall.url}/api/v1/appointments", timeout=10, json={
+        "service": "B01", "date": days[0], "start": start, "mobile": "13912345678"})
+    assert booking.status_code == 201, booking.text
+    row = card.locator(f'#appointments tr[data-slot="B01 {start}"]')
+    expect(row).to_contain_text("社保卡补办", timeout=5_000)     # live: no reload
+    expect(card.locator('[data-figure="booked"] dd')).to_have_text("1")
+    expect(row.locator("td").nth(3)).to_have_text("1")
+    assert requests.delete(booking.json()["manage_url"].replace("/book/m/", "/api/v1/appointments/manage/"),
+                           timeout=10).status_code == 200
+    expect(row.locator("td").nth(7)).to_have_text("1", timeout=5_000)
+    expect(card.locator('[data-figure="cancelled"] dd')).to_have_text("1")

@@ -92,12 +92,15 @@ const AdminForms = (() => {
         return { node, boxes, read: () => boxes.filter((b) => b.checked)
           .map((b) => (numeric ? Number(b.value) : b.value)) };
       }
-      case "dates": {
+      case "dates":
+      case "codes": {
+        // several values in one box, one per line or separated by commas
         const node = el("textarea");
         node.rows = spec.rows || 3;
-        node.value = (value || []).join("\n");
-        node.placeholder = "2026-10-01";
-        return { node, read: () => node.value.split(/[\s,，、]+/).filter(Boolean) };
+        node.value = (value || []).join(spec.type === "dates" ? "\n" : ", ");
+        node.placeholder = spec.type === "dates" ? "2026-10-01" : "";
+        return { node, read: () => node.value.split(/[\s,，、]+/).filter(Boolean)
+          .map((v) => (spec.type === "codes" ? v.toUpperCase() : v)) };
       }
       default: {
         const node = input("text", value);
@@ -125,6 +128,7 @@ const AdminForms = (() => {
       if (spec.placeholder) made.node.placeholder = words(spec.placeholder, lang);
       made.node.name = spec.name;
       if (spec.readonly && "readOnly" in made.node) made.node.readOnly = true;
+      else if (spec.readonly) made.node.disabled = true;   // a select cannot be read-only
       label.appendChild(made.node);
       if (spec.hint) label.appendChild(el("span", "hint", words(spec.hint, lang)));
       const error = el("p", "field-error");

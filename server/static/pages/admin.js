@@ -720,7 +720,68 @@
     { name: "late_gets_normal_ticket", label: ["迟到可改取普通号", "Late: offer a normal ticket"], type: "flag" },
     { name: "max_per_mobile_per_day", label: ["每个手机号每天最多", "Per mobile number a day"], type: "number" },
     { name: "max_per_mobile_per_item", label: ["每个手机号每个事项最多", "Per mobile number per item"], type: "number" },
+    { name: "services", label: ["可预约事项（事项代码，逗号分隔）", "Bookable items (item codes)"], type: "codes",
+      wide: true, rows: 2, hint: ["留空为全部事项可预约", "empty: every item can be booked"] },
   ];
+
+  /** An item's own slots: each key left empty follows the hall-wide value shown as its placeholder. */
+  function itemSlotFields(isNew, taken) {
+    const all = doc().appointments || {};
+    const free = doc().services.filter((s) => !isNew || !taken.includes(s.code))
+      .map((s) => [s.code, `${s.code} ${s.name}`, `${s.code} ${s.name_en}`]);
+    const follows = (key) => [`全厅：${all[key] ?? "—"}`, `hall-wide: ${all[key] ?? "—"}`];
+    return [
+      { name: "code", label: ["事项", "Item"], type: "select", options: free, readonly: !isNew },
+      { name: "slot_minutes", label: ["每个时段（分钟）", "Slot length (minutes)"], type: "number", placeholder: follows("slot_minutes") },
+      { name: "capacity", label: ["每个时段名额", "Places per slot"], type: "number", placeholder: follows("capacity") },
+      { name: "hours", label: ["可预约时间", "Bookable hours"], optional: true, placeholder: follows("hours") },
+      { name: "days_ahead", label: ["可提前几天预约", "Days ahead"], type: "number", placeholder: follows("days_ahead") },
+    ];
+  }
+
+  function editItemSlots(code, values) {
+    const taken = Object.keys((doc().appointments || {}).items || {});
+    const isNew = !code;
+    if (isNew && taken.length >= doc().services.length) {
+      flash(t("每个事项都已有单独设置。", "Every item has its own slots already."));
+      return;
+    }
+    const address = (c) => `/appointments/items/${encodeURIComponent(c)}`;
+    openEditor(isNew ? "为事项单独设置预约时段" : `事项 ${code} 的预约时段`,
+      isNew ? "An item's own appointment slots" : `Appointment slots of item ${code}`,
+      itemSlotFields(isNew, taken), { code, ...(values || {}) },
+      (read, form) => {
+        const { code: chosen, ...slots } = read;
+        return change(address(code || chosen), "PUT", slots, form, closeEditor);
+      },
+      { onDelete: isNew ? null : (form) => change(address(code), "DELETE", undefined, form, closeEditor),
+        after: (form) => form.appendChild(el("p", "muted", t("留空的项目沿用全厅的预约设置。",
+                                                              "An empty field follows the hall-wide setting."))) });
+  }
+
+  function renderItemSlots(parent) {
+    const items = (doc().appointments || {}).items || {};
+    const bar = el("div", "toolbar item-slots");
+    bar.append(el("h3", null, t("按事项设置", "Per item")),
+               button(t("为事项单独设置", "Set an item's own slots"), "primary", () => editItemSlots(null)));
+    parent.appendChild(bar);
+    const body = table(parent, [t("事项", "Item"), t("时段（分钟）", "Slot (min)"), t("名额", "Places"),
+                                t("可预约时间", "Hours"), t("提前天数", "Days ahead"), ""]);
+    const codes = Object.keys(items).sort();
+    if (!codes.length) {
+      const row = cells(el("tr"), [t("所有事项沿用上面的设置。", "Every item follows the settings above.")]);
+      row.firstChild.colSpan = 6;
+      body.appendChild(row);
+    }
+    const hallWide = doc().appointments || {};
+    codes.forEach((code) => {
+      const own = items[code];
+      const shown = (key) => (own[key] ?? `${hallWide[key] ?? "—"} ${t("（全厅）", "(hall)")}`);
+      body.appendChild(cells(el("tr"), [`${code} ${name(serviceByCode(code))}`, shown("slot_minutes"),
+        shown("capacity"), shown("hours"), shown("days_ahead"),
+        button(t("编辑", "Edit"), "plain", () => editItemSlots(code, own))]));
+    });
+  }
 
   function renderThresholds(root) {
     const alerts = card(root, "电子监察阈值", "Supervision alert thresholds",
@@ -730,8 +791,11 @@
     const rules = card(root, "叫号规则", "Queue rules");
     sectionForm(rules, POLICY_FIELDS, doc().policy || {}, (values, form) => change("/setup/policy", "PUT", values, form));
     const booking = card(root, "预约", "Appointments", "节假日与工作日按大厅设置。", "Holidays and working days follow the hall's.");
+    booking.id = "booking-card";
     sectionForm(booking, APPOINTMENT_FIELDS, doc().appointments || {},
-                (values, form) => change("/setup/appointments", "PUT", values, form));
+                (values, form) => change("/setup/appointments", "PUT",
+                                         { ...values, services: values.services.length ? values.services : null }, form));
+    renderItemSlots(booking);
   }
 
   // --- tab: the audit log --------------------------------------------------------------------------------
@@ -739,7 +803,8 @@
   const ACTIONS = {
     "setup.hall": ["大厅设置", "Hall settings"], "setup.announcement": ["播报模板", "Announcement"],
     "setup.slip": ["凭条模板", "Slip"], "setup.supervision": ["监察阈值", "Thresholds"], "setup.policy": ["叫号规则", "Queue rules"],
-    "setup.numbering": ["编号", "Numbering"], "setup.import": ["导入设置", "Setup imported"],
+    "setup.numbering": ["编号", "Numbering"], "setup.appointments": ["预约设置", "Appointments"],
+    "appointments.item": ["事项预约时段", "Item's slots"], "appointments.item_removed": ["取消事项预约时段", "Item's slots removed"], "setup.import": ["导入设置", "Setup imported"],
     "departments.add": ["新增部门", "Department added"], "departments.update": ["修改部门", "Department changed"],
     "departments.remove": ["删除部门", "Department removed"], "services.add": ["新增事项", "Item added"],
     "services.update": ["修改事项", "Item changed"], "services.remove": ["删除事项", "Item removed"],

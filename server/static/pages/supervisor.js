@@ -55,6 +55,20 @@
     unknown: { zh: "未知", en: "Unknown" },
     summary: { zh: "{open} 个服务中 · {paused} 个暂停 · {closed} 个未签到", en: "{open} open · {paused} paused · {closed} no clerk" },
     people: { zh: "{n} 人", en: "{n}" },
+    appointments: { zh: "今日预约", en: "Today's appointments" },
+    appointmentsOff: { zh: "（未开放预约）", en: "(booking is closed)" },
+    slot: { zh: "时段", en: "Slot" },
+    slotPhase: { zh: "状态", en: "Status" },
+    coming: { zh: "未开始", en: "Later" },
+    now: { zh: "签到中", en: "Checking in" },
+    over: { zh: "已结束", en: "Over" },
+    toCome: { zh: "待签到", en: "To come" },
+    checkedIn: { zh: "已签到", en: "Checked in" },
+    onTime: { zh: "准时", en: "On time" },
+    noShow: { zh: "爽约", en: "No-show" },
+    cancelled: { zh: "已取消", en: "Cancelled" },
+    booked: { zh: "预约", en: "Booked" },
+    noAppointments: { zh: "今天没有预约", en: "No bookings today" },
   };
   const $ = (id) => document.getElementById(id);
   const state = { lang: J.pickLanguage(LANG_KEY), token: null, data: null, alerts: new Map(), department: "" };
@@ -99,6 +113,7 @@
     });
     socket.on("alert_raised", (message) => { state.alerts.set(message.alert.id, message.alert); renderAlerts(); refreshSoon(); });
     socket.on("alert_cleared", (message) => { state.alerts.delete(message.alert.id); renderAlerts(); refreshSoon(); });
+    socket.on("appointment_changed", changed);   // booked, moved, cancelled, checked in, no-show
   }
 
   // --- which part of the hall is shown ----------------------------------------------------------
@@ -133,6 +148,7 @@
     renderWindows();
     renderItems();
     renderDevices();
+    renderAppointments();
     tick();
   }
 
@@ -273,6 +289,36 @@
           J.el("td", "", s.waiting ? (en() ? s.estimated_wait.text_en : s.estimated_wait.text) : "–"));
         body.append(row);
       });
+  }
+
+  /** Today's figures for the whole hall, then each booked slot of the shown department. */
+  function renderAppointments() {
+    const booking = state.data.appointments;
+    J.setText($("appointment-summary"), booking.enabled ? "" : say("appointmentsOff"));
+    const figures = $("appointment-figures");
+    J.clear(figures);
+    [["booked", booking.today.booked], ["checkedIn", booking.today.checked_in], ["onTime", booking.today.on_time],
+     ["noShow", booking.today.no_show], ["cancelled", booking.today.cancelled]].forEach(([key, n]) => {
+      const box = J.el("div", "figure");
+      box.dataset.figure = key;
+      box.append(J.el("dt", "", say(key)), J.el("dd", "", String(n)));
+      figures.append(box);
+    });
+    const body = $("appointments");
+    J.clear(body);
+    const rows = booking.slots.filter((r) => !state.department || r.department === state.department);
+    rows.forEach((r) => {
+      const row = J.el("tr", r.phase === "now" ? "current" : "");
+      row.dataset.slot = `${r.service} ${r.start}`;
+      const late = r.phase === "over" && r.booked > 0;
+      row.append(J.el("td", "", `${r.start}–${r.end}`), J.el("td", "", `${r.service} ${en() ? r.name_en : r.name}`),
+        J.el("td", r.phase === "now" ? "state-on" : "muted", say(r.phase)),
+        J.el("td", late ? "num warn" : "num", String(r.booked)), J.el("td", "num", String(r.checked_in)),
+        J.el("td", "num", String(r.on_time)), J.el("td", r.no_show ? "num state-off" : "num", String(r.no_show)),
+        J.el("td", "num muted", String(r.cancelled)));
+      body.append(row);
+    });
+    $("no-appointments").hidden = rows.length > 0;
   }
 
   function renderDevices() {
