@@ -161,7 +161,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 PAGES = (("clerk terminal", "/clerk"), ("window screen", "/window/1"), ("supervisor", "/supervisor"),
-         ("reports", "/reports"), ("administration", "/admin"))
+         ("reports", "/reports"), ("administration", "/admin"), ("booking", "/book"),
+         ("service desk booking", "/desk"))
 
 
 def page_routes(app) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ import secrets
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 
 from ..app import current_hall
 from ..appointments import CODE_ALPHABET, CODE_LENGTH
@@ -61,12 +61,28 @@ def qr_svg(text: str) -> bytes:
     return buffer.getvalue()
 
 
+def _svg(picture: bytes) -> Response:
+    response = Response(picture, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @blueprint.get("/book/qr/<code>.svg")
 def qr(code: str):
     # drawn for any well-formed code without a lookup: the picture says nothing the code does not
     if not CODE_RE.match(code):
         abort(404)
-    response = Response(qr_svg(code), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _svg(qr_svg(code))
+
+
+@blueprint.get("/book/m/<token>/qr.svg")
+def manage_qr(token: str):
+    """The manage link as a QR code, for the desk's printed booking: a relative with a phone
+    scans it to move or cancel. Drawn without a lookup, like the code's QR: it holds only the
+    link that is already this address's own."""
+    if not TOKEN_RE.match(token):
+        abort(404)
+    base = current_hall().settings.public_url or request.host_url.rstrip("/")
+    return _svg(qr_svg(f"{base}/book/m/{token}"))

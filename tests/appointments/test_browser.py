@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from server import accounts
 from server.datadir import open_data_dir
 from tests.appointments.conftest import RULES
 from tests.conftest import small_hall_document, to_toml
@@ -17,6 +18,7 @@ from tests.server.live_server import ServerProcess
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+PASSWORD = "desk-password-1"
 
 
 @pytest.fixture(scope="module")
@@ -25,22 +27,38 @@ def hall_server(tmp_path_factory):
     config = root / "config.toml"
     config.write_text(to_toml(small_hall_document(appointments=RULES | {"hours": "09:00-11:00"})),
                       encoding="utf-8")
-    open_data_dir(root / "var", config).close()
+    data = open_data_dir(root / "var", config)
+    accounts.add_user(data.database, data.hall_id, "desk", "clerk", PASSWORD, "导服台小王", "D1")
+    data.close()
     server = ServerProcess(root / "var", config).start()
     yield server
     server.stop()
 
 
-@pytest.fixture
-def phone():
+@pytest.fixture(scope="module")
+def browser():
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(**PHONE)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 def shot(page, tmp_path: Path, name: str) -> None:
@@ -101,3 +119,51 @@ def test_a_phone_books_moves_and_cancels(hall_server, phone, tmp_path) -> None:
     assert seen["state"] == "cancelled" and seen["start"] == "10:00"
     assert not errors, errors
     assert not outside, "everything is served by the hall's own server"
+
+
+def test_the_desk_books_for_a_citizen_without_a_phone_and_prints_it(hall_server, desk, tmp_path) -> None:
+    url = hall_server.url
+    errors: list[str] = []
+    desk.on("pageerror", lambda exc: errors.append(str(exc)))
+    desk.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    desk.goto(f"{url}/desk")
+    desk.fill("#login-user", "desk")
+    desk.fill("#login-password", PASSWORD)
+    desk.click("#login-form button[type=submit]")
+    expect(desk.locator("#who")).to_have_text("导服台小王")
+    desk.fill("#item-search", "社保")
+    expect(desk.locator("#item option")).to_have_count(1)
+    desk.select_option("#item", "B01")
+    desk.select_option("#day", index=1)                    # tomorrow: every slot is still ahead
+    expect(desk.locator("#book")).to_be_disabled()
+    desk.locator('#slots .slot[data-start="09:30"]').click()
+    desk.fill("#name", "李四")
+    folder = Path(os.environ.get("JIAOHAO_BOOK_SHOTS", tmp_path))
+    desk.screenshot(path=str(folder / "desk-form.png"))
+    desk.click("#book")
+
+    expect(desk.locator("#slip")).to_be_visible()
+    code = desk.locator("#slip-code").inner_text()
+    assert len(code) == 8
+    expect(desk.locator("#slip-mobile")).to_contain_text("导服台代约")
+    expect(desk.locator("#slip-time")).to_contain_text("09:30")
+    for picture in ("#slip-qr", "#slip-manage-qr"):
+        desk.wait_for_function(f"document.querySelector('{picture}').complete && "
+                               f"document.querySelector('{picture}').naturalWidth > 0")
+    manage_qr = requests.get(url + desk.locator("#slip-manage-qr").get_attribute("src"), timeout=10)
+    assert manage_qr.headers["Content-Type"].startswith("image/svg+xml") and b"<svg" in manage_qr.content
+    assert requests.get(f"{url}/book/m/not%20a%20token/qr.svg", timeout=10).status_code == 404
+    desk.emulate_media(media="print")
+    expect(desk.locator("#print")).to_be_hidden()          # the paper shows the booking only
+    desk.locator("#slip").screenshot(path=str(folder / "desk-slip.png"))
+    desk.emulate_media(media="screen")
+
+    booking = requests.post(f"{url}/api/v1/auth/login", timeout=10,
+                            json={"username": "desk", "password": PASSWORD}).json()
+    staff = {"Authorization": f"Bearer {booking['token']}"}
+    slots = requests.get(f"{url}/api/v1/appointments/slots", timeout=10, headers=staff,
+                         params={"service": "B01", "date": desk.locator("#day").input_value()}).json()["slots"]
+    assert next(s["free"] for s in slots if s["start"] == "09:30") == 2
+    desk.click("#another")
+    expect(desk.locator('#slots .slot[data-start="09:30"]')).to_contain_text("余 2")
+    assert not errors, errors

@@ -1,6 +1,7 @@
-/* Sign-in for the supervisor's pages: a staff session whose token lives in sessionStorage
- * (never a cookie) and is shared by the dashboard, the reports and the daily report of one tab.
- * Only supervisors and admins get past it; everyone else is told why. */
+/* Sign-in for the staff pages: a staff session whose token lives in sessionStorage (never a
+ * cookie) and is shared by the pages of one tab that use the same key: the dashboard, the
+ * reports and the daily report (supervisors and admins); the service desk (any staff).
+ * Whoever the page is not for is told why. */
 "use strict";
 
 const StaffSignIn = (() => {
@@ -11,10 +12,13 @@ const StaffSignIn = (() => {
     password: { zh: "密码", en: "Password" },
     signIn: { zh: "登录", en: "Sign in" },
     notSupervisor: { zh: "请使用大厅管理 (主任) 或管理员账号登录", en: "Sign in as a hall supervisor or an admin" },
+    notStaff: { zh: "请使用工作人员账号登录", en: "Sign in with a staff account" },
   };
+  const SUPERVISORS = { roles: ["supervisor", "admin"], key: TOKEN_KEY, refused: "notSupervisor" };
+  const STAFF = { roles: ["clerk", "supervisor", "admin"], key: "jiaohao.desk.token", refused: "notStaff" };
 
-  /** Resolves with {token, me} once a supervisor is signed in; shows the form until then. */
-  function require(lang, title) {
+  /** Resolves with {token, me} once someone of `who.roles` is signed in; shows the form until then. */
+  function require(lang, title, who = SUPERVISORS) {
     return new Promise((resolve) => {
       const form = document.getElementById("login-form");
       const message = document.getElementById("login-message");
@@ -23,14 +27,14 @@ const StaffSignIn = (() => {
       const accept = async (token) => {
         try {
           const me = await J.api("/me", { token });
-          if (me.kind !== "user" || !["supervisor", "admin"].includes(me.role)) {
-            throw new J.ApiError(403, "forbidden", WORDS.notSupervisor[lang]);
+          if (me.kind !== "user" || !who.roles.includes(me.role)) {
+            throw new J.ApiError(403, "forbidden", WORDS[who.refused][lang]);
           }
-          sessionStorage.setItem(TOKEN_KEY, token);
+          sessionStorage.setItem(who.key, token);
           document.getElementById("login").hidden = true;
           resolve({ token, me });
         } catch (err) {
-          sessionStorage.removeItem(TOKEN_KEY);
+          sessionStorage.removeItem(who.key);
           document.getElementById("login").hidden = false;
           J.setText(message, err.status === 401 ? "" : err.message);
         }
@@ -47,20 +51,20 @@ const StaffSignIn = (() => {
           J.setText(message, err.message);
         }
       });
-      const saved = sessionStorage.getItem(TOKEN_KEY);
+      const saved = sessionStorage.getItem(who.key);
       if (saved) accept(saved); else document.getElementById("login").hidden = false;
     });
   }
 
-  async function signOut(token) {
+  async function signOut(token, who = SUPERVISORS) {
     try {
       await J.api("/auth/logout", { method: "POST", token });
     } catch (err) {
       console.warn("logout:", err.message);   // the token is forgotten here either way
     }
-    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(who.key);
     location.reload();
   }
 
-  return { require, signOut, TOKEN_KEY };
+  return { require, signOut, TOKEN_KEY, SUPERVISORS, STAFF };
 })();
