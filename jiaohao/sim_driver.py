@@ -4,6 +4,7 @@ board, phone pages polled. Keeps its own record of the day for the checks in sim
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 import os
 import shutil
 import socket
@@ -17,7 +18,7 @@ from typing import Any
 
 import requests
 
-from hall.estimate import WindowCapacity
+from hall.estimate import WindowCapacity, recent_handling
 
 from .simulation import Arrival, EstimateInputs, Plan, Settings, make_plan
 
@@ -136,6 +137,7 @@ class TicketRecord:
 class WindowRecord:
     number: int
     services: tuple[str, ...]
+    priorities: dict[str, int] = field(default_factory=dict)   # item → its rank at this window
     clerk: Api | None = None
     screen: Api | None = None
     on: bool = False
@@ -149,13 +151,14 @@ class Day:
     """The event loop: a heap of (minute, order, action, args) run in time order."""
 
     def __init__(self, base: str, creds: dict[str, str], plan: Plan, items: dict[str, float],
-                 windows: dict[int, tuple[str, ...]], speed: float | None, deadline: float):
+                 windows: dict[int, tuple[tuple[str, int], ...]], speed: float | None, deadline: float):
         self.base, self.plan, self.items, self.speed, self.deadline = base, plan, items, speed, deadline
         self.kiosk = Api(base, creds["kiosk token"])
         self.boss = Api.login(base, "supervisor")
-        self.windows = {n: WindowRecord(n, s, screen=Api(base, creds[f"window {n} screen token"]),
+        self.windows = {n: WindowRecord(n, tuple(code for code, _ in ranks), dict(ranks),
+                                        screen=Api(base, creds[f"window {n} screen token"]),
                                         absences=list(plan.absences.get(n, [])))
-                        for n, s in windows.items()}
+                        for n, ranks in windows.items()}
         self.tickets: dict[int, TicketRecord] = {}
         self.samples: dict[str, list[float]] = {}
         self.heap: list = []
@@ -207,10 +210,25 @@ class Day:
 
     def _inputs(self, service: str, ahead: int) -> EstimateInputs:
         serving = [w for w in self.windows.values() if service in w.services]
-        capacities = tuple(WindowCapacity(w.number, max(0.0, w.busy_until - self.now))
+        capacities = tuple(WindowCapacity(w.number, max(0.0, w.busy_until - self.now) + self._work_first(w, service))
                            for w in self.open_for(service))
         return EstimateInputs(ahead, self.items[service], len(capacities), len(serving),
                               tuple(self.samples.get(service, ())), capacities)
+
+    def _work_first(self, w: WindowRecord, service: str) -> float:
+        """Minutes of other items' waiting tickets that window `w` calls before a new ticket of
+        `service` (it ranks their items at or above this one), each shared among the open
+        windows that may take it: the same reckoning as the server's learned estimate
+        (hall/wait.py), on the simulated clock."""
+        ranks = w.priorities
+        mine = ranks.get(service, 0)
+        takers = Counter(code for other in self.windows.values() if other.on and not other.paused
+                         for code in other.services)
+        return sum(recent_handling(self.samples.get(t.service, ()), self.items[t.service])
+                   / max(takers[t.service], 1)
+                   for t in self.tickets.values()
+                   if t.final is None and t.called is None and t.service != service
+                   and t.service in ranks and ranks[t.service] <= mine)
 
     # --- citizens ---------------------------------------------------------------------------
 
@@ -361,10 +379,11 @@ class Day:
 
 # --- the whole run -------------------------------------------------------------------------------
 
-def choose_windows(snapshot: dict, count: int) -> dict[int, tuple[str, ...]]:
-    """The first `count` ordinary windows (not the green channel) and their items."""
+def choose_windows(snapshot: dict, count: int, setup) -> dict[int, tuple[tuple[str, int], ...]]:
+    """The first `count` ordinary windows (not the green channel): their items, each with its
+    rank there (lower is called first)."""
     ordinary = [w for w in snapshot["windows"] if w.get("kind") != "green" and w["services"]]
-    return {w["number"]: tuple(w["services"]) for w in ordinary[:count]}
+    return {w["number"]: setup.window(w["number"]).priorities for w in ordinary[:count]}
 
 
 def simulate(settings: Settings, speed: float | None, server_url: str | None, data: Path | None,
@@ -384,9 +403,10 @@ def simulate(settings: Settings, speed: float | None, server_url: str | None, da
         board, received = board_listener(server_url, creds["board token"])
         boss = Api.login(server_url, "supervisor")
         before = report_summary(boss)
-        windows = choose_windows(boss.do("GET", "/hall"), settings.windows)
-        configured = {s.code: s.handling_minutes for s in setup_of(data).services}
-        items = {code: configured[code] for code in sorted({s for ss in windows.values() for s in ss})}
+        setup = setup_of(data)
+        windows = choose_windows(boss.do("GET", "/hall"), settings.windows, setup)
+        configured = {s.code: s.handling_minutes for s in setup.services}
+        items = {code: configured[code] for code in sorted({s for ranks in windows.values() for s, _ in ranks})}
         plan = make_plan(settings, items, {}, sorted(windows))
         day = Day(server_url, creds, plan, items, windows, speed, deadline)
         day.run()

@@ -58,6 +58,8 @@ def test_a_simulated_day_keeps_every_invariant(tmp_path) -> None:
     assert c["done"] + c["no_show"] + c["cancelled"] == c["issued"]
     assert c["ratings"] <= c["done"] and c["calls"] >= c["issued"]
     assert result["estimate"]["naive"]["count"] == result["estimate"]["learned"]["count"] > 0
+    # the estimate that counts other items' work at shared windows beats the naive one
+    assert result["estimate"]["learned"]["mean_abs_error"] < result["estimate"]["naive"]["mean_abs_error"]
     assert done.stdout.strip().splitlines()[-1] == result["summary"]
     assert result["summary"].endswith("invariants all OK")
 
