@@ -26,7 +26,7 @@ from printer.config import PrinterSettings
 from printer.slip import slip_hall_from_config
 from hall.config import load_config
 from tests.printer.escpos_decoder import decode
-from tests.printer.loopback import LoopbackPrinter
+from printer.loopback import LoopbackPrinter
 
 pytestmark = pytest.mark.slow
 
