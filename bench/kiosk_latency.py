@@ -204,7 +204,10 @@ def run(opts: Options, printer=None) -> dict:
                "settings": {"config": _shown(opts.config), "printer": "loopback network printer, 127.0.0.1",
                             "chinese": opts.chinese,
                             "server": "jiaohao demo --headless"},
-               "what": WHAT, "summary": summary(tickets), "per_ticket": tickets}
+               "what": WHAT, "summary": summary(tickets),
+               # the kiosk loads its printing libraries (python-escpos, Pillow) on the first slip
+               "summary_after_first_slip": summary(tickets[1:]) if len(tickets) > 1 else None,
+               "per_ticket": tickets}
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(report(results))
@@ -220,9 +223,13 @@ def report(results: dict) -> str:
     m = results["machine"]
     lines = [f"Kiosk touch → printer, {results['tickets']} tickets, {m['cpu_count']} CPUs, "
              f"load average {m['load_average_before'][0]} before, {m['load_average_after'][0]} after"]
-    for stage, figures in results["summary"].items():
-        lines.append(f"  {stage:<14} median {figures['median']:>7} ms   p90 {figures['p90']:>7} ms   "
-                     f"max {figures['max']:>7} ms")
+    for title, key in (("all tickets", "summary"), ("after the first slip", "summary_after_first_slip")):
+        if results[key] is None:
+            continue
+        lines.append(f" {title}:")
+        for stage, figures in results[key].items():
+            lines.append(f"  {stage:<14} median {figures['median']:>7} ms   p90 {figures['p90']:>7} ms   "
+                         f"max {figures['max']:>7} ms")
     return "\n".join(lines)
 
 
