@@ -22,6 +22,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure a fresh demo server: issuing, call-next, live delay")
     add_options(bench)
     bench.set_defaults(func=run_bench)
+    register_kiosk(bench)
+
+
+def register_kiosk(bench: argparse.ArgumentParser) -> None:
+    """`jiaohao bench kiosk`: a measure of its own; plain `jiaohao bench` stays the server's."""
+    from bench import kiosk_latency   # argparse and the standard library only at import time
+
+    measures = bench.add_subparsers(dest="measure", metavar="MEASURE", title="other measures")
+    kiosk = measures.add_parser("kiosk", help="touch on the kiosk → the server's reply → the slip at the printer")
+    kiosk_latency.add_options(kiosk)
+    kiosk.set_defaults(func=kiosk_latency.run_command)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:

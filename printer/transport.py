@@ -17,6 +17,8 @@ import os
 import select
 import socket
 import stat
+import struct
+import time
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
@@ -216,6 +218,30 @@ def _stalled(url: str, timeout: float) -> PrinterError:
                                "or busy with another job?", kind="timeout")
 
 
+def _unacknowledged(sock: socket.socket) -> int | None:
+    """Bytes sent but not yet acknowledged by the other end (Linux SIOCOUTQ); None where
+    the system cannot tell."""
+    try:
+        import fcntl
+        import termios
+        reply = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4)
+    except (ImportError, AttributeError, OSError):
+        return None
+    return struct.unpack("i", reply)[0]
+
+
+def _taken_by_peer(sock: socket.socket, timeout: float) -> bool:
+    """Wait until the printer acknowledged every byte (and our end of the job), at most
+    `timeout`. A printer that jams mid-slip stops taking data once its own buffer is full,
+    so this catches a jam in any job larger than that buffer."""
+    end = time.monotonic() + timeout
+    while _unacknowledged(sock):
+        if time.monotonic() >= end:
+            return False
+        time.sleep(0.002)
+    return True
+
+
 def _chunks(job: bytes, size: int = CHUNK):
     view = memoryview(job)
     for start in range(0, len(view), size):
@@ -267,6 +293,10 @@ class NetworkTransport:
                 for chunk in _chunks(job):
                     sock.sendall(chunk)
                 sock.shutdown(socket.SHUT_WR)
+                # sendall returns once the bytes are in our own send buffer, which holds a whole
+                # slip: only the printer's acknowledgement says it took them
+                if not _taken_by_peer(sock, self.timeout):
+                    raise TimeoutError
             except TimeoutError:
                 raise _stalled(self.url, self.timeout) from None
             except OSError as exc:

@@ -26,7 +26,7 @@ from printer.config import PrinterSettings
 from printer.slip import slip_hall_from_config
 from hall.config import load_config
 from tests.printer.escpos_decoder import decode
-from tests.printer.loopback import LoopbackPrinter
+from printer.loopback import LoopbackPrinter
 
 pytestmark = pytest.mark.slow
 
@@ -115,10 +115,11 @@ def printer9100():
 def make_kiosk(qtbot, server):
     made = []
 
-    def make(printer_url: str):
+    def make(printer_url: str, **printer):
         config = load_config(REPO / "config.toml")
         kiosk = build_kiosk(KioskSettings(server=server.url, token=server.token),
-                            PrinterSettings(url=printer_url, timeout_seconds=2), slip_hall_from_config(config))
+                            PrinterSettings(url=printer_url, timeout_seconds=2, **printer),
+                            slip_hall_from_config(config))
         qtbot.addWidget(kiosk.window)
         kiosk.window.resize(1080, 1920)
         kiosk.window.show()
@@ -203,3 +204,32 @@ def test_printer_down_keeps_the_number_on_screen_and_reports_the_fault(make_kios
         return json.loads(row[0]) if row and row[0] else None
     qtbot.waitUntil(lambda: (stored_status() or {}).get("printer", {}).get("online") is False, timeout=10000)
     assert "refused" in stored_status()["printer"]["detail"]
+
+
+def stored_printer_status(server) -> dict:
+    with sqlite3.connect(server.data / "jiaohao.sqlite3") as db:
+        row = db.execute("SELECT status FROM devices WHERE kind = 'kiosk'").fetchone()
+    return (json.loads(row[0]) if row and row[0] else {}).get("printer", {})
+
+
+def test_a_printer_that_jams_mid_slip_keeps_the_number_on_screen_and_reports_the_fault(make_kiosk, server, qtbot):
+    # a printer without a Chinese font gets its Chinese as raster images: a slip of ~30 KB,
+    # of which this one takes the first 2 KB and then nothing more
+    jammed = LoopbackPrinter(stall_after=2000)
+    jammed.start()
+    try:
+        kiosk = make_kiosk(jammed.url, chinese="raster")
+        touch_item(qtbot, kiosk, "RSJ", "B01")
+        qtbot.waitUntil(lambda: kiosk.presenter.ticket is not None
+                        and (kiosk.presenter.ticket.print_problem is not None or kiosk.presenter.ticket.printed),
+                        timeout=15000)
+        ticket = kiosk.presenter.ticket
+        assert not ticket.printed and ticket.print_problem is not None
+        shown = " ".join(label.text() for label in kiosk.window.ticket.findChildren(QLabel))
+        assert ticket.number in shown and "打印机故障" in shown and "请取票" not in shown
+        slip = next(job.data for job in jammed.received if job.data.startswith(b"\x1b@"))
+        assert len(slip) == 2000   # it did start printing: the jam came mid-slip
+        qtbot.waitUntil(lambda: stored_printer_status(server).get("online") is False, timeout=10000)
+        assert "stopped accepting data" in stored_printer_status(server)["detail"]
+    finally:
+        jammed.stop()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from printer.slip import SlipHall, SlipTicket
-from tests.printer.loopback import LoopbackPrinter
+from printer.loopback import LoopbackPrinter
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_CONFIG = REPO / "config.toml"

@@ -99,6 +99,26 @@ def test_printer_that_accepts_then_stalls_times_out(loopback):
     assert str(caught.value).startswith("打印机无响应 / printer stopped accepting data at")
 
 
+def test_printer_that_jams_mid_slip_times_out_though_the_slip_fits_our_send_buffer(loopback):
+    # JOB * 3 is ~30 KB, the size of a slip with raster Chinese: sendall alone returns at once
+    printer = loopback(stall_after=2000)
+    timeout = 1.0
+    started = time.monotonic()
+    with pytest.raises(PrinterError) as caught:
+        open_transport(printer.url, timeout=timeout).send(JOB * 3)
+    assert timeout <= time.monotonic() - started < timeout + 1
+    assert caught.value.kind == "timeout"
+    assert [len(job) for job in printer.jobs] == [2000]
+
+
+def test_a_printer_that_takes_the_whole_job_is_not_kept_waiting(loopback):
+    printer = loopback()
+    started = time.monotonic()
+    open_transport(printer.url, timeout=2).send(JOB * 3)
+    assert time.monotonic() - started < 0.5
+    assert printer.done.wait(5) and printer.jobs == [JOB * 3]
+
+
 def test_unknown_host_is_unreachable():
     with pytest.raises(PrinterError, match="host name 'no-such-printer.invalid' not found"):
         open_transport("network://no-such-printer.invalid", timeout=1).send(JOB)
