@@ -66,6 +66,7 @@ class KioskConnection(QObject):
 
     def start(self) -> None:
         self.client.start()
+        self._run(self.printer.warm_up)
 
     def stop(self) -> None:
         self.client.stop()

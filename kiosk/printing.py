@@ -84,6 +84,13 @@ class KioskPrinter:
         if name:
             self.hall = replace(self.hall, name=name, name_en=name_en or self.hall.name_en, tz=tz or self.hall.tz)
 
+    def warm_up(self) -> None:
+        """Load the slip's libraries and font before the first citizen touches the screen."""
+        try:
+            printer.warm_up(self.hall, self.settings)
+        except Exception:   # a missing font or library shows at the first real slip, with its message
+            log.exception("preparing the printer's slip failed")
+
     def print_ticket(self, slip: SlipTicket) -> PrintOutcome:
         with self._lock:
             return self._print(slip)

@@ -49,3 +49,16 @@ def test_preview_file(ticket, hall, tmp_path, cjk_font):
     path = write_slip_preview(ticket, hall, PrinterSettings(width=58), tmp_path / "p" / "slip.png")
     with Image.open(path) as image:
         assert image.format == "PNG" and image.width == 384 + 34
+
+
+def test_warm_up_builds_a_slip_and_sends_nothing(hall, loopback, cjk_font) -> None:
+    """The kiosk's start-up warm-up: the slip's libraries and font are loaded, no printer is
+    opened (the URL points at a listening printer that must receive nothing)."""
+    import printer
+    from printer.config import PrinterSettings
+
+    idle = loopback()
+    for chinese in ("native", "raster"):
+        settings = PrinterSettings(url=f"network://127.0.0.1:{idle.port}", chinese=chinese, qr=chinese)
+        assert printer.warm_up(hall, settings) > 0
+    assert idle.jobs == []
