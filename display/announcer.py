@@ -42,14 +42,17 @@ class VoiceSettings:
 class Announcer:
     def __init__(self, speaker: Speaker, settings: VoiceSettings = VoiceSettings(),
                  wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_start: Callable[[Announcement], None] | None = None):
+                 on_start: Callable[[Announcement], None] | None = None,
+                 still_due: Callable[[Announcement], bool] = lambda item: True):
         self.speaker = speaker
+        self.still_due = still_due
         self.settings = settings
         self.wall = wall
         self.on_start = on_start or (lambda item: None)
         self.pending: queue.Queue = queue.Queue()
         self.spoken: list[Announcement] = []
-        self.skipped: list[Announcement] = []
+        self.skipped: list[Announcement] = []      # in quiet hours
+        self.overtaken: list[Announcement] = []    # the window moved on before its turn came
         self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
         self._unfinished = 0
         self._done = threading.Condition()
@@ -91,6 +94,10 @@ class Announcer:
     def _announce(self, item: Announcement) -> None:
         if self.settings.quiet_at(self.wall()):
             self.skipped.append(item)
+            return
+        if not self.still_due(item):
+            self.overtaken.append(item)
+            log.info("%s at window %s not said: the window moved on before its turn", item.number, item.window)
             return
         self.on_start(item)
         self.speaker.chime()

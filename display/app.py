@@ -119,7 +119,8 @@ def build_board(settings: DisplaySettings, voice: VoiceSettings, volume: int,
     announcer = None
     if speak and not settings.mute:
         speaker = speaker or make_speaker(settings, volume)
-        announcer = Announcer(speaker, voice).start() if speaker is not None else None
+        announcer = (Announcer(speaker, voice, still_due=presenter.still_due).start()
+                     if speaker is not None else None)
     return Board(presenter, connection, widget, announcer)
 
 

@@ -173,6 +173,15 @@ class Presenter:
                              payload.get("spoken") or payload.get("text", ""),
                              payload.get("text", ""), call.recall)]
 
+    def still_due(self, item: Announcement) -> bool:
+        """Is the call still worth saying when its turn to be spoken comes? Not when the window
+        has moved on (the citizen is at the window, served, gone) or the ticket was called
+        again since (the recall is said instead). A queue of sentences, or messages held back
+        by a silent break in the link and delivered late, must not send people to windows
+        that have moved on. Asked from the announcer's thread: it only reads."""
+        call = Call(item.seq, item.ticket_id, item.number, item.window, item.recall)
+        return self._still_calling(call) and not self._called_later(call)
+
     def _add_call(self, call: Call) -> None:
         """List a call once; a recall replaces the ticket's earlier line (one line per ticket)."""
         if any(known.ticket_id == call.ticket_id and known.seq >= call.seq for known in self.calls):

@@ -87,3 +87,21 @@ def test_mute_says_nothing():
     speaker = RecordingSpeaker()
     run([item(1)], speaker, VoiceSettings(mute=True))
     assert speaker.said == []
+
+
+def test_a_call_overtaken_before_its_turn_is_not_said():
+    """Calls queue behind each other (a chime and two sentences each); one whose window moved
+    on meanwhile — the citizen is already there — is dropped, the others are said in order."""
+    speaker = RecordingSpeaker()
+    moved_on = {2}      # ticket ids
+    announcer = Announcer(speaker, wall=lambda: MORNING,
+                          still_due=lambda a: a.ticket_id not in moved_on).start()
+    try:
+        for n in (1, 2, 3):
+            announcer.enqueue(item(n))
+        assert announcer.wait_idle(timeout=20)
+    finally:
+        announcer.stop()
+    assert [a.number for a in announcer.spoken] == ["A001", "A003"]
+    assert [a.number for a in announcer.overtaken] == ["A002"]
+    assert all("A002" not in s.text for s in speaker.said)

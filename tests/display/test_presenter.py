@@ -170,3 +170,16 @@ def test_the_link_mark_follows_the_connection():
     assert not presenter.view(0.0, WALL).connected
     presenter.snapshot(m.snapshot(12, [m.window(1)]))
     assert presenter.view(0.0, WALL).connected
+
+
+def test_a_call_is_still_due_only_while_its_window_is_calling_it():
+    presenter = hall()
+    first, = call(presenter, 11, 2, "A002", 2)
+    second, = call(presenter, 12, 3, "A003", 3)
+    assert presenter.still_due(first) and presenter.still_due(second)
+    # the citizen reached window 2 before the board's turn came to say the call
+    presenter.message("window_changed", m.window_changed(13, m.window(2, current=(2, "A002", "serving"))), 0.0)
+    assert not presenter.still_due(first) and presenter.still_due(second)
+    # window 3 recalls A003: the recall is said, the first call no longer
+    again, = call(presenter, 14, 3, "A003", 3, recall=True)
+    assert not presenter.still_due(second) and presenter.still_due(again)
