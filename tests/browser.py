@@ -11,6 +11,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-gpu", "--disable-quic", "--disable-sync"]
+#: a citizen's phone: 390×844, touch, Chinese
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True, "locale": "zh-CN"}
 
 
 @pytest.fixture(scope="module")
@@ -33,3 +36,11 @@ def pages(browser: Browser, height: int) -> Iterator[Callable[..., Page]]:
     yield make
     for context in contexts:
         context.close()
+
+
+def phone_page(browser: Browser) -> Iterator[Page]:
+    """One page on a phone-sized screen, in its own context, closed afterwards."""
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()

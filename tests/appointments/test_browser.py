@@ -13,10 +13,11 @@ from server import accounts
 from server.datadir import open_data_dir
 from tests.appointments.conftest import RULES
 from tests.conftest import small_hall_document, to_toml
-from tests.phone.test_browser import CHROMIUM_ARGS, PHONE
 from tests.server.live_server import ServerProcess
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+from tests.browser import browser, pages, phone_page  # noqa: E402, F401 (fixture)
+
 expect = playwright_api.expect
 PASSWORD = "desk-password-1"
 
@@ -35,30 +36,15 @@ def hall_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def phone(browser):  # noqa: F811 (the fixture imported above)
+    yield from phone_page(browser)
 
 
 @pytest.fixture
-def phone(browser):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def desk(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def desk(browser):  # noqa: F811
+    for make in pages(browser, height=900):
+        yield make(width=1100)
 
 
 def shot(page, tmp_path: Path, name: str) -> None:

@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 from server.datadir import open_data_dir
 from server.services import HallService, utcnow
 from tests.conftest import REPO
-from tests.phone.test_browser import CHROMIUM_ARGS, PHONE
+from tests.browser import CHROMIUM_ARGS, PHONE
 from tests.server.live_server import free_port
 
 PASSWORD = "demo-only-2026"

@@ -12,12 +12,10 @@ from tests.conftest import small_hall_document, to_toml
 from tests.server.live_server import ServerProcess
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+from tests.browser import browser, phone_page  # noqa: E402, F401 (fixture)
+
 
 PASSWORD = "password-1"
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True, "locale": "zh-CN"}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-gpu", "--disable-quic", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -35,21 +33,9 @@ def hall_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def phone(browser):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def phone(browser):  # noqa: F811 (the fixture imported above)
+    yield from phone_page(browser)
 
 
 def test_the_page_follows_a_ticket_from_waiting_to_called_to_rated(hall_server, phone) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 import requests
-from playwright.sync_api import sync_playwright
 
 from server import accounts
 from server.datadir import open_data_dir
 from tests.conftest import small_hall_document, to_toml
 from tests.server.live_server import ServerProcess
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import browser  # noqa: F401 (fixture)
 
 PASSWORD = "password-1"
 #: thresholds of seconds, so a browser test sees an alert without waiting minutes
@@ -55,18 +54,8 @@ def quick_hall(tmp_path_factory):
     process.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Closed with its module: only one Playwright may run at a time in a session (tests/web
-    starts its own)."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser):
+def page(browser):  # noqa: F811 (the fixture imported above)
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(10_000)
     yield context.new_page()
