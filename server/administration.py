@@ -46,12 +46,28 @@ def normalised(document: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(document, ensure_ascii=False, default=str))
 
 
-def change_setup(hall: "Hall", actor: str, action: str, subject: str, edit: Edit) -> tuple[int, dict]:
-    """Apply `edit` to the setup in force; returns (version, document) as they are now."""
+class SetupChanged(Exception):
+    """The admin edited an older version of the setup than the one in force: someone else
+    saved in between. Applying the edit would silently undo or mix with their change."""
+
+    def __init__(self, edited: int, current: int):
+        super().__init__(f"设置已被他人修改（您编辑的是版本 {edited}，现在是版本 {current}），请刷新后再改 / "
+                         f"someone else changed the setup (you edited version {edited}, it is now "
+                         f"version {current}): reload and make your change again")
+        self.edited, self.current = edited, current
+
+
+def change_setup(hall: "Hall", actor: str, action: str, subject: str, edit: Edit,
+                 edited_version: int | None = None) -> tuple[int, dict]:
+    """Apply `edit` to the setup in force; returns (version, document) as they are now.
+    With `edited_version` (the version the admin's page showed) a change made meanwhile by
+    someone else is refused rather than overwritten."""
     conn = hall.database.connection()
     hall_id = hall.service.hall_id
     with db.write(conn):
         version, old = repo.current_setup(conn, hall_id)
+        if edited_version is not None and edited_version != version:
+            raise SetupChanged(edited_version, version)
         new = normalised(edit(copy.deepcopy(old)))
         if new == old:
             return version, old      # nothing to store, audit or announce

@@ -77,6 +77,13 @@ def invalid_setup(exc: ConfigError):
     return response
 
 
+@blueprint.errorhandler(admin.SetupChanged)
+def changed_meanwhile(exc: admin.SetupChanged):
+    response = jsonify(error="setup_changed", message=str(exc), current_version=exc.current)
+    response.status_code = 409
+    return response
+
+
 @blueprint.errorhandler(SetupRefused)
 def refused(exc: SetupRefused):
     return error_response(409, "setup_refused", str(exc))
@@ -100,11 +107,24 @@ def preview_unavailable(exc: previews.PreviewUnavailable):
 
 # --- the setup --------------------------------------------------------------------------------
 
+def _edited_version() -> int | None:
+    """`If-Match: <version>`: the setup version the change was made on (the admin page always
+    sends it; a script may leave it out and take last-write-wins)."""
+    given = request.headers.get("If-Match")
+    if given is None:
+        return None
+    try:
+        return int(given.strip().strip('"'))
+    except ValueError:
+        raise ApiError(422, "bad_field", "If-Match 应为设置版本号 / If-Match must be a setup version number") from None
+
+
 def _change(action: str, subject: str, edit: admin.Edit):
     def remembered(document: dict) -> dict:
         g.candidate = edit(document)   # so a validation message can name the entry by its code
         return g.candidate
-    version, document = admin.change_setup(current_hall(), g.admin, action, subject, remembered)
+    version, document = admin.change_setup(current_hall(), g.admin, action, subject, remembered,
+                                           edited_version=_edited_version())
     return jsonify(version=version, document=document)
 
 

@@ -128,3 +128,19 @@ def test_an_item_gets_its_own_appointment_slots_on_the_page(demo, new_page) -> N
     expect(editor.locator("select[name=code]")).to_be_disabled()
     editor.get_by_role("button", name="删除").click()
     expect(booking.locator("tbody")).to_contain_text("所有事项沿用上面的设置")
+
+
+def test_two_admins_saving_at_once_the_second_is_told_to_reload(demo, new_page) -> None:
+    first, second = sign_in_admin(new_page(), demo), sign_in_admin(new_page(), demo)
+    for page, text in ((first, "第一位管理员的通知"), (second, "第二位管理员的通知")):
+        page.locator("#notice-card textarea[name=notice]").fill(text)
+    first.locator("#notice-card button[type=submit]").click()
+    expect(first.locator("#flash")).to_contain_text("已保存")
+    second.locator("#notice-card button[type=submit]").click()
+    expect(second.locator("#flash")).to_contain_text("请刷新后再改")
+    expect(second.locator("#notice-card textarea[name=notice]")).to_have_value("第二位管理员的通知")
+    saved = requests.get(f"{demo.url}/api/v1/admin/setup", timeout=5,
+                         headers={"Authorization": f"Bearer {demo.login('admin')}"}).json()
+    assert saved["document"]["hall"]["notice"] == "第一位管理员的通知"
+    second.locator("#notice-card button[type=submit]").click()   # now on the version in force
+    expect(second.locator("#flash")).to_contain_text("已保存")

@@ -204,3 +204,24 @@ def test_import_refuses_bad_files(root) -> None:
     response = root.call("POST", "/admin/import", data=text.replace("daily_cap = 3", "daily_cap = -3")
                          .encode("utf-8"))
     assert response.status_code == 422 and "daily_cap" in response.get_json()["message"]
+
+
+def test_a_change_made_on_an_older_version_is_refused_not_overwritten(root, hall_app) -> None:
+    def put_notice(api: Api, text: str, version) -> tuple[int, dict]:
+        response = api.client.put("/api/v1/admin/setup/hall", json={"notice": text},
+                                  headers={"Authorization": f"Bearer {api.token}", "If-Match": str(version)})
+        return response.status_code, response.get_json()
+
+    status, seen = root.json("GET", "/admin/setup")
+    other = Api(hall_app, root.token)             # a second admin's page, opened at the same version
+    status, first = put_notice(root, "上午十点后二楼暂停受理", seen["version"])
+    assert status == 200 and first["version"] == seen["version"] + 1
+    status, refused = put_notice(other, "今日下午闭厅", seen["version"])
+    assert status == 409 and refused["error"] == "setup_changed", refused
+    assert refused["current_version"] == first["version"] and "reload" in refused["message"]
+    assert document(root)["hall"]["notice"] == "上午十点后二楼暂停受理"      # the first change stands
+    status, reply = put_notice(other, "今日下午闭厅", refused["current_version"])
+    assert status == 200 and reply["document"]["hall"]["notice"] == "今日下午闭厅"
+    assert put_notice(other, "x", "seven")[0] == 422
+    # without If-Match (a script), the change applies to whatever is in force
+    assert root.json("PUT", "/admin/setup/hall", {"notice": "恢复正常"})[0] == 200

@@ -40,6 +40,9 @@
   async function call(path, { method = "GET", body, raw, blob = false } = {}) {
     const headers = { Authorization: `Bearer ${state.token}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    // every change says which setup version it was made on: a change saved meanwhile by
+    // another admin is refused (409 setup_changed), never silently overwritten
+    if (method !== "GET" && state.version !== null && state.version !== undefined) headers["If-Match"] = String(state.version);
     let response;
     try {
       response = await fetch(`/api/v1/admin${path}`, {
@@ -84,6 +87,12 @@
       render();
     } catch (err) {
       form.showError(err);
+      if (err.error === "setup_changed") {
+        flash(err.message, "error");
+        // the form keeps what was typed, now on the version in force: saving again applies it
+        // knowingly over the other admin's change (the audit log shows both)
+        took(await call("/setup"));
+      }
     }
   }
 
