@@ -16,11 +16,17 @@ DEFAULTS = {"clients": 8, "tickets": 300, "calls": 160, "websocket_clients": 100
             "websocket_calls": 50, "repeats": 3, "server": "demo"}
 DEFAULT_CONFIG = REPO / "config.toml"
 DEFAULT_OUT = REPO / "bench" / "results" / "server.json"
+DEFAULT_LIVE_OUT = REPO / "bench" / "results" / "live.json"
+LIVE_DEFAULTS = {"sizes": [100, 500, 1000], "calls": 30, "starts": 5}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure a fresh demo server: issuing, call-next, live delay")
+    bench.add_argument("what", nargs="?", choices=("server", "live"), default="server",
+                       help="server: issuing, call-next and live delay at one size (default); "
+                            "live: fan-out to many boards, memory and start time (bench/results/live.json)")
     add_options(bench)
+    add_live_options(bench)
     bench.set_defaults(func=run_bench)
 
 
@@ -43,18 +49,29 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                              "docs/deployment.md (needs gunicorn installed); default demo")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
                         help="hall configuration of the demo hall (default: the shipped config.toml)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="JSON results file (default bench/results/server.json)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="JSON results file (default bench/results/server.json, or live.json)")
+
+
+def add_live_options(parser: argparse.ArgumentParser) -> None:
+    """Options of `jiaohao bench live` only (its --repeats and --config are the shared ones)."""
+    parser.add_argument("--sizes", default=",".join(map(str, LIVE_DEFAULTS["sizes"])),
+                        help="connected boards per measurement, comma-separated (default 100,500,1000)")
+    parser.add_argument("--live-calls", type=int, default=LIVE_DEFAULTS["calls"],
+                        help=f"calls timed per size (default {LIVE_DEFAULTS['calls']})")
+    parser.add_argument("--starts", type=int, default=LIVE_DEFAULTS["starts"],
+                        help=f"server starts timed (default {LIVE_DEFAULTS['starts']})")
 
 
 def run_bench(args: argparse.Namespace) -> int:
     from jiaohao.cli import CommandError
 
-    from bench import server_bench
+    from bench import live_bench, server_bench
+    bench = live_bench if args.what == "live" else server_bench
     try:
-        opts = server_bench.options_from(args)
+        opts = bench.options_from(args)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     server_bench.stop_on_sigterm()
-    server_bench.run(opts)
+    bench.run(opts)
     return 0
