@@ -65,10 +65,15 @@ def process_tree(pid: int) -> list[int]:
 
 
 def status_field(pid: int, name: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """A /proc/<pid>/status figure in kB; 0 for a process that has exited (a zombie holds none)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0
+    for line in lines:
         if line.startswith(name + ":"):
             return int(line.split()[1])
-    raise KeyError(name)
+    return 0
 
 
 def server_memory(pid: int) -> dict[str, float]:
