@@ -16,23 +16,34 @@ DEFAULTS = {"clients": 8, "tickets": 300, "calls": 160, "websocket_clients": 100
             "websocket_calls": 50, "repeats": 3, "server": "demo"}
 DEFAULT_CONFIG = REPO / "config.toml"
 DEFAULT_OUT = REPO / "bench" / "results" / "server.json"
+DEFAULT_LIVE_OUT = REPO / "bench" / "results" / "live.json"
+LIVE_DEFAULTS = {"sizes": [100, 500, 1000], "calls": 30, "starts": 5}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure a fresh demo server: issuing, call-next, live delay")
     add_options(bench)
     bench.set_defaults(func=run_bench)
-    register_kiosk(bench)
+    register_measures(bench)
 
 
-def register_kiosk(bench: argparse.ArgumentParser) -> None:
-    """`jiaohao bench kiosk`: a measure of its own; plain `jiaohao bench` stays the server's."""
+def register_measures(bench: argparse.ArgumentParser) -> None:
+    """`jiaohao bench kiosk` and `jiaohao bench live`: measures of their own; plain
+    `jiaohao bench` stays the server's."""
     from bench import kiosk_latency   # argparse and the standard library only at import time
 
     measures = bench.add_subparsers(dest="measure", metavar="MEASURE", title="other measures")
     kiosk = measures.add_parser("kiosk", help="touch on the kiosk → the server's reply → the slip at the printer")
     kiosk_latency.add_options(kiosk)
     kiosk.set_defaults(func=kiosk_latency.run_command)
+    live = measures.add_parser("live", help="a call reaching 100, 500, 1,000 boards; memory; start time")
+    live.add_argument("--repeats", type=int, default=DEFAULTS["repeats"],
+                      help=f"runs per size, each on a fresh server; medians are reported (default {DEFAULTS['repeats']})")
+    live.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                      help="hall configuration of the demo hall (default: the shipped config.toml)")
+    live.add_argument("--out", type=Path, default=None, help="JSON results file (default bench/results/live.json)")
+    add_live_options(live)
+    live.set_defaults(func=run_live)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -54,18 +65,38 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                              "docs/deployment.md (needs gunicorn installed); default demo")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
                         help="hall configuration of the demo hall (default: the shipped config.toml)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+    parser.add_argument("--out", type=Path, default=None,
                         help="JSON results file (default bench/results/server.json)")
 
 
+def add_live_options(parser: argparse.ArgumentParser) -> None:
+    """Options of `jiaohao bench live` only (its --repeats and --config are the shared ones)."""
+    parser.add_argument("--sizes", default=",".join(map(str, LIVE_DEFAULTS["sizes"])),
+                        help="connected boards per measurement, comma-separated (default 100,500,1000)")
+    parser.add_argument("--live-calls", type=int, default=LIVE_DEFAULTS["calls"],
+                        help=f"calls timed per size (default {LIVE_DEFAULTS['calls']})")
+    parser.add_argument("--starts", type=int, default=LIVE_DEFAULTS["starts"],
+                        help=f"server starts timed (default {LIVE_DEFAULTS['starts']})")
+
+
 def run_bench(args: argparse.Namespace) -> int:
+    from bench import server_bench
+    return _run(server_bench, args)
+
+
+def run_live(args: argparse.Namespace) -> int:
+    from bench import live_bench
+    return _run(live_bench, args)
+
+
+def _run(measure, args: argparse.Namespace) -> int:
     from jiaohao.cli import CommandError
 
     from bench import server_bench
     try:
-        opts = server_bench.options_from(args)
+        opts = measure.options_from(args)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     server_bench.stop_on_sigterm()
-    server_bench.run(opts)
+    measure.run(opts)
     return 0

@@ -541,7 +541,8 @@ def run(opts: Options) -> dict:
 def options_from(args: argparse.Namespace) -> Options:
     opts = Options(clients=args.clients, tickets=args.tickets, calls=args.calls,
                    websocket_clients=args.websocket_clients, websocket_calls=args.websocket_calls,
-                   repeats=args.repeats, server=args.server, config=args.config.resolve(), out=args.out.resolve())
+                   repeats=args.repeats, server=args.server, config=args.config.resolve(),
+                   out=(args.out or DEFAULT_OUT).resolve())
     for name in ("clients", "tickets", "calls", "websocket_clients", "websocket_calls", "repeats"):
         if getattr(opts, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1")

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from . import db, repository as repo
+from . import db, fanout, repository as repo
 from .appointments import AppointmentService
 from .auth import LoginThrottle
 from .datadir import DataDir, open_data_dir
@@ -88,6 +88,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     # browsers only from the hall's own origin; device clients (python-socketio) send their
     # server URL as Origin, which is the same origin
     socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
+    fanout.install(socketio.server.eio)   # a broadcast written once per board, not a thread each
     hall.live.register_handlers()
     if start_clockwork:
         hall.clockwork.start()

@@ -1,0 +1,71 @@
+"""The live fan-out benchmark's own correctness: its websocket framing, and one tiny run
+against a real server. Nothing here asserts on speed."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+import pytest
+
+from bench import live_bench as lb
+from bench.hall_listeners import CLOSE, TEXT, masked_frame
+from tests.conftest import small_hall_document, to_toml
+
+
+def unmask(frame: bytes) -> tuple[int, str]:
+    size, start = frame[1] & 0x7F, 2
+    if size == 126:
+        size, start = struct.unpack_from("!H", frame, 2)[0], 4
+    mask, data = frame[start:start + 4], frame[start + 4:]
+    assert frame[1] & 0x80 and len(data) == size   # clients always mask
+    return frame[0] & 0x0F, bytes(b ^ mask[i % 4] for i, b in enumerate(data)).decode()
+
+
+def test_client_frames_are_masked_and_carry_the_text() -> None:
+    assert unmask(masked_frame("3")) == (TEXT, "3")
+    long_auth = "40" + json.dumps({"token": "x" * 300})
+    assert unmask(masked_frame(long_auth)) == (TEXT, long_auth)
+    assert unmask(masked_frame("", CLOSE)) == (CLOSE, "")
+
+
+def test_the_server_process_memory_is_read_from_proc() -> None:
+    memory = lb.server_memory(os.getpid())
+    assert memory["rss_mb"] > 0 and memory["threads"] >= 1 and memory["processes"] >= 1
+
+
+@pytest.mark.slow
+def test_a_tiny_live_run_reaches_every_board(tmp_path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(to_toml(small_hall_document()), encoding="utf-8")
+    out = tmp_path / "live.json"
+    opts = lb.LiveOptions(sizes=[3, 8], calls=3, repeats=1, starts=1, config=config, out=out)
+    lb.run(opts)
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert {"cpu_count", "python", "date", "commit"} <= set(results["machine"])
+    for size in (3, 8):
+        figures = results["median"][str(size)]
+        assert figures["calls"] == 3 and figures["missed"] == 0
+        assert figures["receipts"] == 3 * size   # every board got every call
+        assert 0 < figures["p50_ms"] <= figures["p99_ms"] <= figures["last_client_p99_ms"]
+        assert figures["rss_mb"] >= figures["rss_idle_mb"] > 0
+        assert figures["threads"] > 0
+    assert 0 < results["start"]["min_s"] <= results["start"]["median_s"] <= results["start"]["max_s"]
+
+
+def test_the_live_measure_is_a_jiaohao_bench_command() -> None:
+    import argparse
+
+    from bench.cli import register
+    parser = argparse.ArgumentParser(prog="jiaohao")
+    register(parser.add_subparsers(dest="command"))
+    live = parser.parse_args(["bench", "live", "--sizes", "10,20", "--live-calls", "2", "--starts", "1"])
+    opts = lb.options_from(live)
+    assert opts.sizes == [10, 20] and opts.calls == 2 and opts.out.name == "live.json"
+    kiosk = parser.parse_args(["bench", "kiosk", "--tickets", "2"])
+    assert kiosk.measure == "kiosk" and kiosk.tickets == 2
+    plain = parser.parse_args(["bench", "--clients", "3"])
+    assert plain.measure is None and plain.clients == 3
+    with pytest.raises(ValueError):
+        lb.options_from(parser.parse_args(["bench", "live", "--sizes", "ten"]))
