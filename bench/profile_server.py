@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="jiaohao-profile-") as root:
         data = Path(root) / "demo"
         made = create_demo_hall(data, args.config)
-        app = create_app(data, args.config)
+        app = create_app(data, args.config, publish_in_background=True)
         port = free_port()
         profiles = ThreadProfiles()
         profiles.install()

@@ -11,6 +11,7 @@ import hmac
 import logging
 import sqlite3
 import threading
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Callable
@@ -55,6 +56,45 @@ class IssuedTicket:
     repeated: bool = False    # the same request came again: this is the ticket it already got
 
 
+class Publications:
+    """Committed batches, published one after another in the order they were handed in.
+
+    The request that committed a batch hands it here and answers at once: building the
+    messages, the broadcast and the supervision evaluation that follows it no longer hold up
+    the next writer. One worker at a time drains the queue; it ends when the queue is empty
+    and the next batch starts a new one, so an idle hall keeps no thread.
+    """
+
+    def __init__(self, run: Callable[[list[tuple[int, e.Event]], HallState], None]):
+        self._run = run
+        self._waiting: deque[tuple[list[tuple[int, e.Event]], HallState]] = deque()
+        self._idle = threading.Condition()
+        self._working = False
+
+    def put(self, batch: list[tuple[int, e.Event]], state: HallState) -> None:
+        with self._idle:
+            self._waiting.append((batch, state))
+            if self._working:
+                return
+            self._working = True
+        threading.Thread(target=self._drain, name="jiaohao-publish", daemon=True).start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._idle:
+                if not self._waiting:
+                    self._working = False
+                    self._idle.notify_all()
+                    return
+                batch, state = self._waiting.popleft()
+            self._run(batch, state)
+
+    def wait(self, timeout: float = 10.0) -> bool:
+        """Until every batch handed in so far was published; False if `timeout` passed first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._working, timeout)
+
+
 def _ticket_ids(command: c.Command) -> tuple[int, ...]:
     ticket_id = getattr(command, "ticket_id", None)
     return () if ticket_id is None or isinstance(command, c.IssueTicket) else (ticket_id,)
@@ -64,7 +104,7 @@ class HallService:
     """Runs commands for one hall against one database file."""
 
     def __init__(self, database: db.Database, hall_id: int, publish: Publisher | None = None,
-                 clock: Clock = utcnow, secret: str = "test-secret"):
+                 clock: Clock = utcnow, secret: str = "test-secret", publish_in_background: bool = False):
         self.database = database
         self.secret = secret
         self.hall_id = hall_id
@@ -76,6 +116,8 @@ class HallService:
         # commits are published in the order they were made: a board must never hear that
         # window 3 finished A001 after it heard window 3 call A002
         self._in_order = threading.Lock()
+        self.publications = Publications(self._publish_now) if publish_in_background else None
+        self._as_of = threading.local()   # the publishing thread's batch state, see snapshot()
 
     # --- the setup in force ------------------------------------------------------------
 
@@ -113,7 +155,11 @@ class HallService:
         return (repo.last_seq(conn, self.hall_id), self._setup_version(conn), self.today())
 
     def snapshot(self) -> HallState:
-        """The hall as committed now (open tickets and windows)."""
+        """The hall as committed now (open tickets and windows); while a batch is being
+        published, the hall as that batch left it, so its messages describe that moment."""
+        publishing = getattr(self._as_of, "state", None)
+        if publishing is not None:
+            return publishing
         conn = self.database.connection()
         with db.read(conn):
             key = self._state_key(conn)
@@ -121,8 +167,16 @@ class HallService:
             if cached is not None and cached[0] == key:
                 return cached[1]
             state = self.load_state(conn)
-        self._snapshot = (key, state)
+        self._keep_unless_older(key, state)
         return state
+
+    def _keep_unless_older(self, key: tuple, state: HallState) -> None:
+        # A reader whose snapshot began just before a writer committed sees an older sequence
+        # than the state that writer already kept; putting the older one back would make the
+        # next writer reload the whole hall inside the write lock.
+        cached = self._snapshot
+        if cached is None or cached[0][0] <= key[0]:
+            self._snapshot = (key, state)
 
     def snapshot_with(self, ticket_ids: tuple[int, ...]) -> HallState:
         """The snapshot plus these tickets, open or not (a finished ticket's own message)."""
@@ -149,9 +203,11 @@ class HallService:
             state = replace(state, tickets={**state.tickets, **found})
         return state
 
-    def _remember(self, conn, state: HallState, events: list[e.Event], seqs: list[int]) -> None:
+    def _remember(self, conn, state: HallState, events: list[e.Event], seqs: list[int]) -> HallState:
+        """Keep the state this command leaves; returns it with every ticket it touched, for the
+        caller's reply and for the batch's messages."""
         if not events:
-            return
+            return state
         handling = dict(state.handling)
         for event in events:
             if isinstance(event, e.ServiceFinished):
@@ -161,9 +217,11 @@ class HallService:
                     minutes = (event.at - ticket.started_at).total_seconds() / 60
                     samples = handling.get(ticket.service, ()) + (minutes,)
                     handling[ticket.service] = samples[-repo.HANDLING_SAMPLES:]
+        after = replace(state, handling=handling)
         still_open = {i: t for i, t in state.tickets.items() if t.is_open}
         key = (seqs[-1], self._setup_version(conn), self.today())
-        self._snapshot = (key, replace(state, tickets=still_open, handling=handling))
+        self._snapshot = (key, replace(after, tickets=still_open))
+        return after
 
     def _setup_version(self, conn) -> int:
         return repo.setup_version(conn, self.hall_id)
@@ -184,7 +242,7 @@ class HallService:
         except BaseException:
             self._snapshot = None
             raise
-        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
+        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)), outcome.state)
         return outcome
 
     def _run(self, conn, command: c.Command, now: datetime) -> Outcome:
@@ -197,8 +255,7 @@ class HallService:
         new_state, events = queue.handle(state, command, now)
         self._save(conn, new_state, events, track_hash)
         seqs = repo.append_events(conn, self.hall_id, events)
-        self._remember(conn, new_state, events, seqs)
-        return Outcome(events, seqs, new_state)
+        return Outcome(events, seqs, self._remember(conn, new_state, events, seqs))
 
     def track_token(self, ticket_id: int) -> str:
         """The ticket's tracking token: 256 bits derived from the server's secret, so a kiosk
@@ -216,13 +273,23 @@ class HallService:
             else:
                 repo.update_ticket(conn, self.hall_id, state.tickets[event.ticket_id])
 
-    def _publish(self, published: list[tuple[int, e.Event]]) -> None:
+    def _publish(self, published: list[tuple[int, e.Event]], state: HallState) -> None:
+        """Called after the commit, still in commit order (inside `_in_order`)."""
         if not published or self.publish is None:
             return
+        if self.publications is not None:
+            self.publications.put(published, state)
+        else:
+            self._publish_now(published, state)
+
+    def _publish_now(self, published: list[tuple[int, e.Event]], state: HallState) -> None:
+        self._as_of.state = state
         try:
             self.publish(self.hall_id, published)
         except Exception:  # the ticket is committed; a broadcast failure must not undo it
             log.exception("publishing %d events failed", len(published))
+        finally:
+            self._as_of.state = None
 
     def issue(self, service: str, priority: Priority = Priority.NORMAL, actor: str = "system",
               request_id: str | None = None,
@@ -253,7 +320,7 @@ class HallService:
         except BaseException:
             self._snapshot = None
             raise
-        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
+        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)), outcome.state)
         return self._issued(outcome.state, outcome.state.tickets[ticket_id])
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
