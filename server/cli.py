@@ -37,9 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def serve(app, host: str, port: int) -> None:
+    import logging
+
     from .live import socketio
     # the threaded development server suits a demo or a small hall; docs/deployment.md runs
     # gunicorn behind nginx with TLS
+    # no line per request (log_output only speaks for eventlet/gevent): under load the
+    # werkzeug request log costs more than the request
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=False)
 

@@ -11,7 +11,7 @@ import hmac
 import logging
 import sqlite3
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Callable
@@ -61,38 +61,47 @@ class Publications:
 
     The request that committed a batch hands it here and answers at once: building the
     messages, the broadcast and the supervision evaluation that follows it no longer hold up
-    the next writer. One worker at a time drains the queue; it ends when the queue is empty
-    and the next batch starts a new one, so an idle hall keeps no thread.
+    the next writer. One worker drains the queue; it ends after a while without batches and
+    the next batch starts a new one, so an idle hall keeps no thread.
     """
+
+    IDLE_SECONDS = 2.0
 
     def __init__(self, run: Callable[[list[tuple[int, e.Event]], HallState], None]):
         self._run = run
         self._waiting: deque[tuple[list[tuple[int, e.Event]], HallState]] = deque()
-        self._idle = threading.Condition()
+        self._changed = threading.Condition()
         self._working = False
+        self._busy = False    # a batch is being published now
 
     def put(self, batch: list[tuple[int, e.Event]], state: HallState) -> None:
-        with self._idle:
+        with self._changed:
             self._waiting.append((batch, state))
-            if self._working:
-                return
-            self._working = True
-        threading.Thread(target=self._drain, name="jiaohao-publish", daemon=True).start()
+            start, self._working = not self._working, True
+            self._changed.notify_all()
+        if start:
+            threading.Thread(target=self._drain, name="jiaohao-publish", daemon=True).start()
+
+    def pending(self) -> int:
+        """Batches handed in and not yet taken up for publishing."""
+        return len(self._waiting)
 
     def _drain(self) -> None:
         while True:
-            with self._idle:
-                if not self._waiting:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+                if not self._changed.wait_for(lambda: self._waiting, self.IDLE_SECONDS):
                     self._working = False
-                    self._idle.notify_all()
                     return
                 batch, state = self._waiting.popleft()
+                self._busy = True
             self._run(batch, state)
 
     def wait(self, timeout: float = 10.0) -> bool:
         """Until every batch handed in so far was published; False if `timeout` passed first."""
-        with self._idle:
-            return self._idle.wait_for(lambda: not self._working, timeout)
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._waiting and not self._busy, timeout)
 
 
 def _ticket_ids(command: c.Command) -> tuple[int, ...]:
@@ -112,10 +121,12 @@ class HallService:
         self.clock = clock
         self._setup: tuple[int, HallConfig] | None = None
         self._setup_lock = threading.Lock()
-        self._snapshot: tuple[tuple, HallState] | None = None
-        # commits are published in the order they were made: a board must never hear that
-        # window 3 finished A001 after it heard window 3 call A002
-        self._in_order = threading.Lock()
+        self._kept: OrderedDict[tuple, HallState] = OrderedDict()
+        self._kept_lock = threading.Lock()
+        # every command goes through one writer, which commits them in groups and hands the
+        # batches on in commit order: a board must never hear that window 3 finished A001
+        # after it heard window 3 call A002
+        self.writer = db.GroupCommit(database, on_failed_commit=self._forget)
         self.publications = Publications(self._publish_now) if publish_in_background else None
         self._as_of = threading.local()   # the publishing thread's batch state, see snapshot()
 
@@ -147,12 +158,30 @@ class HallService:
 
     # --- the hall state, reused between commands ----------------------------------------
     # Every change of tickets and windows is an event, so a state stays true until the log
-    # grows, the setup changes or the day turns: that triple is its key. A writer stores the
-    # state it produced before its transaction commits, so nobody can read the new sequence
-    # number from the database and find an older state under it.
+    # grows, the setup changes or the day turns: that triple is its key. The writer keeps the
+    # state each command produced before its group commits, so nobody can read the new
+    # sequence number from the database and find an older state under it. The last few
+    # states stay kept: under load a reader's snapshot is often a group behind the writer,
+    # and without them every such read would load the whole hall again.
+
+    KEPT_STATES = 256
 
     def _state_key(self, conn) -> tuple:
         return (repo.last_seq(conn, self.hall_id), self._setup_version(conn), self.today())
+
+    def _keep(self, key: tuple, state: HallState) -> None:
+        with self._kept_lock:
+            self._kept[key] = state
+            while len(self._kept) > self.KEPT_STATES:
+                self._kept.popitem(last=False)
+
+    def _kept_state(self, key: tuple) -> HallState | None:
+        return self._kept.get(key)
+
+    def _forget(self) -> None:
+        """A write failed: a kept state may hold what was never committed."""
+        with self._kept_lock:
+            self._kept.clear()
 
     def snapshot(self) -> HallState:
         """The hall as committed now (open tickets and windows); while a batch is being
@@ -163,20 +192,12 @@ class HallService:
         conn = self.database.connection()
         with db.read(conn):
             key = self._state_key(conn)
-            cached = self._snapshot
-            if cached is not None and cached[0] == key:
-                return cached[1]
+            state = self._kept_state(key)
+            if state is not None:
+                return state
             state = self.load_state(conn)
-        self._keep_unless_older(key, state)
+        self._keep(key, state)
         return state
-
-    def _keep_unless_older(self, key: tuple, state: HallState) -> None:
-        # A reader whose snapshot began just before a writer committed sees an older sequence
-        # than the state that writer already kept; putting the older one back would make the
-        # next writer reload the whole hall inside the write lock.
-        cached = self._snapshot
-        if cached is None or cached[0][0] <= key[0]:
-            self._snapshot = (key, state)
 
     def snapshot_with(self, ticket_ids: tuple[int, ...]) -> HallState:
         """The snapshot plus these tickets, open or not (a finished ticket's own message)."""
@@ -193,10 +214,9 @@ class HallService:
 
     def _state_for(self, conn, also: tuple[int, ...]) -> HallState:
         """Inside a write transaction: the cached state if still true, else a fresh load."""
-        cached = self._snapshot
-        if cached is None or cached[0] != self._state_key(conn):
+        state = self._kept_state(self._state_key(conn))
+        if state is None:
             return self.load_state(conn, also)
-        state = cached[1]
         missing = [i for i in also if i not in state.tickets]
         if missing:
             found = repo.tickets_by_id(conn, self.hall_id, missing)
@@ -220,7 +240,7 @@ class HallService:
         after = replace(state, handling=handling)
         still_open = {i: t for i, t in state.tickets.items() if t.is_open}
         key = (seqs[-1], self._setup_version(conn), self.today())
-        self._snapshot = (key, replace(after, tickets=still_open))
+        self._keep(key, replace(after, tickets=still_open))
         return after
 
     def _setup_version(self, conn) -> int:
@@ -229,21 +249,20 @@ class HallService:
     # --- commands ----------------------------------------------------------------------
 
     def execute(self, command: c.Command) -> Outcome:
-        with self._in_order:
-            return self._execute(command)
+        return self.writer.run(lambda conn: self._decided(conn, command), then=self._published)
 
-    def _execute(self, command: c.Command) -> Outcome:
-        conn = self.database.connection()
+    def _decided(self, conn, command: c.Command) -> Outcome:
+        """The command decided and saved in its savepoint of the writer's transaction."""
         try:
-            with db.write(conn):
-                outcome = self._run(conn, command, self.clock())
+            return self._run(conn, command, self.clock())
         except QueueError:
             raise   # refused before anything was written: the cached state is still true
         except BaseException:
-            self._snapshot = None
+            self._forget()
             raise
+
+    def _published(self, outcome: Outcome) -> None:
         self._publish(list(zip(outcome.seqs, outcome.events, strict=True)), outcome.state)
-        return outcome
 
     def _run(self, conn, command: c.Command, now: datetime) -> Outcome:
         """Decide and save one command inside the caller's write transaction."""
@@ -274,7 +293,7 @@ class HallService:
                 repo.update_ticket(conn, self.hall_id, state.tickets[event.ticket_id])
 
     def _publish(self, published: list[tuple[int, e.Event]], state: HallState) -> None:
-        """Called after the commit, still in commit order (inside `_in_order`)."""
+        """Called after the commit, in commit order (by the writer)."""
         if not published or self.publish is None:
             return
         if self.publications is not None:
@@ -296,32 +315,34 @@ class HallService:
               along: Callable[[sqlite3.Connection, int], None] | None = None) -> IssuedTicket:
         """Issue one ticket. `along(conn, ticket_id)` runs in the same transaction, so a row that
         refers to the ticket (an appointment's check-in) is written with it or not at all."""
-        with self._in_order:
-            return self._issue(service, priority, actor, request_id, along)
+        issued, _ = self.writer.run(
+            lambda conn: self._issue(conn, service, priority, actor, request_id, along),
+            then=self._published_issue)
+        return issued
 
-    def _issue(self, service: str, priority: Priority, actor: str, request_id: str | None,
-               along: Callable[[sqlite3.Connection, int], None] | None) -> IssuedTicket:
-        conn = self.database.connection()
+    def _published_issue(self, done: tuple[IssuedTicket, Outcome | None]) -> None:
+        if done[1] is not None:   # a repeated request changed nothing: nothing to tell
+            self._published(done[1])
+
+    def _issue(self, conn, service: str, priority: Priority, actor: str, request_id: str | None,
+               along: Callable[[sqlite3.Connection, int], None] | None) -> tuple[IssuedTicket, Outcome | None]:
         try:
-            with db.write(conn):
-                earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
-                if earlier:
-                    state = self.load_state(conn, (earlier,))
-                    return self._issued(state, state.tickets[earlier], repeated=True)
-                outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service,
-                                                        priority=priority, actor=actor), self.clock())
-                ticket_id = outcome.events[0].ticket_id
-                if along is not None:
-                    along(conn, ticket_id)
-                if request_id:
-                    repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
-        except QueueError:
-            raise
+            earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
+            if earlier:
+                state = self._state_for(conn, (earlier,))
+                return self._issued(state, state.tickets[earlier], repeated=True), None
+            outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service, priority=priority,
+                                                    actor=actor), self.clock())
+            ticket_id = outcome.events[0].ticket_id
+            if along is not None:
+                along(conn, ticket_id)
+            if request_id:
+                repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
         except BaseException:
-            self._snapshot = None
+            # `along` may refuse after the state with this ticket was kept: drop it
+            self._forget()
             raise
-        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)), outcome.state)
-        return self._issued(outcome.state, outcome.state.tickets[ticket_id])
+        return self._issued(outcome.state, outcome.state.tickets[ticket_id]), outcome
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
         ahead = queue.people_ahead(state, ticket, ticket.business_date)
