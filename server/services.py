@@ -134,7 +134,10 @@ class HallService:
 
     def setup(self, conn=None) -> HallConfig:
         conn = conn or self.database.connection()
-        version = repo.setup_version(conn, self.hall_id)
+        return self._setup_of(conn, repo.setup_version(conn, self.hall_id))
+
+    def _setup_of(self, conn, version: int) -> HallConfig:
+        """The setup of this version, parsed once."""
         with self._setup_lock:
             if self._setup is None or self._setup[0] != version:
                 _, document = repo.current_setup(conn, self.hall_id)
@@ -167,7 +170,8 @@ class HallService:
     KEPT_STATES = 256
 
     def _state_key(self, conn) -> tuple:
-        return (repo.last_seq(conn, self.hall_id), self._setup_version(conn), self.today())
+        seq, version = repo.log_and_setup_versions(conn, self.hall_id)
+        return (seq, version, business_date(self.clock(), self._setup_of(conn, version).hall.tz))
 
     def _keep(self, key: tuple, state: HallState) -> None:
         with self._kept_lock:
@@ -223,7 +227,7 @@ class HallService:
             state = replace(state, tickets={**state.tickets, **found})
         return state
 
-    def _remember(self, conn, state: HallState, events: list[e.Event], seqs: list[int]) -> HallState:
+    def _remember(self, conn, state: HallState, events: list[e.Event]) -> HallState:
         """Keep the state this command leaves; returns it with every ticket it touched, for the
         caller's reply and for the batch's messages."""
         if not events:
@@ -239,12 +243,9 @@ class HallService:
                     handling[ticket.service] = samples[-repo.HANDLING_SAMPLES:]
         after = replace(state, handling=handling)
         still_open = {i: t for i, t in state.tickets.items() if t.is_open}
-        key = (seqs[-1], self._setup_version(conn), self.today())
+        key = self._state_key(conn)   # inside the transaction: the seq of its last event
         self._keep(key, replace(after, tickets=still_open))
         return after
-
-    def _setup_version(self, conn) -> int:
-        return repo.setup_version(conn, self.hall_id)
 
     # --- commands ----------------------------------------------------------------------
 
@@ -274,7 +275,7 @@ class HallService:
         new_state, events = queue.handle(state, command, now)
         self._save(conn, new_state, events, track_hash)
         seqs = repo.append_events(conn, self.hall_id, events)
-        return Outcome(events, seqs, self._remember(conn, new_state, events, seqs))
+        return Outcome(events, seqs, self._remember(conn, new_state, events))
 
     def track_token(self, ticket_id: int) -> str:
         """The ticket's tracking token: 256 bits derived from the server's secret, so a kiosk
@@ -315,22 +316,24 @@ class HallService:
               along: Callable[[sqlite3.Connection, int], None] | None = None) -> IssuedTicket:
         """Issue one ticket. `along(conn, ticket_id)` runs in the same transaction, so a row that
         refers to the ticket (an appointment's check-in) is written with it or not at all."""
-        issued, _ = self.writer.run(
+        state, ticket_id, outcome = self.writer.run(
             lambda conn: self._issue(conn, service, priority, actor, request_id, along),
             then=self._published_issue)
-        return issued
+        # the slip's figures (people ahead, wait estimate) are worked out here, not by the writer
+        return self._issued(state, state.tickets[ticket_id], repeated=outcome is None)
 
-    def _published_issue(self, done: tuple[IssuedTicket, Outcome | None]) -> None:
-        if done[1] is not None:   # a repeated request changed nothing: nothing to tell
-            self._published(done[1])
+    def _published_issue(self, done: tuple[HallState, int, Outcome | None]) -> None:
+        if done[2] is not None:   # a repeated request changed nothing: nothing to tell
+            self._published(done[2])
 
     def _issue(self, conn, service: str, priority: Priority, actor: str, request_id: str | None,
-               along: Callable[[sqlite3.Connection, int], None] | None) -> tuple[IssuedTicket, Outcome | None]:
+               along: Callable[[sqlite3.Connection, int], None] | None) -> tuple[HallState, int, Outcome | None]:
+        """In the writer: the ticket issued (or the one this request already got) and the hall
+        it was issued into; no outcome for a repeated request."""
         try:
             earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
             if earlier:
-                state = self._state_for(conn, (earlier,))
-                return self._issued(state, state.tickets[earlier], repeated=True), None
+                return self._state_for(conn, (earlier,)), earlier, None
             outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service, priority=priority,
                                                     actor=actor), self.clock())
             ticket_id = outcome.events[0].ticket_id
@@ -342,7 +345,7 @@ class HallService:
             # `along` may refuse after the state with this ticket was kept: drop it
             self._forget()
             raise
-        return self._issued(outcome.state, outcome.state.tickets[ticket_id]), outcome
+        return outcome.state, ticket_id, outcome
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
         ahead = queue.people_ahead(state, ticket, ticket.business_date)
