@@ -108,7 +108,7 @@ class GroupCommit:
     others still commit. A caller returns only after its group committed (or failed as a
     whole), and the units' `then` run after that commit in queue order, so what follows a
     commit (publishing) keeps commit order. One writer thread at a time does the work; it
-    ends when the queue is empty and the next unit starts another.
+    ends after IDLE_SECONDS without any, and the next unit starts another.
     """
 
     MAX_UNITS = 200      # a bound on the work lost to one failed commit, and on one group's wait
@@ -136,18 +136,33 @@ class GroupCommit:
         return unit.result
 
     def _write(self) -> None:
-        conn = self.database.connection()
-        while True:
-            with self._more:
-                # a busy hall keeps its writer; an idle one (or a test's) lets it go
-                if not self._more.wait_for(lambda: self._queued, self.IDLE_SECONDS):
-                    self._writing = False
-                    return
-                group = [self._queued.popleft() for _ in range(min(len(self._queued), self.MAX_UNITS))]
-            committed = self._commit(conn, group)
-            for unit in group:
-                if committed and unit.error is None and unit.then is not None:
-                    _after_commit(unit)
+        group: list[_Unit] = []
+        try:
+            conn = self.database.connection()
+            while True:
+                with self._more:
+                    # a busy hall keeps its writer; an idle one (or a test's) lets it go
+                    if not self._more.wait_for(lambda: self._queued, self.IDLE_SECONDS):
+                        self._writing = False
+                        return
+                    group = [self._queued.popleft() for _ in range(min(len(self._queued), self.MAX_UNITS))]
+                committed = self._commit(conn, group)
+                for unit in group:
+                    if committed and unit.error is None and unit.then is not None:
+                        _after_commit(unit)
+                    unit.decided.set()
+                group = []
+        except BaseException as exc:   # the writer itself died: nobody may wait for it forever
+            self._abandon(group, exc)
+            raise
+
+    def _abandon(self, group: list[_Unit], exc: BaseException) -> None:
+        with self._more:
+            group, self._writing = group + list(self._queued), False
+            self._queued.clear()
+        for unit in group:
+            if not unit.decided.is_set():
+                unit.error = unit.error or exc
                 unit.decided.set()
 
     def _commit(self, conn: sqlite3.Connection, group: list[_Unit]) -> bool:

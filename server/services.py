@@ -167,7 +167,7 @@ class HallService:
     # states stay kept: under load a reader's snapshot is often a group behind the writer,
     # and without them every such read would load the whole hall again.
 
-    KEPT_STATES = 256
+    KEPT_STATES = 32
 
     def _state_key(self, conn) -> tuple:
         seq, version = repo.log_and_setup_versions(conn, self.hall_id)
