@@ -353,12 +353,19 @@ def measure_call_next(server: DemoServer, opts: Options, setup: HallConfig) -> d
 
 def call_rounds(url: str, clerks: dict[int, requests.Session], rounds: int) -> tuple[list[Round], list[int]]:
     """Run the rounds; returns each round's timing and every ticket id the clerks were given."""
-    meet = threading.Barrier(len(clerks))
+    meet = threading.Barrier(len(clerks), timeout=PHASE_SECONDS)
     deadline = time.monotonic() + PHASE_SECONDS
     starts = [0.0] * rounds
     replies: dict[int, list[tuple[float, float, int]]] = {n: [] for n in clerks}
 
     def clerk(window: int, session: requests.Session) -> None:
+        try:
+            rounds_of(window, session)
+        except BaseException:
+            meet.abort()   # the others must not wait at the next round for a clerk who left
+            raise
+
+    def rounds_of(window: int, session: requests.Session) -> None:
         for n in range(rounds):
             if meet.wait() == 0:          # one clerk notes when the round began
                 starts[n] = time.perf_counter()
@@ -375,8 +382,12 @@ def call_rounds(url: str, clerks: dict[int, requests.Session], rounds: int) -> t
             serve_ticket(session, url, ticket["id"])
 
     with ThreadPoolExecutor(len(clerks)) as pool:
-        for future in [pool.submit(clerk, n, s) for n, s in clerks.items()]:
-            future.result()
+        futures = [pool.submit(clerk, n, s) for n, s in clerks.items()]
+    # the first clerk's own error, not the broken barrier it left the others
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    first = next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), None)
+    if errors:
+        raise first or errors[0]
     timed = []
     for n in range(rounds):
         mine = [replies[w][n] for w in clerks]
