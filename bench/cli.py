@@ -12,7 +12,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 #: Sizes of one run; every run starts on a fresh server and data directory.
-DEFAULTS = {"clients": 8, "tickets": 300, "calls": 160, "websocket_clients": 100,
+DEFAULTS = {"clients": 8, "clerks": 30, "tickets": 300, "calls": 300, "websocket_clients": 100,
             "websocket_calls": 50, "repeats": 3, "server": "demo"}
 DEFAULT_CONFIG = REPO / "config.toml"
 DEFAULT_OUT = REPO / "bench" / "results" / "server.json"
@@ -49,7 +49,9 @@ def register_measures(bench: argparse.ArgumentParser) -> None:
 def add_options(parser: argparse.ArgumentParser) -> None:
     d = DEFAULTS
     parser.add_argument("--clients", type=int, default=d["clients"],
-                        help=f"concurrent kiosks, and clerks at as many windows (default {d['clients']})")
+                        help=f"concurrent kiosks issuing tickets (default {d['clients']})")
+    parser.add_argument("--clerks", type=int, default=d["clerks"],
+                        help=f"clerks calling at once, each at their own window (default {d['clerks']})")
     parser.add_argument("--tickets", type=int, default=d["tickets"],
                         help=f"tickets issued per run (default {d['tickets']})")
     parser.add_argument("--calls", type=int, default=d["calls"],

@@ -5,8 +5,9 @@ Three measurements, each repeated on a fresh server and data directory (so every
 from the same empty day), reported as the median of the runs:
 
 * issue   — concurrent kiosk clients POST /api/v1/tickets: tickets/s, p50/p99 latency;
-* call    — concurrent clerks, each signed in at their own window, loop call-next → start →
-            finish: call-next cycles/s and p50/p99 of the call-next request alone;
+* call    — concurrent clerks (30 by default), each signed in at their own window, in rounds:
+            all call-next at once, then start and finish: call-next calls/s, cycles/s, p50/p99
+            of call-next, and double calls found afterwards in the server's own event log;
 * live    — Socket.IO clients connected with the board token; for each call, the delay from
             just before the HTTP call-next to each client's receipt of its `ticket_called`.
 
@@ -52,6 +53,7 @@ FQM = {"issue_per_s": 93.0, "issue_p50_ms": 10.0, "call_per_s": 68.0, "call_p50_
 @dataclass
 class Options:
     clients: int = DEFAULTS["clients"]
+    clerks: int = DEFAULTS["clerks"]
     tickets: int = DEFAULTS["tickets"]
     calls: int = DEFAULTS["calls"]
     websocket_clients: int = DEFAULTS["websocket_clients"]
@@ -198,7 +200,7 @@ def server_for(root: Path, opts: "Options") -> DemoServer:
     """The server to measure, not yet started (entering it with `with` starts it)."""
     if opts.server == "gunicorn":
         # every websocket holds a thread; leave room beside them for the HTTP clients
-        return GunicornServer(root, opts.config, max(200, opts.websocket_clients + 4 * opts.clients + 50))
+        return GunicornServer(root, opts.config, max(200, opts.websocket_clients + 4 * max(opts.clients, opts.clerks) + 50))
     return DemoServer(root, opts.config)
 
 
@@ -241,6 +243,15 @@ def clerk_session(url: str, window: int) -> requests.Session:
     session.headers["Authorization"] = f"Bearer {reply.json()['token']}"
     session.post(f"{url}/api/v1/windows/{window}/sign-in", timeout=HTTP_TIMEOUT).raise_for_status()
     return session
+
+
+def sign_out(session: requests.Session, url: str, window: int) -> None:
+    """Leave the window free for a later phase, and close the session."""
+    with session:
+        try:
+            session.post(f"{url}/api/v1/windows/{window}/sign-out", json={}, timeout=HTTP_TIMEOUT)
+        except requests.RequestException:
+            pass   # the phase already failed; its own error says why
 
 
 def serve_ticket(session: requests.Session, url: str, ticket_id: int) -> None:
@@ -302,47 +313,130 @@ def growth(latencies: list[float]) -> dict[str, float]:
 
 
 # --- (b) call-next over HTTP ------------------------------------------------------------------------
+# The clerks work in rounds: all press call-next at the same instant, then each starts and
+# finishes the citizen it got, and they meet again. Call-next is timed from the round's start
+# to its last answer, so calls/s is what the server does when every window calls at once;
+# cycles/s is the whole loop, three requests per cycle.
+
+@dataclass
+class Round:
+    """One round's call-next phase: when it began and ended, and each clerk's latency."""
+    began: float
+    ended: float
+    latencies: list[float]
+
 
 def measure_call_next(server: DemoServer, opts: Options, setup: HallConfig) -> dict:
-    windows = [spec.number for spec in setup.windows][:opts.clients]
-    per_clerk = max(1, opts.calls // len(windows))
+    windows = [spec.number for spec in setup.windows][:opts.clerks]
+    rounds = max(1, opts.calls // len(windows))
     # enough callable tickets at every window, whatever was left by the issue phase
     issue_tickets(server.url, server.tokens["kiosk"],
-                  [item_for_window(setup, n) for n in windows for _ in range(per_clerk)])
+                  [item_for_window(setup, n) for n in windows for _ in range(rounds)])
+    first_seq = last_event_seq(server)
     sessions = [clerk_session(server.url, n) for n in windows]
-    start, deadline = threading.Barrier(len(windows) + 1), time.monotonic() + PHASE_SECONDS
+    try:
+        began = time.perf_counter()
+        timed, answered = call_rounds(server.url, dict(zip(windows, sessions)), rounds)
+        wall = time.perf_counter() - began
+    finally:
+        for window, session in zip(windows, sessions):
+            sign_out(session, server.url, window)
+    calls = sum(len(r.latencies) for r in timed)
+    calling = sum(r.ended - r.began for r in timed)
+    doubles = double_calls(call_log(server, first_seq))
+    return {"clerks": len(windows), "calls": calls, "calls_per_s": round(calls / calling, 1),
+            "cycles_per_s": round(calls / wall, 1), "requests_per_s": round(3 * calls / wall, 1),
+            "seconds": round(wall, 2), "double_calls": len(doubles),
+            "tickets_answered_twice": calls - len(set(answered))} \
+        | latency_ms([s for r in timed for s in r.latencies])
 
-    def clerk(window: int, session: requests.Session) -> list[float]:
-        took = []
-        start.wait()
-        for _ in range(per_clerk):
+
+def call_rounds(url: str, clerks: dict[int, requests.Session], rounds: int) -> tuple[list[Round], list[int]]:
+    """Run the rounds; returns each round's timing and every ticket id the clerks were given."""
+    meet = threading.Barrier(len(clerks), timeout=PHASE_SECONDS)
+    deadline = time.monotonic() + PHASE_SECONDS
+    starts = [0.0] * rounds
+    replies: dict[int, list[tuple[float, float, int]]] = {n: [] for n in clerks}
+
+    def clerk(window: int, session: requests.Session) -> None:
+        try:
+            rounds_of(window, session)
+        except BaseException:
+            meet.abort()   # the others must not wait at the next round for a clerk who left
+            raise
+
+    def rounds_of(window: int, session: requests.Session) -> None:
+        for n in range(rounds):
+            if meet.wait() == 0:          # one clerk notes when the round began
+                starts[n] = time.perf_counter()
             if time.monotonic() > deadline:
-                break
+                raise TimeoutError(f"the call-next phase ran past {PHASE_SECONDS:.0f} s")
             t0 = time.perf_counter()
-            reply = session.post(f"{server.url}/api/v1/windows/{window}/call-next", json={},
-                                 timeout=HTTP_TIMEOUT)
-            took.append(time.perf_counter() - t0)
+            reply = session.post(f"{url}/api/v1/windows/{window}/call-next", json={}, timeout=HTTP_TIMEOUT)
+            t1 = time.perf_counter()
             reply.raise_for_status()
             ticket = reply.json()["ticket"]
             if ticket is None:
                 raise RuntimeError(f"window {window} found nobody to call")
-            serve_ticket(session, server.url, ticket["id"])
-        return took
+            replies[window].append((t0, t1, ticket["id"]))
+            serve_ticket(session, url, ticket["id"])
 
+    with ThreadPoolExecutor(len(clerks)) as pool:
+        futures = [pool.submit(clerk, n, s) for n, s in clerks.items()]
+    # the first clerk's own error, not the broken barrier it left the others
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    first = next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), None)
+    if errors:
+        raise first or errors[0]
+    timed = []
+    for n in range(rounds):
+        mine = [replies[w][n] for w in clerks]
+        timed.append(Round(min(starts[n], *(t0 for t0, _, _ in mine)), max(t1 for _, t1, _ in mine),
+                           [t1 - t0 for t0, t1, _ in mine]))
+    return timed, [ticket for got in replies.values() for _, _, ticket in got]
+
+
+# --- double calls, from the server's own event log ----------------------------------------------------
+
+def demo_hall_log(server: DemoServer, after: int = 0) -> list[dict]:
+    """The demo hall's event log after sequence number `after`, read from the data directory's
+    database (WAL: reading beside the running server is safe)."""
+    from server import db, repository as repo
+    conn = db.connect(server.data / db.DB_FILENAME)
     try:
-        with ThreadPoolExecutor(len(windows)) as pool:
-            futures = [pool.submit(clerk, n, s) for n, s in zip(windows, sessions)]
-            start.wait()
-            began = time.perf_counter()
-            latencies = [s for f in futures for s in f.result()]
-            wall = time.perf_counter() - began
+        return repo.event_records(conn, repo.find_hall(conn)["id"], after=after)
     finally:
-        for session in sessions:
-            session.close()
-    # each cycle is three requests; the rate counts cycles, so it understates call-next alone
-    return {"calls": len(latencies), "calls_per_s": round(len(latencies) / wall, 1),
-            "requests_per_s": round(3 * len(latencies) / wall, 1),
-            "seconds": round(wall, 2)} | latency_ms(latencies)
+        conn.close()
+
+
+def last_event_seq(server: DemoServer) -> int:
+    return max((r["seq"] for r in demo_hall_log(server)), default=0)
+
+
+def call_log(server: DemoServer, after: int) -> list[dict]:
+    """The whole history of every ticket that was touched after `after`."""
+    log = demo_hall_log(server)
+    touched = {r["ticket_id"] for r in log if r["seq"] > after}
+    return [r for r in log if r["ticket_id"] in touched]
+
+
+def double_calls(records: list[dict]) -> list[dict]:
+    """Every `ticket_called` of a ticket that was not waiting in a queue at that moment: called
+    while another window (or the same one) still had it, or called again where only a recall
+    may announce it again. Read from the log in order, trusting each event's own to_state."""
+    state: dict[int, str] = {}
+    found = []
+    for record in sorted(records, key=lambda r: r["seq"]):
+        ticket = record["ticket_id"]
+        if record["kind"] == "ticket_called" and state.get(ticket) not in QUEUED:
+            found.append(record)
+        if record["ticket_id"] is not None and record["to_state"]:
+            state[ticket] = record["to_state"]
+    return found
+
+
+#: States from which a ticket may be called: it is in a queue, at no window.
+QUEUED = frozenset({"waiting", "transferred"})
 
 
 # --- (c) call → ticket_called at many websocket clients ------------------------------------------
@@ -397,7 +491,7 @@ def wait_for_all(listeners: list[Listener], ticket_id: int, timeout: float = 10.
 
 
 def measure_live(server: DemoServer, opts: Options, setup: HallConfig) -> dict:
-    window = setup.windows[-1].number   # a window the call-next phase did not use
+    window = setup.windows[-1].number   # the call-next phase's clerks have signed out
     issue_tickets(server.url, server.tokens["kiosk"],
                   [item_for_window(setup, window)] * opts.websocket_calls)
     listeners = connect_listeners(server.url, server.tokens["board"], opts.websocket_clients)
@@ -453,7 +547,8 @@ def one_run(opts: Options, setup: HallConfig, number: int) -> dict:
               f"(first tenth {issue['p50_first_tenth_ms']} ms, last tenth {issue['p50_last_tenth_ms']} ms)",
               flush=True)
         call = measure_call_next(server, opts, setup)
-        print(f"  call-next: {call['calls_per_s']} calls/s, p50 {call['p50_ms']} ms", flush=True)
+        print(f"  call-next: {call['clerks']} clerks, {call['calls_per_s']} calls/s, {call['cycles_per_s']} "
+              f"cycles/s, p50 {call['p50_ms']} ms, double calls {call['double_calls']}", flush=True)
         live = measure_live(server, opts, setup)
         print(f"  live: p50 {live['p50_ms']} ms, p99 {live['p99_ms']} ms, missed {live['missed']}",
               flush=True)
@@ -514,8 +609,9 @@ def summary(results: dict) -> str:
         f"  issue      {s['clients']} clients: {issue['tickets_per_s']} tickets/s, "
         f"p50 {issue['p50_ms']} ms, p99 {issue['p99_ms']} ms",
         f"             vs FQM (1 client, 93/s, 10 ms): rate ×{r['issue_rate']}, median latency ×{r['issue_p50']}",
-        f"  call-next  {s['clients']} clerks, call → start → finish: {call['calls_per_s']} calls/s "
-        f"({call['requests_per_s']} requests/s), call-next p50 {call['p50_ms']} ms, p99 {call['p99_ms']} ms",
+        f"  call-next  {s['clerks']} clerks calling at once: {call['calls_per_s']} calls/s, "
+        f"p50 {call['p50_ms']} ms, p99 {call['p99_ms']} ms; double calls {call['double_calls']}",
+        f"             call → start → finish: {call['cycles_per_s']} cycles/s ({call['requests_per_s']} requests/s)",
         f"             vs FQM (1 client, 68/s, 15 ms): rate ×{r['call_rate']}, median latency ×{r['call_p50']}",
         f"  live       {s['websocket_clients']} websocket clients, {live['calls']} calls: call → "
         f"ticket_called p50 {live['p50_ms']} ms, p99 {live['p99_ms']} ms, slowest client per call "
@@ -526,6 +622,8 @@ def summary(results: dict) -> str:
 
 def run(opts: Options) -> dict:
     setup = load_config(opts.config)
+    if opts.clerks > len(setup.windows):
+        raise ValueError(f"--clerks must be at most the hall's {len(setup.windows)} windows")
     measured = machine()   # before the runs: the commit is that of the code being measured
     runs = [one_run(opts, setup, n + 1) for n in range(opts.repeats)]
     results = build_results(opts, runs, measured)
@@ -539,11 +637,11 @@ def run(opts: Options) -> dict:
 # --- command line -----------------------------------------------------------------------------------
 
 def options_from(args: argparse.Namespace) -> Options:
-    opts = Options(clients=args.clients, tickets=args.tickets, calls=args.calls,
+    opts = Options(clients=args.clients, clerks=args.clerks, tickets=args.tickets, calls=args.calls,
                    websocket_clients=args.websocket_clients, websocket_calls=args.websocket_calls,
                    repeats=args.repeats, server=args.server, config=args.config.resolve(),
                    out=(args.out or DEFAULT_OUT).resolve())
-    for name in ("clients", "tickets", "calls", "websocket_clients", "websocket_calls", "repeats"):
+    for name in ("clients", "clerks", "tickets", "calls", "websocket_clients", "websocket_calls", "repeats"):
         if getattr(opts, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
     if opts.tickets > 5000:

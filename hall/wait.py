@@ -73,23 +73,24 @@ def window_order(state: "HallState", window: int) -> tuple[Callable[[Ticket], bo
 
 
 def work_first(state: "HallState", window: int, ours: Ticket | None, service: str,
-               waiting: list[Ticket], minutes_of: Callable[[Ticket], float]) -> float:
-    """Minutes of other tickets `window` serves before it reaches `ours`."""
-    may_call, key = window_order(state, window)
+               others: list[tuple[Ticket, float]]) -> float:
+    """Minutes of other tickets `window` serves before it reaches `ours`; `others` are the
+    waiting tickets not counted as `ahead`, each with its share of minutes, in the same
+    order for every window (so the sum is the same whichever way it is asked)."""
     if ours is not None:
+        may_call, key = window_order(state, window)
         our_key = key(ours)
-
-        def before_ours(ticket: Ticket) -> bool:
-            return key(ticket) < our_key
-    else:
-        # a ticket issued now comes last of the normal class at this window's priority
-        last = (2, dict(state.setup.window(window).priorities).get(service, 0))
-
-        def before_ours(ticket: Ticket) -> bool:
-            return key(ticket)[:2] <= last
-    return sum(minutes_of(t) for t in waiting
-               if not (t.service == service and t.target_window is None)   # counted out as `ahead`
-               and may_call(t) and before_ours(t))
+        return sum(m for t, m in others if may_call(t) and key(t) < our_key)
+    priorities = dict(state.setup.window(window).priorities)
+    # a ticket issued now comes last of the normal class at this window's priority; this
+    # runs for every window and every waiting ticket, so the order is written out flat
+    last = (2, priorities.get(service, 0))
+    total = 0
+    for t, m in others:
+        if (t.target_window == window if t.target_window is not None else t.service in priorities) \
+                and (t.priority_class, priorities.get(t.service, 0)) <= last:
+            total += m
+    return total
 
 
 def free_in(state: "HallState", window: int, now: datetime | None) -> float:
@@ -121,8 +122,10 @@ def learned_wait_for(state: "HallState", service: str, ahead: int,
         # a ticket any of several open windows may take is shared out among them
         shared = 1 if ticket.target_window is not None else max(takers[ticket.service], 1)
         return handling[ticket.service] / shared
+    others = [(t, minutes_of(t)) for t in waiting
+              if not (t.service == service and t.target_window is None)]   # counted out as `ahead`
     windows = [WindowCapacity(n, (free_in(state, n, now) if open_now else 0.0)
-                              + work_first(state, n, ours, service, waiting, minutes_of))
+                              + work_first(state, n, ours, service, others))
                for n in counted]
     return learned_wait(ahead, state.handling.get(service, ()),
                         state.setup.service(service).handling_minutes, windows,

@@ -45,12 +45,14 @@ class ServerSettings:
 class Hall:
     """Everything one running hall needs, shared by views and socket handlers."""
 
-    def __init__(self, data: DataDir, clock: Clock = utcnow, tick_seconds: float = 2.0):
+    def __init__(self, data: DataDir, clock: Clock = utcnow, tick_seconds: float = 2.0,
+                 publish_in_background: bool = False):
         self.data = data
         self.database = data.database
         self.live = Live(self)
         self.service = HallService(data.database, data.hall_id, publish=self.live.publish,
-                                   clock=clock, secret=data.secret_key)
+                                   clock=clock, secret=data.secret_key,
+                                   publish_in_background=publish_in_background)
         self.settings = ServerSettings.from_config(self.service.setup().extra)
         self.throttle = LoginThrottle()
         self.clockwork = Clockwork(self, tick_seconds)
@@ -68,12 +70,17 @@ def current_hall() -> Hall:
 
 
 def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = utcnow,
-               start_clockwork: bool = True, tick_seconds: float = 2.0) -> Flask:
+               start_clockwork: bool = True, tick_seconds: float = 2.0,
+               publish_in_background: bool = False) -> Flask:
+    """`publish_in_background`: a request answers once its command committed, and a worker
+    publishes the committed batches in commit order (what the servers run); without it the
+    request publishes before it answers, which tests that read messages right after a
+    request rely on."""
     app = Flask(__name__)
     data = open_data_dir(data_dir, config_path)
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
-    hall = Hall(data, clock=clock, tick_seconds=tick_seconds)
+    hall = Hall(data, clock=clock, tick_seconds=tick_seconds, publish_in_background=publish_in_background)
     app.extensions["jiaohao"] = hall
 
     from .api import api

@@ -37,16 +37,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def serve(app, host: str, port: int) -> None:
+    import logging
+
     from .live import socketio
     # the threaded development server suits a demo or a small hall; docs/deployment.md runs
     # gunicorn behind nginx with TLS
+    # no line per request (log_output only speaks for eventlet/gevent): under load the
+    # werkzeug request log costs more than the request
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=False)
 
 
 def run_server(args: argparse.Namespace) -> int:
     from .app import create_app
-    app = create_app(data_dir(args), config_path(args))
+    app = create_app(data_dir(args), config_path(args), publish_in_background=True)
     hall = app.extensions["jiaohao"]
     print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
     serve(app, args.host, args.port)
@@ -131,7 +136,7 @@ def run_demo(args: argparse.Namespace) -> int:
     config = config_path(args)
     made = create_demo_hall(path, config)
     base = f"http://{args.host}:{args.port}"
-    app = create_app(path, config)
+    app = create_app(path, config, publish_in_background=True)
     setup = app.extensions["jiaohao"].service.setup()
     credentials = _write_credentials(path, base, made)
     print(f"\n{setup.hall.name} — demo hall / 演示大厅")

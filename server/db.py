@@ -9,13 +9,17 @@ two clerks can never read the same "next" ticket.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+from collections import deque
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000   # a write waits its turn rather than fail, even on a loaded machine
 DB_FILENAME = "jiaohao.sqlite3"
@@ -79,6 +83,118 @@ def read(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.execute("COMMIT")
+
+
+# --- group commit ---------------------------------------------------------------------------
+
+class _Unit:
+    """One caller's share of a group: its work, what came of it, and when it is decided."""
+
+    __slots__ = ("work", "then", "result", "error", "decided")
+
+    def __init__(self, work: Callable[[sqlite3.Connection], Any], then: Callable[[Any], None] | None):
+        self.work, self.then = work, then
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.decided = threading.Event()
+
+
+class GroupCommit:
+    """Writes of many threads, committed together: every unit queued while one transaction
+    commits goes into the next, so a burst of tickets and calls costs one fsync per group
+    instead of one per request.
+
+    Each unit runs in its own savepoint, so a refused or failed unit leaves no trace and the
+    others still commit. A caller returns only after its group committed (or failed as a
+    whole), and the units' `then` run after that commit in queue order, so what follows a
+    commit (publishing) keeps commit order. One writer thread at a time does the work; it
+    ends after IDLE_SECONDS without any, and the next unit starts another.
+    """
+
+    MAX_UNITS = 200      # a bound on the work lost to one failed commit, and on one group's wait
+    IDLE_SECONDS = 2.0   # how long the writer waits for more work before it ends
+
+    def __init__(self, database: "Database", on_failed_commit: Callable[[], None] = lambda: None):
+        self.database = database
+        self.on_failed_commit = on_failed_commit
+        self._queued: deque[_Unit] = deque()
+        self._more = threading.Condition()
+        self._writing = False
+
+    def run(self, work: Callable[[sqlite3.Connection], Any], then: Callable[[Any], None] | None = None) -> Any:
+        """`work(conn)` inside a committed transaction; returns its result or raises its error."""
+        unit = _Unit(work, then)
+        with self._more:
+            self._queued.append(unit)
+            start, self._writing = not self._writing, True
+            self._more.notify()
+        if start:
+            threading.Thread(target=self._write, name="jiaohao-writer", daemon=True).start()
+        unit.decided.wait()
+        if unit.error is not None:
+            raise unit.error
+        return unit.result
+
+    def _write(self) -> None:
+        group: list[_Unit] = []
+        try:
+            conn = self.database.connection()
+            while True:
+                with self._more:
+                    # a busy hall keeps its writer; an idle one (or a test's) lets it go
+                    if not self._more.wait_for(lambda: self._queued, self.IDLE_SECONDS):
+                        self._writing = False
+                        return
+                    group = [self._queued.popleft() for _ in range(min(len(self._queued), self.MAX_UNITS))]
+                committed = self._commit(conn, group)
+                for unit in group:
+                    if committed and unit.error is None and unit.then is not None:
+                        _after_commit(unit)
+                    unit.decided.set()
+                group = []
+        except BaseException as exc:   # the writer itself died: nobody may wait for it forever
+            self._abandon(group, exc)
+            raise
+
+    def _abandon(self, group: list[_Unit], exc: BaseException) -> None:
+        with self._more:
+            group, self._writing = group + list(self._queued), False
+            self._queued.clear()
+        for unit in group:
+            if not unit.decided.is_set():
+                unit.error = unit.error or exc
+                unit.decided.set()
+
+    def _commit(self, conn: sqlite3.Connection, group: list[_Unit]) -> bool:
+        try:
+            with write(conn):
+                for unit in group:
+                    _in_savepoint(conn, unit)
+            return True
+        except Exception as exc:   # the commit itself failed: nothing of this group was kept
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self.on_failed_commit()
+            for unit in group:
+                unit.error = unit.error or exc
+            return False
+
+
+def _after_commit(unit: _Unit) -> None:
+    try:
+        unit.then(unit.result)
+    except Exception:   # committed is committed: the caller still gets its result
+        log.exception("after a commit")
+
+
+def _in_savepoint(conn: sqlite3.Connection, unit: _Unit) -> None:
+    conn.execute("SAVEPOINT unit")
+    try:
+        unit.result = unit.work(conn)
+    except BaseException as exc:   # the caller gets it; the group goes on without this unit
+        conn.execute("ROLLBACK TO unit")
+        unit.error = exc
+    conn.execute("RELEASE unit")
 
 
 class _Lease:

@@ -441,6 +441,14 @@ def active_admins(conn: sqlite3.Connection, hall_id: int) -> list[str]:
     return [row[0] for row in rows]
 
 
+def log_and_setup_versions(conn: sqlite3.Connection, hall_id: int) -> tuple[int, int]:
+    """The last sequence number of the hall's log and its setup version, in one query."""
+    row = conn.execute("SELECT (SELECT COALESCE(MAX(seq), 0) FROM events WHERE hall_id = ?), "
+                       "(SELECT COALESCE(MAX(version), 0) FROM hall_setups WHERE hall_id = ?)",
+                       (hall_id, hall_id)).fetchone()
+    return int(row[0]), int(row[1])
+
+
 def setup_version(conn: sqlite3.Connection, hall_id: int) -> int:
     row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM hall_setups WHERE hall_id = ?",
                        (hall_id,)).fetchone()

@@ -11,6 +11,7 @@ import hmac
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Callable
@@ -55,6 +56,54 @@ class IssuedTicket:
     repeated: bool = False    # the same request came again: this is the ticket it already got
 
 
+class Publications:
+    """Committed batches, published one after another in the order they were handed in.
+
+    The request that committed a batch hands it here and answers at once: building the
+    messages, the broadcast and the supervision evaluation that follows it no longer hold up
+    the next writer. One worker drains the queue; it ends after a while without batches and
+    the next batch starts a new one, so an idle hall keeps no thread.
+    """
+
+    IDLE_SECONDS = 2.0
+
+    def __init__(self, run: Callable[[list[tuple[int, e.Event]], HallState], None]):
+        self._run = run
+        self._waiting: deque[tuple[list[tuple[int, e.Event]], HallState]] = deque()
+        self._changed = threading.Condition()
+        self._working = False
+        self._busy = False    # a batch is being published now
+
+    def put(self, batch: list[tuple[int, e.Event]], state: HallState) -> None:
+        with self._changed:
+            self._waiting.append((batch, state))
+            start, self._working = not self._working, True
+            self._changed.notify_all()
+        if start:
+            threading.Thread(target=self._drain, name="jiaohao-publish", daemon=True).start()
+
+    def pending(self) -> int:
+        """Batches handed in and not yet taken up for publishing."""
+        return len(self._waiting)
+
+    def _drain(self) -> None:
+        while True:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+                if not self._changed.wait_for(lambda: self._waiting, self.IDLE_SECONDS):
+                    self._working = False
+                    return
+                batch, state = self._waiting.popleft()
+                self._busy = True
+            self._run(batch, state)
+
+    def wait(self, timeout: float = 10.0) -> bool:
+        """Until every batch handed in so far was published; False if `timeout` passed first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._waiting and not self._busy, timeout)
+
+
 def _ticket_ids(command: c.Command) -> tuple[int, ...]:
     ticket_id = getattr(command, "ticket_id", None)
     return () if ticket_id is None or isinstance(command, c.IssueTicket) else (ticket_id,)
@@ -64,7 +113,7 @@ class HallService:
     """Runs commands for one hall against one database file."""
 
     def __init__(self, database: db.Database, hall_id: int, publish: Publisher | None = None,
-                 clock: Clock = utcnow, secret: str = "test-secret"):
+                 clock: Clock = utcnow, secret: str = "test-secret", publish_in_background: bool = False):
         self.database = database
         self.secret = secret
         self.hall_id = hall_id
@@ -72,16 +121,23 @@ class HallService:
         self.clock = clock
         self._setup: tuple[int, HallConfig] | None = None
         self._setup_lock = threading.Lock()
-        self._snapshot: tuple[tuple, HallState] | None = None
-        # commits are published in the order they were made: a board must never hear that
-        # window 3 finished A001 after it heard window 3 call A002
-        self._in_order = threading.Lock()
+        self._kept: OrderedDict[tuple, HallState] = OrderedDict()
+        self._kept_lock = threading.Lock()
+        # every command goes through one writer, which commits them in groups and hands the
+        # batches on in commit order: a board must never hear that window 3 finished A001
+        # after it heard window 3 call A002
+        self.writer = db.GroupCommit(database, on_failed_commit=self._forget)
+        self.publications = Publications(self._publish_now) if publish_in_background else None
+        self._as_of = threading.local()   # the publishing thread's batch state, see snapshot()
 
     # --- the setup in force ------------------------------------------------------------
 
     def setup(self, conn=None) -> HallConfig:
         conn = conn or self.database.connection()
-        version = repo.setup_version(conn, self.hall_id)
+        return self._setup_of(conn, repo.setup_version(conn, self.hall_id))
+
+    def _setup_of(self, conn, version: int) -> HallConfig:
+        """The setup of this version, parsed once."""
         with self._setup_lock:
             if self._setup is None or self._setup[0] != version:
                 _, document = repo.current_setup(conn, self.hall_id)
@@ -105,23 +161,46 @@ class HallService:
 
     # --- the hall state, reused between commands ----------------------------------------
     # Every change of tickets and windows is an event, so a state stays true until the log
-    # grows, the setup changes or the day turns: that triple is its key. A writer stores the
-    # state it produced before its transaction commits, so nobody can read the new sequence
-    # number from the database and find an older state under it.
+    # grows, the setup changes or the day turns: that triple is its key. The writer keeps the
+    # state each command produced before its group commits, so nobody can read the new
+    # sequence number from the database and find an older state under it. The last few
+    # states stay kept: under load a reader's snapshot is often a group behind the writer,
+    # and without them every such read would load the whole hall again.
+
+    KEPT_STATES = 32
 
     def _state_key(self, conn) -> tuple:
-        return (repo.last_seq(conn, self.hall_id), self._setup_version(conn), self.today())
+        seq, version = repo.log_and_setup_versions(conn, self.hall_id)
+        return (seq, version, business_date(self.clock(), self._setup_of(conn, version).hall.tz))
+
+    def _keep(self, key: tuple, state: HallState) -> None:
+        with self._kept_lock:
+            self._kept[key] = state
+            while len(self._kept) > self.KEPT_STATES:
+                self._kept.popitem(last=False)
+
+    def _kept_state(self, key: tuple) -> HallState | None:
+        return self._kept.get(key)
+
+    def _forget(self) -> None:
+        """A write failed: a kept state may hold what was never committed."""
+        with self._kept_lock:
+            self._kept.clear()
 
     def snapshot(self) -> HallState:
-        """The hall as committed now (open tickets and windows)."""
+        """The hall as committed now (open tickets and windows); while a batch is being
+        published, the hall as that batch left it, so its messages describe that moment."""
+        publishing = getattr(self._as_of, "state", None)
+        if publishing is not None:
+            return publishing
         conn = self.database.connection()
         with db.read(conn):
             key = self._state_key(conn)
-            cached = self._snapshot
-            if cached is not None and cached[0] == key:
-                return cached[1]
+            state = self._kept_state(key)
+            if state is not None:
+                return state
             state = self.load_state(conn)
-        self._snapshot = (key, state)
+        self._keep(key, state)
         return state
 
     def snapshot_with(self, ticket_ids: tuple[int, ...]) -> HallState:
@@ -139,19 +218,20 @@ class HallService:
 
     def _state_for(self, conn, also: tuple[int, ...]) -> HallState:
         """Inside a write transaction: the cached state if still true, else a fresh load."""
-        cached = self._snapshot
-        if cached is None or cached[0] != self._state_key(conn):
+        state = self._kept_state(self._state_key(conn))
+        if state is None:
             return self.load_state(conn, also)
-        state = cached[1]
         missing = [i for i in also if i not in state.tickets]
         if missing:
             found = repo.tickets_by_id(conn, self.hall_id, missing)
             state = replace(state, tickets={**state.tickets, **found})
         return state
 
-    def _remember(self, conn, state: HallState, events: list[e.Event], seqs: list[int]) -> None:
+    def _remember(self, conn, state: HallState, events: list[e.Event]) -> HallState:
+        """Keep the state this command leaves; returns it with every ticket it touched, for the
+        caller's reply and for the batch's messages."""
         if not events:
-            return
+            return state
         handling = dict(state.handling)
         for event in events:
             if isinstance(event, e.ServiceFinished):
@@ -161,31 +241,29 @@ class HallService:
                     minutes = (event.at - ticket.started_at).total_seconds() / 60
                     samples = handling.get(ticket.service, ()) + (minutes,)
                     handling[ticket.service] = samples[-repo.HANDLING_SAMPLES:]
+        after = replace(state, handling=handling)
         still_open = {i: t for i, t in state.tickets.items() if t.is_open}
-        key = (seqs[-1], self._setup_version(conn), self.today())
-        self._snapshot = (key, replace(state, tickets=still_open, handling=handling))
-
-    def _setup_version(self, conn) -> int:
-        return repo.setup_version(conn, self.hall_id)
+        key = self._state_key(conn)   # inside the transaction: the seq of its last event
+        self._keep(key, replace(after, tickets=still_open))
+        return after
 
     # --- commands ----------------------------------------------------------------------
 
     def execute(self, command: c.Command) -> Outcome:
-        with self._in_order:
-            return self._execute(command)
+        return self.writer.run(lambda conn: self._decided(conn, command), then=self._published)
 
-    def _execute(self, command: c.Command) -> Outcome:
-        conn = self.database.connection()
+    def _decided(self, conn, command: c.Command) -> Outcome:
+        """The command decided and saved in its savepoint of the writer's transaction."""
         try:
-            with db.write(conn):
-                outcome = self._run(conn, command, self.clock())
+            return self._run(conn, command, self.clock())
         except QueueError:
             raise   # refused before anything was written: the cached state is still true
         except BaseException:
-            self._snapshot = None
+            self._forget()
             raise
-        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
-        return outcome
+
+    def _published(self, outcome: Outcome) -> None:
+        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)), outcome.state)
 
     def _run(self, conn, command: c.Command, now: datetime) -> Outcome:
         """Decide and save one command inside the caller's write transaction."""
@@ -197,8 +275,7 @@ class HallService:
         new_state, events = queue.handle(state, command, now)
         self._save(conn, new_state, events, track_hash)
         seqs = repo.append_events(conn, self.hall_id, events)
-        self._remember(conn, new_state, events, seqs)
-        return Outcome(events, seqs, new_state)
+        return Outcome(events, seqs, self._remember(conn, new_state, events))
 
     def track_token(self, ticket_id: int) -> str:
         """The ticket's tracking token: 256 bits derived from the server's secret, so a kiosk
@@ -216,45 +293,59 @@ class HallService:
             else:
                 repo.update_ticket(conn, self.hall_id, state.tickets[event.ticket_id])
 
-    def _publish(self, published: list[tuple[int, e.Event]]) -> None:
+    def _publish(self, published: list[tuple[int, e.Event]], state: HallState) -> None:
+        """Called after the commit, in commit order (by the writer)."""
         if not published or self.publish is None:
             return
+        if self.publications is not None:
+            self.publications.put(published, state)
+        else:
+            self._publish_now(published, state)
+
+    def _publish_now(self, published: list[tuple[int, e.Event]], state: HallState) -> None:
+        self._as_of.state = state
         try:
             self.publish(self.hall_id, published)
         except Exception:  # the ticket is committed; a broadcast failure must not undo it
             log.exception("publishing %d events failed", len(published))
+        finally:
+            self._as_of.state = None
 
     def issue(self, service: str, priority: Priority = Priority.NORMAL, actor: str = "system",
               request_id: str | None = None,
               along: Callable[[sqlite3.Connection, int], None] | None = None) -> IssuedTicket:
         """Issue one ticket. `along(conn, ticket_id)` runs in the same transaction, so a row that
         refers to the ticket (an appointment's check-in) is written with it or not at all."""
-        with self._in_order:
-            return self._issue(service, priority, actor, request_id, along)
+        state, ticket_id, outcome = self.writer.run(
+            lambda conn: self._issue(conn, service, priority, actor, request_id, along),
+            then=self._published_issue)
+        # the slip's figures (people ahead, wait estimate) are worked out here, not by the writer
+        return self._issued(state, state.tickets[ticket_id], repeated=outcome is None)
 
-    def _issue(self, service: str, priority: Priority, actor: str, request_id: str | None,
-               along: Callable[[sqlite3.Connection, int], None] | None) -> IssuedTicket:
-        conn = self.database.connection()
+    def _published_issue(self, done: tuple[HallState, int, Outcome | None]) -> None:
+        if done[2] is not None:   # a repeated request changed nothing: nothing to tell
+            self._published(done[2])
+
+    def _issue(self, conn, service: str, priority: Priority, actor: str, request_id: str | None,
+               along: Callable[[sqlite3.Connection, int], None] | None) -> tuple[HallState, int, Outcome | None]:
+        """In the writer: the ticket issued (or the one this request already got) and the hall
+        it was issued into; no outcome for a repeated request."""
         try:
-            with db.write(conn):
-                earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
-                if earlier:
-                    state = self.load_state(conn, (earlier,))
-                    return self._issued(state, state.tickets[earlier], repeated=True)
-                outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service,
-                                                        priority=priority, actor=actor), self.clock())
-                ticket_id = outcome.events[0].ticket_id
-                if along is not None:
-                    along(conn, ticket_id)
-                if request_id:
-                    repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
-        except QueueError:
-            raise
+            earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
+            if earlier:
+                return self._state_for(conn, (earlier,)), earlier, None
+            outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service, priority=priority,
+                                                    actor=actor), self.clock())
+            ticket_id = outcome.events[0].ticket_id
+            if along is not None:
+                along(conn, ticket_id)
+            if request_id:
+                repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
         except BaseException:
-            self._snapshot = None
+            # `along` may refuse after the state with this ticket was kept: drop it
+            self._forget()
             raise
-        self._publish(list(zip(outcome.seqs, outcome.events, strict=True)))
-        return self._issued(outcome.state, outcome.state.tickets[ticket_id])
+        return outcome.state, ticket_id, outcome
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
         ahead = queue.people_ahead(state, ticket, ticket.business_date)

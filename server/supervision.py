@@ -47,7 +47,12 @@ class Supervision:
     # --- when to evaluate ------------------------------------------------------------------------
 
     def after_publish(self) -> None:
-        """Called by Live.publish once a batch's own messages went out."""
+        """Called by Live.publish once a batch's own messages went out. The rules look at the
+        hall as it is now, so while more committed batches wait to be published, the last of
+        them evaluates for all: a burst of tickets costs one evaluation, not one each."""
+        publications = self.service.publications
+        if publications is not None and publications.pending():
+            return
         self._guarded()
 
     def on_timer(self) -> None:

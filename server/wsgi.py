@@ -33,7 +33,7 @@ def _trusted_proxies() -> int:
 def _app_from_environment():
     # an empty namespace makes the paths helpers fall back to the environment, then the defaults
     no_options = argparse.Namespace(data=None, config=None)
-    flask_app = create_app(data_dir(no_options), config_path(no_options))
+    flask_app = create_app(data_dir(no_options), config_path(no_options), publish_in_background=True)
     proxies = _trusted_proxies()
     if proxies:
         # outermost, so that Socket.IO's handshake and every view see the corrected request

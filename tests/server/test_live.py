@@ -23,9 +23,10 @@ PASSWORD = "password-1"
 
 # --- in-process: the Flask-SocketIO test client ---------------------------------------------------
 
-@pytest.fixture
-def app(tmp_path, small_config_file):
-    app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False)
+@pytest.fixture(params=[False, True], ids=["publish-in-request", "publish-in-background"])
+def app(request, tmp_path, small_config_file):
+    app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False,
+                     publish_in_background=request.param)
     hall = app.extensions["jiaohao"]
     app.board = accounts.add_device(hall.database, hall.service.hall_id, "board", "display").token
     app.kiosk = accounts.add_device(hall.database, hall.service.hall_id, "kiosk", "kiosk").token
@@ -36,6 +37,15 @@ def app(tmp_path, small_config_file):
 
 def names(received: list[dict]) -> list[str]:
     return [message["name"] for message in received]
+
+
+def received_by(client, app) -> list[dict]:
+    """What `client` got, once every committed batch was published (at once without a
+    background publisher)."""
+    publications = app.extensions["jiaohao"].service.publications
+    if publications is not None:
+        assert publications.wait()
+    return client.get_received()
 
 
 def test_connect_needs_a_token(app) -> None:
@@ -52,7 +62,7 @@ def test_event_flow_of_an_issue_and_a_call(app) -> None:
     http = app.test_client()
     kiosk = {"Authorization": f"Bearer {app.kiosk}"}
     issued = http.post("/api/v1/tickets", json={"service": "A01"}, headers=kiosk).get_json()
-    received = board.get_received()
+    received = received_by(board, app)
     assert names(received) == ["ticket_issued", "queue_changed"]
     assert received[0]["args"][0]["ticket"]["number"] == issued["number"]
     assert received[1]["args"][0]["services"][0]["waiting"] == 1
@@ -60,7 +70,7 @@ def test_event_flow_of_an_issue_and_a_call(app) -> None:
     clerk = {"Authorization": f"Bearer {token}"}
     http.post("/api/v1/windows/3/sign-in", headers=clerk)
     http.post("/api/v1/windows/3/call-next", headers=clerk)
-    received = board.get_received()
+    received = received_by(board, app)
     assert names(received) == ["window_changed", "queue_changed", "ticket_called", "window_changed",
                                "queue_changed"]
     call = received[2]["args"][0]
@@ -69,7 +79,7 @@ def test_event_flow_of_an_issue_and_a_call(app) -> None:
     seqs = [m["args"][0]["seq"] for m in received]
     assert seqs == sorted(seqs) and seqs[-1] == 3
     http.post(f"/api/v1/tickets/{issued['id']}/recall", headers=clerk)
-    recall = board.get_received()[0]["args"][0]
+    recall = received_by(board, app)[0]["args"][0]
     assert recall["recall"] is True and recall["text"].startswith("再次呼叫")
 
 
@@ -84,9 +94,9 @@ def test_a_finished_visit_is_announced_live(app) -> None:
     http.post("/api/v1/windows/3/call-next", headers=clerk)
     http.post(f"/api/v1/tickets/{issued['id']}/start", headers=clerk)
     board = server_socketio.test_client(app, auth={"token": app.board})
-    board.get_received()
+    received_by(board, app)
     http.post(f"/api/v1/tickets/{issued['id']}/finish", headers=clerk)
-    received = board.get_received()
+    received = received_by(board, app)
     assert names(received) == ["ticket_changed", "window_changed"]
     finished = received[0]["args"][0]
     assert finished["change"] == "service_finished" and finished["ticket"]["state"] == "done"
@@ -97,13 +107,13 @@ def test_resync_replays_what_was_missed(app) -> None:
     http = app.test_client()
     kiosk = {"Authorization": f"Bearer {app.kiosk}"}
     board = server_socketio.test_client(app, auth={"token": app.board})
-    board.get_received()
+    received_by(board, app)
     for _ in range(3):
         http.post("/api/v1/tickets", json={"service": "A01"}, headers=kiosk)
-    board.get_received()   # pretend these were lost
+    received_by(board, app)   # pretend these were lost
     ack = board.emit("resync", {"since": 1}, callback=True)
     assert ack == {"ok": True, "snapshot": False, "count": 3}   # two issues and one queue_changed
-    replayed = board.get_received()
+    replayed = received_by(board, app)
     assert [m["args"][0]["seq"] for m in replayed if m["name"] == "ticket_issued"] == [2, 3]
     assert board.emit("resync", {"since": "x"}, callback=True)["error"] == "bad_request"
 
