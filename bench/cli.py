@@ -35,7 +35,7 @@ def register_measures(bench: argparse.ArgumentParser) -> None:
     measures = bench.add_subparsers(dest="measure", metavar="MEASURE", title="other measures")
     kiosk = measures.add_parser("kiosk", help="touch on the kiosk → the server's reply → the slip at the printer")
     kiosk_latency.add_options(kiosk)
-    kiosk.set_defaults(func=kiosk_latency.run_command)
+    kiosk.set_defaults(func=run_kiosk)
     live = measures.add_parser("live", help="a call reaching 100, 500, 1,000 boards; memory; start time")
     live.add_argument("--repeats", type=int, default=DEFAULTS["repeats"],
                       help=f"runs per size, each on a fresh server; medians are reported (default {DEFAULTS['repeats']})")
@@ -91,6 +91,11 @@ def run_live(args: argparse.Namespace) -> int:
     return _run(live_bench, args)
 
 
+def run_kiosk(args: argparse.Namespace) -> int:
+    from bench import kiosk_latency
+    return _run(kiosk_latency, args)
+
+
 def _run(measure, args: argparse.Namespace) -> int:
     from jiaohao.cli import CommandError
 
@@ -101,4 +106,24 @@ def _run(measure, args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     server_bench.stop_on_sigterm()
     measure.run(opts)
+    return 0
+
+
+def run_as_script(module, argv: list[str] | None, *option_groups) -> int:
+    """`python -m bench.<measure>`: the same options and checks as its `jiaohao bench` form."""
+    name = module.__spec__.name if module.__spec__ else module.__name__   # not "__main__" under -m
+    parser = argparse.ArgumentParser(prog=f"python -m {name}", description=module.__doc__.split("\n")[0])
+    for add_options_to in option_groups:
+        add_options_to(parser)
+    args = parser.parse_args(argv)
+    try:
+        opts = module.options_from(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    from bench.server_bench import stop_on_sigterm
+    stop_on_sigterm()
+    try:
+        module.run(opts)
+    except KeyboardInterrupt:
+        return 130
     return 0

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.cli import DEFAULT_CONFIG, REPO
+from bench.cli import DEFAULT_CONFIG, REPO, run_as_script
 
 DEFAULT_TICKETS = 30
 DEFAULT_OUT = REPO / "bench" / "results" / "kiosk.json"
@@ -255,26 +255,7 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.kiosk_latency", description=__doc__.split("\n")[0])
-    add_options(parser)
-    args = parser.parse_args(argv)
-    try:
-        opts = options_from(args)
-    except ValueError as exc:
-        parser.error(str(exc))
-    run(opts)
-    return 0
-
-
-def run_command(args: argparse.Namespace) -> int:
-    """`jiaohao bench kiosk`."""
-    from jiaohao.cli import CommandError
-    try:
-        opts = options_from(args)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
-    run(opts)
-    return 0
+    return run_as_script(sys.modules[__name__], argv, add_options)
 
 
 if __name__ == "__main__":

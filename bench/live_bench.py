@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from bench.cli import DEFAULT_CONFIG, DEFAULT_LIVE_OUT, LIVE_DEFAULTS, add_live_options, add_options
+from bench.cli import DEFAULT_CONFIG, DEFAULT_LIVE_OUT, LIVE_DEFAULTS, add_live_options, add_options, run_as_script
 from bench.hall_listeners import HallListeners
 from bench.server_bench import (DemoServer, PHASE_SECONDS, clerk_session, issue_tickets,
                                 item_for_window, latency_ms, machine, percentile, serve_ticket,
@@ -235,20 +235,7 @@ def options_from(args: argparse.Namespace) -> LiveOptions:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.live_bench", description=__doc__.split("\n")[0])
-    add_options(parser)
-    add_live_options(parser)
-    args = parser.parse_args(argv)
-    try:
-        opts = options_from(args)
-    except ValueError as exc:
-        parser.error(str(exc))
-    stop_on_sigterm()
-    try:
-        run(opts)
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return run_as_script(sys.modules[__name__], argv, add_options, add_live_options)
 
 
 if __name__ == "__main__":

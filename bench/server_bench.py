@@ -38,7 +38,7 @@ from pathlib import Path
 import requests
 import socketio
 
-from bench.cli import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULTS, REPO, add_options
+from bench.cli import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULTS, REPO, add_options, run_as_script
 from hall.config import HallConfig, load_config
 
 DEMO_PASSWORD = "demo-only-2026"   # the demo hall's published password (server/cli.py)
@@ -658,19 +658,7 @@ def stop_on_sigterm() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.server_bench", description=__doc__.split("\n")[0])
-    add_options(parser)
-    args = parser.parse_args(argv)
-    try:
-        opts = options_from(args)
-    except ValueError as exc:
-        parser.error(str(exc))
-    stop_on_sigterm()
-    try:
-        run(opts)
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return run_as_script(sys.modules[__name__], argv, add_options)
 
 
 if __name__ == "__main__":
