@@ -10,12 +10,8 @@ import time
 import pytest
 import socketio
 
-from display.announcer import VoiceSettings
-from display.app import build_board
-from display.settings import DisplaySettings
-from display.speech import RecordingSpeaker
 
-from .hall_server import DemoHall
+from .hall_server import DemoHall, spoken_number, started_board
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 15000
@@ -30,18 +26,7 @@ def hall(tmp_path_factory):
 
 @pytest.fixture
 def live_board(qtbot, hall):
-    speaker = RecordingSpeaker()
-    settings = DisplaySettings(server=hall.url, token=hall.board_token)
-    board = build_board(settings, VoiceSettings(repeat=2), volume=80, speaker=speaker)
-    qtbot.addWidget(board.widget)
-    board.connection.start()
-    qtbot.waitUntil(lambda: board.presenter.synced, timeout=WAIT_MS)
-    yield board, speaker
-    board.stop()
-
-
-def spoken_number(number: str) -> str:
-    return " ".join("零一二三四五六七八九"[int(c)] if c.isdigit() else c for c in number)
+    yield from started_board(qtbot, hall.url, hall.board_token, WAIT_MS)
 
 
 def shown(board) -> list[str]:

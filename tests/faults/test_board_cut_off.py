@@ -18,11 +18,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from display.announcer import VoiceSettings
-from display.app import build_board
-from display.settings import DisplaySettings
-from display.speech import RecordingSpeaker
-from tests.display.hall_server import DemoHall
+from tests.display.hall_server import DemoHall, spoken_number, started_board
 
 from .tcp_link import TcpLink
 
@@ -49,19 +45,7 @@ def link(hall):
 
 @pytest.fixture
 def board(qtbot, hall, link):
-    speaker = RecordingSpeaker()
-    settings = DisplaySettings(server=link.url, token=hall.board_token)
-    made = build_board(settings, VoiceSettings(repeat=2), volume=80, speaker=speaker)
-    qtbot.addWidget(made.widget)
-    made.connection.start()
-    qtbot.waitUntil(lambda: made.presenter.synced, timeout=WAIT_MS)
-    yield made, speaker
-    made.stop()
-
-
-def spoken(number: str) -> str:
-    """A number as the announcement reads it: digit by digit (A001 → A 零 零 一)."""
-    return " ".join("零一二三四五六七八九"[int(c)] if c.isdigit() else c for c in number)
+    yield from started_board(qtbot, link.url, hall.board_token, WAIT_MS)
 
 
 def windows_now(board) -> dict:
@@ -111,7 +95,7 @@ def test_a_board_cut_off_for_30_s_catches_up_without_replaying_old_announcements
     said = [s.text for s in speaker.said[said_before:] if s.kind == "say"]
     assert len(said) == 6                                                  # three calls, each said twice
     for number in (waiting["number"], before[3]["number"], newest["number"]):
-        assert sum(f" {spoken(number)} 号" in s for s in said) == 2
+        assert sum(f" {spoken_number(number)} 号" in s for s in said) == 2
     assert sum(s.startswith("再次呼叫") for s in said) == 2                   # the recall
 
     rows = windows_now(board)
