@@ -16,13 +16,17 @@ gets its messages in the order they were sent, and a slow board never holds up t
 
 from __future__ import annotations
 
+import logging
 import queue
 import socket
 import struct
 import threading
+from importlib import metadata
 
 from engineio import packet as eio_packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+
+log = logging.getLogger(__name__)
 
 
 class RawFrame(bytes):
@@ -141,8 +145,20 @@ class BoardWebSocket(SimpleWebSocketWSGI):
             super().close()
 
 
+#: the python-engineio releases whose threading driver (its queue and websocket classes) this
+#: was written and tested against; requirements.lock pins one of them
+KNOWN_ENGINEIO = ("4.15.",)
+
+
 def install(eio_server) -> None:
-    """Use board queues and websockets on this Engine.IO server (threading mode only)."""
+    """Use board queues and websockets on this Engine.IO server (threading mode only). On an
+    Engine.IO release it was not tested with, the server keeps Engine.IO's own classes: slower
+    fan-out, the same messages."""
     if eio_server.async_mode != "threading":
+        return
+    version = metadata.version("python-engineio")
+    if not version.startswith(KNOWN_ENGINEIO):
+        log.warning("python-engineio %s is not one the direct fan-out was tested with (%s): "
+                    "broadcasts go through each board's writer thread", version, ", ".join(KNOWN_ENGINEIO))
         return
     eio_server._async = {**eio_server._async, "queue": BoardQueue, "websocket": BoardWebSocket}

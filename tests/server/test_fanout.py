@@ -224,3 +224,17 @@ def test_connect_time_work_runs_on_a_thread_that_has_ended_by_the_time_it_return
     assert ran_on[0] is not threading.current_thread() and not ran_on[0].is_alive()
     with pytest.raises(KeyError):   # the caller meets the work's error as its own
         in_passing_thread(lambda: {}["missing"])
+
+
+def test_an_untested_engineio_release_keeps_engineio_s_own_classes(monkeypatch, caplog) -> None:
+    from types import SimpleNamespace
+
+    from server import fanout
+    original = {"queue": object, "websocket": object}
+    server = SimpleNamespace(async_mode="threading", _async=dict(original))
+    monkeypatch.setattr(fanout.metadata, "version", lambda name: "9.0.0")
+    fanout.install(server)
+    assert server._async == original and "not one the direct fan-out was tested with" in caplog.text
+    monkeypatch.setattr(fanout.metadata, "version", lambda name: "4.15.1")
+    fanout.install(server)
+    assert server._async["queue"] is fanout.BoardQueue and server._async["websocket"] is fanout.BoardWebSocket
