@@ -100,7 +100,10 @@
     loadSlots();
   }
 
+  let slotsAsked = 0;
+
   async function loadSlots() {
+    const asked = ++slotsAsked;
     const grid = $("slots");
     J.clear(grid);
     state.slot = null;
@@ -109,6 +112,9 @@
     try {
       const data = await J.api(`/appointments/slots?service=${encodeURIComponent(state.chosen.code)}&date=${$("day").value}`,
                                { token: state.token });
+      // a newer choice of item or day was made while this one loaded: only the newest is drawn
+      if (asked !== slotsAsked) return;
+      J.clear(grid);
       $("no-slots").hidden = data.slots.length > 0;
       data.slots.forEach((slot) => {
         const button = J.el("button", "slot");
