@@ -45,6 +45,8 @@ def field(data: dict, name: str, kind: type, required: bool = True, default: Any
         raise ApiError(422, "bad_field", f"{name} 应为整数 / {name} must be a whole number")
     if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ApiError(422, "bad_field", f"{name} 应为数字 / {name} must be a number")
+    if kind is bool and not isinstance(value, bool):
+        raise ApiError(422, "bad_field", f"{name} 应为 true 或 false / {name} must be true or false")
     if kind is str:
         if not isinstance(value, str):
             raise ApiError(422, "bad_field", f"{name} 应为文本 / {name} must be text")

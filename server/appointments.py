@@ -229,10 +229,11 @@ class AppointmentService:
         Run by the clockwork and before figures are read, so reports never see stale states.
         It reads first and takes the write lock only when a booking is due: the clockwork runs
         it every tick, and the hall's writers should not queue behind an empty write."""
-        if not self._no_shows_due(self.hall.database.connection(), self.hall.clock()):
-            return 0
         now = self.hall.clock()
         conn = self.hall.database.connection()
+        with db.read(conn):
+            if not self._no_shows_due(conn, now):
+                return 0
         with db.write(conn):
             due = self._no_shows_due(conn, now)
             for row in due:

@@ -341,6 +341,8 @@ class HallService:
                 along(conn, ticket_id)
             if request_id:
                 repo.remember_request(conn, self.hall_id, actor, request_id, ticket_id, self.clock())
+        except QueueError:
+            raise   # the hall's rules refused it before anything was written or kept
         except BaseException:
             # `along` may refuse after the state with this ticket was kept: drop it
             self._forget()

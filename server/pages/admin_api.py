@@ -288,9 +288,7 @@ def reset_password(username: str):
 @blueprint.put("/staff/<username>/disabled")
 def set_disabled(username: str):
     hall = current_hall()
-    disabled = _values().get("disabled")
-    if not isinstance(disabled, bool):
-        raise ApiError(422, "bad_field", "disabled 应为 true 或 false / disabled must be true or false")
+    disabled = field(_values(), "disabled", bool)
     accounts.set_disabled(hall.database, username, disabled, actor=g.admin)
     hall.live.drop_revoked()   # a disabled account's open pages lose their live connection now
     return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username)))

@@ -66,7 +66,7 @@
       if (!state.items.length) J.setText($("error"), say("noItems"));
       fillItems();
     } catch (err) {
-      J.setText($("error"), err.message);
+      refused(err, $("error"));
     }
   }
 
@@ -131,8 +131,15 @@
         grid.append(button);
       });
     } catch (err) {
-      J.setText($("book-message"), err.message);
+      refused(err, $("book-message"));
     }
+  }
+
+  /** A refusal is shown where the desk looks; a session that ended goes back to sign-in. */
+  function refused(err, where) {
+    if (err.status === 401) return StaffSignIn.signOut(null, StaffSignIn.STAFF);
+    J.setText(where, err.message);
+    return null;
   }
 
   function updateBookButton() {
@@ -149,7 +156,7 @@
       const booked = await J.api("/appointments", { method: "POST", body, token: state.token });
       showSlip(booked);
     } catch (err) {
-      J.setText($("book-message"), err.message);
+      refused(err, $("book-message"));
       $("book").disabled = false;
       if (err.code === "slot_full") loadSlots();
     }
