@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from . import commands as c
 from . import events as e
+from . import order
 from .config import HallConfig
 from .estimate import WaitEstimate, estimate_wait
 from .numbering import business_date, format_number
@@ -93,7 +94,7 @@ class HallState:
             if t.state in CALLABLE_STATES and t.target_window is None:
                 out.setdefault((t.business_date, t.service), []).append(t)
         for queue in out.values():
-            queue.sort(key=lambda t: (t.priority_class, t.rank_at, t.id))
+            queue.sort(key=order.item_order)
         return out
 
     @cached_property
@@ -112,48 +113,16 @@ class HallState:
         return None
 
 
-# --- who is next -------------------------------------------------------------------------
-
-def may_call(setup: HallConfig, window: int, ticket: Ticket) -> bool:
-    """A window calls tickets of the items it serves, or one sent to it by name."""
-    if ticket.state not in CALLABLE_STATES:
-        return False
-    if ticket.target_window is not None:
-        return ticket.target_window == window
-    return setup.window(window).priority_of(ticket.service) is not None
-
-
-def call_order(setup: HallConfig, window: int) -> Callable[[Ticket], tuple]:
-    """Priority class first, then the window's own priority of the item, then issue time."""
-    spec = setup.window(window)
-
-    def key(ticket: Ticket) -> tuple:
-        item_priority = spec.priority_of(ticket.service)
-        return (ticket.priority_class, 0 if item_priority is None else item_priority,
-                ticket.rank_at, ticket.id)
-    return key
-
-
-def next_for_window(state: HallState, window: int, today: date) -> Ticket | None:
-    spec = state.setup.window(window)
-    candidates = [t for code in spec.services for t in state.queues.get((today, code), ())]
-    candidates += [t for t in state.sent_to_window.get(window, ()) if t.business_date == today]
-    return min(candidates, key=call_order(state.setup, window), default=None)
-
+# --- who is next: asked of hall/order.py, the one home of the call order -------------------
 
 def queue_of(state: HallState, service: str, today: date) -> list[Ticket]:
-    """The item's own queue (tickets not sent to a named window), head first."""
-    return list(state.queues.get((today, service), ()))
+    """The item's own line (tickets not sent to a named window), head first."""
+    return order.item_line(state, service, today)
 
 
-def people_ahead(state: HallState, ticket: Ticket, today: date) -> int:
-    queue = queue_of(state, ticket.service, today)
-    return next((i for i, t in enumerate(queue) if t.id == ticket.id), len(queue))
-
-
-def open_windows_for(state: HallState, service: str) -> list[int]:
-    return [n for n in state.setup.windows_serving(service)
-            if state.windows.get(n, WindowState(n)).status is WindowStatus.OPEN]
+def people_ahead(state: HallState, ticket: Ticket, today: date | None = None) -> int:
+    """People before a waiting ticket (see hall/order.py); a ticket's place is on its own day."""
+    return order.people_ahead(state, ticket)
 
 
 def wait_for(state: HallState, service: str, ahead: int, now: datetime | None = None) -> WaitEstimate:
@@ -163,7 +132,7 @@ def wait_for(state: HallState, service: str, ahead: int, now: datetime | None = 
 
 def naive_wait_for(state: HallState, service: str, ahead: int) -> WaitEstimate:
     item = state.setup.service(service)
-    return estimate_wait(ahead, item.handling_minutes, len(open_windows_for(state, service)),
+    return estimate_wait(ahead, item.handling_minutes, len(order.open_windows_for(state, service)),
                          len(state.setup.windows_serving(service)))
 
 
@@ -237,7 +206,7 @@ def _issue(state: HallState, cmd: c.IssueTicket, now: datetime) -> list[e.Event]
 
 def _call_next(state: HallState, cmd: c.CallNext, now: datetime) -> list[e.Event]:
     _free_window(state, cmd.window)
-    ticket = next_for_window(state, cmd.window, state.today(now))
+    ticket = order.next_for_window(state, cmd.window, state.today(now))
     if ticket is None:
         return []
     return [e.TicketCalled(at=now, actor=cmd.actor, ticket_id=ticket.id, window=cmd.window,
@@ -248,7 +217,7 @@ def _call_specific(state: HallState, cmd: c.CallSpecific, now: datetime) -> list
     _free_window(state, cmd.window)
     ticket = state.ticket(cmd.ticket_id)
     target = _move(ticket, "call")
-    if not may_call(state.setup, cmd.window, ticket) or ticket.business_date != state.today(now):
+    if not order.may_call(state.setup, cmd.window, ticket) or ticket.business_date != state.today(now):
         raise QueueError("not_served_here", f"{cmd.window} 号窗口不能办理 {ticket.number} / "
                          f"window {cmd.window} may not call {ticket.number}")
     if not cmd.reason.strip():

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from flask import Blueprint, jsonify, request
 
 from hall import commands as c
-from hall.queue import call_order, may_call
+from hall import order
 from hall.tickets import CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
 
 from . import accounts, protocol, repository as repo
@@ -192,7 +192,7 @@ def issued_reply(issued: IssuedTicket) -> dict[str, Any]:
         "id": ticket.id, "number": ticket.number, "service": ticket.service,
         "waiting_ahead": issued.waiting_ahead,
         "estimated_wait": protocol.estimate_view(issued.estimate),
-        "windows": list(issued.windows), "track_url": f"{base}/t/{issued.track_token}",
+        "windows": list(issued.windows), "watch": list(issued.watch), "track_url": f"{base}/t/{issued.track_token}",
         "issued_at": protocol.iso(ticket.issued_at), "repeated": issued.repeated,
         "ticket": protocol.ticket_view(ticket, hall.service.setup()),
     }
@@ -368,9 +368,7 @@ def window_queue(number: int):
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    today = state.today(current_hall().service.clock())
-    mine = sorted((t for t in state.tickets.values() if t.business_date == today
-                   and may_call(state.setup, number, t)), key=call_order(state.setup, number))
+    mine = order.window_line(state, number, state.today(current_hall().service.clock()))
     held = [t for t in state.tickets.values() if t.state.value == "held" and t.window == number]
     return jsonify(waiting=[protocol.ticket_view(t, state.setup, state) for t in mine],
                    held=[protocol.ticket_view(t, state.setup) for t in held])

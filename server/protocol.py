@@ -32,7 +32,9 @@ from hall import events as e
 from hall.alerts import RULES
 from hall.config import HallConfig
 from hall.numbering import spoken_number
-from hall.queue import HallState, issuing_refusal, people_ahead, queue_of, wait_for
+from hall import order
+from hall.queue import HallState, issuing_refusal, queue_of, wait_for
+from hall.wait import ticket_wait
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
 
 HALL_SNAPSHOT = "hall_snapshot"
@@ -74,9 +76,8 @@ def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = Non
         "hold_until": iso(ticket.hold_until) if ticket.state is TicketState.HELD else None,
     }
     if state is not None and ticket.state in CALLABLE_STATES:
-        ahead = people_ahead(state, ticket, ticket.business_date)
-        view["waiting_ahead"] = ahead
-        view["estimated_wait"] = estimate_view(wait_for(state, ticket.service, ahead))
+        view["waiting_ahead"] = order.people_ahead(state, ticket)
+        view["estimated_wait"] = estimate_view(ticket_wait(state, ticket))
     return view
 
 

@@ -18,11 +18,12 @@ from typing import Callable
 
 from hall import commands as c
 from hall import events as e
-from hall import queue
+from hall import order, queue
 from hall.config import HallConfig, parse_config
 from hall.estimate import WaitEstimate
 from hall.numbering import business_date
 from hall.queue import HallState
+from hall.wait import ticket_wait
 from hall.tickets import Priority, QueueError, Ticket
 
 from . import db, repository as repo
@@ -53,6 +54,7 @@ class IssuedTicket:
     waiting_ahead: int
     estimate: WaitEstimate
     windows: tuple[int, ...]  # the windows that serve the item
+    watch: tuple[int, ...] = ()  # the windows to watch (hall/order.py's watched_windows)
     repeated: bool = False    # the same request came again: this is the ticket it already got
 
 
@@ -350,10 +352,11 @@ class HallService:
         return outcome.state, ticket_id, outcome
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
-        ahead = queue.people_ahead(state, ticket, ticket.business_date)
-        return IssuedTicket(ticket=ticket, track_token=self.track_token(ticket.id), waiting_ahead=ahead,
-                            estimate=queue.wait_for(state, ticket.service, ahead, self.clock()),
-                            windows=state.setup.windows_serving(ticket.service), repeated=repeated)
+        place = order.place_of(state, ticket)
+        return IssuedTicket(ticket=ticket, track_token=self.track_token(ticket.id), waiting_ahead=place.ahead,
+                            estimate=ticket_wait(state, ticket, self.clock()),
+                            windows=state.setup.windows_serving(ticket.service), watch=place.watch,
+                            repeated=repeated)
 
     def call_next(self, window: int, actor: str = "system") -> Ticket | None:
         outcome = self.execute(c.CallNext(window=window, actor=actor))

@@ -19,10 +19,11 @@
     itemsServed: { zh: "办理事项：", en: "Items: " },
     deptsServed: { zh: "办理部门：", en: "Departments: " },
     offline: { zh: "连接中断", en: "offline" },
+    called: { zh: "已呼叫", en: "Called" },
     serving: { zh: "办理中", en: "Serving" },
     idle: { zh: "空闲", en: "Available" },
     paused: { zh: "暂停服务", en: "Service paused" },
-    nowServing: { zh: "当前号码", en: "Now serving" },
+    nowServing: { zh: "当前号码", en: "Current number" },
     noClerk: { zh: "本窗口暂无工作人员", en: "No clerk at this window" },
     idleHint: { zh: "请留意叫号", en: "Please wait for your number" },
     clerk: { zh: "工作人员", en: "Clerk" },
@@ -173,8 +174,9 @@
     $("view").className = `view state-${key}`;
     J.setText($("state-text"), say(key));
     J.setText($("state-alt"), sayOther(key));
-    J.setText($("current-label"), key === "serving" ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
-    J.setText($("current-number"), key === "serving" ? w.current.number : "");
+    const atDesk = key === "called" || key === "serving";
+    J.setText($("current-label"), atDesk ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
+    J.setText($("current-number"), atDesk ? w.current.number : "");
     const reason = w.status === "paused" ? w.pause_reason : w.status === "closed" ? say("noClerk") : "";
     J.setText($("paused-reason"), reason || (key === "idle" ? `${say("idleHint")} · ${sayOther("idleHint")}` : ""));
     const elsewhere = key === "paused" && w.nearest_open;
@@ -184,7 +186,8 @@
 
   function stateKey(w) {
     if (w.status !== "open") return "paused";
-    return w.current ? "serving" : "idle";
+    if (!w.current) return "idle";
+    return w.current.state === "called" ? "called" : "serving";   // called until the clerk starts
   }
 
   function renderClerk(w) {
