@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jiaohao.paths import add_data_options, config_path, data_dir
+from common.paths import add_data_options, config_path, data_dir
 
 DEMO_PASSWORD = "demo-only-2026"
 DEMO_DATA = "./var/demo"
