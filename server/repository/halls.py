@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from hall.config import HallConfig, HallInfo
+from hall.setup import HallConfig, HallInfo
 from .dialect import iso
 
 
