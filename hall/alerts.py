@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Iterable
 
 from .setup import HallConfig, Thresholds
-from .queue import HallState, queue_of
+from . import order
+from .queue import HallState
 from .tickets import TicketState, WindowStatus
 
 YELLOW, RED = "yellow", "red"
@@ -122,7 +123,7 @@ def _item_conditions(state: HallState, now: datetime) -> list[Condition]:
     out = []
     today = state.today(now)
     for item in state.setup.services:
-        queue = queue_of(state, item.code, today)
+        queue = order.item_line(state, item.code, today)
         if not queue:
             continue
         oldest = min(queue, key=lambda t: t.issued_at)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .config import HallConfig
+from .setup import HallConfig
 from .tickets import CALLABLE_STATES, Priority, Ticket, TicketState, WindowState, WindowStatus
 
 if TYPE_CHECKING:

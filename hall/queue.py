@@ -115,11 +115,6 @@ class HallState:
 
 # --- who is next: asked of hall/order.py, the one home of the call order -------------------
 
-def queue_of(state: HallState, service: str, today: date) -> list[Ticket]:
-    """The item's own line (tickets not sent to a named window), head first."""
-    return order.item_line(state, service, today)
-
-
 def people_ahead(state: HallState, ticket: Ticket, today: date | None = None) -> int:
     """People before a waiting ticket (see hall/order.py); a ticket's place is on its own day."""
     return order.people_ahead(state, ticket)
@@ -321,7 +316,7 @@ def _return_late(state: HallState, cmd: c.ReturnLate, now: datetime) -> list[e.E
             or missed_for > timedelta(minutes=policy.late_return_minutes)):
         raise QueueError("late_return_expired", "已超过过号返回时限，请重新取号 / too late to "
                          "return: please take a new ticket")
-    normals = [t for t in queue_of(state, ticket.service, ticket.business_date)
+    normals = [t for t in order.item_line(state, ticket.service, ticket.business_date)
                if t.priority_class == ticket.priority_class]
     places = policy.late_return_places
     # behind the K-th ticket of its class, or at the end if fewer wait

@@ -41,9 +41,10 @@ def wait_sentence(low: int, high: int, no_window: bool) -> Words:
     """The estimate as a line of its own (slip, kiosk ticket screen)."""
     if no_window:
         return NO_WINDOW
-    if high <= SOON_MINUTES:
-        return Words("预计等候：即将叫号", "Estimated wait: very soon")
-    return Words(f"预计等候：约 {low}–{high} 分钟", f"Estimated wait: about {low}-{high} min")
+    phrase = wait_phrase(low, high, no_window)
+    # the English half keeps to ASCII (a hyphen for the dash), which every printer font has
+    english = (phrase.en[:1].lower() + phrase.en[1:]).replace("–", "-")
+    return Words(f"预计等候：{phrase.zh}", f"Estimated wait: {english}")
 
 
 def ahead_sentence(ahead: int, no_window: bool = False) -> Words:

@@ -33,7 +33,7 @@ from hall.alerts import RULES
 from hall.config import HallConfig
 from hall.numbering import spoken_number
 from hall import order
-from hall.queue import HallState, issuing_refusal, queue_of, wait_for
+from hall.queue import HallState, issuing_refusal, wait_for
 from hall.wait import ticket_wait
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
 
@@ -121,7 +121,7 @@ def nearest_open_window(state: HallState, number: int) -> int | None:
 def service_view(code: str, state: HallState, now: datetime) -> dict[str, Any]:
     item = state.setup.service(code)
     dept = state.setup.department(item.department)
-    waiting = len(queue_of(state, code, state.today(now)))
+    waiting = len(order.item_line(state, code, state.today(now)))
     refusal = issuing_refusal(state, code, now)
     return {
         "code": code, "name": item.name, "name_en": item.name_en, "department": dept.code,

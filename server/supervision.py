@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from hall import alerts
 from hall import appointments as appointment_rules
 from hall.alerts import Decision, Facts, OpenAlert, Rating
-from hall.queue import queue_of
+from hall import order
 from hall.tickets import WindowState
 
 from . import db, protocol, repository as repo
@@ -249,7 +249,7 @@ def _window_row(state, number: int, clerks) -> dict[str, Any]:
 
 def _service_row(state, code: str, now: datetime) -> dict[str, Any]:
     view = protocol.service_view(code, state, now)
-    queue = queue_of(state, code, state.today(now))
+    queue = order.item_line(state, code, state.today(now))
     oldest = min((t.issued_at for t in queue), default=None)
     view["longest_wait_since"] = protocol.iso(oldest)
     view["longest_wait_seconds"] = 0 if oldest is None else round((now - oldest).total_seconds())
