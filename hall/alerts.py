@@ -160,10 +160,7 @@ def _handling_conditions(state: HallState, now: datetime) -> list[Condition]:
 
 def waiting_since(state: HallState, window: int, now: datetime) -> datetime | None:
     """Since when, at the latest, someone has been waiting for this window (None: nobody)."""
-    today = state.today(now)
-    waiting = [t for code in state.setup.window(window).services for t in state.queues.get((today, code), ())]
-    waiting += [t for t in state.sent_to_window.get(window, ()) if t.business_date == today]
-    return min((t.issued_at for t in waiting), default=None)
+    return min((t.issued_at for t in order.window_line(state, window, state.today(now))), default=None)
 
 
 def _window_conditions(state: HallState, now: datetime) -> list[Condition]:

@@ -22,12 +22,15 @@ Every screen, slip, page, report and estimate asks this module; none orders tick
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Callable, Iterable
+from itertools import islice
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .setup import HallConfig
-from .tickets import CALLABLE_STATES, Priority, Ticket, TicketState, WindowState, WindowStatus
+from .lines import SortedLine
+from .tickets import CALLABLE_STATES, CURRENT_STATES, Priority, Ticket, TicketState, WindowState, WindowStatus
 
 if TYPE_CHECKING:
     from .queue import HallState
@@ -101,41 +104,190 @@ def watched_windows(state: "HallState", ticket: Ticket) -> list[int]:
 
 # --- lines and positions --------------------------------------------------------------------
 
+LineKey = tuple[date, str, "int | None"]   # (business day, item, window it was sent to or None)
+
+
+def line_of(ticket: Ticket) -> LineKey:
+    return (ticket.business_date, ticket.service, ticket.target_window)
+
+
+@dataclass(frozen=True)
+class QueueIndex:
+    """The open tickets as the windows will call them, kept with the hall's state.
+
+    Every waiting ticket stands in one line: its item's own line, or the line of its item
+    sent to one window. A line is sorted by `item_order`, which is each window's call order
+    among one item's tickets; a window's whole call order merges the lines it may call.
+    Each event moves one ticket, so the next state's index is this one with one ticket
+    moved, not a new sort (hall/lines.py says why the lines are never changed in place).
+    """
+
+    lines: dict[LineKey, SortedLine]
+    sent: dict[tuple[date, int], frozenset[str]]   # the items with tickets sent to a window
+    current: dict[int, int]                         # window → the ticket called or served there
+
+    @classmethod
+    def of(cls, tickets: Iterable[Ticket]) -> "QueueIndex":
+        grouped: dict[LineKey, list] = {}
+        current: dict[int, int] = {}
+        for t in tickets:
+            if t.state in CALLABLE_STATES:
+                grouped.setdefault(line_of(t), []).append((item_order(t), t))
+            elif t.state in CURRENT_STATES and t.window is not None:
+                current.setdefault(t.window, t.id)
+        sent: dict[tuple[date, int], set[str]] = {}
+        for day, service, window in grouped:
+            if window is not None:
+                sent.setdefault((day, window), set()).add(service)
+        return cls({k: SortedLine.of(v) for k, v in grouped.items()},
+                   {k: frozenset(v) for k, v in sent.items()}, current)
+
+    def moved(self, before: Ticket | None, after: Ticket) -> "QueueIndex":
+        """This index with one ticket changed from `before` (None: newly issued) to `after`."""
+        lines, current = self.lines, self.current
+        if before is not None and before.state in CALLABLE_STATES:
+            lines = self._with(lines, line_of(before), lambda line: line.removed(item_order(before)))
+        if after.state in CALLABLE_STATES:
+            lines = self._with(lines, line_of(after), lambda line: line.added(item_order(after), after))
+        if before is not None and before.window is not None and current.get(before.window) == before.id:
+            current = {w: i for w, i in current.items() if w != before.window}
+        if after.state in CURRENT_STATES and after.window is not None:
+            current = {**current, after.window: after.id}
+        sent = self.sent
+        for ticket in (before, after):
+            if ticket is not None and ticket.target_window is not None:
+                sent = self._sent_with(sent, lines, ticket)
+        return QueueIndex(lines, sent, current)
+
+    @staticmethod
+    def _with(lines: dict, key: LineKey, change: Callable[[SortedLine], SortedLine]) -> dict:
+        line = change(lines.get(key, EMPTY))
+        out = dict(lines)
+        if len(line):
+            out[key] = line
+        else:
+            out.pop(key, None)
+        return out
+
+    @staticmethod
+    def _sent_with(sent: dict, lines: dict, ticket: Ticket) -> dict:
+        at = (ticket.business_date, ticket.target_window)
+        items = set(sent.get(at, ()))
+        items.discard(ticket.service)
+        if line_of(ticket) in lines:
+            items.add(ticket.service)
+        out = dict(sent)
+        if items:
+            out[at] = frozenset(items)
+        else:
+            out.pop(at, None)
+        return out
+
+    def window_lines(self, setup: HallConfig, window: int, day: date) -> list[tuple[int, SortedLine, bool]]:
+        """The lines `window` calls from on `day`: (its priority of the item, line, sent here?)."""
+        priorities = dict(setup.window(window).priorities)
+        out = [(priorities[s], line, False) for s in priorities
+               if (line := self.lines.get((day, s, None))) is not None]
+        return out + [(priorities.get(s, 0), self.lines[(day, s, window)], True)
+                      for s in sorted(self.sent.get((day, window), ()))]
+
+
+EMPTY = SortedLine()
+
+
+def _index(state: "HallState") -> QueueIndex:
+    return state.index
+
+
+def count_before(line: SortedLine, priority: int, key: tuple) -> int:
+    """How many of an item's line a window with this priority of the item calls before `key`
+    (a key of that window's call order): all of a better class; of the same class all, some
+    or none, as the item's priority there is better, the same or worse."""
+    klass, their_priority, *rest = key
+    if priority < their_priority:
+        return line.before((klass + 1,))
+    if priority > their_priority:
+        return line.before((klass,))
+    return line.before((klass, *rest))
+
+
+def _window_key(priority: int, item_key: tuple) -> tuple:
+    klass, rank_at, ticket_id = item_key
+    return (klass, priority, rank_at, ticket_id)
+
+
+@dataclass(frozen=True)
+class WindowQueue:
+    """One window's call order on one day, merged from its lines when asked."""
+
+    lines: tuple[tuple[int, SortedLine, bool], ...]
+
+    def __len__(self) -> int:
+        return sum(len(line) for _, line, _ in self.lines)
+
+    def before(self, key: tuple) -> int:
+        """How many tickets the window calls before a ticket with this key (its call order's)."""
+        return sum(count_before(line, priority, key) for priority, line, _ in self.lines)
+
+    def page(self, after: tuple | None, limit: int) -> list[tuple[tuple, Ticket]]:
+        """Up to `limit` (key, ticket) pairs, head first, after the key `after` (None: from the head)."""
+        def walk(priority: int, line: SortedLine) -> Iterator[tuple[tuple, Ticket]]:
+            start = 0 if after is None else count_before(line, priority, after[:3] + (after[3] + 1,))
+            for key, ticket in line.pairs_from(start):
+                yield _window_key(priority, key), ticket
+        merged = heapq.merge(*(walk(p, line) for p, line, _ in self.lines), key=lambda pair: pair[0])
+        return list(islice(merged, limit))
+
+    @property
+    def tickets(self) -> list[Ticket]:
+        return [t for _, t in self.page(None, len(self))]
+
+    def head(self) -> Ticket | None:
+        firsts = [(_window_key(p, first[0]), first[1]) for p, line, _ in self.lines
+                  if (first := line.first()) is not None]
+        return min(firsts, key=lambda pair: pair[0])[1] if firsts else None
+
+
+def window_queue(state: "HallState", window: int, day: date) -> WindowQueue:
+    """Every ticket `window` may call on `day`, in the order it calls them."""
+    return WindowQueue(tuple(_index(state).window_lines(state.setup, window, day)))
+
+
+def item_queue(state: "HallState", service: str, day: date) -> SortedLine:
+    """The item's own line on `day` (tickets not sent to a named window)."""
+    return _index(state).lines.get((day, service, None), EMPTY)
+
+
 def item_line(state: "HallState", service: str, day: date) -> list[Ticket]:
-    """The item's own line on `day` (tickets not sent to a named window), head first."""
-    return list(state.queues.get((day, service), ()))
-
-
-def _candidates(state: "HallState", window: int, day: date) -> list[Ticket]:
-    spec = state.setup.window(window)
-    out = [t for code in spec.services for t in state.queues.get((day, code), ())]
-    return out + [t for t in state.sent_to_window.get(window, ()) if t.business_date == day]
+    """The item's own line on `day`, head first."""
+    return list(item_queue(state, service, day))
 
 
 def window_line(state: "HallState", window: int, day: date) -> list[Ticket]:
-    """Every ticket `window` may call on `day`, in the order it calls them."""
-    return sorted(_candidates(state, window, day), key=call_order(state.setup, window))
+    """Every ticket `window` may call on `day`, head first."""
+    return window_queue(state, window, day).tickets
 
 
 def next_for_window(state: "HallState", window: int, day: date) -> Ticket | None:
     """The head of the window's call order: the ticket `call-next` takes."""
-    return min(_candidates(state, window, day), key=call_order(state.setup, window), default=None)
+    return window_queue(state, window, day).head()
 
 
 def index_at(state: "HallState", window: int, ticket: Ticket) -> int:
     """How many tickets `window` calls before `ticket` (the ticket need not be in the hall yet)."""
-    key = call_order(state.setup, window)
-    mine = key(ticket)
-    return sum(1 for t in _candidates(state, window, ticket.business_date) if key(t) < mine)
+    return window_queue(state, window, ticket.business_date).before(call_order(state.setup, window)(ticket))
 
 
 def item_index(state: "HallState", ticket: Ticket) -> int:
     """How many of the item's own line stand before `ticket` (0 for one sent to a window)."""
     if ticket.target_window is not None:
         return 0
-    mine = item_order(ticket)
-    return sum(1 for t in state.queues.get((ticket.business_date, ticket.service), ())
-               if item_order(t) < mine)
+    return item_queue(state, ticket.service, ticket.business_date).before(item_order(ticket))
+
+
+def current_ticket_id(state: "HallState", window: int) -> int | None:
+    """The ticket called or being served at `window`."""
+    return _index(state).current.get(window)
 
 
 def people_ahead(state: "HallState", ticket: Ticket) -> int:

@@ -20,7 +20,7 @@ from . import order
 from .config import HallConfig
 from .estimate import WaitEstimate, estimate_wait
 from .numbering import business_date, format_number
-from .tickets import (CALLABLE_STATES, CURRENT_STATES, OPEN_STATES, Priority, QueueError,
+from .tickets import (OPEN_STATES, Priority, QueueError,
                       Ticket, TicketState, WindowState, WindowStatus)
 from .wait import learned_wait_for
 
@@ -83,34 +83,32 @@ class HallState:
             raise QueueError("window_not_found", f"没有 {number} 号窗口 / no window {number}")
         return self.windows[number]
 
-    # Indexes over the tickets, built once per state value (every change makes a new value).
+    # The open tickets ordered as they are called (hall/order.py), built once when a state is
+    # first asked and then carried from state to state by `evolve`, one ticket at a time.
     # cached_property writes the instance's __dict__ directly, which a frozen dataclass allows.
 
     @cached_property
-    def queues(self) -> dict[tuple[date, str], list[Ticket]]:
-        """Each item's own queue per business day (tickets not sent to a named window), head first."""
-        out: dict[tuple[date, str], list[Ticket]] = {}
-        for t in self.tickets.values():
-            if t.state in CALLABLE_STATES and t.target_window is None:
-                out.setdefault((t.business_date, t.service), []).append(t)
-        for queue in out.values():
-            queue.sort(key=order.item_order)
-        return out
-
-    @cached_property
-    def sent_to_window(self) -> dict[int, list[Ticket]]:
-        """Callable tickets sent to one named window (a transfer or a hold's return)."""
-        out: dict[int, list[Ticket]] = {}
-        for t in self.tickets.values():
-            if t.state in CALLABLE_STATES and t.target_window is not None:
-                out.setdefault(t.target_window, []).append(t)
-        return out
+    def index(self) -> order.QueueIndex:
+        return order.QueueIndex.of(self.tickets.values())
 
     def current_ticket(self, window: int) -> Ticket | None:
-        for ticket in self.tickets.values():
-            if ticket.window == window and ticket.state in CURRENT_STATES:
-                return ticket
-        return None
+        ticket_id = order.current_ticket_id(self, window)
+        return None if ticket_id is None else self.tickets[ticket_id]
+
+    def keeping_index(self, **changes) -> "HallState":
+        """This state with `changes` that leave every line and window's current ticket as they
+        are (finished tickets added or left out, handling times learned): the index is kept."""
+        out = dataclasses.replace(self, **changes)
+        _carry_index(self, out)
+        return out
+
+
+def _carry_index(before: HallState, after: HallState,
+                 moved: tuple[Ticket | None, Ticket] | None = None) -> None:
+    """Give `after` the index of `before`, with one ticket moved, if `before` had one built."""
+    index = before.__dict__.get("index")
+    if index is not None:
+        after.__dict__["index"] = index if moved is None else index.moved(*moved)
 
 
 # --- who is next: asked of hall/order.py, the one home of the call order -------------------
@@ -497,19 +495,25 @@ def evolve(state: HallState, event: e.Event) -> HallState:
     if isinstance(event, e.WindowEvent):
         windows = dict(state.windows)
         windows[event.window] = _window_after(windows.get(event.window, WindowState(event.window)), event)
-        return dataclasses.replace(state, windows=windows)
+        after = dataclasses.replace(state, windows=windows)
+        _carry_index(state, after)
+        return after
     assert isinstance(event, e.TicketEvent)
     tickets = dict(state.tickets)
-    ticket = _ticket_after(tickets.get(event.ticket_id), event)
+    before = tickets.get(event.ticket_id)
+    ticket = _ticket_after(before, event)
     tickets[ticket.id] = ticket
     if not isinstance(event, e.TicketIssued):
-        return dataclasses.replace(state, tickets=tickets)
-    serials, issued = dict(state.last_serial), dict(state.issued)
-    serials[(ticket.business_date, ticket.prefix)] = max(
-        ticket.serial, serials.get((ticket.business_date, ticket.prefix), 0))
-    key = (ticket.business_date, ticket.service)
-    issued[key] = issued.get(key, 0) + 1
-    return dataclasses.replace(state, tickets=tickets, last_serial=serials, issued=issued)
+        after = dataclasses.replace(state, tickets=tickets)
+    else:
+        serials, issued = dict(state.last_serial), dict(state.issued)
+        serials[(ticket.business_date, ticket.prefix)] = max(
+            ticket.serial, serials.get((ticket.business_date, ticket.prefix), 0))
+        key = (ticket.business_date, ticket.service)
+        issued[key] = issued.get(key, 0) + 1
+        after = dataclasses.replace(state, tickets=tickets, last_serial=serials, issued=issued)
+    _carry_index(state, after, (before, ticket))
+    return after
 
 
 def replay(state: HallState, events: Iterable[e.Event]) -> HallState:

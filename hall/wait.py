@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import order
 from .estimate import LEFTOVER_SHARE, WaitEstimate, WindowCapacity, learned_wait, recent_handling
-from .tickets import CALLABLE_STATES, Priority, Ticket
+from .tickets import Priority, Ticket
 
 if TYPE_CHECKING:
     from .queue import HallState
@@ -43,20 +43,6 @@ def open_counts(state: "HallState") -> Counter:
     return counts
 
 
-def waiting_on(state: "HallState", day: date | None) -> list[Ticket]:
-    """The tickets a window may call on `day` (on any day when None)."""
-    return [t for t in state.tickets.values()
-            if t.state in CALLABLE_STATES and (day is None or t.business_date == day)]
-
-
-def work_first(state: "HallState", window: int, ours: Ticket, others: list[tuple[Ticket, float]]) -> float:
-    """Minutes of other tickets `window` serves before it reaches `ours`; `others` are the
-    waiting tickets not counted as the item's line ahead, each with its share of minutes."""
-    key = order.call_order(state.setup, window)
-    our_key = key(ours)
-    return sum(m for t, m in others if order.may_call(state.setup, window, t) and key(t) < our_key)
-
-
 def free_in(state: "HallState", window: int, now: datetime | None) -> float:
     """Minutes until the window can call again: what its current service has left."""
     current = state.current_ticket(window)
@@ -73,21 +59,42 @@ def learned_wait_for(state: "HallState", service: str, ahead: int,
                      now: datetime | None = None) -> WaitEstimate:
     """The estimate for the ticket of `service` with `ahead` people before it in the item's
     own line, or for a new ticket behind them when nobody stands at that place yet."""
-    day = state.today(now) if now is not None else None
-    line = [t for t in waiting_on(state, day) if t.service == service and t.target_window is None]
-    line.sort(key=order.item_order)
-    ours = line[ahead] if ahead < len(line) else order.prospective(
+    day = state.today(now) if now is not None else _latest_day(state)
+    line = order.item_queue(state, service, day)
+    found = line.slice(ahead, 1) if day is not None else []
+    ours = found[0] if found else order.prospective(
         service, Priority.NORMAL, day or date.max, now or _END_OF_TIME)
-    return _estimate(state, ours, ahead, now, day)
+    return _estimate(state, ours, ahead, now)
+
+
+def _latest_day(state: "HallState") -> date | None:
+    """Without a clock, the newest day anyone waits on."""
+    return max((day for day, _, _ in state.index.lines), default=None)
 
 
 def ticket_wait(state: "HallState", ticket: Ticket, now: datetime | None = None) -> WaitEstimate:
     """The estimate for one waiting ticket, wherever it stands (its item's line or a window)."""
-    return _estimate(state, ticket, order.item_index(state, ticket), now, ticket.business_date)
+    return _estimate(state, ticket, order.item_index(state, ticket), now)
 
 
-def _estimate(state: "HallState", ours: Ticket, line_ahead: int, now: datetime | None,
-              day: date | None) -> WaitEstimate:
+def work_first(state: "HallState", window: int, ours: Ticket, takers: Counter) -> float:
+    """Minutes of other tickets `window` serves before it reaches `ours`: of each line it calls
+    from, those it ranks before `ours`, each a share of its item's minutes when several open
+    windows may take it. The item's own line before `ours` is not counted here: the estimate
+    shares it out among the windows."""
+    key = order.call_order(state.setup, window)(ours)
+    total = 0.0
+    for priority, line, sent_here in order.window_queue(state, window, ours.business_date).lines:
+        first = line.first()
+        service = first[1].service
+        if not sent_here and ours.target_window is None and service == ours.service:
+            continue
+        shared = 1 if sent_here else max(takers[service], 1)
+        total += order.count_before(line, priority, key) * handling_of(state, service) / shared
+    return total
+
+
+def _estimate(state: "HallState", ours: Ticket, line_ahead: int, now: datetime | None) -> WaitEstimate:
     """The item's line ahead of `ours` goes to whichever window frees first; each window
     first serves what it ranks before `ours` among everything else waiting."""
     service = ours.service
@@ -95,19 +102,9 @@ def _estimate(state: "HallState", ours: Ticket, line_ahead: int, now: datetime |
     open_now = [n for n in serving if order.is_open(state, n)]
     # with no window open the guess assumes all of them will open, and says it is unsure
     counted = open_now or list(serving)
-    in_line = ours.target_window is None
-    waiting = waiting_on(state, day)
-    handling = {code: handling_of(state, code) for code in {t.service for t in waiting}}
     takers = open_counts(state)
-
-    def minutes_of(ticket: Ticket) -> float:
-        # a ticket any of several open windows may take is shared out among them
-        shared = 1 if ticket.target_window is not None else max(takers[ticket.service], 1)
-        return handling[ticket.service] / shared
-    others = [(t, minutes_of(t)) for t in waiting if t.id != ours.id
-              and not (in_line and t.service == service and t.target_window is None)]
     windows = [WindowCapacity(n, (free_in(state, n, now) if open_now else 0.0)
-                              + work_first(state, n, ours, others))
+                              + work_first(state, n, ours, takers))
                for n in counted]
     return learned_wait(line_ahead, state.handling.get(service, ()),
                         state.setup.service(service).handling_minutes, windows,

@@ -24,7 +24,7 @@ from hall.queue import HallState
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState
 from hall.wait import ticket_wait
 
-from .. import db, protocol, repository as repo
+from .. import protocol, repository as repo
 from ..app import Hall, current_hall
 from ..errors import ApiError
 from ..ratelimit import Limit, TokenBuckets
@@ -97,9 +97,7 @@ def tracked(hall: Hall, token: str) -> tuple[HallState, Ticket, datetime]:
     if found is None or found[0] != hall.service.hall_id:
         raise TicketUnknown
     ticket = found[1]
-    conn = hall.database.connection()
-    with db.read(conn):
-        state = hall.service.load_state(conn, (ticket.id,))
+    state = hall.service.snapshot_with((ticket.id,))   # the hall as committed, kept between requests
     now = hall.service.clock()
     ticket = state.tickets.get(ticket.id, ticket)
     if ticket.state is S.EXPIRED or ticket.business_date < business_date(now, state.setup.hall.tz):

@@ -382,10 +382,13 @@
     const list = $("q-waiting");
     J.clear(list);
     const waiting = state.queue.waiting || [];
-    waiting.slice(0, SHOWN_WAITING).forEach((t) => list.append(queueRow(t)));
-    if (waiting.length > SHOWN_WAITING) list.append(J.el("li", "muted", say("more", { n: waiting.length - SHOWN_WAITING })));
-    J.setText($("q-count"), waiting.length);
-    $("q-empty").hidden = waiting.length > 0;
+    // the server sends the head of the call order and how many wait in all
+    const total = state.queue.total ?? waiting.length;
+    const shown = waiting.slice(0, SHOWN_WAITING);
+    shown.forEach((t) => list.append(queueRow(t)));
+    if (total > shown.length) list.append(J.el("li", "muted", say("more", { n: total - shown.length })));
+    J.setText($("q-count"), total);
+    $("q-empty").hidden = total > 0;
     const held = $("q-held");
     J.clear(held);
     (state.queue.held || []).forEach((t) => held.append(heldRow(t)));
