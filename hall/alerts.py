@@ -123,10 +123,10 @@ def _item_conditions(state: HallState, now: datetime) -> list[Condition]:
     out = []
     today = state.today(now)
     for item in state.setup.services:
-        queue = order.item_line(state, item.code, today)
-        if not queue:
+        queue = order.item_queue(state, item.code, today)
+        if not len(queue):
             continue
-        oldest = min(queue, key=lambda t: t.issued_at)
+        oldest = queue.earliest()
         waited = _minutes(oldest.issued_at, now)
         level = level_for(waited, wait_limits(state.setup, item.code))
         if level:
@@ -144,8 +144,9 @@ def _item_conditions(state: HallState, now: datetime) -> list[Condition]:
 
 def _handling_conditions(state: HallState, now: datetime) -> list[Condition]:
     out = []
-    for ticket in state.tickets.values():
-        if ticket.state is not TicketState.SERVING or ticket.started_at is None:
+    for window in state.setup.windows:   # a ticket being served is some window's current one
+        ticket = state.current_ticket(window.number)
+        if ticket is None or ticket.state is not TicketState.SERVING or ticket.started_at is None:
             continue
         minutes = _minutes(ticket.started_at, now)
         level = level_for(minutes, handling_limits(state.setup, ticket.service))
@@ -160,7 +161,7 @@ def _handling_conditions(state: HallState, now: datetime) -> list[Condition]:
 
 def waiting_since(state: HallState, window: int, now: datetime) -> datetime | None:
     """Since when, at the latest, someone has been waiting for this window (None: nobody)."""
-    return min((t.issued_at for t in order.window_line(state, window, state.today(now))), default=None)
+    return order.window_queue(state, window, state.today(now)).waiting_since()
 
 
 def _window_conditions(state: HallState, now: datetime) -> list[Condition]:

@@ -125,22 +125,27 @@ class QueueIndex:
     lines: dict[LineKey, SortedLine]
     sent: dict[tuple[date, int], frozenset[str]]   # the items with tickets sent to a window
     current: dict[int, int]                         # window → the ticket called or served there
+    held: dict[int, frozenset[int]]                 # window → the tickets it put on hold
 
     @classmethod
     def of(cls, tickets: Iterable[Ticket]) -> "QueueIndex":
         grouped: dict[LineKey, list] = {}
         current: dict[int, int] = {}
+        held: dict[int, set[int]] = {}
         for t in tickets:
             if t.state in CALLABLE_STATES:
                 grouped.setdefault(line_of(t), []).append((item_order(t), t))
             elif t.state in CURRENT_STATES and t.window is not None:
                 current.setdefault(t.window, t.id)
+            elif t.state is TicketState.HELD and t.window is not None:
+                held.setdefault(t.window, set()).add(t.id)
         sent: dict[tuple[date, int], set[str]] = {}
         for day, service, window in grouped:
             if window is not None:
                 sent.setdefault((day, window), set()).add(service)
-        return cls({k: SortedLine.of(v) for k, v in grouped.items()},
-                   {k: frozenset(v) for k, v in sent.items()}, current)
+        return cls({k: SortedLine.of(v, _issued) for k, v in grouped.items()},
+                   {k: frozenset(v) for k, v in sent.items()}, current,
+                   {k: frozenset(v) for k, v in held.items()})
 
     def moved(self, before: Ticket | None, after: Ticket) -> "QueueIndex":
         """This index with one ticket changed from `before` (None: newly issued) to `after`."""
@@ -157,7 +162,16 @@ class QueueIndex:
         for ticket in (before, after):
             if ticket is not None and ticket.target_window is not None:
                 sent = self._sent_with(sent, lines, ticket)
-        return QueueIndex(lines, sent, current)
+        return QueueIndex(lines, sent, current, self._held_with(before, after))
+
+    def _held_with(self, before: Ticket | None, after: Ticket) -> dict[int, frozenset[int]]:
+        held = self.held
+        if before is not None and before.state is TicketState.HELD and before.window is not None:
+            rest = held.get(before.window, frozenset()) - {before.id}
+            held = {w: ids for w, ids in held.items() if w != before.window} | ({before.window: rest} if rest else {})
+        if after.state is TicketState.HELD and after.window is not None:
+            held = {**held, after.window: held.get(after.window, frozenset()) | {after.id}}
+        return held
 
     @staticmethod
     def _with(lines: dict, key: LineKey, change: Callable[[SortedLine], SortedLine]) -> dict:
@@ -192,7 +206,12 @@ class QueueIndex:
                       for s in sorted(self.sent.get((day, window), ()))]
 
 
-EMPTY = SortedLine()
+def _issued(ticket: Ticket) -> datetime:
+    return ticket.issued_at
+
+
+#: a line nobody stands in; it knows each ticket's issue time once one joins
+EMPTY = SortedLine(since=_issued)
 
 
 def _index(state: "HallState") -> QueueIndex:
@@ -242,6 +261,11 @@ class WindowQueue:
     def tickets(self) -> list[Ticket]:
         return [t for _, t in self.page(None, len(self))]
 
+    def waiting_since(self) -> datetime | None:
+        """The earliest issue time of anyone in the window's call order."""
+        return min((first.issued_at for _, line, _ in self.lines if (first := line.earliest()) is not None),
+                   default=None)
+
     def head(self) -> Ticket | None:
         firsts = [(_window_key(p, first[0]), first[1]) for p, line, _ in self.lines
                   if (first := line.first()) is not None]
@@ -283,6 +307,11 @@ def item_index(state: "HallState", ticket: Ticket) -> int:
     if ticket.target_window is not None:
         return 0
     return item_queue(state, ticket.service, ticket.business_date).before(item_order(ticket))
+
+
+def held_at(state: "HallState", window: int) -> list[Ticket]:
+    """The tickets `window` put on hold, oldest first."""
+    return [state.tickets[i] for i in sorted(_index(state).held.get(window, ()))]
 
 
 def current_ticket_id(state: "HallState", window: int) -> int | None:

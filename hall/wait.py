@@ -30,8 +30,13 @@ _END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
 
 
 def handling_of(state: "HallState", service: str) -> float:
-    """Minutes one service of the item takes today, as learned so far."""
-    return recent_handling(state.handling.get(service, ()), state.setup.service(service).handling_minutes)
+    """Minutes one service of the item takes today, as learned so far (worked out once per
+    hall state: every estimate asks it for every line a window calls from)."""
+    learned = state.__dict__.setdefault("_handling_of", {})
+    if service not in learned:
+        learned[service] = recent_handling(state.handling.get(service, ()),
+                                           state.setup.service(service).handling_minutes)
+    return learned[service]
 
 
 def open_counts(state: "HallState") -> Counter:

@@ -377,7 +377,7 @@ def window_queue(number: int):
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
     line = order.window_queue(state, number, state.today(current_hall().service.clock()))
-    held = [t for t in state.tickets.values() if t.state.value == "held" and t.window == number]
+    held = order.held_at(state, number)
     reply: dict[str, Any] = {"total": len(line),
                              "held": [protocol.ticket_view(t, state.setup) for t in held]}
     wanted = request.args.get("number")

@@ -197,12 +197,15 @@ class HallService:
             return publishing
         conn = self.database.connection()
         with db.read(conn):
-            key = self._state_key(conn)
-            state = self._kept_state(key)
-            if state is not None:
-                return state
+            return self.state_read(conn)
+
+    def state_read(self, conn) -> HallState:
+        """Inside a read transaction: the hall as it sees it, kept for the next reader."""
+        key = self._state_key(conn)
+        state = self._kept_state(key)
+        if state is None:
             state = self.load_state(conn)
-        self._keep(key, state)
+            self._keep(key, state)
         return state
 
     def snapshot_with(self, ticket_ids: tuple[int, ...]) -> HallState:
@@ -244,7 +247,13 @@ class HallService:
                     samples = handling.get(ticket.service, ()) + (minutes,)
                     handling[ticket.service] = samples[-repo.HANDLING_SAMPLES:]
         after = state.keeping_index(handling=handling)
-        still_open = {i: t for i, t in state.tickets.items() if t.is_open}
+        # only the tickets this command touched can have closed: the rest of the kept state
+        # holds open tickets alone, so nothing is scanned
+        closed = {ev.ticket_id for ev in events if isinstance(ev, e.TicketEvent)
+                  and not state.tickets[ev.ticket_id].is_open}
+        still_open = dict(state.tickets) if closed else state.tickets
+        for ticket_id in closed:
+            del still_open[ticket_id]
         key = self._state_key(conn)   # inside the transaction: the seq of its last event
         self._keep(key, after.keeping_index(tickets=still_open))
         return after

@@ -192,7 +192,7 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
     service = hall.service
     conn = service.database.connection()
     with db.read(conn):
-        state = service.load_state(conn)
+        state = service.state_read(conn)
         clerks = repo.clerk_names(conn, service.hall_id)
         devices = repo.live_devices(conn, service.hall_id)
         opened = repo.open_alerts(conn, service.hall_id)

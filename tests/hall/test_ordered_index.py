@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hall import order
 from hall.lines import CHUNK, SortedLine
 from hall.queue import HallState
-from hall.tickets import CALLABLE_STATES, CURRENT_STATES
+from hall.tickets import CALLABLE_STATES, CURRENT_STATES, TicketState
 from tests.hall.random_days import WINDOWS, a_day, play
 
 
@@ -36,6 +36,9 @@ def same_as_a_plain_sort(before, command, events, state: HallState, now) -> None
             assert [t for _, t in queue.page(key(cut), 3)] == plain[len(plain) // 2 + 1:][:3]
         current = [t for t in state.tickets.values() if t.window == window and t.state in CURRENT_STATES]
         assert state.current_ticket(window) == (current[0] if current else None)
+        held = sorted((t for t in state.tickets.values() if t.window == window and t.state is TicketState.HELD),
+                      key=lambda t: t.id)
+        assert order.held_at(state, window) == held
     for item in state.setup.services:
         line = sorted((t for t in state.tickets.values() if t.state in CALLABLE_STATES and t.business_date == day
                        and t.service == item.code and t.target_window is None), key=order.item_order)
@@ -43,7 +46,7 @@ def same_as_a_plain_sort(before, command, events, state: HallState, now) -> None
     fresh = order.QueueIndex.of(state.tickets.values())
     kept = state.index
     assert {k: list(v) for k, v in kept.lines.items()} == {k: list(v) for k, v in fresh.lines.items()}
-    assert kept.sent == fresh.sent and kept.current == fresh.current
+    assert kept.sent == fresh.sent and kept.current == fresh.current and kept.held == fresh.held
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,3 +79,17 @@ def test_an_older_line_is_never_changed_by_a_newer_one() -> None:
         n = rng.randrange(6 * CHUNK)
         newer = line.added((n, 0.5), n) if rng.random() < 0.5 else line.removed((n,))
         assert list(line) == keep and len(newer) in (len(line) - 1, len(line), len(line) + 1)
+
+
+def test_a_line_knows_its_earliest_issued_ticket_without_walking_it() -> None:
+    rng = random.Random(3)
+
+    class Issued:
+        def __init__(self, n: int) -> None:
+            self.n, self.issued_at = n, rng.randrange(1000)
+    values = [Issued(n) for n in range(5 * CHUNK)]
+    line = SortedLine.of((((v.n,), v) for v in values), since=lambda v: v.issued_at)
+    alive = list(values)
+    for v in rng.sample(values, 4 * CHUNK):
+        line, alive = line.removed((v.n,)), [a for a in alive if a is not v]
+        assert line.earliest() is min(alive, key=lambda a: a.issued_at)
