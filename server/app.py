@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from . import db, fanout, repository as repo
+from . import db, fanout, inbound, repository as repo
 from .appointments import AppointmentService
 from .auth import LoginThrottle
 from .datadir import DataDir, open_data_dir
@@ -83,6 +83,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     hall = Hall(data, clock=clock, tick_seconds=tick_seconds, publish_in_background=publish_in_background)
     app.extensions["jiaohao"] = hall
 
+    inbound.install(app)
     from .api import api
     from .openapi import openapi_blueprint
     from .pages import BLUEPRINT_MODULES
