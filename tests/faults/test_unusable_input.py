@@ -18,7 +18,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from server import accounts
-from server.live import socketio
+from server.app import socketio
 from tests.faults.test_hostile_inputs import fingerprint, make_app, prepared
 from tests.server.test_api import PASSWORD, login
 
