@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,6 @@ socketio = SocketIO()
 @dataclass
 class ServerSettings:
     public_url: str = ""            # how phones reach the server, for the QR code; "" = as requested
-    cors_origins: list[str] = field(default_factory=list)
 
     @classmethod
     def from_config(cls, extra: dict[str, Any]) -> "ServerSettings":
