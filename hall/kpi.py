@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from .config import HallConfig
+from .setup import HallConfig
 
 DIMENSIONS = ("item", "department", "window", "clerk", "hour", "day")
 #: dimensions where window time (signed in, paused, serving, empty) means something

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from common.sound import ESPEAK, espeak_wav, join_wavs, write_chime
-from hall.config import HallConfig
+from hall.setup import HallConfig
 from hall.numbering import spoken_number
 
 from . import protocol
