@@ -20,6 +20,11 @@ Server → client events (payload keys):
 ``alert_raised`` / ``alert_cleared``  {seq, at, alert}
 
 Client → server: ``resync {since}``.
+
+Every REST reply under /api/v1 carries the same order in its ``X-Hall-Seq`` header: the seq of
+the command's own last event, or, for a read, where the log stood before the read. A page
+applies replies and live messages about the same thing by seq, and an older one never
+overwrites a newer one.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ QUEUE_CHANGED = "queue_changed"
 ALERT_RAISED = "alert_raised"
 ALERT_CLEARED = "alert_cleared"
 RESYNC = "resync"
+SEQ_HEADER = "X-Hall-Seq"
 APPOINTMENT_CHANGED = "appointment_changed"
 
 SERVER_EVENTS = (HALL_SNAPSHOT, TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED,
