@@ -19,7 +19,6 @@ from .queue import HallState
 from .tickets import TicketState, WindowStatus
 
 YELLOW, RED = "yellow", "red"
-LEVELS = (YELLOW, RED)
 
 #: rule → (Chinese name, English name), as the dashboard and reports show them
 RULES = {
