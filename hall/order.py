@@ -273,8 +273,13 @@ class WindowQueue:
 
 
 def window_queue(state: "HallState", window: int, day: date) -> WindowQueue:
-    """Every ticket `window` may call on `day`, in the order it calls them."""
-    return WindowQueue(tuple(_index(state).window_lines(state.setup, window, day)))
+    """Every ticket `window` may call on `day`, in the order it calls them (gathered once per
+    hall state: every estimate asks it of every window that may call its ticket)."""
+    gathered = state.__dict__.setdefault("_window_queues", {})
+    found = gathered.get((window, day))
+    if found is None:
+        found = gathered[(window, day)] = WindowQueue(tuple(_index(state).window_lines(state.setup, window, day)))
+    return found
 
 
 def item_queue(state: "HallState", service: str, day: date) -> SortedLine:
