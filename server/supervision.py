@@ -213,7 +213,8 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         "devices": [_device_row(row, hall.supervision.connected_devices()) for row in devices],
         "alerts": [protocol.alert_view(row) for row in opened],
         "thresholds": _thresholds(setup),
-        "appointments": _appointments(setup, slots, figures, today, now),
+        "appointments": _appointments(setup, slots, figures, today, now)
+        | {"sweeps": hall.appointments.sweeps.recent()},
     }
 
 
