@@ -346,7 +346,7 @@
       const kind = d.window ? `${say(d.kind)} ${d.window}` : say(d.kind);
       row.append(J.el("td", "", d.name), J.el("td", "", kind),
         J.el("td", d.connected ? "state-on" : "state-off", d.connected ? say("online") : say("offlineDevice")),
-        J.el("td", "", d.last_seen_at ? J.clockText(new Date(d.last_seen_at), tz(), state.lang, false) : say("never")),
+        J.el("td", "", d.last_active_at ? J.clockText(new Date(d.last_active_at), tz(), state.lang, false) : say("never")),
         printerCell(d));
       body.append(row);
     });
