@@ -16,6 +16,7 @@ from hall import commands as c
 from hall.events import event_from_record
 from hall.queue import due_hold_returns
 from hall.tickets import QueueError
+from protocol import live as wire
 
 from . import db, protocol, repository as repo
 from .auth import identify
@@ -84,12 +85,12 @@ class Live:
 
     def broadcast_appointment(self, change: str, booking: dict[str, Any]) -> None:
         """A booking changed (no personal data in `booking`); dashboards update their figures."""
-        socketio.emit(protocol.APPOINTMENT_CHANGED, {"change": change} | booking,
+        socketio.emit(*protocol.appointment_message(change, booking),
                       to=hall_room(self.hall.service.hall_id))
 
     def broadcast_snapshot(self) -> None:
         """After a setup change: every client redraws from the hall as it is now."""
-        socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(),
+        socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(),
                       to=hall_room(self.hall.service.hall_id))
 
     def snapshot_payload(self) -> dict[str, Any]:
@@ -100,7 +101,7 @@ class Live:
             seq = repo.last_seq(conn, service.hall_id)
             clerks = repo.clerk_names(conn, service.hall_id)
             recent = repo.recent_calls(conn, service.hall_id, state.today(service.clock()),
-                                       protocol.RECENT_CALLS)
+                                       wire.RECENT_CALLS)
         return protocol.hall_snapshot(state, seq, service.clock(), clerks,
                                       [protocol.recent_call_view(r, state.setup) for r in recent])
 
@@ -123,7 +124,7 @@ class Live:
     def register_handlers(self) -> None:
         socketio.on_event("connect", self.on_connect)
         socketio.on_event("disconnect", self.on_disconnect)
-        socketio.on_event(protocol.RESYNC, self.on_resync)
+        socketio.on_event(wire.RESYNC, self.on_resync)
 
     def on_connect(self, auth: dict | None = None):
         token = (auth or {}).get("token") if isinstance(auth, dict) else None
@@ -134,7 +135,7 @@ class Live:
         with self.lock:
             self.clients[request.sid] = who
         join_room(hall_room(self.hall.service.hall_id))
-        socketio.emit(protocol.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload), to=request.sid)
+        socketio.emit(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload), to=request.sid)
 
     def welcome(self, token: str | None):
         """Who is connecting (None: refused); a device is marked as seen."""
@@ -153,7 +154,7 @@ class Live:
             return {"error": "bad_request", "message": "resync needs {since: a sequence number ≥ 0}"}
         missed = self.missed_messages(since)
         if missed is None:
-            socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+            socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
             return {"ok": True, "snapshot": True}
         for name, payload in missed:
             socketio.emit(name, payload, to=request.sid)

@@ -105,9 +105,11 @@ const Jiaohao = (() => {
   }
 
   /**
-   * The live connection. `handlers` maps message names to functions. Every connect (the first
-   * and each reconnect) brings a fresh hall_snapshot; a jump in `seq` means messages were
-   * missed, and `onGap` re-reads the state rather than trusting a partial picture.
+   * The live connection. `handlers` maps message names (`Protocol.events`, from
+   * /static/protocol.js) to functions. Every connect (the first and each reconnect) brings a
+   * fresh hall_snapshot; a jump in `seq` of a sequenced message means messages were missed,
+   * and `onGap` re-reads the state rather than trusting a partial picture. Other messages
+   * (alerts, bookings) go to their handlers as they come.
    */
   function connectLive(token, handlers, { onStatus, onRefused, onGap }) {
     const socket = io({ auth: { token }, reconnectionDelayMax: 5000 });
@@ -118,16 +120,18 @@ const Jiaohao = (() => {
       onStatus(false);
       if (err && err.message === "unauthorized" && onRefused) onRefused();
     });
-    socket.on("hall_snapshot", (snapshot) => {
+    const { events, sequenced } = Protocol;
+    socket.on(events.HALL_SNAPSHOT, (snapshot) => {
       lastSeq = snapshot.seq;
-      if (handlers.hall_snapshot) handlers.hall_snapshot(snapshot);
+      if (handlers[events.HALL_SNAPSHOT]) handlers[events.HALL_SNAPSHOT](snapshot);
     });
-    const live = ["ticket_issued", "ticket_called", "ticket_changed", "window_changed", "queue_changed"];
-    live.forEach((name) => socket.on(name, (message) => {
+    sequenced.forEach((name) => socket.on(name, (message) => {
       if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
       if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
       if (handlers[name]) handlers[name](message);
     }));
+    Object.keys(handlers).filter((name) => name !== events.HALL_SNAPSHOT && !sequenced.includes(name))
+      .forEach((name) => socket.on(name, handlers[name]));
     return socket;
   }
 
