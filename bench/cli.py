@@ -97,7 +97,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
 
 def _run(measure, args: argparse.Namespace) -> int:
-    from jiaohao.cli import CommandError
+    from common.errors import CommandError
 
     from bench import server_bench
     try:

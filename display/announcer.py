@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from hall.config import TimeRange
+from hall.setup import TimeRange
 
 from .presenter import Announcement
 from .speech import Speaker

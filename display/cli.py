@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from jiaohao.paths import config_path
+from common.paths import config_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from hall.config import load_config
-    from jiaohao.cli import CommandError
+    from common.errors import CommandError
 
     from .announcer import VoiceSettings
     from .settings import parse_display_table

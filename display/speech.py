@@ -16,25 +16,21 @@ goes on.
 from __future__ import annotations
 
 import logging
-import math
 import shutil
-import struct
 import subprocess
 import tempfile
 import threading
 import time
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from common.sound import ESPEAK, MANDARIN_VOICE, SPEECH_TIMEOUT, espeak_wav, join_wavs, write_chime
+
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 22050
-ESPEAK = "espeak-ng"
 #: players tried in this order; each plays a WAV file and exits when it has finished
 PLAYERS = (("paplay",), ("aplay", "-q"), ("pw-play",), ("ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"))
-SPEECH_TIMEOUT = 30.0
 
 
 class Speaker(Protocol):
@@ -75,34 +71,12 @@ def find_player() -> tuple[str, ...]:
     return ()
 
 
-def write_chime(path: Path, volume: int = 80) -> Path:
-    """A soft two-tone ding-dong (E6 then C6), made here so the board needs no sound assets."""
-    amplitude = 32767 * 0.6 * max(0, min(volume, 100)) / 100
-    frames = bytearray()
-    for frequency, seconds in ((1318.5, 0.45), (1046.5, 0.7)):
-        count = int(SAMPLE_RATE * seconds)
-        for i in range(count):
-            fade = math.exp(-4.0 * i / count)   # a bell decays; a flat tone sounds like an alarm
-            frames += struct.pack("<h", int(amplitude * fade * math.sin(2 * math.pi * frequency * i / SAMPLE_RATE)))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(bytes(frames))
-    return path
-
-
-def wav_seconds(path: Path) -> float:
-    with wave.open(str(path), "rb") as wav:
-        return wav.getnframes() / wav.getframerate()
-
-
 # --- espeak-ng -----------------------------------------------------------------------------
 
 class EspeakSpeaker:
     """espeak-ng (offline, Mandarin voice `cmn-latn-pinyin`) into a WAV, then the player."""
 
-    def __init__(self, volume: int = 80, voice: str = "cmn-latn-pinyin", rate: int = 150,
+    def __init__(self, volume: int = 80, voice: str = MANDARIN_VOICE, rate: int = 150,
                  player: Player | None = None, workdir: Path | None = None):
         if shutil.which(ESPEAK) is None:
             raise RuntimeError("espeak-ng is not installed (apt-get install espeak-ng)")
@@ -121,9 +95,8 @@ class EspeakSpeaker:
     def synthesise(self, text: str) -> Path:
         if self._last and self._last[0] == text:
             return self._last[1]
-        path = self.workdir / "sentence.wav"
-        subprocess.run([ESPEAK, "-v", self.voice, "-s", str(self.rate), "-a", str(self.volume),
-                        "-w", str(path), text], check=True, capture_output=True, timeout=SPEECH_TIMEOUT)
+        path = espeak_wav(text, self.workdir / "sentence.wav", volume=self.volume, voice=self.voice,
+                          rate=self.rate)
         self._last = (text, path)
         return path
 
@@ -218,20 +191,6 @@ def _numbers_as_words(text: str) -> str:
             run = ""
         out.append(ch)
     return "".join(out).rstrip(" ")
-
-
-def join_wavs(parts: list[Path], target: Path) -> Path:
-    """One WAV from clips recorded with the same format (the usual case for one voice)."""
-    with wave.open(str(parts[0]), "rb") as first:
-        params = first.getparams()
-    with wave.open(str(target), "wb") as out:
-        out.setparams(params)
-        for part in parts:
-            with wave.open(str(part), "rb") as clip:
-                if clip.getparams()[:3] != params[:3]:
-                    raise ValueError(f"{part.name}: not the same format as {parts[0].name}")
-                out.writeframes(clip.readframes(clip.getnframes()))
-    return target
 
 
 # --- for tests -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
-from .config import HallConfig, Thresholds
+from .setup import HallConfig, Thresholds
 from .queue import HallState, queue_of
 from .tickets import TicketState, WindowStatus
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hall.config import Appointments, HallInfo
+from hall.setup import Appointments, HallInfo
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 

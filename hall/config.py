@@ -1,230 +1,30 @@
-"""The hall's configuration: config.toml parsed once into validated, frozen objects.
+"""Reading config.toml: every key checked, then turned into the frozen values of `hall.setup`.
 
 `parse_config` is pure (a dict in, a `HallConfig` out); `load_config` is the edge that
 reads the file. Every mistake becomes a `ConfigError` whose message names the key and
-says what is wrong, so an operator never has to read a traceback.
+says what is wrong, so an operator never has to read a traceback. The setup's values are
+importable from here too, so a caller that loads a config needs one import.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WINDOW_KINDS = ("comprehensive", "dedicated", "green")
+from hall.setup import (WINDOW_KINDS, Announcement, Appointments, Department, HallConfig, HallInfo,
+                        Numbering, Policy, Service, Slip, SlotRules, Supervision, Thresholds,
+                        TimeRange, WindowSpec)
+
 DEFAULT_WINDOW_PRIORITY = 5
 RESERVED_PREFIX_HINT = "one capital letter A-Z"
 
 
 class ConfigError(ValueError):
     """A configuration mistake, worded for the hall's operator."""
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    start: time
-    end: time
-
-    def contains(self, moment: time) -> bool:
-        return self.start <= moment < self.end
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """A supervision rule's yellow and red levels."""
-
-    yellow: float
-    red: float
-
-
-@dataclass(frozen=True)
-class HallInfo:
-    code: str
-    name: str
-    name_en: str
-    timezone: str
-    issuing_hours: tuple[TimeRange, ...]
-    working_days: frozenset[int]
-    holidays: frozenset[date]
-    extra_working_days: frozenset[date] = frozenset()   # 调休: weekend days that are worked
-    notice: str = ""
-    notice_en: str = ""
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def is_working_day(self, day: date) -> bool:
-        if day in self.extra_working_days:
-            return True
-        return day.isoweekday() in self.working_days and day not in self.holidays
-
-
-@dataclass(frozen=True)
-class Numbering:
-    digits: int = 3
-    green_prefix: str = "V"
-    appointment_prefix: str = "Y"
-
-
-@dataclass(frozen=True)
-class Policy:
-    max_recalls: int = 3
-    no_show_after_recalls: int = 2
-    no_show_after_minutes: float = 5
-    late_return_places: int = 3
-    late_return_minutes: float = 60
-    hold_minutes: float = 30
-    rating_timeout_seconds: float = 60
-    almost_turn_ahead: int = 3
-
-
-@dataclass(frozen=True)
-class Announcement:
-    call: str = "请 {number} 号 到 {window} 号窗口 办理"
-    call_en: str = "Number {number}, please go to window {window}"
-    recall_prefix: str = "再次呼叫"
-    recall_prefix_en: str = "Calling again"
-    repeat: int = 2
-    quiet_hours: tuple[TimeRange, ...] = ()
-    volume: int = 80
-
-
-@dataclass(frozen=True)
-class Slip:
-    width: int = 80
-    footer: str = "请在休息区等候，留意叫号屏幕及语音提示。过号请到服务台咨询。"
-    footer_en: str = "Please wait in the seating area and watch the board and listen for your number."
-    logo: str = ""
-
-
-@dataclass(frozen=True)
-class Supervision:
-    wait_minutes: Thresholds = Thresholds(30, 60)
-    handling_minutes: Thresholds = Thresholds(30, 60)
-    queue_length: Thresholds = Thresholds(15, 30)
-    paused_minutes: Thresholds = Thresholds(15, 30)
-    empty_window_minutes: Thresholds = Thresholds(5, 15)
-    device_offline_minutes: Thresholds = Thresholds(2, 10)   # a device that dropped off
-    check_seconds: float = 30
-
-
-@dataclass(frozen=True)
-class SlotRules:
-    """How one item's appointment slots are cut: their length, places, hours and horizon."""
-
-    slot_minutes: int = 30
-    capacity: int = 3
-    hours: tuple[TimeRange, ...] = (TimeRange(time(9), time(11, 30)), TimeRange(time(14), time(16, 30)))
-    days_ahead: int = 7
-
-
-@dataclass(frozen=True)
-class Appointments:
-    """预约: the default slot rules, per-item overrides, check-in grace and anti-hoarding limits."""
-
-    enabled: bool = False
-    slots: SlotRules = SlotRules()
-    items: tuple[tuple[str, SlotRules], ...] = ()   # per-item overrides
-    services: tuple[str, ...] = ()                  # bookable items; empty means every item
-    early_grace_minutes: float = 15
-    late_grace_minutes: float = 10
-    late_gets_normal_ticket: bool = True
-    max_per_mobile_per_day: int = 2
-    max_per_mobile_per_item: int = 1
-
-    def bookable(self, service: str) -> bool:
-        return self.enabled and (not self.services or service in self.services)
-
-    def rules_for(self, service: str) -> SlotRules:
-        return dict(self.items).get(service, self.slots)
-
-
-@dataclass(frozen=True)
-class Department:
-    code: str
-    name: str
-    name_en: str
-    prefix: str
-
-
-@dataclass(frozen=True)
-class Service:
-    """A service item (事项): what a citizen takes a ticket for."""
-
-    code: str
-    department: str
-    name: str
-    name_en: str
-    prefix: str
-    handling_minutes: float
-    hours: tuple[TimeRange, ...]
-    daily_cap: int | None = None
-    alert_wait_minutes: Thresholds | None = None
-    alert_handling_minutes: Thresholds | None = None
-    alert_queue_length: Thresholds | None = None
-
-
-@dataclass(frozen=True)
-class WindowSpec:
-    """A window's fixed setup: the items it serves, each with its priority there."""
-
-    number: int
-    name: str
-    name_en: str
-    kind: str
-    zone: str
-    priorities: tuple[tuple[str, int], ...]  # (service code, priority), lower is called first
-
-    @property
-    def services(self) -> tuple[str, ...]:
-        return tuple(code for code, _ in self.priorities)
-
-    def priority_of(self, service: str) -> int | None:
-        return dict(self.priorities).get(service)
-
-
-@dataclass(frozen=True)
-class HallConfig:
-    hall: HallInfo
-    numbering: Numbering
-    policy: Policy
-    announcement: Announcement
-    slip: Slip
-    supervision: Supervision
-    departments: tuple[Department, ...]
-    services: tuple[Service, ...]
-    windows: tuple[WindowSpec, ...]
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
-    appointments: Appointments = Appointments()
-
-    def service(self, code: str) -> Service:
-        for item in self.services:
-            if item.code == code:
-                return item
-        raise KeyError(code)
-
-    def department(self, code: str) -> Department:
-        for dept in self.departments:
-            if dept.code == code:
-                return dept
-        raise KeyError(code)
-
-    def window(self, number: int) -> WindowSpec:
-        for spec in self.windows:
-            if spec.number == number:
-                return spec
-        raise KeyError(number)
-
-    def windows_serving(self, service: str) -> tuple[int, ...]:
-        return tuple(w.number for w in self.windows if w.priority_of(service) is not None)
 
 
 # --- the edge -----------------------------------------------------------------------

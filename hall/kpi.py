@@ -31,7 +31,7 @@ from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from . import events as e
-from .config import HallConfig
+from .setup import HallConfig
 
 DIMENSIONS = ("item", "department", "window", "clerk", "hour", "day")
 #: dimensions where window time (signed in, paused, serving, empty) means something

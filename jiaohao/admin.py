@@ -6,8 +6,8 @@ import argparse
 import getpass
 import sys
 
-from jiaohao.cli import CommandError
-from jiaohao.paths import add_data_options, config_path, data_dir
+from common.errors import CommandError
+from common.paths import add_data_options, config_path, data_dir
 
 #: who the audit trail names for changes made from the shell
 CLI_ACTOR = "admin-cli"

@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 
+from common.errors import CommandError
 from hall.config import ConfigError
 
 #: Modules that each provide `register(subparsers)`; listed in --help order.
@@ -28,10 +29,6 @@ SUBCOMMAND_MODULES = (
 #: the install extra each subcommand needs beyond the core
 EXTRA_FOR = {"server": "server", "demo": "server", "kiosk": "kiosk", "display": "display",
              "print-test": "printer", "admin": "server", "bench": "all", "simulate": "all"}
-
-
-class CommandError(Exception):
-    """A failure to report in one plain line, without a traceback (exit status 2)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

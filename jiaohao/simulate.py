@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _speed(text: str) -> float | None:
     """None for max (no waiting), else how many simulated minutes pass per real minute."""
-    from .cli import CommandError
+    from common.errors import CommandError
     if text == "max":
         return None
     try:
@@ -64,7 +64,7 @@ def _speed(text: str) -> float | None:
 def _settings(args: argparse.Namespace):
     import tomllib
 
-    from .cli import CommandError
+    from common.errors import CommandError
     from .simulation import Settings
     values: dict = {}
     if args.config:

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    from jiaohao.cli import CommandError
+    from common.errors import CommandError
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
@@ -43,7 +43,7 @@ def parse_size(text: str) -> tuple[int, int]:
 def load_settings(args: argparse.Namespace):
     """Kiosk settings, printer settings and the slip's hall part, from config.toml and the command line."""
     from hall.config import load_config
-    from jiaohao.paths import config_path
+    from common.paths import config_path
     from printer.config import printer_settings
     from printer.slip import slip_hall_from_config
 

@@ -31,7 +31,7 @@ def take(server: str, token: str, out: Path, size: tuple[int, int]) -> list[Path
     from PyQt6.QtWidgets import QApplication
 
     from hall.config import load_config
-    from jiaohao.paths import config_path
+    from common.paths import config_path
     from printer.config import PrinterSettings
     from printer.slip import slip_hall_from_config
 

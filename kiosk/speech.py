@@ -11,10 +11,11 @@ import shutil
 import subprocess
 from typing import Protocol
 
+from common.sound import ESPEAK, MANDARIN_VOICE
+
 log = logging.getLogger(__name__)
 
-#: the default "cmn" voice mispronounces Chinese characters; the pinyin voice reads them right
-VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
+VOICES = {"zh": MANDARIN_VOICE, "en": "en"}
 
 
 class Speaker(Protocol):
@@ -48,7 +49,7 @@ class Espeak:
     """espeak-ng in the background; a new confirmation cuts the previous one short, so the
     kiosk never talks over itself to the next citizen."""
 
-    def __init__(self, program: str = "espeak-ng", speed: int = 140):
+    def __init__(self, program: str = ESPEAK, speed: int = 140):
         self.program = program
         self.speed = speed
         self._running: subprocess.Popen | None = None
@@ -57,7 +58,7 @@ class Espeak:
         self.stop()
         try:
             self._running = subprocess.Popen(
-                [self.program, "-v", VOICES.get(language, "cmn-latn-pinyin"), "-s", str(self.speed), text],
+                [self.program, "-v", VOICES.get(language, MANDARIN_VOICE), "-s", str(self.speed), text],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except OSError as exc:
             log.warning("spoken confirmation failed: %s", exc)
@@ -75,7 +76,7 @@ class Espeak:
 def make_speaker(enabled: bool) -> Speaker:
     if not enabled:
         return Silent()
-    program = shutil.which("espeak-ng")
+    program = shutil.which(ESPEAK)
     if program is None:
         log.warning("kiosk.speak is on but espeak-ng is not installed: staying silent")
         return Silent()

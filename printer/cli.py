@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from jiaohao.paths import add_data_options, config_path
+from common.paths import add_data_options, config_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hall.config import load_config
-    from jiaohao.cli import CommandError
+    from common.errors import CommandError
     from printer import PrinterError, print_slip, printer_status, write_slip_preview
     from printer.config import printer_settings
     from printer.slip import slip_hall_from_config

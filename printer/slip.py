@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from hall.config import HallConfig
+from hall.setup import HallConfig
 from hall.estimate import estimate_wait
 
 #: Base of the tracking address printed on sample slips; real slips carry the URL the

@@ -9,19 +9,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from flask_socketio import SocketIO
 
-from . import db, fanout, repository as repo
+from . import fanout
 from .appointments import AppointmentService
 from .auth import LoginThrottle
+from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
-from .live import Clockwork, Live, socketio
+from .live import Live
 from .services import Clock, HallService, utcnow
 from .supervision import Supervision
 
 log = logging.getLogger(__name__)
 
 ASYNC_MODE = "threading"   # with simple-websocket: real websockets, runs anywhere, no monkey-patching
+
+#: the Socket.IO extension, bound to the application in `create_app`; the parts that send live
+#: messages are handed the hall's `Live`, never this object
+socketio = SocketIO()
 
 
 @dataclass
@@ -45,24 +51,28 @@ class ServerSettings:
 class Hall:
     """Everything one running hall needs, shared by views and socket handlers."""
 
-    def __init__(self, data: DataDir, clock: Clock = utcnow, tick_seconds: float = 2.0,
-                 publish_in_background: bool = False):
+    def __init__(self, data: DataDir, live_socket: SocketIO, clock: Clock = utcnow,
+                 tick_seconds: float = 2.0, publish_in_background: bool = False):
         self.data = data
         self.database = data.database
-        self.live = Live(self)
-        self.service = HallService(data.database, data.hall_id, publish=self.live.publish,
+        self.service = HallService(data.database, data.hall_id, publish=self._publish,
                                    clock=clock, secret=data.secret_key,
                                    publish_in_background=publish_in_background)
+        self.live = Live(live_socket, self.service, after_publish=self._after_publish)
+        self.supervision = Supervision(self.service, emit=self.live.emit_to_hall,
+                                       connected_devices=self.live.connected_devices)
+        self.appointments = AppointmentService(self.service)
+        self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
+                                   interval=tick_seconds)
         self.settings = ServerSettings.from_config(self.service.setup().extra)
         self.throttle = LoginThrottle()
-        self.clockwork = Clockwork(self, tick_seconds)
-        self.supervision = Supervision(self)
-        self.appointments = AppointmentService(self.service)
 
-    def touch_device(self, device_id: int) -> None:
-        conn = self.database.connection()
-        with db.write(conn):
-            repo.touch_device(conn, device_id, self.service.clock())
+    # the service is made before the live connections that publish for it
+    def _publish(self, hall_id: int, batch: list) -> None:
+        self.live.publish(hall_id, batch)
+
+    def _after_publish(self) -> None:
+        self.supervision.after_publish()
 
 
 def current_hall() -> Hall:
@@ -80,7 +90,8 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     data = open_data_dir(data_dir, config_path)
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
-    hall = Hall(data, clock=clock, tick_seconds=tick_seconds, publish_in_background=publish_in_background)
+    hall = Hall(data, socketio, clock=clock, tick_seconds=tick_seconds,
+                publish_in_background=publish_in_background)
     app.extensions["jiaohao"] = hall
 
     from .api import api

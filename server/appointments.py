@@ -15,7 +15,7 @@ from typing import Any
 
 from hall import appointments as rules
 from hall.appointments import AppointmentError, Slot
-from hall.config import HallConfig
+from hall.setup import HallConfig
 from hall.tickets import Priority
 
 from . import db, repository as repo

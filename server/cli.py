@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jiaohao.paths import add_data_options, config_path, data_dir
+from common.paths import add_data_options, config_path, data_dir
 
 DEMO_PASSWORD = "demo-only-2026"
 DEMO_DATA = "./var/demo"
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def serve(app, host: str, port: int) -> None:
     import logging
 
-    from .live import socketio
+    from .app import socketio
     # the threaded development server suits a demo or a small hall; docs/deployment.md runs
     # gunicorn behind nginx with TLS
     # no line per request (log_output only speaks for eventlet/gevent): under load the

@@ -1,5 +1,7 @@
-"""Live updates over Socket.IO: authenticated connections, the publisher, resync, and the
-hall's clockwork (day rollover, holds that run out, revoked tokens).
+"""Live updates over Socket.IO: authenticated connections, the publisher, resync.
+
+`Live` is handed the application's `SocketIO` (bound with `init_app` in app.py); the service
+layer and supervision get its `publish` and `emit_to_hall`, never the Socket.IO object itself.
 """
 
 from __future__ import annotations
@@ -12,22 +14,17 @@ from flask import request
 from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
 from flask_socketio import SocketIO, join_room
 
-from hall import commands as c
 from hall.events import event_from_record
-from hall.queue import due_hold_returns
-from hall.tickets import QueueError
 from protocol import live as wire
 
 from . import db, protocol, repository as repo
 from .auth import identify
 
 if TYPE_CHECKING:
-    from .app import Hall
+    from .services import HallService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-socketio = SocketIO()
 
 #: A client further behind than this gets a fresh snapshot instead of the missed events.
 RESYNC_LIMIT = 500
@@ -63,39 +60,48 @@ def in_passing_thread(work: Callable[[], T]) -> T:
 class Live:
     """Connected clients and what they are told."""
 
-    def __init__(self, hall: "Hall"):
-        self.hall = hall
+    def __init__(self, socketio: SocketIO, service: "HallService",
+                 after_publish: Callable[[], None] = lambda: None):
+        self.socketio = socketio
+        self.service = service
+        self.after_publish = after_publish   # supervision looks at the hall once a batch went out
         self.clients: dict[str, Any] = {}   # sid → Identity
         self.lock = threading.Lock()
 
+    @property
+    def room(self) -> str:
+        return hall_room(self.service.hall_id)
+
     # --- publishing ---------------------------------------------------------------------------
+
+    def emit_to_hall(self, name: str, payload: dict[str, Any]) -> None:
+        """One message to every client of this hall."""
+        self.socketio.emit(name, payload, to=self.room)
 
     def publish(self, hall_id: int, batch: list) -> None:
         """The service layer's publisher: called after each commit."""
-        service = self.hall.service
-        conn = self.hall.database.connection()
+        service = self.service
+        conn = service.database.connection()
         # the batch's own tickets too: a finished or no-show ticket has left the open ones,
         # and its message (service_finished starts the rating) must still go out
         ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
         state = service.snapshot_with(ids)
         clerks = repo.clerk_names(conn, hall_id)
         for name, payload in protocol.messages_for(batch, state, clerks):
-            socketio.emit(name, payload, to=hall_room(hall_id))
-        self.hall.supervision.after_publish()
+            self.socketio.emit(name, payload, to=hall_room(hall_id))
+        self.after_publish()
 
     def broadcast_appointment(self, change: str, booking: dict[str, Any]) -> None:
         """A booking changed (no personal data in `booking`); dashboards update their figures."""
-        socketio.emit(*protocol.appointment_message(change, booking),
-                      to=hall_room(self.hall.service.hall_id))
+        self.emit_to_hall(*protocol.appointment_message(change, booking))
 
     def broadcast_snapshot(self) -> None:
         """After a setup change: every client redraws from the hall as it is now."""
-        socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(),
-                      to=hall_room(self.hall.service.hall_id))
+        self.emit_to_hall(wire.HALL_SNAPSHOT, self.snapshot_payload())
 
     def snapshot_payload(self) -> dict[str, Any]:
-        service = self.hall.service
-        conn = self.hall.database.connection()
+        service = self.service
+        conn = service.database.connection()
         with db.read(conn):
             state = service.load_state(conn)
             seq = repo.last_seq(conn, service.hall_id)
@@ -107,8 +113,8 @@ class Live:
 
     def missed_messages(self, since: int) -> list[tuple[str, dict[str, Any]]] | None:
         """The messages after `since`, rebuilt from the log; None when too many were missed."""
-        service = self.hall.service
-        conn = self.hall.database.connection()
+        service = self.service
+        conn = service.database.connection()
         with db.read(conn):
             if repo.last_seq(conn, service.hall_id) - since > RESYNC_LIMIT:
                 return None
@@ -122,9 +128,9 @@ class Live:
     # --- connections ----------------------------------------------------------------------------
 
     def register_handlers(self) -> None:
-        socketio.on_event("connect", self.on_connect)
-        socketio.on_event("disconnect", self.on_disconnect)
-        socketio.on_event(wire.RESYNC, self.on_resync)
+        self.socketio.on_event("connect", self.on_connect)
+        self.socketio.on_event("disconnect", self.on_disconnect)
+        self.socketio.on_event(wire.RESYNC, self.on_resync)
 
     def on_connect(self, auth: dict | None = None):
         token = (auth or {}).get("token") if isinstance(auth, dict) else None
@@ -134,15 +140,20 @@ class Live:
             raise SocketIOConnectionRefused("unauthorized")
         with self.lock:
             self.clients[request.sid] = who
-        join_room(hall_room(self.hall.service.hall_id))
-        socketio.emit(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload), to=request.sid)
+        join_room(self.room)
+        self.socketio.emit(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload), to=request.sid)
 
     def welcome(self, token: str | None):
         """Who is connecting (None: refused); a device is marked as seen."""
-        who = identify(self.hall.database, token, allow_ticket=True)
+        who = identify(self.service.database, token, allow_ticket=True)
         if who is not None and who.kind == "device":
-            self.hall.touch_device(who.id)
+            self.touch_device(who.id)
         return who
+
+    def touch_device(self, device_id: int) -> None:
+        conn = self.service.database.connection()
+        with db.write(conn):
+            repo.touch_device(conn, device_id, self.service.clock())
 
     def on_disconnect(self, reason=None) -> None:
         with self.lock:
@@ -154,27 +165,30 @@ class Live:
             return {"error": "bad_request", "message": "resync needs {since: a sequence number ≥ 0}"}
         missed = self.missed_messages(since)
         if missed is None:
-            socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+            self.socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
             return {"ok": True, "snapshot": True}
         for name, payload in missed:
-            socketio.emit(name, payload, to=request.sid)
+            self.socketio.emit(name, payload, to=request.sid)
         return {"ok": True, "snapshot": False, "count": len(missed)}
 
     def connected(self) -> dict[str, Any]:
         with self.lock:
             return dict(self.clients)
 
+    def connected_devices(self) -> set[int]:
+        return {who.id for who in self.connected().values() if who.kind == "device"}
+
     def drop_revoked(self) -> int:
         """Disconnect clients whose device was revoked or whose session ended."""
         clients = self.connected()
-        conn = self.hall.database.connection()
+        conn = self.service.database.connection()
         devices = repo.revoked_devices(conn, {w.id for w in clients.values() if w.kind == "device"})
         sessions = repo.dead_sessions(conn, {w.session_id for w in clients.values()
-                                             if w.kind == "user"}, self.hall.service.clock())
+                                             if w.kind == "user"}, self.service.clock())
         dropped = 0
         for sid, who in clients.items():
             if (who.kind == "device" and who.id in devices) or (who.kind == "user" and who.session_id in sessions):
-                socketio.server.disconnect(sid, namespace="/")
+                self.socketio.server.disconnect(sid, namespace="/")
                 self.on_disconnect_sid(sid)
                 dropped += 1
         return dropped
@@ -182,46 +196,3 @@ class Live:
     def on_disconnect_sid(self, sid: str) -> None:
         with self.lock:
             self.clients.pop(sid, None)
-
-
-class Clockwork:
-    """What happens because time passes: day rollover, holds running out, revocations."""
-
-    def __init__(self, hall: "Hall", interval: float = 2.0):
-        self.hall = hall
-        self.interval = interval
-        self.stopped = threading.Event()
-        self.day = None
-
-    def tick(self) -> None:
-        service = self.hall.service
-        today = service.today()
-        if today != self.day:
-            outcome = service.expire_past_days()
-            if outcome.events:
-                log.info("day rollover to %s: %d events", today, len(outcome.events))
-            self.day = today
-        for ticket_id in due_hold_returns(service.snapshot(), service.clock()):
-            try:
-                service.execute(c.ResumeTicket(ticket_id=ticket_id, actor="system"))
-            except QueueError:
-                pass  # a clerk resumed or moved it at the same moment
-        self.hall.live.drop_revoked()
-        self.hall.supervision.on_timer()
-        no_shows = self.hall.appointments.mark_no_shows()
-        if no_shows:
-            self.hall.live.broadcast_appointment("no_show", {"count": no_shows})
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                self.tick()
-            except Exception:  # the clockwork must survive any one bad tick
-                log.exception("clockwork tick failed")
-            self.stopped.wait(self.interval)
-
-    def start(self) -> None:
-        socketio.start_background_task(self.run)
-
-    def stop(self) -> None:
-        self.stopped.set()

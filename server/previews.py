@@ -10,13 +10,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from display.speech import ESPEAK, SPEECH_TIMEOUT, join_wavs, write_chime
-from hall.config import HallConfig
+from common.sound import ESPEAK, espeak_wav, join_wavs, write_chime
+from hall.setup import HallConfig
 from hall.numbering import spoken_number
 
 from . import protocol
 
-VOICE = "cmn-latn-pinyin"    # the default cmn voice mispronounces Chinese characters
 SAMPLE_SERIAL = 23
 
 
@@ -45,10 +44,8 @@ def announcement_wav(setup: HallConfig, spoken: str) -> bytes:
                                  "server, so the call cannot be played (apt-get install espeak-ng)")
     volume = setup.announcement.volume
     with tempfile.TemporaryDirectory(prefix="jiaohao-preview-") as folder:
-        sentence = Path(folder) / "sentence.wav"
         try:
-            subprocess.run([ESPEAK, "-v", VOICE, "-a", str(volume), "-w", str(sentence), spoken],
-                           check=True, capture_output=True, timeout=SPEECH_TIMEOUT)
+            sentence = espeak_wav(spoken, Path(folder) / "sentence.wav", volume=volume)
         except (OSError, subprocess.SubprocessError) as exc:
             raise PreviewUnavailable(f"语音合成失败 / speech synthesis failed: {exc}") from None
         chime = write_chime(Path(folder) / "chime.wav", volume)

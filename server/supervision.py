@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from hall import alerts
 from hall import appointments as appointment_rules
@@ -26,6 +26,7 @@ from .errors import ApiError
 
 if TYPE_CHECKING:
     from .app import Hall
+    from .services import HallService
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,14 @@ SYSTEM = "system"
 class Supervision:
     """The alert rules applied to one running hall."""
 
-    def __init__(self, hall: "Hall"):
-        self.hall = hall
+    def __init__(self, service: "HallService", emit: Callable[[str, dict[str, Any]], None],
+                 connected_devices: Callable[[], set[int]]):
+        self.service = service
+        self.emit = emit                            # one message to the hall's live clients
+        self.connected_devices = connected_devices  # the devices with a live connection now
         self.lock = threading.Lock()          # one evaluation at a time: keys stay unique
         self.offline_since: dict[int, datetime] = {}
         self.last_check: datetime | None = None
-
-    @property
-    def service(self):
-        return self.hall.service
 
     # --- when to evaluate ------------------------------------------------------------------------
 
@@ -126,9 +126,6 @@ class Supervision:
                                      printer.get("online"), printer.get("paper")))
         return tuple(out)
 
-    def connected_devices(self) -> set[int]:
-        return {who.id for who in self.hall.live.connected().values() if who.kind == "device"}
-
     def _record(self, conn, decision: Decision, by_key: dict, now: datetime,
                 facts: Facts) -> tuple[str, Any]:
         hall_id = self.service.hall_id
@@ -154,10 +151,9 @@ class Supervision:
         return wire.ALERT_RAISED, repo.get_alert(conn, hall_id, alert_id)
 
     def _emit(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
-        from .live import hall_room, socketio
         for name, payload in messages:
             try:
-                socketio.emit(name, payload, to=hall_room(self.service.hall_id))
+                self.emit(name, payload)
             except Exception:   # recorded already; a dashboard that missed it re-reads on reconnect
                 log.exception("publishing %s failed", name)
 

@@ -18,7 +18,7 @@ import os
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from jiaohao.paths import config_path, data_dir
+from common.paths import config_path, data_dir
 
 from .app import create_app
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from display.speech import ClipsSpeaker, EspeakSpeaker, Player, join_wavs, number_words, wav_seconds, write_chime
+from common.sound import join_wavs, wav_seconds, write_chime
+from display.speech import ClipsSpeaker, EspeakSpeaker, Player, number_words
 
 
 class RecordingPlayer(Player):

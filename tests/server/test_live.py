@@ -14,7 +14,7 @@ from client.hall_client import wait_until
 from server import accounts
 from server.app import create_app
 from server.datadir import open_data_dir
-from server.live import socketio as server_socketio
+from server.app import socketio as server_socketio
 from tests.conftest import FakeClock, small_hall_document, to_toml
 from tests.server.live_server import ServerProcess
 

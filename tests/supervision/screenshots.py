@@ -182,7 +182,7 @@ class RunningClock:
 
 
 def serve(data: Path, config: Path) -> str:
-    from server.live import socketio
+    from server.app import socketio
     app = create_app(data, config, clock=RunningClock(NOW))
     port = free_port()
     threading.Thread(target=lambda: socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True,

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from server import accounts
 from server.app import create_app
-from server.live import socketio
+from server.app import socketio
 from tests.conftest import FakeClock, small_hall_document, to_toml
 
 PASSWORD = "password-1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -43,3 +44,12 @@ def clerk_token(page: Page) -> str:
 
 def current_number(page: Page) -> str:
     return page.locator("#c-number").inner_text().strip()
+
+
+def until(condition, what: str, timeout: float = 10.0) -> None:
+    """Waits for the server to reach a state: polls `condition` (REST or database reads) until
+    it holds, and fails with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not reached in {timeout} s: {what}"
+        time.sleep(0.05)

@@ -75,6 +75,8 @@
     cHeld: { zh: "挂起", en: "Held" },
     cTransferred: { zh: "转移", en: "Transferred" },
     stillWorking: { zh: "上一个操作仍在处理中，请稍候", en: "Still working on the previous action" },
+    dialogOpen: { zh: "请先完成或取消当前对话框 (Esc 取消)", en: "Finish or cancel the open dialog first (Esc cancels)" },
+    windowPaused: { zh: "窗口已暂停服务，请先恢复服务 (P)", en: "The window is paused: resume service first (P)" },
     more: { zh: "另有 {n} 人", en: "{n} more" },
   };
   const PAUSE_REASONS = [
@@ -101,6 +103,7 @@
 
   function show(id) {
     ["login", "pick", "terminal"].forEach((name) => { $(name).hidden = name !== id; });
+    if (id !== "terminal") closeAllDialogs();   // e.g. signed out elsewhere with a dialog open
     J.translate(document, WORDS, state.lang);
     document.querySelectorAll(".lang-toggle").forEach((b) => { b.textContent = en() ? "中文" : "English"; });
   }
@@ -200,6 +203,8 @@
     localStorage.setItem(WINDOW_KEY, String(number));
     show("terminal");
     renderAll();
+    // the sign-in button just hid: the focus goes where the clerk works, not to a hidden control
+    document.querySelector(".act[data-action=next]").focus();
     connect();
   }
 
@@ -491,8 +496,15 @@
     return t && act(() => fromRest(() => call(`/tickets/${t.id}/${verb}`, { method: "POST", body })));
   };
 
+  const paused = () => state.window && state.window.status === "paused";
+  const notPaused = () => {
+    if (paused()) notify(say("windowPaused"), "info");
+    return !paused();
+  };
+
   const ACTIONS = {
     next: async () => {
+      if (!notPaused()) return;
       const reply = await act(() => fromRest(
         () => call(`/windows/${state.number}/call-next`, { method: "POST" }), (r) => r.ticket || state.ticket));
       if (reply && !reply.ticket) notify(say("noneWaiting"), "info");
@@ -503,7 +515,7 @@
     finish: () => needTicket() && openDialog("d-finish"),
     hold: () => needTicket() && openDialog("d-hold"),
     transfer: () => needTicket() && openDialog("d-transfer"),
-    call: () => openDialog("d-call"),
+    call: () => notPaused() && openDialog("d-call"),
     pause: () => (state.window.status === "paused"
       ? act(() => call(`/windows/${state.number}/resume`, { method: "POST" }))
       : openDialog("d-pause")),
@@ -520,7 +532,16 @@
 
   // --- dialogs -------------------------------------------------------------------------------------
 
+  /**
+   * Dialogs own the focus while open and hand it back when they close, however they close:
+   * to the button that opened one (while it still applies) or to the main action. The focus
+   * leaves *before* the dialog closes: an input left focused in a closed dialog goes on
+   * receiving keys until the browser notices, and shortcuts would take them for typing.
+   */
+  const openers = new Map();
+
   function openDialog(id) {
+    if (state.busy) return notify(say("stillWorking"), "info");
     const dialog = $(id);
     const form = dialog.querySelector("form");
     form.reset();
@@ -529,19 +550,49 @@
     if (id === "d-call") form.elements.reason.value = en() ? "Called by number" : "特呼";
     if (id === "d-pause") fillPauseReasons();
     if (id === "d-transfer") renderTransferResults("");
+    openers.set(dialog, document.activeElement && document.activeElement.closest(".act"));
     dialog.showModal();
     const first = form.querySelector("input:not([type=radio]), select");
     if (first) first.focus();
+    return undefined;
   }
 
+  /** The opening button while it still applies, else "call next"; off the terminal, nowhere. */
+  function focusBack(dialog) {
+    const opener = openers.get(dialog);
+    openers.delete(dialog);
+    const target = opener && opener.isConnected && !opener.classList.contains("unavailable")
+      ? opener : document.querySelector(".act[data-action=next]");
+    if (!$("terminal").hidden) target.focus();
+    else if (dialog.contains(document.activeElement)) document.activeElement.blur();
+  }
+
+  function closeDialog(dialog) {
+    if (!dialog.open) return;
+    focusBack(dialog);
+    dialog.close();
+  }
+
+  function closeAllDialogs() {
+    document.querySelectorAll("dialog[open]").forEach(closeDialog);
+  }
+
+  document.querySelectorAll("dialog").forEach((dialog) => {
+    // Esc: the browser closes the dialog right after this event, so the focus leaves first
+    dialog.addEventListener("cancel", () => focusBack(dialog));
+    dialog.addEventListener("close", () => {
+      if (dialog.contains(document.activeElement)) focusBack(dialog);
+    });
+  });
+
   document.querySelectorAll("dialog [data-close]").forEach((b) => {
-    b.addEventListener("click", () => b.closest("dialog").close());
+    b.addEventListener("click", () => closeDialog(b.closest("dialog")));
   });
 
   /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it. */
   async function submitDialog(form, request) {
     const reply = await act(request);
-    if (reply) form.closest("dialog").close();
+    if (reply) closeDialog(form.closest("dialog"));
     else J.setText(form.querySelector(".message"), $("notice-text").textContent);
   }
 
@@ -623,16 +674,27 @@
   const KEYS = { " ": "next", F1: "next", r: "recall", s: "start", f: "finish", n: "noshow",
                  h: "hold", t: "transfer", c: "call", p: "pause" };
 
-  /** Shortcuts work on the terminal only, never while typing or with a dialog open. */
+  /**
+   * Shortcuts work on the terminal. A key is never dropped in silence: it acts, or it is text
+   * typed into an open dialog's field, or the notice line says why it cannot act now.
+   */
   document.addEventListener("keydown", (event) => {
-    if ($("terminal").hidden || document.querySelector("dialog[open]")) return;
-    if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
-    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    if ($("terminal").hidden || event.ctrlKey || event.altKey || event.metaKey) return;
     const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
+    const dialog = document.querySelector("dialog[open]");
+    if (dialog && (typingIn(event.target) || (event.key === " " && dialog.contains(event.target)))) return;
     event.preventDefault();   // F1 would open help; Space would press the focused button too
-    ACTIONS[action]();
+    if (event.repeat) return;   // a key held down is one press, not a burst of calls
+    if (dialog) notify(say(state.busy ? "stillWorking" : "dialogOpen"), "info");
+    else ACTIONS[action]();
   });
+
+  /** A field the clerk types into: an open dialog's, never one left behind in a closed dialog. */
+  function typingIn(target) {
+    const field = target.closest && target.closest("input:not([type=radio]), textarea, select, [contenteditable]");
+    return !!field && !!field.closest("dialog[open]");
+  }
 
   document.querySelectorAll(".lang-toggle").forEach((button) => {
     button.addEventListener("click", () => {

@@ -1,0 +1,91 @@
+"""What happens because time passes: the day rolls over, holds run out, revoked devices and
+ended sessions lose their live connection, alert rules look at the hall, missed bookings
+become no-shows.
+
+The clockwork is handed what it works on (the hall's service, its live connections, the
+supervision and the appointments) and its own clock through the service, so a test ticks it
+by hand against a fake clock and a started server ticks it every `interval` seconds on a
+thread of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from hall import commands as c
+from hall.queue import due_hold_returns
+from hall.tickets import QueueError
+
+if TYPE_CHECKING:
+    from .appointments import AppointmentService
+    from .live import Live
+    from .services import HallService
+    from .supervision import Supervision
+
+log = logging.getLogger(__name__)
+
+
+class Clockwork:
+    """One tick does every timed job once; `start` ticks until `stop`."""
+
+    def __init__(self, service: "HallService", live: "Live", supervision: "Supervision",
+                 appointments: "AppointmentService", interval: float = 2.0):
+        self.service = service
+        self.live = live
+        self.supervision = supervision
+        self.appointments = appointments
+        self.interval = interval
+        self.day = None   # the business day of the last rollover check
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> None:
+        self.roll_over_the_day()
+        self.return_held_tickets()
+        self.live.drop_revoked()
+        self.supervision.on_timer()
+        self.mark_missed_bookings()
+
+    def roll_over_the_day(self) -> None:
+        """Tickets of past days expire; the first tick of a server started after midnight too."""
+        today = self.service.today()
+        if today != self.day:
+            outcome = self.service.expire_past_days()
+            if outcome.events:
+                log.info("day rollover to %s: %d events", today, len(outcome.events))
+            self.day = today
+
+    def return_held_tickets(self) -> None:
+        for ticket_id in due_hold_returns(self.service.snapshot(), self.service.clock()):
+            try:
+                self.service.execute(c.ResumeTicket(ticket_id=ticket_id, actor="system"))
+            except QueueError:
+                pass  # a clerk resumed or moved it at the same moment
+
+    def mark_missed_bookings(self) -> None:
+        no_shows = self.appointments.mark_no_shows()
+        if no_shows:
+            self.live.broadcast_appointment("no_show", {"count": no_shows})
+
+    # --- ticking on a thread of its own ----------------------------------------------------
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                self.tick()
+            except Exception:  # the clockwork must survive any one bad tick
+                log.exception("clockwork tick failed")
+            self._stopped.wait(self.interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="jiaohao-clockwork", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ends the ticking; returns once a tick under way has finished."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None

@@ -1,0 +1,86 @@
+"""Staff accounts and their sign-in sessions."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Iterable
+
+from .dialect import iso
+
+
+def insert_user(conn: sqlite3.Connection, hall_id: int, username: str, display_name: str,
+                staff_no: str | None, role: str, password_hash: str, now: datetime) -> int:
+    cur = conn.execute(
+        "INSERT INTO users (hall_id, username, display_name, staff_no, role, password_hash, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, username, display_name, staff_no, role, password_hash, iso(now)))
+    return int(cur.lastrowid)
+
+
+def find_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+
+
+def get_user(conn: sqlite3.Connection, user_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+
+
+def list_users(conn: sqlite3.Connection, hall_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM users WHERE hall_id = ? ORDER BY username", (hall_id,)).fetchall()
+
+
+def set_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
+    conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+
+def set_user_disabled(conn: sqlite3.Connection, user_id: int, disabled: bool) -> None:
+    conn.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), user_id))
+
+
+def insert_session(conn: sqlite3.Connection, user_id: int, token_hash: str, now: datetime,
+                   expires: datetime) -> int:
+    cur = conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) "
+                       "VALUES (?, ?, ?, ?)", (token_hash, user_id, iso(now), iso(expires)))
+    return int(cur.lastrowid)
+
+
+def session_user(conn: sqlite3.Connection, token_hash: str, now: datetime) -> sqlite3.Row | None:
+    """The signed-in user behind a live session token."""
+    return conn.execute(
+        "SELECT u.*, s.id AS session_id FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0",
+        (token_hash, iso(now))).fetchone()
+
+
+def revoke_session(conn: sqlite3.Connection, session_id: int, now: datetime) -> None:
+    conn.execute("UPDATE sessions SET revoked_at = ? WHERE id = ?", (iso(now), session_id))
+
+
+def dead_sessions(conn: sqlite3.Connection, session_ids: Iterable[int], now: datetime) -> set[int]:
+    """Of these sessions, the ones signed out, expired, or whose user was disabled."""
+    ids = list(session_ids)
+    if not ids:
+        return set()
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(
+        f"SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id IN ({marks}) "
+        "AND (s.revoked_at IS NOT NULL OR s.expires_at <= ? OR u.disabled = 1)", (*ids, iso(now)))
+    return {row[0] for row in rows}
+
+
+def clerk_names(conn: sqlite3.Connection, hall_id: int) -> dict[int, tuple[str, str | None]]:
+    rows = conn.execute("SELECT id, display_name, staff_no FROM users WHERE hall_id = ?", (hall_id,))
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def set_user_profile(conn: sqlite3.Connection, user_id: int, role: str, display_name: str,
+                     staff_no: str | None) -> None:
+    conn.execute("UPDATE users SET role = ?, display_name = ?, staff_no = ? WHERE id = ?",
+                 (role, display_name, staff_no, user_id))
+
+
+def active_admins(conn: sqlite3.Connection, hall_id: int) -> list[str]:
+    rows = conn.execute("SELECT username FROM users WHERE hall_id = ? AND role = 'admin' AND disabled = 0",
+                        (hall_id,))
+    return [row[0] for row in rows]

@@ -1,0 +1,32 @@
+"""The administration audit trail: who changed what, with the before and after."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from .dialect import iso
+
+
+def insert_audit(conn: sqlite3.Connection, hall_id: int, now: datetime, actor: str, action: str,
+                 subject: str, before: Any, after: Any) -> int:
+    cur = conn.execute(
+        "INSERT INTO audit_log (hall_id, at, actor, action, subject, before, after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, iso(now), actor, action, subject,
+         None if before is None else json.dumps(before, ensure_ascii=False, default=str),
+         None if after is None else json.dumps(after, ensure_ascii=False, default=str)))
+    return int(cur.lastrowid)
+
+
+def audit_entries(conn: sqlite3.Connection, hall_id: int, limit: int = 100,
+                  before_id: int | None = None) -> list[dict[str, Any]]:
+    """The newest entries first; `before_id` pages further back."""
+    rows = conn.execute(
+        "SELECT * FROM audit_log WHERE hall_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        (hall_id, before_id if before_id is not None else 2**62, limit))
+    return [dict(row) | {"before": None if row["before"] is None else json.loads(row["before"]),
+                         "after": None if row["after"] is None else json.loads(row["after"])}
+            for row in rows]

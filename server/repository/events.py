@@ -1,0 +1,99 @@
+"""The hall's event log: appended in order, read back for resync, the board, reports and estimates."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from hall.events import event_record
+from .dialect import iso, dt
+
+
+def append_event(conn: sqlite3.Connection, hall_id: int, record: dict[str, Any]) -> int:
+    """Append one event; returns its place in the hall's sequence (safe inside a write transaction)."""
+    seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE hall_id = ?",
+                       (hall_id,)).fetchone()[0]
+    conn.execute(
+        "INSERT INTO events (hall_id, seq, at, kind, ticket_id, window, actor, from_state, to_state, "
+        "details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, seq, record["at"], record["kind"], record["ticket_id"], record["window"],
+         record["actor"], record["from_state"], record["to_state"],
+         json.dumps(record["details"], ensure_ascii=False)))
+    return int(seq)
+
+
+def append_events(conn: sqlite3.Connection, hall_id: int, events: Iterable[Any]) -> list[int]:
+    return [append_event(conn, hall_id, event_record(event)) for event in events]
+
+
+def event_records(conn: sqlite3.Connection, hall_id: int, after: int = 0,
+                  limit: int | None = None) -> list[dict[str, Any]]:
+    """The log in order, from the event after sequence number `after`."""
+    sql = "SELECT * FROM events WHERE hall_id = ? AND seq > ? ORDER BY seq"
+    params: tuple = (hall_id, after)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params += (limit,)
+    return [dict(row) | {"details": json.loads(row["details"])} for row in conn.execute(sql, params)]
+
+
+def last_seq(conn: sqlite3.Connection, hall_id: int) -> int:
+    row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE hall_id = ?", (hall_id,)).fetchone()
+    return int(row[0])
+
+
+def recent_calls(conn: sqlite3.Connection, hall_id: int, day: date, limit: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT e.seq, e.at, e.kind, e.window, t.id AS ticket_id, t.number, t.service FROM events e "
+        "JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND t.business_date = ? "
+        "AND e.kind IN ('ticket_called', 'ticket_recalled') ORDER BY e.seq DESC LIMIT ?",
+        (hall_id, day.isoformat(), limit)).fetchall()
+
+
+def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day: date) -> dict[str, int]:
+    """How many events of each kind this actor recorded on tickets of one business day."""
+    rows = conn.execute(
+        "SELECT e.kind, COUNT(*) FROM tickets t JOIN events e ON e.ticket_id = t.id "
+        "WHERE t.hall_id = ? AND t.business_date = ? AND e.actor = ? GROUP BY e.kind",
+        (hall_id, day.isoformat(), actor))
+    return {kind: count for kind, count in rows}
+
+
+def ratings_for_day(conn: sqlite3.Connection, hall_id: int, day: date) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT t.id AS ticket_id, t.number, t.window, e.at, "
+        "CAST(json_extract(e.details, '$.rating') AS INTEGER) AS rating FROM events e "
+        "JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND e.kind = 'service_rated' "
+        "AND t.business_date = ? ORDER BY e.seq", (hall_id, day.isoformat())).fetchall()
+
+
+def event_records_between(conn: sqlite3.Connection, hall_id: int, start: datetime,
+                          end: datetime) -> list[dict[str, Any]]:
+    """The log from `start` (inclusive) to `end` (exclusive), in order: what reports read."""
+    rows = conn.execute("SELECT * FROM events WHERE hall_id = ? AND at >= ? AND at < ? ORDER BY seq",
+                        (hall_id, iso(start), iso(end)))
+    return [dict(row) | {"details": json.loads(row["details"])} for row in rows]
+
+
+#: the estimate weighs the latest services most; older ones hardly count and cost a query
+HANDLING_SAMPLES = 50
+
+
+def handling_minutes(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[str, tuple[float, ...]]:
+    """Today's handling times per item, oldest first: from each 办结 back to the start of
+    that service (a held and resumed ticket counts only its last stretch at a window)."""
+    rows = conn.execute(
+        "SELECT t.service, f.at AS finished, (SELECT s.at FROM events s WHERE s.ticket_id = f.ticket_id "
+        "AND s.hall_id = f.hall_id AND s.kind = 'service_started' AND s.seq < f.seq "
+        "ORDER BY s.seq DESC LIMIT 1) AS started "
+        "FROM tickets t JOIN events f ON f.ticket_id = t.id "   # today's tickets first: the index by day
+        "WHERE t.hall_id = ? AND t.business_date = ? AND f.kind = 'service_finished' ORDER BY f.seq",
+        (hall_id, day.isoformat()))
+    samples: dict[str, list[float]] = {}
+    for service, finished, started in rows:
+        if started is not None:
+            minutes = (dt(finished) - dt(started)).total_seconds() / 60
+            samples.setdefault(service, []).append(minutes)
+    return {service: tuple(times[-HANDLING_SAMPLES:]) for service, times in samples.items()}
