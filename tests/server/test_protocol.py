@@ -8,7 +8,7 @@ import pytest
 from protocol import javascript, live
 from server import accounts, protocol
 from server.app import create_app
-from server.live import socketio as server_socketio
+from server.app import socketio as server_socketio
 from tests.conftest import FakeClock
 from tests.protocol.shapes import problems
 
