@@ -12,7 +12,7 @@ from hall import commands as c
 from hall.queue import call_order, may_call
 from hall.tickets import CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
 
-from . import accounts, protocol, repository as repo
+from . import accounts, inbound, protocol, repository as repo
 from .app import current_hall
 from .auth import STAFF_ROLES, Identity, require_identity, require_role
 from .errors import ApiError
@@ -26,13 +26,8 @@ MAX_TEXT = 200
 # --- parsing ---------------------------------------------------------------------------------
 
 def body() -> dict[str, Any]:
-    """The JSON object of the request; an empty body counts as {}."""
-    if not request.get_data(cache=True):
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_json", "请求体应为 JSON 对象 / the body must be a JSON object")
-    return data
+    """The JSON object of the request, checked in inbound.py; an empty body counts as {}."""
+    return inbound.json_body()
 
 
 def field(data: dict, name: str, kind: type, required: bool = True, default: Any = None) -> Any:

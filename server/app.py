@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from flask_socketio import SocketIO
 
-from . import fanout
+from . import fanout, inbound
 from .appointments import AppointmentService
 from .auth import LoginThrottle
 from .clockwork import Clockwork
@@ -33,7 +33,6 @@ socketio = SocketIO()
 @dataclass
 class ServerSettings:
     public_url: str = ""            # how phones reach the server, for the QR code; "" = as requested
-    cors_origins: list[str] = field(default_factory=list)
 
     @classmethod
     def from_config(cls, extra: dict[str, Any]) -> "ServerSettings":
@@ -94,6 +93,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
                 publish_in_background=publish_in_background)
     app.extensions["jiaohao"] = hall
 
+    inbound.install(app)
     from .api import api
     from .openapi import openapi_blueprint
     from .pages import BLUEPRINT_MODULES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from hall.appointments import AppointmentError
@@ -30,6 +30,22 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
+class BadInput(ApiError):
+    """Input no route may take (inbound.py): refused with one log line, never a traceback."""
+
+
+#: werkzeug's own refusals, said the hall's way
+HTTP_MESSAGES = {
+    400: "请求无效 / bad request",
+    404: "没有这个地址 / no such address",
+    405: "此地址不接受这种请求 / this address does not take this method",
+    408: "请求超时 / the request took too long to arrive",
+    413: "请求体过大 / the request body is too large",
+    415: "不支持的内容类型 / unsupported content type",
+    431: "请求头过大 / the request headers are too large",
+}
+
+
 def status_for(code: str) -> int:
     if code in NOT_FOUND_CODES:
         return 404
@@ -48,6 +64,8 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
+        if isinstance(exc, BadInput):
+            log.warning("refused %s %s: %d %s", request.method, request.path, exc.status, exc.code)
         return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.errorhandler(QueueError)
@@ -69,7 +87,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        if exc.code in (400, 408, 413, 431):
+            log.warning("refused %s %s: %d %s", request.method, request.path, exc.code, code)
+        message = HTTP_MESSAGES.get(exc.code or 500, exc.description or exc.name)
+        return error_response(exc.code or 500, code, message)
+
+    @app.errorhandler(RecursionError)
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(UnicodeError)
+    def unusable_input(exc: Exception):
+        # inbound.py refuses these before a view runs; this is the net for input it cannot see
+        log.warning("refused %s %s: %s", request.method, request.path, type(exc).__name__)
+        return error_response(422, "bad_field", "输入无效（数字过大、嵌套过深或文本编码无效）/ unusable "
+                              "input: a number too large, nesting too deep or text that is not valid Unicode")
 
     @app.errorhandler(sqlite3.OperationalError)
     def database_busy(exc: sqlite3.OperationalError):

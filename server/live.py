@@ -19,6 +19,7 @@ from protocol import live as wire
 
 from . import db, protocol, repository as repo
 from .auth import identify
+from .inbound import INT64
 
 if TYPE_CHECKING:
     from .services import HallService
@@ -161,8 +162,9 @@ class Live:
 
     def on_resync(self, data: Any = None):
         since = data.get("since") if isinstance(data, dict) else None
-        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-            return {"error": "bad_request", "message": "resync needs {since: a sequence number ≥ 0}"}
+        if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= INT64[1]:
+            return {"error": "bad_request", "message": "重新同步需要 since（不小于 0 的序号）/ resync "
+                    "needs {since: a sequence number ≥ 0}"}
         missed = self.missed_messages(since)
         if missed is None:
             self.socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)

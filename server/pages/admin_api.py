@@ -30,6 +30,7 @@ from ..auth import require_identity
 from ..backup import backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
+from ..inbound import check_value, read_body, takes_raw_body
 
 blueprint = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
@@ -193,16 +194,19 @@ def export_toml():
 
 
 @blueprint.post("/import")
+@takes_raw_body
 def import_toml():
-    request.max_content_length = IMPORT_LIMIT
     try:
-        text = request.get_data(cache=False).decode("utf-8")
+        text = read_body(IMPORT_LIMIT).decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("the file is not UTF-8 text") from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError("not valid TOML: nested too deeply") from None
+    check_value(document)
     return _change("setup.import", "config.toml", admin.replace_document(document))
 
 
@@ -337,7 +341,7 @@ def revoke_device(name: str):
 def audit_log():
     hall = current_hall()
     limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int), 1), 500)
-    before = request.args.get("before", None, type=int)
+    before = request.args.get("before", None, type=int)   # inbound.py bounds it to 64 bits
     entries = repo.audit_entries(hall.database.connection(), hall.service.hall_id, limit, before)
     return jsonify(entries=entries)
 

@@ -88,7 +88,6 @@ from .alerts import (  # noqa: F401
     acknowledge_alert,
     clear_alert,
     append_alert_event,
-    alert_events_of,
     acknowledged_alert_keys,
     alerts_between,
 )

@@ -69,12 +69,6 @@ const Jiaohao = (() => {
     return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", options).format(date);
   }
 
-  function dateText(date, timeZone, lang) {
-    return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", {
-      timeZone, year: "numeric", month: "long", day: "numeric", weekday: "short",
-    }).format(date);
-  }
-
   /** The page language: ?lang= wins, then the last choice on this device, then Chinese. */
   function pickLanguage(storageKey) {
     const asked = new URLSearchParams(location.search).get("lang");
@@ -136,7 +130,7 @@ const Jiaohao = (() => {
   }
 
   return {
-    ApiError, api, el, clear, setText, duration, secondsSince, clockText, dateText,
+    ApiError, api, el, clear, setText, duration, secondsSince, clockText,
     pickLanguage, translate, debounce, connectLive,
   };
 })();
