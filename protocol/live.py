@@ -45,6 +45,10 @@ CLIENT_EVENTS = (RESYNC,)
 #: How many recent calls a snapshot carries.
 RECENT_CALLS = 10
 
+#: The REST reply header that places a reply in the same order as the live messages' `seq`:
+#: a command's own last event, or for a read where the log stood before it.
+SEQ_HEADER = "X-Hall-Seq"
+
 
 # --- the views messages carry -------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_socketio import SocketIO
 
-from . import fanout, inbound
+from . import fanout, headers, inbound
 from .appointments import AppointmentService
 from .auth import LoginThrottle
 from .clockwork import Clockwork
@@ -94,6 +94,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     app.extensions["jiaohao"] = hall
 
     inbound.install(app)
+    headers.install(app)
     from .api import api
     from .openapi import openapi_blueprint
     from .pages import BLUEPRINT_MODULES

@@ -3,6 +3,11 @@
 The names and payload shapes are declared once, in the shared package `protocol`
 (protocol/live.py), which the Python client, the kiosk, the board and the web pages read too;
 this module is the one place that fills them from the hall's state. Client → server: `resync`.
+
+Every REST reply under /api/v1 carries the same order in its ``X-Hall-Seq`` header: the seq of
+the command's own last event, or, for a read, where the log stood before the read. A page
+applies replies and live messages about the same thing by seq, and an older one never
+overwrites a newer one.
 """
 
 from __future__ import annotations

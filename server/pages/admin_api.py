@@ -284,8 +284,9 @@ def update_staff(username: str):
 
 @blueprint.post("/staff/<username>/password")
 def reset_password(username: str):
-    accounts.set_password(current_hall().database, username, field(_values(), "password", str),
-                          actor=g.admin)
+    hall = current_hall()
+    accounts.set_password(hall.database, username, field(_values(), "password", str), actor=g.admin)
+    hall.live.drop_revoked()   # the sessions the old password opened lose their live connection
     return jsonify(ok=True)
 
 

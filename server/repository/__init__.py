@@ -63,6 +63,7 @@ from .accounts import (  # noqa: F401
     insert_session,
     session_user,
     revoke_session,
+    revoke_user_sessions,
     dead_sessions,
 )
 from .devices import (  # noqa: F401

@@ -106,6 +106,6 @@ def test_the_pages_get_the_protocol_generated_from_the_package(app) -> None:
     assert response.get_data(as_text=True) == javascript.script()
     with http.get("/static/pages/common.js") as static:
         assert static.status_code == 200, "the static files are still served"
-    for page in ("/clerk", "/supervisor", "/window/3"):
+    for page in ("/clerk", "/supervisor", "/window/3", "/desk", "/reports", "/admin"):
         html = http.get(page).get_data(as_text=True)
         assert html.index('src="/static/protocol.js"') < html.index("pages/common.js"), page

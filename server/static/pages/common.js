@@ -13,7 +13,15 @@ const Jiaohao = (() => {
     }
   }
 
-  async function api(path, { method = "GET", body, token } = {}) {
+  async function api(path, options = {}) {
+    return (await stamped(path, options)).reply;
+  }
+
+  /**
+   * A REST call whose reply comes with its place in the hall's order (`Protocol.seq_header`),
+   * the same order as the live messages' `seq`: {reply, seq}.
+   */
+  async function stamped(path, { method = "GET", body, token } = {}) {
     const headers = { Accept: "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -30,7 +38,7 @@ const Jiaohao = (() => {
       throw new ApiError(response.status, data.error || "error",
                          data.message || `HTTP ${response.status}`);
     }
-    return data;
+    return { reply: data, seq: Number(response.headers.get(Protocol.seq_header)) };
   }
 
   /** An element with plain-text content: the only way pages put data on screen. */
@@ -130,7 +138,7 @@ const Jiaohao = (() => {
   }
 
   return {
-    ApiError, api, el, clear, setText, duration, secondsSince, clockText,
+    ApiError, api, stamped, el, clear, setText, duration, secondsSince, clockText,
     pickLanguage, translate, debounce, connectLive,
   };
 })();
