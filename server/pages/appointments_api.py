@@ -19,7 +19,7 @@ from ..api import body, field, issued_reply
 from ..app import current_hall
 from ..appointments import DESK, Booked
 from ..auth import STAFF_ROLES, bearer_token, identify, require_identity, require_role
-from ..errors import ApiError
+from ..errors import ApiError, RateLimited
 from ..ratelimit import Limit, TokenBuckets
 
 blueprint = Blueprint("appointments_api", __name__, url_prefix="/api/v1/appointments")
@@ -44,8 +44,7 @@ def _spend(kind: str, key: str) -> None:
     buckets, limits = current_app.extensions["jiaohao_booking_limits"]
     wait = buckets.take((kind, key), getattr(limits, kind))
     if wait:
-        raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
-                       f"try again in {wait} s", {"Retry-After": str(wait)})
+        raise RateLimited(wait)
 
 
 def _address() -> str:
