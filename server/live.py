@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from flask import request
@@ -79,6 +79,7 @@ class Live:
         self.after_publish = after_publish   # supervision looks at the hall once a batch went out
         self.clients: dict[str, Any] = {}   # sid → Identity
         self.phones: dict[str, Phone] = {}  # sid → the ticket a tracking token follows
+        self.active: dict[int, datetime] = {}   # device id → its last request
         self.lock = threading.Lock()
 
     @property
@@ -198,6 +199,22 @@ class Live:
         if who is not None and who.kind == "device":
             self.touch_device(who.id)
         return who
+
+    def saw_device(self, device_id: int) -> None:
+        """A device made a request: a kiosk that only issues over REST is active too. Kept in
+        memory (a write per request would cost); `last_seen_at` stays the live connection's."""
+        with self.lock:
+            self.active[device_id] = self.service.clock()
+
+    def last_active(self, device_id: int, last_seen_at: str | None) -> str | None:
+        """The later of the device's last live connection and its last request."""
+        with self.lock:
+            request_at = self.active.get(device_id)
+        if request_at is None:
+            return last_seen_at
+        if last_seen_at is None or datetime.fromisoformat(last_seen_at) < request_at:
+            return request_at.isoformat()
+        return last_seen_at
 
     def touch_device(self, device_id: int) -> None:
         conn = self.service.database.connection()
