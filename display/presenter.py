@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hall.wording import state_words
+from protocol.live import HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED, WINDOW_CHANGED
 
 #: a window with a ticket says what hall/wording.py says of that ticket: called, then serving
 STATUS_LABELS = {
@@ -138,15 +139,15 @@ class Presenter:
 
     def message(self, name: str, payload: dict[str, Any], now: float) -> list[Announcement]:
         """Apply one live message; return the calls to announce (in order)."""
-        if name == "hall_snapshot":
+        if name == HALL_SNAPSHOT:
             self.snapshot(payload)
             return []
-        if name == "window_changed":
+        if name == WINDOW_CHANGED:
             self._update(self.windows, payload["window"]["number"], payload["seq"], payload["window"])
-        elif name == "queue_changed":
+        elif name == QUEUE_CHANGED:
             for item in payload.get("services", []):
                 self._update(self.services, item["code"], payload["seq"], item)
-        elif name == "ticket_called":
+        elif name == TICKET_CALLED:
             return self._called(payload, now)
         return []
 

@@ -12,6 +12,7 @@ from flask import Blueprint, g, jsonify, request
 from hall import commands as c
 from hall import order
 from hall.tickets import CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
+from protocol.live import SEQ_HEADER
 
 from . import accounts, inbound, protocol, repository as repo
 from .app import current_hall
@@ -45,7 +46,7 @@ def answered(outcome: Outcome) -> Outcome:
 @api.after_request
 def stamp_hall_seq(response):
     if "hall_seq" in g:
-        response.headers[protocol.SEQ_HEADER] = str(g.hall_seq)
+        response.headers[SEQ_HEADER] = str(g.hall_seq)
     return response
 
 

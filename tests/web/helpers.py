@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from tests.web.conftest import PASSWORD, DemoHall
 
@@ -54,32 +54,3 @@ def until(condition, what: str, timeout: float = 10.0) -> None:
         assert time.monotonic() < deadline, f"not reached in {timeout} s: {what}"
         time.sleep(0.05)
 
-
-class HeldReplies:
-    """Replies held back from the page: a matching request reaches the server at once (its change
-    is committed and its live messages are sent), but the page gets the reply only on release()."""
-
-    def __init__(self, page: Page, url_pattern: str):
-        self.page, self.url_pattern, self.held = page, url_pattern, []
-        page.route(url_pattern, self._hold)
-
-    def _hold(self, route: Route) -> None:
-        self.held.append((route, route.fetch()))
-
-    def wait(self, count: int = 1, timeout: float = 10.0) -> None:
-        """Until `count` replies are held. The page's own event loop must run for the handler to
-        see a request, so this waits through Playwright rather than in Python."""
-        deadline = time.monotonic() + timeout
-        while len(self.held) < count:
-            assert time.monotonic() < deadline, f"no request matched in {timeout} s"
-            self.page.wait_for_timeout(10)
-
-    def release(self) -> None:
-        self.wait()
-        for route, response in self.held:
-            route.fulfill(response=response)
-        self.held.clear()
-
-    def stop(self) -> None:
-        """Later replies go to the page straight away."""
-        self.page.unroute(self.url_pattern, self._hold)

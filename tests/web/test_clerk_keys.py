@@ -10,8 +10,9 @@ from typing import Callable
 
 from playwright.sync_api import Page, expect
 
+from tests.browser import HeldReplies
 from tests.web.conftest import DemoHall
-from tests.web.helpers import HeldReplies, clerk_token, settled, sign_in_clerk, until
+from tests.web.helpers import clerk_token, settled, sign_in_clerk, until
 
 ROUNDS = 30
 NEXT_KEYS = ("F1", "Space")

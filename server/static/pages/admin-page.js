@@ -20,8 +20,30 @@ const AdminPage = (() => {
 
   // --- talking to the server ------------------------------------------------------------------
 
-  /** {status, error, message, field} on refusal; JSON, or a Blob with {blob: true}. */
-  async function call(path, { method = "GET", body, raw, blob = false } = {}) {
+  let changing = false;
+
+  /**
+   * {status, error, message, field} on refusal; JSON, or a Blob with {blob: true}. One change at
+   * a time: a press while the previous change is out is refused here, in words, rather than
+   * sent on an outdated setup version (where the server would call it another admin's change).
+   * A preview is a POST that changes nothing: the voice and slip previews load side by side.
+   */
+  async function call(path, options = {}) {
+    const changes = options.method && options.method !== "GET" && !path.startsWith("/preview/");
+    if (!changes) return send(path, options);
+    if (changing) {
+      throw { status: 0, error: "busy", field: null,
+              message: t("上一个操作仍在进行，请稍候", "Still working on the previous change") };
+    }
+    changing = true;
+    try {
+      return await send(path, options);
+    } finally {
+      changing = false;
+    }
+  }
+
+  async function send(path, { method = "GET", body, raw, blob = false } = {}) {
     const headers = { Authorization: `Bearer ${state.token}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     // every change says which setup version it was made on: a change saved meanwhile by
@@ -218,6 +240,12 @@ const AdminPage = (() => {
     clear(root);
     try {
       await tabs[state.tab](root);
+      // the focused button was redrawn away (or its editor closed): the focus stays on this tab
+      // rather than falling to the page, so the keyboard goes on from where the admin was
+      if (document.activeElement === document.body) {
+        const selected = document.querySelector("#tabs [aria-selected=true]");
+        if (selected && !document.getElementById("editor").open) selected.focus();
+      }
     } catch (err) {
       if (err && err.message) flash(err.message, "error"); else throw err;
     }

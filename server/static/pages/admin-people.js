@@ -132,7 +132,7 @@
         catch (err) { flash(err.message, "error"); }
       });
       body.appendChild(cells(el("tr"), [d.name, kind ? t(kind[1], kind[2]) : d.kind, d.window ?? "",
-        el("span", stateClass, stateText), localTime(d.last_seen_at), printer, localTime(d.created_at), revoke]));
+        el("span", stateClass, stateText), localTime(d.last_active_at || d.last_seen_at), printer, localTime(d.created_at), revoke]));
     });
   }
 
