@@ -217,15 +217,16 @@
 
   function connect() {
     if (state.socket) state.socket.disconnect();
+    const E = Protocol.events;
     state.socket = J.connectLive(state.token, {
-      hall_snapshot: (snapshot) => refreshAll(snapshot),
-      window_changed: onWindowChanged,
-      ticket_called: (m) => {
+      [E.HALL_SNAPSHOT]: (snapshot) => refreshAll(snapshot),
+      [E.WINDOW_CHANGED]: onWindowChanged,
+      [E.TICKET_CALLED]: (m) => {
         if (m.window === state.number && fresh("ticket", m.seq)) setTicket(m.ticket);
         queueSoon();
       },
-      ticket_changed: onTicketChanged,
-      queue_changed: (m) => { if (touchesMe(m.services)) queueSoon(); },
+      [E.TICKET_CHANGED]: onTicketChanged,
+      [E.QUEUE_CHANGED]: (m) => { if (touchesMe(m.services)) queueSoon(); },
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: () => forgetSession(""),

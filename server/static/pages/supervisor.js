@@ -106,17 +106,17 @@
 
   function connect() {
     const changed = () => refreshSoon();
-    const socket = J.connectLive(state.token, {
-      ticket_issued: changed, ticket_called: changed, ticket_changed: changed,
-      window_changed: changed, queue_changed: changed,
-    }, {
+    const E = Protocol.events;
+    // every sequenced message (issued, called, changed, window, queue) means: read again
+    const handlers = Object.fromEntries(Protocol.sequenced.map((name) => [name, changed]));
+    handlers[E.ALERT_RAISED] = (message) => { state.alerts.set(message.alert.id, message.alert); renderAlerts(); refreshSoon(); };
+    handlers[E.ALERT_CLEARED] = (message) => { state.alerts.delete(message.alert.id); renderAlerts(); refreshSoon(); };
+    handlers[E.APPOINTMENT_CHANGED] = changed;   // booked, moved, cancelled, checked in, no-show
+    J.connectLive(state.token, handlers, {
       onStatus: (up) => { $("offline").hidden = up; if (up) refreshSoon(); },
       onRefused: () => StaffSignIn.signOut(null),
       onGap: changed,
     });
-    socket.on("alert_raised", (message) => { state.alerts.set(message.alert.id, message.alert); renderAlerts(); refreshSoon(); });
-    socket.on("alert_cleared", (message) => { state.alerts.delete(message.alert.id); renderAlerts(); refreshSoon(); });
-    socket.on("appointment_changed", changed);   // booked, moved, cancelled, checked in, no-show
   }
 
   // --- which part of the hall is shown ----------------------------------------------------------

@@ -108,10 +108,11 @@
 
   function connect() {
     if (state.socket) state.socket.disconnect();
+    const E = Protocol.events;
     state.socket = J.connectLive(state.token, {
-      hall_snapshot: applySnapshot,
-      window_changed: (m) => { if (m.window.number === NUMBER) { state.window = m.window; render(); } },
-      ticket_changed: onTicketChanged,
+      [E.HALL_SNAPSHOT]: applySnapshot,
+      [E.WINDOW_CHANGED]: (m) => { if (m.window.number === NUMBER) { state.window = m.window; render(); } },
+      [E.TICKET_CHANGED]: onTicketChanged,
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: () => { state.socket.disconnect(); start(); },
@@ -139,7 +140,7 @@
   function onTicketChanged(message) {
     const ticket = message.ticket;
     if (ticket.window !== NUMBER || message.replayed) return;
-    if (message.change === "service_finished" && ticket.rating === null) askForRating(ticket);
+    if (message.change === Protocol.changes.SERVICE_FINISHED && ticket.rating === null) askForRating(ticket);
   }
 
   // --- the window view ------------------------------------------------------------------------
