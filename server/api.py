@@ -476,6 +476,8 @@ def device_status():
                            + "|".join(PAPER_STATES) + ", detail?}")
         status["printer"] = {"online": printer["online"], "paper": printer["paper"],
                              "detail": field(printer, "detail", str, required=False, default="")}
+        if field(printer, "configured", bool, required=False, default=True) is False:
+            status["printer"]["configured"] = False   # a kiosk with no printer at all, not a fault
     conn = hall.database.connection()
     with db.write(conn):
         repo.set_device_status(conn, who.id, status, hall.service.clock())

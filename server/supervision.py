@@ -122,6 +122,8 @@ class Supervision:
             else:
                 since = self.offline_since.setdefault(row["id"], now)
             printer = protocol.device_status(row).get("printer") or {}
+            if printer.get("configured") is False:
+                printer = {}   # no printer is the kiosk's setup, not a fault to raise
             out.append(alerts.Device(row["id"], row["name"], row["kind"], since,
                                      printer.get("online"), printer.get("paper")))
         return tuple(out)
