@@ -177,7 +177,11 @@
     J.setText($("state-alt"), sayOther(key));
     J.setText($("current-label"), key === "serving" ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
     J.setText($("current-number"), key === "serving" ? w.current.number : "");
-    const reason = w.status === "paused" ? w.pause_reason : w.status === "closed" ? say("noClerk") : "";
+    // a preset reason gets its English line too; a reason the clerk typed shows as typed
+    const typed = w.pause_reason || "";
+    const english = J.pauseReason(typed, "en");
+    const paused = english !== typed ? `${typed} · ${english}` : typed;
+    const reason = w.status === "paused" ? paused : w.status === "closed" ? say("noClerk") : "";
     J.setText($("paused-reason"), reason || (key === "idle" ? `${say("idleHint")} · ${sayOther("idleHint")}` : ""));
     const elsewhere = key === "paused" && w.nearest_open;
     J.setText($("go-text"), elsewhere ? `请到 ${w.nearest_open} 号窗口办理` : "");
