@@ -15,6 +15,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from hall.numbering import spoken_number
+from hall.pinyin import pinyin_keys
 
 HOME, ITEMS, SEARCH, ISSUING, TICKET, OFFLINE = "home", "items", "search", "issuing", "ticket", "offline"
 CHECK_IN = "check_in"      # 预约签到: typing or scanning a booking code
@@ -107,15 +108,6 @@ def closed_reason(code: str | None, message: str | None) -> Text | None:
     if code == "hall_closed_today":
         return Text("今日不办理业务", "No tickets today")
     return Text("暂停取号", "Not available")
-
-
-def pinyin_keys(name: str) -> tuple[str, str]:
-    """(initials, full pinyin) of a Chinese name, letters and digits only, lower case."""
-    from pypinyin import Style, lazy_pinyin
-
-    def clean(parts: list[str]) -> str:
-        return "".join(ch for ch in "".join(parts).lower() if ch.isascii() and ch.isalnum())
-    return clean(lazy_pinyin(name, style=Style.FIRST_LETTER)), clean(lazy_pinyin(name))
 
 
 def item_from_view(view: dict[str, Any], keys: Callable[[str], tuple[str, str]] = pinyin_keys) -> Item:
