@@ -327,6 +327,31 @@ def _return_late(state: HallState, cmd: c.ReturnLate, now: datetime) -> list[e.E
 
 
 RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+#: 不满意 and 非常不满意 are 差评: the citizen says why, and a supervisor follows it up
+BAD_RATINGS = (2, 1)
+#: why a visit was rated badly (the reasons the national 好差评 forms offer)
+BAD_RATING_REASONS = {
+    "attitude": ("服务态度不好", "Unfriendly service"),
+    "slow": ("办理时间过长", "Took too long"),
+    "wait": ("等候时间过长", "Waited too long"),
+    "unclear": ("一次性告知不清", "Requirements not explained at once"),
+    "runs": ("需要多次跑动", "Had to come back again"),
+    "rules": ("办事流程或要求不合理", "Unreasonable procedure or requirements"),
+    "other": ("其他", "Other"),
+}
+COMMENT_MAX = 200
+
+
+def _rating_reasons(cmd: c.RateService) -> None:
+    """Reasons belong to a 差评 only, each a known code; the comment is short free text."""
+    if cmd.reasons and cmd.rating not in BAD_RATINGS:
+        raise QueueError("bad_reasons", "只有不满意或非常不满意时填写原因 / reasons go with a bad rating only")
+    unknown = [code for code in cmd.reasons if code not in BAD_RATING_REASONS]
+    if unknown or len(set(cmd.reasons)) != len(cmd.reasons):
+        raise QueueError("bad_reasons", "未知或重复的差评原因 / unknown or repeated reason: "
+                         + ", ".join(map(str, unknown or cmd.reasons)))
+    if len(cmd.comment) > COMMENT_MAX:
+        raise QueueError("bad_comment", f"意见最多 {COMMENT_MAX} 字 / a comment has at most {COMMENT_MAX} characters")
 
 
 def _rate(state: HallState, cmd: c.RateService, now: datetime) -> list[e.Event]:
@@ -338,8 +363,10 @@ def _rate(state: HallState, cmd: c.RateService, now: datetime) -> list[e.Event]:
         raise QueueError("already_rated", f"{ticket.number} 已评价 / this visit was rated already")
     if cmd.rating not in RATINGS:
         raise QueueError("bad_rating", "评价为 1–5 / a rating is 1 to 5")
+    _rating_reasons(cmd)
     return [e.ServiceRated(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
-                           from_state=ticket.state, to_state=ticket.state, rating=cmd.rating)]
+                           from_state=ticket.state, to_state=ticket.state, rating=cmd.rating,
+                           reasons=tuple(cmd.reasons), comment=cmd.comment.strip())]
 
 
 def _skip_rating(state: HallState, cmd: c.SkipRating, now: datetime) -> list[e.Event]:

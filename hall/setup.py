@@ -48,6 +48,7 @@ class HallInfo:
     extra_working_days: frozenset[date] = frozenset()   # 调休: weekend days that are worked
     notice: str = ""
     notice_en: str = ""
+    region_code: str = ""   # 行政区划代码 of the hall, as the provincial 好差评 platform knows it
 
     @property
     def tz(self) -> ZoneInfo:
@@ -159,6 +160,8 @@ class Service:
     handling_minutes: float
     hours: tuple[TimeRange, ...]
     daily_cap: int | None = None
+    implementation_code: str = ""   # 事项实施编码: the item as the provincial platform lists it
+    department_code: str = ""       # 实施主体编码 of the department that handles it
     alert_wait_minutes: Thresholds | None = None
     alert_handling_minutes: Thresholds | None = None
     alert_queue_length: Thresholds | None = None

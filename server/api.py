@@ -67,6 +67,8 @@ def field(data: dict, name: str, kind: type, required: bool = True, default: Any
         raise ApiError(422, "bad_field", f"{name} 应为整数 / {name} must be a whole number")
     if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ApiError(422, "bad_field", f"{name} 应为数字 / {name} must be a number")
+    if kind is list and not isinstance(value, list):
+        raise ApiError(422, "bad_field", f"{name} 应为列表 / {name} must be a list")
     if kind is bool and not isinstance(value, bool):
         raise ApiError(422, "bad_field", f"{name} 应为 true 或 false / {name} must be true or false")
     if kind is str:
@@ -299,9 +301,13 @@ def evaluation(ticket_id: int):
     elif who.role != "window" or who.window != ticket.window:
         raise ApiError(403, "forbidden", "评价只能在办理窗口的窗口屏或本人手机上进行 / only the window "
                        "screen of the serving window or the citizen's own phone may rate")
-    rating = field(body(), "rating", int)
-    outcome = answered(hall.service.execute(
-        c.RateService(ticket_id=ticket_id, rating=rating, actor=who.actor)))
+    data = body()
+    reasons = field(data, "reasons", list, required=False, default=[])
+    if not all(isinstance(code, str) for code in reasons) or len(reasons) > 10:
+        raise ApiError(422, "bad_field", "reasons 应为原因代码列表 / reasons must be a list of reason codes")
+    outcome = answered(hall.service.execute(c.RateService(
+        ticket_id=ticket_id, rating=field(data, "rating", int), reasons=tuple(reasons),
+        comment=field(data, "comment", str, required=False, default=""), actor=who.actor)))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
