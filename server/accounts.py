@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -57,7 +58,9 @@ def user_view(row) -> dict:
 
 def add_user(database: db.Database, hall_id: int, username: str, role: str, password: str,
              display_name: str | None = None, staff_no: str | None = None, *,
-             actor: str | None = None) -> int:
+             actor: str | None = None, password_hash: str | None = None) -> int:
+    """`password_hash`: the password's hash when the caller made it already (the demo hall's
+    accounts share one published password, and one scrypt run serves them all)."""
     if not USERNAME_RE.match(username):
         raise AccountError("bad_username", "a user name is 2-32 letters, digits, '.', '_' or '-'")
     if role not in ROLES:
@@ -65,12 +68,15 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
     problem = password_problem(password)
     if problem:
         raise AccountError("weak_password", problem)
+    # hashed before the write transaction: scrypt takes tens of milliseconds, and the hall's
+    # writers would queue behind it
+    stored = password_hash if password_hash is not None else hash_password(password)
     conn = database.connection()
     with db.write(conn):
         if repo.find_user(conn, username):
             raise AccountError("user_exists", f"user {username!r} already exists")
         user_id = repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
-                                   staff_no, role, hash_password(password), _now())
+                                   staff_no, role, stored, _now())
         _audit(conn, hall_id, actor, "staff.add", f"user {username}",
                after=user_view(repo.get_user(conn, user_id)) | {"password": "set"})
         return user_id
@@ -80,10 +86,11 @@ def set_password(database: db.Database, username: str, password: str, *, actor: 
     problem = password_problem(password)
     if problem:
         raise AccountError("weak_password", problem)
+    stored = hash_password(password)   # before the write lock, as in add_user
     conn = database.connection()
     with db.write(conn):
         row = _user(conn, username)
-        repo.set_password_hash(conn, row["id"], hash_password(password))
+        repo.set_password_hash(conn, row["id"], stored)
         _audit(conn, row["hall_id"], actor, "staff.password", f"user {username}",
                None, {"password": "changed"})
 
@@ -124,11 +131,16 @@ def update_user(database: db.Database, username: str, role: str, display_name: s
         return now
 
 
+@functools.cache
+def _equaliser_hash() -> str:
+    return hash_password("timing-equaliser")
+
+
 def check_login(database: db.Database, username: str, password: str):
     """The user's row if the password is right and the account enabled, else None."""
     row = repo.find_user(database.connection(), username)
     if row is None:
-        check_password(password, hash_password("timing-equaliser"))  # same cost either way
+        check_password(password, _equaliser_hash())  # the same cost as a wrong password
         return None
     if not check_password(password, row["password_hash"]) or row["disabled"]:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -123,9 +124,17 @@ def to_toml(document: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(autouse=True)
-def _collect_garbage_after_each_test():
-    """A socket or file left open is reported by the test that left it, not a later one."""
-    yield
-    import gc
-    gc.collect()
+@functools.cache
+def quick_password_hash(password: str) -> str:
+    """A test account's stored password: scrypt at a small cost. Signing in checks it with the
+    same code as any other; only the work factor is smaller, so hundreds of test accounts and
+    sign-ins do not spend minutes in scrypt (real accounts keep security.SCRYPT_N)."""
+    from server.security import hash_password
+    return hash_password(password, n=2**4)
+
+
+def add_user(database, hall_id: int, username: str, role: str, password: str, *args, **kwargs) -> int:
+    """accounts.add_user for a test's own accounts, stored with `quick_password_hash`."""
+    from server import accounts
+    return accounts.add_user(database, hall_id, username, role, password, *args,
+                             password_hash=quick_password_hash(password), **kwargs)

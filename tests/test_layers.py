@@ -29,7 +29,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "kiosk": {"hall", "client", "printer"},
     "server": {"hall", "printer"},
     "jiaohao": {"hall", "client", "printer", "kiosk", "display", "server", "bench"},
-    "bench": {"hall", "client", "printer", "kiosk", "display", "server", "jiaohao", "tests"},
+    "bench": {"hall", "client", "printer", "kiosk", "display", "server", "jiaohao"},
 }
 PROJECT = set(MAY_IMPORT) | {"tests"}
 

@@ -9,7 +9,7 @@ import time
 import requests
 
 from tests.conftest import REPO
-from tests.server.live_server import free_port
+from common.launcher import free_port
 
 
 def test_demo_starts_a_usable_hall(tmp_path) -> None:

@@ -10,8 +10,10 @@ import time
 import pytest
 import socketio
 
+from bench.demo_hall import DemoHall
+from tests.conftest import REPO
 
-from .hall_server import DemoHall, spoken_number, started_board
+from .hall_server import spoken_number, started_board
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 15000
@@ -116,7 +118,6 @@ def run_cli(*args: str, timeout: float = 60):
     import subprocess
     import sys
 
-    from .hall_server import REPO
     env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
     return subprocess.run([sys.executable, "-m", "jiaohao", "display", "--config", str(REPO / "config.toml"),
                            *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)

@@ -6,7 +6,7 @@ import pytest
 
 from server.datadir import DataDir, open_data_dir
 from server.services import HallService
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, add_user
 
 
 class RecordingPublisher:
@@ -42,6 +42,5 @@ def service(data_dir: DataDir, publisher: RecordingPublisher, clock: FakeClock) 
 
 @pytest.fixture
 def clerk(data_dir: DataDir) -> int:
-    from server import accounts
-    return accounts.add_user(data_dir.database, data_dir.hall_id, "clerk1", "clerk", "password-1",
-                             "王小明", "A1001")
+    return add_user(data_dir.database, data_dir.hall_id, "clerk1", "clerk", "password-1",
+                    "王小明", "A1001")

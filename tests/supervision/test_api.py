@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from server import accounts
 from server.app import create_app
 from server.app import socketio
-from tests.conftest import FakeClock, small_hall_document, to_toml
+from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 
 PASSWORD = "password-1"
 SUPERVISION = {"wait_minutes": [30, 60], "handling_minutes": [30, 60], "queue_length": [15, 30],
@@ -28,7 +28,7 @@ def app(tmp_path):
     app = create_app(tmp_path / "var", config, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk4", "clerk"), ("boss", "supervisor"), ("root", "admin")):
-        accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G4")
+        add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G4")
     app.kiosk = accounts.add_device(hall.database, hall.service.hall_id, "kiosk-1", "kiosk").token
     app.screen = accounts.add_device(hall.database, hall.service.hall_id, "window-4", "window", 4).token
     app.clock, app.hall = clock, hall
