@@ -18,7 +18,6 @@ from .queue import HallState, queue_of
 from .tickets import TicketState, WindowStatus
 
 YELLOW, RED = "yellow", "red"
-LEVELS = (YELLOW, RED)
 
 #: rule → (Chinese name, English name), as the dashboard and reports show them
 RULES = {

@@ -28,9 +28,6 @@ class Slot:
     start: time
     end: time
 
-    def starts_at(self, tz: ZoneInfo) -> datetime:
-        return datetime.combine(self.day, self.start, tz)
-
     def ends_at(self, tz: ZoneInfo) -> datetime:
         return datetime.combine(self.day, self.end, tz)
 

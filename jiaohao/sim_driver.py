@@ -20,7 +20,6 @@ from hall.estimate import WindowCapacity, recent_handling
 from .simulation import Arrival, EstimateInputs, Plan, Settings, make_plan
 
 PASSWORD = "demo-only-2026"   # the demo hall's password for every account (server/cli.py)
-FINAL = {"done", "no_show", "cancelled", "expired"}
 HOLD_MINUTES = 10.0
 PHONES = 3
 

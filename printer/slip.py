@@ -98,7 +98,3 @@ def sample_ticket(config: HallConfig, service_code: str | None = None, *, serial
         track_url=f"{track_base.rstrip('/')}/{config.hall.code}/{local_day:%Y%m%d}/{number}",
         issued_at=issued_at,
     )
-
-
-#: A fixed moment for reproducible samples (docs images, golden files): a Tuesday morning.
-SAMPLE_ISSUED_AT = datetime(2026, 5, 12, 1, 41, 7, tzinfo=timezone.utc)

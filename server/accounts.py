@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -91,6 +92,8 @@ def set_password(database: db.Database, username: str, password: str, *, actor: 
     with db.write(conn):
         row = _user(conn, username)
         repo.set_password_hash(conn, row["id"], stored)
+        # whoever knew the old password may be signed in with it: those sessions end now
+        repo.revoke_user_sessions(conn, row["id"], _now())
         _audit(conn, row["hall_id"], actor, "staff.password", f"user {username}",
                None, {"password": "changed"})
 
@@ -110,6 +113,8 @@ def set_disabled(database: db.Database, username: str, disabled: bool = True, *,
         row = _user(conn, username)
         _refuse_last_admin(conn, row, row["role"], disabled)
         repo.set_user_disabled(conn, row["id"], disabled)
+        if disabled:   # enabling the account again must not bring its old sessions back
+            repo.revoke_user_sessions(conn, row["id"], _now())
         _audit(conn, row["hall_id"], actor, "staff.disable" if disabled else "staff.enable",
                f"user {username}", {"disabled": bool(row["disabled"])}, {"disabled": disabled})
 
@@ -132,15 +137,15 @@ def update_user(database: db.Database, username: str, role: str, display_name: s
 
 
 @functools.cache
-def _equaliser_hash() -> str:
-    return hash_password("timing-equaliser")
+def _unknown_user_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def check_login(database: db.Database, username: str, password: str):
     """The user's row if the password is right and the account enabled, else None."""
     row = repo.find_user(database.connection(), username)
     if row is None:
-        check_password(password, _equaliser_hash())  # the same cost as a wrong password
+        check_password(password, _unknown_user_hash())   # one scrypt either way: names stay secret
         return None
     if not check_password(password, row["password_hash"]) or row["disabled"]:
         return None

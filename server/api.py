@@ -6,33 +6,53 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from hall import commands as c
 from hall.queue import call_order, may_call
 from hall.tickets import CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
 
-from . import accounts, protocol, repository as repo
+from . import accounts, inbound, protocol, repository as repo
 from .app import current_hall
 from .auth import STAFF_ROLES, Identity, require_identity, require_role
 from .errors import ApiError
-from .services import IssuedTicket
+from .services import IssuedTicket, Outcome
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_TEXT = 200
 
 
+# --- the hall's order, on every reply ------------------------------------------------------------
+
+@api.before_request
+def note_hall_seq() -> None:
+    """Where the hall's log stood before this request read anything: what the reply shows is at
+    least that new, so a page that orders replies and live messages by seq never takes a reply
+    for newer than it is."""
+    hall = current_hall()
+    g.hall_seq = repo.last_seq(hall.database.connection(), hall.service.hall_id)
+
+
+def answered(outcome: Outcome) -> Outcome:
+    """A command's reply shows the hall exactly as its own last event left it."""
+    if outcome.seqs:
+        g.hall_seq = outcome.seqs[-1]
+    return outcome
+
+
+@api.after_request
+def stamp_hall_seq(response):
+    if "hall_seq" in g:
+        response.headers[protocol.SEQ_HEADER] = str(g.hall_seq)
+    return response
+
+
 # --- parsing ---------------------------------------------------------------------------------
 
 def body() -> dict[str, Any]:
-    """The JSON object of the request; an empty body counts as {}."""
-    if not request.get_data(cache=True):
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_json", "请求体应为 JSON 对象 / the body must be a JSON object")
-    return data
+    """The JSON object of the request, checked in inbound.py; an empty body counts as {}."""
+    return inbound.json_body()
 
 
 def field(data: dict, name: str, kind: type, required: bool = True, default: Any = None) -> Any:
@@ -211,7 +231,7 @@ def _ticket_action(ticket_id: int, make: Callable[[dict, str], c.Command]):
     ticket = ticket_or_404(ticket_id)
     may_act_on_ticket(who, ticket)
     command = make(body(), who.actor)
-    outcome = current_hall().service.execute(command)
+    outcome = answered(current_hall().service.execute(command))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
@@ -278,7 +298,8 @@ def evaluation(ticket_id: int):
         raise ApiError(403, "forbidden", "评价只能在办理窗口的窗口屏或本人手机上进行 / only the window "
                        "screen of the serving window or the citizen's own phone may rate")
     rating = field(body(), "rating", int)
-    outcome = hall.service.execute(c.RateService(ticket_id=ticket_id, rating=rating, actor=who.actor))
+    outcome = answered(hall.service.execute(
+        c.RateService(ticket_id=ticket_id, rating=rating, actor=who.actor)))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
@@ -290,7 +311,7 @@ def evaluation_skipped(ticket_id: int):
     ticket = ticket_or_404(ticket_id)
     if who.role != "window" or who.window != ticket.window:
         raise ApiError(403, "forbidden", "only the serving window's screen records a timed-out rating")
-    outcome = hall.service.execute(c.SkipRating(ticket_id=ticket_id, actor=who.actor))
+    outcome = answered(hall.service.execute(c.SkipRating(ticket_id=ticket_id, actor=who.actor)))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
@@ -299,8 +320,7 @@ def evaluation_skipped(ticket_id: int):
 def _window_action(number: int, make: Callable[[dict, Identity], c.Command]):
     who = staff()
     may_act_at_window(who, number)
-    outcome = current_hall().service.execute(make(body(), who))
-    return outcome
+    return answered(current_hall().service.execute(make(body(), who)))
 
 
 def _window_reply(outcome, number: int):
@@ -314,7 +334,8 @@ def sign_in(number: int):
     who = staff()
     if who.kind != "user":
         raise ApiError(403, "forbidden", "only staff sign in at windows")
-    outcome = current_hall().service.execute(c.SignIn(window=number, clerk=who.id, actor=who.actor))
+    outcome = answered(current_hall().service.execute(
+        c.SignIn(window=number, clerk=who.id, actor=who.actor)))
     return _window_reply(outcome, number)
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, appcontext_pushed, current_app, g
 from flask_socketio import SocketIO
 
-from . import fanout
+from . import fanout, headers, inbound
 from .appointments import AppointmentService
 from .auth import LoginThrottle
 from .clockwork import Clockwork
@@ -33,15 +33,11 @@ socketio = SocketIO()
 @dataclass
 class ServerSettings:
     public_url: str = ""            # how phones reach the server, for the QR code; "" = as requested
-    cors_origins: list[str] = field(default_factory=list)
 
     @classmethod
     def from_config(cls, extra: dict[str, Any]) -> "ServerSettings":
-        from hall.config import ConfigError
-        section = extra.get("server", {})
-        unknown = set(section) - {"public_url", "host", "port"}
-        if unknown:
-            raise ConfigError(f"server.{sorted(unknown)[0]}: unknown key (check the spelling)")
+        from hall.config import ConfigError, client_table
+        section = client_table(extra.get("server", {}), "server", ("public_url", "host", "port"))
         url = section.get("public_url", "")
         if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
             raise ConfigError("server.public_url must be an http:// or https:// address")
@@ -115,6 +111,8 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
                 publish_in_background=publish_in_background)
     app.extensions["jiaohao"] = hall
 
+    inbound.install(app)
+    headers.install(app)
     from .api import api
     from .openapi import openapi_blueprint
     from .pages import BLUEPRINT_MODULES

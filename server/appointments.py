@@ -19,6 +19,7 @@ from hall.setup import HallConfig
 from hall.tickets import Priority
 
 from . import db, repository as repo
+from .ratelimit import SweepWatch
 from .security import hash_token
 from .services import HallService, IssuedTicket
 
@@ -65,6 +66,7 @@ def booking_view(row, setup: HallConfig) -> dict[str, Any]:
 class AppointmentService:
     def __init__(self, hall: HallService):
         self.hall = hall
+        self.sweeps = SweepWatch()   # refused citizen bookings, by address, for the supervisors
 
     @property
     def setup(self) -> HallConfig:

@@ -11,7 +11,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
 
 from . import accounts, repository as repo
 from .errors import ApiError
@@ -77,6 +77,10 @@ def require_identity(database, allow_ticket: bool = False) -> Identity:
     who = identify(database, token, allow_ticket)
     if who is None:
         raise ApiError(401, "unauthorized", "凭证无效或已被撤销 / the token is invalid, expired or revoked")
+    if who.kind == "device":
+        hall = current_app.extensions.get("jiaohao")
+        if hall is not None:
+            hall.live.saw_device(who.id)   # "最近在线" on the supervisor's and admin's pages
     return who
 
 
@@ -86,11 +90,16 @@ def require_role(who: Identity, *roles: str) -> None:
 
 
 class LoginThrottle:
-    """After a few failures for one name from one address, refuse for a growing while."""
+    """After a few failures for one name from one address, refuse for a growing while; and
+    after many failures from one address over any names (one password sprayed over a list of
+    names), refuse that address too. The address-wide allowance is larger: a hall's terminals
+    may share one address behind its router."""
 
     FREE_FAILURES = 5
+    FREE_ADDRESS_FAILURES = 30
     WINDOW_SECONDS = 15 * 60
     MAX_LOCK_SECONDS = 15 * 60
+    ANY_NAME = "\0any"   # no user name can be this
 
     def __init__(self, clock=time.monotonic):
         self.clock = clock
@@ -103,20 +112,27 @@ class LoginThrottle:
             stamps.popleft()
         return stamps
 
+    def _wait(self, key: tuple[str, str], free: int) -> int:
+        stamps = self._recent(key)
+        extra = len(stamps) - free
+        if extra < 0:
+            return 0
+        lock = min(2 ** min(extra, 20) * 5, self.MAX_LOCK_SECONDS)
+        return max(0, int(stamps[-1] + lock - self.clock()) + 1)
+
     def retry_after(self, username: str, address: str) -> int:
         """Seconds until this name may try again from this address (0 = now)."""
         with self.lock:
-            stamps = self._recent((username.lower(), address))
-            extra = len(stamps) - self.FREE_FAILURES
-            if extra < 0:
-                return 0
-            lock = min(2 ** extra * 5, self.MAX_LOCK_SECONDS)
-            return max(0, int(stamps[-1] + lock - self.clock()) + 1)
+            return max(self._wait((username.lower(), address), self.FREE_FAILURES),
+                       self._wait((self.ANY_NAME, address), self.FREE_ADDRESS_FAILURES))
 
     def failed(self, username: str, address: str) -> None:
         with self.lock:
             self._recent((username.lower(), address)).append(self.clock())
+            self._recent((self.ANY_NAME, address)).append(self.clock())
 
     def succeeded(self, username: str, address: str) -> None:
+        """The name's own count is forgiven; the address's is not, or one known password would
+        let a sprayer go on."""
         with self.lock:
             self.failures.pop((username.lower(), address), None)

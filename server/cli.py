@@ -39,22 +39,36 @@ def register(sub: argparse._SubParsersAction) -> None:
 def serve(app, host: str, port: int) -> None:
     import logging
 
-    from .app import socketio
+    from . import serving
     # the threaded development server suits a demo or a small hall; docs/deployment.md runs
     # gunicorn behind nginx with TLS
-    # no line per request (log_output only speaks for eventlet/gevent): under load the
-    # werkzeug request log costs more than the request
+    # no line per request: under load the werkzeug request log costs more than the request
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=False)
+    serving.serve(app, host, port)
+
+
+def claimed(path) -> "object | None":
+    """This process's lock on the data directory, or None after saying in one line why not."""
+    from .serving import DataDirUnusable, claim
+    try:
+        return claim(path)
+    except DataDirUnusable as refused:
+        print(f"jiaohao server: {refused}", file=sys.stderr, flush=True)
+        return None
 
 
 def run_server(args: argparse.Namespace) -> int:
     from .app import create_app
-    app = create_app(data_dir(args), config_path(args), publish_in_background=True)
-    hall = app.extensions["jiaohao"]
-    print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
-    serve(app, args.host, args.port)
+    hold = claimed(data_dir(args))
+    if hold is None:
+        return 1
+    try:
+        app = create_app(data_dir(args), config_path(args), publish_in_background=True)
+        hall = app.extensions["jiaohao"]
+        print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
+        serve(app, args.host, args.port)
+    finally:
+        hold.release()
     return 0
 
 
@@ -139,7 +153,15 @@ def run_demo(args: argparse.Namespace) -> int:
     from .app import create_app
     path = Path(args.data or os.environ.get("JIAOHAO_DATA_DEMO") or DEMO_DATA)
     config = config_path(args)
+    if path.exists():   # another demo may be serving it: never wipe a hall in use
+        earlier = claimed(path)
+        if earlier is None:
+            return 1
+        earlier.release()
     made = create_demo_hall(path, config)
+    hold = claimed(path)
+    if hold is None:
+        return 1
     base = f"http://{args.host}:{args.port}"
     app = create_app(path, config, publish_in_background=True)
     setup = app.extensions["jiaohao"].service.setup()
@@ -167,6 +189,7 @@ def run_demo(args: argparse.Namespace) -> int:
     finally:
         for client in clients:
             client.terminate()
+        hold.release()
     return 0
 
 

@@ -1,10 +1,17 @@
-"""The SQLite connection's lifecycle: pragmas, write transactions, migrations.
+"""The SQLite connection's lifecycle: pragmas, write transactions, the group-commit writer,
+migrations.
 
 Every connection runs in WAL mode (readers never block the writer) with foreign keys on
 and a busy timeout, and with synchronous=FULL: a ticket a citizen holds must survive a
 power cut, and FULL still commits thousands of tickets a second. Writes that hand out
 numbers or tickets run inside BEGIN IMMEDIATE, which takes the write lock up front so
 two clerks can never read the same "next" ticket.
+
+`GroupCommit` is the hall's one writer: the commands that arrive while a transaction is
+committing wait and go into the next one together, each in its own savepoint, so several
+commands share one COMMIT (one fsync) and a refused command leaves no trace in the others.
+Numbered SQL files in `migrations/` are applied in the same transaction as the row that
+records them.
 """
 
 from __future__ import annotations
@@ -69,7 +76,14 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            # a full disk fails the commit itself: roll back, so the connection is usable
+            # again when space returns instead of stuck inside this transaction
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     finally:
         if lock is not None:
             lock.release()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from hall.appointments import AppointmentError
@@ -30,6 +31,58 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
+class RateLimited(ApiError):
+    """Too many requests from one address, ticket token or mobile number: the same 429 and
+    Retry-After wherever a limit is spent."""
+
+    def __init__(self, wait: int):
+        super().__init__(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
+                         f"try again in {wait} s", {"Retry-After": str(wait)})
+
+
+class BadInput(ApiError):
+    """Input no route may take (inbound.py): refused with one log line, never a traceback."""
+
+
+#: werkzeug's own refusals, said the hall's way
+HTTP_MESSAGES = {
+    400: "请求无效 / bad request",
+    404: "没有这个地址 / no such address",
+    405: "此地址不接受这种请求 / this address does not take this method",
+    408: "请求超时 / the request took too long to arrive",
+    413: "请求体过大 / the request body is too large",
+    415: "不支持的内容类型 / unsupported content type",
+    431: "请求头过大 / the request headers are too large",
+}
+
+
+STORAGE_FULL = (507, "storage_full", "服务器存储空间已满，暂时无法取号或保存，请联系管理员 / the server's storage "
+                "is full: nothing can be issued or saved until space is freed (tell the administrator)")
+STORAGE_READ_ONLY = (503, "storage_read_only", "服务器存储为只读，暂时无法取号或保存，请联系管理员 / the server's "
+                     "storage is read-only: nothing can be issued or saved (tell the administrator)")
+STORAGE_ERROR = (503, "storage_error", "服务器存储故障，暂时无法保存，请联系管理员 / the server's storage failed: "
+                 "nothing can be saved now (tell the administrator)")
+
+
+def storage_problem(exc: BaseException) -> tuple[int, str, str] | None:
+    """A write that failed because of the disk, not the request: (status, code, message)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if "disk is full" in text or "database or disk is full" in text:
+            return STORAGE_FULL
+        if "readonly" in text or "read-only" in text:
+            return STORAGE_READ_ONLY
+        if "disk i/o error" in text or "unable to open database file" in text:
+            return STORAGE_ERROR
+        return None
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return STORAGE_FULL
+        if exc.errno == errno.EROFS:
+            return STORAGE_READ_ONLY
+    return None
+
+
 def status_for(code: str) -> int:
     if code in NOT_FOUND_CODES:
         return 404
@@ -48,6 +101,8 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
+        if isinstance(exc, BadInput):
+            log.warning("refused %s %s: %d %s", request.method, request.path, exc.status, exc.code)
         return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.errorhandler(QueueError)
@@ -69,11 +124,29 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        if exc.code in (400, 408, 413, 431):
+            log.warning("refused %s %s: %d %s", request.method, request.path, exc.code, code)
+        message = HTTP_MESSAGES.get(exc.code or 500, exc.description or exc.name)
+        return error_response(exc.code or 500, code, message)
 
+    @app.errorhandler(RecursionError)
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(UnicodeError)
+    def unusable_input(exc: Exception):
+        # inbound.py refuses these before a view runs; this is the net for input it cannot see
+        log.warning("refused %s %s: %s", request.method, request.path, type(exc).__name__)
+        return error_response(422, "bad_field", "输入无效（数字过大、嵌套过深或文本编码无效）/ unusable "
+                              "input: a number too large, nesting too deep or text that is not valid Unicode")
+
+    @app.errorhandler(OSError)
     @app.errorhandler(sqlite3.OperationalError)
-    def database_busy(exc: sqlite3.OperationalError):
-        if "locked" not in str(exc) and "busy" not in str(exc):
+    def database_busy(exc: Exception):
+        storage = storage_problem(exc)
+        if storage is not None:
+            status, code, message = storage
+            log.error("storage: %s (%s %s)", exc, request.method, request.path)
+            return error_response(status, code, message, {"Retry-After": "30"})
+        if not isinstance(exc, sqlite3.OperationalError) or ("locked" not in str(exc) and "busy" not in str(exc)):
             return unexpected(exc)
         # nothing was written: the transaction rolled back, so the client may simply retry
         log.warning("database busy: %s", exc)

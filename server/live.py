@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from flask import request
@@ -19,9 +21,11 @@ from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
 from flask_socketio import SocketIO, join_room
 
 from hall.events import event_from_record
+from hall.tickets import TicketState
 
 from . import db, protocol, repository as repo
 from .auth import identify
+from .inbound import INT64
 
 if TYPE_CHECKING:
     from .services import HallService
@@ -36,6 +40,14 @@ def hall_room(hall_id: int) -> str:
     return f"hall:{hall_id}"
 
 
+@dataclass
+class Phone:
+    """What a connected tracking token follows: its ticket, that ticket's item now, its day."""
+    ticket_id: int
+    service: str
+    day: date
+
+
 class Live:
     """Connected clients and what they are told."""
 
@@ -45,17 +57,24 @@ class Live:
         self.service = service
         self.after_publish = after_publish   # supervision looks at the hall once a batch went out
         self.clients: dict[str, Any] = {}   # sid → Identity
+        self.phones: dict[str, Phone] = {}  # sid → the ticket a tracking token follows
+        self.active: dict[int, datetime] = {}   # device id → its last request
         self.lock = threading.Lock()
 
     @property
     def room(self) -> str:
         return hall_room(self.service.hall_id)
 
+    @property
+    def supervisors_room(self) -> str:
+        return f"{self.room}:supervisors"
+
     # --- publishing ---------------------------------------------------------------------------
 
     def emit_to_hall(self, name: str, payload: dict[str, Any]) -> None:
-        """One message to every client of this hall."""
-        self.socketio.emit(name, payload, to=self.room)
+        """One message to every client of this hall that may hear it (protocol.SUPERVISORS_ONLY)."""
+        room = self.supervisors_room if name in protocol.SUPERVISORS_ONLY else self.room
+        self.socketio.emit(name, payload, to=room)
 
     def publish(self, hall_id: int, batch: list) -> None:
         """The service layer's publisher: called after each commit."""
@@ -66,9 +85,23 @@ class Live:
         ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
         state = service.snapshot_with(ids)
         clerks = repo.clerk_names(conn, hall_id)
-        for name, payload in protocol.messages_for(batch, state, clerks):
-            self.socketio.emit(name, payload, to=hall_room(hall_id))
+        messages = protocol.messages_for(batch, state, clerks)
+        for name, payload in messages:
+            self.emit_to_hall(name, payload)
+        self.tell_phones(messages)
         self.after_publish()
+
+    def tell_phones(self, messages: list[tuple[str, dict[str, Any]]], sid: str | None = None) -> None:
+        """Each connected phone hears its own ticket's part of the messages (protocol.for_phone)."""
+        with self.lock:
+            phones = [(sid, self.phones[sid])] if sid in self.phones else list(self.phones.items())
+        for phone_sid, phone in phones:
+            for name, payload in messages:
+                if name in protocol.TICKET_MESSAGES and payload["ticket"]["id"] == phone.ticket_id:
+                    phone.service = payload["ticket"]["service"]   # a transfer moves it to another item
+                part = protocol.for_phone(name, payload, phone.ticket_id, phone.service)
+                if part is not None:
+                    self.socketio.emit(name, part, to=phone_sid)
 
     def broadcast_appointment(self, change: str, booking: dict[str, Any]) -> None:
         """A booking changed (no personal data in `booking`); dashboards update their figures."""
@@ -117,10 +150,27 @@ class Live:
         if who is None:
             # Socket.IO's own refusal carries the reason to the client
             raise SocketIOConnectionRefused("unauthorized")
+        if who.kind == "ticket":
+            self.welcome_phone(who)
+            return
         with self.lock:
             self.clients[request.sid] = who
         join_room(self.room)
+        if who.supervises:
+            join_room(self.supervisors_room)
         self.socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+
+    def welcome_phone(self, who) -> None:
+        """A tracking token joins no room: it is told its own part of each message, and only
+        on its ticket's business day (as the REST track route answers 410 after it)."""
+        ticket = self.service.ticket(who.id)
+        if ticket is None or ticket.business_date != self.service.today() \
+                or ticket.state is TicketState.EXPIRED:
+            raise SocketIOConnectionRefused("expired")
+        with self.lock:
+            self.clients[request.sid] = who
+            self.phones[request.sid] = Phone(ticket.id, ticket.service, ticket.business_date)
+        self.tell_phones([(protocol.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
 
     def welcome(self, token: str | None):
         """Who is connecting (None: refused); a device is marked as seen."""
@@ -129,26 +179,48 @@ class Live:
             self.touch_device(who.id)
         return who
 
+    def saw_device(self, device_id: int) -> None:
+        """A device made a request: a kiosk that only issues over REST is active too. Kept in
+        memory (a write per request would cost); `last_seen_at` stays the live connection's."""
+        with self.lock:
+            self.active[device_id] = self.service.clock()
+
+    def last_active(self, device_id: int, last_seen_at: str | None) -> str | None:
+        """The later of the device's last live connection and its last request."""
+        with self.lock:
+            request_at = self.active.get(device_id)
+        if request_at is None:
+            return last_seen_at
+        if last_seen_at is None or datetime.fromisoformat(last_seen_at) < request_at:
+            return request_at.isoformat()
+        return last_seen_at
+
     def touch_device(self, device_id: int) -> None:
         conn = self.service.database.connection()
         with db.write(conn):
             repo.touch_device(conn, device_id, self.service.clock())
 
     def on_disconnect(self, reason=None) -> None:
-        with self.lock:
-            self.clients.pop(request.sid, None)
+        self.on_disconnect_sid(request.sid)
 
     def on_resync(self, data: Any = None):
         since = data.get("since") if isinstance(data, dict) else None
-        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-            return {"error": "bad_request", "message": "resync needs {since: a sequence number ≥ 0}"}
+        if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= INT64[1]:
+            return {"error": "bad_request", "message": "重新同步需要 since（不小于 0 的序号）/ resync "
+                    "needs {since: a sequence number ≥ 0}"}
         missed = self.missed_messages(since)
         if missed is None:
-            self.socketio.emit(protocol.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+            self.tell_one([(protocol.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
             return {"ok": True, "snapshot": True}
-        for name, payload in missed:
-            self.socketio.emit(name, payload, to=request.sid)
+        self.tell_one(missed, request.sid)
         return {"ok": True, "snapshot": False, "count": len(missed)}
+
+    def tell_one(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> None:
+        if sid in self.phones:
+            self.tell_phones(messages, sid)
+            return
+        for name, payload in messages:
+            self.socketio.emit(name, payload, to=sid)
 
     def connected(self) -> dict[str, Any]:
         with self.lock:
@@ -158,15 +230,20 @@ class Live:
         return {who.id for who in self.connected().values() if who.kind == "device"}
 
     def drop_revoked(self) -> int:
-        """Disconnect clients whose device was revoked or whose session ended."""
+        """Disconnect clients whose device was revoked, whose session ended, or whose ticket's
+        business day is over (a tracking token)."""
         clients = self.connected()
         conn = self.service.database.connection()
         devices = repo.revoked_devices(conn, {w.id for w in clients.values() if w.kind == "device"})
         sessions = repo.dead_sessions(conn, {w.session_id for w in clients.values()
                                              if w.kind == "user"}, self.service.clock())
+        today = self.service.today()
+        with self.lock:
+            past = {sid for sid, phone in self.phones.items() if phone.day != today}
         dropped = 0
         for sid, who in clients.items():
-            if (who.kind == "device" and who.id in devices) or (who.kind == "user" and who.session_id in sessions):
+            if (who.kind == "device" and who.id in devices) or (who.kind == "user" and who.session_id in sessions) \
+                    or sid in past:
                 self.socketio.server.disconnect(sid, namespace="/")
                 self.on_disconnect_sid(sid)
                 dropped += 1
@@ -175,3 +252,4 @@ class Live:
     def on_disconnect_sid(self, sid: str) -> None:
         with self.lock:
             self.clients.pop(sid, None)
+            self.phones.pop(sid, None)

@@ -195,7 +195,9 @@ def document() -> dict:
         "openapi": "3.0.3",
         "info": {"title": "Jiaohao hall server", "version": "1",
                  "description": "Queue management for a government service hall. Tokens go in "
-                                "`Authorization: Bearer …`. Live updates: Socket.IO, see docs/protocol.md."},
+                                "`Authorization: Bearer …`. Live updates: Socket.IO, see docs/protocol.md. "
+                                "Replies of the hall's own routes carry `X-Hall-Seq`, their place "
+                                "in the order of the live messages."},
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -20,6 +20,11 @@ Server → client events (payload keys):
 ``alert_raised`` / ``alert_cleared``  {seq, at, alert}
 
 Client → server: ``resync {since}``.
+
+Every REST reply under /api/v1 carries the same order in its ``X-Hall-Seq`` header: the seq of
+the command's own last event, or, for a read, where the log stood before the read. A page
+applies replies and live messages about the same thing by seq, and an older one never
+overwrites a newer one.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ QUEUE_CHANGED = "queue_changed"
 ALERT_RAISED = "alert_raised"
 ALERT_CLEARED = "alert_cleared"
 RESYNC = "resync"
+SEQ_HEADER = "X-Hall-Seq"
 APPOINTMENT_CHANGED = "appointment_changed"
 
 SERVER_EVENTS = (HALL_SNAPSHOT, TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED,
@@ -286,3 +292,28 @@ def device_status(row) -> dict[str, Any]:
     except ValueError:
         return {}
     return status if isinstance(status, dict) else {}
+
+
+# --- what a citizen's phone hears ----------------------------------------------------------------
+
+TICKET_MESSAGES = (TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED)
+#: messages only supervisors and admins hear, as only they may read GET /alerts; every other
+#: message goes to each staff member and device of the hall, and a phone hears `for_phone`
+SUPERVISORS_ONLY = (ALERT_RAISED, ALERT_CLEARED)
+
+
+def for_phone(name: str, payload: dict[str, Any], ticket_id: int, service: str) -> dict[str, Any] | None:
+    """The part of a message a ticket's tracking token may hear: its own ticket, and the waiting
+    figures of its own item. Nothing of other citizens, of staff, of windows or of alerts: the
+    token is printed on a paper slip anyone may pick up. None: the phone hears nothing of it."""
+    if name in TICKET_MESSAGES:
+        return payload if payload["ticket"]["id"] == ticket_id else None
+    if name == QUEUE_CHANGED:
+        mine = [s for s in payload["services"] if s["code"] == service]
+        return payload | {"services": mine} if mine else None
+    if name == HALL_SNAPSHOT:
+        return {"seq": payload["seq"], "at": payload["at"], "hall": payload["hall"],
+                "policy": payload["policy"], "windows": [], "ticket_id": ticket_id,
+                "services": [s for s in payload["services"] if s["code"] == service],
+                "recent_calls": [c for c in payload["recent_calls"] if c["ticket_id"] == ticket_id]}
+    return None

@@ -46,3 +46,30 @@ class TokenBuckets:
         if self.calls % self.SWEEP_EVERY:
             return
         self.buckets = {k: v for k, v in self.buckets.items() if now - v[1] < self.FORGET_AFTER}
+
+
+class SweepWatch:
+    """Refused bookings per address, so supervisors see someone sweeping the slots (one address
+    booking every place with invented mobile numbers) instead of finding the slots full."""
+
+    KEEP = 50   # addresses remembered: the busiest, newest first
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_address: dict[str, dict] = {}
+
+    def refused(self, address: str, slot: str, at: str) -> None:
+        with self.lock:
+            seen = self.by_address.pop(address, None) or {"address": address, "refused": 0,
+                                                         "first_at": at, "slots": []}
+            seen["refused"] += 1
+            seen["last_at"] = at
+            if slot not in seen["slots"]:
+                seen["slots"] = (seen["slots"] + [slot])[-5:]
+            self.by_address[address] = seen   # re-inserted: the dict keeps the newest last
+            while len(self.by_address) > self.KEEP:
+                self.by_address.pop(next(iter(self.by_address)))
+
+    def recent(self) -> list[dict]:
+        with self.lock:
+            return [dict(v) for v in reversed(self.by_address.values())]

@@ -157,40 +157,78 @@ def appointment_rows(data: dict[str, Any]) -> list[list[Any]]:
     return [["预约 Appointments", ""]] + [[f"{zh} {en}", figures[f]] for f, zh, en in APPOINTMENT_FIGURES]
 
 
+#: what a spreadsheet reads as the start of a formula (a name set by an admin, or a clerk's
+#: own display name, must stay text: "=HYPERLINK(…)" in a report is an attack on whoever opens it)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def inert(value: Any) -> Any:
+    """Text that would start a formula gets a leading apostrophe, which spreadsheets show as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    return [[inert(value) for value in row] for row in rows]
+
+
 def to_csv(data: dict[str, Any]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"{data['hall']['name']} {data['from']} — {data['to']}"])
-    writer.writerows(table(data))
+    writer.writerow(_csv_rows([[f"{data['hall']['name']} {data['from']} — {data['to']}"]])[0])
+    writer.writerows(_csv_rows(table(data)))
     writer.writerow([])
-    writer.writerows(three_rates_rows(data))
+    writer.writerows(_csv_rows(three_rates_rows(data)))
     writer.writerow([])
-    writer.writerows(appointment_rows(data))
+    writer.writerows(_csv_rows(appointment_rows(data)))
     # with a BOM, so Excel on a Chinese Windows PC opens the UTF-8 as UTF-8
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+#: how a spreadsheet shows each kind of figure
+NUMBER_FORMATS = {"rate": "0.0%", "minutes": "0.0", "count": "0"}
+
+
+def _append_text_safe(sheet, row: list[Any]) -> None:
+    """A row whose text stays text: openpyxl would store "=…" as a live formula."""
+    sheet.append(row)
+    for item in sheet[sheet.max_row]:
+        if isinstance(item.value, str):
+            item.data_type = "s"
 
 
 def to_xlsx(data: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     book = Workbook()
     sheet = book.active
     sheet.title = "报表 Report"
-    sheet.append([f"{data['hall']['name']} {data['from']} — {data['to']}"])
+    _append_text_safe(sheet, [f"{data['hall']['name']} {data['from']} — {data['to']}"])
     sheet["A1"].font = Font(bold=True, size=13)
     for row in table(data):
-        sheet.append(row)
+        _append_text_safe(sheet, row)
     for item in sheet[2]:
         item.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 34
+    for i, (_, name, name_en, unit) in enumerate(COLUMNS, start=2):
+        letter = get_column_letter(i)
+        sheet.column_dimensions[letter].width = max(12, len(name) * 2 + len(name_en) // 2 + 2)
+        for item in sheet[letter][2:]:
+            item.number_format = NUMBER_FORMATS[unit]
     rates = book.create_sheet("三率 Three rates")
     for row in three_rates_rows(data):
-        rates.append(row)
+        _append_text_safe(rates, row)
+    for item in rates["B"][1:]:
+        item.number_format = NUMBER_FORMATS["rate"]
     rates.column_dimensions["A"].width = 40
+    rates.column_dimensions["B"].width = 12
     booked = book.create_sheet("预约 Appointments")
     for row in appointment_rows(data):
-        booked.append(row)
+        _append_text_safe(booked, row)
     booked.column_dimensions["A"].width = 30
+    booked.column_dimensions["B"].width = 12
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

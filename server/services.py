@@ -1,5 +1,7 @@
-"""The service layer: each command is one transaction — load, decide, save, commit — and
-only then are its events published. A failed broadcast is logged and never undoes a
+"""The service layer: each command loads the hall, lets the core (`hall.queue`) decide, and
+saves the new state and its events, all in one savepoint of the group-commit writer
+(`db.GroupCommit`): several commands share one COMMIT. Only after that commit are the
+events published, in commit order. A failed broadcast is logged and never undoes a
 committed ticket; a refused command reaches the caller as a QueueError and changes nothing.
 """
 

@@ -210,10 +210,12 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         "departments": [{"code": d.code, "name": d.name, "name_en": d.name_en} for d in setup.departments],
         "windows": [_window_row(state, spec.number, clerks) for spec in setup.windows],
         "services": [_service_row(state, item.code, now) for item in setup.services],
-        "devices": [_device_row(row, hall.supervision.connected_devices()) for row in devices],
+        "devices": [_device_row(row, hall.supervision.connected_devices(), hall.live.last_active)
+                    for row in devices],
         "alerts": [protocol.alert_view(row) for row in opened],
         "thresholds": _thresholds(setup),
-        "appointments": _appointments(setup, slots, figures, today, now),
+        "appointments": _appointments(setup, slots, figures, today, now)
+        | {"sweeps": hall.appointments.sweeps.recent()},
     }
 
 
@@ -256,10 +258,11 @@ def _service_row(state, code: str, now: datetime) -> dict[str, Any]:
     return view
 
 
-def _device_row(row, connected: set[int]) -> dict[str, Any]:
+def _device_row(row, connected: set[int], last_active) -> dict[str, Any]:
     status = protocol.device_status(row)
     return {"id": row["id"], "name": row["name"], "kind": row["kind"], "window": row["window_number"],
             "connected": row["id"] in connected, "last_seen_at": row["last_seen_at"],
+            "last_active_at": last_active(row["id"], row["last_seen_at"]),
             "status_at": row["status_at"], "printer": status.get("printer")}
 
 

@@ -3,10 +3,11 @@ instances cannot run at once), and pages in separate contexts, like separate PCs
 
 from __future__ import annotations
 
+import time
 from typing import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -44,3 +45,33 @@ def phone_page(browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
+
+
+class HeldReplies:
+    """Replies held back from the page: a matching request reaches the server at once (its change
+    is committed and its live messages are sent), but the page gets the reply only on release()."""
+
+    def __init__(self, page: Page, url_pattern: str):
+        self.page, self.url_pattern, self.held = page, url_pattern, []
+        page.route(url_pattern, self._hold)
+
+    def _hold(self, route: Route) -> None:
+        self.held.append((route, route.fetch()))
+
+    def wait(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Until `count` replies are held. The page's own event loop must run for the handler to
+        see a request, so this waits through Playwright rather than in Python."""
+        deadline = time.monotonic() + timeout
+        while len(self.held) < count:
+            assert time.monotonic() < deadline, f"no request matched in {timeout} s"
+            self.page.wait_for_timeout(10)
+
+    def release(self) -> None:
+        self.wait()
+        for route, response in self.held:
+            route.fulfill(response=response)
+        self.held.clear()
+
+    def stop(self) -> None:
+        """Later replies go to the page straight away."""
+        self.page.unroute(self.url_pattern, self._hold)

@@ -30,6 +30,8 @@ from ..auth import require_identity
 from ..backup import backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
+from ..inbound import check_value, read_body, takes_raw_body
+from ..setup_messages import bilingual
 
 blueprint = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
@@ -71,7 +73,9 @@ def _named(message: str, document: dict | None) -> str:
 def invalid_setup(exc: ConfigError):
     message = _named(str(exc), g.get("candidate"))
     match = KEY.match(message)
-    response = jsonify(error="invalid_setup", message=message,
+    where = message.split(":", 1)[0].split(" = ", 1)[0].split(" must ", 1)[0].split(" is ", 1)[0] \
+        if match else None
+    response = jsonify(error="invalid_setup", message=bilingual(message, where),
                        section=match.group(1) if match else None, field=match.group(2) if match else None)
     response.status_code = 422
     return response
@@ -193,16 +197,19 @@ def export_toml():
 
 
 @blueprint.post("/import")
+@takes_raw_body
 def import_toml():
-    request.max_content_length = IMPORT_LIMIT
     try:
-        text = request.get_data(cache=False).decode("utf-8")
+        text = read_body(IMPORT_LIMIT).decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("the file is not UTF-8 text") from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError("not valid TOML: nested too deeply") from None
+    check_value(document)
     return _change("setup.import", "config.toml", admin.replace_document(document))
 
 
@@ -280,8 +287,9 @@ def update_staff(username: str):
 
 @blueprint.post("/staff/<username>/password")
 def reset_password(username: str):
-    accounts.set_password(current_hall().database, username, field(_values(), "password", str),
-                          actor=g.admin)
+    hall = current_hall()
+    accounts.set_password(hall.database, username, field(_values(), "password", str), actor=g.admin)
+    hall.live.drop_revoked()   # the sessions the old password opened lose their live connection
     return jsonify(ok=True)
 
 
@@ -299,6 +307,7 @@ def set_disabled(username: str):
 def _device_row(row, connected: set[int]) -> dict[str, Any]:
     return {"name": row["name"], "kind": row["kind"], "window": row["window_number"],
             "created_at": row["created_at"], "last_seen_at": row["last_seen_at"],
+            "last_active_at": current_hall().live.last_active(row["id"], row["last_seen_at"]),
             "revoked_at": row["revoked_at"], "connected": row["id"] in connected,
             "status": json.loads(row["status"]) if row["status"] else None,
             "status_at": row["status_at"]}
@@ -337,7 +346,7 @@ def revoke_device(name: str):
 def audit_log():
     hall = current_hall()
     limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int), 1), 500)
-    before = request.args.get("before", None, type=int)
+    before = request.args.get("before", None, type=int)   # inbound.py bounds it to 64 bits
     entries = repo.audit_entries(hall.database.connection(), hall.service.hall_id, limit, before)
     return jsonify(entries=entries)
 

@@ -19,7 +19,7 @@ from ..api import body, field, issued_reply
 from ..app import current_hall
 from ..appointments import DESK, Booked
 from ..auth import STAFF_ROLES, bearer_token, identify, require_identity, require_role
-from ..errors import ApiError
+from ..errors import ApiError, RateLimited
 from ..ratelimit import Limit, TokenBuckets
 
 blueprint = Blueprint("appointments_api", __name__, url_prefix="/api/v1/appointments")
@@ -27,11 +27,13 @@ blueprint = Blueprint("appointments_api", __name__, url_prefix="/api/v1/appointm
 
 @dataclass(frozen=True)
 class Limits:
-    # a hall's guest Wi-Fi puts many phones behind one address: generous per address,
-    # strict per mobile number, so one number cannot sweep the slots
+    # a hall's guest Wi-Fi puts many phones behind one address: generous per address for
+    # reading, strict per mobile number; and since mobile numbers can be invented, a booking
+    # also spends from its address and from its address in that one slot
     reads_per_address: Limit = Limit(capacity=300, rate=10)
-    bookings_per_address: Limit = Limit(capacity=60, rate=1)
+    bookings_per_address: Limit = Limit(capacity=10, rate=1 / 30)
     bookings_per_mobile: Limit = Limit(capacity=5, rate=1 / 60)
+    bookings_per_address_in_slot: Limit = Limit(capacity=2, rate=1 / 600)
     misses_per_address: Limit = Limit(capacity=10, rate=1 / 6)   # guessing manage links
 
 
@@ -40,12 +42,25 @@ def _install_limits(state) -> None:
     state.app.extensions.setdefault("jiaohao_booking_limits", (TokenBuckets(), Limits()))
 
 
-def _spend(kind: str, key: str) -> None:
+def _spend(kind: str, key: Any) -> None:
     buckets, limits = current_app.extensions["jiaohao_booking_limits"]
     wait = buckets.take((kind, key), getattr(limits, kind))
     if wait:
-        raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
-                       f"try again in {wait} s", {"Retry-After": str(wait)})
+        raise RateLimited(wait)
+
+
+def _spend_on_booking(mobile: str, service: str, day: date, start: time) -> None:
+    """A citizen's booking; a refusal is recorded for the supervisors and announced to them."""
+    address, slot = _address(), (service, day.isoformat(), start.strftime("%H:%M"))
+    try:
+        _spend("bookings_per_address", address)
+        _spend("bookings_per_address_in_slot", (address, slot))
+        _spend("bookings_per_mobile", mobile.strip())
+    except ApiError:
+        hall = current_hall()
+        hall.appointments.sweeps.refused(address, " ".join(slot), hall.service.clock().isoformat())
+        hall.live.broadcast_appointment("refused", dict(zip(("service", "date", "start"), slot)))
+        raise
 
 
 def _address() -> str:
@@ -121,8 +136,7 @@ def book():
     name = field(data, "name", str, required=False, default="")
     if who is None:
         mobile = field(data, "mobile", str)
-        _spend("bookings_per_address", _address())
-        _spend("bookings_per_mobile", mobile.strip())
+        _spend_on_booking(mobile, service, day, start)
     else:
         mobile = field(data, "mobile", str, required=False, default="") or DESK
     booked = current_hall().appointments.book(service, day, start, mobile, name,

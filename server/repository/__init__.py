@@ -63,6 +63,7 @@ from .accounts import (  # noqa: F401
     insert_session,
     session_user,
     revoke_session,
+    revoke_user_sessions,
     dead_sessions,
 )
 from .devices import (  # noqa: F401
@@ -88,7 +89,6 @@ from .alerts import (  # noqa: F401
     acknowledge_alert,
     clear_alert,
     append_alert_event,
-    alert_events_of,
     acknowledged_alert_keys,
     alerts_between,
 )

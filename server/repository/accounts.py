@@ -57,6 +57,13 @@ def revoke_session(conn: sqlite3.Connection, session_id: int, now: datetime) -> 
     conn.execute("UPDATE sessions SET revoked_at = ? WHERE id = ?", (iso(now), session_id))
 
 
+def revoke_user_sessions(conn: sqlite3.Connection, user_id: int, now: datetime) -> int:
+    """End every open session of one person (a new password, a disabled account)."""
+    cur = conn.execute("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                       (iso(now), user_id))
+    return cur.rowcount
+
+
 def dead_sessions(conn: sqlite3.Connection, session_ids: Iterable[int], now: datetime) -> set[int]:
     """Of these sessions, the ones signed out, expired, or whose user was disabled."""
     ids = list(session_ids)

@@ -51,10 +51,6 @@ def append_alert_event(conn: sqlite3.Connection, hall_id: int, alert_id: int, ac
                  "VALUES (?, ?, ?, ?, ?, ?)", (hall_id, alert_id, action, level, iso(now), actor))
 
 
-def alert_events_of(conn: sqlite3.Connection, alert_id: int) -> list[sqlite3.Row]:
-    return conn.execute("SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id", (alert_id,)).fetchall()
-
-
 def acknowledged_alert_keys(conn: sqlite3.Connection, hall_id: int, day: date) -> set[str]:
     rows = conn.execute("SELECT key FROM alerts WHERE hall_id = ? AND business_date = ? "
                         "AND acknowledged_at IS NOT NULL", (hall_id, day.isoformat()))

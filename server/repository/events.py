@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from hall.events import event_record
-from .dialect import iso, dt
+
+from .dialect import dt, iso
 
 
 def append_event(conn: sqlite3.Connection, hall_id: int, record: dict[str, Any]) -> int:

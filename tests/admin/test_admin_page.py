@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from client.hall_client import wait_until
 from tests.admin.pages import edit_row, open_tab, sign_in_admin
+from tests.browser import HeldReplies
 from tests.web.conftest import PASSWORD
 
 
@@ -144,3 +145,32 @@ def test_two_admins_saving_at_once_the_second_is_told_to_reload(demo, new_page) 
     assert saved["document"]["hall"]["notice"] == "第一位管理员的通知"
     second.locator("#notice-card button[type=submit]").click()   # now on the version in force
     expect(second.locator("#flash")).to_contain_text("已保存")
+
+
+def test_a_second_save_while_the_first_is_out_says_so_and_saves_once(demo, new_page) -> None:
+    page = sign_in_admin(new_page(), demo)
+    version = int(re.search(r"\d+", page.locator("#version").inner_text()).group())
+    saves = HeldReplies(page, "**/api/v1/admin/setup/hall")
+    page.locator("#notice-card textarea[name=notice]").fill("窗口 8 今日延时服务至 18:00。")
+    page.locator("#notice-card button[type=submit]").click()
+    saves.wait()
+    page.locator("#notice-card button[type=submit]").click()   # a second press while the first is out
+    expect(page.locator("#notice-card .message")).to_have_text("上一个操作仍在进行，请稍候")
+    saves.release()
+    expect(page.locator("#flash")).to_contain_text(f"已保存，设置版本 {version + 1}")
+    expect(page.locator("#version")).to_contain_text(str(version + 1))
+    assert demo.request("GET", "/hall")["hall"]["notice"] == "窗口 8 今日延时服务至 18:00。"
+    saves.stop()
+    page.locator("#notice-card textarea[name=notice]").fill("窗口 8 今日延时服务至 18:30。")
+    page.locator("#notice-card button[type=submit]").click()   # and the next press acts again
+    expect(page.locator("#version")).to_contain_text(str(version + 2))
+    expect(page.locator("#tabs [aria-selected=true]")).to_be_focused()   # the redrawn tab keeps the focus
+
+
+def test_the_voice_and_slip_tab_shows_both_previews_at_once(demo, new_page) -> None:
+    page = sign_in_admin(new_page(), demo)
+    open_tab(page, "templates")
+    expect(page.locator("#preview-text")).to_contain_text("号窗口")
+    page.wait_for_function("document.querySelector('#preview-slip').complete && "
+                           "document.querySelector('#preview-slip').naturalWidth > 0")
+    expect(page.locator("#tab-templates .message")).to_have_text(["", "", ""])

@@ -12,6 +12,9 @@ from tests.server.test_api import Api, login
 
 
 def book(api: Api, mobile: str, start: str = "09:00", service: str = "A01", day: str = DAY, **extra):
+    # each mobile number is a citizen on their own phone, so on their own address
+    api.client.environ_base["REMOTE_ADDR"] = f"10.2.{int(mobile[-4:]) // 256 % 256}.{int(mobile[-4:]) % 256}" \
+        if mobile[-4:].isdigit() else "10.2.0.1"
     return api.post("/appointments", {"service": service, "date": day, "start": start, "mobile": mobile} | extra)
 
 
@@ -289,3 +292,22 @@ def test_the_dashboard_shows_todays_bookings_slot_by_slot(appt_app, public, kios
     assert (rows["A01", "09:00"]["checked_in"], rows["A01", "09:00"]["on_time"],
             rows["A01", "09:00"]["no_show"], rows["A01", "09:00"]["booked"]) == (1, 1, 1, 0)
     assert rows["A01", "09:00"]["phase"] == "over" and rows["A01", "09:30"]["phase"] == "now"
+
+
+def test_one_address_cannot_sweep_a_slot_and_the_supervisor_sees_it(appt_app) -> None:
+    """Invented mobile numbers from one address: refused after two places of one slot and after
+    ten bookings in all; the refusals show on the supervisor's dashboard; others still book."""
+    sweeper = Api(appt_app)
+    sweeper.client.environ_base["REMOTE_ADDR"] = "203.0.113.66"
+    statuses = [sweeper.post("/appointments", {"service": "A01", "date": DAY, "start": "09:00",
+                                               "mobile": f"1370000{n:04d}"})[0] for n in range(3)]
+    assert statuses == [201, 201, 429]
+    starts = ["09:30", "10:00", "10:30", "11:00", "11:30", "14:00", "14:30", "15:00", "15:30"]
+    statuses = [sweeper.post("/appointments", {"service": "A02", "date": DAY, "start": start,
+                                               "mobile": f"1371111{n:04d}"})[0] for n, start in enumerate(starts)]
+    # ten tries in all from one address (the refused one counts), then one a half minute
+    assert statuses == [201] * 7 + [429] * 2, statuses
+    assert book(Api(appt_app), mobile(7))[0] == 201, "another citizen still books the last place"
+    dashboard = login(appt_app, "boss").get("/supervision")[1]
+    sweep = next(s for s in dashboard["appointments"]["sweeps"] if s["address"] == "203.0.113.66")
+    assert sweep["refused"] == 3 and "A01 2026-11-26 09:00" in sweep["slots"]

@@ -15,7 +15,7 @@ from tests.conftest import add_user, small_hall_document, to_toml
 from common import launcher
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from tests.browser import browser, pages, phone_page  # noqa: E402, F401 (fixture)
+from tests.browser import HeldReplies, browser, pages, phone_page  # noqa: E402, F401 (fixture)
 
 expect = playwright_api.expect
 PASSWORD = "desk-password-1"
@@ -152,3 +152,49 @@ def test_the_desk_books_for_a_citizen_without_a_phone_and_prints_it(hall_server,
     desk.click("#another")
     expect(desk.locator('#slots .slot[data-start="09:30"]')).to_contain_text("余 2")
     assert not errors, errors
+
+
+def test_a_desk_press_that_cannot_book_says_why(hall_server, desk) -> None:
+    """Book before an item or a slot, a full slot, a second press while booking: each says why,
+    and the double press books once."""
+    url = hall_server.url
+    token = requests.post(f"{url}/api/v1/auth/login", timeout=10,
+                          json={"username": "desk", "password": PASSWORD}).json()["token"]
+    staff = {"Authorization": f"Bearer {token}"}
+    desk.goto(f"{url}/desk")
+    desk.fill("#login-user", "desk")
+    desk.fill("#login-password", PASSWORD)
+    desk.click("#login-form button[type=submit]")
+    expect(desk.locator("#who")).to_have_text("导服台小王")
+    message = desk.locator("#book-message")
+    desk.click("#book", force=True)                        # looks unavailable, but is not deaf
+    expect(message).to_have_text("请先选择事项")
+
+    desk.select_option("#item", "B01")
+    desk.select_option("#day", index=2)
+    day = desk.locator("#day").input_value()
+    for _ in range(3):                                     # capacity 3: 10:00 is full
+        booked = requests.post(f"{url}/api/v1/appointments", timeout=10, headers=staff,
+                               json={"service": "B01", "date": day, "start": "10:00"})
+        assert booked.status_code == 201, booked.text
+    desk.select_option("#day", index=1)
+    desk.select_option("#day", index=2)                    # the slots again, 10:00 now full
+    full = desk.locator('#slots .slot[data-start="10:00"]')
+    expect(full).to_contain_text("已满")
+    desk.click("#book", force=True)
+    expect(message).to_have_text("请选择时段")
+    full.click(force=True)
+    expect(message).to_have_text("该时段已约满，请选择其他时段")
+    expect(desk.locator("#book")).to_be_disabled()         # the full slot was not taken
+
+    desk.locator('#slots .slot[data-start="10:30"]').click()
+    bookings = HeldReplies(desk, "**/api/v1/appointments")
+    desk.click("#book")
+    bookings.wait()
+    desk.click("#book", force=True)                        # a second press while the first is out
+    expect(message).to_have_text("正在预约，请稍候")
+    bookings.release()
+    expect(desk.locator("#slip")).to_be_visible()
+    slots = requests.get(f"{url}/api/v1/appointments/slots", timeout=10, headers=staff,
+                         params={"service": "B01", "date": day}).json()["slots"]
+    assert next(s["free"] for s in slots if s["start"] == "10:30") == 2   # booked once

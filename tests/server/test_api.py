@@ -178,6 +178,31 @@ def test_clerk_calls_serves_and_finishes(hall_app, kiosk) -> None:
     assert clerk.post("/windows/3/call-next") == (200, {"ticket": None})
 
 
+def test_every_reply_carries_the_halls_seq(hall_app, kiosk) -> None:
+    """A command's reply carries its own last event's seq; a read, where the log stood before it;
+    a refusal changes nothing and says so."""
+    def seq_of(response) -> int:
+        return int(response.headers["X-Hall-Seq"])
+
+    def last_seq() -> int:
+        hall = hall_app.extensions["jiaohao"]
+        return max(s for s, in hall.database.connection().execute("SELECT seq FROM events"))
+
+    issued = kiosk.post("/tickets", {"service": "A01"})[1]
+    clerk = signed_in(hall_app, "clerk3", 3)
+    headers = {"Authorization": f"Bearer {clerk.token}"}
+    called = clerk.client.post("/api/v1/windows/3/call-next", headers=headers)
+    assert seq_of(called) == last_seq()
+    kiosk.post("/tickets", {"service": "A01"})   # a later event elsewhere in the hall
+    read = clerk.client.get(f"/api/v1/tickets/{issued['id']}", headers=headers)
+    assert seq_of(read) == last_seq() > seq_of(called)
+    started = clerk.client.post(f"/api/v1/tickets/{issued['id']}/start", headers=headers)
+    assert seq_of(started) == last_seq() == seq_of(read) + 1
+    refused = clerk.client.post("/api/v1/windows/3/call-next", headers=headers)
+    assert refused.status_code == 409 and seq_of(refused) == last_seq()
+    assert seq_of(clerk.client.get("/api/v1/hall", headers=headers)) == clerk.get("/hall")[1]["seq"]
+
+
 def test_clerk_acts_only_at_their_own_window(hall_app, kiosk) -> None:
     kiosk.post("/tickets", {"service": "A01"})
     mine = signed_in(hall_app, "clerk3", 3)

@@ -53,3 +53,4 @@ def until(condition, what: str, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"not reached in {timeout} s: {what}"
         time.sleep(0.05)
+

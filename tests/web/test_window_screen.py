@@ -7,6 +7,7 @@ import time
 
 from playwright.sync_api import expect
 
+from tests.browser import HeldReplies
 from tests.web.helpers import open_window_screen, sign_in_clerk
 
 RATING_LABELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
@@ -66,6 +67,30 @@ def test_no_answer_is_stored_as_not_rated(demo, new_page) -> None:
     assert skipped == [(1,)]
     assert demo.query("SELECT rating FROM tickets WHERE id = ?", (ticket["id"],)) == [(None,)]
     assert demo.ticket(ticket["id"])["rating"] is None
+
+
+def test_a_second_tap_while_the_rating_is_saved_says_so_and_one_rating_is_stored(demo, new_page) -> None:
+    ticket = demo.issue("B08")[0]
+    screen = open_window_screen(new_page(1280, 800), demo, 11)
+    token = demo.login("clerk11")
+    demo.request("POST", "/windows/11/sign-in", token)
+    assert demo.request("POST", "/windows/11/call-next", token)["ticket"]["id"] == ticket["id"]
+    demo.request("POST", f"/tickets/{ticket['id']}/start", token)
+    ratings = HeldReplies(screen, "**/api/v1/tickets/*/evaluation")
+    demo.request("POST", f"/tickets/{ticket['id']}/finish", token)
+
+    expect(screen.locator("#rating")).to_be_visible()
+    screen.locator("#rating-buttons button[data-rating='4']").click()
+    ratings.wait()
+    screen.locator("#rating-buttons button[data-rating='5']").click(force=True)   # looks done, still answers
+    expect(screen.locator("#rating-message")).to_have_text(
+        "已收到您的评价，正在保存 / Your rating is in and being saved")
+    ratings.release()
+    expect(screen.locator("#thanks")).to_be_visible()
+    assert demo.ticket(ticket["id"])["rating"] == 4
+    assert demo.query("SELECT COUNT(*) FROM events WHERE kind = 'service_rated' AND ticket_id = ?",
+                      (ticket["id"],)) == [(1,)]
+    demo.request("POST", "/windows/11/sign-out", token)
 
 
 def test_a_pause_reason_with_html_shows_as_text_everywhere(demo, new_page) -> None:

@@ -76,6 +76,9 @@
     cTransferred: { zh: "转移", en: "Transferred" },
     stillWorking: { zh: "上一个操作仍在处理中，请稍候", en: "Still working on the previous action" },
     dialogOpen: { zh: "请先完成或取消当前对话框 (Esc 取消)", en: "Finish or cancel the open dialog first (Esc cancels)" },
+    notServing: { zh: "请先开始办理 (S)，再办结", en: "Start serving (S) before finishing" },
+    pauseAfterTicket: { zh: "请先处理完当前号，再暂停服务", en: "Deal with the current ticket before pausing" },
+    dialogOutdated: { zh: "当前号或窗口状态已变化，对话框已关闭", en: "The ticket or the window changed: the dialog was closed" },
     windowPaused: { zh: "窗口已暂停服务，请先恢复服务 (P)", en: "The window is paused: resume service first (P)" },
     more: { zh: "另有 {n} 人", en: "{n} more" },
   };
@@ -93,7 +96,7 @@
     lang: J.pickLanguage(LANG_KEY), token: sessionStorage.getItem(TOKEN_KEY), me: null,
     number: null, hall: null, window: null, ticket: null, queue: { waiting: [], held: [] },
     counts: null, socket: null, busy: false,
-    liveStamp: 0,   // grows with every live message about this window (see `fromRest`)
+    seen: { window: 0, ticket: 0 },   // the seq each part of the view was drawn from (see `fresh`)
   };
   const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const en = () => state.lang === "en";
@@ -200,6 +203,8 @@
 
   function enterTerminal(number) {
     state.number = number;
+    state.seen = { window: 0, ticket: 0 };
+    state.ticket = null;
     localStorage.setItem(WINDOW_KEY, String(number));
     show("terminal");
     renderAll();
@@ -216,7 +221,7 @@
       hall_snapshot: (snapshot) => refreshAll(snapshot),
       window_changed: onWindowChanged,
       ticket_called: (m) => {
-        if (m.window === state.number) { state.liveStamp += 1; setTicket(m.ticket); }
+        if (m.window === state.number && fresh("ticket", m.seq)) setTicket(m.ticket);
         queueSoon();
       },
       ticket_changed: onTicketChanged,
@@ -236,17 +241,26 @@
   function onWindowChanged(message) {
     const w = message.window;
     if (state.hall) state.hall.windows = state.hall.windows.map((x) => (x.number === w.number ? w : x));
-    if (w.number !== state.number) return;
-    state.liveStamp += 1;
-    applyWindow(w);
+    if (w.number === state.number) applyWindow(w, message.seq);
   }
 
   function onTicketChanged(message) {
-    if (state.ticket && message.ticket.id === state.ticket.id) {
-      state.liveStamp += 1;
+    if (state.ticket && message.ticket.id === state.ticket.id && fresh("ticket", message.seq)) {
       setTicket(message.ticket);
     }
     if (message.ticket.window === state.number) { queueSoon(); countsSoon(); }
+  }
+
+  /**
+   * The terminal shows two things that replies and live messages both bring: the window and
+   * its current ticket. Each remembers the `seq` of the newest message it was drawn from; one
+   * at that seq or later is applied, an older one is dropped — whichever of a reply and the
+   * live message of the same change arrives first, the later state stays on screen.
+   */
+  function fresh(part, seq) {
+    if (seq < state.seen[part]) return false;
+    state.seen[part] = seq;
+    return true;
   }
 
   /** After a (re)connect or a missed message: read everything this terminal shows again. */
@@ -254,7 +268,7 @@
     try {
       const hall = snapshot || await call("/hall");
       state.hall = hall;
-      applyWindow(hall.windows.find((w) => w.number === state.number));
+      applyWindow(hall.windows.find((w) => w.number === state.number), hall.seq);
       await Promise.all([loadQueue(), loadCounts()]);
     } catch (err) {
       if (err.status === 401) forgetSession(err.message);
@@ -262,36 +276,45 @@
     }
   }
 
-  /** The window as the server has it; a sign-out from elsewhere returns the clerk to the picker. */
-  function applyWindow(w) {
-    state.window = w;
-    if (!w || !w.clerk || w.clerk.id !== state.me.id) {
-      if (state.socket) state.socket.disconnect();
-      state.socket = null;
-      showPick(say("signedOutElsewhere"));
-      return;
+  /** The window as the server had it at `seq`; a sign-out from elsewhere returns the clerk to
+   * the picker. Its current ticket counts as news about the ticket too. */
+  function applyWindow(w, seq) {
+    if (fresh("window", seq)) {
+      state.window = w;
+      if (!w || !w.clerk || w.clerk.id !== state.me.id) {
+        if (state.socket) state.socket.disconnect();
+        state.socket = null;
+        showPick(say("signedOutElsewhere"));
+        return;
+      }
     }
-    if (!w.current) setTicket(null);
-    else if (!state.ticket || state.ticket.id !== w.current.id) loadTicket(w.current.id);
+    if (w && fresh("ticket", seq)) {
+      const t = state.ticket;
+      if (!w.current) setTicket(null);
+      else if (!t || t.id !== w.current.id || t.state !== w.current.state) loadTicket(w.current.id);
+    }
     renderAll();
   }
 
   async function loadTicket(id) {
     try {
-      await fromRest(() => call(`/tickets/${id}`));
+      await ticketReply(`/tickets/${id}`);
     } catch (err) {
       notify(err.message);
     }
   }
 
-  /**
-   * A ticket as a REST reply showed it, unless live messages about this window arrived while
-   * the request was out: those were sent after later commits, so they are the newer truth.
-   */
-  async function fromRest(request, pick = (reply) => reply) {
-    const stamp = state.liveStamp;
-    const reply = await request();
-    if (stamp === state.liveStamp) setTicket(pick(reply));
+  /** A REST call about the current ticket; its reply is shown unless something newer was. */
+  async function ticketReply(path, options = {}, pick = (reply) => reply) {
+    const { reply, seq } = await J.stamped(path, { ...options, token: state.token });
+    if (fresh("ticket", seq)) setTicket(pick(reply));
+    return reply;
+  }
+
+  /** A REST call that changes the window (pause, resume); its reply is shown the same way. */
+  async function windowReply(path, options = {}) {
+    const { reply, seq } = await J.stamped(path, { ...options, token: state.token });
+    applyWindow(reply.window, seq);
     return reply;
   }
 
@@ -302,6 +325,7 @@
     else if (!ticket || (state.ticket && state.ticket.id === ticket.id)) state.ticket = null;
     renderCurrent();
     renderActions();
+    closeOutdatedDialog();
   }
 
   async function loadQueue() {
@@ -492,7 +516,12 @@
   };
   const onTicket = (verb, body) => {
     const t = needTicket();
-    return t && act(() => fromRest(() => call(`/tickets/${t.id}/${verb}`, { method: "POST", body })));
+    return t && act(() => ticketReply(`/tickets/${t.id}/${verb}`, { method: "POST", body }));
+  };
+  const needServing = () => {
+    const t = needTicket();
+    if (t && t.state !== "serving") notify(say("notServing"), "info");
+    return t && t.state === "serving";
   };
 
   const paused = () => state.window && state.window.status === "paused";
@@ -504,20 +533,22 @@
   const ACTIONS = {
     next: async () => {
       if (!notPaused()) return;
-      const reply = await act(() => fromRest(
-        () => call(`/windows/${state.number}/call-next`, { method: "POST" }), (r) => r.ticket || state.ticket));
+      const reply = await act(() => ticketReply(
+        `/windows/${state.number}/call-next`, { method: "POST" }, (r) => r.ticket || state.ticket));
       if (reply && !reply.ticket) notify(say("noneWaiting"), "info");
     },
     recall: () => onTicket("recall"),
     start: () => onTicket("start"),
     noshow: () => onTicket("no-show"),
-    finish: () => needTicket() && openDialog("d-finish"),
+    finish: () => needServing() && openDialog("d-finish"),
     hold: () => needTicket() && openDialog("d-hold"),
     transfer: () => needTicket() && openDialog("d-transfer"),
     call: () => notPaused() && openDialog("d-call"),
-    pause: () => (state.window.status === "paused"
-      ? act(() => call(`/windows/${state.number}/resume`, { method: "POST" }))
-      : openDialog("d-pause")),
+    pause: () => {
+      if (paused()) return act(() => windowReply(`/windows/${state.number}/resume`, { method: "POST" }));
+      if (state.ticket) return notify(say("pauseAfterTicket"), "info");
+      return openDialog("d-pause");
+    },
   };
 
   document.querySelectorAll(".act").forEach((button) => {
@@ -538,6 +569,7 @@
    * receiving keys until the browser notices, and shortcuts would take them for typing.
    */
   const openers = new Map();
+  const dialogTicket = new Map();   // the ticket a ticket dialog was opened for
 
   function openDialog(id) {
     if (state.busy) return notify(say("stillWorking"), "info");
@@ -550,6 +582,7 @@
     if (id === "d-pause") fillPauseReasons();
     if (id === "d-transfer") renderTransferResults("");
     openers.set(dialog, document.activeElement && document.activeElement.closest(".act"));
+    if (dialog.dataset.needs === "ticket") dialogTicket.set(dialog, state.ticket.id);
     dialog.showModal();
     const first = form.querySelector("input:not([type=radio]), select");
     if (first) first.focus();
@@ -576,6 +609,22 @@
     document.querySelectorAll("dialog[open]").forEach(closeDialog);
   }
 
+  /**
+   * A live message can take away what an open dialog is about: its ticket finished or moved
+   * from elsewhere, or a ticket called while "call a number" or "pause" was open. The dialog
+   * closes and says why, unless its own request is out (its reply decides).
+   */
+  function closeOutdatedDialog() {
+    const dialog = document.querySelector("dialog[open]");
+    if (!dialog || state.busy) return;
+    const outdated = dialog.dataset.needs === "ticket"
+      ? !state.ticket || state.ticket.id !== dialogTicket.get(dialog)
+      : !!state.ticket || paused();
+    if (!outdated) return;
+    closeDialog(dialog);
+    notify(say("dialogOutdated"), "info");
+  }
+
   document.querySelectorAll("dialog").forEach((dialog) => {
     // Esc: the browser closes the dialog right after this event, so the focus leaves first
     dialog.addEventListener("cancel", () => focusBack(dialog));
@@ -591,22 +640,26 @@
   /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it. */
   async function submitDialog(form, request) {
     const reply = await act(request);
-    if (reply) closeDialog(form.closest("dialog"));
-    else J.setText(form.querySelector(".message"), $("notice-text").textContent);
+    if (reply) return closeDialog(form.closest("dialog"));
+    J.setText(form.querySelector(".message"), $("notice-text").textContent);
+    return closeOutdatedDialog();   // a live message may have changed things while it was out
   }
+
+  /** The ticket a ticket dialog acts on: the one it was opened for, never a later one. */
+  const ticketOf = (form) => dialogTicket.get(form.closest("dialog"));
 
   const SUBMITS = {
     finish: (f) => {
       const caseNo = f.elements.case_no.value.trim();
-      return () => fromRest(() => call(`/tickets/${state.ticket.id}/finish`, {
-        method: "POST", body: caseNo ? { case_no: caseNo } : {} }));
+      return () => ticketReply(`/tickets/${ticketOf(f)}/finish`, {
+        method: "POST", body: caseNo ? { case_no: caseNo } : {} });
     },
-    hold: (f) => () => fromRest(() => call(`/tickets/${state.ticket.id}/hold`, { method: "POST", body: {
-      minutes: Number(f.elements.minutes.value), return_to: f.elements.return_to.value } })),
-    call: (f) => () => fromRest(() => call(`/windows/${state.number}/call`, { method: "POST", body: {
-      number: f.elements.number.value.trim(), reason: f.elements.reason.value.trim() || "特呼" } }),
+    hold: (f) => () => ticketReply(`/tickets/${ticketOf(f)}/hold`, { method: "POST", body: {
+      minutes: Number(f.elements.minutes.value), return_to: f.elements.return_to.value } }),
+    call: (f) => () => ticketReply(`/windows/${state.number}/call`, { method: "POST", body: {
+      number: f.elements.number.value.trim(), reason: f.elements.reason.value.trim() || "特呼" } },
     (reply) => reply.ticket),
-    pause: (f) => () => call(`/windows/${state.number}/pause`, { method: "POST", body: {
+    pause: (f) => () => windowReply(`/windows/${state.number}/pause`, { method: "POST", body: {
       reason: f.elements.reason.value.trim() || f.elements.preset.value } }),
   };
 
@@ -665,7 +718,7 @@
 
   function transferTo(body) {
     const form = $("d-transfer").querySelector("form");
-    submitDialog(form, () => fromRest(() => call(`/tickets/${state.ticket.id}/transfer`, { method: "POST", body })));
+    submitDialog(form, () => ticketReply(`/tickets/${ticketOf(form)}/transfer`, { method: "POST", body }));
   }
 
   // --- keyboard ------------------------------------------------------------------------------------
@@ -682,17 +735,20 @@
     const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");
-    if (dialog && (typingIn(event.target) || (event.key === " " && dialog.contains(event.target)))) return;
+    // while a dialog's request is out its fields are done with: a key there says "still working"
+    if (dialog && !state.busy && typedIntoDialog(event, dialog)) return;
     event.preventDefault();   // F1 would open help; Space would press the focused button too
     if (event.repeat) return;   // a key held down is one press, not a burst of calls
     if (dialog) notify(say(state.busy ? "stillWorking" : "dialogOpen"), "info");
     else ACTIONS[action]();
   });
 
-  /** A field the clerk types into: an open dialog's, never one left behind in a closed dialog. */
-  function typingIn(target) {
-    const field = target.closest && target.closest("input:not([type=radio]), textarea, select, [contenteditable]");
-    return !!field && !!field.closest("dialog[open]");
+  /** A letter or Space typed into an open dialog's field, or Space on its button or radio: the
+   * dialog's own. F1 is never text, and a field left behind in a closed dialog is not typed into. */
+  function typedIntoDialog(event, dialog) {
+    if (event.key.length !== 1 || !dialog.contains(event.target)) return false;
+    const field = "input:not([type=radio]), textarea, select, [contenteditable]";
+    return event.key === " " || !!event.target.closest(field);
   }
 
   document.querySelectorAll(".lang-toggle").forEach((button) => {

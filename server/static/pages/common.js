@@ -13,7 +13,15 @@ const Jiaohao = (() => {
     }
   }
 
-  async function api(path, { method = "GET", body, token } = {}) {
+  async function api(path, options = {}) {
+    return (await stamped(path, options)).reply;
+  }
+
+  /**
+   * A REST call whose reply comes with its place in the hall's order (`X-Hall-Seq`), the same
+   * order as the live messages' `seq`: {reply, seq}.
+   */
+  async function stamped(path, { method = "GET", body, token } = {}) {
     const headers = { Accept: "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -30,7 +38,7 @@ const Jiaohao = (() => {
       throw new ApiError(response.status, data.error || "error",
                          data.message || `HTTP ${response.status}`);
     }
-    return data;
+    return { reply: data, seq: Number(response.headers.get("X-Hall-Seq")) };
   }
 
   /** An element with plain-text content: the only way pages put data on screen. */
@@ -67,12 +75,6 @@ const Jiaohao = (() => {
     const options = { timeZone, hour: "2-digit", minute: "2-digit", hour12: false };
     if (withSeconds) options.second = "2-digit";
     return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", options).format(date);
-  }
-
-  function dateText(date, timeZone, lang) {
-    return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", {
-      timeZone, year: "numeric", month: "long", day: "numeric", weekday: "short",
-    }).format(date);
   }
 
   /** The page language: ?lang= wins, then the last choice on this device, then Chinese. */
@@ -132,7 +134,7 @@ const Jiaohao = (() => {
   }
 
   return {
-    ApiError, api, el, clear, setText, duration, secondsSince, clockText, dateText,
+    ApiError, api, stamped, el, clear, setText, duration, secondsSince, clockText,
     pickLanguage, translate, debounce, connectLive,
   };
 })();

@@ -26,6 +26,9 @@
     free: { zh: "余 {n}", en: "{n} left" },
     full: { zh: "已满", en: "full" },
     chooseSlot: { zh: "请选择时段", en: "Choose a slot" },
+    chooseItem: { zh: "请先选择事项", en: "Choose an item first" },
+    slotFull: { zh: "该时段已约满，请选择其他时段", en: "This slot is full: choose another" },
+    stillBooking: { zh: "正在预约，请稍候", en: "Booking, please wait" },
     print: { zh: "打印预约凭条", en: "Print the booking" },
     another: { zh: "下一位", en: "Next citizen" },
     yourCode: { zh: "预约码", en: "Booking code" },
@@ -36,7 +39,8 @@
   };
   const WEEKDAYS = { zh: ["日", "一", "二", "三", "四", "五", "六"], en: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] };
   const $ = (id) => document.getElementById(id);
-  const state = { lang: J.pickLanguage(LANG_KEY), token: null, items: [], chosen: null, slot: null };
+  const state = { lang: J.pickLanguage(LANG_KEY), token: null, items: [], chosen: null, slot: null,
+                  booking: false };
   const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const both = (key) => `${WORDS[key].zh} / ${WORDS[key].en}`;
   const en = () => state.lang === "en";
@@ -122,11 +126,13 @@
         button.dataset.start = slot.start;
         button.append(J.el("strong", null, `${slot.start}–${slot.end}`),
                       J.el("span", slot.free ? "muted" : "state-off", slot.free ? say("free", { n: slot.free }) : say("full")));
-        button.disabled = slot.free === 0;
+        // a full slot stays pressable (and says it is full); aria-disabled tells screen readers
+        if (!slot.free) button.setAttribute("aria-disabled", "true");
         button.addEventListener("click", () => {
+          if (!slot.free) return J.setText($("book-message"), say("slotFull"));
           state.slot = slot;
           grid.querySelectorAll(".slot").forEach((b) => b.classList.toggle("chosen", b === button));
-          updateBookButton();
+          return updateBookButton();
         });
         grid.append(button);
       });
@@ -142,24 +148,38 @@
     return null;
   }
 
+  /** "Book" looks unavailable until a slot is chosen and while a booking is out, but a press
+   * on it is never lost: it books, or says what is missing. */
   function updateBookButton() {
-    $("book").disabled = !state.slot;
+    $("book").setAttribute("aria-disabled", String(!state.slot || state.booking));
     J.setText($("book-message"), state.chosen && !state.slot ? say("chooseSlot") : "");
   }
 
+  function whyNotBook() {
+    if (state.booking) return "stillBooking";
+    if (!state.chosen) return "chooseItem";
+    return state.slot ? null : "chooseSlot";
+  }
+
   async function book() {
+    const why = whyNotBook();
+    if (why) return J.setText($("book-message"), say(why));
     const body = { service: state.chosen.code, date: $("day").value, start: state.slot.start };
     if ($("mobile").value.trim()) body.mobile = $("mobile").value.trim();
     if ($("name").value.trim()) body.name = $("name").value.trim();
-    $("book").disabled = true;
+    state.booking = true;
+    updateBookButton();
     try {
       const booked = await J.api("/appointments", { method: "POST", body, token: state.token });
       showSlip(booked);
     } catch (err) {
       refused(err, $("book-message"));
-      $("book").disabled = false;
       if (err.code === "slot_full") loadSlots();
+    } finally {
+      state.booking = false;
+      $("book").setAttribute("aria-disabled", String(!state.slot));
     }
+    return undefined;
   }
 
   function showSlip(b) {

@@ -69,6 +69,8 @@
     cancelled: { zh: "已取消", en: "Cancelled" },
     booked: { zh: "预约", en: "Booked" },
     noAppointments: { zh: "今天没有预约", en: "No bookings today" },
+    sweep: { zh: "疑似刷号：{address} 被拒预约 {n} 次（最近 {at}，时段 {slots}）",
+             en: "Possible slot sweeping: {address} refused {n} bookings (last {at}, slots {slots})" },
   };
   const $ = (id) => document.getElementById(id);
   const state = { lang: J.pickLanguage(LANG_KEY), token: null, data: null, alerts: new Map(), department: "" };
@@ -319,6 +321,20 @@
       body.append(row);
     });
     $("no-appointments").hidden = rows.length > 0;
+    renderSweeps(booking.sweeps || []);
+  }
+
+  /** Addresses whose bookings the rate limits refused: someone booking every place by script. */
+  function renderSweeps(sweeps) {
+    const list = $("appointment-sweeps");
+    J.clear(list);
+    sweeps.forEach((s) => {
+      const at = J.clockText(new Date(s.last_at), tz(), state.lang, false);
+      const item = J.el("li", "", say("sweep", { address: s.address, n: s.refused, at, slots: s.slots.join(", ") }));
+      item.dataset.address = s.address;
+      list.append(item);
+    });
+    list.hidden = sweeps.length === 0;
   }
 
   function renderDevices() {
@@ -330,7 +346,7 @@
       const kind = d.window ? `${say(d.kind)} ${d.window}` : say(d.kind);
       row.append(J.el("td", "", d.name), J.el("td", "", kind),
         J.el("td", d.connected ? "state-on" : "state-off", d.connected ? say("online") : say("offlineDevice")),
-        J.el("td", "", d.last_seen_at ? J.clockText(new Date(d.last_seen_at), tz(), state.lang, false) : say("never")),
+        J.el("td", "", d.last_active_at ? J.clockText(new Date(d.last_active_at), tz(), state.lang, false) : say("never")),
         printerCell(d));
       body.append(row);
     });

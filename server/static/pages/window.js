@@ -30,6 +30,7 @@
     rateTitle: { zh: "请您对本次服务作出评价", en: "Please rate this service" },
     thanks: { zh: "感谢您的评价", en: "Thank you for your feedback" },
     alreadyRated: { zh: "本次服务已评价", en: "This visit has already been rated" },
+    ratingSent: { zh: "已收到您的评价，正在保存", en: "Your rating is in and being saved" },
     badToken: { zh: "凭证无效或已被撤销，请重新输入", en: "The token is invalid or revoked: enter it again" },
     wrongWindow: { zh: "这不是本窗口的窗口屏凭证", en: "This is not a screen token for this window" },
   };
@@ -251,9 +252,14 @@
 
   async function rate(value) {
     const current = state.rating;
-    if (!current || current.sent) return;   // one rating per visit, even on a double tap
+    if (!current) return;
+    if (current.sent) {   // one rating per visit, even on a double tap: the second tap hears why
+      J.setText($("rating-message"), `${say("ratingSent")} / ${sayOther("ratingSent")}`);
+      return;
+    }
     current.sent = true;
-    $("rating-buttons").querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    // still pressable, so a tap is answered; aria-disabled tells screen readers the choice is made
+    $("rating-buttons").querySelectorAll("button").forEach((b) => { b.setAttribute("aria-disabled", "true"); });
     try {
       await J.api(`/tickets/${current.ticket.id}/evaluation`, {
         method: "POST", body: { rating: value }, token: state.token });

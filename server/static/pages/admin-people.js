@@ -1,0 +1,140 @@
+/* The administration page's staff and devices tabs: accounts with their roles, and device
+ * tokens (shown once, when made) with each device's link and printer. */
+"use strict";
+
+(() => {
+  const { el, clear } = Jiaohao;
+  const { t, tabs, call, flash, render, button, actionsRow, table, cells, localTime, openEditor, closeEditor,
+          doc } = AdminPage;
+
+  // --- tab: staff -------------------------------------------------------------------------------------
+
+  const ROLES = [["clerk", "窗口人员", "Clerk"], ["supervisor", "大厅管理（监察）", "Supervisor"], ["admin", "管理员", "Admin"]];
+  const roleName = (role) => { const r = ROLES.find((x) => x[0] === role); return r ? t(r[1], r[2]) : role; };
+
+  async function staffChange(path, method, body, form) {
+    form.clear();
+    try {
+      await call(path, { method, body });
+      closeEditor();
+      flash(t("已保存。", "Saved."));
+      render();
+    } catch (err) { form.showError(err); }
+  }
+
+  function editStaff(user) {
+    if (!user) {
+      openEditor("新增人员", "Add a staff member", [
+        { name: "username", label: ["用户名", "User name"] },
+        { name: "role", label: ["角色", "Role"], type: "select", options: ROLES },
+        { name: "display_name", label: ["显示姓名", "Shown name"] },
+        { name: "staff_no", label: ["工号", "Staff number"], optional: true },
+        { name: "password", label: ["初始密码", "First password"], hint: ["至少 10 位", "at least 10 characters"] },
+      ], {}, (v, form) => staffChange("/staff", "POST", v, form));
+      return;
+    }
+    openEditor(`编辑 ${user.username}`, `Staff member ${user.username}`, [
+      { name: "role", label: ["角色", "Role"], type: "select", options: ROLES },
+      { name: "display_name", label: ["显示姓名", "Shown name"] },
+      { name: "staff_no", label: ["工号", "Staff number"], optional: true },
+    ], user, (v, form) => staffChange(`/staff/${encodeURIComponent(user.username)}`, "PUT", v, form));
+  }
+
+  function resetPassword(user) {
+    openEditor(`重置 ${user.username} 的密码`, `New password for ${user.username}`,
+      [{ name: "password", label: ["新密码", "New password"], hint: ["至少 10 位", "at least 10 characters"] }], {},
+      (v, form) => staffChange(`/staff/${encodeURIComponent(user.username)}/password`, "POST", v, form));
+  }
+
+  async function renderStaff(root) {
+    const bar = el("div", "toolbar");
+    bar.appendChild(button(t("新增人员", "Add a staff member"), "primary", () => editStaff(null)));
+    root.appendChild(bar);
+    const body = table(root, [t("用户名", "User"), t("姓名", "Name"), t("工号", "Staff no."), t("角色", "Role"),
+                              t("状态", "State"), ""]);
+    const { staff } = await call("/staff");
+    staff.forEach((u) => {
+      const actions = el("span", "actions");
+      actions.append(button(t("编辑", "Edit"), "plain", () => editStaff(u)),
+                     button(t("重置密码", "Reset password"), "plain", () => resetPassword(u)),
+                     button(u.disabled ? t("启用", "Enable") : t("停用", "Disable"), u.disabled ? "plain" : "danger",
+                            async () => {
+                              try {
+                                await call(`/staff/${encodeURIComponent(u.username)}/disabled`,
+                                           { method: "PUT", body: { disabled: !u.disabled } });
+                                render();
+                              } catch (err) { flash(err.message, "error"); }
+                            }));
+      const stateCell = el("span", u.disabled ? "state-bad" : "state-on", u.disabled ? t("已停用", "disabled") : t("正常", "active"));
+      body.appendChild(cells(el("tr"), [u.username, u.display_name, u.staff_no || "", roleName(u.role), stateCell, actions]));
+    });
+  }
+
+  // --- tab: devices -------------------------------------------------------------------------------------
+
+  const DEVICE_KINDS = [["kiosk", "取号机", "Kiosk"], ["display", "综合屏", "Hall board"], ["window", "窗口屏", "Window screen"]];
+
+  function addDevice() {
+    const windows = doc().windows.map((w) => [w.number, `${w.number} 号 ${w.name}`, `${w.number} ${w.name_en}`]);
+    const built = openEditor("新增设备", "Add a device", [
+      { name: "name", label: ["设备名称", "Device name"], hint: ["字母、数字、. _ -", "letters, digits, . _ -"] },
+      { name: "kind", label: ["类型", "Kind"], type: "select", options: DEVICE_KINDS },
+      { name: "window", label: ["所属窗口（仅窗口屏）", "Window (window screens only)"], type: "select",
+        options: [["", "—", "—"], ...windows] },
+    ], {}, async (values, form) => {
+      form.clear();
+      const body = { ...values, window: values.kind === "window" && values.window ? Number(values.window) : null };
+      try {
+        const reply = await call("/devices", { method: "POST", body });
+        showToken(reply);
+      } catch (err) { form.showError(err); }
+    });
+    const sync = () => { built.controls.window.label.hidden = built.controls.kind.node.value !== "window"; };
+    built.controls.kind.node.addEventListener("change", sync);
+    sync();
+  }
+
+  /** The token is in this reply only: the server keeps its hash. */
+  function showToken(reply) {
+    const form = document.getElementById("editor-form");
+    clear(form);
+    form.appendChild(el("h2", null, t(`设备 ${reply.device.name} 已创建`, `Device ${reply.device.name} added`)));
+    form.appendChild(el("p", "state-bad", t("令牌只显示这一次，请立即抄到设备上；关闭后无法再查看。",
+                                            "The token is shown only now: enter it on the device. It cannot be shown again.")));
+    const token = el("p", "token", reply.token);
+    token.id = "new-token";
+    form.appendChild(token);
+    const { row } = actionsRow(form);
+    form.appendChild(row);
+    row.append(button(t("复制", "Copy"), "plain", () => navigator.clipboard && navigator.clipboard.writeText(reply.token)),
+               button(t("完成", "Done"), "primary", () => { closeEditor(); render(); }));
+    form.onsubmit = (event) => event.preventDefault();
+  }
+
+  async function renderDevices(root) {
+    const bar = el("div", "toolbar");
+    bar.appendChild(button(t("新增设备", "Add a device"), "primary", addDevice));
+    root.appendChild(bar);
+    const body = table(root, [t("设备", "Device"), t("类型", "Kind"), t("窗口", "Window"), t("状态", "State"),
+                              t("最近在线", "Last seen"), t("打印机", "Printer"), t("创建", "Created"), ""]);
+    const { devices } = await call("/devices");
+    devices.forEach((d) => {
+      const kind = DEVICE_KINDS.find((k) => k[0] === d.kind);
+      let stateText = t("未连接", "not connected");
+      let stateClass = "state-off";
+      if (d.revoked_at) { stateText = t("已撤销", "revoked"); stateClass = "state-bad"; }
+      else if (d.connected) { stateText = t("● 在线", "● online"); stateClass = "state-on"; }
+      const printer = d.status && d.status.printer
+        ? `${d.status.printer.online ? t("在线", "online") : t("离线", "offline")} · ${d.status.printer.paper}` : "";
+      const revoke = d.revoked_at ? "" : button(t("撤销", "Revoke"), "danger", async () => {
+        if (!window.confirm(t(`撤销设备 ${d.name}？它将立即断开。`, `Revoke ${d.name}? It is disconnected at once.`))) return;
+        try { await call(`/devices/${encodeURIComponent(d.name)}/revoke`, { method: "POST" }); render(); }
+        catch (err) { flash(err.message, "error"); }
+      });
+      body.appendChild(cells(el("tr"), [d.name, kind ? t(kind[1], kind[2]) : d.kind, d.window ?? "",
+        el("span", stateClass, stateText), localTime(d.last_active_at || d.last_seen_at), printer, localTime(d.created_at), revoke]));
+    });
+  }
+
+  Object.assign(tabs, { staff: renderStaff, devices: renderDevices });
+})();
