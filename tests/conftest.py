@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -138,3 +139,23 @@ def add_user(database, hall_id: int, username: str, role: str, password: str, *a
     from server import accounts
     return accounts.add_user(database, hall_id, username, role, password, *args,
                              password_hash=quick_password_hash(password), **kwargs)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory):
+    """`seeded(target, config)` lays down `target` as open_data_dir makes a new data directory
+    from `config` (migrated, seeded, with its secret) and returns it. The directory is made once
+    per session for each config and copied: migrating and seeding a new file commits several
+    times, and the tests that each start a hall would spend most of their time on it."""
+    from server.datadir import open_data_dir
+    made: dict[bytes, Path] = {}
+
+    def lay(target: Path, config: Path) -> Path:
+        key = Path(config).read_bytes()
+        if key not in made:
+            template = tmp_path_factory.mktemp("hall-template") / "var"
+            open_data_dir(template, config).close()
+            made[key] = template
+        shutil.copytree(made[key], target)
+        return target
+    return lay

@@ -36,8 +36,8 @@ def login(app, username: str) -> Api:
 
 
 @pytest.fixture
-def hall_app(tmp_path, small_config_file):
-    app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False)
+def hall_app(tmp_path, small_config_file, seeded):
+    app = create_app(seeded(tmp_path / "var", small_config_file), small_config_file, clock=FakeClock(), start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk2", "clerk"), ("boss", "supervisor"), ("root", "admin")):
         add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")

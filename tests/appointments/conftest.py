@@ -15,12 +15,12 @@ DAY = "2026-11-26"
 
 
 @pytest.fixture
-def appt_app(tmp_path):
+def appt_app(tmp_path, seeded):
     path = tmp_path / "config.toml"
     path.write_text(to_toml(small_hall_document(appointments=RULES)), encoding="utf-8")
     from datetime import datetime, timezone
     clock = FakeClock(datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc))
-    app = create_app(tmp_path / "var", path, clock=clock, start_clockwork=False)
+    app = create_app(seeded(tmp_path / "var", path), path, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
     add_user(hall.database, hall.service.hall_id, "desk", "clerk", PASSWORD, "导服台", "D1")
     add_user(hall.database, hall.service.hall_id, "clerk2", "clerk", PASSWORD, "clerk2", "G2")

@@ -25,9 +25,9 @@ class Tick:
 
 
 @pytest.fixture
-def phone_app(tmp_path, small_config_file):
+def phone_app(tmp_path, small_config_file, seeded):
     clock = FakeClock()
-    app = create_app(tmp_path / "var", small_config_file, clock=clock, start_clockwork=False)
+    app = create_app(seeded(tmp_path / "var", small_config_file), small_config_file, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for n in (2, 3):
         add_user(hall.database, hall.service.hall_id, f"clerk{n}", "clerk", PASSWORD)

@@ -24,8 +24,8 @@ class RecordingPublisher:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, small_config_file: Path):
-    data = open_data_dir(tmp_path / "var", small_config_file)
+def data_dir(tmp_path: Path, small_config_file: Path, seeded):
+    data = open_data_dir(seeded(tmp_path / "var", small_config_file), small_config_file)
     yield data
     data.close()
 

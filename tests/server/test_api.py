@@ -14,9 +14,9 @@ PASSWORD = "password-1"
 
 
 @pytest.fixture
-def hall_app(tmp_path, small_config_file):
+def hall_app(tmp_path, small_config_file, seeded):
     clock = FakeClock()
-    app = create_app(tmp_path / "var", small_config_file, clock=clock, start_clockwork=False)
+    app = create_app(seeded(tmp_path / "var", small_config_file), small_config_file, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk2", "clerk"), ("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin")):
         add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")

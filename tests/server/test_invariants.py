@@ -138,11 +138,11 @@ def check_invariants(service: HallService) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(STEPS, min_size=40, max_size=150))
-def test_random_days_keep_the_invariants(steps: list[tuple]) -> None:
+def test_random_days_keep_the_invariants(seeded, steps: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"
         config.write_text(to_toml(small_hall_document()), encoding="utf-8")
-        data = open_data_dir(Path(tmp) / "var", config)
+        data = open_data_dir(seeded(Path(tmp) / "var", config), config)
         clerks = [accounts.repo.insert_user(data.database.connection(), data.hall_id, f"c{i}", "c",
                                             None, "clerk", "x", FakeClock().now) for i in range(5)]
         clock = FakeClock()

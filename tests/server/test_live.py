@@ -24,8 +24,8 @@ PASSWORD = "password-1"
 # --- in-process: the Flask-SocketIO test client ---------------------------------------------------
 
 @pytest.fixture(params=[False, True], ids=["publish-in-request", "publish-in-background"])
-def app(request, tmp_path, small_config_file):
-    app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False,
+def app(request, tmp_path, small_config_file, seeded):
+    app = create_app(seeded(tmp_path / "var", small_config_file), small_config_file, clock=FakeClock(), start_clockwork=False,
                      publish_in_background=request.param)
     hall = app.extensions["jiaohao"]
     app.board = accounts.add_device(hall.database, hall.service.hall_id, "board", "display").token

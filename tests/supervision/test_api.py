@@ -21,11 +21,11 @@ ROUTES = ["/supervision", "/alerts?open=1", "/reports", "/reports/export.csv", "
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, seeded):
     config = tmp_path / "config.toml"
     config.write_text(to_toml(small_hall_document(supervision=SUPERVISION)), encoding="utf-8")
     clock = FakeClock()
-    app = create_app(tmp_path / "var", config, clock=clock, start_clockwork=False)
+    app = create_app(seeded(tmp_path / "var", config), config, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk4", "clerk"), ("boss", "supervisor"), ("root", "admin")):
         add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G4")
