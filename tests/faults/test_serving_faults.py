@@ -18,7 +18,7 @@ import requests
 from server import accounts
 from server.datadir import open_data_dir
 from tests.conftest import REPO, small_hall_document, to_toml
-from tests.server.live_server import ServerProcess, free_port
+from common.launcher import free_port, hall_server
 
 CHINESE_AND_ENGLISH = (lambda text: any("\u4e00" <= ch <= "\u9fff" for ch in text) and " / " in text)
 
@@ -46,7 +46,7 @@ def issue(url: str, token: str) -> requests.Response:
 
 def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path) -> None:
     data, config, token = prepared(tmp_path)
-    first = ServerProcess(data, config).start()
+    first = hall_server(data, config).start()
     try:
         second = run_server(data, config, free_port())
         assert second.returncode == 1
@@ -57,7 +57,7 @@ def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path) -> None
         assert issue(first.url, token).status_code == 201, "the first server goes on serving"
     finally:
         first.stop()
-    again = ServerProcess(data, config).start()   # the lock went with the process
+    again = hall_server(data, config).start()   # the lock went with the process
     again.stop()
 
 
@@ -76,7 +76,7 @@ def test_a_read_only_data_directory_stops_the_server_at_start(tmp_path) -> None:
 
 def test_sigterm_answers_the_request_in_flight_then_exits(tmp_path) -> None:
     data, config, token = prepared(tmp_path)
-    server = ServerProcess(data, config).start()
+    server = hall_server(data, config).start()
     body = b'{"service": "A01", "request_id": "in-flight-1"}'
     head = (f"POST /api/v1/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
@@ -129,7 +129,7 @@ def fill(path: Path) -> Path:
 
 def test_a_full_disk_is_named_reads_go_on_and_writes_come_back(small_disk) -> None:
     data, config, token = prepared(small_disk)
-    server = ServerProcess(data, config).start()
+    server = hall_server(data, config).start()
     try:
         first = issue(server.url, token)
         assert first.status_code == 201
