@@ -71,11 +71,6 @@ class Hall:
     def _after_publish(self) -> None:
         self.supervision.after_publish()
 
-    def close(self) -> None:
-        """Stop the clockwork and close every database connection."""
-        self.clockwork.stop()
-        self.data.close()
-
 
 def current_hall() -> Hall:
     return current_app.extensions["jiaohao"]
