@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from protocol.live import HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED, WINDOW_CHANGED
+
 STATUS_LABELS = {
     "serving": ("办理中", "Serving"),
     "idle": ("空闲", "Free"),
@@ -134,15 +136,15 @@ class Presenter:
 
     def message(self, name: str, payload: dict[str, Any], now: float) -> list[Announcement]:
         """Apply one live message; return the calls to announce (in order)."""
-        if name == "hall_snapshot":
+        if name == HALL_SNAPSHOT:
             self.snapshot(payload)
             return []
-        if name == "window_changed":
+        if name == WINDOW_CHANGED:
             self._update(self.windows, payload["window"]["number"], payload["seq"], payload["window"])
-        elif name == "queue_changed":
+        elif name == QUEUE_CHANGED:
             for item in payload.get("services", []):
                 self._update(self.services, item["code"], payload["seq"], item)
-        elif name == "ticket_called":
+        elif name == TICKET_CALLED:
             return self._called(payload, now)
         return []
 

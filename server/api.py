@@ -11,6 +11,7 @@ from flask import Blueprint, g, jsonify, request
 from hall import commands as c
 from hall.queue import call_order, may_call
 from hall.tickets import CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
+from protocol.live import SEQ_HEADER
 
 from . import accounts, inbound, protocol, repository as repo
 from .app import current_hall
@@ -44,7 +45,7 @@ def answered(outcome: Outcome) -> Outcome:
 @api.after_request
 def stamp_hall_seq(response):
     if "hall_seq" in g:
-        response.headers[protocol.SEQ_HEADER] = str(g.hall_seq)
+        response.headers[SEQ_HEADER] = str(g.hall_seq)
     return response
 
 
@@ -420,6 +421,8 @@ def device_status():
                            + "|".join(PAPER_STATES) + ", detail?}")
         status["printer"] = {"online": printer["online"], "paper": printer["paper"],
                              "detail": field(printer, "detail", str, required=False, default="")}
+        if field(printer, "configured", bool, required=False, default=True) is False:
+            status["printer"]["configured"] = False   # a kiosk with no printer at all, not a fault
     conn = hall.database.connection()
     with db.write(conn):
         repo.set_device_status(conn, who.id, status, hall.service.clock())

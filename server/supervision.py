@@ -19,6 +19,7 @@ from hall import appointments as appointment_rules
 from hall.alerts import Decision, Facts, OpenAlert, Rating
 from hall.queue import queue_of
 from hall.tickets import WindowState
+from protocol import live as wire
 
 from . import db, protocol, repository as repo
 from .errors import ApiError
@@ -121,6 +122,8 @@ class Supervision:
             else:
                 since = self.offline_since.setdefault(row["id"], now)
             printer = protocol.device_status(row).get("printer") or {}
+            if printer.get("configured") is False:
+                printer = {}   # no printer is the kiosk's setup, not a fault to raise
             out.append(alerts.Device(row["id"], row["name"], row["kind"], since,
                                      printer.get("online"), printer.get("paper")))
         return tuple(out)
@@ -133,7 +136,7 @@ class Supervision:
             row = by_key[key]
             repo.clear_alert(conn, row["id"], now)
             repo.append_alert_event(conn, hall_id, row["id"], "cleared", row["level"], now, SYSTEM)
-            return protocol.ALERT_CLEARED, repo.get_alert(conn, hall_id, row["id"])
+            return wire.ALERT_CLEARED, repo.get_alert(conn, hall_id, row["id"])
         condition = decision.condition
         if decision.action == "escalate":
             alert_id = by_key[key]["id"]
@@ -147,7 +150,7 @@ class Supervision:
                 "business_date": facts.state.today(now), "window": condition.details.get("window"),
                 "service": condition.details.get("service"), "at": now, "details": condition.details})
             repo.append_alert_event(conn, hall_id, alert_id, "raised", condition.level, now, SYSTEM)
-        return protocol.ALERT_RAISED, repo.get_alert(conn, hall_id, alert_id)
+        return wire.ALERT_RAISED, repo.get_alert(conn, hall_id, alert_id)
 
     def _emit(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         for name, payload in messages:
@@ -176,7 +179,7 @@ class Supervision:
             row = repo.get_alert(conn, hall_id, alert_id)
             seq = repo.last_seq(conn, hall_id)
         if fresh:
-            self._emit([protocol.alert_message(protocol.ALERT_RAISED, seq, now, row)])
+            self._emit([protocol.alert_message(wire.ALERT_RAISED, seq, now, row)])
             self._guarded()   # an acknowledged 差评 has been dealt with: it clears now
         return protocol.alert_view(row)
 

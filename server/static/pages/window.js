@@ -108,10 +108,11 @@
 
   function connect() {
     if (state.socket) state.socket.disconnect();
+    const E = Protocol.events;
     state.socket = J.connectLive(state.token, {
-      hall_snapshot: applySnapshot,
-      window_changed: (m) => { if (m.window.number === NUMBER) { state.window = m.window; render(); } },
-      ticket_changed: onTicketChanged,
+      [E.HALL_SNAPSHOT]: applySnapshot,
+      [E.WINDOW_CHANGED]: (m) => { if (m.window.number === NUMBER) { state.window = m.window; render(); } },
+      [E.TICKET_CHANGED]: onTicketChanged,
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: () => { state.socket.disconnect(); start(); },
@@ -139,7 +140,7 @@
   function onTicketChanged(message) {
     const ticket = message.ticket;
     if (ticket.window !== NUMBER || message.replayed) return;
-    if (message.change === "service_finished" && ticket.rating === null) askForRating(ticket);
+    if (message.change === Protocol.changes.SERVICE_FINISHED && ticket.rating === null) askForRating(ticket);
   }
 
   // --- the window view ------------------------------------------------------------------------
@@ -176,7 +177,11 @@
     J.setText($("state-alt"), sayOther(key));
     J.setText($("current-label"), key === "serving" ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
     J.setText($("current-number"), key === "serving" ? w.current.number : "");
-    const reason = w.status === "paused" ? w.pause_reason : w.status === "closed" ? say("noClerk") : "";
+    // a preset reason gets its English line too; a reason the clerk typed shows as typed
+    const typed = w.pause_reason || "";
+    const english = J.pauseReason(typed, "en");
+    const paused = english !== typed ? `${typed} · ${english}` : typed;
+    const reason = w.status === "paused" ? paused : w.status === "closed" ? say("noClerk") : "";
     J.setText($("paused-reason"), reason || (key === "idle" ? `${say("idleHint")} · ${sayOther("idleHint")}` : ""));
     const elsewhere = key === "paused" && w.nearest_open;
     J.setText($("go-text"), elsewhere ? `请到 ${w.nearest_open} 号窗口办理` : "");
