@@ -118,6 +118,27 @@ def test_an_older_reply_never_overwrites_a_newer_live_message(demo, new_page) ->
     expect(clerk.locator("#c-number")).to_have_text(second["number"])
 
 
+def test_a_dialog_opened_while_another_reply_is_out_takes_typing(demo, new_page) -> None:
+    ticket = demo.issue("M01")[0]
+    clerk = sign_in_clerk(new_page(), demo, "clerk30", 30)
+    clerk.keyboard.press("Space")
+    expect(clerk.locator("#c-number")).to_have_text(ticket["number"])
+    settled(clerk)
+    starts = HeldReplies(clerk, "**/api/v1/tickets/*/start")
+    clerk.keyboard.press("s")
+    starts.wait()
+    expect(clerk.locator("#c-marks")).to_contain_text("办理中")   # the live message, the reply still out
+    clerk.keyboard.press("f")
+    expect(clerk.locator("#d-finish")).to_be_visible()
+    clerk.keyboard.type("SNRH-2")                  # shortcut letters, typed into the field
+    expect(clerk.locator("#d-finish input[name=case_no]")).to_have_value("SNRH-2")
+    starts.release()
+    expect(clerk.locator("body")).not_to_have_class(re.compile(r"\bbusy\b"))   # the start reply is in
+    clerk.keyboard.press("Enter")
+    expect(clerk.locator("#d-finish")).to_be_hidden()
+    assert demo.ticket(ticket["id"])["case_no"] == "SNRH-2"
+
+
 def test_every_refused_press_says_why(demo, new_page) -> None:
     ticket = demo.issue("A02")[0]
     clerk = sign_in_clerk(new_page(), demo, "clerk08", 8)

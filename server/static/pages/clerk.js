@@ -471,9 +471,13 @@
 
   /** A plain visible line: refusals stay until the next action; information fades. */
   function notify(text, kind = "error") {
+    const box = $("notice");
     J.setText($("notice-text"), text);
-    $("notice").className = `notice ${kind}`;
-    $("notice").hidden = false;
+    box.className = `notice ${kind}`;
+    box.hidden = false;
+    // the line flashes on every call: a press refused twice for the same reason is seen to be heard
+    void box.offsetWidth;   // restarts the animation
+    box.classList.add("heard");
     clearTimeout(noticeTimer);
     if (kind !== "error") noticeTimer = setTimeout(clearNotice, 6000);
   }
@@ -570,9 +574,9 @@
    */
   const openers = new Map();
   const dialogTicket = new Map();   // the ticket a ticket dialog was opened for
+  let submitting = null;            // the dialog whose own request is out
 
   function openDialog(id) {
-    if (state.busy) return notify(say("stillWorking"), "info");
     const dialog = $(id);
     const form = dialog.querySelector("form");
     form.reset();
@@ -586,7 +590,6 @@
     dialog.showModal();
     const first = form.querySelector("input:not([type=radio]), select");
     if (first) first.focus();
-    return undefined;
   }
 
   /** The opening button while it still applies, else "call next"; off the terminal, nowhere. */
@@ -616,7 +619,7 @@
    */
   function closeOutdatedDialog() {
     const dialog = document.querySelector("dialog[open]");
-    if (!dialog || state.busy) return;
+    if (!dialog || dialog === submitting) return;
     const outdated = dialog.dataset.needs === "ticket"
       ? !state.ticket || state.ticket.id !== dialogTicket.get(dialog)
       : !!state.ticket || paused();
@@ -639,8 +642,11 @@
 
   /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it. */
   async function submitDialog(form, request) {
+    const dialog = form.closest("dialog");
+    if (!state.busy) submitting = dialog;
     const reply = await act(request);
-    if (reply) return closeDialog(form.closest("dialog"));
+    if (submitting === dialog) submitting = null;
+    if (reply) return closeDialog(dialog);
     J.setText(form.querySelector(".message"), $("notice-text").textContent);
     return closeOutdatedDialog();   // a live message may have changed things while it was out
   }
@@ -735,11 +741,11 @@
     const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");
-    // while a dialog's request is out its fields are done with: a key there says "still working"
-    if (dialog && !state.busy && typedIntoDialog(event, dialog)) return;
+    // while a dialog's own request is out its fields are done with: a key there says so
+    if (dialog && dialog !== submitting && typedIntoDialog(event, dialog)) return;
     event.preventDefault();   // F1 would open help; Space would press the focused button too
     if (event.repeat) return;   // a key held down is one press, not a burst of calls
-    if (dialog) notify(say(state.busy ? "stillWorking" : "dialogOpen"), "info");
+    if (dialog) notify(say(dialog === submitting ? "stillWorking" : "dialogOpen"), "info");
     else ACTIONS[action]();
   });
 

@@ -47,7 +47,7 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     lang: J.pickLanguage(LANG_KEY), token: null, hall: null, policy: null,
-    services: new Map(), window: null, rating: null, socket: null,
+    services: new Map(), window: null, rating: null, socket: null, seq: 0,
   };
 
   const other = () => (state.lang === "en" ? "zh" : "en");
@@ -110,7 +110,7 @@
     if (state.socket) state.socket.disconnect();
     state.socket = J.connectLive(state.token, {
       hall_snapshot: applySnapshot,
-      window_changed: (m) => { if (m.window.number === NUMBER) { state.window = m.window; render(); } },
+      window_changed: (m) => { if (m.window.number === NUMBER && fresh(m.seq)) { state.window = m.window; render(); } },
       ticket_changed: onTicketChanged,
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
@@ -123,8 +123,16 @@
     state.hall = snapshot.hall;
     state.policy = snapshot.policy || {};
     state.services = new Map(snapshot.services.map((s) => [s.code, s]));
-    state.window = snapshot.windows.find((w) => w.number === NUMBER) || null;
+    if (fresh(snapshot.seq)) state.window = snapshot.windows.find((w) => w.number === NUMBER) || null;
     render();
+  }
+
+  /** The window as of the newest `seq` seen: a hall read again after a gap may come back after
+   * a newer live message, and must not put an older number back on the screen. */
+  function fresh(seq) {
+    if (seq < state.seq) return false;
+    state.seq = seq;
+    return true;
   }
 
   // a missed message: read the whole hall again rather than guess
