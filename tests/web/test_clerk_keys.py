@@ -118,7 +118,7 @@ def test_an_older_reply_never_overwrites_a_newer_live_message(demo, new_page) ->
     expect(clerk.locator("#c-number")).to_have_text(second["number"])
 
 
-def test_a_dialog_opened_while_another_reply_is_out_takes_typing(demo, new_page) -> None:
+def test_a_dialog_opened_while_another_reply_is_out_takes_typing_and_waits_its_turn(demo, new_page) -> None:
     ticket = demo.issue("M01")[0]
     clerk = sign_in_clerk(new_page(), demo, "clerk30", 30)
     clerk.keyboard.press("Space")
@@ -132,11 +132,16 @@ def test_a_dialog_opened_while_another_reply_is_out_takes_typing(demo, new_page)
     expect(clerk.locator("#d-finish")).to_be_visible()
     clerk.keyboard.type("SNRH-2")                  # shortcut letters, typed into the field
     expect(clerk.locator("#d-finish input[name=case_no]")).to_have_value("SNRH-2")
+    clerk.keyboard.press("Enter")                  # the finish waits for the start's reply
+    clerk.keyboard.press("F1")
+    expect(clerk.locator("#notice-text")).to_contain_text(STILL_WORKING)
+    expect(clerk.locator("#d-finish")).to_be_visible()
+    assert demo.ticket(ticket["id"])["state"] == "serving"
     starts.release()
-    expect(clerk.locator("body")).not_to_have_class(re.compile(r"\bbusy\b"))   # the start reply is in
-    clerk.keyboard.press("Enter")
     expect(clerk.locator("#d-finish")).to_be_hidden()
-    assert demo.ticket(ticket["id"])["case_no"] == "SNRH-2"
+    until(lambda: demo.ticket(ticket["id"])["case_no"] == "SNRH-2", "the finish went through")
+    settled(clerk)
+    assert current_id(demo, 30) is None, "the F1 pressed while waiting called nobody"
 
 
 def test_every_refused_press_says_why(demo, new_page) -> None:

@@ -490,6 +490,8 @@
 
   // --- actions ------------------------------------------------------------------------------------
 
+  let running = Promise.resolve();   // settles when the action under way has finished
+
   /** Runs one server action; one at a time, so a double press never calls two citizens. */
   async function act(request) {
     if (state.busy) {
@@ -498,6 +500,8 @@
     }
     state.busy = true;
     document.body.classList.add("busy");
+    let finished;
+    running = new Promise((resolve) => { finished = resolve; });
     try {
       const reply = await request();
       clearNotice();
@@ -511,6 +515,7 @@
     } finally {
       state.busy = false;
       document.body.classList.remove("busy");
+      finished();
     }
   }
 
@@ -640,12 +645,17 @@
     b.addEventListener("click", () => closeDialog(b.closest("dialog")));
   });
 
-  /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it. */
+  /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it.
+   * Its ticket is the one it was opened for, so waiting for an earlier action is safe. */
   async function submitDialog(form, request) {
     const dialog = form.closest("dialog");
-    if (!state.busy) submitting = dialog;
+    if (dialog === submitting) return notify(say("stillWorking"), "info");   // Enter pressed twice
+    submitting = dialog;
+    // an action started before the dialog (a start still being answered) finishes first: the
+    // dialog's own request waits its turn rather than being turned away
+    while (state.busy) await running;
     const reply = await act(request);
-    if (submitting === dialog) submitting = null;
+    submitting = null;
     if (reply) return closeDialog(dialog);
     J.setText(form.querySelector(".message"), $("notice-text").textContent);
     return closeOutdatedDialog();   // a live message may have changed things while it was out
