@@ -12,6 +12,8 @@ import requests
 import socketio
 import websocket
 
+from protocol.live import HALL_SNAPSHOT, RESYNC, SERVER_EVENTS
+
 log = logging.getLogger(__name__)
 
 #: on_message(event name, payload); payload["replayed"] is True for messages caught up after a gap
@@ -19,8 +21,6 @@ MessageHandler = Callable[[str, dict[str, Any]], None]
 #: on_status("connected" | "disconnected" | "refused", reason)
 StatusHandler = Callable[[str, str | None], None]
 
-SERVER_EVENTS = ("hall_snapshot", "ticket_issued", "ticket_called", "ticket_changed", "window_changed",
-                 "queue_changed", "alert_raised", "alert_cleared")
 
 
 class ClientError(Exception):
@@ -105,7 +105,7 @@ class HallClient:
 
     def _receive(self, name: str, payload: dict) -> None:
         seq = payload.get("seq") if isinstance(payload, dict) else None
-        if name == "hall_snapshot":
+        if name == HALL_SNAPSHOT:
             with self._seq_lock:
                 missed_from = self.last_seq
                 self.last_seq = seq
@@ -131,12 +131,12 @@ class HallClient:
 
         replay = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
         for name in SERVER_EVENTS:
-            if name != "hall_snapshot":
+            if name != HALL_SNAPSHOT:
                 replay.on(name, lambda payload, name=name: deliver(name, payload))
         try:
             replay.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
                            wait_timeout=self.timeout)
-            replay.call("resync", {"since": since}, timeout=self.timeout)
+            replay.call(RESYNC, {"since": since}, timeout=self.timeout)
         except Exception as exc:
             # the same half-open websocket the main loop closes: a restarting server leaves it
             _close_abandoned_websockets(exc)

@@ -18,6 +18,8 @@ from PyQt6.QtCore import QEventLoop, QObject, QTimer, pyqtSignal
 from PyQt6.QtGui import QFont, QGuiApplication
 from PyQt6.QtWidgets import QApplication
 
+from protocol.live import HALL_SNAPSHOT
+
 from .announcer import Announcer, VoiceSettings
 from .connection import BoardConnection
 from .presenter import Presenter
@@ -59,7 +61,7 @@ class Board(QObject):
             for item in self.presenter.message(name, payload, self.clock()):
                 if self.announcer is not None:
                     self.announcer.enqueue(item)
-            if name == "hall_snapshot":
+            if name == HALL_SNAPSHOT:
                 self._check_zone()
             self.refresh()
             self.updated.emit(name, payload)
@@ -128,7 +130,7 @@ def wait_until_synced(board: Board, timeout: float) -> bool:
     """Run the event loop until the first snapshot arrived, the token was refused, or `timeout`
     seconds passed; a refused token raises BoardError at once (waiting longer cannot help)."""
     loop, refused = QEventLoop(), []
-    board.updated.connect(lambda name, payload: loop.quit() if name == "hall_snapshot" else None)
+    board.updated.connect(lambda name, payload: loop.quit() if name == HALL_SNAPSHOT else None)
     board.connection.status.connect(lambda status, reason: (refused.append(reason), loop.quit())
                                     if status == "refused" else None)
     QTimer.singleShot(int(timeout * 1000), loop.quit)

@@ -2,15 +2,16 @@
 
 `event_record` and `event_from_record` turn an event into a flat record (kind, ticket,
 window, actor, from/to state, details) and back, so the log can be replayed exactly.
+Each event names its stored kind explicitly (`KIND`), never derived from the class name:
+the kind is written into every log row, so renaming a class must not orphan an old log.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from .tickets import Priority, TicketState
 
@@ -20,9 +21,14 @@ class Event:
     at: datetime
     actor: str
 
+    #: the string stored in the log's kind column; fixed for ever once a log holds it
+    KIND: ClassVar[str] = ""
+
     @classmethod
     def kind(cls) -> str:
-        return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+        if not cls.KIND:
+            raise TypeError(f"{cls.__name__} is not an event of the log")
+        return cls.KIND
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +41,7 @@ class TicketEvent(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class TicketIssued(TicketEvent):
+    KIND = "ticket_issued"
     business_date: date
     service: str
     prefix: str
@@ -45,43 +52,50 @@ class TicketIssued(TicketEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class TicketCalled(TicketEvent):
+    KIND = "ticket_called"
     specific: bool = False   # 特呼: a named ticket rather than the next one
     reason: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class TicketRecalled(TicketEvent):
+    KIND = "ticket_recalled"
     recalls: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class ServiceStarted(TicketEvent):
-    pass
+    KIND = "service_started"
 
 
 @dataclass(frozen=True, kw_only=True)
 class ServiceFinished(TicketEvent):
+    KIND = "service_finished"
     case_no: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class TicketMissed(TicketEvent):
     """过号: the citizen did not come to the window."""
+    KIND = "ticket_missed"
 
 
 @dataclass(frozen=True, kw_only=True)
 class TicketHeld(TicketEvent):
+    KIND = "ticket_held"
     return_to: str
     until: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
 class TicketResumed(TicketEvent):
+    KIND = "ticket_resumed"
     target_window: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class TicketTransferred(TicketEvent):
+    KIND = "ticket_transferred"
     from_service: str
     to_service: str
     to_window: int | None = None
@@ -89,27 +103,33 @@ class TicketTransferred(TicketEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class TicketReturnedLate(TicketEvent):
+    KIND = "ticket_returned_late"
     rank_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
 class TicketCancelled(TicketEvent):
+    KIND = "ticket_cancelled"
     reason: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class TicketExpired(TicketEvent):
-    pass
+    KIND = "ticket_expired"
 
 
 @dataclass(frozen=True, kw_only=True)
 class ServiceRated(TicketEvent):
+    KIND = "service_rated"
     rating: int
+    reasons: tuple[str, ...] = ()
+    comment: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class RatingSkipped(TicketEvent):
     """No answer to the rating prompt in time; the citizen may still rate from the phone."""
+    KIND = "rating_skipped"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,26 +140,28 @@ class WindowEvent(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class WindowSignedIn(WindowEvent):
-    pass
+    KIND = "window_signed_in"
 
 
 @dataclass(frozen=True, kw_only=True)
 class WindowSignedOut(WindowEvent):
-    pass
+    KIND = "window_signed_out"
 
 
 @dataclass(frozen=True, kw_only=True)
 class WindowPaused(WindowEvent):
+    KIND = "window_paused"
     reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class WindowResumed(WindowEvent):
-    pass
+    KIND = "window_resumed"
 
 
+#: Every stored kind → its event. tests/hall/test_events.py pins the kinds as literal strings.
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind(): cls for cls in (
+    cls.KIND: cls for cls in (
         TicketIssued, TicketCalled, TicketRecalled, ServiceStarted, ServiceFinished,
         TicketMissed, TicketHeld, TicketResumed, TicketTransferred, TicketReturnedLate,
         TicketCancelled, TicketExpired, ServiceRated, RatingSkipped,
@@ -178,6 +200,8 @@ def _typed(name: str, value: Any, hint: str) -> Any:
         return TicketState(value)
     if name == "priority":
         return Priority(value)
+    if hint.startswith("tuple"):
+        return tuple(value)
     return value
 
 

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
+from . import events as e
 from .setup import HallConfig
 
 DIMENSIONS = ("item", "department", "window", "clerk", "hour", "day")
@@ -100,14 +101,14 @@ def _window_event(r: _Replay, kind: str, window: int, clerk: int | None, at: dat
     if segments and segments[-1][1] is None:
         start, _, status, who = segments[-1]
         segments[-1] = (start, at, status, who)
-    if kind == "window_signed_in":
+    if kind == e.WindowSignedIn.KIND:
         r.clerk_at[window] = clerk
         segments.append((at, None, "open", clerk))
-    elif kind == "window_paused":
+    elif kind == e.WindowPaused.KIND:
         segments.append((at, None, "paused", r.clerk_at.get(window)))
-    elif kind == "window_resumed":
+    elif kind == e.WindowResumed.KIND:
         segments.append((at, None, "open", r.clerk_at.get(window)))
-    elif kind == "window_signed_out":
+    elif kind == e.WindowSignedOut.KIND:
         r.clerk_at[window] = None
 
 
@@ -131,7 +132,7 @@ def _end_visit(r: _Replay, ticket: _Ticket, at: datetime) -> None:
 def _ticket_event(r: _Replay, record: dict, at: datetime) -> None:
     kind, details, window = record["kind"], record.get("details") or {}, record.get("window")
     ticket_id = record["ticket_id"]
-    if kind == "ticket_issued":
+    if kind == e.TicketIssued.KIND:
         ticket = r.tickets[ticket_id] = _Ticket(details["service"], at)
         _start_waiting(ticket, at, ticket.service, None)
         r.add("issued", 1, r.dims(ticket.service, None, at))
@@ -200,11 +201,11 @@ def _rated(r, ticket, details, window, at):
 
 
 TICKET_HANDLERS = {
-    "ticket_called": _called, "service_started": _started, "service_finished": _finished,
-    "ticket_missed": _missed, "ticket_held": _left_window, "ticket_cancelled": _left_window,
-    "ticket_expired": _left_window, "ticket_transferred": _transferred,
-    "ticket_resumed": _back_in_queue, "ticket_returned_late": _back_in_queue,
-    "service_rated": _rated,
+    e.TicketCalled.KIND: _called, e.ServiceStarted.KIND: _started, e.ServiceFinished.KIND: _finished,
+    e.TicketMissed.KIND: _missed, e.TicketHeld.KIND: _left_window, e.TicketCancelled.KIND: _left_window,
+    e.TicketExpired.KIND: _left_window, e.TicketTransferred.KIND: _transferred,
+    e.TicketResumed.KIND: _back_in_queue, e.TicketReturnedLate.KIND: _back_in_queue,
+    e.ServiceRated.KIND: _rated,
 }
 
 

@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QApplication
 
 from printer.config import PrinterSettings
 from printer.slip import SlipHall
+from protocol.live import HALL_SNAPSHOT, QUEUE_CHANGED
 
 from .connection import KioskConnection
 from .presenter import KioskPresenter, Text
@@ -152,12 +153,12 @@ class KioskApp(QObject):
     def on_message(self, name: str, payload: Any) -> None:
         if not isinstance(payload, dict):
             return
-        if name == "hall_snapshot":
+        if name == HALL_SNAPSHOT:
             self.presenter.apply_snapshot(payload)
             hall = payload.get("hall") or {}
             self.connection.printer.set_hall_name(hall.get("name", ""), hall.get("name_en", ""),
                                                   hall.get("timezone", ""))
-        elif name == "queue_changed" and not payload.get("replayed"):
+        elif name == QUEUE_CHANGED and not payload.get("replayed"):
             self.presenter.apply_queue_changed(payload)
 
     @guarded

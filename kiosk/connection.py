@@ -14,6 +14,7 @@ from typing import Any, Callable
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from client.hall_client import ClientError, ServerUnreachable
+from protocol.live import HALL_SNAPSHOT
 
 from .presenter import CheckInRequest, IssueRequest
 from .printing import KioskPrinter, slip_from_reply
@@ -140,7 +141,7 @@ class KioskConnection(QObject):
         if not self.client.connected:
             return
         try:
-            self.message.emit("hall_snapshot", self.client.get("/api/v1/hall"))
+            self.message.emit(HALL_SNAPSHOT, self.client.get("/api/v1/hall"))
         except (ClientError, ServerUnreachable) as exc:
             log.info("snapshot refresh failed: %s", exc)
 

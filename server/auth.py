@@ -11,7 +11,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
 
 from . import accounts, repository as repo
 from .errors import ApiError
@@ -77,6 +77,10 @@ def require_identity(database, allow_ticket: bool = False) -> Identity:
     who = identify(database, token, allow_ticket)
     if who is None:
         raise ApiError(401, "unauthorized", "凭证无效或已被撤销 / the token is invalid, expired or revoked")
+    if who.kind == "device":
+        hall = current_app.extensions.get("jiaohao")
+        if hall is not None:
+            hall.live.saw_device(who.id)   # "最近在线" on the supervisor's and admin's pages
     return who
 
 

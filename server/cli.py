@@ -39,22 +39,36 @@ def register(sub: argparse._SubParsersAction) -> None:
 def serve(app, host: str, port: int) -> None:
     import logging
 
-    from .app import socketio
+    from . import serving
     # the threaded development server suits a demo or a small hall; docs/deployment.md runs
     # gunicorn behind nginx with TLS
-    # no line per request (log_output only speaks for eventlet/gevent): under load the
-    # werkzeug request log costs more than the request
+    # no line per request: under load the werkzeug request log costs more than the request
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=False)
+    serving.serve(app, host, port)
+
+
+def claimed(path) -> "object | None":
+    """This process's lock on the data directory, or None after saying in one line why not."""
+    from .serving import DataDirUnusable, claim
+    try:
+        return claim(path)
+    except DataDirUnusable as refused:
+        print(f"jiaohao server: {refused}", file=sys.stderr, flush=True)
+        return None
 
 
 def run_server(args: argparse.Namespace) -> int:
     from .app import create_app
-    app = create_app(data_dir(args), config_path(args), publish_in_background=True)
-    hall = app.extensions["jiaohao"]
-    print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
-    serve(app, args.host, args.port)
+    hold = claimed(data_dir(args))
+    if hold is None:
+        return 1
+    try:
+        app = create_app(data_dir(args), config_path(args), publish_in_background=True)
+        hall = app.extensions["jiaohao"]
+        print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
+        serve(app, args.host, args.port)
+    finally:
+        hold.release()
     return 0
 
 
@@ -107,10 +121,21 @@ def _write_credentials(path: Path, base: str, made: dict) -> Path:
              f"server = {base}", f"password (every account) = {DEMO_PASSWORD}",
              f"kiosk token = {made['devices']['kiosk']}", f"board token = {made['devices']['display']}"]
     lines += [f"window {n} screen token = {token}" for n, token in made["windows"].items()]
+    lines += [f"kiosk command = jiaohao kiosk --server {base} --token {made['devices']['kiosk']}",
+              f"board command = jiaohao display --server {base} --token {made['devices']['display']}"]
     file = path / "demo-credentials.txt"
     file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     file.chmod(0o600)
     return file
+
+
+def print_devices(base: str, made: dict) -> None:
+    """The commands and addresses that open each device with its token, ready to paste."""
+    print("\nDevices (each with its own token; see also demo-credentials.txt):")
+    print(f"  kiosk             jiaohao kiosk --server {base} --token {made['devices']['kiosk']}")
+    print(f"  hall board        jiaohao display --server {base} --token {made['devices']['display']}")
+    for number, token in made["windows"].items():
+        print(f"  window {number:<2} screen  {base}/window/{number}?token={token}")
 
 
 def _screen_available() -> bool:
@@ -134,7 +159,15 @@ def run_demo(args: argparse.Namespace) -> int:
     from .app import create_app
     path = Path(args.data or os.environ.get("JIAOHAO_DATA_DEMO") or DEMO_DATA)
     config = config_path(args)
+    if path.exists():   # another demo may be serving it: never wipe a hall in use
+        earlier = claimed(path)
+        if earlier is None:
+            return 1
+        earlier.release()
     made = create_demo_hall(path, config)
+    hold = claimed(path)
+    if hold is None:
+        return 1
     base = f"http://{args.host}:{args.port}"
     app = create_app(path, config, publish_in_background=True)
     setup = app.extensions["jiaohao"].service.setup()
@@ -151,6 +184,10 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  live updates      Socket.IO at {base}/socket.io/")
     for name, route in page_routes(app):
         print(f"  {name:<17} {base}{route}")
+    print_devices(base, made)
+    print(f"\nThis demo hall was created fresh in {path}: `jiaohao demo` wipes and recreates it on every "
+          "start.\n  To restart it with its data (tickets, accounts, tokens kept):\n"
+          f"    jiaohao server --data {path} --config {config} --host {args.host} --port {args.port}")
     clients: list[subprocess.Popen] = []
     if not args.headless and _screen_available():
         clients = _open_clients(base, made, path)
@@ -162,6 +199,7 @@ def run_demo(args: argparse.Namespace) -> int:
     finally:
         for client in clients:
             client.terminate()
+        hold.release()
     return 0
 
 

@@ -76,7 +76,14 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            # a full disk fails the commit itself: roll back, so the connection is usable
+            # again when space returns instead of stuck inside this transaction
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     finally:
         if lock is not None:
             lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "device_not_found"}
 INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_return_to", "bad_rating",
                  "unknown_service", "bad_username", "bad_role", "weak_password", "bad_device_name",
-                 "bad_kind", "bad_window"}
+                 "bad_kind", "bad_window", "bad_reasons", "bad_comment"}
 
 #: appointment refusals that are not "the slot or booking does not allow it now" (409)
 APPOINTMENT_STATUS = {"booking_not_found": 404, "unknown_service": 404, "bad_mobile": 422,
@@ -53,6 +54,33 @@ HTTP_MESSAGES = {
     415: "不支持的内容类型 / unsupported content type",
     431: "请求头过大 / the request headers are too large",
 }
+
+
+STORAGE_FULL = (507, "storage_full", "服务器存储空间已满，暂时无法取号或保存，请联系管理员 / the server's storage "
+                "is full: nothing can be issued or saved until space is freed (tell the administrator)")
+STORAGE_READ_ONLY = (503, "storage_read_only", "服务器存储为只读，暂时无法取号或保存，请联系管理员 / the server's "
+                     "storage is read-only: nothing can be issued or saved (tell the administrator)")
+STORAGE_ERROR = (503, "storage_error", "服务器存储故障，暂时无法保存，请联系管理员 / the server's storage failed: "
+                 "nothing can be saved now (tell the administrator)")
+
+
+def storage_problem(exc: BaseException) -> tuple[int, str, str] | None:
+    """A write that failed because of the disk, not the request: (status, code, message)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if "disk is full" in text or "database or disk is full" in text:
+            return STORAGE_FULL
+        if "readonly" in text or "read-only" in text:
+            return STORAGE_READ_ONLY
+        if "disk i/o error" in text or "unable to open database file" in text:
+            return STORAGE_ERROR
+        return None
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return STORAGE_FULL
+        if exc.errno == errno.EROFS:
+            return STORAGE_READ_ONLY
+    return None
 
 
 def status_for(code: str) -> int:
@@ -110,9 +138,15 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(422, "bad_field", "输入无效（数字过大、嵌套过深或文本编码无效）/ unusable "
                               "input: a number too large, nesting too deep or text that is not valid Unicode")
 
+    @app.errorhandler(OSError)
     @app.errorhandler(sqlite3.OperationalError)
-    def database_busy(exc: sqlite3.OperationalError):
-        if "locked" not in str(exc) and "busy" not in str(exc):
+    def database_busy(exc: Exception):
+        storage = storage_problem(exc)
+        if storage is not None:
+            status, code, message = storage
+            log.error("storage: %s (%s %s)", exc, request.method, request.path)
+            return error_response(status, code, message, {"Retry-After": "30"})
+        if not isinstance(exc, sqlite3.OperationalError) or ("locked" not in str(exc) and "busy" not in str(exc)):
             return unexpected(exc)
         # nothing was written: the transaction rolled back, so the client may simply retry
         log.warning("database busy: %s", exc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from flask import request
@@ -18,6 +18,7 @@ from flask_socketio import SocketIO, join_room
 
 from hall.events import event_from_record
 from hall.tickets import TicketState
+from protocol import live as wire
 
 from . import db, protocol, repository as repo
 from .auth import identify
@@ -78,6 +79,7 @@ class Live:
         self.after_publish = after_publish   # supervision looks at the hall once a batch went out
         self.clients: dict[str, Any] = {}   # sid → Identity
         self.phones: dict[str, Phone] = {}  # sid → the ticket a tracking token follows
+        self.active: dict[int, datetime] = {}   # device id → its last request
         self.lock = threading.Lock()
 
     @property
@@ -91,8 +93,8 @@ class Live:
     # --- publishing ---------------------------------------------------------------------------
 
     def emit_to_hall(self, name: str, payload: dict[str, Any]) -> None:
-        """One message to every client of this hall that may hear it (protocol.SUPERVISORS_ONLY)."""
-        room = self.supervisors_room if name in protocol.SUPERVISORS_ONLY else self.room
+        """One message to every client of this hall that may hear it (wire.SUPERVISORS_ONLY)."""
+        room = self.supervisors_room if name in wire.SUPERVISORS_ONLY else self.room
         self.socketio.emit(name, payload, to=room)
 
     def publish(self, hall_id: int, batch: list) -> None:
@@ -116,7 +118,7 @@ class Live:
             phones = [(sid, self.phones[sid])] if sid in self.phones else list(self.phones.items())
         for phone_sid, phone in phones:
             for name, payload in messages:
-                if name in protocol.TICKET_MESSAGES and payload["ticket"]["id"] == phone.ticket_id:
+                if name in wire.TICKET_MESSAGES and payload["ticket"]["id"] == phone.ticket_id:
                     phone.service = payload["ticket"]["service"]   # a transfer moves it to another item
                 part = protocol.for_phone(name, payload, phone.ticket_id, phone.service)
                 if part is not None:
@@ -124,21 +126,21 @@ class Live:
 
     def broadcast_appointment(self, change: str, booking: dict[str, Any]) -> None:
         """A booking changed (no personal data in `booking`); dashboards update their figures."""
-        self.emit_to_hall(protocol.APPOINTMENT_CHANGED, {"change": change} | booking)
+        self.emit_to_hall(*protocol.appointment_message(change, booking))
 
     def broadcast_snapshot(self) -> None:
         """After a setup change: every client redraws from the hall as it is now."""
-        self.emit_to_hall(protocol.HALL_SNAPSHOT, self.snapshot_payload())
+        self.emit_to_hall(wire.HALL_SNAPSHOT, self.snapshot_payload())
 
     def snapshot_payload(self) -> dict[str, Any]:
         service = self.service
         conn = service.database.connection()
         with db.read(conn):
-            state = service.load_state(conn)
+            state = service.state_read(conn)
             seq = repo.last_seq(conn, service.hall_id)
             clerks = repo.clerk_names(conn, service.hall_id)
             recent = repo.recent_calls(conn, service.hall_id, state.today(service.clock()),
-                                       protocol.RECENT_CALLS)
+                                       wire.RECENT_CALLS)
         return protocol.hall_snapshot(state, seq, service.clock(), clerks,
                                       [protocol.recent_call_view(r, state.setup) for r in recent])
 
@@ -161,7 +163,7 @@ class Live:
     def register_handlers(self) -> None:
         self.socketio.on_event("connect", self.on_connect)
         self.socketio.on_event("disconnect", self.on_disconnect)
-        self.socketio.on_event(protocol.RESYNC, self.on_resync)
+        self.socketio.on_event(wire.RESYNC, self.on_resync)
 
     def on_connect(self, auth: dict | None = None):
         token = (auth or {}).get("token") if isinstance(auth, dict) else None
@@ -177,7 +179,7 @@ class Live:
         join_room(self.room)
         if who.supervises:
             join_room(self.supervisors_room)
-        self.socketio.emit(protocol.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload), to=request.sid)
+        self.socketio.emit(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload), to=request.sid)
 
     def welcome_phone(self, who) -> None:
         """A tracking token joins no room: it is told its own part of each message, and only
@@ -189,7 +191,7 @@ class Live:
         with self.lock:
             self.clients[request.sid] = who
             self.phones[request.sid] = Phone(ticket.id, ticket.service, ticket.business_date)
-        self.tell_phones([(protocol.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload))], request.sid)
+        self.tell_phones([(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload))], request.sid)
 
     def welcome(self, token: str | None):
         """Who is connecting (None: refused); a device is marked as seen."""
@@ -197,6 +199,22 @@ class Live:
         if who is not None and who.kind == "device":
             self.touch_device(who.id)
         return who
+
+    def saw_device(self, device_id: int) -> None:
+        """A device made a request: a kiosk that only issues over REST is active too. Kept in
+        memory (a write per request would cost); `last_seen_at` stays the live connection's."""
+        with self.lock:
+            self.active[device_id] = self.service.clock()
+
+    def last_active(self, device_id: int, last_seen_at: str | None) -> str | None:
+        """The later of the device's last live connection and its last request."""
+        with self.lock:
+            request_at = self.active.get(device_id)
+        if request_at is None:
+            return last_seen_at
+        if last_seen_at is None or datetime.fromisoformat(last_seen_at) < request_at:
+            return request_at.isoformat()
+        return last_seen_at
 
     def touch_device(self, device_id: int) -> None:
         conn = self.service.database.connection()
@@ -213,7 +231,7 @@ class Live:
                     "needs {since: a sequence number ≥ 0}"}
         missed = self.missed_messages(since)
         if missed is None:
-            self.tell_one([(protocol.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
+            self.tell_one([(wire.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
             return {"ok": True, "snapshot": True}
         self.tell_one(missed, request.sid)
         return {"ok": True, "snapshot": False, "count": len(missed)}

@@ -1,25 +1,8 @@
-"""The live protocol: every message the server pushes, and the one place that builds them.
+"""Builds every live message the server pushes, and the views they carry.
 
-Clients connect over Socket.IO with ``auth={"token": ...}`` (a device token, a staff
-session token, or a ticket's tracking token). On connect the server sends ``hall_snapshot``.
-Every later message carries ``seq`` — the hall's event-log position it follows — and ``at``
-(ISO 8601, UTC). ``seq`` only grows; messages derived from one event (``queue_changed``,
-``window_changed``) carry that event's ``seq``. A client that sees ``seq`` jump by more than
-one emits ``resync {since: last_seq}`` and receives the missed messages again, in order, or a
-fresh ``hall_snapshot`` when they are too old. docs/protocol.md is written from this module.
-
-Server → client events (payload keys):
-
-``hall_snapshot``  {seq, at, hall, policy, services[], windows[], recent_calls[]}
-``ticket_issued``  {seq, at, ticket}
-``ticket_called``  {seq, at, ticket, window, window_name, window_name_en, recall, recalls,
-                    text, text_en, spoken}   — a call or a recall (recall = true)
-``ticket_changed`` {seq, at, ticket, change, from, to}   — change is the event kind
-``window_changed`` {seq, at, window}
-``queue_changed``  {seq, at, services[]}   — waiting count and estimate of the items touched
-``alert_raised`` / ``alert_cleared``  {seq, at, alert}
-
-Client → server: ``resync {since}``.
+The names and payload shapes are declared once, in the shared package `protocol`
+(protocol/live.py), which the Python client, the kiosk, the board and the web pages read too;
+this module is the one place that fills them from the hall's state. Client → server: `resync`.
 
 Every REST reply under /api/v1 carries the same order in its ``X-Hall-Seq`` header: the seq of
 the command's own last event, or, for a read, where the log stood before the read. A page
@@ -37,25 +20,16 @@ from hall import events as e
 from hall.alerts import RULES
 from hall.config import HallConfig
 from hall.numbering import spoken_number
-from hall.queue import HallState, issuing_refusal, people_ahead, queue_of, wait_for
+from hall import order
+from hall.queue import HallState, issuing_refusal, wait_for
+from hall.wait import ticket_wait
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
+from protocol import live as wire
+from protocol.live import (APPOINTMENT_CHANGED, HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED,
+                           TICKET_CHANGED, TICKET_ISSUED, TICKET_MESSAGES, WINDOW_CHANGED)
 
-HALL_SNAPSHOT = "hall_snapshot"
-TICKET_ISSUED = "ticket_issued"
-TICKET_CALLED = "ticket_called"
-TICKET_CHANGED = "ticket_changed"
-WINDOW_CHANGED = "window_changed"
-QUEUE_CHANGED = "queue_changed"
-ALERT_RAISED = "alert_raised"
-ALERT_CLEARED = "alert_cleared"
-RESYNC = "resync"
-SEQ_HEADER = "X-Hall-Seq"
-APPOINTMENT_CHANGED = "appointment_changed"
-
-SERVER_EVENTS = (HALL_SNAPSHOT, TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED,
-                 QUEUE_CHANGED, ALERT_RAISED, ALERT_CLEARED, APPOINTMENT_CHANGED)
-
-RECENT_CALLS = 10
+#: One built message: its name and its payload (one of the types in protocol.live).
+Message = tuple[str, dict[str, Any]]
 #: Clerk names by user id: (display name, staff number).
 Clerks = dict[int, tuple[str, "str | None"]]
 
@@ -66,10 +40,10 @@ def iso(value: datetime | date | None) -> str | None:
 
 # --- views: the shapes every client sees ------------------------------------------------------
 
-def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = None) -> dict[str, Any]:
+def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = None) -> wire.Ticket:
     item = setup.service(ticket.service)
     dept = setup.department(item.department)
-    view = {
+    view: wire.Ticket = {
         "id": ticket.id, "number": ticket.number, "service": ticket.service,
         "service_name": item.name, "service_name_en": item.name_en,
         "department": dept.code, "department_name": dept.name, "department_name_en": dept.name_en,
@@ -80,17 +54,16 @@ def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = Non
         "hold_until": iso(ticket.hold_until) if ticket.state is TicketState.HELD else None,
     }
     if state is not None and ticket.state in CALLABLE_STATES:
-        ahead = people_ahead(state, ticket, ticket.business_date)
-        view["waiting_ahead"] = ahead
-        view["estimated_wait"] = estimate_view(wait_for(state, ticket.service, ahead))
+        view["waiting_ahead"] = order.people_ahead(state, ticket)
+        view["estimated_wait"] = estimate_view(ticket_wait(state, ticket))
     return view
 
 
-def estimate_view(estimate) -> dict[str, Any]:
+def estimate_view(estimate) -> wire.Estimate:
     return estimate.as_dict() | {"text": estimate.zh(), "text_en": estimate.en()}
 
 
-def window_view(window: WindowState, state: HallState, clerks: Clerks) -> dict[str, Any]:
+def window_view(window: WindowState, state: HallState, clerks: Clerks) -> wire.Window:
     spec = state.setup.window(window.number)
     current = state.current_ticket(window.number)
     clerk = clerks.get(window.clerk) if window.clerk is not None else None
@@ -123,10 +96,10 @@ def nearest_open_window(state: HallState, number: int) -> int | None:
     return None if best is None else best[1]
 
 
-def service_view(code: str, state: HallState, now: datetime) -> dict[str, Any]:
+def service_view(code: str, state: HallState, now: datetime) -> wire.Service:
     item = state.setup.service(code)
     dept = state.setup.department(item.department)
-    waiting = len(queue_of(state, code, state.today(now)))
+    waiting = len(order.item_line(state, code, state.today(now)))
     refusal = issuing_refusal(state, code, now)
     return {
         "code": code, "name": item.name, "name_en": item.name_en, "department": dept.code,
@@ -155,7 +128,7 @@ def announcement(setup: HallConfig, ticket_number: str, window: int, service: st
 
 
 def hall_snapshot(state: HallState, seq: int, now: datetime, clerks: Clerks,
-                  recent: Iterable[dict[str, Any]]) -> dict[str, Any]:
+                  recent: Iterable[wire.RecentCall]) -> wire.HallSnapshot:
     info = state.setup.hall
     return {
         "seq": seq, "at": iso(now),
@@ -170,17 +143,17 @@ def hall_snapshot(state: HallState, seq: int, now: datetime, clerks: Clerks,
     }
 
 
-def policy_view(setup: HallConfig) -> dict[str, Any]:
+def policy_view(setup: HallConfig) -> wire.Policy:
     """The rules a window page needs: how long the rating prompt waits, recall and hold limits."""
     policy = setup.policy
     return {"rating_timeout_seconds": policy.rating_timeout_seconds, "max_recalls": policy.max_recalls,
             "hold_minutes": policy.hold_minutes}
 
 
-def recent_call_view(row, setup: HallConfig) -> dict[str, Any]:
+def recent_call_view(row, setup: HallConfig) -> wire.RecentCall:
     return {"seq": row["seq"], "at": row["at"], "ticket_id": row["ticket_id"], "number": row["number"],
             "service": row["service"], "window": row["window"],
-            "recall": row["kind"] == "ticket_recalled"}
+            "recall": row["kind"] == e.TicketRecalled.KIND}
 
 
 # --- events → messages ------------------------------------------------------------------------
@@ -193,9 +166,9 @@ WINDOW_TICKET_EVENTS = (e.TicketCalled, e.ServiceStarted, e.ServiceFinished, e.T
 
 
 def messages_for(batch: list[tuple[int, e.Event]], state: HallState,
-                 clerks: Clerks) -> list[tuple[str, dict[str, Any]]]:
+                 clerks: Clerks) -> list[Message]:
     """The messages that tell live clients about one committed batch of events, in order."""
-    out: list[tuple[str, dict[str, Any]]] = []
+    out: list[Message] = []
     touched_services: set[str] = set()
     for seq, event in batch:
         out += _event_messages(seq, event, state, clerks)
@@ -230,7 +203,7 @@ def _has_window(state: HallState, number: int) -> bool:
 
 
 def _event_messages(seq: int, event: e.Event, state: HallState,
-                    clerks: Clerks) -> list[tuple[str, dict[str, Any]]]:
+                    clerks: Clerks) -> list[Message]:
     base = {"seq": seq, "at": iso(event.at)}
     if isinstance(event, e.WindowEvent):
         if not _has_window(state, event.window):
@@ -264,7 +237,7 @@ def _event_messages(seq: int, event: e.Event, state: HallState,
 
 # --- supervision ------------------------------------------------------------------------------
 
-def alert_view(row) -> dict[str, Any]:
+def alert_view(row) -> wire.Alert:
     """An alert as dashboards see it; `level` is its worst so far, `cleared_at` null while open."""
     names = RULES.get(row["rule"], (row["rule"], row["rule"]))
     return {
@@ -278,11 +251,21 @@ def alert_view(row) -> dict[str, Any]:
     }
 
 
-def alert_message(name: str, seq: int, now: datetime, row) -> tuple[str, dict[str, Any]]:
+def alert_message(name: str, seq: int, now: datetime, row) -> Message:
     """`alert_raised` (raised, escalated or acknowledged: the alert's latest state) or
     `alert_cleared`. Alerts are not events of the queue's log, so they carry the log's
     current `seq` unchanged: a client's gap detection never mistakes one for a missed event."""
-    return name, {"seq": seq, "at": iso(now), "alert": alert_view(row)}
+    message: wire.AlertMessage = {"seq": seq, "at": iso(now), "alert": alert_view(row)}
+    return name, message
+
+
+def appointment_message(change: str, booking: dict[str, Any]) -> Message:
+    """A booking changed; only the fields `appointment_changed` declares go out (no code,
+    mobile or name)."""
+    shown = wire.AppointmentChanged.__optional_keys__
+    message: wire.AppointmentChanged = {"change": change}
+    message.update({k: v for k, v in booking.items() if k in shown})   # type: ignore[typeddict-item]
+    return APPOINTMENT_CHANGED, message
 
 
 def device_status(row) -> dict[str, Any]:
@@ -295,12 +278,6 @@ def device_status(row) -> dict[str, Any]:
 
 
 # --- what a citizen's phone hears ----------------------------------------------------------------
-
-TICKET_MESSAGES = (TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED)
-#: messages only supervisors and admins hear, as only they may read GET /alerts; every other
-#: message goes to each staff member and device of the hall, and a phone hears `for_phone`
-SUPERVISORS_ONLY = (ALERT_RAISED, ALERT_CLEARED)
-
 
 def for_phone(name: str, payload: dict[str, Any], ticket_id: int, service: str) -> dict[str, Any] | None:
     """The part of a message a ticket's tracking token may hear: its own ticket, and the waiting

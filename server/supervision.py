@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from hall import alerts
 from hall import appointments as appointment_rules
 from hall.alerts import Decision, Facts, OpenAlert, Rating
-from hall.queue import queue_of
+from hall import order
 from hall.tickets import WindowState
+from protocol import live as wire
 
 from . import db, protocol, repository as repo
 from .errors import ApiError
@@ -121,6 +122,8 @@ class Supervision:
             else:
                 since = self.offline_since.setdefault(row["id"], now)
             printer = protocol.device_status(row).get("printer") or {}
+            if printer.get("configured") is False:
+                printer = {}   # no printer is the kiosk's setup, not a fault to raise
             out.append(alerts.Device(row["id"], row["name"], row["kind"], since,
                                      printer.get("online"), printer.get("paper")))
         return tuple(out)
@@ -133,7 +136,7 @@ class Supervision:
             row = by_key[key]
             repo.clear_alert(conn, row["id"], now)
             repo.append_alert_event(conn, hall_id, row["id"], "cleared", row["level"], now, SYSTEM)
-            return protocol.ALERT_CLEARED, repo.get_alert(conn, hall_id, row["id"])
+            return wire.ALERT_CLEARED, repo.get_alert(conn, hall_id, row["id"])
         condition = decision.condition
         if decision.action == "escalate":
             alert_id = by_key[key]["id"]
@@ -147,7 +150,7 @@ class Supervision:
                 "business_date": facts.state.today(now), "window": condition.details.get("window"),
                 "service": condition.details.get("service"), "at": now, "details": condition.details})
             repo.append_alert_event(conn, hall_id, alert_id, "raised", condition.level, now, SYSTEM)
-        return protocol.ALERT_RAISED, repo.get_alert(conn, hall_id, alert_id)
+        return wire.ALERT_RAISED, repo.get_alert(conn, hall_id, alert_id)
 
     def _emit(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         for name, payload in messages:
@@ -176,7 +179,7 @@ class Supervision:
             row = repo.get_alert(conn, hall_id, alert_id)
             seq = repo.last_seq(conn, hall_id)
         if fresh:
-            self._emit([protocol.alert_message(protocol.ALERT_RAISED, seq, now, row)])
+            self._emit([protocol.alert_message(wire.ALERT_RAISED, seq, now, row)])
             self._guarded()   # an acknowledged 差评 has been dealt with: it clears now
         return protocol.alert_view(row)
 
@@ -192,7 +195,7 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
     service = hall.service
     conn = service.database.connection()
     with db.read(conn):
-        state = service.load_state(conn)
+        state = service.state_read(conn)
         clerks = repo.clerk_names(conn, service.hall_id)
         devices = repo.live_devices(conn, service.hall_id)
         opened = repo.open_alerts(conn, service.hall_id)
@@ -210,7 +213,8 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         "departments": [{"code": d.code, "name": d.name, "name_en": d.name_en} for d in setup.departments],
         "windows": [_window_row(state, spec.number, clerks) for spec in setup.windows],
         "services": [_service_row(state, item.code, now) for item in setup.services],
-        "devices": [_device_row(row, hall.supervision.connected_devices()) for row in devices],
+        "devices": [_device_row(row, hall.supervision.connected_devices(), hall.live.last_active)
+                    for row in devices],
         "alerts": [protocol.alert_view(row) for row in opened],
         "thresholds": _thresholds(setup),
         "appointments": _appointments(setup, slots, figures, today, now)
@@ -250,17 +254,18 @@ def _window_row(state, number: int, clerks) -> dict[str, Any]:
 
 def _service_row(state, code: str, now: datetime) -> dict[str, Any]:
     view = protocol.service_view(code, state, now)
-    queue = queue_of(state, code, state.today(now))
+    queue = order.item_line(state, code, state.today(now))
     oldest = min((t.issued_at for t in queue), default=None)
     view["longest_wait_since"] = protocol.iso(oldest)
     view["longest_wait_seconds"] = 0 if oldest is None else round((now - oldest).total_seconds())
     return view
 
 
-def _device_row(row, connected: set[int]) -> dict[str, Any]:
+def _device_row(row, connected: set[int], last_active) -> dict[str, Any]:
     status = protocol.device_status(row)
     return {"id": row["id"], "name": row["name"], "kind": row["kind"], "window": row["window_number"],
             "connected": row["id"] in connected, "last_seen_at": row["last_seen_at"],
+            "last_active_at": last_active(row["id"], row["last_seen_at"]),
             "status_at": row["status_at"], "printer": status.get("printer")}
 
 

@@ -15,12 +15,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.paths import config_path, data_dir
 
 from .app import create_app
+from .serving import DataDirUnusable, claim
+
+#: a restarting worker waits this long for the one before it to let go of the data directory
+CLAIM_WAIT_SECONDS = 30.0
+#: gunicorn's exit status for a worker that cannot boot: the arbiter stops instead of retrying
+WORKER_BOOT_ERROR = 3
 
 
 def _trusted_proxies() -> int:
@@ -33,7 +40,13 @@ def _trusted_proxies() -> int:
 def _app_from_environment():
     # an empty namespace makes the paths helpers fall back to the environment, then the defaults
     no_options = argparse.Namespace(data=None, config=None)
+    try:
+        flask_app_claim = claim(data_dir(no_options), wait_seconds=CLAIM_WAIT_SECONDS)
+    except DataDirUnusable as refused:
+        print(f"jiaohao: {refused}", file=sys.stderr, flush=True)
+        raise SystemExit(WORKER_BOOT_ERROR) from None
     flask_app = create_app(data_dir(no_options), config_path(no_options), publish_in_background=True)
+    flask_app.extensions["jiaohao_claim"] = flask_app_claim   # held for the process's life
     proxies = _trusted_proxies()
     if proxies:
         # outermost, so that Socket.IO's handshake and every view see the corrected request

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
+from PyQt6.QtWidgets import QHBoxLayout
 
 from ..presenter import KioskPresenter, Text
-from .parts import Page, TouchButton, add_back, add_banners, clear, key_button, label
+from .parts import Page, TouchButton, add_back, add_banners, clear, key_button, keys_and_back, typing_head
 
 
 #: a booking code's characters: digits 2-9 and the letters but I, L, O
@@ -25,23 +25,13 @@ class CheckInPage(Page):
 
     def __init__(self) -> None:
         super().__init__()
-        self.heading = label("", "title")
-        self.box.addWidget(self.heading)
-        self.code = QLineEdit()
-        self.code.setObjectName("query")
+        self.heading, self.code, self.banners = typing_head(self.box)
         self.code.textEdited.connect(self.code_edited.emit)
         self.code.returnPressed.connect(self.submitted.emit)
-        self.box.addWidget(self.code)
-        self.banners = QVBoxLayout()
-        self.box.addLayout(self.banners)
         self.actions = QHBoxLayout()
         self.box.addLayout(self.actions)
         self.box.addStretch(1)
-        self.keyboard = QVBoxLayout()
-        self.keyboard.setSpacing(10)
-        self.box.addLayout(self.keyboard)
-        self.bottom = QHBoxLayout()
-        self.box.addLayout(self.bottom)
+        self.keyboard, self.bottom = keys_and_back(self.box)
 
     def render(self, p: KioskPresenter, columns: int) -> None:
         self.heading.setText(p.t(Text("请输入或扫描预约码", "Type or scan your booking code")))

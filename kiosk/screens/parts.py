@@ -6,7 +6,7 @@ Every touch target is at least `MIN_TOUCH` px tall."""
 from __future__ import annotations
 
 from PyQt6.QtCore import QEvent, QSize, Qt
-from PyQt6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QScroller,
+from PyQt6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QScroller,
                              QSizePolicy, QVBoxLayout, QWidget)
 
 from ..presenter import Item, KioskPresenter, Text
@@ -148,6 +148,29 @@ def add_back(box: QHBoxLayout, p: KioskPresenter, signal) -> None:
     back.setAccessibleName("back")
     back.clicked.connect(signal.emit)
     box.addWidget(back)
+
+
+def typing_head(box: QVBoxLayout) -> tuple[QLabel, QLineEdit, QVBoxLayout]:
+    """The top of a page for typing: its heading, the field that the on-screen keys and a
+    hall scanner type into, and the banners under them."""
+    heading = label("", "title")
+    box.addWidget(heading)
+    field = QLineEdit()
+    field.setObjectName("query")
+    box.addWidget(field)
+    banners = QVBoxLayout()
+    box.addLayout(banners)
+    return heading, field, banners
+
+
+def keys_and_back(box: QVBoxLayout) -> tuple[QVBoxLayout, QHBoxLayout]:
+    """The bottom of a page for typing: the rows of on-screen keys, then the back row."""
+    keyboard = QVBoxLayout()
+    keyboard.setSpacing(10)
+    box.addLayout(keyboard)
+    bottom = QHBoxLayout()
+    box.addLayout(bottom)
+    return keyboard, bottom
 
 
 def key_button(caption: str, key: str, typed) -> QPushButton:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from ..presenter import KioskPresenter, Text
-from .parts import Page, add_back, add_banners, clear, item_button, key_button, label, scroll_area
+from .parts import (Page, add_back, add_banners, clear, item_button, key_button, keys_and_back, label, scroll_area,
+                    typing_head)
 
 
 KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -20,24 +21,14 @@ class SearchPage(Page):
 
     def __init__(self) -> None:
         super().__init__()
-        self.heading = label("", "title")
-        self.box.addWidget(self.heading)
-        self.query = QLineEdit()
-        self.query.setObjectName("query")
+        self.heading, self.query, self.banners = typing_head(self.box)
         self.query.textEdited.connect(self.query_edited.emit)
-        self.box.addWidget(self.query)
-        self.banners = QVBoxLayout()
-        self.box.addLayout(self.banners)
         self.results_host = QWidget()
         self.results = QGridLayout(self.results_host)
         self.results.setSpacing(14)
         self.results.setContentsMargins(0, 0, 0, 0)
         self.box.addWidget(scroll_area(self.results_host), 1)
-        self.keyboard = QVBoxLayout()
-        self.keyboard.setSpacing(10)
-        self.box.addLayout(self.keyboard)
-        self.bottom = QHBoxLayout()
-        self.box.addLayout(self.bottom)
+        self.keyboard, self.bottom = keys_and_back(self.box)
         self._keys_language = ""
 
     def render(self, p: KioskPresenter, columns: int) -> None:

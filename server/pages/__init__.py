@@ -12,4 +12,5 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.admin_api",
     "server.pages.appointments_api",
     "server.pages.book",
+    "server.pages.protocol_script",
 )

@@ -31,6 +31,7 @@ from ..backup import backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
 from ..inbound import check_value, read_body, takes_raw_body
+from ..setup_messages import bilingual
 
 blueprint = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
@@ -72,7 +73,9 @@ def _named(message: str, document: dict | None) -> str:
 def invalid_setup(exc: ConfigError):
     message = _named(str(exc), g.get("candidate"))
     match = KEY.match(message)
-    response = jsonify(error="invalid_setup", message=message,
+    where = message.split(":", 1)[0].split(" = ", 1)[0].split(" must ", 1)[0].split(" is ", 1)[0] \
+        if match else None
+    response = jsonify(error="invalid_setup", message=bilingual(message, where),
                        section=match.group(1) if match else None, field=match.group(2) if match else None)
     response.status_code = 422
     return response
@@ -304,6 +307,7 @@ def set_disabled(username: str):
 def _device_row(row, connected: set[int]) -> dict[str, Any]:
     return {"name": row["name"], "kind": row["kind"], "window": row["window_number"],
             "created_at": row["created_at"], "last_seen_at": row["last_seen_at"],
+            "last_active_at": current_hall().live.last_active(row["id"], row["last_seen_at"]),
             "revoked_at": row["revoked_at"], "connected": row["id"] in connected,
             "status": json.loads(row["status"]) if row["status"] else None,
             "status_at": row["status_at"]}

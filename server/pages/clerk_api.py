@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from hall import events as e
+
 from .. import repository as repo
 from ..api import clerk_window, staff
 from ..app import current_hall
@@ -11,9 +13,10 @@ from ..app import current_hall
 blueprint = Blueprint("clerk_api", __name__, url_prefix="/api/v1")
 
 #: the counter shown on the terminal → the event kind it counts
-COUNTED = {"called": "ticket_called", "recalled": "ticket_recalled", "started": "service_started",
-           "served": "service_finished", "no_show": "ticket_missed", "held": "ticket_held",
-           "transferred": "ticket_transferred"}
+COUNTED = {"called": e.TicketCalled.KIND, "recalled": e.TicketRecalled.KIND,
+           "started": e.ServiceStarted.KIND, "served": e.ServiceFinished.KIND,
+           "no_show": e.TicketMissed.KIND, "held": e.TicketHeld.KIND,
+           "transferred": e.TicketTransferred.KIND}
 
 
 @blueprint.get("/me/today")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from hall.setup import HallConfig, HallInfo
+
 from .dialect import iso
 
 

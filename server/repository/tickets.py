@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Iterable
 
 from hall.tickets import OPEN_STATES, Priority, Ticket, TicketState
-from .dialect import iso, dt
+
+from .dialect import dt, iso
 
 
 TICKET_COLUMNS = ("id", "business_date", "prefix", "serial", "number", "service", "priority",

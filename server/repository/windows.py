@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from hall.tickets import WindowState, WindowStatus
-from .dialect import iso, dt
+
+from .dialect import dt, iso
 
 
 def load_windows(conn: sqlite3.Connection, hall_id: int) -> dict[int, WindowState]:

@@ -165,3 +165,12 @@ def test_a_second_save_while_the_first_is_out_says_so_and_saves_once(demo, new_p
     page.locator("#notice-card button[type=submit]").click()   # and the next press acts again
     expect(page.locator("#version")).to_contain_text(str(version + 2))
     expect(page.locator("#tabs [aria-selected=true]")).to_be_focused()   # the redrawn tab keeps the focus
+
+
+def test_the_voice_and_slip_tab_shows_both_previews_at_once(demo, new_page) -> None:
+    page = sign_in_admin(new_page(), demo)
+    open_tab(page, "templates")
+    expect(page.locator("#preview-text")).to_contain_text("号窗口")
+    page.wait_for_function("document.querySelector('#preview-slip').complete && "
+                           "document.querySelector('#preview-slip').naturalWidth > 0")
+    expect(page.locator("#tab-templates .message")).to_have_text(["", "", ""])

@@ -26,9 +26,11 @@ const AdminPage = (() => {
    * {status, error, message, field} on refusal; JSON, or a Blob with {blob: true}. One change at
    * a time: a press while the previous change is out is refused here, in words, rather than
    * sent on an outdated setup version (where the server would call it another admin's change).
+   * A preview is a POST that changes nothing: the voice and slip previews load side by side.
    */
   async function call(path, options = {}) {
-    if (!options.method || options.method === "GET") return send(path, options);
+    const changes = options.method && options.method !== "GET" && !path.startsWith("/preview/");
+    if (!changes) return send(path, options);
     if (changing) {
       throw { status: 0, error: "busy", field: null,
               message: t("上一个操作仍在进行，请稍候", "Still working on the previous change") };

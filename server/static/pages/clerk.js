@@ -58,6 +58,10 @@
     paused: { zh: "暂停", en: "Paused" },
     closed: { zh: "未签到", en: "Closed" },
     idle: { zh: "空闲 — 按空格键呼叫下一位", en: "Free — press Space to call the next citizen" },
+    pausedIdle: { zh: "暂停服务中 — 按 P 键恢复服务", en: "Paused — press P to resume service" },
+    otherWindow: { zh: "您已在 {at} 号窗口签到，仍在 {at} 号窗口工作；如需到 {wanted} 号窗口，请先签退",
+                   en: "You are signed in at window {at}, so this is window {at}'s terminal: sign out first to work at window {wanted}" },
+    waitingN: { zh: "{n} 人等候", en: "{n} waiting" },
     called: { zh: "已呼叫", en: "Called" },
     serving: { zh: "办理中", en: "Serving" },
     green: { zh: "绿色通道", en: "Green channel" },
@@ -82,11 +86,7 @@
     windowPaused: { zh: "窗口已暂停服务，请先恢复服务 (P)", en: "The window is paused: resume service first (P)" },
     more: { zh: "另有 {n} 人", en: "{n} more" },
   };
-  const PAUSE_REASONS = [
-    { zh: "午休", en: "Lunch break" }, { zh: "临时离开", en: "Away briefly" },
-    { zh: "业务培训", en: "Training" }, { zh: "系统故障", en: "System fault" },
-    { zh: "窗口会议", en: "Meeting" },
-  ];
+  const PAUSE_REASONS = J.PAUSE_REASONS;
   const COUNTERS = [["called", "cCalled"], ["served", "cServed"], ["no_show", "cNoShow"],
                     ["held", "cHeld"], ["transferred", "cTransferred"]];
   const SHOWN_WAITING = 40;   // a long list scrolls; the count says how many there are
@@ -119,7 +119,14 @@
       return err.status === 401 ? forgetSession("") : showLogin(err.message);
     }
     if (state.me.kind !== "user") return forgetSession(`${say("notStaff")}`);
-    if (state.me.signed_in_window) return enterTerminal(state.me.signed_in_window);
+    if (state.me.signed_in_window) {
+      enterTerminal(state.me.signed_in_window);
+      const wanted = Number(new URLSearchParams(location.search).get("window"));
+      if (wanted && wanted !== state.me.signed_in_window) {
+        notify(say("otherWindow", { at: state.me.signed_in_window, wanted }), "info");
+      }
+      return undefined;
+    }
     return showPick("");
   }
 
@@ -217,15 +224,16 @@
 
   function connect() {
     if (state.socket) state.socket.disconnect();
+    const E = Protocol.events;
     state.socket = J.connectLive(state.token, {
-      hall_snapshot: (snapshot) => refreshAll(snapshot),
-      window_changed: onWindowChanged,
-      ticket_called: (m) => {
+      [E.HALL_SNAPSHOT]: (snapshot) => refreshAll(snapshot),
+      [E.WINDOW_CHANGED]: onWindowChanged,
+      [E.TICKET_CALLED]: (m) => {
         if (m.window === state.number && fresh("ticket", m.seq)) setTicket(m.ticket);
         queueSoon();
       },
-      ticket_changed: onTicketChanged,
-      queue_changed: (m) => { if (touchesMe(m.services)) queueSoon(); },
+      [E.TICKET_CHANGED]: onTicketChanged,
+      [E.QUEUE_CHANGED]: (m) => { if (touchesMe(m.services)) queueSoon(); },
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: () => forgetSession(""),
@@ -356,7 +364,7 @@
     if (!w) return;
     J.setText($("t-window"), en() ? `Window ${w.number} · ${w.name_en}` : `${w.number} 号窗口 · ${w.name}`);
     const status = $("t-status");
-    const text = say(w.status) + (w.status === "paused" && w.pause_reason ? ` · ${w.pause_reason}` : "");
+    const text = say(w.status) + (w.status === "paused" && w.pause_reason ? ` · ${pauseReasonText(w.pause_reason)}` : "");
     J.setText(status, text);
     status.className = `badge ${w.status}`;
     J.setText($("t-clerk"), `${state.me.name}${state.me.staff_no ? ` · ${say("staffNo")} ${state.me.staff_no}` : ""}`);
@@ -367,7 +375,8 @@
     const t = state.ticket;
     $("current").classList.toggle("empty", !t);
     J.setText($("c-number"), t ? t.number : "—");
-    J.setText($("c-service"), t ? `${en() ? t.service_name_en : t.service_name}` : say("idle"));
+    const idle = state.window && state.window.status === "paused" ? say("pausedIdle") : say("idle");
+    J.setText($("c-service"), t ? `${en() ? t.service_name_en : t.service_name}` : idle);
     const marks = $("c-marks");
     J.clear(marks);
     if (t) {
@@ -406,10 +415,13 @@
     const list = $("q-waiting");
     J.clear(list);
     const waiting = state.queue.waiting || [];
-    waiting.slice(0, SHOWN_WAITING).forEach((t) => list.append(queueRow(t)));
-    if (waiting.length > SHOWN_WAITING) list.append(J.el("li", "muted", say("more", { n: waiting.length - SHOWN_WAITING })));
-    J.setText($("q-count"), waiting.length);
-    $("q-empty").hidden = waiting.length > 0;
+    // the server sends the head of the call order and how many wait in all
+    const total = state.queue.total ?? waiting.length;
+    const shown = waiting.slice(0, SHOWN_WAITING);
+    shown.forEach((t) => list.append(queueRow(t)));
+    if (total > shown.length) list.append(J.el("li", "muted", say("more", { n: total - shown.length })));
+    J.setText($("q-count"), total);
+    $("q-empty").hidden = total > 0;
     const held = $("q-held");
     J.clear(held);
     (state.queue.held || []).forEach((t) => held.append(heldRow(t)));
@@ -687,6 +699,8 @@
     });
   });
 
+  const pauseReasonText = (reason) => J.pauseReason(reason, state.lang);
+
   function fillPauseReasons() {
     const select = $("pause-presets");
     J.clear(select);
@@ -719,7 +733,7 @@
     if (!state.hall) return [];
     const items = state.hall.services.map((s) => ({
       key: `service:${s.code}`, body: { service: s.code },
-      label: `${s.code} · ${en() ? s.name_en : s.name} (${en() ? s.department_name_en : s.department_name}) · ${s.waiting}`,
+      label: `${s.code} · ${en() ? s.name_en : s.name} (${en() ? s.department_name_en : s.department_name}) · ${say("waitingN", { n: s.waiting })}`,
       search: `${s.code} ${s.name} ${s.name_en} ${s.department_name} ${s.prefix}`.toLowerCase(),
     }));
     const windows = state.hall.windows.filter((w) => w.number !== state.number).map((w) => ({

@@ -18,8 +18,8 @@ const Jiaohao = (() => {
   }
 
   /**
-   * A REST call whose reply comes with its place in the hall's order (`X-Hall-Seq`), the same
-   * order as the live messages' `seq`: {reply, seq}.
+   * A REST call whose reply comes with its place in the hall's order (`Protocol.seq_header`),
+   * the same order as the live messages' `seq`: {reply, seq}.
    */
   async function stamped(path, { method = "GET", body, token } = {}) {
     const headers = { Accept: "application/json" };
@@ -38,7 +38,7 @@ const Jiaohao = (() => {
       throw new ApiError(response.status, data.error || "error",
                          data.message || `HTTP ${response.status}`);
     }
-    return { reply: data, seq: Number(response.headers.get("X-Hall-Seq")) };
+    return { reply: data, seq: Number(response.headers.get(Protocol.seq_header)) };
   }
 
   /** An element with plain-text content: the only way pages put data on screen. */
@@ -107,9 +107,11 @@ const Jiaohao = (() => {
   }
 
   /**
-   * The live connection. `handlers` maps message names to functions. Every connect (the first
-   * and each reconnect) brings a fresh hall_snapshot; a jump in `seq` means messages were
-   * missed, and `onGap` re-reads the state rather than trusting a partial picture.
+   * The live connection. `handlers` maps message names (`Protocol.events`, from
+   * /static/protocol.js) to functions. Every connect (the first and each reconnect) brings a
+   * fresh hall_snapshot; a jump in `seq` of a sequenced message means messages were missed,
+   * and `onGap` re-reads the state rather than trusting a partial picture. Other messages
+   * (alerts, bookings) go to their handlers as they come.
    */
   function connectLive(token, handlers, { onStatus, onRefused, onGap }) {
     const socket = io({ auth: { token }, reconnectionDelayMax: 5000 });
@@ -120,21 +122,36 @@ const Jiaohao = (() => {
       onStatus(false);
       if (err && err.message === "unauthorized" && onRefused) onRefused();
     });
-    socket.on("hall_snapshot", (snapshot) => {
+    const { events, sequenced } = Protocol;
+    socket.on(events.HALL_SNAPSHOT, (snapshot) => {
       lastSeq = snapshot.seq;
-      if (handlers.hall_snapshot) handlers.hall_snapshot(snapshot);
+      if (handlers[events.HALL_SNAPSHOT]) handlers[events.HALL_SNAPSHOT](snapshot);
     });
-    const live = ["ticket_issued", "ticket_called", "ticket_changed", "window_changed", "queue_changed"];
-    live.forEach((name) => socket.on(name, (message) => {
+    sequenced.forEach((name) => socket.on(name, (message) => {
       if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
       if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
       if (handlers[name]) handlers[name](message);
     }));
+    Object.keys(handlers).filter((name) => name !== events.HALL_SNAPSHOT && !sequenced.includes(name))
+      .forEach((name) => socket.on(name, handlers[name]));
     return socket;
+  }
+
+  /** The pause reasons a clerk picks from; stored in Chinese, shown in the reader's language. */
+  const PAUSE_REASONS = [
+    { zh: "午休", en: "Lunch break" }, { zh: "临时离开", en: "Away briefly" },
+    { zh: "业务培训", en: "Training" }, { zh: "系统故障", en: "System fault" },
+    { zh: "窗口会议", en: "Meeting" },
+  ];
+
+  /** A preset pause reason in English (`lang` "en") or Chinese; a typed reason stays as typed. */
+  function pauseReason(reason, lang) {
+    const preset = PAUSE_REASONS.find((r) => r.zh === reason);
+    return preset ? preset[lang] : reason;
   }
 
   return {
     ApiError, api, stamped, el, clear, setText, duration, secondsSince, clockText,
-    pickLanguage, translate, debounce, connectLive,
+    pickLanguage, translate, debounce, connectLive, PAUSE_REASONS, pauseReason,
   };
 })();

@@ -52,6 +52,7 @@
     paperNear: { zh: "纸将尽", en: "Paper low" },
     paperOut: { zh: "缺纸", en: "Out of paper" },
     printerOff: { zh: "离线", en: "Offline" },
+    noPrinter: { zh: "无打印机", en: "No printer" },
     unknown: { zh: "未知", en: "Unknown" },
     summary: { zh: "{open} 个服务中 · {paused} 个暂停 · {closed} 个未签到", en: "{open} open · {paused} paused · {closed} no clerk" },
     people: { zh: "{n} 人", en: "{n}" },
@@ -105,17 +106,17 @@
 
   function connect() {
     const changed = () => refreshSoon();
-    const socket = J.connectLive(state.token, {
-      ticket_issued: changed, ticket_called: changed, ticket_changed: changed,
-      window_changed: changed, queue_changed: changed,
-    }, {
+    const E = Protocol.events;
+    // every sequenced message (issued, called, changed, window, queue) means: read again
+    const handlers = Object.fromEntries(Protocol.sequenced.map((name) => [name, changed]));
+    handlers[E.ALERT_RAISED] = (message) => { state.alerts.set(message.alert.id, message.alert); renderAlerts(); refreshSoon(); };
+    handlers[E.ALERT_CLEARED] = (message) => { state.alerts.delete(message.alert.id); renderAlerts(); refreshSoon(); };
+    handlers[E.APPOINTMENT_CHANGED] = changed;   // booked, moved, cancelled, checked in, no-show
+    J.connectLive(state.token, handlers, {
       onStatus: (up) => { $("offline").hidden = up; if (up) refreshSoon(); },
       onRefused: () => StaffSignIn.signOut(null),
       onGap: changed,
     });
-    socket.on("alert_raised", (message) => { state.alerts.set(message.alert.id, message.alert); renderAlerts(); refreshSoon(); });
-    socket.on("alert_cleared", (message) => { state.alerts.delete(message.alert.id); renderAlerts(); refreshSoon(); });
-    socket.on("appointment_changed", changed);   // booked, moved, cancelled, checked in, no-show
   }
 
   // --- which part of the hall is shown ----------------------------------------------------------
@@ -346,7 +347,7 @@
       const kind = d.window ? `${say(d.kind)} ${d.window}` : say(d.kind);
       row.append(J.el("td", "", d.name), J.el("td", "", kind),
         J.el("td", d.connected ? "state-on" : "state-off", d.connected ? say("online") : say("offlineDevice")),
-        J.el("td", "", d.last_seen_at ? J.clockText(new Date(d.last_seen_at), tz(), state.lang, false) : say("never")),
+        J.el("td", "", d.last_active_at ? J.clockText(new Date(d.last_active_at), tz(), state.lang, false) : say("never")),
         printerCell(d));
       body.append(row);
     });
@@ -356,6 +357,7 @@
     if (device.kind !== "kiosk") return J.el("td", "muted", "–");
     const p = device.printer;
     if (!p) return J.el("td", "muted", say("unknown"));
+    if (p.configured === false) return J.el("td", "muted", say("noPrinter"));
     if (!p.online) return J.el("td", "state-off", say("printerOff"));
     const words = { ok: ["paperOk", ""], near_end: ["paperNear", "warn"], out: ["paperOut", "state-off"], unknown: ["unknown", "muted"] };
     const [key, cls] = words[p.paper] || words.unknown;

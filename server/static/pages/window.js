@@ -19,10 +19,11 @@
     itemsServed: { zh: "办理事项：", en: "Items: " },
     deptsServed: { zh: "办理部门：", en: "Departments: " },
     offline: { zh: "连接中断", en: "offline" },
+    called: { zh: "已呼叫", en: "Called" },
     serving: { zh: "办理中", en: "Serving" },
     idle: { zh: "空闲", en: "Available" },
     paused: { zh: "暂停服务", en: "Service paused" },
-    nowServing: { zh: "当前号码", en: "Now serving" },
+    nowServing: { zh: "当前号码", en: "Current number" },
     noClerk: { zh: "本窗口暂无工作人员", en: "No clerk at this window" },
     idleHint: { zh: "请留意叫号", en: "Please wait for your number" },
     clerk: { zh: "工作人员", en: "Clerk" },
@@ -108,10 +109,11 @@
 
   function connect() {
     if (state.socket) state.socket.disconnect();
+    const E = Protocol.events;
     state.socket = J.connectLive(state.token, {
-      hall_snapshot: applySnapshot,
-      window_changed: (m) => { if (m.window.number === NUMBER && fresh(m.seq)) { state.window = m.window; render(); } },
-      ticket_changed: onTicketChanged,
+      [E.HALL_SNAPSHOT]: applySnapshot,
+      [E.WINDOW_CHANGED]: (m) => { if (m.window.number === NUMBER && fresh(m.seq)) { state.window = m.window; render(); } },
+      [E.TICKET_CHANGED]: onTicketChanged,
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: () => { state.socket.disconnect(); start(); },
@@ -147,7 +149,7 @@
   function onTicketChanged(message) {
     const ticket = message.ticket;
     if (ticket.window !== NUMBER || message.replayed) return;
-    if (message.change === "service_finished" && ticket.rating === null) askForRating(ticket);
+    if (message.change === Protocol.changes.SERVICE_FINISHED && ticket.rating === null) askForRating(ticket);
   }
 
   // --- the window view ------------------------------------------------------------------------
@@ -182,9 +184,14 @@
     $("view").className = `view state-${key}`;
     J.setText($("state-text"), say(key));
     J.setText($("state-alt"), sayOther(key));
-    J.setText($("current-label"), key === "serving" ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
-    J.setText($("current-number"), key === "serving" ? w.current.number : "");
-    const reason = w.status === "paused" ? w.pause_reason : w.status === "closed" ? say("noClerk") : "";
+    const atDesk = key === "called" || key === "serving";
+    J.setText($("current-label"), atDesk ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
+    J.setText($("current-number"), atDesk ? w.current.number : "");
+    // a preset reason gets its English line too; a reason the clerk typed shows as typed
+    const typed = w.pause_reason || "";
+    const english = J.pauseReason(typed, "en");
+    const paused = english !== typed ? `${typed} · ${english}` : typed;
+    const reason = w.status === "paused" ? paused : w.status === "closed" ? say("noClerk") : "";
     J.setText($("paused-reason"), reason || (key === "idle" ? `${say("idleHint")} · ${sayOther("idleHint")}` : ""));
     const elsewhere = key === "paused" && w.nearest_open;
     J.setText($("go-text"), elsewhere ? `请到 ${w.nearest_open} 号窗口办理` : "");
@@ -193,7 +200,8 @@
 
   function stateKey(w) {
     if (w.status !== "open") return "paused";
-    return w.current ? "serving" : "idle";
+    if (!w.current) return "idle";
+    return w.current.state === "called" ? "called" : "serving";   // called until the clerk starts
   }
 
   function renderClerk(w) {

@@ -1,0 +1,285 @@
+"""Every live message: its name and the shape of its payload, declared once.
+
+Clients connect over Socket.IO with ``auth={"token": ...}`` (a device token, a staff session
+token, or a ticket's tracking token). On connect the server sends ``hall_snapshot``. Every
+later message that follows the hall's event log carries ``seq`` — the log position it follows —
+and ``at`` (ISO 8601, UTC). ``seq`` only grows; messages derived from one event
+(``queue_changed``, ``window_changed``) carry that event's ``seq``. A client that sees ``seq``
+jump by more than one emits ``resync {since: last_seq}`` and receives the missed messages
+again, in order, or a fresh ``hall_snapshot`` when they are too old. Alerts are not events of
+the log: they carry the log's current ``seq`` unchanged. docs/protocol.md describes the same.
+
+Names are imperative for what a client asks (``resync``) and past tense for what happened.
+The payload types are TypedDicts, so a payload stays a plain dict on the wire and in
+clients, while the server's builders and the tests are checked against one declaration.
+"""
+
+# no `from __future__ import annotations` here: TypedDict reads NotRequired[...] only from
+# evaluated annotations
+from typing import Any, NotRequired, TypedDict
+
+# --- names --------------------------------------------------------------------------------------
+
+HALL_SNAPSHOT = "hall_snapshot"
+TICKET_ISSUED = "ticket_issued"
+TICKET_CALLED = "ticket_called"
+TICKET_CHANGED = "ticket_changed"
+WINDOW_CHANGED = "window_changed"
+QUEUE_CHANGED = "queue_changed"
+ALERT_RAISED = "alert_raised"
+ALERT_CLEARED = "alert_cleared"
+APPOINTMENT_CHANGED = "appointment_changed"
+
+#: client → server: ask for the messages after `since` again
+RESYNC = "resync"
+
+#: Messages that follow one event of the log: their `seq` grows by one per event, so a jump
+#: means something was missed. `resync` replays exactly these.
+SEQUENCED = (TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED, QUEUE_CHANGED)
+#: Supervision's alerts: they carry the log's current `seq`, never a new one.
+ALERTS = (ALERT_RAISED, ALERT_CLEARED)
+#: Everything the server pushes, in the order docs/protocol.md lists it.
+SERVER_EVENTS = (HALL_SNAPSHOT, *SEQUENCED, *ALERTS, APPOINTMENT_CHANGED)
+CLIENT_EVENTS = (RESYNC,)
+
+#: Messages about one ticket: a citizen's phone hears those of its own ticket.
+TICKET_MESSAGES = (TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED)
+#: Messages only supervisors and admins hear, as only they may read GET /alerts; every other
+#: message goes to each staff member and device of the hall, and a phone hears its own part.
+SUPERVISORS_ONLY = ALERTS
+
+#: How many recent calls a snapshot carries.
+RECENT_CALLS = 10
+
+#: The REST reply header that places a reply in the same order as the live messages' `seq`:
+#: a command's own last event, or for a read where the log stood before it.
+SEQ_HEADER = "X-Hall-Seq"
+
+
+# --- the views messages carry -------------------------------------------------------------------
+
+class Estimate(TypedDict):
+    """A waiting time as a range of minutes, with its words in Chinese and English."""
+    low: int
+    high: int
+    windows: int
+    uncertain: bool
+    text: str
+    text_en: str
+
+
+class Ticket(TypedDict):
+    id: int
+    number: str
+    service: str
+    service_name: str
+    service_name_en: str
+    department: str
+    department_name: str
+    department_name_en: str
+    priority: str
+    state: str
+    business_date: str
+    issued_at: str
+    window: int | None
+    target_window: int | None
+    recalls: int
+    called_at: str | None
+    started_at: str | None
+    case_no: str | None
+    rating: int | None
+    hold_until: str | None
+    #: while the ticket may still be called
+    waiting_ahead: NotRequired[int]
+    estimated_wait: NotRequired[Estimate]
+
+
+class Clerk(TypedDict):
+    id: int
+    name: str
+    staff_no: str | None
+
+
+class CurrentTicket(TypedDict):
+    id: int
+    number: str
+    service: str
+    state: str
+    called_at: str | None
+
+
+class Window(TypedDict):
+    number: int
+    name: str
+    name_en: str
+    kind: str
+    zone: str
+    status: str                   # open | paused | closed
+    services: list[str]
+    clerk: Clerk | None           # boards must not show it
+    pause_reason: str | None
+    since: str | None
+    current: CurrentTicket | None
+    nearest_open: int | None      # where to send citizens from a paused or empty window
+
+
+class Service(TypedDict):
+    code: str
+    name: str
+    name_en: str
+    department: str
+    department_name: str
+    department_name_en: str
+    prefix: str
+    waiting: int
+    estimated_wait: Estimate
+    open: bool
+    closed_reason: str | None
+    closed_message: str | None
+    windows: list[int]
+
+
+class Hall(TypedDict):
+    code: str
+    name: str
+    name_en: str
+    timezone: str
+    business_date: str
+    notice: str
+    notice_en: str
+
+
+class Policy(TypedDict):
+    """The rules a window page needs: how long the rating prompt waits, recall and hold limits."""
+    rating_timeout_seconds: float
+    max_recalls: int
+    hold_minutes: float
+
+
+class RecentCall(TypedDict):
+    seq: int
+    at: str
+    ticket_id: int
+    number: str
+    service: str
+    window: int
+    recall: bool
+
+
+class Alert(TypedDict):
+    id: int
+    key: str
+    rule: str
+    rule_name: str
+    rule_name_en: str
+    level: str                    # yellow | red
+    subject: str                  # window | item | ticket | device
+    message: str
+    message_en: str
+    window: int | None
+    service: str | None
+    business_date: str
+    raised_at: str
+    escalated_at: str | None
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    cleared_at: str | None
+    details: dict[str, Any]
+
+
+# --- the messages ---------------------------------------------------------------------------------
+
+class HallSnapshot(TypedDict):
+    seq: int
+    at: str
+    hall: Hall
+    policy: Policy
+    services: list[Service]
+    windows: list[Window]
+    recent_calls: list[RecentCall]
+    #: only in a phone's part of the snapshot: the ticket it follows (its item, its calls, no windows)
+    ticket_id: NotRequired[int]
+
+
+class TicketIssued(TypedDict):
+    seq: int
+    at: str
+    ticket: Ticket
+
+
+class TicketCalled(TypedDict):
+    """A call or a recall (`recall` true); `text` as shown, `spoken` with the digits one by one."""
+    seq: int
+    at: str
+    ticket: Ticket
+    window: int
+    window_name: str
+    window_name_en: str
+    recall: bool
+    recalls: int
+    text: str
+    text_en: str
+    spoken: str
+
+
+# "from" is a Python keyword, so this one is declared the functional way
+TicketChanged = TypedDict("TicketChanged", {
+    "seq": int, "at": str, "ticket": Ticket,
+    "change": str,            # the stored event kind (hall.events), e.g. "service_finished"
+    "from": str | None, "to": str,
+})
+
+
+class WindowChanged(TypedDict):
+    seq: int
+    at: str
+    window: Window
+
+
+class QueueChanged(TypedDict):
+    """The waiting count and estimate of the items one batch of events touched."""
+    seq: int
+    at: str
+    services: list[Service]
+
+
+class AlertMessage(TypedDict):
+    """`alert_raised` (raised, escalated or acknowledged: its latest state) or `alert_cleared`."""
+    seq: int
+    at: str
+    alert: Alert
+
+
+class AppointmentChanged(TypedDict):
+    """A booking changed (booked, moved, cancelled, checked_in) — no code, mobile or name —
+    or the clockwork marked `count` bookings as no-shows (change "no_show")."""
+    change: str
+    service: NotRequired[str]
+    date: NotRequired[str]
+    start: NotRequired[str]
+    state: NotRequired[str]
+    count: NotRequired[int]
+
+
+class Resync(TypedDict):
+    since: int
+
+
+#: Each message name → the type of its payload.
+PAYLOADS: dict[str, type] = {
+    HALL_SNAPSHOT: HallSnapshot,
+    TICKET_ISSUED: TicketIssued,
+    TICKET_CALLED: TicketCalled,
+    TICKET_CHANGED: TicketChanged,
+    WINDOW_CHANGED: WindowChanged,
+    QUEUE_CHANGED: QueueChanged,
+    ALERT_RAISED: AlertMessage,
+    ALERT_CLEARED: AlertMessage,
+    APPOINTMENT_CHANGED: AppointmentChanged,
+    RESYNC: Resync,
+}
+
+
+def keys_of(payload_type: type) -> tuple[frozenset[str], frozenset[str]]:
+    """(required keys, optional keys) of a payload type."""
+    return payload_type.__required_keys__, payload_type.__optional_keys__

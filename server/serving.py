@@ -1,0 +1,178 @@
+"""What a serving process owns beyond the app: its claim on the data directory, and how it
+stops.
+
+One process serves one data directory: live updates are broadcast from the memory of the
+process that committed the change, so a second server on the same directory would call
+citizens its boards never show. The claim is an exclusive lock on `server.lock`, released by
+the operating system when the process ends however it ends. A data directory the process
+cannot write is refused at start, not discovered at the first ticket.
+
+SIGTERM (and Ctrl+C) stop the development server gracefully: stop accepting, let the requests
+in flight finish and answer (bounded), publish what was committed, then exit.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+log = logging.getLogger(__name__)
+
+LOCK_FILENAME = "server.lock"
+DRAIN_SECONDS = 10.0   # how long requests in flight may take to finish after SIGTERM
+
+
+class DataDirUnusable(Exception):
+    """The data directory cannot be served: read-only, or another server holds it."""
+
+
+class Claim:
+    """The open, locked `server.lock`; the lock lasts as long as the file stays open."""
+
+    def __init__(self, path: Path, handle: int):
+        self.path, self.handle = path, handle
+
+    def release(self) -> None:
+        if self.handle >= 0:
+            os.close(self.handle)
+            self.handle = -1
+
+
+def check_writable(path: Path) -> None:
+    """Write, sync and remove a probe file: a read-only mount or a full disk shows here."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-probe-{os.getpid()}"
+        with open(probe, "wb") as out:
+            out.write(b"jiaohao")
+            out.flush()
+            os.fsync(out.fileno())
+        probe.unlink()
+    except OSError as exc:
+        what = "只读 / read-only" if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else \
+            "存储已满 / storage full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror
+        raise DataDirUnusable(f"数据目录 {path} 不可写（{what}）/ the data directory {path} cannot be "
+                              f"written ({exc.strerror}): the server would accept no ticket") from None
+
+
+def claim(path: str | Path, wait_seconds: float = 0.0) -> Claim:
+    """Check the directory is writable and lock it for this process; `wait_seconds` lets a
+    restarting worker wait for the old one to let go."""
+    path = Path(path)
+    check_writable(path)
+    handle = os.open(path / LOCK_FILENAME, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip() or "?"
+                os.close(handle)
+                raise DataDirUnusable(
+                    f"另一个 jiaohao 服务器（进程 {holder}）正在使用数据目录 {path} / another jiaohao server "
+                    f"(pid {holder}) is serving the data directory {path}: stop it first, or give this "
+                    "one its own --data") from None
+            time.sleep(0.2)
+    os.ftruncate(handle, 0)
+    os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+    return Claim(path, handle)
+
+
+# --- stopping gracefully ---------------------------------------------------------------------
+
+class InFlight:
+    """WSGI middleware counting requests until their answer is written. Live connections
+    (/socket.io/) are not counted: a websocket lasts for hours, and its client reconnects."""
+
+    def __init__(self, app: Callable):
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith("/socket.io/"):
+            return self.app(environ, start_response)
+        with self.idle:
+            self.count += 1
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _Answer(body, self._done)
+
+    def _done(self) -> None:
+        with self.idle:
+            self.count -= 1
+            self.idle.notify_all()
+
+    def wait(self, seconds: float) -> bool:
+        """True when every counted request answered within `seconds`."""
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, seconds)
+
+
+class _Answer:
+    """A response body that reports when the server has written and closed it."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[], None]):
+        self.body, self.done, self.closed = body, done, False
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.done()
+
+
+def serve(app: Any, host: str, port: int, drain_seconds: float = DRAIN_SECONDS) -> None:
+    """The threaded development server until SIGTERM or Ctrl+C, then a graceful stop."""
+    from werkzeug.serving import make_server
+    in_flight = InFlight(app.wsgi_app)
+    app.wsgi_app = in_flight
+    server = make_server(host, port, app, threaded=True)
+    stopping = threading.Event()
+
+    def stop(signum, frame) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            # shutdown() waits for serve_forever to return: not from inside it
+            threading.Thread(target=server.shutdown, name="stop", daemon=True).start()
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.serve_forever()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    server.socket.close()   # stop accepting: new connections are refused from here on
+    finish(app, in_flight, drain_seconds)
+
+
+def finish(app: Any, in_flight: InFlight | None, drain_seconds: float) -> None:
+    """Let the requests in flight answer, publish what was committed, close the database."""
+    if in_flight is not None and not in_flight.wait(drain_seconds):
+        log.warning("stopping with %d requests still unanswered after %.0f s", in_flight.count,
+                    drain_seconds)
+    hall = app.extensions["jiaohao"]
+    hall.clockwork.stop()
+    publications = getattr(hall.service, "publications", None)
+    if publications is not None:
+        publications.wait()
+    hall.data.close()
+    log.info("stopped")
