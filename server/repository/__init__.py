@@ -48,6 +48,7 @@ from .events import (  # noqa: F401
     call_event,
     actor_counts_for_day,
     ratings_for_day,
+    rated_visits,
     HANDLING_SAMPLES,
     handling_minutes,
 )
