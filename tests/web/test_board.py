@@ -5,8 +5,6 @@ full-screen, and not one request outside the hall's server."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import REPO
-from common.launcher import free_port
+from common.launcher import free_port, hall_server
 from tests.web.conftest import DemoHall
 
 #: a signage player set up to speak without a tap (docs/display.md)
@@ -184,18 +182,7 @@ def test_the_board_comes_back_after_a_server_restart(hall, board_page) -> None:
 
 
 def restart(hall: DemoHall) -> None:
-    """The same hall (data, tokens) served again on the same port, as `jiaohao demo` advises."""
-    log = open(Path(hall.data).parent / "restarted-server.log", "wb")
-    hall.process = subprocess.Popen(
-        [sys.executable, "-m", "jiaohao", "server", "--data", str(hall.data), "--config",
-         str(REPO / "config.toml"), "--host", "127.0.0.1", "--port", str(hall.port)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(hall.url + "/api/openapi.json", timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise TimeoutError("the hall server did not come back")
+    """The same hall (data, tokens) served again on the same port, as `jiaohao demo` advises;
+    the hall's stop() ends this server too."""
+    hall.server = hall_server(Path(hall.data), REPO / "config.toml", hall.port,
+                              Path(hall.data).parent / "restarted-server.log").start()
