@@ -17,6 +17,10 @@ ROUTES = {
                                     {"username": "string", "password": "string"}, 200)},
     "/api/v1/auth/logout": {"post": ("End this staff session", "staff", None, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", "any token", None, 200)},
+    "/api/v1/calls/{seq}/announcement": {"get": (
+        "The call at this seq said aloud (audio/wav: chime, then the hall's sentence as often as "
+        "configured); 204 with X-Jiaohao-Silence when not to be said now (quiet hours, window moved on)",
+        "display", None, 200)},
     "/api/v1/me/today": {"get": ("This staff member's counts for today: called, served, no-show …",
                                  "staff", None, 200)},
     "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", "any token", None, 200)},
@@ -69,6 +73,14 @@ ROUTES = {
                                            None, 200)},
     "/api/v1/reports/export.xlsx": {"get": ("The same report as an Excel workbook", "supervisor, admin",
                                             None, 200)},
+    "/api/v1/reports/ratings.json": {"get": ("好差评: every rated visit of ?from=YYYY-MM-DD&to=YYYY-MM-DD in the "
+                                             "GB/T 39046-2020 rating fields (satisfaction 1 = 非常满意 … "
+                                             "5 = 非常不满意; not-rated visits are not rows)",
+                                             "supervisor, admin", None, 200)},
+    "/api/v1/reports/ratings.csv": {"get": ("The same rated visits as CSV (UTF-8 with BOM)", "supervisor, admin",
+                                            None, 200)},
+    "/api/v1/reports/ratings.xlsx": {"get": ("The same rated visits as an Excel workbook", "supervisor, admin",
+                                             None, 200)},
     "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
                                       "ahead, estimated wait, windows to watch, call, rating; 410 once "
                                       "its day is over; rate-limited per token and per address",
