@@ -48,7 +48,7 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     lang: J.pickLanguage(LANG_KEY), token: null, hall: null, policy: null,
-    services: new Map(), window: null, rating: null, socket: null,
+    services: new Map(), window: null, rating: null, socket: null, seq: 0,
   };
 
   const other = () => (state.lang === "en" ? "zh" : "en");
@@ -112,7 +112,7 @@
     const E = Protocol.events;
     state.socket = J.connectLive(state.token, {
       [E.HALL_SNAPSHOT]: applySnapshot,
-      [E.WINDOW_CHANGED]: (m) => { if (m.window.number === NUMBER) { state.window = m.window; render(); } },
+      [E.WINDOW_CHANGED]: (m) => { if (m.window.number === NUMBER && fresh(m.seq)) { state.window = m.window; render(); } },
       [E.TICKET_CHANGED]: onTicketChanged,
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
@@ -125,8 +125,16 @@
     state.hall = snapshot.hall;
     state.policy = snapshot.policy || {};
     state.services = new Map(snapshot.services.map((s) => [s.code, s]));
-    state.window = snapshot.windows.find((w) => w.number === NUMBER) || null;
+    if (fresh(snapshot.seq)) state.window = snapshot.windows.find((w) => w.number === NUMBER) || null;
     render();
+  }
+
+  /** The window as of the newest `seq` seen: a hall read again after a gap may come back after
+   * a newer live message, and must not put an older number back on the screen. */
+  function fresh(seq) {
+    if (seq < state.seq) return false;
+    state.seq = seq;
+    return true;
   }
 
   // a missed message: read the whole hall again rather than guess
