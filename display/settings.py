@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hall.config import ConfigError
+from hall.config import ConfigError, client_table
 
 ORIENTATIONS = ("landscape", "portrait")
 SPEECH_ENGINES = ("espeak", "qt", "clips")
@@ -55,12 +55,7 @@ class DisplaySettings:
 
 
 def parse_display_table(table: Any) -> DisplaySettings:
-    if not isinstance(table, dict):
-        raise ConfigError("[display] must be a table")
-    unknown = sorted(set(table) - set(KEYS))
-    if unknown:
-        raise ConfigError(f"display.{unknown[0]}: unknown key (known: {', '.join(KEYS)})")
-    return check_settings(DisplaySettings(**table))
+    return check_settings(DisplaySettings(**client_table(table, "display", KEYS)))
 
 
 def check_settings(s: DisplaySettings) -> DisplaySettings:

@@ -52,6 +52,17 @@ def parse_config_text(text: str) -> HallConfig:
     return parse_config(data)
 
 
+def client_table(table: Any, section: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """A part's own table of config.toml ([server], [kiosk], [display], [printer]): a table
+    whose keys are all known; each part then checks its values."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{section}] must be a table")
+    unknown = sorted(set(table) - set(keys))
+    if unknown:
+        raise ConfigError(f"{section}.{unknown[0]}: unknown key (known: {', '.join(keys)})")
+    return table
+
+
 # --- validation helpers --------------------------------------------------------------
 
 CODE_RE = re.compile(r"^[A-Z0-9_]{2,16}$")

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hall.config import ConfigError
+from hall.config import ConfigError, client_table
 
 KEYS = ("server", "token", "fullscreen", "exit_pin", "idle_seconds", "ticket_seconds", "speak",
         "language", "printer_check_seconds")
@@ -50,11 +50,7 @@ class KioskSettings:
 
 def parse_kiosk_table(table: Any) -> KioskSettings:
     """Validate [kiosk]; a missing server or token is checked later, once the command line is merged."""
-    if not isinstance(table, dict):
-        raise ConfigError("[kiosk] must be a table")
-    unknown = sorted(set(table) - set(KEYS))
-    if unknown:
-        raise ConfigError(f"kiosk.{unknown[0]}: unknown key (known: {', '.join(KEYS)})")
+    client_table(table, "kiosk", KEYS)
     settings = KioskSettings(
         server=_text(table, "server", ""),
         token=_text(table, "token", "") or os.environ.get(TOKEN_ENV, ""),

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hall.config import ConfigError, HallConfig
+from hall.config import ConfigError, HallConfig, client_table
 from printer.errors import PrinterError
 from printer.transport import parse_printer_url
 
@@ -47,11 +47,7 @@ def printer_settings(config: HallConfig) -> PrinterSettings:
 
 
 def parse_printer_table(table: Any, default_width: int = 80) -> PrinterSettings:
-    if not isinstance(table, dict):
-        raise ConfigError("[printer] must be a table")
-    unknown = sorted(set(table) - set(KEYS))
-    if unknown:
-        raise ConfigError(f"printer.{unknown[0]}: unknown key (known: {', '.join(KEYS)})")
+    client_table(table, "printer", KEYS)
     return PrinterSettings(
         url=_url(table.get("url", "dummy")),
         width=_choice(table.get("width", default_width), "width", WIDTHS, "paper width in mm"),

@@ -42,6 +42,12 @@ ALERTS = (ALERT_RAISED, ALERT_CLEARED)
 SERVER_EVENTS = (HALL_SNAPSHOT, *SEQUENCED, *ALERTS, APPOINTMENT_CHANGED)
 CLIENT_EVENTS = (RESYNC,)
 
+#: Messages about one ticket: a citizen's phone hears those of its own ticket.
+TICKET_MESSAGES = (TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED)
+#: Messages only supervisors and admins hear, as only they may read GET /alerts; every other
+#: message goes to each staff member and device of the hall, and a phone hears its own part.
+SUPERVISORS_ONLY = ALERTS
+
 #: How many recent calls a snapshot carries.
 RECENT_CALLS = 10
 
@@ -191,6 +197,8 @@ class HallSnapshot(TypedDict):
     services: list[Service]
     windows: list[Window]
     recent_calls: list[RecentCall]
+    #: only in a phone's part of the snapshot: the ticket it follows (its item, its calls, no windows)
+    ticket_id: NotRequired[int]
 
 
 class TicketIssued(TypedDict):

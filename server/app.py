@@ -36,11 +36,8 @@ class ServerSettings:
 
     @classmethod
     def from_config(cls, extra: dict[str, Any]) -> "ServerSettings":
-        from hall.config import ConfigError
-        section = extra.get("server", {})
-        unknown = set(section) - {"public_url", "host", "port"}
-        if unknown:
-            raise ConfigError(f"server.{sorted(unknown)[0]}: unknown key (check the spelling)")
+        from hall.config import ConfigError, client_table
+        section = client_table(extra.get("server", {}), "server", ("public_url", "host", "port"))
         url = section.get("public_url", "")
         if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
             raise ConfigError("server.public_url must be an http:// or https:// address")

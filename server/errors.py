@@ -32,6 +32,15 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
+class RateLimited(ApiError):
+    """Too many requests from one address, ticket token or mobile number: the same 429 and
+    Retry-After wherever a limit is spent."""
+
+    def __init__(self, wait: int):
+        super().__init__(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
+                         f"try again in {wait} s", {"Retry-After": str(wait)})
+
+
 class BadInput(ApiError):
     """Input no route may take (inbound.py): refused with one log line, never a traceback."""
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from flask import request
@@ -15,11 +17,13 @@ from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
 from flask_socketio import SocketIO, join_room
 
 from hall.events import event_from_record
+from hall.tickets import TicketState
 from protocol import live as wire
 
 from . import db, protocol, repository as repo
 from .auth import identify
 from .inbound import INT64
+from .permissions import ALERT_LISTENERS, LISTENERS, TICKET, principal_kind
 
 if TYPE_CHECKING:
     from .services import HallService
@@ -58,6 +62,14 @@ def in_passing_thread(work: Callable[[], T]) -> T:
     return outcome["value"]
 
 
+@dataclass
+class Phone:
+    """What a connected tracking token follows: its ticket, that ticket's item now, its day."""
+    ticket_id: int
+    service: str
+    day: date
+
+
 class Live:
     """Connected clients and what they are told."""
 
@@ -67,17 +79,23 @@ class Live:
         self.service = service
         self.after_publish = after_publish   # supervision looks at the hall once a batch went out
         self.clients: dict[str, Any] = {}   # sid → Identity
+        self.phones: dict[str, Phone] = {}  # sid → the ticket a tracking token follows
         self.lock = threading.Lock()
 
     @property
     def room(self) -> str:
         return hall_room(self.service.hall_id)
 
+    @property
+    def supervisors_room(self) -> str:
+        return f"{self.room}:supervisors"
+
     # --- publishing ---------------------------------------------------------------------------
 
     def emit_to_hall(self, name: str, payload: dict[str, Any]) -> None:
-        """One message to every client of this hall."""
-        self.socketio.emit(name, payload, to=self.room)
+        """One message to every client of this hall that may hear it (wire.SUPERVISORS_ONLY)."""
+        room = self.supervisors_room if name in wire.SUPERVISORS_ONLY else self.room
+        self.socketio.emit(name, payload, to=room)
 
     def publish(self, hall_id: int, batch: list) -> None:
         """The service layer's publisher: called after each commit."""
@@ -88,9 +106,23 @@ class Live:
         ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
         state = service.snapshot_with(ids)
         clerks = repo.clerk_names(conn, hall_id)
-        for name, payload in protocol.messages_for(batch, state, clerks):
-            self.socketio.emit(name, payload, to=hall_room(hall_id))
+        messages = protocol.messages_for(batch, state, clerks)
+        for name, payload in messages:
+            self.emit_to_hall(name, payload)
+        self.tell_phones(messages)
         self.after_publish()
+
+    def tell_phones(self, messages: list[tuple[str, dict[str, Any]]], sid: str | None = None) -> None:
+        """Each connected phone hears its own ticket's part of the messages (protocol.for_phone)."""
+        with self.lock:
+            phones = [(sid, self.phones[sid])] if sid in self.phones else list(self.phones.items())
+        for phone_sid, phone in phones:
+            for name, payload in messages:
+                if name in wire.TICKET_MESSAGES and payload["ticket"]["id"] == phone.ticket_id:
+                    phone.service = payload["ticket"]["service"]   # a transfer moves it to another item
+                part = protocol.for_phone(name, payload, phone.ticket_id, phone.service)
+                if part is not None:
+                    self.socketio.emit(name, part, to=phone_sid)
 
     def broadcast_appointment(self, change: str, booking: dict[str, Any]) -> None:
         """A booking changed (no personal data in `booking`); dashboards update their figures."""
@@ -139,15 +171,35 @@ class Live:
         if who is None:
             # Socket.IO's own refusal carries the reason to the client
             raise SocketIOConnectionRefused("unauthorized")
+        if who.kind == "ticket":
+            self.welcome_phone(who)
+            return
         with self.lock:
             self.clients[request.sid] = who
         join_room(self.room)
+        if ALERT_LISTENERS.admits_kind(principal_kind(who)):
+            join_room(self.supervisors_room)
         self.socketio.emit(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload), to=request.sid)
 
+    def welcome_phone(self, who) -> None:
+        """A tracking token joins no room: it is told its own part of each message, and only
+        on its ticket's business day (as the REST track route answers 410 after it)."""
+        ticket = in_passing_thread(lambda: self.service.ticket(who.id))
+        if ticket is None or ticket.business_date != self.service.today() \
+                or ticket.state is TicketState.EXPIRED:
+            raise SocketIOConnectionRefused("expired")
+        with self.lock:
+            self.clients[request.sid] = who
+            self.phones[request.sid] = Phone(ticket.id, ticket.service, ticket.business_date)
+        self.tell_phones([(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload))], request.sid)
+
     def welcome(self, token: str | None):
-        """Who is connecting (None: refused); a device is marked as seen."""
-        who = identify(self.service.database, token, allow_ticket=True)
-        if who is not None and who.kind == "device":
+        """Who is connecting (None: refused, as permissions.LISTENERS says); a device is marked
+        as seen."""
+        who = identify(self.service.database, token, allow_ticket=LISTENERS.admits_kind(TICKET))
+        if who is None or not LISTENERS.admits_kind(principal_kind(who)):
+            return None
+        if who.kind == "device":
             self.touch_device(who.id)
         return who
 
@@ -157,8 +209,7 @@ class Live:
             repo.touch_device(conn, device_id, self.service.clock())
 
     def on_disconnect(self, reason=None) -> None:
-        with self.lock:
-            self.clients.pop(request.sid, None)
+        self.on_disconnect_sid(request.sid)
 
     def on_resync(self, data: Any = None):
         since = data.get("since") if isinstance(data, dict) else None
@@ -167,11 +218,17 @@ class Live:
                     "needs {since: a sequence number ≥ 0}"}
         missed = self.missed_messages(since)
         if missed is None:
-            self.socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+            self.tell_one([(wire.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
             return {"ok": True, "snapshot": True}
-        for name, payload in missed:
-            self.socketio.emit(name, payload, to=request.sid)
+        self.tell_one(missed, request.sid)
         return {"ok": True, "snapshot": False, "count": len(missed)}
+
+    def tell_one(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> None:
+        if sid in self.phones:
+            self.tell_phones(messages, sid)
+            return
+        for name, payload in messages:
+            self.socketio.emit(name, payload, to=sid)
 
     def connected(self) -> dict[str, Any]:
         with self.lock:
@@ -181,15 +238,20 @@ class Live:
         return {who.id for who in self.connected().values() if who.kind == "device"}
 
     def drop_revoked(self) -> int:
-        """Disconnect clients whose device was revoked or whose session ended."""
+        """Disconnect clients whose device was revoked, whose session ended, or whose ticket's
+        business day is over (a tracking token)."""
         clients = self.connected()
         conn = self.service.database.connection()
         devices = repo.revoked_devices(conn, {w.id for w in clients.values() if w.kind == "device"})
         sessions = repo.dead_sessions(conn, {w.session_id for w in clients.values()
                                              if w.kind == "user"}, self.service.clock())
+        today = self.service.today()
+        with self.lock:
+            past = {sid for sid, phone in self.phones.items() if phone.day != today}
         dropped = 0
         for sid, who in clients.items():
-            if (who.kind == "device" and who.id in devices) or (who.kind == "user" and who.session_id in sessions):
+            if (who.kind == "device" and who.id in devices) or (who.kind == "user" and who.session_id in sessions) \
+                    or sid in past:
                 self.socketio.server.disconnect(sid, namespace="/")
                 self.on_disconnect_sid(sid)
                 dropped += 1
@@ -198,3 +260,4 @@ class Live:
     def on_disconnect_sid(self, sid: str) -> None:
         with self.lock:
             self.clients.pop(sid, None)
+            self.phones.pop(sid, None)

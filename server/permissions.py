@@ -45,7 +45,8 @@ class Rule:
     name: str
     admits: frozenset[str]
     says: str                         # who may, in words, for the OpenAPI document
-    credential: str = "bearer"        # "bearer" header, "path" (a token in the URL), or "none"
+    credential: str = "bearer"        # "bearer" header, "path" (a token in the URL), "socket"
+                                      # (Socket.IO's auth), or "none"
     scopes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -92,9 +93,15 @@ RATERS = _rule("raters", ("window", TICKET),
 SERVING_SCREEN = _rule("serving_screen", ("window",), "the window screen of the ticket's window",
                        scopes=(SCREEN_OF_TICKETS_WINDOW,))
 
+# the live channel: who may connect, and who also hears the supervisors' messages (alerts)
+LISTENERS = _rule("listeners", (*STAFF_KINDS, *DEVICE_KINDS, TICKET),
+                  "any staff or device token; a ticket's own track token hears only its ticket",
+                  credential="socket", scopes=(OWN_TICKET,))
+ALERT_LISTENERS = SUPERVISORS
+
 RULES = (PUBLIC, PUBLIC_RATE_LIMITED, LINK_HOLDER, TRACK_HOLDER, ANY_TOKEN, STAFF, SUPERVISORS, ADMINS,
          DEVICES, ISSUERS, BOOKERS, WINDOW_READERS, TICKET_READERS, WINDOW_CLERK, TICKET_CLERK, RATERS,
-         SERVING_SCREEN)
+         SERVING_SCREEN, LISTENERS)
 
 
 # --- admitting --------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from hall.numbering import spoken_number
 from hall.queue import HallState, issuing_refusal, people_ahead, queue_of, wait_for
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
 from protocol import live as wire
-from protocol.live import (APPOINTMENT_CHANGED, QUEUE_CHANGED, TICKET_CALLED, TICKET_CHANGED,
-                           TICKET_ISSUED, WINDOW_CHANGED)
+from protocol.live import (APPOINTMENT_CHANGED, HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED,
+                           TICKET_CHANGED, TICKET_ISSUED, TICKET_MESSAGES, WINDOW_CHANGED)
 
 #: One built message: its name and its payload (one of the types in protocol.live).
 Message = tuple[str, dict[str, Any]]
@@ -274,3 +274,22 @@ def device_status(row) -> dict[str, Any]:
     except ValueError:
         return {}
     return status if isinstance(status, dict) else {}
+
+
+# --- what a citizen's phone hears ----------------------------------------------------------------
+
+def for_phone(name: str, payload: dict[str, Any], ticket_id: int, service: str) -> dict[str, Any] | None:
+    """The part of a message a ticket's tracking token may hear: its own ticket, and the waiting
+    figures of its own item. Nothing of other citizens, of staff, of windows or of alerts: the
+    token is printed on a paper slip anyone may pick up. None: the phone hears nothing of it."""
+    if name in TICKET_MESSAGES:
+        return payload if payload["ticket"]["id"] == ticket_id else None
+    if name == QUEUE_CHANGED:
+        mine = [s for s in payload["services"] if s["code"] == service]
+        return payload | {"services": mine} if mine else None
+    if name == HALL_SNAPSHOT:
+        return {"seq": payload["seq"], "at": payload["at"], "hall": payload["hall"],
+                "policy": payload["policy"], "windows": [], "ticket_id": ticket_id,
+                "services": [s for s in payload["services"] if s["code"] == service],
+                "recent_calls": [c for c in payload["recent_calls"] if c["ticket_id"] == ticket_id]}
+    return None

@@ -18,8 +18,8 @@ from hall.appointments import AppointmentError
 from ..api import body, field, issued_reply
 from ..app import current_hall
 from ..appointments import DESK, Booked
+from ..errors import ApiError, RateLimited
 from ..permissions import BOOKERS, ISSUERS, LINK_HOLDER, PUBLIC_RATE_LIMITED, caller, permit
-from ..errors import ApiError
 from ..ratelimit import Limit, TokenBuckets
 
 blueprint = Blueprint("appointments_api", __name__, url_prefix="/api/v1/appointments")
@@ -44,8 +44,7 @@ def _spend(kind: str, key: str) -> None:
     buckets, limits = current_app.extensions["jiaohao_booking_limits"]
     wait = buckets.take((kind, key), getattr(limits, kind))
     if wait:
-        raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
-                       f"try again in {wait} s", {"Retry-After": str(wait)})
+        raise RateLimited(wait)
 
 
 def _address() -> str:

@@ -24,7 +24,7 @@ from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, Wind
 
 from .. import db, protocol, repository as repo
 from ..app import Hall, current_hall
-from ..errors import ApiError
+from ..errors import ApiError, RateLimited
 from ..ratelimit import Limit, TokenBuckets
 from ..security import hash_token
 from ..permissions import TRACK_HOLDER, permit
@@ -65,8 +65,7 @@ def check_rate(token: str) -> None:
     wait = buckets.take(("address", address), limits.per_address) or buckets.take(
         ("token", token), limits.per_token)
     if wait:
-        raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
-                       f"try again in {wait} s", {"Retry-After": str(wait)})
+        raise RateLimited(wait)
 
 
 def missed(token: str) -> None:
@@ -74,8 +73,7 @@ def missed(token: str) -> None:
     buckets, limits = _limiter()
     wait = buckets.take(("misses", request.remote_addr or "?"), limits.misses_per_address)
     if wait:
-        raise ApiError(429, "rate_limited", f"请求过于频繁，请 {wait} 秒后再试 / too many requests: "
-                       f"try again in {wait} s", {"Retry-After": str(wait)})
+        raise RateLimited(wait)
 
 
 # --- finding the ticket -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hall.config import ConfigError, load_config, parse_config, parse_config_text
+from hall.config import ConfigError, client_table, load_config, parse_config, parse_config_text
 from tests.conftest import SHIPPED_CONFIG, small_hall_document
 
 
@@ -107,3 +107,17 @@ def test_defaults_fill_optional_sections() -> None:
     assert config.service("A01").hours == config.hall.issuing_hours
     assert config.window(2).priority_of("B01") == 1 and config.window(2).priority_of("A01") == 5
     assert config.windows_serving("C01") == (1, 4)
+
+
+@pytest.mark.parametrize("table, message", [
+    ("127.0.0.1", r"^\[server\] must be a table$"),
+    ({"public_url": "http://hall", "prot": 80}, r"^server\.prot: unknown key \(known: public_url, host, port\)$"),
+])
+def test_a_parts_own_table_is_a_table_of_known_keys(table, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        client_table(table, "server", ("public_url", "host", "port"))
+
+
+def test_a_parts_own_table_comes_back_as_given() -> None:
+    table = {"public_url": "http://hall", "port": 8080}
+    assert client_table(table, "server", ("public_url", "host", "port")) is table

@@ -62,7 +62,8 @@ def test_the_browser_script_defines_the_same_protocol() -> None:
 CLIENT_SOURCES = [*sorted((REPO / "client").glob("*.py")), *sorted((REPO / "kiosk").glob("*.py")),
                   *sorted((REPO / "display").glob("*.py")),
                   *sorted((REPO / "server" / "static" / "pages").glob("*.js")),
-                  *sorted((REPO / "server" / "templates").glob("*.html"))]
+                  *sorted((REPO / "server" / "templates").glob("*.html")),
+                  *sorted((REPO / "server" / "pages" / "templates").glob("**/*.html"))]
 
 
 def test_no_client_spells_a_message_name_itself() -> None:

@@ -11,11 +11,13 @@ import pytest
 
 from hall import commands as c
 from hall.tickets import QueueError
+from protocol import live
 from server import accounts, repository as repo
 from server.app import create_app
 from server.auth import Identity
 from server.openapi import route_rules
-from server.permissions import ANONYMOUS, PRINCIPALS, RULES, TICKET, acting_clerk
+from server.app import socketio as server_socketio
+from server.permissions import ALERT_LISTENERS, ANONYMOUS, LISTENERS, PRINCIPALS, RULES, TICKET, acting_clerk
 from tests.conftest import FakeClock
 
 PASSWORD = "password-1"
@@ -27,7 +29,8 @@ def hall_app(tmp_path, small_config_file):
     app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False)
     hall = app.extensions["jiaohao"]
     people = (("clerk2", "clerk"), ("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin"))
-    app.user_ids = {name: accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, name, "G1")
+    app.user_ids = {name: accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD,
+                                            name, "G1")
                     for name, role in people}
     app.tokens = {kind: accounts.add_device(hall.database, hall.service.hall_id, f"{kind}-1", kind,
                                             3 if kind == "window" else None).token
@@ -129,6 +132,26 @@ def test_a_track_token_reads_and_rates_only_its_own_ticket(hall_app) -> None:
                   http.post(f"/api/v1/tickets/{other['id']}/evaluation", json={"rating": 5},
                             headers=bearer(tokens[TICKET]))):
         assert reply.status_code == 403 and reply.get_json()["error"] == "forbidden"
+
+
+def test_the_live_channel_admits_whom_the_table_says(hall_app) -> None:
+    """Every kind the table admits connects; only those it lets hear alerts hear a 差评's alert."""
+    tokens = principal_tokens(hall_app)
+    listeners = {kind: server_socketio.test_client(hall_app, auth={"token": token} if token else None)
+                 for kind, token in tokens.items()}
+    assert {kind for kind, client in listeners.items() if client.is_connected()} == set(LISTENERS.admits)
+    service = hall_app.extensions["jiaohao"].service
+    clerk3 = hall_app.user_ids["clerk3"]
+    ticket_id = hall_app.ticket_id
+    for command in (c.SignIn(window=3, clerk=clerk3), c.CallNext(window=3), c.StartService(ticket_id=ticket_id),
+                    c.FinishService(ticket_id=ticket_id), c.RateService(ticket_id=ticket_id, rating=1)):
+        service.execute(command)
+    heard = {kind for kind, client in listeners.items() if client.is_connected()
+             and any(m["name"] == live.ALERT_RAISED for m in client.get_received())}
+    assert heard == set(ALERT_LISTENERS.admits)
+    for client in listeners.values():
+        if client.is_connected():
+            client.disconnect()
 
 
 # --- state-dependent checks run in the transaction -------------------------------------------------

@@ -28,7 +28,7 @@ def app(tmp_path, small_config_file):
     hall.data.close()
 
 
-def a_busy_morning(app) -> None:
+def a_busy_morning(app, before_the_calls=lambda tickets: None) -> None:
     """Issue, call, recall, start, finish, a bad rating (an alert), a hold, a transfer, a
     pause: every kind of message at least once."""
     http = app.test_client()
@@ -42,6 +42,7 @@ def a_busy_morning(app) -> None:
         assert response.status_code < 300, response.get_json()
         return response.get_json()
     first, second, third = (post("/tickets", kiosk, service="A01") for _ in range(3))
+    before_the_calls((first, second, third))
     post("/windows/3/sign-in")
     post("/windows/3/call-next")
     post(f"/tickets/{first['id']}/recall")
@@ -54,8 +55,15 @@ def a_busy_morning(app) -> None:
     post("/windows/3/pause", reason="午休")
 
 
+def supervisor_listening(app):
+    """A supervisor hears every message (a board hears all but the alerts)."""
+    http = app.test_client()
+    token = http.post("/api/v1/auth/login", json={"username": "boss", "password": PASSWORD}).get_json()["token"]
+    return token, server_socketio.test_client(app, auth={"token": token})
+
+
 def test_every_message_sent_has_its_declared_shape(app) -> None:
-    board = server_socketio.test_client(app, auth={"token": app.tokens["display"]})
+    _, board = supervisor_listening(app)
     a_busy_morning(app)
     hall = app.extensions["jiaohao"]
     hall.supervision.on_timer()
@@ -67,14 +75,27 @@ def test_every_message_sent_has_its_declared_shape(app) -> None:
         assert problems(payload, live.PAYLOADS[message["name"]]) == [], message["name"]
 
 
+def test_what_a_phone_hears_has_the_declared_shapes(app) -> None:
+    phones = []
+
+    def follow(tickets) -> None:
+        token = tickets[0]["track_url"].rsplit("/", 1)[1]
+        phones.append(server_socketio.test_client(app, auth={"token": token}))
+    a_busy_morning(app, follow)
+    received = phones[0].get_received()
+    assert {m["name"] for m in received} >= {live.HALL_SNAPSHOT, live.TICKET_CALLED, live.TICKET_CHANGED}
+    for message in received:
+        (payload,) = message["args"]
+        assert problems(payload, live.PAYLOADS[message["name"]]) == [], message["name"]
+
+
 def test_alert_cleared_and_appointment_messages_have_their_declared_shape(app) -> None:
     hall = app.extensions["jiaohao"]
-    board = server_socketio.test_client(app, auth={"token": app.tokens["display"]})
+    token, board = supervisor_listening(app)
     a_busy_morning(app)
     hall.supervision.on_timer()
     alert = next(m["args"][0]["alert"] for m in board.get_received() if m["name"] == live.ALERT_RAISED)
     http = app.test_client()
-    token = http.post("/api/v1/auth/login", json={"username": "boss", "password": PASSWORD}).get_json()["token"]
     acked = http.post(f"/api/v1/alerts/{alert['id']}/acknowledge", headers={"Authorization": f"Bearer {token}"})
     assert acked.status_code == 200
     assert problems(acked.get_json()["alert"], live.Alert) == []

@@ -168,6 +168,17 @@ const AdminPage = (() => {
 
   function closeEditor() { document.getElementById("editor").close(); }
 
+  /** The editor of one entry of a setup list (a department, an item, a window): a new one is
+   * POSTed to the list, an existing one PUT to (or deleted from) its own address `list/key`. */
+  function editEntry(list, key, titles, specs, values, extras = {}) {
+    const isNew = key === null || key === undefined;
+    const own = isNew ? null : `${list}/${encodeURIComponent(key)}`;
+    const [newZh, newEn, oldZh, oldEn] = titles;
+    return openEditor(isNew ? newZh : oldZh, isNew ? newEn : oldEn, specs, values,
+      (read, form) => change(own || list, isNew ? "POST" : "PUT", read, form, closeEditor),
+      { ...extras, onDelete: isNew ? null : (form) => change(own, "DELETE", undefined, form, closeEditor) });
+  }
+
   // however the dialog closes (a button, Esc), what it showed goes: a new device's token above all
   document.getElementById("editor").addEventListener("close", () => clear(document.getElementById("editor-form")));
 
@@ -221,6 +232,6 @@ const AdminPage = (() => {
   }
 
   return { TOKEN_KEY, LANG_KEY, state, t, tabs, call, flash, took, change, card, button, actionsRow, sectionForm,
-           table, cells, localTime, openEditor, closeEditor, doc, departmentOf, serviceByCode, name, windowItems,
+           table, cells, localTime, openEditor, closeEditor, editEntry, doc, departmentOf, serviceByCode, name, windowItems,
            windowsServing, tags, render, showLogin };
 })();

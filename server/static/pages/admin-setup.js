@@ -4,7 +4,7 @@
 
 (() => {
   const { el, clear } = Jiaohao;
-  const { state, t, tabs, change, button, sectionForm, table, cells, card, openEditor, closeEditor, doc, departmentOf,
+  const { state, t, tabs, change, button, sectionForm, table, cells, card, editEntry, doc, departmentOf,
           name, windowsServing } = AdminPage;
 
   // --- tab: the hall, its notice and hours ------------------------------------------------------
@@ -48,13 +48,9 @@
   ];
 
   function editDepartment(dept) {
-    const isNew = !dept;
-    openEditor(isNew ? "新增部门" : `编辑部门 ${dept.code}`, isNew ? "Add a department" : `Department ${dept.code}`,
-      DEPARTMENT_FIELDS(isNew), dept || {},
-      (values, form) => change(isNew ? "/departments" : `/departments/${encodeURIComponent(dept.code)}`,
-                               isNew ? "POST" : "PUT", values, form, closeEditor),
-      { onDelete: isNew ? null : (form) => change(`/departments/${encodeURIComponent(dept.code)}`, "DELETE",
-                                                   undefined, form, closeEditor) });
+    editEntry("/departments", dept && dept.code,
+              ["新增部门", "Add a department", `编辑部门 ${dept && dept.code}`, `Department ${dept && dept.code}`],
+              DEPARTMENT_FIELDS(!dept), dept || {});
   }
 
   function renderDepartments(root) {
@@ -94,13 +90,10 @@
 
   function editService(item) {
     const isNew = !item;
-    openEditor(isNew ? "新增事项" : `编辑事项 ${item.code}`, isNew ? "Add an item" : `Item ${item.code}`,
-      serviceFields(isNew), item || {},
-      (values, form) => change(isNew ? "/services" : `/services/${encodeURIComponent(item.code)}`,
-                               isNew ? "POST" : "PUT", values, form, closeEditor),
-      { onDelete: isNew ? null : (form) => change(`/services/${encodeURIComponent(item.code)}`, "DELETE",
-                                                   undefined, form, closeEditor),
-        after: (form) => form.appendChild(el("p", "muted", isNew
+    editEntry("/services", item && item.code,
+              ["新增事项", "Add an item", `编辑事项 ${item && item.code}`, `Item ${item && item.code}`],
+              serviceFields(isNew), item || {},
+      { after: (form) => form.appendChild(el("p", "muted", isNew
           ? t("新事项须有窗口办理：先在“窗口”中加入，或所属部门已有窗口。", "A new item needs a window: its department's windows serve it.")
           : `${t("办理窗口", "Served at windows")}: ${windowsServing(item.code).join(", ")}`)) });
   }

@@ -4,7 +4,7 @@
 
 (() => {
   const { el, clear } = Jiaohao;
-  const { state, t, tabs, change, button, table, cells, openEditor, closeEditor, doc, serviceByCode, name, windowItems,
+  const { state, t, tabs, button, table, cells, editEntry, doc, serviceByCode, name, windowItems,
           tags } = AdminPage;
 
   // --- tab: windows -----------------------------------------------------------------------------------
@@ -120,11 +120,9 @@
   function editWindow(window) {
     const isNew = !window;
     const values = window || { kind: "dedicated", number: (Math.max(0, ...doc().windows.map((w) => w.number)) + 1) };
-    openEditor(isNew ? "新增窗口" : `编辑 ${window.number} 号窗口`, isNew ? "Add a window" : `Window ${window.number}`,
-      windowFields(isNew), values,
-      (v, form) => change(isNew ? "/windows" : `/windows/${window.number}`, isNew ? "POST" : "PUT", v, form, closeEditor),
-      { after: windowExtras(values),
-        onDelete: isNew ? null : (form) => change(`/windows/${window.number}`, "DELETE", undefined, form, closeEditor) });
+    editEntry("/windows", window && window.number,
+              ["新增窗口", "Add a window", `编辑 ${values.number} 号窗口`, `Window ${values.number}`],
+              windowFields(isNew), values, { after: windowExtras(values) });
   }
 
   function renderWindows(root) {
