@@ -143,8 +143,9 @@ def test_the_live_channel_admits_whom_the_table_says(hall_app) -> None:
     service = hall_app.extensions["jiaohao"].service
     clerk3 = hall_app.user_ids["clerk3"]
     ticket_id = hall_app.ticket_id
-    for command in (c.SignIn(window=3, clerk=clerk3), c.CallNext(window=3), c.StartService(ticket_id=ticket_id),
-                    c.FinishService(ticket_id=ticket_id), c.RateService(ticket_id=ticket_id, rating=1)):
+    for command in (c.SignIn(window=3, clerk=clerk3), c.CallNext(window=3),
+                    c.StartService(ticket_id=ticket_id), c.FinishService(ticket_id=ticket_id),
+                    c.RateService(ticket_id=ticket_id, rating=1)):
         service.execute(command)
     heard = {kind for kind, client in listeners.items() if client.is_connected()
              and any(m["name"] == live.ALERT_RAISED for m in client.get_received())}
