@@ -1,7 +1,8 @@
 """Who is asking: a staff session, a device, or a ticket's own tracking token.
 
 Every request looks its token up in the database, so a revoked device or a disabled
-account stops working at once. Repeated failed logins are slowed down by `LoginThrottle`.
+account stops working at once; what each may do is server/permissions.py. Repeated failed
+logins are slowed down by `LoginThrottle`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import request
 
 from . import accounts, repository as repo
-from .errors import ApiError
 from .security import hash_token
 
-STAFF_ROLES = ("clerk", "supervisor", "admin")
 SUPERVISING = ("supervisor", "admin")
 
 
@@ -67,26 +66,6 @@ def identify(database, token: str | None, allow_ticket: bool = False) -> Identit
         if found is not None:
             return Identity("ticket", found[1].id, found[1].number, "ticket")
     return None
-
-
-def require_identity(database, allow_ticket: bool = False) -> Identity:
-    token = bearer_token()
-    if token is None:
-        raise ApiError(401, "unauthorized", "请先登录 / sign in or give a device token "
-                       "(Authorization: Bearer …)")
-    who = identify(database, token, allow_ticket)
-    if who is None:
-        raise ApiError(401, "unauthorized", "凭证无效或已被撤销 / the token is invalid, expired or revoked")
-    if who.kind == "device":
-        hall = current_app.extensions.get("jiaohao")
-        if hall is not None:
-            hall.live.saw_device(who.id)   # "最近在线" on the supervisor's and admin's pages
-    return who
-
-
-def require_role(who: Identity, *roles: str) -> None:
-    if who.role not in roles:
-        raise ApiError(403, "forbidden", f"无权操作 / a {who.role} may not do this")
 
 
 class LoginThrottle:

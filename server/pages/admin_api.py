@@ -26,10 +26,10 @@ from .. import administration as admin
 from .. import repository as repo
 from ..api import body, field
 from ..app import current_hall
-from ..auth import require_identity
 from ..backup import backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
+from ..permissions import ADMINS, caller, permit_blueprint
 from ..inbound import check_value, read_body, takes_raw_body
 from ..setup_messages import bilingual
 
@@ -39,13 +39,14 @@ IMPORT_LIMIT = 2 * 1024 * 1024   # a config.toml of a large hall, with its comme
 AUDIT_PAGE = 100
 
 
+# every admin route, present and future: no token 401, any other role 403
+permit_blueprint(blueprint, ADMINS)
+
+
 @blueprint.before_request
-def only_admins():
-    """Every admin route, present and future: no token 401, any other role 403."""
-    who = require_identity(current_hall().database)
-    if who.kind != "user" or who.role != "admin":
-        raise ApiError(403, "forbidden", "仅管理员可进行此操作 / only an admin may do this")
-    user = repo.get_user(current_hall().database.connection(), who.id)
+def audit_name() -> None:
+    """Runs after the admission above, for an admitted admin only."""
+    user = repo.get_user(current_hall().database.connection(), caller().id)
     g.admin = user["username"]   # the audit trail names people by their user name
 
 

@@ -11,19 +11,13 @@ from hall import kpi
 
 from .. import db, protocol, reports, repository as repo
 from ..app import current_hall
-from ..auth import SUPERVISING, Identity, require_identity, require_role
 from ..errors import ApiError
+from ..permissions import SUPERVISORS, caller, permit
 from ..supervision import dashboard
 
 blueprint = Blueprint("supervision_api", __name__, url_prefix="/api/v1")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def supervisor() -> Identity:
-    who = require_identity(current_hall().database)
-    require_role(who, *SUPERVISING)
-    return who
 
 
 def query_date(name: str, default: date) -> date:
@@ -48,14 +42,14 @@ def query_flag(name: str) -> bool:
 
 
 @blueprint.get("/supervision")
+@permit(SUPERVISORS)
 def supervision():
-    supervisor()
     return jsonify(dashboard(current_hall()))
 
 
 @blueprint.get("/alerts")
+@permit(SUPERVISORS)
 def list_alerts():
-    supervisor()
     hall = current_hall()
     only_open = query_flag("open")
     day = query_date("date", hall.service.today())
@@ -67,8 +61,9 @@ def list_alerts():
 
 
 @blueprint.post("/alerts/<int:alert_id>/acknowledge")
+@permit(SUPERVISORS)
 def acknowledge(alert_id: int):
-    who = supervisor()
+    who = caller()
     if alert_id >= 2**62:
         raise ApiError(404, "alert_not_found", f"没有这条告警 / no alert {alert_id}")
     return jsonify(alert=current_hall().supervision.acknowledge(alert_id, who.actor))
@@ -78,7 +73,6 @@ def acknowledge(alert_id: int):
 
 def report_query() -> dict:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD&by=item|department|window|clerk|hour|day → the report."""
-    supervisor()
     hall = current_hall()
     first = query_date("from", hall.service.today())
     last = query_date("to", first)
@@ -99,17 +93,20 @@ def download(content: bytes, mimetype: str, data: dict, extension: str) -> Respo
 
 
 @blueprint.get("/reports")
+@permit(SUPERVISORS)
 def report_json():
     return jsonify(report_query())
 
 
 @blueprint.get("/reports/export.csv")
+@permit(SUPERVISORS)
 def report_csv():
     data = report_query()
     return download(reports.to_csv(data), "text/csv; charset=utf-8", data, "csv")
 
 
 @blueprint.get("/reports/export.xlsx")
+@permit(SUPERVISORS)
 def report_xlsx():
     data = report_query()
     return download(reports.to_xlsx(data), XLSX, data, "xlsx")
