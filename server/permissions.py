@@ -181,7 +181,7 @@ def caller() -> Identity:
     return g.who
 
 
-# --- the acting window, checked again by the core inside the transaction -------------------------
+# --- the acting window a command carries: the core checks it inside the transaction ---------------
 
 def signed_in_window(state, who: Identity) -> int | None:
     """The window where this clerk is signed in, in `state`."""
