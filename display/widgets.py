@@ -28,6 +28,7 @@ DIM = QColor("#9aa6bd")
 NUMBER = QColor("#ffd400")
 ALERT = QColor("#ff4d4d")
 STATUS_COLOURS = {   # cell background, label colour
+    "called": (QColor("#5c4a00"), QColor("#ffd400")),
     "serving": (QColor("#0f5132"), QColor("#5cf29a")),
     "idle": (QColor("#123a66"), QColor("#9cd0ff")),
     "paused": (QColor("#7a2e0b"), QColor("#ffb366")),
@@ -176,6 +177,13 @@ class NowCalling(Panel):
                   ALIGN_CENTER)
 
 
+def recent_place(i: int, columns: int, rows: int) -> tuple[int, int] | None:
+    """(column, row) of the i-th most recent call: across the rows, as the hall reads (left to
+    right, then the next line), newest first; None when the panel is full."""
+    row, col = divmod(i, columns)
+    return None if row >= rows else (col, row)
+
+
 class RecentCalls(Panel):
     """The calls before the newest: number → window."""
 
@@ -196,9 +204,10 @@ class RecentCalls(Panel):
         cell_w, cell_h = area.width() // self.columns, area.height() // rows
         px = min(cell_h * 0.62, cell_w * 0.2)
         for i, call in enumerate(view.recent):
-            col, row = i // rows, i % rows
-            if col >= self.columns:
+            place = recent_place(i, self.columns, rows)
+            if place is None:
                 break
+            col, row = place
             cell = QRect(area.left() + col * cell_w, area.top() + row * cell_h, cell_w, cell_h)
             half = int(cell_w * 0.48)
             self.text(painter, QRect(cell.left(), cell.top(), half, cell_h), call.number, px, NUMBER,

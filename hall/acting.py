@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import commands as c
-from .config import HallConfig
+from . import order
+from .setup import HallConfig
 from .tickets import CURRENT_STATES, QueueError, Ticket, TicketState, WindowStatus
 
 if TYPE_CHECKING:
@@ -30,15 +31,14 @@ SCREEN_TICKET_COMMANDS = (c.RateService, c.SkipRating)
 def may_act_on(setup: HallConfig, window: int, ticket: Ticket) -> bool:
     """Whether a clerk at `window` may act on `ticket`: a called or served citizen belongs to
     the window that called them; a held ticket to its window, or to any window of the item if
-    it was held for any; a waiting one to the window it was sent to, else to every window
-    serving its item."""
-    serves = setup.window(window).priority_of(ticket.service) is not None
+    it was held for any; any other to the window that last had it and to the windows that may
+    call it (hall/order.py)."""
     if ticket.state in CURRENT_STATES:
         return ticket.window == window
     if ticket.state is TicketState.HELD:
-        return ticket.window == window or (ticket.hold_return == "any" and serves)
-    return ticket.window == window or ticket.target_window == window or (
-        ticket.target_window is None and serves)
+        return ticket.window == window or (
+            ticket.hold_return == "any" and window in setup.windows_serving(ticket.service))
+    return ticket.window == window or window in order.calling_windows(setup, ticket)
 
 
 def check_acting(state: "HallState", command: c.Command) -> None:

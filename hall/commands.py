@@ -99,7 +99,8 @@ class RateService(Command):
     """好差评: the citizen's five-level rating of a finished visit, once."""
     ticket_id: int
     rating: int
-
+    reasons: tuple[str, ...] = ()   # 差评 only: codes of BAD_RATING_REASONS
+    comment: str = ""
 
 @dataclass(frozen=True, kw_only=True)
 class SkipRating(Command):

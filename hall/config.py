@@ -68,6 +68,10 @@ def client_table(table: Any, section: str, keys: tuple[str, ...]) -> dict[str, A
 CODE_RE = re.compile(r"^[A-Z0-9_]{2,16}$")
 HALL_CODE_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 PREFIX_RE = re.compile(r"^[A-Z]$")
+REGION_CODE_RE = re.compile(r"^(\d{6}|\d{12})?$")
+#: 事项实施编码 and 实施主体编码 are long codes of digits and capitals (a 统一社会信用代码 is 18)
+PLATFORM_CODE_RE = re.compile(r"^[0-9A-Z-]{0,64}$")
+PLATFORM_CODE_HINT = "up to 64 of 0-9, A-Z, '-'"
 RANGE_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone")
 
@@ -241,6 +245,7 @@ def _hall(data: Any) -> HallInfo:
         extra_working_days=s.get("extra_working_days", _dates, frozenset()),
         notice=s.get("notice", _text, ""),
         notice_en=s.get("notice_en", _text, ""),
+        region_code=s.get("region_code", _matching(REGION_CODE_RE, "6 or 12 digits (行政区划代码)"), ""),
     )
     if not info.issuing_hours:
         raise ConfigError("hall.issuing_hours must name at least one time range")
@@ -423,6 +428,8 @@ def _services(data: dict[str, Any], hall: HallInfo, departments: tuple[Departmen
             handling_minutes=s.get("handling_minutes", _number(0.5, 480)),
             hours=s.get("hours", _time_ranges, hall.issuing_hours),
             daily_cap=s.get("daily_cap", _int(1, 9999), None),
+            implementation_code=s.get("implementation_code", _matching(PLATFORM_CODE_RE, PLATFORM_CODE_HINT), ""),
+            department_code=s.get("department_code", _matching(PLATFORM_CODE_RE, PLATFORM_CODE_HINT), ""),
             alert_wait_minutes=s.get("alert_wait_minutes", _thresholds, None),
             alert_handling_minutes=s.get("alert_handling_minutes", _thresholds, None),
             alert_queue_length=s.get("alert_queue_length", _thresholds, None),

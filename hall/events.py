@@ -122,6 +122,8 @@ class TicketExpired(TicketEvent):
 class ServiceRated(TicketEvent):
     KIND = "service_rated"
     rating: int
+    reasons: tuple[str, ...] = ()
+    comment: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,6 +200,8 @@ def _typed(name: str, value: Any, hint: str) -> Any:
         return TicketState(value)
     if name == "priority":
         return Priority(value)
+    if hint.startswith("tuple"):
+        return tuple(value)
     return value
 
 

@@ -18,7 +18,7 @@ from printer.config import PrinterSettings
 from printer.slip import SlipHall, SlipTicket
 from printer.transport import PrinterStatus
 
-from .presenter import Text
+from .presenter import Text, watched
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ def slip_from_reply(reply: dict[str, Any]) -> SlipTicket:
         department_name_en=info.get("department_name_en", ""),
         waiting_ahead=int(reply.get("waiting_ahead", 0)),
         wait_low=int(wait.get("low", 0)), wait_high=int(wait.get("high", 0)),
-        windows=tuple(reply.get("windows", ())), track_url=reply["track_url"],
-        issued_at=datetime.fromisoformat(reply["issued_at"]))
+        windows=watched(reply), track_url=reply["track_url"],
+        issued_at=datetime.fromisoformat(reply["issued_at"]), no_window=bool(wait.get("uncertain")))
 
 
 def citizen_problem(status: PrinterStatus) -> Text:
@@ -58,9 +58,19 @@ def citizen_problem(status: PrinterStatus) -> Text:
                 "The printer is not working. Please note your number and watch the screens.")
 
 
-def status_report(status: PrinterStatus, printed: bool | None, detail: str = "") -> dict[str, Any]:
+#: a kiosk without a [printer] prints to the in-memory dummy: nothing comes out, and it must say so
+NO_PRINTER = Text("本机未连接打印机，不打印凭条。请记下您的号码，留意叫号屏幕。",
+                  "This kiosk has no printer: no slip is printed. Please note your number and watch the screens.")
+
+
+def status_report(status: PrinterStatus, printed: bool | None, detail: str = "",
+                  configured: bool = True) -> dict[str, Any]:
     """The body of POST /devices/status. A printer that is reachable but does not answer
-    status requests (online None) counts as online unless a slip just failed."""
+    status requests (online None) counts as online unless a slip just failed. A kiosk with
+    no printer configured reports so (`configured: false`): "no printer", not "OK"."""
+    if not configured:
+        return {"printer": {"online": False, "paper": "unknown", "configured": False,
+                            "detail": "no printer configured (dummy)"}}
     online = status.online if status.online is not None else printed is not False
     return {"printer": {"online": online, "paper": status.paper,
                         "detail": (detail or status.detail)[:200]}}
@@ -95,7 +105,18 @@ class KioskPrinter:
         with self._lock:
             return self._print(slip)
 
+    @property
+    def configured(self) -> bool:
+        """False for the dummy printer of a kiosk with no [printer]: slips go nowhere. (A
+        transport handed in, as tests and the screenshots do, is a printer of its own.)"""
+        return self.settings.url != "dummy" or self._transport is not None
+
     def _print(self, slip: SlipTicket) -> PrintOutcome:
+        if not self.configured:
+            status = PrinterStatus(None, "unknown", "no printer configured")
+            if self.last_reported is None:
+                self.report(status, printed=None)
+            return PrintOutcome(slip.number, False, NO_PRINTER, status)
         try:
             printer.print_slip(slip, self.hall, self.settings, self._transport)
         except printer.PrinterError as exc:
@@ -128,7 +149,7 @@ class KioskPrinter:
     def report(self, status: PrinterStatus, printed: bool | None, detail: str = "") -> bool:
         """Tell the server; a server out of reach is logged, never raised: the citizen's
         ticket matters more than the report, which the next check repeats."""
-        body = status_report(status, printed, detail)
+        body = status_report(status, printed, detail, configured=self.configured)
         try:
             self._post(STATUS_PATH, json=body)
         except Exception as exc:

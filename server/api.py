@@ -7,12 +7,13 @@ transaction. Refusals become {"error", "message"} in errors.py.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from flask import Blueprint, g, jsonify, request
 
 from hall import commands as c
-from hall.queue import call_order, may_call
+from hall import order
 from hall.tickets import Priority, Ticket
 from protocol.live import SEQ_HEADER
 
@@ -72,6 +73,8 @@ def field(data: dict, name: str, kind: type, required: bool = True, default: Any
         raise ApiError(422, "bad_field", f"{name} 应为整数 / {name} must be a whole number")
     if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ApiError(422, "bad_field", f"{name} 应为数字 / {name} must be a number")
+    if kind is list and not isinstance(value, list):
+        raise ApiError(422, "bad_field", f"{name} 应为列表 / {name} must be a list")
     if kind is bool and not isinstance(value, bool):
         raise ApiError(422, "bad_field", f"{name} 应为 true 或 false / {name} must be true or false")
     if kind is str:
@@ -183,7 +186,7 @@ def issued_reply(issued: IssuedTicket) -> dict[str, Any]:
         "id": ticket.id, "number": ticket.number, "service": ticket.service,
         "waiting_ahead": issued.waiting_ahead,
         "estimated_wait": protocol.estimate_view(issued.estimate),
-        "windows": list(issued.windows), "track_url": f"{base}/t/{issued.track_token}",
+        "windows": list(issued.windows), "watch": list(issued.watch), "track_url": f"{base}/t/{issued.track_token}",
         "issued_at": protocol.iso(ticket.issued_at), "repeated": issued.repeated,
         "ticket": protocol.ticket_view(ticket, hall.service.setup()),
     }
@@ -273,9 +276,14 @@ def evaluation(ticket_id: int):
     citizen's phone (the decorator checked it is this ticket's own token)."""
     hall, who = current_hall(), caller()
     ticket_or_404(ticket_id)
-    rating = field(body(), "rating", int)
+    data = body()
+    reasons = field(data, "reasons", list, required=False, default=[])
+    if not all(isinstance(code, str) for code in reasons) or len(reasons) > 10:
+        raise ApiError(422, "bad_field", "reasons 应为原因代码列表 / reasons must be a list of reason codes")
     outcome = answered(hall.service.execute(c.RateService(
-        ticket_id=ticket_id, rating=rating, actor=who.actor, acting=acting_screen(who))))
+        ticket_id=ticket_id, rating=field(data, "rating", int), reasons=tuple(reasons),
+        comment=field(data, "comment", str, required=False, default=""), actor=who.actor,
+        acting=acting_screen(who))))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
@@ -363,19 +371,73 @@ def call_specific(number: int):
     return jsonify(ticket=ticket_json(outcome.state.tickets[outcome.events[0].ticket_id]))
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: the window queue's page: `limit` tickets by default, never more than the most
+QUEUE_PAGE, QUEUE_PAGE_MOST = 50, 200
+
+
 @api.get("/windows/<int:number>/queue")
 @permit(WINDOW_READERS)
 def window_queue(number: int):
-    """The tickets this window may call, in the order it would call them."""
+    """The head of the window's call order (hall/order.py): `limit` tickets (default 50, at most
+    200) after the `after` cursor, `total` waiting for the window, `next` when more follow;
+    `?number=A123` gives one ticket's place instead."""
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    today = state.today(current_hall().service.clock())
-    mine = sorted((t for t in state.tickets.values() if t.business_date == today
-                   and may_call(state.setup, number, t)), key=call_order(state.setup, number))
-    held = [t for t in state.tickets.values() if t.state.value == "held" and t.window == number]
-    return jsonify(waiting=[protocol.ticket_view(t, state.setup, state) for t in mine],
-                   held=[protocol.ticket_view(t, state.setup) for t in held])
+    line = order.window_queue(state, number, state.today(current_hall().service.clock()))
+    held = order.held_at(state, number)
+    reply: dict[str, Any] = {"total": len(line),
+                             "held": [protocol.ticket_view(t, state.setup) for t in held]}
+    wanted = request.args.get("number")
+    if wanted is not None:
+        return jsonify(reply | _place_in(line, wanted.strip().upper(), number, state))
+    limit = _queue_limit()
+    after = _queue_after(request.args.get("after"))
+    page = line.page(after, limit)
+    seen = (0 if after is None else line.before(after[:3] + (after[3] + 1,))) + len(page)
+    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state) for _, t in page],
+                            "next": queue_cursor(page[-1][0]) if page and seen < len(line) else None})
+
+
+def _queue_limit() -> int:
+    text = request.args.get("limit", str(QUEUE_PAGE))
+    if not text.isdigit() or not 1 <= int(text) <= QUEUE_PAGE_MOST:
+        raise ApiError(422, "bad_field", f"limit 应为 1–{QUEUE_PAGE_MOST} / limit must be 1 to {QUEUE_PAGE_MOST}")
+    return int(text)
+
+
+def queue_cursor(key: tuple) -> str:
+    """A place in a call order, as `next` gives it: still meaningful once that ticket is called."""
+    klass, priority, rank_at, ticket_id = key
+    return f"{klass}-{priority}-{(rank_at - EPOCH) // timedelta(microseconds=1)}-{ticket_id}"
+
+
+def _queue_after(cursor: str | None) -> tuple | None:
+    if cursor is None:
+        return None
+    parts = cursor.split("-")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) < 20 for p in parts):
+        raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page before")
+    klass, priority, micros, ticket_id = map(int, parts)
+    try:
+        rank_at = EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page "
+                       "before") from None
+    return (klass, priority, rank_at, ticket_id)
+
+
+def _place_in(line: order.WindowQueue, wanted: str, window: int, state) -> dict[str, Any]:
+    hall = current_hall()
+    found = repo.ticket_by_number(hall.database.connection(), hall.service.hall_id, hall.service.today(), wanted)
+    ticket = None if found is None else state.tickets.get(found.id)
+    if ticket is None or not order.may_call(state.setup, window, ticket) \
+            or ticket.business_date != hall.service.today():
+        raise ApiError(404, "ticket_not_found", f"{wanted} 不在本窗口的等候队列中 / {wanted} is not waiting "
+                       "for this window")
+    return {"place": line.before(order.call_order(state.setup, window)(ticket)),
+            "ticket": protocol.ticket_view(ticket, state.setup, state)}
 
 
 # --- devices ----------------------------------------------------------------------------------------
@@ -399,6 +461,8 @@ def device_status():
                            + "|".join(PAPER_STATES) + ", detail?}")
         status["printer"] = {"online": printer["online"], "paper": printer["paper"],
                              "detail": field(printer, "detail", str, required=False, default="")}
+        if field(printer, "configured", bool, required=False, default=True) is False:
+            status["printer"]["configured"] = False   # a kiosk with no printer at all, not a fault
     conn = hall.database.connection()
     with db.write(conn):
         repo.set_device_status(conn, who.id, status, hall.service.clock())

@@ -121,10 +121,21 @@ def _write_credentials(path: Path, base: str, made: dict) -> Path:
              f"server = {base}", f"password (every account) = {DEMO_PASSWORD}",
              f"kiosk token = {made['devices']['kiosk']}", f"board token = {made['devices']['display']}"]
     lines += [f"window {n} screen token = {token}" for n, token in made["windows"].items()]
+    lines += [f"kiosk command = jiaohao kiosk --server {base} --token {made['devices']['kiosk']}",
+              f"board command = jiaohao display --server {base} --token {made['devices']['display']}"]
     file = path / "demo-credentials.txt"
     file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     file.chmod(0o600)
     return file
+
+
+def print_devices(base: str, made: dict) -> None:
+    """The commands and addresses that open each device with its token, ready to paste."""
+    print("\nDevices (each with its own token; see also demo-credentials.txt):")
+    print(f"  kiosk             jiaohao kiosk --server {base} --token {made['devices']['kiosk']}")
+    print(f"  hall board        jiaohao display --server {base} --token {made['devices']['display']}")
+    for number, token in made["windows"].items():
+        print(f"  window {number:<2} screen  {base}/window/{number}?token={token}")
 
 
 def _screen_available() -> bool:
@@ -173,6 +184,10 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  live updates      Socket.IO at {base}/socket.io/")
     for name, route in page_routes(app):
         print(f"  {name:<17} {base}{route}")
+    print_devices(base, made)
+    print(f"\nThis demo hall was created fresh in {path}: `jiaohao demo` wipes and recreates it on every "
+          "start.\n  To restart it with its data (tickets, accounts, tokens kept):\n"
+          f"    jiaohao server --data {path} --config {config} --host {args.host} --port {args.port}")
     clients: list[subprocess.Popen] = []
     if not args.headless and _screen_available():
         clients = _open_clients(base, made, path)

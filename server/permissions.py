@@ -38,6 +38,7 @@ OWN_TICKET = "own_ticket"                 # a tracking token acts only on its ow
 AT_THIS_WINDOW = "at_this_window"         # a clerk signed in at the route's window (or a supervisor)
 AT_TICKETS_WINDOW = "at_tickets_window"   # a clerk at a window that may act on the ticket (or a supervisor)
 SCREEN_OF_TICKETS_WINDOW = "screen_of_tickets_window"   # the window screen of the ticket's window
+THIS_WINDOWS_SCREEN = "this_windows_screen"   # a window screen only of the route's own window
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ ADMINS = _rule("admins", ("admin",), "admin")
 DEVICES = _rule("devices", DEVICE_KINDS, "devices (kiosk, board, window screen)")
 ISSUERS = _rule("issuers", ("kiosk", *STAFF_KINDS), "kiosk device or staff")
 BOOKERS = _rule("bookers", (ANONYMOUS, *STAFF_KINDS), "anyone (rate-limited) or staff")
-WINDOW_READERS = _rule("window_readers", (*STAFF_KINDS, "window"), "staff or window screen")
+WINDOW_READERS = _rule("window_readers", (*STAFF_KINDS, "window"), "staff, or this window's screen",
+                       scopes=(THIS_WINDOWS_SCREEN,))
 TICKET_READERS = _rule("ticket_readers", (*STAFF_KINDS, *DEVICE_KINDS, TICKET),
                        "staff, device, or the ticket's own track token", scopes=(OWN_TICKET,))
 WINDOW_CLERK = _rule("window_clerk", STAFF_KINDS,
@@ -112,7 +114,7 @@ def principal_kind(who: Identity | None) -> str:
     return TICKET if who.kind == "ticket" else who.role
 
 
-def admit(rule: Rule, hall, ticket_id: int | None = None) -> Identity | None:
+def admit(rule: Rule, hall, ticket_id: int | None = None, window: int | None = None) -> Identity | None:
     """Who is asking, if `rule` admits them; otherwise the 401 or 403 refusal. A device that
     asks is seen ("最近在线" on the supervisor's and admin's pages)."""
     if rule.credential != "bearer":
@@ -133,6 +135,8 @@ def admit(rule: Rule, hall, ticket_id: int | None = None) -> Identity | None:
         raise ApiError(403, "forbidden", f"无权操作 / a {kind} may not do this ({rule.says} may)")
     if kind == TICKET and OWN_TICKET in rule.scopes and who.id != ticket_id:
         raise ApiError(403, "forbidden", "此凭证只能用于它自己的号 / this token acts only on its own ticket")
+    if kind == "window" and THIS_WINDOWS_SCREEN in rule.scopes and who.window != window:
+        raise ApiError(403, "forbidden", f"此窗口屏不属于 {window} 号窗口 / this screen is not window {window}'s")
     return who
 
 
@@ -145,7 +149,7 @@ def permit(rule: Rule) -> Callable[[V], V]:
         @functools.wraps(view)
         def admitted(*args, **kwargs):
             from .app import current_hall
-            g.who = admit(rule, current_hall(), kwargs.get("ticket_id"))
+            g.who = admit(rule, current_hall(), kwargs.get("ticket_id"), kwargs.get("number"))
             return view(*args, **kwargs)
         admitted.permission = rule   # type: ignore[attr-defined]
         return admitted   # type: ignore[return-value]

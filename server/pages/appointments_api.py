@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from hall.appointments import AppointmentError
+from hall.pinyin import pinyin_keys
 
 from ..api import body, field, issued_reply
 from ..app import current_hall
@@ -96,15 +97,25 @@ def _announce(change: str, booking: dict[str, Any]) -> None:
 
 # --- citizens ---------------------------------------------------------------------------------
 
+def bookable_item(setup, item, days) -> dict[str, Any]:
+    """An item as the booking page lists it: under its department, findable by pinyin."""
+    dept = setup.department(item.department)
+    initials, spelled = pinyin_keys(item.name)
+    return {"code": item.code, "name": item.name, "name_en": item.name_en,
+            "department": dept.code, "department_name": dept.name, "department_name_en": dept.name_en,
+            "initials": initials, "spelled": spelled, "days": [d.isoformat() for d in days]}
+
+
 @blueprint.get("/services")
 @permit(PUBLIC_RATE_LIMITED)
 def bookable_services():
     _spend("reads_per_address", _address())
     hall = current_hall()
     setup = hall.service.setup()
-    items = [{"code": s.code, "name": s.name, "name_en": s.name_en, "days": [d.isoformat() for d in
-                                                                             hall.appointments.days(s.code)]}
-             for s in setup.services if setup.appointments.bookable(s.code)]
+    order = {d.code: i for i, d in enumerate(setup.departments)}   # grouped as the hall lists them
+    items = [bookable_item(setup, s, hall.appointments.days(s.code))
+             for s in sorted(setup.services, key=lambda s: order.get(s.department, len(order)))
+             if setup.appointments.bookable(s.code)]
     return jsonify(enabled=setup.appointments.enabled, services=items)
 
 

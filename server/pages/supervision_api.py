@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from hall import kpi
 
-from .. import db, protocol, reports, repository as repo
+from .. import db, protocol, ratings, reports, repository as repo
 from ..app import current_hall
 from ..errors import ApiError
 from ..permissions import SUPERVISORS, caller, permit
@@ -110,3 +110,40 @@ def report_csv():
 def report_xlsx():
     data = report_query()
     return download(reports.to_xlsx(data), XLSX, data, "xlsx")
+
+
+# --- 好差评 export (GB/T 39046-2020) -------------------------------------------------------------
+
+def ratings_query() -> dict:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) → every rated visit of those days."""
+    supervisor()
+    hall = current_hall()
+    first = query_date("from", hall.service.today())
+    last = query_date("to", first)
+    try:
+        return ratings.rated_rows(hall, first, last)
+    except reports.RangeError as exc:
+        raise ApiError(422, "bad_range", str(exc)) from None
+
+
+def ratings_download(content: bytes, mimetype: str, data: dict, extension: str) -> Response:
+    name = f"jiaohao-ratings-{data['from']}-{data['to']}.{extension}"
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blueprint.get("/reports/ratings.json")
+def ratings_json():
+    return jsonify(ratings_query())
+
+
+@blueprint.get("/reports/ratings.csv")
+def ratings_csv():
+    data = ratings_query()
+    return ratings_download(ratings.to_csv(data), "text/csv; charset=utf-8", data, "csv")
+
+
+@blueprint.get("/reports/ratings.xlsx")
+def ratings_xlsx():
+    data = ratings_query()
+    return ratings_download(ratings.to_xlsx(data), XLSX, data, "xlsx")

@@ -47,6 +47,7 @@ from .events import (  # noqa: F401
     recent_calls,
     actor_counts_for_day,
     ratings_for_day,
+    rated_visits,
     HANDLING_SAMPLES,
     handling_minutes,
 )

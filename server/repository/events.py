@@ -98,3 +98,19 @@ def handling_minutes(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[
             minutes = (dt(finished) - dt(started)).total_seconds() / 60
             samples.setdefault(service, []).append(minutes)
     return {service: tuple(times[-HANDLING_SAMPLES:]) for service, times in samples.items()}
+
+
+def rated_visits(conn: sqlite3.Connection, hall_id: int, start: datetime,
+                 end: datetime) -> list[dict[str, Any]]:
+    """Each rating given from `start` to `end` with its visit: the ticket, its case number and
+    who finished it (the last 办结 before the rating), oldest first."""
+    rows = conn.execute(
+        "SELECT e.at AS rated_at, e.actor AS rated_by, e.details, t.id AS ticket_id, t.number, "
+        "t.service, t.case_no, t.window, (SELECT f.actor FROM events f WHERE f.ticket_id = t.id "
+        "AND f.hall_id = e.hall_id AND f.kind = 'service_finished' AND f.seq < e.seq "
+        "ORDER BY f.seq DESC LIMIT 1) AS finished_by "
+        "FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? "
+        "AND e.kind = 'service_rated' AND e.at >= ? AND e.at < ? ORDER BY e.seq",
+        (hall_id, iso(start), iso(end)))
+    return [dict(row) | {"details": json.loads(row["details"]), "rated_at": dt(row["rated_at"])}
+            for row in rows]

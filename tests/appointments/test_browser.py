@@ -199,3 +199,22 @@ def test_a_desk_press_that_cannot_book_says_why(hall_server, desk) -> None:
     slots = requests.get(f"{url}/api/v1/appointments/slots", timeout=10, headers=staff,
                          params={"service": "B01", "date": day}).json()["slots"]
     assert next(s["free"] for s in slots if s["start"] == "10:30") == 2   # booked once
+
+
+def test_the_booking_page_groups_items_by_department_and_finds_them_by_pinyin(hall_server, phone) -> None:
+    items = requests.get(f"{hall_server.url}/api/v1/appointments/services", timeout=10).json()["services"]
+    departments = list(dict.fromkeys(item["department"] for item in items))
+    assert [item["department"] for item in items] == sorted(
+        (item["department"] for item in items), key=departments.index), "each department's items together"
+    assert phone.goto(f"{hall_server.url}/book").status == 200
+    phone.wait_for_selector("#step-item:not([hidden])")
+    headings = phone.locator("#items h3.dept")
+    expect(headings).to_have_count(len(departments))
+    phone.fill("#item-search", "qysl")                     # 企业设立登记, by its pinyin initials
+    expect(phone.locator("#items button")).to_have_count(1)
+    expect(phone.locator("#items button")).to_contain_text("企业设立登记")
+    phone.fill("#item-search", "zzzz")
+    expect(phone.locator("#items button")).to_have_count(0)
+    expect(phone.locator("#no-match")).to_be_visible()
+    phone.fill("#item-search", "")
+    assert phone.locator("#items button").count() == len(items)

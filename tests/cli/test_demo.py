@@ -51,3 +51,46 @@ def test_demo_starts_a_usable_hall(tmp_path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_demo_prints_each_device_with_its_token_and_how_to_restart_with_data(tmp_path) -> None:
+    port = free_port()
+    data = tmp_path / "demo"
+    log = tmp_path / "demo.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "jiaohao", "demo", "--headless", "--port",
+                                    str(port), "--data", str(data)], cwd=REPO, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "Press Ctrl+C" not in log.read_text():
+            time.sleep(0.2)
+        printed = log.read_text()
+        tokens = dict(line.split(" = ", 1) for line in (data / "demo-credentials.txt").read_text().splitlines()
+                      if " = " in line)
+        assert f"jiaohao kiosk --server {base} --token {tokens['kiosk token']}" in printed
+        assert f"jiaohao display --server {base} --token {tokens['board token']}" in printed
+        assert f"{base}/window/3?token={tokens['window 3 screen token']}" in printed
+        assert "wipes and recreates" in printed and f"jiaohao server --data {data}" in printed
+        page = requests.get(f"{base}/window/3?token={tokens['window 3 screen token']}", timeout=10)
+        assert page.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    restarted = subprocess.Popen([sys.executable, "-m", "jiaohao", "server", "--data", str(data),
+                                  "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                reply = requests.post(f"{base}/api/v1/tickets", json={"service": "A01"}, timeout=2,
+                                      headers={"Authorization": f"Bearer {tokens['kiosk token']}"})
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        assert reply.status_code == 201, "the demo's tokens work on the restarted hall"
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=15)

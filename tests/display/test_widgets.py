@@ -92,3 +92,9 @@ def test_the_newest_number_is_huge_for_readers_ten_metres_away(qtbot):
 @pytest.mark.parametrize("count, shape", [(30, (6, 5)), (20, (5, 4)), (1, (1, 1))])
 def test_window_cells_fill_the_area(count, shape):
     assert grid_shape(count, 1100, 540, aspect=1.7) == shape
+
+
+def test_recent_calls_read_across_rows_newest_first() -> None:
+    from display.widgets import recent_place
+    assert [recent_place(i, 2, 2) for i in range(5)] == [(0, 0), (1, 0), (0, 1), (1, 1), None]
+    assert [recent_place(i, 4, 2) for i in range(4)] == [(0, 0), (1, 0), (2, 0), (3, 0)]

@@ -233,3 +233,22 @@ def test_a_printer_that_jams_mid_slip_keeps_the_number_on_screen_and_reports_the
         assert "stopped accepting data" in stored_printer_status(server)["detail"]
     finally:
         jammed.stop()
+
+
+def test_a_kiosk_with_no_printer_says_so_and_reports_no_printer(make_kiosk, server, qtbot):
+    """No [printer]: the dummy prints nothing, so the citizen is told to note the number instead
+    of "请取票", and the supervisor's page shows "no printer", not 正常 (and no fault alert)."""
+    kiosk = make_kiosk("dummy")
+    touch_item(qtbot, kiosk, "RSJ", "B01")
+    qtbot.waitUntil(lambda: kiosk.presenter.ticket is not None
+                    and kiosk.presenter.ticket.print_problem is not None, timeout=15000)
+    shown = " ".join(label.text() for label in kiosk.window.ticket.findChildren(QLabel))
+    assert "未连接打印机" in shown and "请取票" not in shown and kiosk.presenter.ticket.number in shown
+    qtbot.waitUntil(lambda: stored_printer_status(server).get("configured") is False, timeout=10000)
+    boss = requests.post(f"{server.url}/api/v1/auth/login", timeout=5,
+                         json={"username": "supervisor", "password": "demo-only-2026"}).json()["token"]
+    dashboard = requests.get(f"{server.url}/api/v1/supervision", timeout=5,
+                             headers={"Authorization": f"Bearer {boss}"}).json()
+    kiosk_row = next(d for d in dashboard["devices"] if d["kind"] == "kiosk")
+    assert kiosk_row["printer"]["configured"] is False
+    assert not any(a["rule"].startswith("printer") for a in dashboard["alerts"])

@@ -155,6 +155,14 @@ def test_the_live_channel_admits_whom_the_table_says(hall_app) -> None:
             client.disconnect()
 
 
+def test_a_window_screen_reads_only_its_own_windows_queue(hall_app) -> None:
+    http = hall_app.test_client()
+    screen = bearer(hall_app.tokens["window"])                       # the screen of window 3
+    assert http.get("/api/v1/windows/3/queue", headers=screen).status_code == 200
+    refused = http.get("/api/v1/windows/2/queue", headers=screen)
+    assert refused.status_code == 403 and refused.get_json()["error"] == "forbidden"
+
+
 # --- state-dependent checks run in the transaction -------------------------------------------------
 
 def clerk(app, username: str) -> Identity:

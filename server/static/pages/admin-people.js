@@ -124,8 +124,10 @@
       let stateClass = "state-off";
       if (d.revoked_at) { stateText = t("已撤销", "revoked"); stateClass = "state-bad"; }
       else if (d.connected) { stateText = t("● 在线", "● online"); stateClass = "state-on"; }
-      const printer = d.status && d.status.printer
-        ? `${d.status.printer.online ? t("在线", "online") : t("离线", "offline")} · ${d.status.printer.paper}` : "";
+      const reported = d.status && d.status.printer;
+      let printer = "";
+      if (reported && reported.configured === false) printer = t("无打印机", "no printer");
+      else if (reported) printer = `${reported.online ? t("在线", "online") : t("离线", "offline")} · ${reported.paper}`;
       const revoke = d.revoked_at ? "" : button(t("撤销", "Revoke"), "danger", async () => {
         if (!window.confirm(t(`撤销设备 ${d.name}？它将立即断开。`, `Revoke ${d.name}? It is disconnected at once.`))) return;
         try { await call(`/devices/${encodeURIComponent(d.name)}/revoke`, { method: "POST" }); render(); }

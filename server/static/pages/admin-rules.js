@@ -27,12 +27,18 @@
     { name: "rating_timeout_seconds", label: ["评价等待（秒）", "Rating prompt (seconds)"], type: "number" },
   ];
 
-  const APPOINTMENT_FIELDS = [
-    { name: "enabled", label: ["开放预约", "Appointments open"], type: "flag" },
+  /** How slots are cut: hall-wide, and again for an item that has its own. */
+  const SLOT_FIELDS = [
     { name: "slot_minutes", label: ["每个时段（分钟）", "Slot length (minutes)"], type: "number" },
     { name: "capacity", label: ["每个时段名额", "Places per slot"], type: "number" },
-    { name: "hours", label: ["可预约时间，如 09:00-11:30,14:00-16:30", "Bookable hours"] },
+    { name: "hours", label: ["可预约时间", "Bookable hours"],
+      hint: ["如 09:00-11:30,14:00-16:30", "e.g. 09:00-11:30,14:00-16:30"] },
     { name: "days_ahead", label: ["可提前几天预约", "Days ahead"], type: "number" },
+  ];
+
+  const APPOINTMENT_FIELDS = [
+    { name: "enabled", label: ["开放预约", "Appointments open"], type: "flag" },
+    ...SLOT_FIELDS,
     { name: "early_grace_minutes", label: ["可提前签到（分钟）", "Early check-in (minutes)"], type: "number" },
     { name: "late_grace_minutes", label: ["可迟到签到（分钟）", "Late check-in (minutes)"], type: "number" },
     { name: "late_gets_normal_ticket", label: ["迟到可改取普通号", "Late: offer a normal ticket"], type: "flag" },
@@ -50,10 +56,7 @@
     const follows = (key) => [`全厅：${all[key] ?? "—"}`, `hall-wide: ${all[key] ?? "—"}`];
     return [
       { name: "code", label: ["事项", "Item"], type: "select", options: free, readonly: !isNew },
-      { name: "slot_minutes", label: ["每个时段（分钟）", "Slot length (minutes)"], type: "number", placeholder: follows("slot_minutes") },
-      { name: "capacity", label: ["每个时段名额", "Places per slot"], type: "number", placeholder: follows("capacity") },
-      { name: "hours", label: ["可预约时间", "Bookable hours"], optional: true, placeholder: follows("hours") },
-      { name: "days_ahead", label: ["可提前几天预约", "Days ahead"], type: "number", placeholder: follows("days_ahead") },
+      ...SLOT_FIELDS.map((spec) => ({ ...spec, optional: true, placeholder: follows(spec.name) })),
     ];
   }
 

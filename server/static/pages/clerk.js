@@ -58,6 +58,10 @@
     paused: { zh: "暂停", en: "Paused" },
     closed: { zh: "未签到", en: "Closed" },
     idle: { zh: "空闲 — 按空格键呼叫下一位", en: "Free — press Space to call the next citizen" },
+    pausedIdle: { zh: "暂停服务中 — 按 P 键恢复服务", en: "Paused — press P to resume service" },
+    otherWindow: { zh: "您已在 {at} 号窗口签到，仍在 {at} 号窗口工作；如需到 {wanted} 号窗口，请先签退",
+                   en: "You are signed in at window {at}, so this is window {at}'s terminal: sign out first to work at window {wanted}" },
+    waitingN: { zh: "{n} 人等候", en: "{n} waiting" },
     called: { zh: "已呼叫", en: "Called" },
     serving: { zh: "办理中", en: "Serving" },
     green: { zh: "绿色通道", en: "Green channel" },
@@ -82,11 +86,7 @@
     windowPaused: { zh: "窗口已暂停服务，请先恢复服务 (P)", en: "The window is paused: resume service first (P)" },
     more: { zh: "另有 {n} 人", en: "{n} more" },
   };
-  const PAUSE_REASONS = [
-    { zh: "午休", en: "Lunch break" }, { zh: "临时离开", en: "Away briefly" },
-    { zh: "业务培训", en: "Training" }, { zh: "系统故障", en: "System fault" },
-    { zh: "窗口会议", en: "Meeting" },
-  ];
+  const PAUSE_REASONS = J.PAUSE_REASONS;
   const COUNTERS = [["called", "cCalled"], ["served", "cServed"], ["no_show", "cNoShow"],
                     ["held", "cHeld"], ["transferred", "cTransferred"]];
   const SHOWN_WAITING = 40;   // a long list scrolls; the count says how many there are
@@ -119,7 +119,14 @@
       return err.status === 401 ? forgetSession("") : showLogin(err.message);
     }
     if (state.me.kind !== "user") return forgetSession(`${say("notStaff")}`);
-    if (state.me.signed_in_window) return enterTerminal(state.me.signed_in_window);
+    if (state.me.signed_in_window) {
+      enterTerminal(state.me.signed_in_window);
+      const wanted = Number(new URLSearchParams(location.search).get("window"));
+      if (wanted && wanted !== state.me.signed_in_window) {
+        notify(say("otherWindow", { at: state.me.signed_in_window, wanted }), "info");
+      }
+      return undefined;
+    }
     return showPick("");
   }
 
@@ -357,7 +364,7 @@
     if (!w) return;
     J.setText($("t-window"), en() ? `Window ${w.number} · ${w.name_en}` : `${w.number} 号窗口 · ${w.name}`);
     const status = $("t-status");
-    const text = say(w.status) + (w.status === "paused" && w.pause_reason ? ` · ${w.pause_reason}` : "");
+    const text = say(w.status) + (w.status === "paused" && w.pause_reason ? ` · ${pauseReasonText(w.pause_reason)}` : "");
     J.setText(status, text);
     status.className = `badge ${w.status}`;
     J.setText($("t-clerk"), `${state.me.name}${state.me.staff_no ? ` · ${say("staffNo")} ${state.me.staff_no}` : ""}`);
@@ -368,7 +375,8 @@
     const t = state.ticket;
     $("current").classList.toggle("empty", !t);
     J.setText($("c-number"), t ? t.number : "—");
-    J.setText($("c-service"), t ? `${en() ? t.service_name_en : t.service_name}` : say("idle"));
+    const idle = state.window && state.window.status === "paused" ? say("pausedIdle") : say("idle");
+    J.setText($("c-service"), t ? `${en() ? t.service_name_en : t.service_name}` : idle);
     const marks = $("c-marks");
     J.clear(marks);
     if (t) {
@@ -407,10 +415,13 @@
     const list = $("q-waiting");
     J.clear(list);
     const waiting = state.queue.waiting || [];
-    waiting.slice(0, SHOWN_WAITING).forEach((t) => list.append(queueRow(t)));
-    if (waiting.length > SHOWN_WAITING) list.append(J.el("li", "muted", say("more", { n: waiting.length - SHOWN_WAITING })));
-    J.setText($("q-count"), waiting.length);
-    $("q-empty").hidden = waiting.length > 0;
+    // the server sends the head of the call order and how many wait in all
+    const total = state.queue.total ?? waiting.length;
+    const shown = waiting.slice(0, SHOWN_WAITING);
+    shown.forEach((t) => list.append(queueRow(t)));
+    if (total > shown.length) list.append(J.el("li", "muted", say("more", { n: total - shown.length })));
+    J.setText($("q-count"), total);
+    $("q-empty").hidden = total > 0;
     const held = $("q-held");
     J.clear(held);
     (state.queue.held || []).forEach((t) => held.append(heldRow(t)));
@@ -472,9 +483,13 @@
 
   /** A plain visible line: refusals stay until the next action; information fades. */
   function notify(text, kind = "error") {
+    const box = $("notice");
     J.setText($("notice-text"), text);
-    $("notice").className = `notice ${kind}`;
-    $("notice").hidden = false;
+    box.className = `notice ${kind}`;
+    box.hidden = false;
+    // the line flashes on every call: a press refused twice for the same reason is seen to be heard
+    void box.offsetWidth;   // restarts the animation
+    box.classList.add("heard");
     clearTimeout(noticeTimer);
     if (kind !== "error") noticeTimer = setTimeout(clearNotice, 6000);
   }
@@ -487,6 +502,8 @@
 
   // --- actions ------------------------------------------------------------------------------------
 
+  let running = Promise.resolve();   // settles when the action under way has finished
+
   /** Runs one server action; one at a time, so a double press never calls two citizens. */
   async function act(request) {
     if (state.busy) {
@@ -495,6 +512,8 @@
     }
     state.busy = true;
     document.body.classList.add("busy");
+    let finished;
+    running = new Promise((resolve) => { finished = resolve; });
     try {
       const reply = await request();
       clearNotice();
@@ -508,6 +527,7 @@
     } finally {
       state.busy = false;
       document.body.classList.remove("busy");
+      finished();
     }
   }
 
@@ -571,9 +591,9 @@
    */
   const openers = new Map();
   const dialogTicket = new Map();   // the ticket a ticket dialog was opened for
+  let submitting = null;            // the dialog whose own request is out
 
   function openDialog(id) {
-    if (state.busy) return notify(say("stillWorking"), "info");
     const dialog = $(id);
     const form = dialog.querySelector("form");
     form.reset();
@@ -587,7 +607,6 @@
     dialog.showModal();
     const first = form.querySelector("input:not([type=radio]), select");
     if (first) first.focus();
-    return undefined;
   }
 
   /** The opening button while it still applies, else "call next"; off the terminal, nowhere. */
@@ -617,7 +636,7 @@
    */
   function closeOutdatedDialog() {
     const dialog = document.querySelector("dialog[open]");
-    if (!dialog || state.busy) return;
+    if (!dialog || dialog === submitting) return;
     const outdated = dialog.dataset.needs === "ticket"
       ? !state.ticket || state.ticket.id !== dialogTicket.get(dialog)
       : !!state.ticket || paused();
@@ -638,10 +657,18 @@
     b.addEventListener("click", () => closeDialog(b.closest("dialog")));
   });
 
-  /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it. */
+  /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it.
+   * Its ticket is the one it was opened for, so waiting for an earlier action is safe. */
   async function submitDialog(form, request) {
+    const dialog = form.closest("dialog");
+    if (dialog === submitting) return notify(say("stillWorking"), "info");   // Enter pressed twice
+    submitting = dialog;
+    // an action started before the dialog (a start still being answered) finishes first: the
+    // dialog's own request waits its turn rather than being turned away
+    while (state.busy) await running;
     const reply = await act(request);
-    if (reply) return closeDialog(form.closest("dialog"));
+    submitting = null;
+    if (reply) return closeDialog(dialog);
     J.setText(form.querySelector(".message"), $("notice-text").textContent);
     return closeOutdatedDialog();   // a live message may have changed things while it was out
   }
@@ -671,6 +698,8 @@
       if (make) submitDialog(form, make(form));
     });
   });
+
+  const pauseReasonText = (reason) => J.pauseReason(reason, state.lang);
 
   function fillPauseReasons() {
     const select = $("pause-presets");
@@ -704,7 +733,7 @@
     if (!state.hall) return [];
     const items = state.hall.services.map((s) => ({
       key: `service:${s.code}`, body: { service: s.code },
-      label: `${s.code} · ${en() ? s.name_en : s.name} (${en() ? s.department_name_en : s.department_name}) · ${s.waiting}`,
+      label: `${s.code} · ${en() ? s.name_en : s.name} (${en() ? s.department_name_en : s.department_name}) · ${say("waitingN", { n: s.waiting })}`,
       search: `${s.code} ${s.name} ${s.name_en} ${s.department_name} ${s.prefix}`.toLowerCase(),
     }));
     const windows = state.hall.windows.filter((w) => w.number !== state.number).map((w) => ({
@@ -736,11 +765,11 @@
     const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");
-    // while a dialog's request is out its fields are done with: a key there says "still working"
-    if (dialog && !state.busy && typedIntoDialog(event, dialog)) return;
+    // while a dialog's own request is out its fields are done with: a key there says so
+    if (dialog && dialog !== submitting && typedIntoDialog(event, dialog)) return;
     event.preventDefault();   // F1 would open help; Space would press the focused button too
     if (event.repeat) return;   // a key held down is one press, not a burst of calls
-    if (dialog) notify(say(state.busy ? "stillWorking" : "dialogOpen"), "info");
+    if (dialog) notify(say(dialog === submitting ? "stillWorking" : "dialogOpen"), "info");
     else ACTIONS[action]();
   });
 

@@ -137,8 +137,21 @@ const Jiaohao = (() => {
     return socket;
   }
 
+  /** The pause reasons a clerk picks from; stored in Chinese, shown in the reader's language. */
+  const PAUSE_REASONS = [
+    { zh: "午休", en: "Lunch break" }, { zh: "临时离开", en: "Away briefly" },
+    { zh: "业务培训", en: "Training" }, { zh: "系统故障", en: "System fault" },
+    { zh: "窗口会议", en: "Meeting" },
+  ];
+
+  /** A preset pause reason in English (`lang` "en") or Chinese; a typed reason stays as typed. */
+  function pauseReason(reason, lang) {
+    const preset = PAUSE_REASONS.find((r) => r.zh === reason);
+    return preset ? preset[lang] : reason;
+  }
+
   return {
     ApiError, api, stamped, el, clear, setText, duration, secondsSince, clockText,
-    pickLanguage, translate, debounce, connectLive,
+    pickLanguage, translate, debounce, connectLive, PAUSE_REASONS, pauseReason,
   };
 })();

@@ -52,6 +52,7 @@
     paperNear: { zh: "纸将尽", en: "Paper low" },
     paperOut: { zh: "缺纸", en: "Out of paper" },
     printerOff: { zh: "离线", en: "Offline" },
+    noPrinter: { zh: "无打印机", en: "No printer" },
     unknown: { zh: "未知", en: "Unknown" },
     summary: { zh: "{open} 个服务中 · {paused} 个暂停 · {closed} 个未签到", en: "{open} open · {paused} paused · {closed} no clerk" },
     people: { zh: "{n} 人", en: "{n}" },
@@ -356,6 +357,7 @@
     if (device.kind !== "kiosk") return J.el("td", "muted", "–");
     const p = device.printer;
     if (!p) return J.el("td", "muted", say("unknown"));
+    if (p.configured === false) return J.el("td", "muted", say("noPrinter"));
     if (!p.online) return J.el("td", "state-off", say("printerOff"));
     const words = { ok: ["paperOk", ""], near_end: ["paperNear", "warn"], out: ["paperOut", "state-off"], unknown: ["unknown", "muted"] };
     const [key, cls] = words[p.paper] || words.unknown;
