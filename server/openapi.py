@@ -78,11 +78,10 @@ ROUTES = {
                                             None, 200)},
     "/api/v1/reports/ratings.json": {"get": ("好差评: every rated visit of ?from=YYYY-MM-DD&to=YYYY-MM-DD in the "
                                              "GB/T 39046-2020 rating fields (satisfaction 1 = 非常满意 … "
-                                             "5 = 非常不满意; not-rated visits are not rows)",
-                                             "supervisor, admin", None, 200)},
-    "/api/v1/reports/ratings.csv": {"get": ("The same rated visits as CSV (UTF-8 with BOM)", "supervisor, admin",
+                                             "5 = 非常不满意; not-rated visits are not rows)", None, 200)},
+    "/api/v1/reports/ratings.csv": {"get": ("The same rated visits as CSV (UTF-8 with BOM)",
                                             None, 200)},
-    "/api/v1/reports/ratings.xlsx": {"get": ("The same rated visits as an Excel workbook", "supervisor, admin",
+    "/api/v1/reports/ratings.xlsx": {"get": ("The same rated visits as an Excel workbook",
                                              None, 200)},
     "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
                                       "ahead, estimated wait, windows to watch, call, rating; 410 once "

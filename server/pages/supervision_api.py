@@ -116,7 +116,6 @@ def report_xlsx():
 
 def ratings_query() -> dict:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) → every rated visit of those days."""
-    supervisor()
     hall = current_hall()
     first = query_date("from", hall.service.today())
     last = query_date("to", first)
@@ -133,17 +132,20 @@ def ratings_download(content: bytes, mimetype: str, data: dict, extension: str) 
 
 
 @blueprint.get("/reports/ratings.json")
+@permit(SUPERVISORS)
 def ratings_json():
     return jsonify(ratings_query())
 
 
 @blueprint.get("/reports/ratings.csv")
+@permit(SUPERVISORS)
 def ratings_csv():
     data = ratings_query()
     return ratings_download(ratings.to_csv(data), "text/csv; charset=utf-8", data, "csv")
 
 
 @blueprint.get("/reports/ratings.xlsx")
+@permit(SUPERVISORS)
 def ratings_xlsx():
     data = ratings_query()
     return ratings_download(ratings.to_xlsx(data), XLSX, data, "xlsx")
