@@ -89,10 +89,15 @@ def create_demo_hall(path: Path, config: Path) -> dict:
     from .datadir import open_data_dir
     if path.exists():
         shutil.rmtree(path)
+    from .security import hash_password
     data = open_data_dir(path, config, adapt=open_all_day)
     setup_windows = [w.number for w in _setup(data).windows]
+    # every demo account has the one published password: one scrypt run for all of them, not
+    # one each (33 runs were most of the demo's start)
+    shared = hash_password(DEMO_PASSWORD)
     for username, role, name, staff_no in demo_people(setup_windows):
-        accounts.add_user(data.database, data.hall_id, username, role, DEMO_PASSWORD, name, staff_no)
+        accounts.add_user(data.database, data.hall_id, username, role, DEMO_PASSWORD, name, staff_no,
+                          password_hash=shared)
     devices = {"kiosk": accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token,
                "display": accounts.add_device(data.database, data.hall_id, "board-1", "display").token}
     windows = {n: accounts.add_device(data.database, data.hall_id, f"window-{n:02d}", "window", n).token
@@ -122,7 +127,8 @@ def _write_credentials(path: Path, base: str, made: dict) -> Path:
              f"kiosk token = {made['devices']['kiosk']}", f"board token = {made['devices']['display']}"]
     lines += [f"window {n} screen token = {token}" for n, token in made["windows"].items()]
     lines += [f"kiosk command = jiaohao kiosk --server {base} --token {made['devices']['kiosk']}",
-              f"board command = jiaohao display --server {base} --token {made['devices']['display']}"]
+              f"board command = jiaohao display --server {base} --token {made['devices']['display']}",
+              f"board page = {base}/board?token={made['devices']['display']}"]
     file = path / "demo-credentials.txt"
     file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     file.chmod(0o600)
@@ -134,8 +140,10 @@ def print_devices(base: str, made: dict) -> None:
     print("\nDevices (each with its own token; see also demo-credentials.txt):")
     print(f"  kiosk             jiaohao kiosk --server {base} --token {made['devices']['kiosk']}")
     print(f"  hall board        jiaohao display --server {base} --token {made['devices']['display']}")
+    print(f"  hall board (web)  {base}/board?token={made['devices']['display']}   (&zone=1F, &portrait=1)")
     for number, token in made["windows"].items():
         print(f"  window {number:<2} screen  {base}/window/{number}?token={token}")
+        print(f"  window {number:<2} strip   {base}/strip/{number}?token={token}")
 
 
 def _screen_available() -> bool:

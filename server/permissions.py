@@ -77,6 +77,7 @@ STAFF = _rule("staff", STAFF_KINDS, "staff (clerk, supervisor, admin)")
 SUPERVISORS = _rule("supervisors", SUPERVISING, "supervisor, admin")
 ADMINS = _rule("admins", ("admin",), "admin")
 DEVICES = _rule("devices", DEVICE_KINDS, "devices (kiosk, board, window screen)")
+BOARDS = _rule("boards", ("display",), "a hall board (display device)")
 ISSUERS = _rule("issuers", ("kiosk", *STAFF_KINDS), "kiosk device or staff")
 BOOKERS = _rule("bookers", (ANONYMOUS, *STAFF_KINDS), "anyone (rate-limited) or staff")
 WINDOW_READERS = _rule("window_readers", (*STAFF_KINDS, "window"), "staff, or this window's screen",
@@ -102,8 +103,8 @@ LISTENERS = _rule("listeners", (*STAFF_KINDS, *DEVICE_KINDS, TICKET),
 ALERT_LISTENERS = SUPERVISORS
 
 RULES = (PUBLIC, PUBLIC_RATE_LIMITED, LINK_HOLDER, TRACK_HOLDER, ANY_TOKEN, STAFF, SUPERVISORS, ADMINS,
-         DEVICES, ISSUERS, BOOKERS, WINDOW_READERS, TICKET_READERS, WINDOW_CLERK, TICKET_CLERK, RATERS,
-         SERVING_SCREEN, LISTENERS)
+         DEVICES, BOARDS, ISSUERS, BOOKERS, WINDOW_READERS, TICKET_READERS, WINDOW_CLERK, TICKET_CLERK,
+         RATERS, SERVING_SCREEN, LISTENERS)
 
 
 # --- admitting --------------------------------------------------------------------------------

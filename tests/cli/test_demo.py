@@ -9,7 +9,7 @@ import time
 import requests
 
 from tests.conftest import REPO
-from tests.server.live_server import free_port
+from common.launcher import free_port
 
 
 def test_demo_starts_a_usable_hall(tmp_path) -> None:
@@ -64,14 +64,21 @@ def test_demo_prints_each_device_with_its_token_and_how_to_restart_with_data(tmp
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and "Press Ctrl+C" not in log.read_text():
-            time.sleep(0.2)
+        while time.monotonic() < deadline:
+            try:
+                requests.get(base + "/api/openapi.json", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
         printed = log.read_text()
         tokens = dict(line.split(" = ", 1) for line in (data / "demo-credentials.txt").read_text().splitlines()
                       if " = " in line)
         assert f"jiaohao kiosk --server {base} --token {tokens['kiosk token']}" in printed
         assert f"jiaohao display --server {base} --token {tokens['board token']}" in printed
         assert f"{base}/window/3?token={tokens['window 3 screen token']}" in printed
+        assert f"{base}/board?token={tokens['board token']}" in printed
+        assert f"{base}/strip/3?token={tokens['window 3 screen token']}" in printed
+        assert tokens["board page"] == f"{base}/board?token={tokens['board token']}"
         assert "wipes and recreates" in printed and f"jiaohao server --data {data}" in printed
         page = requests.get(f"{base}/window/3?token={tokens['window 3 screen token']}", timeout=10)
         assert page.status_code == 200

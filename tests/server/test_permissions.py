@@ -65,7 +65,8 @@ def operations(app) -> list[tuple[str, str, dict]]:
 
 
 def concrete(path: str, ticket_id: int) -> str:
-    values = {"id": str(ticket_id), "number": "3", "section": "hall", "code": "A01", "username": "clerk2",
+    values = {"id": str(ticket_id), "number": "3", "seq": "1", "section": "hall", "code": "A01",
+              "username": "clerk2",
               "name": "display-1", "token": "no-such-token"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], path)
 
