@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = user.add_parser(action, help=helptext)
         p.add_argument("name")
         p.set_defaults(func=_user_disable, disabled=action == "disable")
+    unlock = user.add_parser("unlock", help="let an account locked after wrong passwords sign in again")
+    unlock.add_argument("name")
+    unlock.set_defaults(func=_user_unlock)
     user.add_parser("list", help="list staff accounts").set_defaults(func=_user_list)
 
     device = groups.add_parser("device", help="device tokens").add_subparsers(
@@ -117,13 +120,21 @@ def _user_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_unlock(args: argparse.Namespace) -> int:
+    from server import accounts
+    data = _open(args)
+    _accounts_call(accounts.unlock, data.database, args.name, actor=CLI_ACTOR, address="cli")
+    print(f"user {args.name} unlocked")
+    return 0
+
+
 def _user_list(args: argparse.Namespace) -> int:
     from server import repository as repo
     data = _open(args)
     rows = repo.list_users(data.database.connection(), data.hall_id)
     print(f"{'USER':<20} {'ROLE':<11} {'STAFF NO':<10} {'STATE':<9} NAME")
     for row in rows:
-        state = "disabled" if row["disabled"] else "active"
+        state = "disabled" if row["disabled"] else "locked" if row["locked_until"] else "active"
         print(f"{row['username']:<20} {row['role']:<11} {row['staff_no'] or '-':<10} {state:<9} "
               f"{row['display_name']}")
     return 0

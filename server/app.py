@@ -48,8 +48,11 @@ class Hall:
     """Everything one running hall needs, shared by views and socket handlers."""
 
     def __init__(self, data: DataDir, live_socket: SocketIO, clock: Clock = utcnow,
-                 tick_seconds: float = 2.0, publish_in_background: bool = False):
+                 tick_seconds: float = 2.0, publish_in_background: bool = False,
+                 session_clock: Clock = utcnow):
         self.data = data
+        #: sign-in sessions age by the wall clock even when a test moves the hall's clock
+        self.session_clock = session_clock
         self.database = data.database
         self.service = HallService(data.database, data.hall_id, publish=self._publish,
                                    clock=clock, secret=data.secret_key,
@@ -77,7 +80,7 @@ def current_hall() -> Hall:
 
 def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = utcnow,
                start_clockwork: bool = True, tick_seconds: float = 2.0,
-               publish_in_background: bool = False) -> Flask:
+               publish_in_background: bool = False, session_clock: Clock = utcnow) -> Flask:
     """`publish_in_background`: a request answers once its command committed, and a worker
     publishes the committed batches in commit order (what the servers run); without it the
     request publishes before it answers, which tests that read messages right after a
@@ -87,7 +90,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
     hall = Hall(data, socketio, clock=clock, tick_seconds=tick_seconds,
-                publish_in_background=publish_in_background)
+                publish_in_background=publish_in_background, session_clock=session_clock)
     app.extensions["jiaohao"] = hall
 
     inbound.install(app)

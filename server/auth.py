@@ -11,7 +11,11 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from flask import current_app, request
+from datetime import timedelta
+
+from flask import current_app, has_app_context, request
+
+from hall.tickets import WindowStatus
 
 from . import accounts, repository as repo
 from .errors import ApiError
@@ -51,10 +55,25 @@ def bearer_token() -> str | None:
     return None
 
 
+def _idle_limit(hall, user_id: int) -> timedelta:
+    """How long a staff session may sit unused: longer while its clerk is signed in at a window
+    (a quiet afternoon at the desk), the hall's idle timeout otherwise."""
+    policy = hall.service.setup().security
+    at_window = any(window.clerk == user_id and window.status is not WindowStatus.CLOSED
+                    for window in hall.service.snapshot().windows.values())
+    return timedelta(minutes=policy.window_idle_minutes if at_window else policy.idle_minutes)
+
+
 def identify(database, token: str | None, allow_ticket: bool = False) -> Identity | None:
     if not token or len(token) > 200:
         return None
-    user = accounts.user_for_token(database, token)
+    hall = current_app.extensions.get("jiaohao") if has_app_context() else None
+    if hall is not None:
+        now = hall.session_clock()
+        user = accounts.user_for_token(database, token, now,
+                                       idle=lambda user_id: _idle_limit(hall, user_id))
+    else:
+        user = accounts.user_for_token(database, token)
     if user is not None:
         return Identity("user", user["id"], user["display_name"], user["role"], user["session_id"],
                         staff_no=user["staff_no"])

@@ -16,6 +16,10 @@ ROUTES = {
     "/api/v1/auth/login": {"post": ("Sign in with user name and password", "anyone",
                                     {"username": "string", "password": "string"}, 200)},
     "/api/v1/auth/logout": {"post": ("End this staff session", "staff", None, 200)},
+    "/api/v1/auth/password": {"post": ("Change one's own password (also an expired one); every session of "
+                                       "the account ends", "anyone with the old password",
+                                       {"username": "string", "password": "string",
+                                        "new_password": "string"}, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", "any token", None, 200)},
     "/api/v1/me/today": {"get": ("This staff member's counts for today: called, served, no-show …",
                                  "staff", None, 200)},
@@ -134,6 +138,8 @@ ADMIN_ROUTES = {
                                                 "staff_no": "string"}, 200)},
     "/api/v1/admin/staff/{username}/password": {"post": ("Reset the password", "admin",
                                                          {"password": "string"}, 200)},
+    "/api/v1/admin/staff/{username}/unlock": {"post": ("Unlock an account locked after wrong passwords",
+                                                       "admin", None, 200)},
     "/api/v1/admin/staff/{username}/disabled": {"put": ("Disable or enable the account", "admin",
                                                         {"disabled": "boolean"}, 200)},
     "/api/v1/admin/devices": {
@@ -141,7 +147,9 @@ ADMIN_ROUTES = {
         "post": ("Add a device; its token is in this reply only", "admin",
                  {"name": "string", "kind": "string", "window": "integer"}, 201)},
     "/api/v1/admin/devices/{name}/revoke": {"post": ("Revoke a device's token at once", "admin", None, 200)},
-    "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id)", "admin", None, 200)},
+    "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id; ?kind=changes "
+                                    "(default), sign_in (every sign-in, failure, lockout, unlock and "
+                                    "sign-out) or all)", "admin", None, 200)},
     "/api/v1/admin/backup": {"get": ("A consistent copy of the database (SQLite online backup)", "admin",
                                      None, 200)},
 }
@@ -175,10 +183,10 @@ def _operation(path: str, method: str, summary: str, who: str, schema, status: i
           "responses": {str(status): {"description": "OK", "content": {"application/json": {}}}}}
     for code, text in ((400, "Malformed request"), (401, "No or invalid token"), (403, "Not allowed"),
                        (404, "Not found"), (409, "Refused by the hall's rules"), (410, "Expired"),
-                       (422, "Invalid field"), (429, "Too many attempts")):
+                       (422, "Invalid field"), (423, "Account locked"), (429, "Too many attempts")):
         op["responses"][str(code)] = {"description": text,
                                       "content": {"application/json": {"schema": ERROR}}}
-    public = path == "/api/v1/auth/login" or path.startswith("/api/v1/track/") or (
+    public = path in ("/api/v1/auth/login", "/api/v1/auth/password") or path.startswith("/api/v1/track/") or (
         path.startswith("/api/v1/appointments") and path != "/api/v1/appointments/check-in")
     if not public:
         op["security"] = BEARER

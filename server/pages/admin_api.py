@@ -255,7 +255,8 @@ def preview_slip():
 # --- staff ----------------------------------------------------------------------------------------
 
 def _staff_row(row) -> dict[str, Any]:
-    return accounts.user_view(row) | {"created_at": row["created_at"]}
+    return accounts.user_view(row) | {"created_at": row["created_at"], "locked_until": row["locked_until"],
+                                      "password_changed_at": row["password_changed_at"]}
 
 
 @blueprint.get("/staff")
@@ -288,9 +289,17 @@ def update_staff(username: str):
 @blueprint.post("/staff/<username>/password")
 def reset_password(username: str):
     hall = current_hall()
-    accounts.set_password(hall.database, username, field(_values(), "password", str), actor=g.admin)
+    accounts.set_password(hall.database, username, field(_values(), "password", str), actor=g.admin,
+                          now=hall.session_clock())
     hall.live.drop_revoked()   # the sessions the old password opened lose their live connection
     return jsonify(ok=True)
+
+
+@blueprint.post("/staff/<username>/unlock")
+def unlock_staff(username: str):
+    hall = current_hall()
+    accounts.unlock(hall.database, username, actor=g.admin, address=request.remote_addr or "?")
+    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username)))
 
 
 @blueprint.put("/staff/<username>/disabled")
@@ -347,7 +356,11 @@ def audit_log():
     hall = current_hall()
     limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int), 1), 500)
     before = request.args.get("before", None, type=int)   # inbound.py bounds it to 64 bits
-    entries = repo.audit_entries(hall.database.connection(), hall.service.hall_id, limit, before)
+    kind = request.args.get("kind", "changes")
+    if kind not in repo.AUDIT_KINDS:
+        raise ApiError(422, "bad_field", "kind 应为 changes、sign_in 或 all / kind must be changes, "
+                       "sign_in or all")
+    entries = repo.audit_entries(hall.database.connection(), hall.service.hall_id, limit, before, kind)
     return jsonify(entries=entries)
 
 

@@ -57,6 +57,11 @@ from .accounts import (  # noqa: F401
     get_user,
     list_users,
     set_password_hash,
+    record_sign_in_failure,
+    sign_in_failures_since,
+    forget_sign_in_failures,
+    set_locked_until,
+    touch_session,
     set_user_disabled,
     set_user_profile,
     active_admins,
@@ -81,6 +86,7 @@ from .devices import (  # noqa: F401
 from .audit import (  # noqa: F401
     insert_audit,
     audit_entries,
+    AUDIT_KINDS,
 )
 from .alerts import (  # noqa: F401
     open_alerts,

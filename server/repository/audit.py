@@ -21,11 +21,15 @@ def insert_audit(conn: sqlite3.Connection, hall_id: int, now: datetime, actor: s
     return int(cur.lastrowid)
 
 
+#: which entries a reader asks for: the administration changes, the sign-in trail, or both
+AUDIT_KINDS = {"changes": "AND action NOT LIKE 'auth.%'", "sign_in": "AND action LIKE 'auth.%'", "all": ""}
+
+
 def audit_entries(conn: sqlite3.Connection, hall_id: int, limit: int = 100,
-                  before_id: int | None = None) -> list[dict[str, Any]]:
+                  before_id: int | None = None, kind: str = "changes") -> list[dict[str, Any]]:
     """The newest entries first; `before_id` pages further back."""
     rows = conn.execute(
-        "SELECT * FROM audit_log WHERE hall_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        f"SELECT * FROM audit_log WHERE hall_id = ? AND id < ? {AUDIT_KINDS[kind]} ORDER BY id DESC LIMIT ?",
         (hall_id, before_id if before_id is not None else 2**62, limit))
     return [dict(row) | {"before": None if row["before"] is None else json.loads(row["before"]),
                          "after": None if row["after"] is None else json.loads(row["after"])}
