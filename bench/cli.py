@@ -18,6 +18,8 @@ DEFAULT_CONFIG = REPO / "config.toml"
 DEFAULT_OUT = REPO / "bench" / "results" / "server.json"
 DEFAULT_LIVE_OUT = REPO / "bench" / "results" / "live.json"
 LIVE_DEFAULTS = {"sizes": [100, 500, 1000], "calls": 30, "starts": 5}
+PEAK_DEFAULTS = {"waiting": [0, 3000, 5000], "peak_waiting": 1000, "peak_seconds": 30.0, "repeats": 3}
+DEFAULT_PEAK_OUT = REPO / "bench" / "results" / "peak.json"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,6 +46,10 @@ def register_measures(bench: argparse.ArgumentParser) -> None:
     live.add_argument("--out", type=Path, default=None, help="JSON results file (default bench/results/live.json)")
     add_live_options(live)
     live.set_defaults(func=run_live)
+    peak = measures.add_parser("peak", help="the morning peak: issuing beside the stack's floor, views and "
+                                            "call-next at 0, 3,000 and 5,000 waiting (wrk and the own client)")
+    add_peak_options(peak)
+    peak.set_defaults(func=run_peak)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +85,28 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
                         help=f"calls timed per size (default {LIVE_DEFAULTS['calls']})")
     parser.add_argument("--starts", type=int, default=LIVE_DEFAULTS["starts"],
                         help=f"server starts timed (default {LIVE_DEFAULTS['starts']})")
+
+
+def add_peak_options(parser: argparse.ArgumentParser) -> None:
+    d = PEAK_DEFAULTS
+    parser.add_argument("--waiting", default=",".join(map(str, d["waiting"])),
+                        help="numbers waiting to measure at, comma-separated, the first the empty hall "
+                             "(default 0,3000,5000)")
+    parser.add_argument("--peak-waiting", type=int, default=d["peak_waiting"],
+                        help=f"citizens waiting when the morning peak starts (default {d['peak_waiting']})")
+    parser.add_argument("--peak-seconds", type=float, default=d["peak_seconds"],
+                        help=f"length of the morning peak (default {d['peak_seconds']:g} s)")
+    parser.add_argument("--repeats", type=int, default=d["repeats"],
+                        help=f"runs, each on fresh servers; medians are reported (default {d['repeats']})")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                        help="hall configuration of the demo hall (default: the shipped config.toml)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_PEAK_OUT,
+                        help="JSON results file (default bench/results/peak.json)")
+
+
+def run_peak(args: argparse.Namespace) -> int:
+    from bench import peak
+    return _run(peak, args)
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -19,10 +19,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hall.wording import state_words
 from protocol.live import HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED, WINDOW_CHANGED
 
+#: a window with a ticket says what hall/wording.py says of that ticket: called, then serving
 STATUS_LABELS = {
-    "serving": ("办理中", "Serving"),
+    "called": (state_words("called").zh, state_words("called").en),
+    "serving": (state_words("serving").zh, state_words("serving").en),
     "idle": ("空闲", "Free"),
     "paused": ("暂停服务", "Paused"),
     "closed": ("未开放", "Closed"),
@@ -269,7 +272,7 @@ def window_row(view: dict[str, Any]) -> WindowRow:
     current = view.get("current") or {}
     status = view.get("status")
     if status == "open":
-        key = "serving" if current else "idle"
+        key = ("called" if current.get("state") == "called" else "serving") if current else "idle"
     elif status == "paused":
         key = "paused"
     else:
@@ -278,5 +281,5 @@ def window_row(view: dict[str, Any]) -> WindowRow:
     if key == "paused" and view.get("nearest_open"):
         hint = f"请到 {view['nearest_open']} 号窗口"
     zh, en = STATUS_LABELS[key]
-    return WindowRow(view["number"], key, zh, en, current.get("number", "") if key == "serving" else "",
+    return WindowRow(view["number"], key, zh, en, current.get("number", "") if current and key in ("called", "serving") else "",
                      hint)

@@ -28,6 +28,7 @@ DIM = QColor("#9aa6bd")
 NUMBER = QColor("#ffd400")
 ALERT = QColor("#ff4d4d")
 STATUS_COLOURS = {   # cell background, label colour
+    "called": (QColor("#5c4a00"), QColor("#ffd400")),
     "serving": (QColor("#0f5132"), QColor("#5cf29a")),
     "idle": (QColor("#123a66"), QColor("#9cd0ff")),
     "paused": (QColor("#7a2e0b"), QColor("#ffb366")),

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Iterable
 
 from .setup import HallConfig, Thresholds
-from .queue import HallState, queue_of
+from . import order
+from .queue import HallState
 from .tickets import TicketState, WindowStatus
 
 YELLOW, RED = "yellow", "red"
@@ -121,10 +122,10 @@ def _item_conditions(state: HallState, now: datetime) -> list[Condition]:
     out = []
     today = state.today(now)
     for item in state.setup.services:
-        queue = queue_of(state, item.code, today)
-        if not queue:
+        queue = order.item_queue(state, item.code, today)
+        if not len(queue):
             continue
-        oldest = min(queue, key=lambda t: t.issued_at)
+        oldest = queue.earliest()
         waited = _minutes(oldest.issued_at, now)
         level = level_for(waited, wait_limits(state.setup, item.code))
         if level:
@@ -142,8 +143,9 @@ def _item_conditions(state: HallState, now: datetime) -> list[Condition]:
 
 def _handling_conditions(state: HallState, now: datetime) -> list[Condition]:
     out = []
-    for ticket in state.tickets.values():
-        if ticket.state is not TicketState.SERVING or ticket.started_at is None:
+    for window in state.setup.windows:   # a ticket being served is some window's current one
+        ticket = state.current_ticket(window.number)
+        if ticket is None or ticket.state is not TicketState.SERVING or ticket.started_at is None:
             continue
         minutes = _minutes(ticket.started_at, now)
         level = level_for(minutes, handling_limits(state.setup, ticket.service))
@@ -158,10 +160,7 @@ def _handling_conditions(state: HallState, now: datetime) -> list[Condition]:
 
 def waiting_since(state: HallState, window: int, now: datetime) -> datetime | None:
     """Since when, at the latest, someone has been waiting for this window (None: nobody)."""
-    today = state.today(now)
-    waiting = [t for code in state.setup.window(window).services for t in state.queues.get((today, code), ())]
-    waiting += [t for t in state.sent_to_window.get(window, ()) if t.business_date == today]
-    return min((t.issued_at for t in waiting), default=None)
+    return order.window_queue(state, window, state.today(now)).waiting_since()
 
 
 def _window_conditions(state: HallState, now: datetime) -> list[Condition]:

@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-STEP_MINUTES = 5
+from .wording import SOON_MINUTES, wait_phrase
+
+STEP_MINUTES = SOON_MINUTES
 
 
 @dataclass(frozen=True)
@@ -21,21 +23,17 @@ class WaitEstimate:
     low: int           # minutes
     high: int          # minutes
     windows: int       # windows the estimate assumed
-    uncertain: bool    # no window for the item is open right now
+    uncertain: bool    # no window for the item is open right now: its text says so
 
     def as_dict(self) -> dict[str, object]:
         return {"low": self.low, "high": self.high, "windows": self.windows,
                 "uncertain": self.uncertain}
 
     def zh(self) -> str:
-        if self.high <= STEP_MINUTES:
-            return "即将叫号"
-        return f"约 {self.low}–{self.high} 分钟"
+        return wait_phrase(self.low, self.high, self.uncertain).zh
 
     def en(self) -> str:
-        if self.high <= STEP_MINUTES:
-            return "Very soon"
-        return f"About {self.low}–{self.high} min"
+        return wait_phrase(self.low, self.high, self.uncertain).en
 
 
 def estimate_wait(ahead: int, handling_minutes: float, windows_open: int,

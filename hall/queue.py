@@ -16,10 +16,11 @@ from typing import Callable, Iterable
 
 from . import commands as c
 from . import events as e
+from . import order
 from .config import HallConfig
 from .estimate import WaitEstimate, estimate_wait
 from .numbering import business_date, format_number
-from .tickets import (CALLABLE_STATES, CURRENT_STATES, OPEN_STATES, Priority, QueueError,
+from .tickets import (OPEN_STATES, Priority, QueueError,
                       Ticket, TicketState, WindowState, WindowStatus)
 from .wait import learned_wait_for
 
@@ -82,78 +83,39 @@ class HallState:
             raise QueueError("window_not_found", f"没有 {number} 号窗口 / no window {number}")
         return self.windows[number]
 
-    # Indexes over the tickets, built once per state value (every change makes a new value).
+    # The open tickets ordered as they are called (hall/order.py), built once when a state is
+    # first asked and then carried from state to state by `evolve`, one ticket at a time.
     # cached_property writes the instance's __dict__ directly, which a frozen dataclass allows.
 
     @cached_property
-    def queues(self) -> dict[tuple[date, str], list[Ticket]]:
-        """Each item's own queue per business day (tickets not sent to a named window), head first."""
-        out: dict[tuple[date, str], list[Ticket]] = {}
-        for t in self.tickets.values():
-            if t.state in CALLABLE_STATES and t.target_window is None:
-                out.setdefault((t.business_date, t.service), []).append(t)
-        for queue in out.values():
-            queue.sort(key=lambda t: (t.priority_class, t.rank_at, t.id))
-        return out
-
-    @cached_property
-    def sent_to_window(self) -> dict[int, list[Ticket]]:
-        """Callable tickets sent to one named window (a transfer or a hold's return)."""
-        out: dict[int, list[Ticket]] = {}
-        for t in self.tickets.values():
-            if t.state in CALLABLE_STATES and t.target_window is not None:
-                out.setdefault(t.target_window, []).append(t)
-        return out
+    def index(self) -> order.QueueIndex:
+        return order.QueueIndex.of(self.tickets.values())
 
     def current_ticket(self, window: int) -> Ticket | None:
-        for ticket in self.tickets.values():
-            if ticket.window == window and ticket.state in CURRENT_STATES:
-                return ticket
-        return None
+        ticket_id = order.current_ticket_id(self, window)
+        return None if ticket_id is None else self.tickets[ticket_id]
+
+    def keeping_index(self, **changes) -> "HallState":
+        """This state with `changes` that leave every line and window's current ticket as they
+        are (finished tickets added or left out, handling times learned): the index is kept."""
+        out = dataclasses.replace(self, **changes)
+        _carry_index(self, out)
+        return out
 
 
-# --- who is next -------------------------------------------------------------------------
-
-def may_call(setup: HallConfig, window: int, ticket: Ticket) -> bool:
-    """A window calls tickets of the items it serves, or one sent to it by name."""
-    if ticket.state not in CALLABLE_STATES:
-        return False
-    if ticket.target_window is not None:
-        return ticket.target_window == window
-    return setup.window(window).priority_of(ticket.service) is not None
+def _carry_index(before: HallState, after: HallState,
+                 moved: tuple[Ticket | None, Ticket] | None = None) -> None:
+    """Give `after` the index of `before`, with one ticket moved, if `before` had one built."""
+    index = before.__dict__.get("index")
+    if index is not None:
+        after.__dict__["index"] = index if moved is None else index.moved(*moved)
 
 
-def call_order(setup: HallConfig, window: int) -> Callable[[Ticket], tuple]:
-    """Priority class first, then the window's own priority of the item, then issue time."""
-    spec = setup.window(window)
+# --- who is next: asked of hall/order.py, the one home of the call order -------------------
 
-    def key(ticket: Ticket) -> tuple:
-        item_priority = spec.priority_of(ticket.service)
-        return (ticket.priority_class, 0 if item_priority is None else item_priority,
-                ticket.rank_at, ticket.id)
-    return key
-
-
-def next_for_window(state: HallState, window: int, today: date) -> Ticket | None:
-    spec = state.setup.window(window)
-    candidates = [t for code in spec.services for t in state.queues.get((today, code), ())]
-    candidates += [t for t in state.sent_to_window.get(window, ()) if t.business_date == today]
-    return min(candidates, key=call_order(state.setup, window), default=None)
-
-
-def queue_of(state: HallState, service: str, today: date) -> list[Ticket]:
-    """The item's own queue (tickets not sent to a named window), head first."""
-    return list(state.queues.get((today, service), ()))
-
-
-def people_ahead(state: HallState, ticket: Ticket, today: date) -> int:
-    queue = queue_of(state, ticket.service, today)
-    return next((i for i, t in enumerate(queue) if t.id == ticket.id), len(queue))
-
-
-def open_windows_for(state: HallState, service: str) -> list[int]:
-    return [n for n in state.setup.windows_serving(service)
-            if state.windows.get(n, WindowState(n)).status is WindowStatus.OPEN]
+def people_ahead(state: HallState, ticket: Ticket, today: date | None = None) -> int:
+    """People before a waiting ticket (see hall/order.py); a ticket's place is on its own day."""
+    return order.people_ahead(state, ticket)
 
 
 def wait_for(state: HallState, service: str, ahead: int, now: datetime | None = None) -> WaitEstimate:
@@ -163,7 +125,7 @@ def wait_for(state: HallState, service: str, ahead: int, now: datetime | None = 
 
 def naive_wait_for(state: HallState, service: str, ahead: int) -> WaitEstimate:
     item = state.setup.service(service)
-    return estimate_wait(ahead, item.handling_minutes, len(open_windows_for(state, service)),
+    return estimate_wait(ahead, item.handling_minutes, len(order.open_windows_for(state, service)),
                          len(state.setup.windows_serving(service)))
 
 
@@ -237,7 +199,7 @@ def _issue(state: HallState, cmd: c.IssueTicket, now: datetime) -> list[e.Event]
 
 def _call_next(state: HallState, cmd: c.CallNext, now: datetime) -> list[e.Event]:
     _free_window(state, cmd.window)
-    ticket = next_for_window(state, cmd.window, state.today(now))
+    ticket = order.next_for_window(state, cmd.window, state.today(now))
     if ticket is None:
         return []
     return [e.TicketCalled(at=now, actor=cmd.actor, ticket_id=ticket.id, window=cmd.window,
@@ -248,7 +210,7 @@ def _call_specific(state: HallState, cmd: c.CallSpecific, now: datetime) -> list
     _free_window(state, cmd.window)
     ticket = state.ticket(cmd.ticket_id)
     target = _move(ticket, "call")
-    if not may_call(state.setup, cmd.window, ticket) or ticket.business_date != state.today(now):
+    if not order.may_call(state.setup, cmd.window, ticket) or ticket.business_date != state.today(now):
         raise QueueError("not_served_here", f"{cmd.window} 号窗口不能办理 {ticket.number} / "
                          f"window {cmd.window} may not call {ticket.number}")
     if not cmd.reason.strip():
@@ -352,7 +314,7 @@ def _return_late(state: HallState, cmd: c.ReturnLate, now: datetime) -> list[e.E
             or missed_for > timedelta(minutes=policy.late_return_minutes)):
         raise QueueError("late_return_expired", "已超过过号返回时限，请重新取号 / too late to "
                          "return: please take a new ticket")
-    normals = [t for t in queue_of(state, ticket.service, ticket.business_date)
+    normals = [t for t in order.item_line(state, ticket.service, ticket.business_date)
                if t.priority_class == ticket.priority_class]
     places = policy.late_return_places
     # behind the K-th ticket of its class, or at the end if fewer wait
@@ -560,19 +522,25 @@ def evolve(state: HallState, event: e.Event) -> HallState:
     if isinstance(event, e.WindowEvent):
         windows = dict(state.windows)
         windows[event.window] = _window_after(windows.get(event.window, WindowState(event.window)), event)
-        return dataclasses.replace(state, windows=windows)
+        after = dataclasses.replace(state, windows=windows)
+        _carry_index(state, after)
+        return after
     assert isinstance(event, e.TicketEvent)
     tickets = dict(state.tickets)
-    ticket = _ticket_after(tickets.get(event.ticket_id), event)
+    before = tickets.get(event.ticket_id)
+    ticket = _ticket_after(before, event)
     tickets[ticket.id] = ticket
     if not isinstance(event, e.TicketIssued):
-        return dataclasses.replace(state, tickets=tickets)
-    serials, issued = dict(state.last_serial), dict(state.issued)
-    serials[(ticket.business_date, ticket.prefix)] = max(
-        ticket.serial, serials.get((ticket.business_date, ticket.prefix), 0))
-    key = (ticket.business_date, ticket.service)
-    issued[key] = issued.get(key, 0) + 1
-    return dataclasses.replace(state, tickets=tickets, last_serial=serials, issued=issued)
+        after = dataclasses.replace(state, tickets=tickets)
+    else:
+        serials, issued = dict(state.last_serial), dict(state.issued)
+        serials[(ticket.business_date, ticket.prefix)] = max(
+            ticket.serial, serials.get((ticket.business_date, ticket.prefix), 0))
+        key = (ticket.business_date, ticket.service)
+        issued[key] = issued.get(key, 0) + 1
+        after = dataclasses.replace(state, tickets=tickets, last_serial=serials, issued=issued)
+    _carry_index(state, after, (before, ticket))
+    return after
 
 
 def replay(state: HallState, events: Iterable[e.Event]) -> HallState:

@@ -8,6 +8,7 @@ only these values. Nothing here reads a file or checks a value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -193,12 +194,17 @@ class WindowSpec:
     zone: str
     priorities: tuple[tuple[str, int], ...]  # (service code, priority), lower is called first
 
-    @property
+    @cached_property
     def services(self) -> tuple[str, ...]:
         return tuple(code for code, _ in self.priorities)
 
+    @cached_property
+    def priority_map(self) -> dict[str, int]:
+        """The window's priority of each item it serves (asked for every ticket it ranks)."""
+        return dict(self.priorities)
+
     def priority_of(self, service: str) -> int | None:
-        return dict(self.priorities).get(service)
+        return self.priority_map.get(service)
 
 
 @dataclass(frozen=True)
@@ -216,11 +222,27 @@ class HallConfig:
     appointments: Appointments = Appointments()
     security: Security = Security()
 
+    # Lookups by code and number, built once per setup: every view asks them per ticket.
+    # cached_property writes the instance's __dict__, which a frozen dataclass allows.
+
+    @cached_property
+    def _services_by_code(self) -> dict[str, Service]:
+        return {item.code: item for item in self.services}
+
+    @cached_property
+    def _windows_by_number(self) -> dict[int, WindowSpec]:
+        return {spec.number: spec for spec in self.windows}
+
+    @cached_property
+    def _serving(self) -> dict[str, tuple[int, ...]]:
+        out: dict[str, list[int]] = {}
+        for spec in self.windows:
+            for code in spec.services:
+                out.setdefault(code, []).append(spec.number)
+        return {code: tuple(numbers) for code, numbers in out.items()}
+
     def service(self, code: str) -> Service:
-        for item in self.services:
-            if item.code == code:
-                return item
-        raise KeyError(code)
+        return self._services_by_code[code]
 
     def department(self, code: str) -> Department:
         for dept in self.departments:
@@ -229,10 +251,7 @@ class HallConfig:
         raise KeyError(code)
 
     def window(self, number: int) -> WindowSpec:
-        for spec in self.windows:
-            if spec.number == number:
-                return spec
-        raise KeyError(number)
+        return self._windows_by_number[number]
 
     def windows_serving(self, service: str) -> tuple[int, ...]:
-        return tuple(w.number for w in self.windows if w.priority_of(service) is not None)
+        return self._serving.get(service, ())

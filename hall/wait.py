@@ -15,82 +15,37 @@ window frees first.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING
 
+from . import order
 from .estimate import LEFTOVER_SHARE, WaitEstimate, WindowCapacity, learned_wait, recent_handling
-from .tickets import CALLABLE_STATES, Ticket, WindowState, WindowStatus
+from .tickets import Priority, Ticket
 
 if TYPE_CHECKING:
     from .queue import HallState
 
+#: without a clock, a new ticket is issued after everyone already waiting
+_END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
+
 
 def handling_of(state: "HallState", service: str) -> float:
-    """Minutes one service of the item takes today, as learned so far."""
-    return recent_handling(state.handling.get(service, ()), state.setup.service(service).handling_minutes)
-
-
-def open_windows(state: "HallState", service: str) -> list[int]:
-    return [n for n in state.setup.windows_serving(service)
-            if state.windows.get(n, WindowState(n)).status is WindowStatus.OPEN]
+    """Minutes one service of the item takes today, as learned so far (worked out once per
+    hall state: every estimate asks it for every line a window calls from)."""
+    learned = state.__dict__.setdefault("_handling_of", {})
+    if service not in learned:
+        learned[service] = recent_handling(state.handling.get(service, ()),
+                                           state.setup.service(service).handling_minutes)
+    return learned[service]
 
 
 def open_counts(state: "HallState") -> Counter:
     """How many open windows serve each item."""
     counts: Counter = Counter()
     for spec in state.setup.windows:
-        if state.windows.get(spec.number, WindowState(spec.number)).status is WindowStatus.OPEN:
+        if order.is_open(state, spec.number):
             counts.update(spec.services)
     return counts
-
-
-def waiting_today(state: "HallState", now: datetime | None) -> list[Ticket]:
-    today = state.today(now) if now is not None else None
-    return [t for t in state.tickets.values()
-            if t.state in CALLABLE_STATES and (today is None or t.business_date == today)]
-
-
-def the_ticket(waiting: list[Ticket], service: str, ahead: int) -> Ticket | None:
-    """The ticket with `ahead` people before it in the item's queue; None for one not issued yet."""
-    mine = sorted((t for t in waiting if t.service == service and t.target_window is None),
-                  key=lambda t: (t.priority_class, t.rank_at, t.id))
-    return mine[ahead] if ahead < len(mine) else None
-
-
-def window_order(state: "HallState", window: int) -> tuple[Callable[[Ticket], bool], Callable[[Ticket], tuple]]:
-    """Which tickets `window` may call and in what order: queue.may_call and queue.call_order
-    for callable tickets, with the window's priorities looked up once (this runs per ticket)."""
-    priorities = dict(state.setup.window(window).priorities)
-
-    def may_call(ticket: Ticket) -> bool:
-        if ticket.target_window is not None:
-            return ticket.target_window == window
-        return ticket.service in priorities
-
-    def key(ticket: Ticket) -> tuple:
-        return (ticket.priority_class, priorities.get(ticket.service, 0), ticket.rank_at, ticket.id)
-    return may_call, key
-
-
-def work_first(state: "HallState", window: int, ours: Ticket | None, service: str,
-               others: list[tuple[Ticket, float]]) -> float:
-    """Minutes of other tickets `window` serves before it reaches `ours`; `others` are the
-    waiting tickets not counted as `ahead`, each with its share of minutes, in the same
-    order for every window (so the sum is the same whichever way it is asked)."""
-    if ours is not None:
-        may_call, key = window_order(state, window)
-        our_key = key(ours)
-        return sum(m for t, m in others if may_call(t) and key(t) < our_key)
-    priorities = dict(state.setup.window(window).priorities)
-    # a ticket issued now comes last of the normal class at this window's priority; this
-    # runs for every window and every waiting ticket, so the order is written out flat
-    last = (2, priorities.get(service, 0))
-    total = 0
-    for t, m in others:
-        if (t.target_window == window if t.target_window is not None else t.service in priorities) \
-                and (t.priority_class, priorities.get(t.service, 0)) <= last:
-            total += m
-    return total
 
 
 def free_in(state: "HallState", window: int, now: datetime | None) -> float:
@@ -107,26 +62,55 @@ def free_in(state: "HallState", window: int, now: datetime | None) -> float:
 
 def learned_wait_for(state: "HallState", service: str, ahead: int,
                      now: datetime | None = None) -> WaitEstimate:
-    """The estimate for a ticket of `service` with `ahead` people before it in its queue."""
-    serving = state.setup.windows_serving(service)
-    open_now = open_windows(state, service)
+    """The estimate for the ticket of `service` with `ahead` people before it in the item's
+    own line, or for a new ticket behind them when nobody stands at that place yet."""
+    day = state.today(now) if now is not None else _latest_day(state)
+    line = order.item_queue(state, service, day)
+    found = line.slice(ahead, 1) if day is not None else []
+    ours = found[0] if found else order.prospective(
+        service, Priority.NORMAL, day or date.max, now or _END_OF_TIME)
+    return _estimate(state, ours, ahead, now)
+
+
+def _latest_day(state: "HallState") -> date | None:
+    """Without a clock, the newest day anyone waits on."""
+    return max((day for day, _, _ in state.index.lines), default=None)
+
+
+def ticket_wait(state: "HallState", ticket: Ticket, now: datetime | None = None) -> WaitEstimate:
+    """The estimate for one waiting ticket, wherever it stands (its item's line or a window)."""
+    return _estimate(state, ticket, order.item_index(state, ticket), now)
+
+
+def work_first(state: "HallState", window: int, ours: Ticket, takers: Counter) -> float:
+    """Minutes of other tickets `window` serves before it reaches `ours`: of each line it calls
+    from, those it ranks before `ours`, each a share of its item's minutes when several open
+    windows may take it. The item's own line before `ours` is not counted here: the estimate
+    shares it out among the windows."""
+    key = order.call_order(state.setup, window)(ours)
+    total = 0.0
+    for priority, line, sent_here in order.window_queue(state, window, ours.business_date).lines:
+        first = line.first()
+        service = first[1].service
+        if not sent_here and ours.target_window is None and service == ours.service:
+            continue
+        shared = 1 if sent_here else max(takers[service], 1)
+        total += order.count_before(line, priority, key) * handling_of(state, service) / shared
+    return total
+
+
+def _estimate(state: "HallState", ours: Ticket, line_ahead: int, now: datetime | None) -> WaitEstimate:
+    """The item's line ahead of `ours` goes to whichever window frees first; each window
+    first serves what it ranks before `ours` among everything else waiting."""
+    service = ours.service
+    serving = order.calling_windows(state.setup, ours)
+    open_now = [n for n in serving if order.is_open(state, n)]
     # with no window open the guess assumes all of them will open, and says it is unsure
     counted = open_now or list(serving)
-    waiting = waiting_today(state, now)
-    ours = the_ticket(waiting, service, ahead)
-    codes = {t.service for t in waiting}
-    handling = {code: handling_of(state, code) for code in codes}
     takers = open_counts(state)
-
-    def minutes_of(ticket: Ticket) -> float:
-        # a ticket any of several open windows may take is shared out among them
-        shared = 1 if ticket.target_window is not None else max(takers[ticket.service], 1)
-        return handling[ticket.service] / shared
-    others = [(t, minutes_of(t)) for t in waiting
-              if not (t.service == service and t.target_window is None)]   # counted out as `ahead`
     windows = [WindowCapacity(n, (free_in(state, n, now) if open_now else 0.0)
-                              + work_first(state, n, ours, service, others))
+                              + work_first(state, n, ours, takers))
                for n in counted]
-    return learned_wait(ahead, state.handling.get(service, ()),
+    return learned_wait(line_ahead, state.handling.get(service, ()),
                         state.setup.service(service).handling_minutes, windows,
                         uncertain=not open_now)

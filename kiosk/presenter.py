@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from hall import wording
 from hall.numbering import spoken_number
 from hall.pinyin import pinyin_keys
 
@@ -87,11 +88,16 @@ class IssuedTicket:
     department: Text
     windows: tuple[int, ...]
     waiting_ahead: int
-    wait: Text
+    wait: Text             # the estimate as its own sentence
     green: bool
     issued_at: datetime
     print_problem: Text | None = None
     printed: bool = False
+    no_window: bool = False   # no window serves the item now: no "you are next"
+
+    @property
+    def ahead(self) -> Text:
+        return waiting_text(self.waiting_ahead, self.no_window)
 
 
 def closed_reason(code: str | None, message: str | None) -> Text | None:
@@ -123,21 +129,21 @@ def item_from_view(view: dict[str, Any], keys: Callable[[str], tuple[str, str]] 
         windows=tuple(view.get("windows", ())), initials=initials, spelled=spelled)
 
 
+def said(words: wording.Words) -> Text:
+    return Text(words.zh, words.en)
+
+
 def windows_text(windows: tuple[int, ...]) -> Text:
-    if not windows:
-        return Text("请留意叫号屏幕", "Watch the hall screens")
-    shown = list(windows[:8])
-    more_zh, more_en = ("等", " …") if len(windows) > 8 else ("", "")
-    return Text("请留意 " + "、".join(map(str, shown)) + f" 号窗口{more_zh}",
-                "Watch window" + ("s " if len(windows) > 1 else " ")
-                + ", ".join(map(str, shown)) + more_en)
+    return said(wording.windows_sentence(windows))
 
 
-def waiting_text(ahead: int) -> Text:
-    if ahead == 0:
-        return Text("前面没有人等候", "Nobody ahead of you")
-    return Text(f"您前面还有 {ahead} 人等候", f"{ahead} " + ("person" if ahead == 1 else "people")
-                + " ahead of you")
+def waiting_text(ahead: int, no_window: bool = False) -> Text:
+    return said(wording.ahead_sentence(ahead, no_window))
+
+
+def watched(reply: dict[str, Any]) -> tuple[int, ...]:
+    """The windows the server tells this ticket to watch (older servers: all serving its item)."""
+    return tuple(reply.get("watch") or reply.get("windows", ()))
 
 
 class KioskPresenter:
@@ -417,8 +423,10 @@ class KioskPresenter:
             item=Text(info.get("service_name", reply.get("service", "")),
                       info.get("service_name_en") or info.get("service_name", "")),
             department=Text(info.get("department_name", ""), info.get("department_name_en", "")),
-            windows=tuple(reply.get("windows", ())), waiting_ahead=int(reply.get("waiting_ahead", 0)),
-            wait=Text(wait.get("text", ""), wait.get("text_en", "")),
+            windows=watched(reply), waiting_ahead=int(reply.get("waiting_ahead", 0)),
+            wait=said(wording.wait_sentence(int(wait.get("low", 0)), int(wait.get("high", 0)),
+                                            bool(wait.get("uncertain")))),
+            no_window=bool(wait.get("uncertain")),
             green=info.get("priority") == "green" or (self.pending is not None and self.pending.priority == "green"),
             issued_at=datetime.fromisoformat(reply["issued_at"]))
         self.pending, self.screen, self.ticket_shown_at = None, TICKET, now

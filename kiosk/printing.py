@@ -18,7 +18,7 @@ from printer.config import PrinterSettings
 from printer.slip import SlipHall, SlipTicket
 from printer.transport import PrinterStatus
 
-from .presenter import Text
+from .presenter import Text, watched
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ def slip_from_reply(reply: dict[str, Any]) -> SlipTicket:
         department_name_en=info.get("department_name_en", ""),
         waiting_ahead=int(reply.get("waiting_ahead", 0)),
         wait_low=int(wait.get("low", 0)), wait_high=int(wait.get("high", 0)),
-        windows=tuple(reply.get("windows", ())), track_url=reply["track_url"],
-        issued_at=datetime.fromisoformat(reply["issued_at"]))
+        windows=watched(reply), track_url=reply["track_url"],
+        issued_at=datetime.fromisoformat(reply["issued_at"]), no_window=bool(wait.get("uncertain")))
 
 
 def citizen_problem(status: PrinterStatus) -> Text:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Union
 from zoneinfo import ZoneInfo
 
+from hall import wording
 from printer.slip import SlipHall, SlipTicket
 
 #: Paper width (mm) → (columns of the 12×24 font, printable dots).
@@ -22,8 +23,6 @@ PAPER = {80: (48, 576), 58: (32, 384)}
 
 #: Scale of the ticket number: four times the normal width and height, bold.
 NUMBER_SCALE = 4
-#: A wait this short or shorter is promised as "very soon" rather than as a range.
-SOON_MINUTES = 5
 #: Printed instead of a character the printer's resident font cannot have (see printable).
 REPLACEMENT = "?"
 
@@ -180,26 +179,18 @@ def _longest_prefix(text: str, columns: int) -> str:
 # --- the slip's wording ---------------------------------------------------------------
 
 def people_ahead(ticket: SlipTicket) -> tuple[str, str]:
-    n = ticket.waiting_ahead
-    if n == 0:
-        return "您前面没有人等候", "You are next"
-    return f"您前面还有 {n} 人等候", f"{n} {'person' if n == 1 else 'people'} ahead of you"
+    words = wording.ahead_sentence(ticket.waiting_ahead, ticket.no_window)
+    return words.zh, words.en
 
 
 def wait_range(ticket: SlipTicket) -> tuple[str, str]:
-    if ticket.wait_high <= SOON_MINUTES:
-        return "预计等候：即将叫号", "Estimated wait: very soon"
-    low, high = ticket.wait_low, ticket.wait_high
-    return f"预计等候：约 {low}–{high} 分钟", f"Estimated wait: about {low}-{high} min"
+    words = wording.wait_sentence(ticket.wait_low, ticket.wait_high, ticket.no_window)
+    return words.zh, words.en
 
 
 def windows_line(ticket: SlipTicket) -> tuple[str, str]:
-    if not ticket.windows:
-        return "请留意叫号屏幕", "Watch the hall board"
-    zh = "、".join(str(w) for w in ticket.windows)
-    en = ", ".join(str(w) for w in ticket.windows)
-    plural = "s" if len(ticket.windows) > 1 else ""
-    return f"请留意 {zh} 号窗口", f"Watch window{plural} {en}"
+    words = wording.windows_sentence(ticket.windows)
+    return words.zh, words.en
 
 
 def issued_line(ticket: SlipTicket, hall: SlipHall) -> str:

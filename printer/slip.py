@@ -31,9 +31,10 @@ class SlipTicket:
     waiting_ahead: int
     wait_low: int          # minutes
     wait_high: int         # minutes
-    windows: tuple[int, ...]
+    windows: tuple[int, ...]   # the windows to watch
     track_url: str
     issued_at: datetime    # aware; printed in the hall's time zone
+    no_window: bool = False   # no window serves the item now: the slip promises no wait
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:

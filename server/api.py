@@ -4,12 +4,13 @@ and shape the reply. Refusals become {"error", "message"} in errors.py.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from flask import Blueprint, g, jsonify, request
 
 from hall import commands as c
-from hall.queue import call_order, may_call
+from hall import order
 from hall.tickets import CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
 from protocol.live import SEQ_HEADER
 
@@ -245,7 +246,7 @@ def issued_reply(issued: IssuedTicket) -> dict[str, Any]:
         "id": ticket.id, "number": ticket.number, "service": ticket.service,
         "waiting_ahead": issued.waiting_ahead,
         "estimated_wait": protocol.estimate_view(issued.estimate),
-        "windows": list(issued.windows), "track_url": f"{base}/t/{issued.track_token}",
+        "windows": list(issued.windows), "watch": list(issued.watch), "track_url": f"{base}/t/{issued.track_token}",
         "issued_at": protocol.iso(ticket.issued_at), "repeated": issued.repeated,
         "ticket": protocol.ticket_view(ticket, hall.service.setup()),
     }
@@ -418,20 +419,74 @@ def call_specific(number: int):
     return jsonify(ticket=ticket_json(outcome.state.tickets[outcome.events[0].ticket_id]))
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: the window queue's page: `limit` tickets by default, never more than the most
+QUEUE_PAGE, QUEUE_PAGE_MOST = 50, 200
+
+
 @api.get("/windows/<int:number>/queue")
 def window_queue(number: int):
-    """The tickets this window may call, in the order it would call them."""
+    """The head of the window's call order (hall/order.py): `limit` tickets (default 50, at most
+    200) after the `after` cursor, `total` waiting for the window, `next` when more follow;
+    `?number=A123` gives one ticket's place instead."""
     who = require_identity(current_hall().database)
     require_role(who, *STAFF_ROLES, "window")
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    today = state.today(current_hall().service.clock())
-    mine = sorted((t for t in state.tickets.values() if t.business_date == today
-                   and may_call(state.setup, number, t)), key=call_order(state.setup, number))
-    held = [t for t in state.tickets.values() if t.state.value == "held" and t.window == number]
-    return jsonify(waiting=[protocol.ticket_view(t, state.setup, state) for t in mine],
-                   held=[protocol.ticket_view(t, state.setup) for t in held])
+    line = order.window_queue(state, number, state.today(current_hall().service.clock()))
+    held = order.held_at(state, number)
+    reply: dict[str, Any] = {"total": len(line),
+                             "held": [protocol.ticket_view(t, state.setup) for t in held]}
+    wanted = request.args.get("number")
+    if wanted is not None:
+        return jsonify(reply | _place_in(line, wanted.strip().upper(), number, state))
+    limit = _queue_limit()
+    after = _queue_after(request.args.get("after"))
+    page = line.page(after, limit)
+    seen = (0 if after is None else line.before(after[:3] + (after[3] + 1,))) + len(page)
+    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state) for _, t in page],
+                            "next": queue_cursor(page[-1][0]) if page and seen < len(line) else None})
+
+
+def _queue_limit() -> int:
+    text = request.args.get("limit", str(QUEUE_PAGE))
+    if not text.isdigit() or not 1 <= int(text) <= QUEUE_PAGE_MOST:
+        raise ApiError(422, "bad_field", f"limit 应为 1–{QUEUE_PAGE_MOST} / limit must be 1 to {QUEUE_PAGE_MOST}")
+    return int(text)
+
+
+def queue_cursor(key: tuple) -> str:
+    """A place in a call order, as `next` gives it: still meaningful once that ticket is called."""
+    klass, priority, rank_at, ticket_id = key
+    return f"{klass}-{priority}-{(rank_at - EPOCH) // timedelta(microseconds=1)}-{ticket_id}"
+
+
+def _queue_after(cursor: str | None) -> tuple | None:
+    if cursor is None:
+        return None
+    parts = cursor.split("-")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) < 20 for p in parts):
+        raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page before")
+    klass, priority, micros, ticket_id = map(int, parts)
+    try:
+        rank_at = EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page "
+                       "before") from None
+    return (klass, priority, rank_at, ticket_id)
+
+
+def _place_in(line: order.WindowQueue, wanted: str, window: int, state) -> dict[str, Any]:
+    hall = current_hall()
+    found = repo.ticket_by_number(hall.database.connection(), hall.service.hall_id, hall.service.today(), wanted)
+    ticket = None if found is None else state.tickets.get(found.id)
+    if ticket is None or not order.may_call(state.setup, window, ticket) \
+            or ticket.business_date != hall.service.today():
+        raise ApiError(404, "ticket_not_found", f"{wanted} 不在本窗口的等候队列中 / {wanted} is not waiting "
+                       "for this window")
+    return {"place": line.before(order.call_order(state.setup, window)(ticket)),
+            "ticket": protocol.ticket_view(ticket, state.setup, state)}
 
 
 # --- devices ----------------------------------------------------------------------------------------

@@ -136,7 +136,7 @@ class Live:
         service = self.service
         conn = service.database.connection()
         with db.read(conn):
-            state = service.load_state(conn)
+            state = service.state_read(conn)
             seq = repo.last_seq(conn, service.hall_id)
             clerks = repo.clerk_names(conn, service.hall_id)
             recent = repo.recent_calls(conn, service.hall_id, state.today(service.clock()),

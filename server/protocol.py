@@ -20,7 +20,9 @@ from hall import events as e
 from hall.alerts import RULES
 from hall.config import HallConfig
 from hall.numbering import spoken_number
-from hall.queue import HallState, issuing_refusal, people_ahead, queue_of, wait_for
+from hall import order
+from hall.queue import HallState, issuing_refusal, wait_for
+from hall.wait import ticket_wait
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
 from protocol import live as wire
 from protocol.live import (APPOINTMENT_CHANGED, HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED,
@@ -52,9 +54,8 @@ def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = Non
         "hold_until": iso(ticket.hold_until) if ticket.state is TicketState.HELD else None,
     }
     if state is not None and ticket.state in CALLABLE_STATES:
-        ahead = people_ahead(state, ticket, ticket.business_date)
-        view["waiting_ahead"] = ahead
-        view["estimated_wait"] = estimate_view(wait_for(state, ticket.service, ahead))
+        view["waiting_ahead"] = order.people_ahead(state, ticket)
+        view["estimated_wait"] = estimate_view(ticket_wait(state, ticket))
     return view
 
 
@@ -98,7 +99,7 @@ def nearest_open_window(state: HallState, number: int) -> int | None:
 def service_view(code: str, state: HallState, now: datetime) -> wire.Service:
     item = state.setup.service(code)
     dept = state.setup.department(item.department)
-    waiting = len(queue_of(state, code, state.today(now)))
+    waiting = len(order.item_line(state, code, state.today(now)))
     refusal = issuing_refusal(state, code, now)
     return {
         "code": code, "name": item.name, "name_en": item.name_en, "department": dept.code,

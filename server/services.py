@@ -20,11 +20,12 @@ from typing import Callable
 
 from hall import commands as c
 from hall import events as e
-from hall import queue
+from hall import order, queue
 from hall.config import HallConfig, parse_config
 from hall.estimate import WaitEstimate
 from hall.numbering import business_date
 from hall.queue import HallState
+from hall.wait import ticket_wait
 from hall.tickets import Priority, QueueError, Ticket
 
 from . import db, repository as repo
@@ -55,6 +56,7 @@ class IssuedTicket:
     waiting_ahead: int
     estimate: WaitEstimate
     windows: tuple[int, ...]  # the windows that serve the item
+    watch: tuple[int, ...] = ()  # the windows to watch (hall/order.py's watched_windows)
     repeated: bool = False    # the same request came again: this is the ticket it already got
 
 
@@ -197,12 +199,15 @@ class HallService:
             return publishing
         conn = self.database.connection()
         with db.read(conn):
-            key = self._state_key(conn)
-            state = self._kept_state(key)
-            if state is not None:
-                return state
+            return self.state_read(conn)
+
+    def state_read(self, conn) -> HallState:
+        """Inside a read transaction: the hall as it sees it, kept for the next reader."""
+        key = self._state_key(conn)
+        state = self._kept_state(key)
+        if state is None:
             state = self.load_state(conn)
-        self._keep(key, state)
+            self._keep(key, state)
         return state
 
     def snapshot_with(self, ticket_ids: tuple[int, ...]) -> HallState:
@@ -212,7 +217,7 @@ class HallService:
         if not missing:
             return state
         found = repo.tickets_by_id(self.database.connection(), self.hall_id, missing)
-        return replace(state, tickets={**state.tickets, **found})
+        return state.keeping_index(tickets={**state.tickets, **found})   # finished: in no line
 
     def state_in(self, conn) -> HallState:
         """The hall as this open transaction sees it, reusing the kept state when still true."""
@@ -226,7 +231,7 @@ class HallService:
         missing = [i for i in also if i not in state.tickets]
         if missing:
             found = repo.tickets_by_id(conn, self.hall_id, missing)
-            state = replace(state, tickets={**state.tickets, **found})
+            state = state.keeping_index(tickets={**state.tickets, **found})
         return state
 
     def _remember(self, conn, state: HallState, events: list[e.Event]) -> HallState:
@@ -243,10 +248,16 @@ class HallService:
                     minutes = (event.at - ticket.started_at).total_seconds() / 60
                     samples = handling.get(ticket.service, ()) + (minutes,)
                     handling[ticket.service] = samples[-repo.HANDLING_SAMPLES:]
-        after = replace(state, handling=handling)
-        still_open = {i: t for i, t in state.tickets.items() if t.is_open}
+        after = state.keeping_index(handling=handling)
+        # only the tickets this command touched can have closed: the rest of the kept state
+        # holds open tickets alone, so nothing is scanned
+        closed = {ev.ticket_id for ev in events if isinstance(ev, e.TicketEvent)
+                  and not state.tickets[ev.ticket_id].is_open}
+        still_open = dict(state.tickets) if closed else state.tickets
+        for ticket_id in closed:
+            del still_open[ticket_id]
         key = self._state_key(conn)   # inside the transaction: the seq of its last event
-        self._keep(key, replace(after, tickets=still_open))
+        self._keep(key, after.keeping_index(tickets=still_open))
         return after
 
     # --- commands ----------------------------------------------------------------------
@@ -352,10 +363,11 @@ class HallService:
         return outcome.state, ticket_id, outcome
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
-        ahead = queue.people_ahead(state, ticket, ticket.business_date)
-        return IssuedTicket(ticket=ticket, track_token=self.track_token(ticket.id), waiting_ahead=ahead,
-                            estimate=queue.wait_for(state, ticket.service, ahead, self.clock()),
-                            windows=state.setup.windows_serving(ticket.service), repeated=repeated)
+        place = order.place_of(state, ticket)
+        return IssuedTicket(ticket=ticket, track_token=self.track_token(ticket.id), waiting_ahead=place.ahead,
+                            estimate=ticket_wait(state, ticket, self.clock()),
+                            windows=state.setup.windows_serving(ticket.service), watch=place.watch,
+                            repeated=repeated)
 
     def call_next(self, window: int, actor: str = "system") -> Ticket | None:
         outcome = self.execute(c.CallNext(window=window, actor=actor))

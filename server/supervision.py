@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from hall import alerts
 from hall import appointments as appointment_rules
 from hall.alerts import Decision, Facts, OpenAlert, Rating
-from hall.queue import queue_of
+from hall import order
 from hall.tickets import WindowState
 from protocol import live as wire
 
@@ -195,7 +195,7 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
     service = hall.service
     conn = service.database.connection()
     with db.read(conn):
-        state = service.load_state(conn)
+        state = service.state_read(conn)
         clerks = repo.clerk_names(conn, service.hall_id)
         devices = repo.live_devices(conn, service.hall_id)
         opened = repo.open_alerts(conn, service.hall_id)
@@ -254,7 +254,7 @@ def _window_row(state, number: int, clerks) -> dict[str, Any]:
 
 def _service_row(state, code: str, now: datetime) -> dict[str, Any]:
     view = protocol.service_view(code, state, now)
-    queue = queue_of(state, code, state.today(now))
+    queue = order.item_line(state, code, state.today(now))
     oldest = min((t.issued_at for t in queue), default=None)
     view["longest_wait_since"] = protocol.iso(oldest)
     view["longest_wait_seconds"] = 0 if oldest is None else round((now - oldest).total_seconds())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
 
-from ..presenter import KioskPresenter, Text, waiting_text, windows_text
+from ..presenter import KioskPresenter, Text, windows_text
 from .parts import Page, TouchButton, clear, label, other
 
 
@@ -40,9 +40,8 @@ class TicketPage(Page):
         else:
             add(label(p.t(Text("正在打印凭条……", "Printing your ticket…")), "ticketLine", center=True))
         add(label(p.t(windows_text(ticket.windows)), "ticketWindows", center=True))
-        add(label(p.t(waiting_text(ticket.waiting_ahead)) + "  ·  "
-                  + p.t(Text(f"预计等候 {ticket.wait.zh}", f"Expected wait: {ticket.wait.en}")),
-                  "ticketLine", center=True))
+        for line in (ticket.ahead, ticket.wait):   # in the chosen language, then the other
+            add(label(f"{p.t(line)}\n{other(line, p.language)}", "ticketLine", center=True))
         if ticket.green:
             add(label(p.t(Text("绿色通道优先号：请到窗口出示相关证件（老年人、残疾人、军人等）",
                                "Green channel: show your document at the window")), "greenNote", center=True))

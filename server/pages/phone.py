@@ -19,10 +19,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from hall.numbering import business_date
-from hall.queue import HallState, call_order, may_call, people_ahead, wait_for
-from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
+from hall import order, wording
+from hall.queue import HallState
+from hall.tickets import CALLABLE_STATES, Ticket, TicketState
+from hall.wait import ticket_wait
 
-from .. import db, protocol, repository as repo
+from .. import protocol, repository as repo
 from ..app import Hall, current_hall
 from ..errors import ApiError, RateLimited
 from ..ratelimit import Limit, TokenBuckets
@@ -93,9 +95,7 @@ def tracked(hall: Hall, token: str) -> tuple[HallState, Ticket, datetime]:
     if found is None or found[0] != hall.service.hall_id:
         raise TicketUnknown
     ticket = found[1]
-    conn = hall.database.connection()
-    with db.read(conn):
-        state = hall.service.load_state(conn, (ticket.id,))
+    state = hall.service.snapshot_with((ticket.id,))   # the hall as committed, kept between requests
     now = hall.service.clock()
     ticket = state.tickets.get(ticket.id, ticket)
     if ticket.state is S.EXPIRED or ticket.business_date < business_date(now, state.setup.hall.tz):
@@ -109,20 +109,8 @@ def local_time(value: datetime | None, state: HallState) -> str | None:
     return None if value is None else value.astimezone(state.setup.hall.tz).strftime("%H:%M")
 
 
-def ahead_of(state: HallState, ticket: Ticket) -> int:
-    """People before the ticket: in its item's queue, or at the window it was sent to."""
-    if ticket.target_window is None:
-        return people_ahead(state, ticket, ticket.business_date)
-    order = call_order(state.setup, ticket.target_window)
-    return sum(1 for t in state.tickets.values()
-               if t.id != ticket.id and t.business_date == ticket.business_date
-               and may_call(state.setup, ticket.target_window, t) and order(t) < order(ticket))
-
-
-def windows_to_watch(state: HallState, ticket: Ticket) -> list[dict[str, Any]]:
-    numbers = [ticket.target_window] if ticket.target_window else state.setup.windows_serving(ticket.service)
-    return [{"number": n, "open": state.windows.get(n, WindowState(n)).status is WindowStatus.OPEN}
-            for n in numbers]
+def words(found: wording.Words | None) -> dict[str, str] | None:
+    return None if found is None else {"text": found.zh, "text_en": found.en}
 
 
 def window_named(state: HallState, number: int | None) -> dict[str, Any] | None:
@@ -133,12 +121,19 @@ def window_named(state: HallState, number: int | None) -> dict[str, Any] | None:
 
 
 def waiting_part(state: HallState, ticket: Ticket, now: datetime) -> dict[str, Any]:
-    ahead = ahead_of(state, ticket)
-    estimate = wait_for(state, ticket.service, ahead, now)
-    return {"ahead": ahead, "estimate": protocol.estimate_view(estimate),
-            "almost": ahead <= state.setup.policy.almost_turn_ahead,
-            "windows": windows_to_watch(state, ticket),
-            "sent_to": window_named(state, ticket.target_window)}
+    """Where the ticket stands, and the page's words for it (the page only shows them)."""
+    place = order.place_of(state, ticket)
+    item = state.setup.service(ticket.service)
+    no_window = not place.served_now
+    almost = state.setup.policy.almost_turn_ahead
+    return {"ahead": place.ahead, "estimate": protocol.estimate_view(ticket_wait(state, ticket, now)),
+            "almost": place.ahead <= almost,
+            "windows": [{"number": n, "open": n in place.open_windows} for n in place.windows],
+            "watch": list(place.watch),
+            "sent_to": window_named(state, ticket.target_window),
+            "turn_notice": words(wording.turn_notice(place.ahead, almost, no_window)),
+            "note": words(wording.waiting_note(ticket.state is S.TRANSFERRED, ticket.target_window,
+                                               (item.name, item.name_en), no_window))}
 
 
 def after_part(state: HallState, ticket: Ticket) -> dict[str, Any]:

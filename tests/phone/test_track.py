@@ -294,3 +294,28 @@ def test_almost_turn_ahead_is_configured_and_checked() -> None:
         document["policy"] = dict(document["policy"], almost_turn_ahead=bad)
         with pytest.raises(ConfigError, match="almost_turn_ahead"):
             parse_config(document)
+
+
+def test_a_ticket_sent_to_a_window_by_name_has_one_place_everywhere(phone_app) -> None:
+    sent = Phone(phone_app)
+    for _ in range(6):
+        sent.issue("A01")
+    sent.act(3, "/windows/3/call-next")
+    sent.act(3, f"/tickets/{sent.id}/transfer", {"window": 2})
+    rest = sent.http.get(f"/api/v1/tickets/{sent.id}", headers=sent.clerk(2)).get_json()
+    queue = sent.http.get("/api/v1/windows/2/queue", headers=sent.clerk(2)).get_json()["waiting"]
+    place = [t["id"] for t in queue].index(sent.id)
+    assert rest["waiting_ahead"] == sent.view()["ahead"] == place == 0
+    assert sent.act(2, "/windows/2/call-next")["ticket"]["id"] == sent.id
+
+
+def test_with_no_window_open_nothing_promises_a_call(phone_app) -> None:
+    phone = Phone(phone_app, "C01")
+    issued, view = phone.issued, phone.view()
+    for estimate in (issued["estimated_wait"], view["estimate"]):
+        assert (estimate["text"], estimate["text_en"]) == ("暂无窗口办理此事项", "No window is serving this item now")
+    assert view["ahead"] == 0 and view["turn_notice"] is None
+    assert "下一位就是您" not in str(view) and "即将叫号" not in str(view)
+    assert issued["watch"] == view["watch"] == [1, 4]
+    phone.clerk(2)          # window 2 does not serve C01: still nobody for it
+    assert phone.view()["turn_notice"] is None

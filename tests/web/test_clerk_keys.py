@@ -118,6 +118,32 @@ def test_an_older_reply_never_overwrites_a_newer_live_message(demo, new_page) ->
     expect(clerk.locator("#c-number")).to_have_text(second["number"])
 
 
+def test_a_dialog_opened_while_another_reply_is_out_takes_typing_and_waits_its_turn(demo, new_page) -> None:
+    ticket = demo.issue("M01")[0]
+    clerk = sign_in_clerk(new_page(), demo, "clerk30", 30)
+    clerk.keyboard.press("Space")
+    expect(clerk.locator("#c-number")).to_have_text(ticket["number"])
+    settled(clerk)
+    starts = HeldReplies(clerk, "**/api/v1/tickets/*/start")
+    clerk.keyboard.press("s")
+    starts.wait()
+    expect(clerk.locator("#c-marks")).to_contain_text("办理中")   # the live message, the reply still out
+    clerk.keyboard.press("f")
+    expect(clerk.locator("#d-finish")).to_be_visible()
+    clerk.keyboard.type("SNRH-2")                  # shortcut letters, typed into the field
+    expect(clerk.locator("#d-finish input[name=case_no]")).to_have_value("SNRH-2")
+    clerk.keyboard.press("Enter")                  # the finish waits for the start's reply
+    clerk.keyboard.press("F1")
+    expect(clerk.locator("#notice-text")).to_contain_text(STILL_WORKING)
+    expect(clerk.locator("#d-finish")).to_be_visible()
+    assert demo.ticket(ticket["id"])["state"] == "serving"
+    starts.release()
+    expect(clerk.locator("#d-finish")).to_be_hidden()
+    until(lambda: demo.ticket(ticket["id"])["case_no"] == "SNRH-2", "the finish went through")
+    settled(clerk)
+    assert current_id(demo, 30) is None, "the F1 pressed while waiting called nobody"
+
+
 def test_every_refused_press_says_why(demo, new_page) -> None:
     ticket = demo.issue("A02")[0]
     clerk = sign_in_clerk(new_page(), demo, "clerk08", 8)

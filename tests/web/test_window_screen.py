@@ -27,10 +27,11 @@ def test_call_shows_within_a_second_and_a_touch_on_satisfied_is_stored(demo, new
     screen.wait_for_function("n => document.querySelector('#current-number').textContent === n",
                              arg=ticket["number"], timeout=2000)
     assert time.monotonic() - started < 1.0
-    expect(screen.locator("#state-text")).to_have_text("办理中")
+    expect(screen.locator("#state-text")).to_have_text("已呼叫")   # called is not yet served
 
     clerk.click("[data-action=start]")
     expect(clerk.locator("#c-marks")).to_contain_text("办理中")
+    expect(screen.locator("#state-text")).to_have_text("办理中")
     clerk.click("[data-action=finish]")
     clerk.fill("#d-finish input[name=case_no]", "XF-2026-0001")
     clerk.click("#d-finish button.primary")

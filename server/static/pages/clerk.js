@@ -415,10 +415,13 @@
     const list = $("q-waiting");
     J.clear(list);
     const waiting = state.queue.waiting || [];
-    waiting.slice(0, SHOWN_WAITING).forEach((t) => list.append(queueRow(t)));
-    if (waiting.length > SHOWN_WAITING) list.append(J.el("li", "muted", say("more", { n: waiting.length - SHOWN_WAITING })));
-    J.setText($("q-count"), waiting.length);
-    $("q-empty").hidden = waiting.length > 0;
+    // the server sends the head of the call order and how many wait in all
+    const total = state.queue.total ?? waiting.length;
+    const shown = waiting.slice(0, SHOWN_WAITING);
+    shown.forEach((t) => list.append(queueRow(t)));
+    if (total > shown.length) list.append(J.el("li", "muted", say("more", { n: total - shown.length })));
+    J.setText($("q-count"), total);
+    $("q-empty").hidden = total > 0;
     const held = $("q-held");
     J.clear(held);
     (state.queue.held || []).forEach((t) => held.append(heldRow(t)));
@@ -480,9 +483,13 @@
 
   /** A plain visible line: refusals stay until the next action; information fades. */
   function notify(text, kind = "error") {
+    const box = $("notice");
     J.setText($("notice-text"), text);
-    $("notice").className = `notice ${kind}`;
-    $("notice").hidden = false;
+    box.className = `notice ${kind}`;
+    box.hidden = false;
+    // the line flashes on every call: a press refused twice for the same reason is seen to be heard
+    void box.offsetWidth;   // restarts the animation
+    box.classList.add("heard");
     clearTimeout(noticeTimer);
     if (kind !== "error") noticeTimer = setTimeout(clearNotice, 6000);
   }
@@ -495,6 +502,8 @@
 
   // --- actions ------------------------------------------------------------------------------------
 
+  let running = Promise.resolve();   // settles when the action under way has finished
+
   /** Runs one server action; one at a time, so a double press never calls two citizens. */
   async function act(request) {
     if (state.busy) {
@@ -503,6 +512,8 @@
     }
     state.busy = true;
     document.body.classList.add("busy");
+    let finished;
+    running = new Promise((resolve) => { finished = resolve; });
     try {
       const reply = await request();
       clearNotice();
@@ -516,6 +527,7 @@
     } finally {
       state.busy = false;
       document.body.classList.remove("busy");
+      finished();
     }
   }
 
@@ -579,9 +591,9 @@
    */
   const openers = new Map();
   const dialogTicket = new Map();   // the ticket a ticket dialog was opened for
+  let submitting = null;            // the dialog whose own request is out
 
   function openDialog(id) {
-    if (state.busy) return notify(say("stillWorking"), "info");
     const dialog = $(id);
     const form = dialog.querySelector("form");
     form.reset();
@@ -595,7 +607,6 @@
     dialog.showModal();
     const first = form.querySelector("input:not([type=radio]), select");
     if (first) first.focus();
-    return undefined;
   }
 
   /** The opening button while it still applies, else "call next"; off the terminal, nowhere. */
@@ -625,7 +636,7 @@
    */
   function closeOutdatedDialog() {
     const dialog = document.querySelector("dialog[open]");
-    if (!dialog || state.busy) return;
+    if (!dialog || dialog === submitting) return;
     const outdated = dialog.dataset.needs === "ticket"
       ? !state.ticket || state.ticket.id !== dialogTicket.get(dialog)
       : !!state.ticket || paused();
@@ -646,10 +657,18 @@
     b.addEventListener("click", () => closeDialog(b.closest("dialog")));
   });
 
-  /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it. */
+  /** A dialog's request; a refusal is shown inside the dialog, which stays open to correct it.
+   * Its ticket is the one it was opened for, so waiting for an earlier action is safe. */
   async function submitDialog(form, request) {
+    const dialog = form.closest("dialog");
+    if (dialog === submitting) return notify(say("stillWorking"), "info");   // Enter pressed twice
+    submitting = dialog;
+    // an action started before the dialog (a start still being answered) finishes first: the
+    // dialog's own request waits its turn rather than being turned away
+    while (state.busy) await running;
     const reply = await act(request);
-    if (reply) return closeDialog(form.closest("dialog"));
+    submitting = null;
+    if (reply) return closeDialog(dialog);
     J.setText(form.querySelector(".message"), $("notice-text").textContent);
     return closeOutdatedDialog();   // a live message may have changed things while it was out
   }
@@ -746,11 +765,11 @@
     const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");
-    // while a dialog's request is out its fields are done with: a key there says "still working"
-    if (dialog && !state.busy && typedIntoDialog(event, dialog)) return;
+    // while a dialog's own request is out its fields are done with: a key there says so
+    if (dialog && dialog !== submitting && typedIntoDialog(event, dialog)) return;
     event.preventDefault();   // F1 would open help; Space would press the focused button too
     if (event.repeat) return;   // a key held down is one press, not a burst of calls
-    if (dialog) notify(say(state.busy ? "stillWorking" : "dialogOpen"), "info");
+    if (dialog) notify(say(dialog === submitting ? "stillWorking" : "dialogOpen"), "info");
     else ACTIONS[action]();
   });
 

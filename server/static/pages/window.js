@@ -19,10 +19,11 @@
     itemsServed: { zh: "办理事项：", en: "Items: " },
     deptsServed: { zh: "办理部门：", en: "Departments: " },
     offline: { zh: "连接中断", en: "offline" },
+    called: { zh: "已呼叫", en: "Called" },
     serving: { zh: "办理中", en: "Serving" },
     idle: { zh: "空闲", en: "Available" },
     paused: { zh: "暂停服务", en: "Service paused" },
-    nowServing: { zh: "当前号码", en: "Now serving" },
+    nowServing: { zh: "当前号码", en: "Current number" },
     noClerk: { zh: "本窗口暂无工作人员", en: "No clerk at this window" },
     idleHint: { zh: "请留意叫号", en: "Please wait for your number" },
     clerk: { zh: "工作人员", en: "Clerk" },
@@ -47,7 +48,7 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     lang: J.pickLanguage(LANG_KEY), token: null, hall: null, policy: null,
-    services: new Map(), window: null, rating: null, socket: null,
+    services: new Map(), window: null, rating: null, socket: null, seq: 0,
   };
 
   const other = () => (state.lang === "en" ? "zh" : "en");
@@ -111,7 +112,7 @@
     const E = Protocol.events;
     state.socket = J.connectLive(state.token, {
       [E.HALL_SNAPSHOT]: applySnapshot,
-      [E.WINDOW_CHANGED]: (m) => { if (m.window.number === NUMBER) { state.window = m.window; render(); } },
+      [E.WINDOW_CHANGED]: (m) => { if (m.window.number === NUMBER && fresh(m.seq)) { state.window = m.window; render(); } },
       [E.TICKET_CHANGED]: onTicketChanged,
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
@@ -124,8 +125,16 @@
     state.hall = snapshot.hall;
     state.policy = snapshot.policy || {};
     state.services = new Map(snapshot.services.map((s) => [s.code, s]));
-    state.window = snapshot.windows.find((w) => w.number === NUMBER) || null;
+    if (fresh(snapshot.seq)) state.window = snapshot.windows.find((w) => w.number === NUMBER) || null;
     render();
+  }
+
+  /** The window as of the newest `seq` seen: a hall read again after a gap may come back after
+   * a newer live message, and must not put an older number back on the screen. */
+  function fresh(seq) {
+    if (seq < state.seq) return false;
+    state.seq = seq;
+    return true;
   }
 
   // a missed message: read the whole hall again rather than guess
@@ -175,8 +184,9 @@
     $("view").className = `view state-${key}`;
     J.setText($("state-text"), say(key));
     J.setText($("state-alt"), sayOther(key));
-    J.setText($("current-label"), key === "serving" ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
-    J.setText($("current-number"), key === "serving" ? w.current.number : "");
+    const atDesk = key === "called" || key === "serving";
+    J.setText($("current-label"), atDesk ? `${say("nowServing")} · ${sayOther("nowServing")}` : "");
+    J.setText($("current-number"), atDesk ? w.current.number : "");
     // a preset reason gets its English line too; a reason the clerk typed shows as typed
     const typed = w.pause_reason || "";
     const english = J.pauseReason(typed, "en");
@@ -190,7 +200,8 @@
 
   function stateKey(w) {
     if (w.status !== "open") return "paused";
-    return w.current ? "serving" : "idle";
+    if (!w.current) return "idle";
+    return w.current.state === "called" ? "called" : "serving";   // called until the clerk starts
   }
 
   function renderClerk(w) {
