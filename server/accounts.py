@@ -15,7 +15,7 @@ from hall.setup import Security
 from . import audit, db, repository as repo
 from .security import check_password, hash_password, hash_token, new_token, password_problem
 
-ROLES = ("clerk", "supervisor", "admin")
+ROLES = ("clerk", "supervisor", "admin", "auditor")   # an auditor reads audit and reports only
 DEVICE_KINDS = ("kiosk", "display", "window")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 DEVICE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")

@@ -189,6 +189,7 @@ def change_password():
                               actor=f"user:{user['id']}", now=hall.session_clock())
     except accounts.AccountError as exc:
         raise ApiError(422, exc.code, str(exc)) from None
+    hall.live.drop_revoked()   # the sessions the old password opened lose their live connection
     return jsonify(ok=True)
 
 

@@ -23,6 +23,10 @@ from .security import hash_token
 
 STAFF_ROLES = ("clerk", "supervisor", "admin")
 SUPERVISING = ("supervisor", "admin")
+#: who reads reports and the 好差评 export: the supervisors, and the read-only auditor (等保)
+REPORT_READERS = ("supervisor", "admin", "auditor")
+#: who reads the audit trail: the admin, and the auditor who checks the admin
+AUDIT_READERS = ("admin", "auditor")
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ ROUTES = {
                                                  "supervisor, admin", None, 200)},
     "/api/v1/reports": {"get": ("KPIs for ?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) grouped "
                                 "?by=item|department|window|clerk|hour|day, with the hall's 三率 and chart "
-                                "series", "supervisor, admin", None, 200)},
+                                "series", "supervisor, admin, auditor", None, 200)},
     "/api/v1/reports/export.csv": {"get": ("The same report as CSV (UTF-8 with BOM)", "supervisor, admin",
                                            None, 200)},
     "/api/v1/reports/export.xlsx": {"get": ("The same report as an Excel workbook", "supervisor, admin",
@@ -150,6 +150,13 @@ ADMIN_ROUTES = {
     "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id; ?kind=changes "
                                     "(default), sign_in (every sign-in, failure, lockout, unlock and "
                                     "sign-out) or all)", "admin", None, 200)},
+    "/api/v1/admin/audit/purge": {"post": ("Remove audit entries older than older_than_days; fewer days than "
+                                           "the hall keeps (at least 180) are refused", "admin",
+                                           {"older_than_days": "integer"}, 200)},
+    "/api/v1/audit": {"get": ("The audit trail, newest first (?kind=changes|sign_in|all, ?limit=, ?before=id)",
+                              "admin, auditor", None, 200)},
+    "/api/v1/audit/export.csv": {"get": ("Every audit entry of ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV",
+                                         "admin, auditor", None, 200)},
     "/api/v1/admin/backup": {"get": ("A consistent copy of the database (SQLite online backup)", "admin",
                                      None, 200)},
 }

@@ -364,6 +364,19 @@ def audit_log():
     return jsonify(entries=entries)
 
 
+@blueprint.post("/audit/purge")
+def purge_audit():
+    """Remove entries older than {"older_than_days": N}; N below the hall's retention is refused."""
+    hall = current_hall()
+    days = field(_values(), "older_than_days", int)
+    keep = hall.service.setup().security.audit_retention_days
+    try:
+        removed = audit.purge(hall.database, hall.service.hall_id, days, keep, g.admin, hall.session_clock())
+    except audit.RetentionRefused as exc:
+        raise ApiError(422, "retention_too_short", str(exc)) from None
+    return jsonify(removed=removed)
+
+
 @blueprint.get("/backup")
 def download_backup():
     """A consistent copy made with SQLite's online backup API while the hall keeps working."""

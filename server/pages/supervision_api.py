@@ -3,15 +3,16 @@ Only supervisors and admins: a clerk or a device gets 403, no token 401."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timezone
 
 from flask import Blueprint, Response, jsonify, request
 
 from hall import kpi
 
-from .. import db, protocol, ratings, reports, repository as repo
+from .. import audit, db, protocol, ratings, reports, repository as repo
 from ..app import current_hall
-from ..auth import SUPERVISING, Identity, require_identity, require_role
+from ..auth import (AUDIT_READERS, REPORT_READERS, SUPERVISING, Identity, require_identity,
+                    require_role)
 from ..errors import ApiError
 from ..supervision import dashboard
 
@@ -23,6 +24,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def supervisor() -> Identity:
     who = require_identity(current_hall().database)
     require_role(who, *SUPERVISING)
+    return who
+
+
+def report_reader() -> Identity:
+    """Reports are read by supervisors and admins, and by the auditor, who changes nothing."""
+    who = require_identity(current_hall().database)
+    require_role(who, *REPORT_READERS)
     return who
 
 
@@ -78,7 +86,7 @@ def acknowledge(alert_id: int):
 
 def report_query() -> dict:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD&by=item|department|window|clerk|hour|day → the report."""
-    supervisor()
+    report_reader()
     hall = current_hall()
     first = query_date("from", hall.service.today())
     last = query_date("to", first)
@@ -119,7 +127,7 @@ def report_xlsx():
 
 def ratings_query() -> dict:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) → every rated visit of those days."""
-    supervisor()
+    report_reader()
     hall = current_hall()
     first = query_date("from", hall.service.today())
     last = query_date("to", first)
@@ -150,3 +158,47 @@ def ratings_csv():
 def ratings_xlsx():
     data = ratings_query()
     return ratings_download(ratings.to_xlsx(data), XLSX, data, "xlsx")
+
+
+# --- the audit trail, for the admin and the auditor ------------------------------------------------
+
+AUDIT_PAGE = 100
+
+
+def audit_reader() -> Identity:
+    who = require_identity(current_hall().database)
+    require_role(who, *AUDIT_READERS)
+    return who
+
+
+@blueprint.get("/audit")
+def audit_trail():
+    """?kind=changes|sign_in|all (default all), ?limit=, ?before=id: newest first."""
+    audit_reader()
+    hall = current_hall()
+    limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int), 1), 500)
+    before = request.args.get("before", None, type=int)
+    kind = request.args.get("kind", "all")
+    if kind not in repo.AUDIT_KINDS:
+        raise ApiError(422, "bad_field", "kind 应为 changes、sign_in 或 all / kind must be changes, "
+                       "sign_in or all")
+    return jsonify(entries=repo.audit_entries(hall.database.connection(), hall.service.hall_id,
+                                              limit, before, kind))
+
+
+@blueprint.get("/audit/export.csv")
+def audit_export():
+    """Every entry of ?from=YYYY-MM-DD&to=YYYY-MM-DD (the hall's days; default today) as CSV."""
+    audit_reader()
+    hall = current_hall()
+    first = query_date("from", hall.service.today())
+    last = query_date("to", first)
+    if last < first or (last - first).days >= 3660:
+        raise ApiError(422, "bad_range", "to 不能早于 from，且最多十年 / to must not be before from, "
+                       "and a range is at most ten years")
+    start, end = kpi.day_bounds(first, last, hall.service.setup().hall.tz)
+    rows = repo.audit_entries_between(hall.database.connection(), hall.service.hall_id,
+                                      start.astimezone(timezone.utc), end.astimezone(timezone.utc))
+    name = f"jiaohao-audit-{first}-{last}.csv"
+    return Response(audit.to_csv(rows), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -87,6 +87,8 @@ from .audit import (  # noqa: F401
     insert_audit,
     audit_entries,
     AUDIT_KINDS,
+    audit_entries_between,
+    purge_audit_before,
 )
 from .alerts import (  # noqa: F401
     open_alerts,

@@ -34,3 +34,15 @@ def audit_entries(conn: sqlite3.Connection, hall_id: int, limit: int = 100,
     return [dict(row) | {"before": None if row["before"] is None else json.loads(row["before"]),
                          "after": None if row["after"] is None else json.loads(row["after"])}
             for row in rows]
+
+
+def audit_entries_between(conn: sqlite3.Connection, hall_id: int, start: datetime,
+                          end: datetime) -> list[sqlite3.Row]:
+    """Every entry from `start` (inclusive) to `end` (exclusive), oldest first: the export."""
+    return conn.execute("SELECT * FROM audit_log WHERE hall_id = ? AND at >= ? AND at < ? ORDER BY id",
+                        (hall_id, iso(start), iso(end))).fetchall()
+
+
+def purge_audit_before(conn: sqlite3.Connection, hall_id: int, cutoff: datetime) -> int:
+    """Remove entries older than `cutoff`; the database itself refuses any younger than 180 days."""
+    return conn.execute("DELETE FROM audit_log WHERE hall_id = ? AND at < ?", (hall_id, iso(cutoff))).rowcount

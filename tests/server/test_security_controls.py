@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import sqlite3
+
 import pytest
 
 from server import accounts
@@ -53,8 +55,8 @@ def hall_app(tmp_path, small_config_file, wall):
     hall.data.close()
 
 
-def signed_in(app, username: str) -> Client:
-    status, reply, _ = Client(app).login(username)
+def signed_in(app, username: str, password: str = PASSWORD) -> Client:
+    status, reply, _ = Client(app).login(username, password)
     assert status == 200, reply
     return Client(app, token=reply["token"])
 
@@ -210,3 +212,77 @@ def test_a_session_ends_at_its_absolute_limit_however_busy(hall_app, wall) -> No
         assert boss.call("GET", "/me")[0] == 200
     wall.advance(minutes=20)   # 14 h 05 min after sign-in, only 20 min idle
     assert boss.call("GET", "/me")[0] == 401
+
+
+# --- the audit trail: kept, exported, read by the auditor ---------------------------------------------
+
+def test_the_auditor_reads_audit_and_reports_and_changes_nothing(hall_app) -> None:
+    root = signed_in(hall_app, "root")
+    status, reply, _ = root.call("POST", "/admin/staff", {"username": "shenji", "role": "auditor",
+                                                          "password": "Audit-Desk-42"})
+    assert status == 201, reply
+    auditor = signed_in(hall_app, "shenji", "Audit-Desk-42")
+    assert auditor.call("GET", "/reports?from=2026-11-26")[0] == 200
+    assert auditor.call("GET", "/reports/ratings.json?from=2026-11-26")[0] == 200
+    entries = auditor.call("GET", "/audit")[1]["entries"]
+    assert {"staff.add", "auth.sign_in"} <= {e["action"] for e in entries}
+    response = auditor.client.get("/api/v1/audit/export.csv?from=2026-12-04&to=2026-12-05",
+                                  headers={"Authorization": f"Bearer {auditor.token}"})
+    assert response.status_code == 200 and b"staff.add" in response.data and b"Audit-Desk" not in response.data
+    for method, path, body in (("POST", "/windows/3/sign-in", None), ("POST", "/windows/3/call-next", None),
+                               ("GET", "/admin/staff", None), ("POST", "/admin/audit/purge", {"older_than_days": 400}),
+                               ("POST", "/alerts/1/acknowledge", None), ("GET", "/supervision", None)):
+        assert auditor.call(method, path, body)[0] == 403, path
+    assert signed_in(hall_app, "clerk3").call("GET", "/audit")[0] == 403
+    assert signed_in(hall_app, "boss").call("GET", "/audit")[0] == 403
+
+
+def test_the_audit_trail_is_kept_180_days_and_append_only(hall_app, wall) -> None:
+
+    hall = hall_app.extensions["jiaohao"]
+    wall.now = datetime(2025, 1, 1, tzinfo=timezone.utc)   # entries from long ago …
+    signed_in(hall_app, "clerk3")
+    wall.now = WALL
+    root = signed_in(hall_app, "root")
+    status, reply, _ = root.call("POST", "/admin/audit/purge", {"older_than_days": 179})
+    assert (status, reply["error"]) == (422, "retention_too_short") and "180" in reply["message"]
+    assert root.call("PUT", "/admin/setup/security", {"audit_retention_days": 90})[0] == 422
+    status, reply, _ = root.call("POST", "/admin/audit/purge", {"older_than_days": 200})
+    assert status == 200 and reply["removed"] == 1, "the sign-in of 2025 goes; this year's stay"
+    conn = hall.database.connection()
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE audit_log SET actor = 'someone else'")
+    with pytest.raises(sqlite3.IntegrityError, match="180 days"):
+        conn.execute("DELETE FROM audit_log")
+    actions = [e["action"] for e in root.call("GET", "/audit?kind=changes")[1]["entries"]]
+    assert actions[0] == "audit.purge"
+
+
+def test_the_migration_keeps_accounts_and_sessions(tmp_path) -> None:
+    """A database of the release before: its accounts and sessions come through the rebuild."""
+    from server import db
+    conn = db.connect(tmp_path / "old.sqlite3")
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "applied_at TEXT NOT NULL)")
+    for version, name, script in db._migrations():
+        if version < 6:
+            with db.write(conn):
+                for statement in db._statements(script):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name))
+    with db.write(conn):
+        conn.execute("INSERT INTO halls (id, code, name, name_en, timezone, created_at) "
+                     "VALUES (1, 'h', '厅', 'Hall', 'Asia/Shanghai', '2026-01-01')")
+        conn.execute("INSERT INTO users (id, hall_id, username, display_name, role, password_hash, created_at) "
+                     "VALUES (7, 1, 'wang', '王芳', 'clerk', 'scrypt$x', '2026-01-02T00:00:00+00:00')")
+        conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) "
+                     "VALUES ('t', 7, '2026-01-02T00:00:00+00:00', '2026-01-02T14:00:00+00:00')")
+    assert db.migrate(conn) == [6]
+    user = conn.execute("SELECT * FROM users WHERE id = 7").fetchone()
+    assert user["username"] == "wang" and user["password_changed_at"] == "2026-01-02T00:00:00+00:00"
+    assert conn.execute("SELECT last_seen_at FROM sessions").fetchone()[0] == "2026-01-02T00:00:00+00:00"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('u', 99, 'a', 'b')")
+    conn.execute("UPDATE users SET role = 'auditor' WHERE id = 7")
+    conn.close()
