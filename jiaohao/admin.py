@@ -62,6 +62,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("file")
     exp.set_defaults(func=_hall_export)
 
+    rated = groups.add_parser("ratings", help="好差评: the provincial platform upload").add_subparsers(
+        dest="ratings_command", required=True, metavar="COMMAND")
+    upload = rated.add_parser("upload", help="send one day's rated visits to [server] ratings_upload_url")
+    upload.add_argument("--date", help="the business day, YYYY-MM-DD (default: yesterday)")
+    upload.set_defaults(func=_ratings_upload)
+
     backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
     backup.add_argument("file")
     backup.set_defaults(func=_backup)
@@ -202,6 +208,27 @@ def _hall_export(args: argparse.Namespace) -> int:
     Path(args.file).write_text(dumps(document), encoding="utf-8")
     print(f"setup version {version} written to {args.file}")
     return 0
+
+
+def _ratings_upload(args: argparse.Namespace) -> int:
+    from datetime import date, timedelta
+
+    from server.app import ServerSettings
+    from server.services import HallService
+    from server.uploader import configured_uploader, upload_day
+    data = _open(args)
+    service = HallService(data.database, data.hall_id)
+    uploader = configured_uploader(ServerSettings.from_config(service.setup().extra))
+    if uploader is None:
+        raise CommandError("好差评上报未开启 / uploading is off: set [server] ratings_upload_url first")
+    try:
+        day = date.fromisoformat(args.date) if args.date else service.today() - timedelta(days=1)
+    except ValueError:
+        raise CommandError(f"--date {args.date!r} is not a date like 2026-11-26") from None
+    outcome = upload_day(service, day, uploader)
+    print(f"{outcome['date']}: {outcome['rows']} rated visits {outcome['result']} "
+          f"after {outcome['attempts']} attempt(s) {outcome['detail']}".rstrip())
+    return 0 if outcome["result"] == "delivered" else 1
 
 
 def _backup(args: argparse.Namespace) -> int:

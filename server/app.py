@@ -33,15 +33,23 @@ socketio = SocketIO()
 @dataclass
 class ServerSettings:
     public_url: str = ""            # how phones reach the server, for the QR code; "" = as requested
+    ratings_upload_url: str = ""    # the provincial 好差评 platform's address; "" = uploading is off
+    ratings_upload_token: str = ""
 
     @classmethod
     def from_config(cls, extra: dict[str, Any]) -> "ServerSettings":
         from hall.config import ConfigError, client_table
-        section = client_table(extra.get("server", {}), "server", ("public_url", "host", "port"))
-        url = section.get("public_url", "")
-        if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
-            raise ConfigError("server.public_url must be an http:// or https:// address")
-        return cls(public_url=url.rstrip("/"))
+        section = client_table(extra.get("server", {}), "server",
+                               ("public_url", "host", "port", "ratings_upload_url", "ratings_upload_token"))
+        for key in ("public_url", "ratings_upload_url"):
+            url = section.get(key, "")
+            if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
+                raise ConfigError(f"server.{key} must be an http:// or https:// address")
+        token = section.get("ratings_upload_token", "")
+        if not isinstance(token, str):
+            raise ConfigError("server.ratings_upload_token must be text")
+        return cls(public_url=section.get("public_url", "").rstrip("/"),
+                   ratings_upload_url=section.get("ratings_upload_url", ""), ratings_upload_token=token)
 
 
 class Hall:

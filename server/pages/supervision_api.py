@@ -132,7 +132,7 @@ def ratings_query() -> dict:
     first = query_date("from", hall.service.today())
     last = query_date("to", first)
     try:
-        return ratings.rated_rows(hall, first, last)
+        return ratings.rated_rows(hall.service, first, last)
     except reports.RangeError as exc:
         raise ApiError(422, "bad_range", str(exc)) from None
 

@@ -89,6 +89,8 @@ from .audit import (  # noqa: F401
     AUDIT_KINDS,
     audit_entries_between,
     purge_audit_before,
+    insert_rating_delivery,
+    rating_deliveries,
 )
 from .alerts import (  # noqa: F401
     open_alerts,

@@ -46,3 +46,16 @@ def audit_entries_between(conn: sqlite3.Connection, hall_id: int, start: datetim
 def purge_audit_before(conn: sqlite3.Connection, hall_id: int, cutoff: datetime) -> int:
     """Remove entries older than `cutoff`; the database itself refuses any younger than 180 days."""
     return conn.execute("DELETE FROM audit_log WHERE hall_id = ? AND at < ?", (hall_id, iso(cutoff))).rowcount
+
+
+def insert_rating_delivery(conn: sqlite3.Connection, hall_id: int, day: str, now: datetime,
+                           destination: str, rows: int, attempts: int, result: str, detail: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO rating_deliveries (hall_id, business_date, at, destination, rows, attempts, result, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (hall_id, day, iso(now), destination, rows, attempts, result, detail))
+    return int(cur.lastrowid)
+
+
+def rating_deliveries(conn: sqlite3.Connection, hall_id: int, limit: int = 100) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM rating_deliveries WHERE hall_id = ? ORDER BY id DESC LIMIT ?",
+                        (hall_id, limit)).fetchall()
