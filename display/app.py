@@ -24,7 +24,7 @@ from .announcer import Announcer, VoiceSettings
 from .connection import BoardConnection
 from .presenter import Presenter
 from .settings import DisplaySettings
-from .speech import ClipsSpeaker, EspeakSpeaker, Speaker
+from .speech import ClipsSpeaker, EspeakSpeaker, Player, Speaker
 from .widgets import FONT_FAMILY, BoardWidget
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class Board(QObject):
         try:
             self.presenter.set_connected(status == "connected")
             if status == "refused":
+                self.presenter.set_refused()
                 log.error("the server refused the board's token: %s (check display.token)", reason)
             elif status == "disconnected":
                 log.warning("link to the server lost (%s); reconnecting", reason or "no reason given")
@@ -97,15 +98,26 @@ class Board(QObject):
             self.announcer.stop()
 
 
+def make_player():
+    """Qt Multimedia, which every board has with PyQt6; a command-line player only where Qt
+    Multimedia cannot load (no libpulse0)."""
+    try:
+        from .qt_player import QtPlayer
+        return QtPlayer()
+    except Exception as exc:   # the module's system library missing: any import or start error
+        log.warning("Qt Multimedia unavailable (%s): using a command-line player", exc)
+        return Player()
+
+
 def make_speaker(settings: DisplaySettings, volume: int) -> Speaker | None:
     """The configured speech engine, or None (logged) when it cannot work on this machine."""
     try:
         if settings.speech == "clips":
-            return ClipsSpeaker(settings.clips_dir, volume)
+            return ClipsSpeaker(settings.clips_dir, volume, player=make_player())
         if settings.speech == "qt":
             from .qt_speech import QtSpeaker
-            return QtSpeaker(volume)
-        return EspeakSpeaker(volume, settings.voice)
+            return QtSpeaker(volume, player=make_player())
+        return EspeakSpeaker(volume, settings.voice, player=make_player())
     except RuntimeError as exc:
         log.error("speech %r unavailable: %s; calls are shown but not said", settings.speech, exc)
         return None

@@ -92,6 +92,8 @@ class BoardView:
     notice: str
     connected: bool
     synced: bool
+    #: the server refused the board's token: the hall it showed may be another's, so it is gone
+    refused: bool = False
 
 
 @dataclass
@@ -116,11 +118,19 @@ class Presenter:
     blink_until: float = 0.0
     connected: bool = False
     synced: bool = False
+    refused: bool = False
 
     # --- input -----------------------------------------------------------------------------
 
     def set_connected(self, connected: bool) -> None:
         self.connected = connected
+
+    def set_refused(self) -> None:
+        """The token was refused (revoked, or the hall re-seeded): nothing of the old hall stays
+        on screen; a snapshot (a new token accepted) brings the board back."""
+        self.refused = True
+        self.connected = self.synced = False
+        self.hall, self.windows, self.services, self.calls = {}, {}, {}, []
 
     def snapshot(self, payload: dict[str, Any]) -> None:
         """A fresh picture of the hall: replaces windows and items; keeps what was announced."""
@@ -135,6 +145,7 @@ class Presenter:
         # a snapshot's calls are history: they are never announced again, even by a replay
         self.announced |= {(c.ticket_id, c.seq) for c in self.calls if not self._calling(c)}
         self.synced = True
+        self.refused = False
         self.connected = True   # the server sends the snapshot before the client reports "connected"
 
     def message(self, name: str, payload: dict[str, Any], now: float) -> list[Announcement]:
@@ -238,7 +249,7 @@ class Presenter:
             newest=newest, newest_text=text, newest_text_en=text_en,
             blinking=self.blinking(now), recent=tuple(self.calls[1:self.recent_count + 1]),
             windows=tuple(self._window_rows()), items=tuple(self._item_rows()),
-            notice=self._notice(), connected=self.connected, synced=self.synced)
+            notice=self._notice(), connected=self.connected, synced=self.synced, refused=self.refused)
 
     def _window_rows(self) -> list[WindowRow]:
         rows = []

@@ -27,6 +27,8 @@ TEXT = QColor("#ffffff")
 DIM = QColor("#9aa6bd")
 NUMBER = QColor("#ffd400")
 ALERT = QColor("#ff4d4d")
+REFUSED = QColor("#5c0a0a")
+REFUSED_TEXT = QColor("#ffd9d9")
 STATUS_COLOURS = {   # cell background, label colour
     "called": (QColor("#5c4a00"), QColor("#ffd400")),
     "serving": (QColor("#0f5132"), QColor("#5cf29a")),
@@ -328,6 +330,22 @@ class Marquee(Panel):
         painter.drawText(QRect(int(x), 0, width, self.height()), ALIGN_LEFT, view.notice)
 
 
+class RefusedScreen(Panel):
+    """The whole board when the server refused its token: said plainly, never a stale hall."""
+
+    def paint(self, painter: QPainter) -> None:
+        u = self.unit()
+        painter.fillRect(self.rect(), REFUSED)
+        h = self.height()
+        self.text(painter, QRect(0, int(h * 0.28), self.width(), int(h * 0.16)), "未授权  Not authorised",
+                  110 * u, TEXT, ALIGN_CENTER, bold=True)
+        self.text(painter, QRect(0, int(h * 0.48), self.width(), int(h * 0.08)),
+                  "服务器拒绝了本综合屏的凭证，请联系管理员", 48 * u, TEXT, ALIGN_CENTER)
+        self.text(painter, QRect(0, int(h * 0.57), self.width(), int(h * 0.07)),
+                  "The server refused this board's token: ask the administrator (display.token)",
+                  32 * u, REFUSED_TEXT, ALIGN_CENTER)
+
+
 def grid_shape(count: int, width: int, height: int, aspect: float) -> tuple[int, int]:
     """Columns and rows giving the largest cells of about the given width:height."""
     best, best_size = (1, count), 0.0
@@ -357,21 +375,33 @@ class BoardWidget(QWidget):
         self.items = ItemsTable(1 if portrait else 2, self)
         self.marquee = Marquee(self)
         self.panels = (self.header, self.now_calling, self.recent, self.windows, self.items, self.marquee)
+        self.refused = RefusedScreen(self)
+        self.refused.hide()
         self.resize(*((1080, 1920) if portrait else (1920, 1080)))
 
     def show_view(self, view: BoardView, flash: bool) -> None:
         self.now_calling.flash = flash
+        self.refused.setVisible(view.refused)
+        if view.refused:
+            self.refused.raise_()
+            self.refused.show_view(view)
+            for panel in self.panels:
+                panel.texts = []   # nothing of the hall is on screen
+            return
         for panel in self.panels:
             panel.show_view(view)
 
     def texts(self) -> list[str]:
         """Every text drawn at the last paint, panel by panel."""
+        if not self.refused.isHidden():
+            return list(self.refused.texts)
         return [text for panel in self.panels for text in panel.texts]
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         for panel, rect in zip(self.panels, self.layout_rects()):
             panel.setGeometry(rect)
+        self.refused.setGeometry(self.rect())
 
     def layout_rects(self) -> list[QRect]:
         """Header, now calling, recent, windows, items, marquee: proportions of the board."""

@@ -122,7 +122,8 @@ def _write_credentials(path: Path, base: str, made: dict) -> Path:
              f"kiosk token = {made['devices']['kiosk']}", f"board token = {made['devices']['display']}"]
     lines += [f"window {n} screen token = {token}" for n, token in made["windows"].items()]
     lines += [f"kiosk command = jiaohao kiosk --server {base} --token {made['devices']['kiosk']}",
-              f"board command = jiaohao display --server {base} --token {made['devices']['display']}"]
+              f"board command = jiaohao display --server {base} --token {made['devices']['display']}",
+              f"board page = {base}/board?token={made['devices']['display']}"]
     file = path / "demo-credentials.txt"
     file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     file.chmod(0o600)
@@ -134,8 +135,10 @@ def print_devices(base: str, made: dict) -> None:
     print("\nDevices (each with its own token; see also demo-credentials.txt):")
     print(f"  kiosk             jiaohao kiosk --server {base} --token {made['devices']['kiosk']}")
     print(f"  hall board        jiaohao display --server {base} --token {made['devices']['display']}")
+    print(f"  hall board (web)  {base}/board?token={made['devices']['display']}   (&zone=1F, &portrait=1)")
     for number, token in made["windows"].items():
         print(f"  window {number:<2} screen  {base}/window/{number}?token={token}")
+        print(f"  window {number:<2} strip   {base}/strip/{number}?token={token}")
 
 
 def _screen_available() -> bool:

@@ -21,6 +21,10 @@ ROUTES = {
                                        {"username": "string", "password": "string",
                                         "new_password": "string"}, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", "any token", None, 200)},
+    "/api/v1/calls/{seq}/announcement": {"get": (
+        "The call at this seq said aloud (audio/wav: chime, then the hall's sentence as often as "
+        "configured); 204 with X-Jiaohao-Silence when not to be said now (quiet hours, window moved on)",
+        "display", None, 200)},
     "/api/v1/me/today": {"get": ("This staff member's counts for today: called, served, no-show …",
                                  "staff", None, 200)},
     "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", "any token", None, 200)},

@@ -5,6 +5,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.clerk",
     "server.pages.clerk_api",
     "server.pages.window_screen",
+    "server.pages.board",
     "server.pages.supervision_api",
     "server.pages.supervision",
     "server.pages.phone",

@@ -45,6 +45,7 @@ from .events import (  # noqa: F401
     event_records_between,
     last_seq,
     recent_calls,
+    call_event,
     actor_counts_for_day,
     ratings_for_day,
     rated_visits,

@@ -53,6 +53,17 @@ def recent_calls(conn: sqlite3.Connection, hall_id: int, day: date, limit: int) 
         (hall_id, day.isoformat(), limit)).fetchall()
 
 
+def call_event(conn: sqlite3.Connection, hall_id: int, seq: int) -> sqlite3.Row | None:
+    """The call or recall recorded at `seq`, with its ticket's number, item, state and the
+    seq of the ticket's latest call (a later recall supersedes this one)."""
+    return conn.execute(
+        "SELECT e.seq, e.kind, e.window, t.id AS ticket_id, t.number, t.service, t.state, "
+        "t.window AS ticket_window, (SELECT MAX(c.seq) FROM events c WHERE c.hall_id = e.hall_id "
+        "AND c.ticket_id = e.ticket_id AND c.kind IN ('ticket_called', 'ticket_recalled')) AS latest_call "
+        "FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND e.seq = ? "
+        "AND e.kind IN ('ticket_called', 'ticket_recalled')", (hall_id, seq)).fetchone()
+
+
 def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day: date) -> dict[str, int]:
     """How many events of each kind this actor recorded on tickets of one business day."""
     rows = conn.execute(

@@ -72,6 +72,9 @@ def test_demo_prints_each_device_with_its_token_and_how_to_restart_with_data(tmp
         assert f"jiaohao kiosk --server {base} --token {tokens['kiosk token']}" in printed
         assert f"jiaohao display --server {base} --token {tokens['board token']}" in printed
         assert f"{base}/window/3?token={tokens['window 3 screen token']}" in printed
+        assert f"{base}/board?token={tokens['board token']}" in printed
+        assert f"{base}/strip/3?token={tokens['window 3 screen token']}" in printed
+        assert tokens["board page"] == f"{base}/board?token={tokens['board token']}"
         assert "wipes and recreates" in printed and f"jiaohao server --data {data}" in printed
         page = requests.get(f"{base}/window/3?token={tokens['window 3 screen token']}", timeout=10)
         assert page.status_code == 200

@@ -183,3 +183,15 @@ def test_a_call_is_still_due_only_while_its_window_is_calling_it():
     # window 3 recalls A003: the recall is said, the first call no longer
     again, = call(presenter, 14, 3, "A003", 3, recall=True)
     assert not presenter.still_due(second) and presenter.still_due(again)
+
+
+def test_a_refused_token_forgets_the_hall_until_a_snapshot_is_accepted() -> None:
+    presenter = Presenter()
+    presenter.snapshot(m.snapshot(10, [m.window(1)], services=[m.service("A01", 3, [1])]))
+    presenter.message("ticket_called", m.called(11, 5, "A005", 1), now=1.0)
+    presenter.set_refused()
+    view = presenter.view(2.0, WALL)
+    assert view.refused and not view.connected
+    assert (view.newest, view.windows, view.items, view.hall_name) == (None, (), (), "")
+    presenter.snapshot(m.snapshot(12, [m.window(1)]))
+    assert not presenter.view(3.0, WALL).refused

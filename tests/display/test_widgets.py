@@ -98,3 +98,16 @@ def test_recent_calls_read_across_rows_newest_first() -> None:
     from display.widgets import recent_place
     assert [recent_place(i, 2, 2) for i in range(5)] == [(0, 0), (1, 0), (0, 1), (1, 1), None]
     assert [recent_place(i, 4, 2) for i in range(4)] == [(0, 0), (1, 0), (2, 0), (3, 0)]
+
+
+def test_a_refused_token_fills_the_board_with_not_authorised_and_no_stale_hall(board):
+    presenter = presenter_with_calls()
+    draw(board, presenter, now=100.0)
+    assert "A006" in board.texts()
+    presenter.set_refused()
+    image = draw(board, presenter, now=101.0)
+    texts = board.texts()
+    assert texts[0] == "未授权  Not authorised"
+    assert not any("A00" in text for text in texts)
+    middle = image.pixelColor(image.width() // 2, int(image.height() * 0.9))
+    assert middle.name() == "#5c0a0a"   # the whole screen, not a mark in a corner
