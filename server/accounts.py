@@ -168,8 +168,8 @@ def _sign_in_entry(conn, hall_id: int, row, username: str, action: str, address:
                    result: str, now: datetime, **more) -> None:
     """Who tried, from which address, when, and how it ended: every sign-in is in the trail."""
     actor = f"user:{row['id']}" if row is not None else "anonymous"
-    audit.record(conn, hall_id if row is None else row["hall_id"], actor, action, f"user {username}",
-                 None, {"result": result, "address": address} | more, now)
+    audit.record_sign_in(conn, hall_id if row is None else row["hall_id"], actor, action, f"user {username}",
+                         {"result": result, "address": address} | more, now)
 
 
 def _locked_for(row, now: datetime) -> int:
@@ -253,9 +253,9 @@ def unlock(database: db.Database, username: str, *, actor: str, address: str = "
         row = _user(conn, username)
         repo.set_locked_until(conn, row["id"], None)
         repo.forget_sign_in_failures(conn, row["id"])
-        audit.record(conn, row["hall_id"], actor, "auth.unlock", f"user {username}",
-                     {"locked_until": row["locked_until"]},
-                     {"locked_until": None, "result": "unlocked", "address": address})
+        audit.record_sign_in(conn, row["hall_id"], actor, "auth.unlock", f"user {username}",
+                             {"was_locked_until": row["locked_until"], "result": "unlocked", "address": address},
+                             _now())
 
 
 def add_device(database: db.Database, hall_id: int, name: str, kind: str,
@@ -310,8 +310,8 @@ def end_session(database: db.Database, session_id: int, now: datetime | None = N
     with db.write(conn):
         repo.revoke_session(conn, session_id, now)
         if user is not None:
-            audit.record(conn, user["hall_id"], f"user:{user['id']}", "auth.sign_out",
-                         f"user {user['username']}", None, {"result": reason, "address": address}, now)
+            audit.record_sign_in(conn, user["hall_id"], f"user:{user['id']}", "auth.sign_out",
+                                 f"user {user['username']}", {"result": reason, "address": address}, now)
 
 
 #: a session's last use is written at most this often: a request a second must not mean a write each

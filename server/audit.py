@@ -27,6 +27,12 @@ def record(conn: sqlite3.Connection, hall_id: int, actor: str, action: str, subj
                              before, after)
 
 
+def record_sign_in(conn: sqlite3.Connection, hall_id: int, actor: str, action: str, subject: str,
+                   after: dict[str, Any], now: datetime) -> int:
+    """One entry of the sign-in trail (a sign-in, failure, lockout, unlock or sign-out)."""
+    return repo.insert_audit(conn, hall_id, now, actor, action, subject, None, after, trail="sign_in")
+
+
 def _keyed(entries: Any, key: str) -> dict[Any, Any]:
     if not isinstance(entries, list):
         return {}
@@ -90,7 +96,7 @@ def purge(database, hall_id: int, older_than_days: int, keep_days: int, actor: s
 
 
 #: the export's columns, in order
-EXPORT_FIELDS = ("id", "at", "actor", "action", "subject", "before", "after")
+EXPORT_FIELDS = ("trail", "id", "at", "actor", "action", "subject", "before", "after")
 
 
 def to_csv(rows: list[sqlite3.Row]) -> bytes:

@@ -152,12 +152,12 @@ ADMIN_ROUTES = {
                  {"name": "string", "kind": "string", "window": "integer"}, 201)},
     "/api/v1/admin/devices/{name}/revoke": {"post": ("Revoke a device's token at once", "admin", None, 200)},
     "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id; ?kind=changes "
-                                    "(default), sign_in (every sign-in, failure, lockout, unlock and "
-                                    "sign-out) or all)", "admin", None, 200)},
+                                    "(default) or sign_in (every sign-in, failure, lockout, unlock and "
+                                    "sign-out))", "admin", None, 200)},
     "/api/v1/admin/audit/purge": {"post": ("Remove audit entries older than older_than_days; fewer days than "
                                            "the hall keeps (at least 180) are refused", "admin",
                                            {"older_than_days": "integer"}, 200)},
-    "/api/v1/audit": {"get": ("The audit trail, newest first (?kind=changes|sign_in|all, ?limit=, ?before=id)",
+    "/api/v1/audit": {"get": ("The audit trail, newest first (?kind=changes|sign_in, ?limit=, ?before=id)",
                               "admin, auditor", None, 200)},
     "/api/v1/audit/export.csv": {"get": ("Every audit entry of ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV",
                                          "admin, auditor", None, 200)},

@@ -36,6 +36,31 @@ CREATE TABLE sign_in_failures (
 );
 CREATE INDEX sign_in_failures_by_user ON sign_in_failures (user_id, at);
 
+-- the sign-in trail: every sign-in, failure, lockout, unlock and sign-out with its address and
+-- result; beside the change trail (audit_log), which stays a list of what people changed
+CREATE TABLE sign_in_log (
+    id        INTEGER PRIMARY KEY,
+    hall_id   INTEGER NOT NULL REFERENCES halls(id),
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    before    TEXT,
+    after     TEXT
+);
+CREATE INDEX sign_in_log_by_hall ON sign_in_log (hall_id, id);
+
+CREATE TRIGGER sign_in_log_append_only_update BEFORE UPDATE ON sign_in_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+CREATE TRIGGER sign_in_log_kept_180_days BEFORE DELETE ON sign_in_log
+WHEN old.at > strftime('%Y-%m-%dT%H:%M:%S', 'now', '-180 days')
+BEGIN
+    SELECT RAISE(ABORT, 'audit entries are kept at least 180 days');
+END;
+
 -- the audit trail is append-only like the event log: no entry is ever changed, and none is
 -- removed before it is 180 days old (等保 level 2 keeps it at least six months)
 CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log

@@ -358,8 +358,7 @@ def audit_log():
     before = request.args.get("before", None, type=int)   # inbound.py bounds it to 64 bits
     kind = request.args.get("kind", "changes")
     if kind not in repo.AUDIT_KINDS:
-        raise ApiError(422, "bad_field", "kind 应为 changes、sign_in 或 all / kind must be changes, "
-                       "sign_in or all")
+        raise ApiError(422, "bad_field", "kind 应为 changes 或 sign_in / kind must be changes or sign_in")
     entries = repo.audit_entries(hall.database.connection(), hall.service.hall_id, limit, before, kind)
     return jsonify(entries=entries)
 

@@ -173,15 +173,14 @@ def audit_reader() -> Identity:
 
 @blueprint.get("/audit")
 def audit_trail():
-    """?kind=changes|sign_in|all (default all), ?limit=, ?before=id: newest first."""
+    """?kind=changes|sign_in (default changes), ?limit=, ?before=id: newest first."""
     audit_reader()
     hall = current_hall()
     limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int), 1), 500)
     before = request.args.get("before", None, type=int)
-    kind = request.args.get("kind", "all")
+    kind = request.args.get("kind", "changes")
     if kind not in repo.AUDIT_KINDS:
-        raise ApiError(422, "bad_field", "kind 应为 changes、sign_in 或 all / kind must be changes, "
-                       "sign_in or all")
+        raise ApiError(422, "bad_field", "kind 应为 changes 或 sign_in / kind must be changes or sign_in")
     return jsonify(entries=repo.audit_entries(hall.database.connection(), hall.service.hall_id,
                                               limit, before, kind))
 
