@@ -29,7 +29,8 @@ from display.announcer import VoiceSettings  # noqa: E402
 from display.app import build_board, wait_until_synced  # noqa: E402
 from display.settings import DisplaySettings  # noqa: E402
 from display.speech import EspeakSpeaker, Player  # noqa: E402
-from tests.display.hall_server import REPO, DemoHall  # noqa: E402
+from bench.demo_hall import DemoHall  # noqa: E402
+from common.launcher import ROOT as REPO  # noqa: E402
 
 WINDOWS = (2, 3, 4)   # windows serving A01 in the demo hall
 

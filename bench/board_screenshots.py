@@ -13,7 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.display.hall_server import REPO, DemoHall
+from bench.demo_hall import DemoHall
+from common.launcher import ROOT as REPO
 
 #: (service, how many tickets) — queues of different lengths across both floors
 TICKETS = [("A01", 9), ("A02", 4), ("B01", 7), ("C01", 5), ("D01", 6), ("E01", 3), ("F01", 2),

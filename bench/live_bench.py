@@ -32,6 +32,7 @@ from bench.hall_listeners import HallListeners
 from bench.server_bench import (DemoServer, PHASE_SECONDS, clerk_session, issue_tickets,
                                 item_for_window, latency_ms, machine, percentile, serve_ticket,
                                 stop_on_sigterm)
+from common.launcher import hall_server
 from hall.config import HallConfig, load_config
 
 TARGETS = {"p99_ms_at_500": 100.0, "rss_mb_at_1000": 300.0}
@@ -156,18 +157,12 @@ def measure_start(config: Path, starts: int) -> dict:
 
 
 def one_start(data: Path, config: Path, root: Path) -> float:
-    server = DemoServer(root, config)
+    """Seconds from launching `jiaohao server` on an existing hall until it answers HTTP."""
+    server = hall_server(data, config, log_path=root / "start.log")
     began = time.perf_counter()
-    server._launch([sys.executable, "-m", "jiaohao", "server", "--host", "127.0.0.1",
-                    "--port", str(server.port), "--data", str(data), "--config", str(config)])
     try:
-        while server.process.poll() is None:
-            try:
-                if requests.get(server.url + "/api/openapi.json", timeout=1).ok:
-                    return time.perf_counter() - began
-            except requests.RequestException:
-                time.sleep(0.01)
-        raise RuntimeError(f"the server exited; its log:\n{server.log_tail()}")
+        server.start()
+        return time.perf_counter() - began
     finally:
         server.stop()
 

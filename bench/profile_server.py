@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 from bench.cli import DEFAULT_CONFIG, REPO
-from bench.server_bench import free_port
+from common.launcher import free_port
 
 #: Named parts of the request path, by the function whose cumulative time measures them.
 SECTIONS = {

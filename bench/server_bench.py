@@ -39,6 +39,7 @@ import requests
 import socketio
 
 from bench.cli import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULTS, REPO, add_options, run_as_script
+from common.launcher import ServerProcess, free_port, jiaohao, read_credentials
 from hall.config import HallConfig, load_config
 
 DEMO_PASSWORD = "demo-only-2026"   # the demo hall's published password (server/cli.py)
@@ -94,22 +95,6 @@ def median_of_runs(runs: list[dict]) -> dict[str, float]:
 
 # --- the server under test ----------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def read_credentials(path: Path) -> dict[str, str]:
-    """The demo's `name = value` lines (kiosk token, board token, …)."""
-    found = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if " = " in line and not line.startswith("#"):
-            name, value = line.split(" = ", 1)
-            found[name.strip()] = value.strip()
-    return found
-
-
 class DemoServer:
     """`jiaohao demo --headless` in its own process, on a fresh data directory under `root`."""
 
@@ -118,63 +103,38 @@ class DemoServer:
         self.config = config
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = root / f"server-{self.port}.log"
-        self.process: subprocess.Popen | None = None
+        self.server = ServerProcess(self.command(), self.port, root / f"server-{self.port}.log",
+                                    env=self.environment(), cwd=REPO)
         self.tokens: dict[str, str] = {}
 
+    def command(self) -> list[str]:
+        return jiaohao("demo", "--headless", "--host", "127.0.0.1", "--port", str(self.port),
+                       "--data", str(self.data), "--config", str(self.config))
+
+    def environment(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        return self.server.process
+
     def __enter__(self) -> "DemoServer":
-        try:
-            self.start()
-        except BaseException:   # an interrupt while starting must not leave the process behind
-            self.stop()
-            raise
+        self.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
     def start(self, timeout: float = 30.0) -> None:
-        self._launch([sys.executable, "-m", "jiaohao", "demo", "--headless", "--host", "127.0.0.1",
-                      "--port", str(self.port), "--data", str(self.data), "--config", str(self.config)])
-        self._wait_ready(timeout)
-        credentials = read_credentials(self.data / "demo-credentials.txt")
+        self.server.start(timeout)
+        credentials = read_credentials(self.data)
         self.tokens = {"kiosk": credentials["kiosk token"], "board": credentials["board token"]}
 
-    def _launch(self, command: list[str], extra_env: dict[str, str] | None = None) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {}),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        with open(self.log_path, "wb") as log:   # the child keeps its own copy of the descriptor
-            self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                            env=env)
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited; its log:\n{self.log_tail()}")
-            try:
-                requests.get(self.url + "/api/openapi.json", timeout=1)
-                return
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.stop()
-        raise TimeoutError(f"the server did not answer within {timeout:.0f} s:\n{self.log_tail()}")
-
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return self.server.log_tail(lines)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        self.server.stop()
 
 
 class GunicornServer(DemoServer):
@@ -182,18 +142,22 @@ class GunicornServer(DemoServer):
     many threads, running server.wsgi:app."""
 
     def __init__(self, root: Path, config: Path, threads: int):
-        super().__init__(root, config)
         self.threads = threads
+        super().__init__(root, config)
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", str(self.threads),
+                "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "server.wsgi:app"]
+
+    def environment(self) -> dict[str, str]:
+        return {"JIAOHAO_DATA": str(self.data), "JIAOHAO_CONFIG": str(self.config),
+                "JIAOHAO_TRUSTED_PROXIES": "0"}   # no proxy in front here
 
     def start(self, timeout: float = 30.0) -> None:
         from server.cli import create_demo_hall   # the demo hall exactly as `jiaohao demo` makes it
         made = create_demo_hall(self.data, self.config)
         self.tokens = {"kiosk": made["devices"]["kiosk"], "board": made["devices"]["display"]}
-        self._launch([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", str(self.threads),
-                      "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "server.wsgi:app"],
-                     {"JIAOHAO_DATA": str(self.data), "JIAOHAO_CONFIG": str(self.config),
-                      "JIAOHAO_TRUSTED_PROXIES": "0"})   # no proxy in front here
-        self._wait_ready(timeout)
+        self.server.start(timeout)
 
 
 def server_for(root: Path, opts: "Options") -> DemoServer:

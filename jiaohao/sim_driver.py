@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -18,6 +14,7 @@ from typing import Any
 
 import requests
 
+from common.launcher import ServerDidNotStart, demo_server, read_credentials
 from hall.estimate import WindowCapacity, recent_handling
 
 from .simulation import Arrival, EstimateInputs, Plan, Settings, make_plan
@@ -33,61 +30,24 @@ class SimError(Exception):
 
 # --- the server ----------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class DemoServer:
     """A fresh `jiaohao demo --headless` on a free 127.0.0.1 port, in a temporary directory."""
 
     def __init__(self, hall_config: Path | None):
         self.root = Path(tempfile.mkdtemp(prefix="jiaohao-sim-"))
         self.data = self.root / "data"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "jiaohao", "demo", "--headless", "--port", str(self.port),
-                   "--data", str(self.data)]
-        if hall_config:
-            command += ["--config", str(hall_config)]
-        self.log = open(self.root / "server.log", "wb")  # noqa: SIM115 (open while the server runs)
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.server = demo_server(self.data, hall_config, log_path=self.root / "server.log")
+        self.url = self.server.url
 
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SimError(f"the demo server exited; log: {self.root / 'server.log'}")
-            try:
-                if requests.get(self.url + "/api/openapi.json", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise SimError("the demo server did not start in time")
+    def start(self, timeout: float = 30) -> None:
+        try:
+            self.server.start(timeout)
+        except ServerDidNotStart as exc:
+            raise SimError(f"the demo server did not start: {exc}") from None
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
+        self.server.stop()
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def read_credentials(data: Path) -> dict[str, str]:
-    """demo-credentials.txt: `name = value` lines."""
-    values = {}
-    for line in (data / "demo-credentials.txt").read_text(encoding="utf-8").splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            values[key.strip()] = value.strip()
-    return values
 
 
 class Api:
@@ -394,7 +354,7 @@ def simulate(settings: Settings, speed: float | None, server_url: str | None, da
     if server_url is None:
         server = DemoServer(hall_config)
         server_url, data = server.url, server.data
-        server.wait_ready()
+        server.start()
     elif data is None:
         raise SimError("--server needs --data, the server's data directory")
     try:

@@ -77,18 +77,23 @@ def user_view(row) -> dict:
 
 def add_user(database: db.Database, hall_id: int, username: str, role: str, password: str,
              display_name: str | None = None, staff_no: str | None = None, *,
-             actor: str | None = None) -> int:
+             actor: str | None = None, password_hash: str | None = None) -> int:
+    """`password_hash`: the password's hash when the caller made it already (the demo hall's
+    accounts share one published password, and one scrypt run serves them all)."""
     if not USERNAME_RE.match(username):
         raise AccountError("bad_username", "a user name is 2-32 letters, digits, '.', '_' or '-'")
     if role not in ROLES:
         raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}")
     conn = database.connection()
+    _refuse_weak(conn, hall_id, username, password)
+    # hashed before the write transaction: scrypt takes tens of milliseconds, and the hall's
+    # writers would queue behind it
+    stored = password_hash if password_hash is not None else hash_password(password)
     with db.write(conn):
-        _refuse_weak(conn, hall_id, username, password)
         if repo.find_user(conn, username):
             raise AccountError("user_exists", f"user {username!r} already exists")
         user_id = repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
-                                   staff_no, role, hash_password(password), _now())
+                                   staff_no, role, stored, _now())
         _audit(conn, hall_id, actor, "staff.add", f"user {username}",
                after=user_view(repo.get_user(conn, user_id)) | {"password": "set"})
         return user_id
@@ -97,13 +102,15 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
 def set_password(database: db.Database, username: str, password: str, *, actor: str | None = None,
                  now: datetime | None = None) -> None:
     conn = database.connection()
+    was = _user(conn, username)
+    _refuse_weak(conn, was["hall_id"], username, password)
+    if check_password(password, was["password_hash"]):
+        raise AccountError("weak_password", "新密码不能与原密码相同 / the new password must differ from the old one")
+    stored = hash_password(password)   # before the write lock, as in add_user
+    now = now or _now()
     with db.write(conn):
         row = _user(conn, username)
-        _refuse_weak(conn, row["hall_id"], username, password)
-        if check_password(password, row["password_hash"]):
-            raise AccountError("weak_password", "新密码不能与原密码相同 / the new password must differ from the old one")
-        now = now or _now()
-        repo.set_password_hash(conn, row["id"], hash_password(password), now)
+        repo.set_password_hash(conn, row["id"], stored, now)
         # whoever knew the old password may be signed in with it: those sessions end now
         repo.revoke_user_sessions(conn, row["id"], now)
         _audit(conn, row["hall_id"], actor, "staff.password", f"user {username}",

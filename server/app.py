@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, appcontext_pushed, current_app, g
 from flask_socketio import SocketIO
 
 from . import fanout, headers, inbound
@@ -71,7 +71,8 @@ class Hall:
         self.appointments = AppointmentService(self.service)
         self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
                                    interval=tick_seconds)
-        self.settings = ServerSettings.from_config(self.service.setup().extra)
+        with self.database.checked_out():
+            self.settings = ServerSettings.from_config(self.service.setup().extra)
         self.throttle = LoginThrottle()
 
     # the service is made before the live connections that publish for it
@@ -84,6 +85,21 @@ class Hall:
 
 def current_hall() -> Hall:
     return current_app.extensions["jiaohao"]
+
+
+def give_back_connections_at_teardown(app: Flask, database) -> None:
+    """Every request and every live message (Flask-SocketIO runs each handler in an application
+    context) gives back the database connection it checked out when it ends. A thread that
+    held one before (a test calling the app on its own thread) keeps it."""
+    def note(sender, **extra) -> None:
+        g.held_connection = database.holds_connection()
+
+    def give_back(exc) -> None:
+        if not g.get("held_connection", False):
+            database.release()
+
+    appcontext_pushed.connect(note, app, weak=False)
+    app.teardown_appcontext(give_back)
 
 
 def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = utcnow,
@@ -111,6 +127,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).blueprint)
     register_error_handlers(app)
+    give_back_connections_at_teardown(app, hall.database)
 
     # browsers only from the hall's own origin; device clients (python-socketio) send their
     # server URL as Origin, which is the same origin

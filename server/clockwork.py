@@ -42,6 +42,10 @@ class Clockwork:
         self._thread: threading.Thread | None = None
 
     def tick(self) -> None:
+        with self.service.database.checked_out():
+            self._every_job()
+
+    def _every_job(self) -> None:
         self.roll_over_the_day()
         self.return_held_tickets()
         self.live.drop_revoked()

@@ -62,20 +62,22 @@ def open_data_dir(path: str | Path, config_path: str | Path,
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     database = db.Database(path / db.DB_FILENAME)
-    conn = database.connection()
+    with database.checked_out() as conn:
+        hall_id = _migrated_and_seeded(conn, Path(config_path), adapt)
+    return DataDir(path=path, database=database, hall_id=hall_id, secret_key=_secret(path))
+
+
+def _migrated_and_seeded(conn, config_path: Path, adapt: "Callable[[dict], dict] | None") -> int:
     db.migrate(conn)
     hall = repo.find_hall(conn)
-    if hall is None:
-        document = config_document(Path(config_path))
-        if adapt is not None:
-            document = adapt(document)
-        with db.write(conn):
-            hall = repo.find_hall(conn)  # another process may have seeded it meanwhile
-            hall_id = hall["id"] if hall else seed_hall(conn, document, "config.toml",
-                                                        datetime.now(timezone.utc))
-    else:
-        hall_id = hall["id"]
-    return DataDir(path=path, database=database, hall_id=hall_id, secret_key=_secret(path))
+    if hall is not None:
+        return hall["id"]
+    document = config_document(config_path)
+    if adapt is not None:
+        document = adapt(document)
+    with db.write(conn):
+        hall = repo.find_hall(conn)  # another process may have seeded it meanwhile
+        return hall["id"] if hall else seed_hall(conn, document, "config.toml", datetime.now(timezone.utc))
 
 
 class SetupRefused(ValueError):

@@ -169,6 +169,8 @@ class GroupCommit:
         except BaseException as exc:   # the writer itself died: nobody may wait for it forever
             self._abandon(group, exc)
             raise
+        finally:
+            self.database.release()
 
     def _abandon(self, group: list[_Unit], exc: BaseException) -> None:
         with self._more:
@@ -211,60 +213,81 @@ def _in_savepoint(conn: sqlite3.Connection, unit: _Unit) -> None:
     conn.execute("RELEASE unit")
 
 
-class _Lease:
-    """A thread's connection; when the thread ends, the lease is dropped and the
-    connection goes back to the pool instead of staying open forever."""
-
-    def __init__(self, database: "Database", conn: sqlite3.Connection):
-        self.database, self.conn = database, conn
-
-    def __del__(self) -> None:
-        try:
-            self.database._give_back(self.conn)
-        except Exception:  # interpreter shutdown: nothing left to return it to
-            pass
-
-
 class Database:
-    """A database file with one connection per thread, pooled: a server that starts a
-    thread per request reuses a few connections rather than opening one per request."""
+    """A database file and its connections, pooled so that a server starting a thread per
+    request reuses a few connections instead of opening one per request.
+
+    A thread checks a connection out with `connection()` (the same one on every call until it
+    gives it back) and returns it with `release()`. Who releases is written down, never left
+    to the garbage collector: a request or a live message at its teardown (app.py), the group
+    writer and the publisher when their threads end, the clockwork after each tick, a command
+    or a test at `close()`, which closes every connection this database opened.
+    """
 
     POOL_SIZE = 16
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._local = threading.local()
+        self._held: dict[int, sqlite3.Connection] = {}   # thread ident → its connection
         self._idle: list[sqlite3.Connection] = []
+        self._opened: set[sqlite3.Connection] = set()    # everything close() must close
         self._lock = threading.Lock()
         self._closed = False
 
     def connection(self) -> sqlite3.Connection:
-        lease = getattr(self._local, "lease", None)
-        if lease is None:
-            with self._lock:
-                conn = self._idle.pop() if self._idle else None
-            lease = self._local.lease = _Lease(self, conn or connect(self.path))
-        return lease.conn
+        """This thread's connection, checked out on first use."""
+        conn = self._held.get(threading.get_ident())
+        return conn if conn is not None else self._check_out()
 
-    def _give_back(self, conn: sqlite3.Connection) -> None:
+    def holds_connection(self) -> bool:
+        """Whether this thread has a connection checked out."""
+        return threading.get_ident() in self._held
+
+    def _check_out(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError(f"{self.path.name}: the database was closed")
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = connect(self.path)
+            with self._lock:
+                self._opened.add(conn)
+        self._held[threading.get_ident()] = conn
+        return conn
+
+    def release(self) -> None:
+        """Give this thread's connection back: to the pool, or closed when the pool is full
+        (or the database closed, or the connection left inside a transaction)."""
+        conn = self._held.pop(threading.get_ident(), None)
+        if conn is None:
+            return
         with self._lock:
             if not self._closed and len(self._idle) < self.POOL_SIZE and not conn.in_transaction:
                 self._idle.append(conn)
                 return
+            self._opened.discard(conn)
         conn.close()
 
+    @contextmanager
+    def checked_out(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection for the block; given back after it unless the thread
+        already held it before (a tick run inside a test keeps the test's connection)."""
+        held = self.holds_connection()
+        try:
+            yield self.connection()
+        finally:
+            if not held:
+                self.release()
+
     def close(self) -> None:
-        """Close the pool and this thread's connection (others close as their threads end)."""
+        """Close every connection this database opened, whichever thread holds it."""
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
+            opened, self._opened = self._opened, set()
+            self._idle.clear()
+            self._held.clear()
+        for conn in opened:
             conn.close()
-        lease = getattr(self._local, "lease", None)
-        if lease is not None:
-            self._local.lease = None
-            lease.conn.close()
-            lease.conn = None
 
 
 # --- migrations ---------------------------------------------------------------------------

@@ -2,6 +2,10 @@
 
 `Live` is handed the application's `SocketIO` (bound with `init_app` in app.py); the service
 layer and supervision get its `publish` and `emit_to_hall`, never the Socket.IO object itself.
+
+A handler's database connection is given back when the handler returns (the application's
+teardown, app.py), so a board's websocket thread, which lives as long as the board stays
+connected, holds none while it waits.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import request
 from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
@@ -28,7 +32,6 @@ if TYPE_CHECKING:
     from .services import HallService
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 #: A client further behind than this gets a fresh snapshot instead of the missed events.
 RESYNC_LIMIT = 500
@@ -36,29 +39,6 @@ RESYNC_LIMIT = 500
 
 def hall_room(hall_id: int) -> str:
     return f"hall:{hall_id}"
-
-
-def in_passing_thread(work: Callable[[], T]) -> T:
-    """`work()` on a thread that ends with it.
-
-    The database keeps one connection per thread until the thread ends, and a websocket's own
-    thread lasts as long as its board stays connected: connect-time reads made there kept a
-    SQLite connection and its page cache (~200 KB) per board, 1,000 boards ~200 MB. A thread
-    that ends gives its connection back to the pool."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as exc:   # raised again in the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, name="live-connect")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 @dataclass
@@ -167,7 +147,7 @@ class Live:
 
     def on_connect(self, auth: dict | None = None):
         token = (auth or {}).get("token") if isinstance(auth, dict) else None
-        who = in_passing_thread(lambda: self.welcome(token if isinstance(token, str) else None))
+        who = self.welcome(token if isinstance(token, str) else None)
         if who is None:
             # Socket.IO's own refusal carries the reason to the client
             raise SocketIOConnectionRefused("unauthorized")
@@ -179,19 +159,19 @@ class Live:
         join_room(self.room)
         if who.supervises:
             join_room(self.supervisors_room)
-        self.socketio.emit(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload), to=request.sid)
+        self.socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
 
     def welcome_phone(self, who) -> None:
         """A tracking token joins no room: it is told its own part of each message, and only
         on its ticket's business day (as the REST track route answers 410 after it)."""
-        ticket = in_passing_thread(lambda: self.service.ticket(who.id))
+        ticket = self.service.ticket(who.id)
         if ticket is None or ticket.business_date != self.service.today() \
                 or ticket.state is TicketState.EXPIRED:
             raise SocketIOConnectionRefused("expired")
         with self.lock:
             self.clients[request.sid] = who
             self.phones[request.sid] = Phone(ticket.id, ticket.service, ticket.business_date)
-        self.tell_phones([(wire.HALL_SNAPSHOT, in_passing_thread(self.snapshot_payload))], request.sid)
+        self.tell_phones([(wire.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
 
     def welcome(self, token: str | None):
         """Who is connecting (None: refused); a device is marked as seen."""

@@ -20,11 +20,13 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SCRYPT_PREFIX = "scrypt"
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, n: int = SCRYPT_N) -> str:
+    """The stored form keeps scrypt's parameters, so `check_password` reads a hash made at any
+    cost `n` (tests store their accounts' passwords at a small one)."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R,
                             p=SCRYPT_P, dklen=32)
-    return "$".join((SCRYPT_PREFIX, str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P),
+    return "$".join((SCRYPT_PREFIX, str(n), str(SCRYPT_R), str(SCRYPT_P),
                      base64.b64encode(salt).decode(), base64.b64encode(digest).decode()))
 
 

@@ -71,8 +71,10 @@ class Publications:
 
     IDLE_SECONDS = 2.0
 
-    def __init__(self, run: Callable[[list[tuple[int, e.Event]], HallState], None]):
+    def __init__(self, run: Callable[[list[tuple[int, e.Event]], HallState], None],
+                 when_idle: Callable[[], None] = lambda: None):
         self._run = run
+        self._when_idle = when_idle   # run by the worker as it ends (gives back its connection)
         self._waiting: deque[tuple[list[tuple[int, e.Event]], HallState]] = deque()
         self._changed = threading.Condition()
         self._working = False
@@ -91,16 +93,19 @@ class Publications:
         return len(self._waiting)
 
     def _drain(self) -> None:
-        while True:
-            with self._changed:
-                self._busy = False
-                self._changed.notify_all()
-                if not self._changed.wait_for(lambda: self._waiting, self.IDLE_SECONDS):
-                    self._working = False
-                    return
-                batch, state = self._waiting.popleft()
-                self._busy = True
-            self._run(batch, state)
+        try:
+            while True:
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
+                    if not self._changed.wait_for(lambda: self._waiting, self.IDLE_SECONDS):
+                        self._working = False
+                        return
+                    batch, state = self._waiting.popleft()
+                    self._busy = True
+                self._run(batch, state)
+        finally:
+            self._when_idle()
 
     def wait(self, timeout: float = 10.0) -> bool:
         """Until every batch handed in so far was published; False if `timeout` passed first."""
@@ -131,7 +136,8 @@ class HallService:
         # batches on in commit order: a board must never hear that window 3 finished A001
         # after it heard window 3 call A002
         self.writer = db.GroupCommit(database, on_failed_commit=self._forget)
-        self.publications = Publications(self._publish_now) if publish_in_background else None
+        self.publications = (Publications(self._publish_now, when_idle=database.release)
+                             if publish_in_background else None)
         self._as_of = threading.local()   # the publishing thread's batch state, see snapshot()
 
     # --- the setup in force ------------------------------------------------------------

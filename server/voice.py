@@ -26,8 +26,9 @@ from .previews import announcement_wav
 log = logging.getLogger(__name__)
 
 FOLDER = "announcements"
-#: a day of a busy hall is ~900 calls; the oldest sentences go first, past this many files
-KEEP = 1000
+#: a sentence said twice after the chime is ~9 s, ~380 KB: the newest 200 (~75 MB) cover every
+#: board asking for the same call and every recall of the last hour or so; older ones go first
+KEEP = 200
 
 
 @dataclass(frozen=True)

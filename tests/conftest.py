@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import functools
 import os
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -123,9 +125,37 @@ def to_toml(document: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(autouse=True)
-def _collect_garbage_after_each_test():
-    """A socket or file left open is reported by the test that left it, not a later one."""
-    yield
-    import gc
-    gc.collect()
+@functools.cache
+def quick_password_hash(password: str) -> str:
+    """A test account's stored password: scrypt at a small cost. Signing in checks it with the
+    same code as any other; only the work factor is smaller, so hundreds of test accounts and
+    sign-ins do not spend minutes in scrypt (real accounts keep security.SCRYPT_N)."""
+    from server.security import hash_password
+    return hash_password(password, n=2**4)
+
+
+def add_user(database, hall_id: int, username: str, role: str, password: str, *args, **kwargs) -> int:
+    """accounts.add_user for a test's own accounts, stored with `quick_password_hash`."""
+    from server import accounts
+    return accounts.add_user(database, hall_id, username, role, password, *args,
+                             password_hash=quick_password_hash(password), **kwargs)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory):
+    """`seeded(target, config)` lays down `target` as open_data_dir makes a new data directory
+    from `config` (migrated, seeded, with its secret) and returns it. The directory is made once
+    per session for each config and copied: migrating and seeding a new file commits several
+    times, and the tests that each start a hall would spend most of their time on it."""
+    from server.datadir import open_data_dir
+    made: dict[bytes, Path] = {}
+
+    def lay(target: Path, config: Path) -> Path:
+        key = Path(config).read_bytes()
+        if key not in made:
+            template = tmp_path_factory.mktemp("hall-template") / "var"
+            open_data_dir(template, config).close()
+            made[key] = template
+        shutil.copytree(made[key], target)
+        return target
+    return lay

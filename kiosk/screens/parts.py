@@ -139,7 +139,10 @@ def add_banners(box: QVBoxLayout, p: KioskPresenter) -> None:
                                      "Green channel: choose a service for a priority ticket; show your "
                                      "document at the window")), "greenBanner"))
     if p.notice is not None:
-        box.addWidget(label(p.t(p.notice), "notice"))
+        # a refusal (too early to check in, say) in both languages: the citizen may not read
+        # the one the kiosk is set to
+        said, also = p.t(p.notice), other(p.notice, p.language)
+        box.addWidget(label(said if not also or also == said else f"{said}\n{also}", "notice"))
 
 
 def add_back(box: QHBoxLayout, p: KioskPresenter, signal) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from server import accounts
 from server.app import create_app
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, add_user
 from tests.browser import browser, pages  # noqa: F401 (fixture)
 
 PASSWORD = "password-1"
@@ -36,11 +36,11 @@ def login(app, username: str) -> Api:
 
 
 @pytest.fixture
-def hall_app(tmp_path, small_config_file):
-    app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False)
+def hall_app(tmp_path, small_config_file, seeded):
+    app = create_app(seeded(tmp_path / "var", small_config_file), small_config_file, clock=FakeClock(), start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk2", "clerk"), ("boss", "supervisor"), ("root", "admin")):
-        accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
+        add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
     app.tokens = {kind: accounts.add_device(hall.database, hall.service.hall_id, f"{kind}-1", kind,
                                             3 if kind == "window" else None).token
                   for kind in ("kiosk", "display", "window")}
@@ -58,7 +58,7 @@ def root(hall_app) -> Api:
 # module-scoped: other test packages start their own Playwright, and two cannot run at once
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from tests.server.live_server import free_port
+    from common.launcher import free_port
     from tests.web.conftest import DemoHall
     hall = DemoHall(tmp_path_factory.mktemp("admin-web") / "demo", free_port())
     hall.start()

@@ -14,7 +14,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.admin.pages import edit_row, open_tab, sign_in_admin
 from tests.conftest import REPO
-from tests.server.live_server import free_port
+from common.launcher import free_port
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, DemoHall
 
 

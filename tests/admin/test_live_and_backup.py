@@ -19,8 +19,8 @@ import socketio
 from client.hall_client import wait_until
 from server import accounts
 from server.datadir import open_data_dir
-from tests.conftest import REPO, small_hall_document, to_toml
-from tests.server.live_server import ServerProcess
+from tests.conftest import REPO, add_user, small_hall_document, to_toml
+from common.launcher import ServerProcess, hall_server
 
 PASSWORD = "password-1"
 
@@ -33,9 +33,9 @@ def live_hall(tmp_path):
     data = open_data_dir(data_path, config)
     tokens = {kind: accounts.add_device(data.database, data.hall_id, f"{kind}-1", kind).token
               for kind in ("display", "kiosk")}
-    accounts.add_user(data.database, data.hall_id, "root", "admin", PASSWORD)
+    add_user(data.database, data.hall_id, "root", "admin", PASSWORD)
     data.close()
-    server = ServerProcess(data_path, config).start()
+    server = hall_server(data_path, config).start()
     server.tokens = tokens
     server.admin = requests.post(f"{server.url}/api/v1/auth/login", timeout=10,
                                  json={"username": "root", "password": PASSWORD}).json()["token"]
@@ -149,7 +149,7 @@ def test_backups_during_a_burst_hold_every_acknowledged_ticket_and_restore(live_
     restored_dir = tmp_path / "restored"
     restored_dir.mkdir()
     shutil.copyfile(page_copy, restored_dir / "jiaohao.sqlite3")
-    restored = ServerProcess(restored_dir, live_hall.config).start()
+    restored = hall_server(restored_dir, live_hall.config).start()
     try:
         headers = {"Authorization": f"Bearer {live_hall.tokens['kiosk']}"}
         for tid, number in list(page_expected.items())[:: max(1, len(page_expected) // 25)]:

@@ -4,7 +4,7 @@ import pytest
 
 from server import accounts
 from server.app import create_app
-from tests.conftest import FakeClock, small_hall_document, to_toml
+from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 from tests.server.test_api import PASSWORD, Api
 
 #: 2026-11-26 08:00 in the hall; the first slot is 09:00-09:30
@@ -15,17 +15,17 @@ DAY = "2026-11-26"
 
 
 @pytest.fixture
-def appt_app(tmp_path):
+def appt_app(tmp_path, seeded):
     path = tmp_path / "config.toml"
     path.write_text(to_toml(small_hall_document(appointments=RULES)), encoding="utf-8")
     from datetime import datetime, timezone
     clock = FakeClock(datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc))
-    app = create_app(tmp_path / "var", path, clock=clock, start_clockwork=False)
+    app = create_app(seeded(tmp_path / "var", path), path, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
-    accounts.add_user(hall.database, hall.service.hall_id, "desk", "clerk", PASSWORD, "导服台", "D1")
-    accounts.add_user(hall.database, hall.service.hall_id, "clerk2", "clerk", PASSWORD, "clerk2", "G2")
-    accounts.add_user(hall.database, hall.service.hall_id, "boss", "supervisor", PASSWORD, "boss", "S1")
-    accounts.add_user(hall.database, hall.service.hall_id, "root", "admin", PASSWORD, "root", "R1")
+    add_user(hall.database, hall.service.hall_id, "desk", "clerk", PASSWORD, "导服台", "D1")
+    add_user(hall.database, hall.service.hall_id, "clerk2", "clerk", PASSWORD, "clerk2", "G2")
+    add_user(hall.database, hall.service.hall_id, "boss", "supervisor", PASSWORD, "boss", "S1")
+    add_user(hall.database, hall.service.hall_id, "root", "admin", PASSWORD, "root", "R1")
     app.clock = clock
     app.tokens = {"kiosk": accounts.add_device(hall.database, hall.service.hall_id, "kiosk-1", "kiosk").token}
     yield app

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from server import accounts
 from server.datadir import open_data_dir
 from tests.appointments.conftest import RULES
-from tests.conftest import small_hall_document, to_toml
-from tests.server.live_server import ServerProcess
+from tests.conftest import add_user, small_hall_document, to_toml
+from common import launcher
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 from tests.browser import HeldReplies, browser, pages, phone_page  # noqa: E402, F401 (fixture)
@@ -29,9 +28,9 @@ def hall_server(tmp_path_factory):
     config.write_text(to_toml(small_hall_document(appointments=RULES | {"hours": "09:00-11:00"})),
                       encoding="utf-8")
     data = open_data_dir(root / "var", config)
-    accounts.add_user(data.database, data.hall_id, "desk", "clerk", PASSWORD, "导服台小王", "D1")
+    add_user(data.database, data.hall_id, "desk", "clerk", PASSWORD, "导服台小王", "D1")
     data.close()
-    server = ServerProcess(root / "var", config).start()
+    server = launcher.hall_server(root / "var", config).start()
     yield server
     server.stop()
 

@@ -10,8 +10,10 @@ import time
 import pytest
 import socketio
 
+from bench.demo_hall import DemoHall
+from tests.conftest import REPO
 
-from .hall_server import DemoHall, spoken_number, started_board
+from .hall_server import spoken_number, started_board
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 15000
@@ -116,7 +118,6 @@ def run_cli(*args: str, timeout: float = 60):
     import subprocess
     import sys
 
-    from .hall_server import REPO
     env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
     return subprocess.run([sys.executable, "-m", "jiaohao", "display", "--config", str(REPO / "config.toml"),
                            *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
@@ -137,3 +138,21 @@ def test_a_bad_token_or_no_token_is_reported_in_one_line(hall, tmp_path):
     assert done.returncode == 2 and "no token" in done.stderr
     done = run_cli("--server", hall.url, "--token", "wrong", "--screenshot", str(tmp_path / "x.png"))
     assert done.returncode == 2 and "refused the board's token" in done.stderr
+
+
+def test_a_refused_token_fills_the_screen_with_not_authorised(qtbot, hall):
+    from display.announcer import VoiceSettings
+    from display.app import build_board
+    from display.settings import DisplaySettings
+
+    board = build_board(DisplaySettings(server=hall.url, token="revoked-or-from-another-hall"),
+                        VoiceSettings(), volume=80, speak=False)
+    qtbot.addWidget(board.widget)
+    board.connection.start()
+    try:
+        qtbot.waitUntil(lambda: board.presenter.refused, timeout=WAIT_MS)
+        board.refresh()
+        assert shown(board)[0] == "未授权  Not authorised"
+        assert not board.widget.refused.isHidden()
+    finally:
+        board.stop()

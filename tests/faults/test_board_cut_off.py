@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.display.hall_server import DemoHall, spoken_number, started_board
+from bench.demo_hall import DemoHall
+from tests.display.hall_server import spoken_number, started_board
 
 from .tcp_link import TcpLink
 

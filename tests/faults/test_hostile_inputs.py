@@ -10,7 +10,7 @@ import pytest
 
 from server import accounts
 from server.app import create_app
-from tests.conftest import FakeClock, small_hall_document, to_toml
+from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 from tests.server.test_api import PASSWORD, Api, login
 
 TABLES = ("tickets", "events", "windows", "users", "devices", "hall_setups", "issue_requests",
@@ -36,7 +36,7 @@ def make_app(root):
     app = create_app(root / "var", config, clock=FakeClock(), start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk3", "clerk"), ("boss", "supervisor")):
-        accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, name, "G1")
+        add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, name, "G1")
     app.tokens = {kind: accounts.add_device(hall.database, hall.service.hall_id, f"{kind}-1", kind,
                                             3 if kind == "window" else None).token
                   for kind in ("kiosk", "window")}

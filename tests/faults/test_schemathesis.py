@@ -11,9 +11,9 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
-from server import accounts
 from tests.faults.test_hostile_inputs import make_app
 from tests.server.test_api import PASSWORD, login
+from tests.conftest import add_user
 
 EXAMPLES = 4
 #: signing out would end the session every other generated request uses; the backup streams an
@@ -25,7 +25,7 @@ SKIPPED = {("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/admin/backup")}
 def app(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("schemathesis"))
     hall = app.extensions["jiaohao"]
-    accounts.add_user(hall.database, hall.service.hall_id, "root", "admin", PASSWORD, "root", "S1")
+    add_user(hall.database, hall.service.hall_id, "root", "admin", PASSWORD, "root", "S1")
     app.admin = login(app, "root").token
     yield app
     hall.data.close()

@@ -18,7 +18,7 @@ import requests
 from server import accounts
 from server.datadir import open_data_dir
 from tests.conftest import REPO, small_hall_document, to_toml
-from tests.server.live_server import ServerProcess, free_port
+from common.launcher import free_port, hall_server
 
 CHINESE_AND_ENGLISH = (lambda text: any("\u4e00" <= ch <= "\u9fff" for ch in text) and " / " in text)
 
@@ -46,7 +46,7 @@ def issue(url: str, token: str) -> requests.Response:
 
 def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path) -> None:
     data, config, token = prepared(tmp_path)
-    first = ServerProcess(data, config).start()
+    first = hall_server(data, config).start()
     try:
         second = run_server(data, config, free_port())
         assert second.returncode == 1
@@ -57,7 +57,7 @@ def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path) -> None
         assert issue(first.url, token).status_code == 201, "the first server goes on serving"
     finally:
         first.stop()
-    again = ServerProcess(data, config).start()   # the lock went with the process
+    again = hall_server(data, config).start()   # the lock went with the process
     again.stop()
 
 
@@ -74,28 +74,40 @@ def test_a_read_only_data_directory_stops_the_server_at_start(tmp_path) -> None:
     assert len(lines) == 1 and "cannot be written" in lines[0] and str(data) in lines[0], started.stderr
 
 
+def refuses_connections(port: int, seconds: float) -> bool:
+    """The listening socket closed within `seconds` (the server checks for a stop twice a second)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_sigterm_answers_the_request_in_flight_then_exits(tmp_path) -> None:
     data, config, token = prepared(tmp_path)
-    server = ServerProcess(data, config).start()
+    server = hall_server(data, config).start()
     body = b'{"service": "A01", "request_id": "in-flight-1"}'
     head = (f"POST /api/v1/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
-        conn.sendall(head + body[:10])
-        time.sleep(0.5)                         # the request is being read: it is in flight
-        server.process.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
-        with pytest.raises(OSError):            # no longer accepting
-            socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
-        conn.sendall(body[10:])
-        answer = b""
-        while chunk := conn.recv(65536):
-            answer += chunk
-            if b"\r\n\r\n" in answer and b'"number"' in answer:
-                break
-    assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
-    assert server.process.wait(timeout=15) == 0
-    server.stop()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+            conn.sendall(head + body[:10])
+            time.sleep(0.5)                         # the request is being read: it is in flight
+            server.process.send_signal(signal.SIGTERM)
+            assert refuses_connections(server.port, 10), "no longer accepting after SIGTERM"
+            conn.sendall(body[10:])
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+                if b"\r\n\r\n" in answer and b'"number"' in answer:
+                    break
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+        assert server.process.wait(timeout=15) == 0
+    finally:
+        server.stop()
     check = open_data_dir(data, config)
     try:
         rows = check.database.connection().execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
@@ -129,7 +141,7 @@ def fill(path: Path) -> Path:
 
 def test_a_full_disk_is_named_reads_go_on_and_writes_come_back(small_disk) -> None:
     data, config, token = prepared(small_disk)
-    server = ServerProcess(data, config).start()
+    server = hall_server(data, config).start()
     try:
         first = issue(server.url, token)
         assert first.status_code == 201

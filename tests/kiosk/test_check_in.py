@@ -120,3 +120,14 @@ def test_too_late_on_screen_then_the_normal_ticket(make_kiosk, qtbot) -> None:  
 
 def screen_key(kiosk, key: str) -> QPushButton:
     return next(b for b in kiosk.window.check_in.findChildren(QPushButton) if b.property("key") == key)
+
+
+def test_too_early_on_screen_in_chinese_and_english(make_kiosk, qtbot) -> None:  # noqa: F811
+    kiosk = make_kiosk()
+    touch(qtbot, check_in_button(kiosk))
+    for key in FakeHallClient.EARLY:
+        touch(qtbot, screen_key(kiosk, key))
+    kiosk.window.check_in.submitted.emit()
+    qtbot.waitUntil(lambda: kiosk.presenter.notice is not None, timeout=5000)
+    shown = texts(kiosk.window.check_in)
+    assert "还未到签到时间" in shown and "Too early: please check in from" in shown, shown

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import warnings
 from pathlib import Path
 
 import pytest
@@ -24,83 +17,45 @@ from kiosk.settings import KioskSettings
 from kiosk.widgets import TouchButton
 from printer.config import PrinterSettings
 from printer.slip import slip_hall_from_config
+from common.launcher import demo_server, free_port, hall_server, read_credentials
 from hall.config import load_config
 from tests.printer.escpos_decoder import decode
 from printer.loopback import LoopbackPrinter
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-START_SECONDS = 30
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class KioskHall:
+    """A demo hall for the kiosk, which can go down (kill -9) and come back as `jiaohao server`."""
 
-
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = START_SECONDS) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
-
-
-class ServerProcess:
     def __init__(self, data: Path):
-        self.data, self.port = data, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-        self.log = open(data.parent / "server.log", "ab")
-
-    def _start(self, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONTRACEMALLOC"} | {"PYTHONPATH": str(REPO)}
-        self.process = subprocess.Popen([sys.executable, "-m", "jiaohao", *args], cwd=REPO, env=env,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            wait_for_port(self.port, self.process)
-        except Exception:
-            self.kill()
-            raise
+        self.data = data
+        self.server = demo_server(data)
+        self.port, self.url = self.server.port, self.server.url
 
     def start_demo(self) -> None:
-        self._start("demo", "--headless", "--port", str(self.port), "--data", str(self.data))
+        self.server.start()
 
     def restart(self) -> None:
-        self._start("server", "--data", str(self.data), "--port", str(self.port))
+        self.server = hall_server(self.data, REPO / "config.toml", self.port, self.server.log_path)
+        self.server.start()
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
+        self.server.kill()
 
     @property
     def token(self) -> str:
-        for line in (self.data / "demo-credentials.txt").read_text(encoding="utf-8").splitlines():
-            if line.startswith("kiosk token = "):
-                return line.split("=", 1)[1].strip()
-        raise LookupError("no kiosk token in demo-credentials.txt")
+        return read_credentials(self.data)["kiosk token"]
 
 
 @pytest.fixture
 def server(tmp_path):
-    running = ServerProcess(tmp_path / "data")
+    running = KioskHall(tmp_path / "data")
     running.start_demo()
     yield running
     running.kill()
-    running.log.close()
-    # a websocket handshake cut off by the killed server leaves a socket inside websocket-client
-    # (HallClient's reconnect loop); collect it here rather than in whichever test runs next
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 @pytest.fixture
@@ -130,9 +85,6 @@ def make_kiosk(qtbot, server):
     yield make
     for kiosk in made:
         kiosk.app.stop()
-    with warnings.catch_warnings():   # see the server fixture
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 def touch_item(qtbot, kiosk, department: str, item: str) -> None:

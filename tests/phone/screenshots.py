@@ -24,7 +24,7 @@ from server.datadir import open_data_dir
 from server.services import HallService, utcnow
 from tests.conftest import REPO
 from tests.browser import CHROMIUM_ARGS, PHONE
-from tests.server.live_server import free_port
+from common.launcher import free_port
 
 PASSWORD = "demo-only-2026"
 

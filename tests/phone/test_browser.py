@@ -8,8 +8,8 @@ import requests
 
 from server import accounts
 from server.datadir import open_data_dir
-from tests.conftest import small_hall_document, to_toml
-from tests.server.live_server import ServerProcess
+from tests.conftest import add_user, small_hall_document, to_toml
+from common import launcher
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 from tests.browser import browser, phone_page  # noqa: E402, F401 (fixture)
@@ -25,9 +25,9 @@ def hall_server(tmp_path_factory):
     config.write_text(to_toml(small_hall_document()), encoding="utf-8")
     data = open_data_dir(root / "var", config)
     kiosk = accounts.add_device(data.database, data.hall_id, "kiosk", "kiosk").token
-    accounts.add_user(data.database, data.hall_id, "clerk3", "clerk", PASSWORD)
+    add_user(data.database, data.hall_id, "clerk3", "clerk", PASSWORD)
     data.close()
-    server = ServerProcess(root / "var", config).start()
+    server = launcher.hall_server(root / "var", config).start()
     server.kiosk = kiosk
     yield server
     server.stop()

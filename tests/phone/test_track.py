@@ -9,7 +9,7 @@ from server import accounts
 from server.app import create_app
 from server.pages.phone import Limits
 from server.ratelimit import Limit, TokenBuckets
-from tests.conftest import FakeClock, small_hall_document
+from tests.conftest import FakeClock, add_user, small_hall_document
 
 PASSWORD = "password-1"
 
@@ -25,12 +25,12 @@ class Tick:
 
 
 @pytest.fixture
-def phone_app(tmp_path, small_config_file):
+def phone_app(tmp_path, small_config_file, seeded):
     clock = FakeClock()
-    app = create_app(tmp_path / "var", small_config_file, clock=clock, start_clockwork=False)
+    app = create_app(seeded(tmp_path / "var", small_config_file), small_config_file, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for n in (2, 3):
-        accounts.add_user(hall.database, hall.service.hall_id, f"clerk{n}", "clerk", PASSWORD)
+        add_user(hall.database, hall.service.hall_id, f"clerk{n}", "clerk", PASSWORD)
     app.kiosk = accounts.add_device(hall.database, hall.service.hall_id, "kiosk-1", "kiosk").token
     app.clock = clock
     yield app

@@ -6,7 +6,7 @@ import pytest
 
 from server.datadir import DataDir, open_data_dir
 from server.services import HallService
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, add_user
 
 
 class RecordingPublisher:
@@ -24,8 +24,8 @@ class RecordingPublisher:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, small_config_file: Path):
-    data = open_data_dir(tmp_path / "var", small_config_file)
+def data_dir(tmp_path: Path, small_config_file: Path, seeded):
+    data = open_data_dir(seeded(tmp_path / "var", small_config_file), small_config_file)
     yield data
     data.close()
 
@@ -42,6 +42,5 @@ def service(data_dir: DataDir, publisher: RecordingPublisher, clock: FakeClock) 
 
 @pytest.fixture
 def clerk(data_dir: DataDir) -> int:
-    from server import accounts
-    return accounts.add_user(data_dir.database, data_dir.hall_id, "clerk1", "clerk", "password-1",
-                             "王小明", "A1001")
+    return add_user(data_dir.database, data_dir.hall_id, "clerk1", "clerk", "password-1",
+                    "王小明", "A1001")

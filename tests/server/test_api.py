@@ -8,18 +8,18 @@ import pytest
 
 from server import accounts
 from server.app import create_app
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, add_user
 
 PASSWORD = "password-1"
 
 
 @pytest.fixture
-def hall_app(tmp_path, small_config_file):
+def hall_app(tmp_path, small_config_file, seeded):
     clock = FakeClock()
-    app = create_app(tmp_path / "var", small_config_file, clock=clock, start_clockwork=False)
+    app = create_app(seeded(tmp_path / "var", small_config_file), small_config_file, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk2", "clerk"), ("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin")):
-        accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
+        add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
     tokens = {kind: accounts.add_device(hall.database, hall.service.hall_id, f"{kind}-1", kind,
                                         3 if kind == "window" else None).token
               for kind in ("kiosk", "display", "window")}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from hall import commands as c
-from server import accounts
 from server.app import create_app
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, add_user
 
 
 def test_midnight_expires_open_tickets_and_restarts_numbers(tmp_path, small_config_file) -> None:
@@ -45,7 +44,7 @@ def test_a_hold_that_runs_out_comes_back_by_itself(tmp_path, small_config_file) 
     clock = FakeClock()
     app = create_app(tmp_path / "var", small_config_file, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
-    clerk = accounts.add_user(hall.database, hall.service.hall_id, "clerk3", "clerk", "password-1")
+    clerk = add_user(hall.database, hall.service.hall_id, "clerk3", "clerk", "password-1")
     hall.service.execute(c.SignIn(window=3, clerk=clerk))
     ticket = hall.service.issue("A01").ticket
     hall.service.call_next(3)

@@ -18,7 +18,6 @@ from engineio import packet as eio_packet
 from bench.hall_listeners import masked_frame, upgrade_request
 from client.hall_client import wait_until
 from server.fanout import BoardQueue, BoardWebSocket, RawFrame, frame_of, text_frame
-from server.live import in_passing_thread
 from tests.server.test_live import Board, clerk_session, issue, live_hall  # noqa: F401 (fixture)
 
 
@@ -217,14 +216,6 @@ def test_a_board_that_stops_reading_holds_up_no_one_and_loses_nothing(live_hall)
 
 
 # --- what a connected board keeps on the server ---------------------------------------------------
-
-def test_connect_time_work_runs_on_a_thread_that_has_ended_by_the_time_it_returns() -> None:
-    ran_on: list[threading.Thread] = []
-    assert in_passing_thread(lambda: ran_on.append(threading.current_thread()) or 7) == 7
-    assert ran_on[0] is not threading.current_thread() and not ran_on[0].is_alive()
-    with pytest.raises(KeyError):   # the caller meets the work's error as its own
-        in_passing_thread(lambda: {}["missing"])
-
 
 def test_an_untested_engineio_release_keeps_engineio_s_own_classes(monkeypatch, caplog) -> None:
     from types import SimpleNamespace

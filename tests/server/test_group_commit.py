@@ -11,6 +11,7 @@ import pytest
 from hall.tickets import QueueError
 from server import db
 from server.services import HallService
+from tests.conftest import add_user
 
 
 @pytest.fixture
@@ -97,13 +98,12 @@ def test_a_failed_commit_fails_its_whole_group_and_the_writer_goes_on(database) 
 
 
 def test_concurrent_issues_and_calls_never_share_a_number_or_a_ticket(data_dir, clock) -> None:
-    from server import accounts
     from hall import commands as c
     service = HallService(data_dir.database, data_dir.hall_id, clock=clock)
     with ThreadPoolExecutor(12) as pool:
         issued = list(pool.map(lambda _: service.issue("A01").ticket, range(60)))
     assert sorted(t.number for t in issued) == [f"A{n:03d}" for n in range(1, 61)]
-    clerks = [accounts.add_user(data_dir.database, data_dir.hall_id, f"c{n}", "clerk", "password-1")
+    clerks = [add_user(data_dir.database, data_dir.hall_id, f"c{n}", "clerk", "password-1")
               for n in (2, 3)]
     for window, clerk in zip((2, 3), clerks):
         service.execute(c.SignIn(window=window, clerk=clerk, actor="test"))

@@ -17,7 +17,7 @@ from hall.tickets import CURRENT_STATES, Priority, QueueError, WindowStatus
 from server import accounts, db, repository as repo
 from server.datadir import open_data_dir
 from server.services import HallService
-from tests.conftest import FakeClock, small_hall_document, to_toml
+from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 from tests.server.test_storage import assert_log_replays
 
 WINDOWS = (1, 2, 3, 4)
@@ -138,11 +138,11 @@ def check_invariants(service: HallService) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(STEPS, min_size=40, max_size=150))
-def test_random_days_keep_the_invariants(steps: list[tuple]) -> None:
+def test_random_days_keep_the_invariants(seeded, steps: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"
         config.write_text(to_toml(small_hall_document()), encoding="utf-8")
-        data = open_data_dir(Path(tmp) / "var", config)
+        data = open_data_dir(seeded(Path(tmp) / "var", config), config)
         clerks = [accounts.repo.insert_user(data.database.connection(), data.hall_id, f"c{i}", "c",
                                             None, "clerk", "x", FakeClock().now) for i in range(5)]
         clock = FakeClock()
@@ -174,7 +174,7 @@ def test_random_days_keep_the_invariants(steps: list[tuple]) -> None:
 
 def test_eight_threads_never_share_a_number_or_a_ticket(tmp_path, small_config_file) -> None:
     data = open_data_dir(tmp_path / "var", small_config_file)
-    clerks = [accounts.add_user(data.database, data.hall_id, f"clerk{i}", "clerk", "password-1")
+    clerks = [add_user(data.database, data.hall_id, f"clerk{i}", "clerk", "password-1")
               for i in range(4)]
     issued: list[tuple[str, str]] = []
     called: list[int] = []

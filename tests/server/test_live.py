@@ -15,8 +15,8 @@ from server import accounts
 from server.app import create_app
 from server.datadir import open_data_dir
 from server.app import socketio as server_socketio
-from tests.conftest import FakeClock, small_hall_document, to_toml
-from tests.server.live_server import ServerProcess
+from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
+from common.launcher import ServerProcess, hall_server
 
 PASSWORD = "password-1"
 
@@ -24,13 +24,13 @@ PASSWORD = "password-1"
 # --- in-process: the Flask-SocketIO test client ---------------------------------------------------
 
 @pytest.fixture(params=[False, True], ids=["publish-in-request", "publish-in-background"])
-def app(request, tmp_path, small_config_file):
-    app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False,
+def app(request, tmp_path, small_config_file, seeded):
+    app = create_app(seeded(tmp_path / "var", small_config_file), small_config_file, clock=FakeClock(), start_clockwork=False,
                      publish_in_background=request.param)
     hall = app.extensions["jiaohao"]
     app.board = accounts.add_device(hall.database, hall.service.hall_id, "board", "display").token
     app.kiosk = accounts.add_device(hall.database, hall.service.hall_id, "kiosk", "kiosk").token
-    accounts.add_user(hall.database, hall.service.hall_id, "clerk3", "clerk", PASSWORD)
+    add_user(hall.database, hall.service.hall_id, "clerk3", "clerk", PASSWORD)
     yield app
     hall.data.close()
 
@@ -53,6 +53,17 @@ def test_connect_needs_a_token(app) -> None:
     assert not client.is_connected()
     client = server_socketio.test_client(app)
     assert not client.is_connected()
+
+
+def test_a_connect_gives_its_database_connection_back_when_the_handler_returns(app) -> None:
+    """A board's websocket thread lives as long as the board stays connected: the reads made
+    when it connects must not keep a connection (and its page cache) for all that time."""
+    database = app.extensions["jiaohao"].database
+    database.release()   # the set-up above ran on this thread too
+    board = server_socketio.test_client(app, auth={"token": app.board})
+    assert names(board.get_received()) == ["hall_snapshot"]
+    assert not database.holds_connection()
+    board.disconnect()
 
 
 def test_event_flow_of_an_issue_and_a_call(app) -> None:
@@ -134,9 +145,9 @@ def live_hall(tmp_path):
     tokens = {"board": accounts.add_device(data.database, data.hall_id, "board", "display").token,
               "kiosk": accounts.add_device(data.database, data.hall_id, "kiosk", "kiosk").token}
     for n in range(1, 21):
-        accounts.add_user(data.database, data.hall_id, f"clerk{n}", "clerk", PASSWORD)
+        add_user(data.database, data.hall_id, f"clerk{n}", "clerk", PASSWORD)
     data.close()
-    server = ServerProcess(data_path, config).start()
+    server = hall_server(data_path, config).start()
     server.tokens = tokens
     yield server
     server.stop()

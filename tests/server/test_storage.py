@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -151,3 +152,64 @@ def test_setup_import_refuses_to_strand_waiting_tickets(data_dir, service, tmp_p
     path.write_text(to_toml(document), encoding="utf-8")
     assert import_setup(data_dir, path, actor="test") == 2
     assert service.setup().hall.name == "新名字"
+
+
+# --- connection lifetimes ---------------------------------------------------------------------
+
+def test_a_released_connection_serves_the_next_thread(data_dir) -> None:
+    database = data_dir.database
+    database.release()   # opening the data directory gave its own back already
+    taken: list[sqlite3.Connection] = []
+
+    def request() -> None:
+        taken.append(database.connection())
+        database.release()
+
+    for _ in range(3):
+        worker = threading.Thread(target=request)
+        worker.start()
+        worker.join()
+    assert taken[0] is taken[1] is taken[2], "one pooled connection, not one per thread"
+
+
+def test_checked_out_gives_back_only_what_it_took(data_dir) -> None:
+    database = data_dir.database
+    with database.checked_out() as conn:
+        assert database.holds_connection() and database.connection() is conn
+    assert not database.holds_connection()
+    mine = database.connection()
+    with database.checked_out() as conn:
+        assert conn is mine
+    assert database.holds_connection(), "a block inside a longer checkout keeps it"
+
+
+def test_close_closes_the_connections_other_threads_still_hold(data_dir) -> None:
+    held, done = [], threading.Event()
+
+    def forgetful() -> None:
+        held.append(data_dir.database.connection())   # never released
+        done.set()
+
+    threading.Thread(target=forgetful).start()
+    assert done.wait(5)
+    data_dir.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        held[0].execute("SELECT 1")
+    with pytest.raises(sqlite3.ProgrammingError):
+        data_dir.database.connection()
+
+
+def test_the_group_writer_gives_its_connection_back_when_it_ends(service, monkeypatch) -> None:
+    writers: list[threading.Thread] = []
+    write = db.GroupCommit._write
+
+    def recorded(self) -> None:
+        writers.append(threading.current_thread())
+        write(self)
+
+    monkeypatch.setattr(db.GroupCommit, "_write", recorded)
+    monkeypatch.setattr(db.GroupCommit, "IDLE_SECONDS", 0.05)
+    service.issue("A01")
+    writers[0].join(5)
+    assert not writers[0].is_alive()
+    assert writers[0].ident not in service.database._held

@@ -7,8 +7,8 @@ import requests
 
 from server import accounts
 from server.datadir import open_data_dir
-from tests.conftest import small_hall_document, to_toml
-from tests.server.live_server import ServerProcess
+from tests.conftest import add_user, small_hall_document, to_toml
+from common.launcher import ServerProcess, hall_server
 from tests.browser import browser  # noqa: F401 (fixture)
 
 PASSWORD = "password-1"
@@ -45,11 +45,11 @@ def quick_hall(tmp_path_factory):
     config.write_text(to_toml(small_hall_document(supervision=QUICK, appointments=BOOKING)), encoding="utf-8")
     data = open_data_dir(root / "var", config)
     for name, role in (("clerk2", "clerk"), ("clerk4", "clerk"), ("boss", "supervisor")):
-        accounts.add_user(data.database, data.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
+        add_user(data.database, data.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
     kiosk = accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token
     screen = accounts.add_device(data.database, data.hall_id, "window-4", "window", 4).token
     data.close()
-    process = ServerProcess(root / "var", config).start()
+    process = hall_server(root / "var", config).start()
     yield QuickHall(process, kiosk, screen)
     process.stop()
 

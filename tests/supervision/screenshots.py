@@ -29,7 +29,7 @@ from server.cli import demo_people
 from server.datadir import open_data_dir
 from server.services import HallService
 from tests.conftest import REPO, FakeClock
-from tests.server.live_server import free_port
+from common.launcher import free_port
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 TZ = ZoneInfo("Asia/Shanghai")

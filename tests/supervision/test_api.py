@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from server import accounts
 from server.app import create_app
 from server.app import socketio
-from tests.conftest import FakeClock, small_hall_document, to_toml
+from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 
 PASSWORD = "password-1"
 SUPERVISION = {"wait_minutes": [30, 60], "handling_minutes": [30, 60], "queue_length": [15, 30],
@@ -21,14 +21,14 @@ ROUTES = ["/supervision", "/alerts?open=1", "/reports", "/reports/export.csv", "
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, seeded):
     config = tmp_path / "config.toml"
     config.write_text(to_toml(small_hall_document(supervision=SUPERVISION)), encoding="utf-8")
     clock = FakeClock()
-    app = create_app(tmp_path / "var", config, clock=clock, start_clockwork=False)
+    app = create_app(seeded(tmp_path / "var", config), config, clock=clock, start_clockwork=False)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk4", "clerk"), ("boss", "supervisor"), ("root", "admin")):
-        accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G4")
+        add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, f"{name}-名", "G4")
     app.kiosk = accounts.add_device(hall.database, hall.service.hall_id, "kiosk-1", "kiosk").token
     app.screen = accounts.add_device(hall.database, hall.service.hall_id, "window-4", "window", 4).token
     app.clock, app.hall = clock, hall

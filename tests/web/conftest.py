@@ -6,69 +6,32 @@ works at its own windows with their own items, so tests never call each other's 
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 import requests
 
+from common.launcher import DEMO_PASSWORD as PASSWORD, demo_server, free_port, read_credentials
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, browser, pages  # noqa: F401 (fixture)
-from tests.conftest import REPO
-from tests.server.live_server import free_port
-
-PASSWORD = "demo-only-2026"
 
 
 class DemoHall:
     """The running demo server, its tokens, and short ways to act on it over REST."""
 
-    def __init__(self, data: Path, port: int):
-        self.data, self.port = data, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
+    def __init__(self, data: Path, port: int | None = None):
+        self.data = data
+        self.server = demo_server(data, port=port, log_path=data.parent / "demo-server.log")
+        self.port, self.url = self.server.port, self.server.url
         self.tokens: dict[str, str] = {}
 
-    def start(self, timeout: float = 60) -> None:
-        log = open(self.data.parent / "demo-server.log", "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jiaohao", "demo", "--headless", "--port", str(self.port),
-             "--data", str(self.data)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("the demo server exited: see demo-server.log")
-            try:
-                requests.get(self.url + "/api/openapi.json", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            raise TimeoutError("the demo server did not start")
-        self.tokens = self._read_credentials()
-
-    def _read_credentials(self) -> dict[str, str]:
-        tokens = {}
-        for line in (self.data / "demo-credentials.txt").read_text(encoding="utf-8").splitlines():
-            if " = " in line and not line.startswith("#"):
-                key, value = line.split(" = ", 1)
-                tokens[key] = value
-        return tokens
+    def start(self) -> None:
+        self.server.start()
+        self.tokens = read_credentials(self.data)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        self.server.stop()
 
     # --- REST --------------------------------------------------------------------------------
 

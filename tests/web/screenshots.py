@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from tests.conftest import REPO
-from tests.server.live_server import free_port
+from common.launcher import free_port
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, DemoHall
 from tests.web.helpers import clerk_token, open_window_screen, settled, sign_in_clerk
 

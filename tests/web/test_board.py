@@ -5,8 +5,6 @@ full-screen, and not one request outside the hall's server."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import REPO
-from tests.server.live_server import free_port
+from common.launcher import free_port, hall_server
 from tests.web.conftest import DemoHall
 
 #: a signage player set up to speak without a tap (docs/display.md)
@@ -184,18 +182,45 @@ def test_the_board_comes_back_after_a_server_restart(hall, board_page) -> None:
 
 
 def restart(hall: DemoHall) -> None:
-    """The same hall (data, tokens) served again on the same port, as `jiaohao demo` advises."""
-    log = open(Path(hall.data).parent / "restarted-server.log", "wb")
-    hall.process = subprocess.Popen(
-        [sys.executable, "-m", "jiaohao", "server", "--data", str(hall.data), "--config",
-         str(REPO / "config.toml"), "--host", "127.0.0.1", "--port", str(hall.port)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(hall.url + "/api/openapi.json", timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise TimeoutError("the hall server did not come back")
+    """The same hall (data, tokens) served again on the same port, as `jiaohao demo` advises;
+    the hall's stop() ends this server too."""
+    hall.server = hall_server(Path(hall.data), REPO / "config.toml", hall.port,
+                              Path(hall.data).parent / "restarted-server.log").start()
+
+
+#: the text's colour against the first opaque background behind it, as WCAG 2 computes contrast
+CONTRAST = """(selector) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => [r, g, b].map((v) => v / 255)
+    .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  return [...document.querySelectorAll(selector)].filter((n) => n.textContent.trim()).map((node) => {
+    let back = node;
+    while (back && (rgb(getComputedStyle(back).backgroundColor)[3] ?? 1) === 0) back = back.parentElement;
+    const fg = luminance(rgb(getComputedStyle(node).color));
+    const bg = luminance(rgb(getComputedStyle(back || document.body).backgroundColor));
+    return [node.textContent.trim().slice(0, 20), (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)];
+  });
+}"""
+TEXTS = ("h1, h2, h2 span, .en, .date, .clock, .now-number, .now-window, .now-en, .recent-number, "
+         ".recent-window, .cell-number, .cell-label, .cell-current, .cell-hint, .cell-en, .item-name, "
+         ".item-name-en, .item-count, .item-estimate, .item-estimate-en, .notice-text")
+
+
+def test_every_text_on_the_board_and_strip_meets_wcag_aa_contrast(hall, board_page) -> None:
+    token = signed_in(hall, 9)
+    hall.issue(first_item(hall, 9), 2)
+    hall.request("POST", "/windows/9/call-next", token)
+    paused = signed_in(hall, 10)
+    hall.request("POST", "/windows/10/pause", paused, json={"reason": "午休"})
+    board = board_page()
+    open_board(board, hall, "&blink=0")
+    expect(board.locator("#now-number")).not_to_be_empty()
+    measured = board.evaluate(CONTRAST, TEXTS)
+    assert len(measured) > 50
+    assert [(text, round(ratio, 2)) for text, ratio in measured if ratio < 4.5] == []
+    strip = board_page(1280, 400)
+    strip.goto(f"{hall.url}/strip/10?token={hall.window_token(10)}")
+    expect(strip.locator("#s-main")).to_contain_text("午休")
+    measured = strip.evaluate(CONTRAST, ".strip-line, .strip-sub, #s-number, .unit, .en")
+    assert [(text, round(ratio, 2)) for text, ratio in measured if ratio < 4.5] == []
