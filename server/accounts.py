@@ -160,6 +160,18 @@ def _unknown_user_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+def check_login(database: db.Database, username: str, password: str):
+    """The user's row if the password is right and the account enabled, else None: the check
+    alone, without counting a failure (sign_in is the sign-in itself)."""
+    row = repo.find_user(database.connection(), username)
+    if row is None:
+        check_password(password, _unknown_user_hash())   # one scrypt either way: names stay secret
+        return None
+    if not check_password(password, row["password_hash"]) or row["disabled"]:
+        return None
+    return row
+
+
 class SignInRefused(AccountError):
     """A sign-in that did not succeed; `retry_after` is set while the account is locked."""
 

@@ -61,7 +61,7 @@ def test_password_from_stdin_when_not_given(data: Path, small_config_file: Path)
 
 
 @pytest.mark.parametrize("args,words", [
-    (("admin", "user", "add", "xu", "--role", "clerk", "--password", "short"), "at least 8"),
+    (("admin", "user", "add", "xu", "--role", "clerk", "--password", "short"), "at least 10"),
     (("admin", "user", "passwd", "nobody", "--password", "long-enough"), "no user named"),
     (("admin", "device", "revoke", "nothing"), "no active device"),
     (("admin", "user", "add", "bad name", "--role", "clerk", "--password", "long-enough"), "user name"),
