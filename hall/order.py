@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .setup import HallConfig
 from .lines import SortedLine
-from .tickets import CALLABLE_STATES, CURRENT_STATES, Priority, Ticket, TicketState, WindowState, WindowStatus
+from .tickets import CALLABLE_STATES, CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
 
 if TYPE_CHECKING:
     from .queue import HallState
@@ -83,7 +83,8 @@ def calling_windows(setup: HallConfig, ticket: Ticket) -> tuple[int, ...]:
 
 
 def is_open(state: "HallState", window: int) -> bool:
-    return state.windows.get(window, WindowState(window)).status is WindowStatus.OPEN
+    found = state.windows.get(window)
+    return found is not None and found.status is WindowStatus.OPEN
 
 
 def open_windows_for(state: "HallState", service: str) -> list[int]:

@@ -89,14 +89,25 @@ def work_first(state: "HallState", window: int, ours: Ticket, takers: Counter) -
     shares it out among the windows."""
     key = order.call_order(state.setup, window)(ours)
     total = 0.0
-    for priority, line, sent_here in order.window_queue(state, window, ours.business_date).lines:
-        first = line.first()
-        service = first[1].service
+    for priority, line, service, sent_here, minutes in _lines_with_minutes(state, window, ours.business_date, takers):
         if not sent_here and ours.target_window is None and service == ours.service:
             continue
-        shared = 1 if sent_here else max(takers[service], 1)
-        total += order.count_before(line, priority, key) * handling_of(state, service) / shared
+        total += order.count_before(line, priority, key) * minutes
     return total
+
+
+def _lines_with_minutes(state: "HallState", window: int, day: date, takers: Counter) -> list[tuple]:
+    """The window's lines, each with its item and the minutes one of its tickets costs this
+    window (worked out once per hall state: a page of estimates asks it fifty times)."""
+    known = state.__dict__.setdefault("_lines_with_minutes", {})
+    found = known.get((window, day))
+    if found is None:
+        found = known[(window, day)] = []
+        for priority, line, sent_here in order.window_queue(state, window, day).lines:
+            service = line.first()[1].service
+            shared = 1 if sent_here else max(takers[service], 1)
+            found.append((priority, line, service, sent_here, handling_of(state, service) / shared))
+    return found
 
 
 def _estimate(state: "HallState", ours: Ticket, line_ahead: int, now: datetime | None) -> WaitEstimate:

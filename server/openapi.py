@@ -60,8 +60,11 @@ ROUTES = {
                                                     "its clerk", None, 200)},
     "/api/v1/windows/{number}/call": {"post": ("Call a specific number (特呼)", "its clerk",
                                                {"number": "string", "reason": "string"}, 200)},
-    "/api/v1/windows/{number}/queue": {"get": ("The tickets the window may call, in call order, and its "
-                                               "held tickets", "staff or window screen", None, 200)},
+    "/api/v1/windows/{number}/queue": {"get": ("The head of the window's call order: ?limit= tickets "
+                                               "(default 50, at most 200), total waiting for the window, next "
+                                               "(a cursor for ?after=) when more follow, and its held tickets; "
+                                               "?number=A123 gives that ticket's place",
+                                               "staff or window screen", None, 200)},
     "/api/v1/supervision": {"get": ("The live dashboard's data: windows with clerk, current ticket and "
                                     "timers; items with waiting, longest wait and estimate; devices with "
                                     "connection and printer state; open alerts", "supervisor, admin",

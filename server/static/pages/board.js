@@ -24,7 +24,7 @@
   const LONGEST_SENTENCE_MS = 60_000;   // a stuck player must not silence the board for the day
   const WEEKDAYS = "一二三四五六日";
   const STATUS = {
-    serving: ["办理中", "Serving"], idle: ["空闲", "Free"],
+    called: ["已呼叫", "Called"], serving: ["办理中", "Serving"], idle: ["空闲", "Free"],
     paused: ["暂停服务", "Paused"], closed: ["未开放", "Closed"],
   };
   const $ = (id) => document.getElementById(id);
@@ -196,10 +196,11 @@
   /** A window as citizens see it (display/presenter.py window_row): never the clerk's name. */
   function windowRow(view) {
     let key = "closed";
-    if (view.status === "open") key = view.current ? "serving" : "idle";
+    // called until the clerk starts serving (hall/wording.py)
+    if (view.status === "open") key = !view.current ? "idle" : view.current.state === "called" ? "called" : "serving";
     else if (view.status === "paused") key = "paused";
     const hint = key === "paused" && view.nearest_open ? `请到 ${view.nearest_open} 号窗口` : "";
-    return { number: view.number, key, current: key === "serving" ? view.current.number : "", hint };
+    return { number: view.number, key, current: key === "serving" || key === "called" ? view.current.number : "", hint };
   }
 
   function zoneWindows() {
