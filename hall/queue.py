@@ -314,8 +314,10 @@ def _return_late(state: HallState, cmd: c.ReturnLate, now: datetime) -> list[e.E
             or missed_for > timedelta(minutes=policy.late_return_minutes)):
         raise QueueError("late_return_expired", "已超过过号返回时限，请重新取号 / too late to "
                          "return: please take a new ticket")
-    normals = [t for t in order.item_line(state, ticket.service, ticket.business_date)
-               if t.priority_class == ticket.priority_class]
+    # its class's stretch of the item's line, found by two binary searches
+    line = order.item_queue(state, ticket.service, ticket.business_date)
+    first, end = line.before((ticket.priority_class,)), line.before((ticket.priority_class + 1,))
+    normals = line.slice(first, min(end - first, max(policy.late_return_places, 1)))
     places = policy.late_return_places
     # behind the K-th ticket of its class, or at the end if fewer wait
     rank_at = (normals[places - 1].rank_at + timedelta(microseconds=1)

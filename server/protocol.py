@@ -99,7 +99,7 @@ def nearest_open_window(state: HallState, number: int) -> int | None:
 def service_view(code: str, state: HallState, now: datetime) -> wire.Service:
     item = state.setup.service(code)
     dept = state.setup.department(item.department)
-    waiting = len(order.item_line(state, code, state.today(now)))
+    waiting = len(order.item_queue(state, code, state.today(now)))
     refusal = issuing_refusal(state, code, now)
     return {
         "code": code, "name": item.name, "name_en": item.name_en, "department": dept.code,

@@ -254,8 +254,8 @@ def _window_row(state, number: int, clerks) -> dict[str, Any]:
 
 def _service_row(state, code: str, now: datetime) -> dict[str, Any]:
     view = protocol.service_view(code, state, now)
-    queue = order.item_line(state, code, state.today(now))
-    oldest = min((t.issued_at for t in queue), default=None)
+    first = order.item_queue(state, code, state.today(now)).earliest()
+    oldest = None if first is None else first.issued_at
     view["longest_wait_since"] = protocol.iso(oldest)
     view["longest_wait_seconds"] = 0 if oldest is None else round((now - oldest).total_seconds())
     return view
