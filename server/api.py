@@ -21,7 +21,7 @@ from . import accounts, inbound, protocol, repository as repo
 from .app import current_hall
 from .auth import Identity
 from .errors import ApiError
-from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, PUBLIC, RATERS, SERVING_SCREEN, STAFF,
+from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, PUBLIC, RATERS, SERVING_SCREEN, SIGNED_IN, STAFF,
                           TICKET_CLERK, TICKET_READERS, WINDOW_CLERK, WINDOW_READERS, acting_clerk,
                           acting_screen, caller, permit, signed_in_window)
 from .services import IssuedTicket, Outcome
@@ -115,32 +115,65 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
 
 # --- sign-in ------------------------------------------------------------------------------------
 
-@api.post("/auth/login")
-@permit(PUBLIC)
-def login():
-    hall = current_hall()
-    data = body()
+def _signed_in(hall, data: dict, *, allow_expired: bool = False):
+    """The account whose user name and password the body gives, or the refusal (throttled per
+    address in memory, locked per account in the database)."""
     username, password = field(data, "username", str), field(data, "password", str)
     address = request.remote_addr or "?"
     wait = hall.throttle.retry_after(username, address)
     if wait:
         raise ApiError(429, "too_many_attempts", f"登录失败次数过多，请 {wait} 秒后再试 / too many failed "
                        f"sign-ins: try again in {wait} s", {"Retry-After": str(wait)})
-    user = accounts.check_login(hall.database, username, password)
-    if user is None:
+    try:
+        user = accounts.sign_in(hall.database, hall.service.hall_id, username, password, address,
+                                hall.session_clock(), allow_expired=allow_expired)
+    except accounts.SignInRefused as refused:
+        if refused.code == "account_locked":
+            raise ApiError(423, refused.code, str(refused), {"Retry-After": str(refused.retry_after)}) from None
+        if refused.code == "password_expired":
+            raise ApiError(403, refused.code, str(refused)) from None
         hall.throttle.failed(username, address)
-        raise ApiError(401, "bad_credentials", "用户名或密码错误 / wrong user name or password")
+        raise ApiError(401, refused.code, str(refused)) from None
     hall.throttle.succeeded(username, address)
-    token = accounts.start_session(hall.database, user["id"])
+    return user
+
+
+@api.post("/auth/login")
+@permit(PUBLIC)
+def login():
+    hall = current_hall()
+    user = _signed_in(hall, body())
+    token = accounts.start_session(hall.database, user["id"], hall.session_clock())
     return jsonify(token=token, user={"id": user["id"], "username": user["username"],
                                       "name": user["display_name"], "role": user["role"],
                                       "staff_no": user["staff_no"]})
 
 
+@api.post("/auth/password")
+@permit(PUBLIC)
+def change_password():
+    """A staff member changes their own password (also an expired one): the old password proves
+    who they are; every session of theirs ends, so they sign in again with the new one."""
+    hall = current_hall()
+    data = body()
+    user = _signed_in(hall, data, allow_expired=True)
+    try:
+        accounts.set_password(hall.database, user["username"], field(data, "new_password", str),
+                              actor=f"user:{user['id']}", now=hall.session_clock())
+    except accounts.AccountError as exc:
+        raise ApiError(422, exc.code, str(exc)) from None
+    hall.live.drop_revoked()   # the sessions the old password opened lose their live connection
+    return jsonify(ok=True)
+
+
 @api.post("/auth/logout")
-@permit(STAFF)
+@permit(SIGNED_IN)
 def logout():
-    accounts.end_session(current_hall().database, caller().session_id)
+    hall = current_hall()
+    who = caller()
+    accounts.end_session(hall.database, who.session_id, hall.session_clock(),
+                         user=repo.get_user(hall.database.connection(), who.id),
+                         address=request.remote_addr or "?")
     return jsonify(ok=True)
 
 

@@ -11,13 +11,20 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from datetime import timedelta
 
-from flask import request
+from flask import current_app, has_app_context, request
+
+from hall.tickets import WindowStatus
 
 from . import accounts, repository as repo
 from .security import hash_token
 
 SUPERVISING = ("supervisor", "admin")
+#: who reads reports and the 好差评 export: the supervisors, and the read-only auditor (等保)
+REPORT_READERS = ("supervisor", "admin", "auditor")
+#: who reads the audit trail: the admin, and the auditor who checks the admin
+AUDIT_READERS = ("admin", "auditor")
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,25 @@ def bearer_token() -> str | None:
     return None
 
 
+def _idle_limit(hall, user_id: int) -> timedelta:
+    """How long a staff session may sit unused: longer while its clerk is signed in at a window
+    (a quiet afternoon at the desk), the hall's idle timeout otherwise."""
+    policy = hall.service.setup().security
+    at_window = any(window.clerk == user_id and window.status is not WindowStatus.CLOSED
+                    for window in hall.service.snapshot().windows.values())
+    return timedelta(minutes=policy.window_idle_minutes if at_window else policy.idle_minutes)
+
+
 def identify(database, token: str | None, allow_ticket: bool = False) -> Identity | None:
     if not token or len(token) > 200:
         return None
-    user = accounts.user_for_token(database, token)
+    hall = current_app.extensions.get("jiaohao") if has_app_context() else None
+    if hall is not None:
+        now = hall.session_clock()
+        user = accounts.user_for_token(database, token, now,
+                                       idle=lambda user_id: _idle_limit(hall, user_id))
+    else:
+        user = accounts.user_for_token(database, token)
     if user is not None:
         return Identity("user", user["id"], user["display_name"], user["role"], user["session_id"],
                         staff_no=user["staff_no"])

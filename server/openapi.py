@@ -24,6 +24,10 @@ ROUTES = {
     "/api/v1/auth/login": {"post": ("Sign in with user name and password",
                                     {"username": "string", "password": "string"}, 200)},
     "/api/v1/auth/logout": {"post": ("End this staff session", None, 200)},
+    "/api/v1/auth/password": {"post": ("Change one's own password (also an expired one); every session of "
+                                       "the account ends",
+                                       {"username": "string", "password": "string",
+                                        "new_password": "string"}, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", None, 200)},
     "/api/v1/calls/{seq}/announcement": {"get": (
         "The call at this seq said aloud (audio/wav: chime, then the hall's sentence as often as "
@@ -146,6 +150,8 @@ ADMIN_ROUTES = {
                                                 "staff_no": "string"}, 200)},
     "/api/v1/admin/staff/{username}/password": {"post": ("Reset the password",
                                                          {"password": "string"}, 200)},
+    "/api/v1/admin/staff/{username}/unlock": {"post": ("Unlock an account locked after wrong passwords",
+                                                       None, 200)},
     "/api/v1/admin/staff/{username}/disabled": {"put": ("Disable or enable the account",
                                                         {"disabled": "boolean"}, 200)},
     "/api/v1/admin/devices": {
@@ -153,7 +159,16 @@ ADMIN_ROUTES = {
         "post": ("Add a device; its token is in this reply only",
                  {"name": "string", "kind": "string", "window": "integer"}, 201)},
     "/api/v1/admin/devices/{name}/revoke": {"post": ("Revoke a device's token at once", None, 200)},
-    "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id)", None, 200)},
+    "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id; ?kind=changes "
+                                    "(default) or sign_in (every sign-in, failure, lockout, unlock and "
+                                    "sign-out))", None, 200)},
+    "/api/v1/admin/audit/purge": {"post": ("Remove audit entries older than older_than_days; fewer days than "
+                                           "the hall keeps (at least 180) are refused",
+                                           {"older_than_days": "integer"}, 200)},
+    "/api/v1/audit": {"get": ("The audit trail, newest first (?kind=changes|sign_in, ?limit=, ?before=id)",
+                              None, 200)},
+    "/api/v1/audit/export.csv": {"get": ("Every audit entry of ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV",
+                                         None, 200)},
     "/api/v1/admin/backup": {"get": ("A consistent copy of the database (SQLite online backup)",
                                      None, 200)},
 }
@@ -188,7 +203,7 @@ def _operation(path: str, rule: Rule, summary: str, schema, status: int) -> dict
           "responses": {str(status): {"description": "OK", "content": {"application/json": {}}}}}
     for code, text in ((400, "Malformed request"), (401, "No or invalid token"), (403, "Not allowed"),
                        (404, "Not found"), (409, "Refused by the hall's rules"), (410, "Expired"),
-                       (422, "Invalid field"), (429, "Too many attempts")):
+                       (422, "Invalid field"), (423, "Account locked"), (429, "Too many attempts")):
         op["responses"][str(code)] = {"description": text,
                                       "content": {"application/json": {"schema": ERROR}}}
     if rule.credential == "bearer" and not rule.admits_kind(ANONYMOUS):

@@ -24,14 +24,17 @@ from flask import Blueprint, Flask, g
 from hall.commands import ActingWindow
 from hall.tickets import WindowStatus
 
-from .accounts import DEVICE_KINDS, ROLES as STAFF_KINDS
-from .auth import SUPERVISING, Identity, bearer_token, identify
+from .accounts import DEVICE_KINDS, ROLES
+from .auth import AUDIT_READERS, REPORT_READERS, SUPERVISING, Identity, bearer_token, identify
 from .errors import ApiError
 
 #: Every kind of principal, as `principal_kind` names them: staff by role, devices by kind.
 ANONYMOUS = "anonymous"
 TICKET = "ticket"
-PRINCIPALS = (ANONYMOUS, *STAFF_KINDS, *DEVICE_KINDS, TICKET)
+PRINCIPALS = (ANONYMOUS, *ROLES, *DEVICE_KINDS, TICKET)
+#: the staff who work the hall; the auditor (等保) only reads audit and reports, so a rule
+#: names the auditor where it means them, never by "staff"
+STAFF_KINDS = ("clerk", "supervisor", "admin")
 
 # scopes: a further condition on an admitted principal
 OWN_TICKET = "own_ticket"                 # a tracking token acts only on its own ticket
@@ -72,9 +75,12 @@ PUBLIC_RATE_LIMITED = _rule("public_rate_limited", ALL, "anyone (rate-limited)",
 LINK_HOLDER = _rule("link_holder", ALL, "the link's holder (the token in the path)", credential="path")
 TRACK_HOLDER = _rule("track_holder", ALL, "anyone holding the ticket's track token (no header)",
                      credential="path")
-ANY_TOKEN = _rule("any_token", (*STAFF_KINDS, *DEVICE_KINDS), "any staff or device token")
+ANY_TOKEN = _rule("any_token", (*ROLES, *DEVICE_KINDS), "any staff or device token")
+SIGNED_IN = _rule("signed_in", ROLES, "any staff account, the auditor's too")
 STAFF = _rule("staff", STAFF_KINDS, "staff (clerk, supervisor, admin)")
 SUPERVISORS = _rule("supervisors", SUPERVISING, "supervisor, admin")
+REPORT_READERS_RULE = _rule("report_readers", REPORT_READERS, "supervisor, admin, auditor")
+AUDIT_READERS_RULE = _rule("audit_readers", AUDIT_READERS, "admin, auditor")
 ADMINS = _rule("admins", ("admin",), "admin")
 DEVICES = _rule("devices", DEVICE_KINDS, "devices (kiosk, board, window screen)")
 BOARDS = _rule("boards", ("display",), "a hall board (display device)")
@@ -102,7 +108,8 @@ LISTENERS = _rule("listeners", (*STAFF_KINDS, *DEVICE_KINDS, TICKET),
                   credential="socket", scopes=(OWN_TICKET,))
 ALERT_LISTENERS = SUPERVISORS
 
-RULES = (PUBLIC, PUBLIC_RATE_LIMITED, LINK_HOLDER, TRACK_HOLDER, ANY_TOKEN, STAFF, SUPERVISORS, ADMINS,
+RULES = (PUBLIC, PUBLIC_RATE_LIMITED, LINK_HOLDER, TRACK_HOLDER, ANY_TOKEN, SIGNED_IN, STAFF, SUPERVISORS,
+         REPORT_READERS_RULE, AUDIT_READERS_RULE, ADMINS,
          DEVICES, BOARDS, ISSUERS, BOOKERS, WINDOW_READERS, TICKET_READERS, WINDOW_CLERK, TICKET_CLERK,
          RATERS, SERVING_SCREEN, LISTENERS)
 
