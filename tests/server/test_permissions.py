@@ -28,7 +28,8 @@ SCOPE_CODES = {"not_your_window", "not_your_ticket", "not_signed_in"}
 def hall_app(tmp_path, small_config_file):
     app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False)
     hall = app.extensions["jiaohao"]
-    people = (("clerk2", "clerk"), ("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin"))
+    people = (("clerk2", "clerk"), ("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin"),
+              ("checker", "auditor"))
     app.user_ids = {name: accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD,
                                             name, "G1")
                     for name, role in people}
@@ -55,7 +56,7 @@ def principal_tokens(app) -> dict[str, str | None]:
                                     headers=bearer(app.tokens["kiosk"])).get_json()
     app.ticket_id = issued["id"]
     return {ANONYMOUS: None, "admin": login(app, "root"), "supervisor": login(app, "boss"),
-            "clerk": login(app, "clerk3"), "kiosk": app.tokens["kiosk"], "display": app.tokens["display"],
+            "clerk": login(app, "clerk3"), "auditor": login(app, "checker"), "kiosk": app.tokens["kiosk"], "display": app.tokens["display"],
             "window": app.tokens["window"], TICKET: issued["track_url"].rsplit("/", 1)[1]}
 
 
