@@ -28,6 +28,7 @@ from PyQt6.QtWidgets import QApplication  # noqa: E402
 from display.announcer import VoiceSettings  # noqa: E402
 from display.app import build_board, wait_until_synced  # noqa: E402
 from display.settings import DisplaySettings  # noqa: E402
+from protocol.live import TICKET_CALLED  # noqa: E402
 from display.speech import EspeakSpeaker, Player  # noqa: E402
 from bench.demo_hall import DemoHall  # noqa: E402
 from common.launcher import ROOT as REPO  # noqa: E402
@@ -66,7 +67,7 @@ def measure(hall: DemoHall, calls: int) -> list[dict]:
     current: dict = {}
 
     def on_updated(name: str, payload: dict) -> None:
-        if name == "ticket_called" and "board" not in current:
+        if name == TICKET_CALLED and "board" not in current:
             board.widget.now_calling.repaint()   # the number is drawn, not only scheduled
             current["board"] = time.perf_counter()
 

@@ -25,7 +25,7 @@ from common.launcher import free_port
 #: Named parts of the request path, by the function whose cumulative time measures them.
 SECTIONS = {
     "whole request (Flask wsgi_app)": ("flask/app.py", "wsgi_app"),
-    "auth: require_identity": ("server/auth.py", "require_identity"),
+    "auth: permissions.admit": ("server/permissions.py", "admit"),
     "service.issue": ("server/services.py", "issue"),
     "service.execute": ("server/services.py", "execute"),
     "waiting for the in-order lock": ("~", "<method 'acquire' of '_thread.lock' objects>"),

@@ -40,7 +40,9 @@ import socketio
 
 from bench.cli import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULTS, REPO, add_options, run_as_script
 from common.launcher import ServerProcess, free_port, jiaohao, read_credentials
+from hall import events as e
 from hall.config import HallConfig, load_config
+from protocol.live import TICKET_CALLED
 
 DEMO_PASSWORD = "demo-only-2026"   # the demo hall's published password (server/cli.py)
 PHASE_SECONDS = 180.0              # no phase may run longer than this, whatever the sizes
@@ -392,7 +394,7 @@ def double_calls(records: list[dict]) -> list[dict]:
     found = []
     for record in sorted(records, key=lambda r: r["seq"]):
         ticket = record["ticket_id"]
-        if record["kind"] == "ticket_called" and state.get(ticket) not in QUEUED:
+        if record["kind"] == e.TicketCalled.KIND and state.get(ticket) not in QUEUED:
             found.append(record)
         if record["ticket_id"] is not None and record["to_state"]:
             state[ticket] = record["to_state"]
@@ -411,7 +413,7 @@ class Listener:
     def __init__(self, url: str, token: str):
         self.received: dict[int, float] = {}
         self.client = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
-        self.client.on("ticket_called", self._called)
+        self.client.on(TICKET_CALLED, self._called)
         self.client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=15)
 
     def _called(self, payload: dict) -> None:

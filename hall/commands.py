@@ -7,9 +7,20 @@ from dataclasses import dataclass
 from .tickets import Priority
 
 
+@dataclass(frozen=True)
+class ActingWindow:
+    """Where a command comes from: the clerk signed in at `window`, or (clerk None) the window
+    screen of `window`. The core checks it against the hall as the command's own transaction
+    sees it (hall/acting.py)."""
+    window: int
+    clerk: int | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Command:
     actor: str = "system"   # "user:12", "device:3" or "system"
+    #: None: the hall itself, or a supervisor or admin, who act at any window
+    acting: ActingWindow | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.setup import (WINDOW_KINDS, Announcement, Appointments, Department, HallConfig, HallInfo,
-                        Numbering, Policy, Service, Slip, SlotRules, Supervision, Thresholds,
+                        Numbering, Policy, Security, Service, Slip, SlotRules, Supervision, Thresholds,
                         TimeRange, WindowSpec)
 
 DEFAULT_WINDOW_PRIORITY = 5
@@ -286,6 +286,29 @@ def _policy(data: Any) -> Policy:
     return policy
 
 
+#: 等保 level 2 floors: a hall may be stricter, never laxer
+MIN_PASSWORD_LENGTH = 10
+MIN_AUDIT_RETENTION_DAYS = 180
+
+
+def _security(data: Any) -> Security:
+    s = _Section(data, "security")
+    result = Security(
+        password_min_length=s.get("password_min_length", _int(MIN_PASSWORD_LENGTH, 128), 10),
+        password_classes=s.get("password_classes", _int(3, 4), 3),
+        password_expiry_days=s.get("password_expiry_days", _int(0, 3650), 0),
+        lockout_failures=s.get("lockout_failures", _int(1, 20), 5),
+        lockout_window_minutes=s.get("lockout_window_minutes", _number(1, 1440), 15),
+        lockout_minutes=s.get("lockout_minutes", _number(1, 1440), 15),
+        idle_minutes=s.get("idle_minutes", _number(1, 480), 30),
+        window_idle_minutes=s.get("window_idle_minutes", _number(1, 960), 240),
+        session_hours=s.get("session_hours", _number(1, 24), 14),
+        audit_retention_days=s.get("audit_retention_days", _int(MIN_AUDIT_RETENTION_DAYS, 36500), 180),
+    )
+    s.finish()
+    return result
+
+
 def _announcement(data: Any) -> Announcement:
     s = _Section(data, "announcement")
     placeholders = ("number", "window", "window_name", "service")
@@ -498,7 +521,7 @@ def _windows(data: dict[str, Any], services: tuple[Service, ...],
     return tuple(sorted(result.values(), key=lambda w: w.number))
 
 
-SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision",
+SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision", "security",
             "departments", "services", "windows", "appointments")
 
 
@@ -525,4 +548,5 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         windows=_windows(data, services, departments),
         extra={name: data[name] for name in CLIENT_SECTIONS if name in data},
         appointments=_appointments(data.get("appointments", {}), services),
+        security=_security(data.get("security", {})),
     )

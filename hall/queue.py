@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from . import commands as c
 from . import events as e
 from . import order
+from .acting import check_acting
 from .config import HallConfig
 from .estimate import WaitEstimate, estimate_wait
 from .numbering import business_date, format_number
@@ -464,6 +465,7 @@ def decide(state: HallState, command: c.Command, now: datetime) -> list[e.Event]
     """The events `command` causes at `now`; raises QueueError (and changes nothing) if refused."""
     if now.tzinfo is None:
         raise ValueError("the queue core needs aware datetimes")
+    check_acting(state, command)
     return DECIDERS[type(command)](state, command, now)
 
 

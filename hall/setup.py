@@ -141,6 +141,22 @@ class Appointments:
 
 
 @dataclass(frozen=True)
+class Security:
+    """等保 level 2: who may choose which password, how long a sign-in lasts, what is kept how long."""
+
+    password_min_length: int = 10
+    password_classes: int = 3            # of lower case, upper case, digits, other characters
+    password_expiry_days: int = 0        # 0: passwords do not expire
+    lockout_failures: int = 5            # wrong passwords in lockout_window_minutes lock the account
+    lockout_window_minutes: float = 15
+    lockout_minutes: float = 15
+    idle_minutes: float = 30             # a staff session unused this long ends
+    window_idle_minutes: float = 240     # … unless its clerk is signed in at a window (a slow afternoon)
+    session_hours: float = 14            # every session ends this long after sign-in, used or not
+    audit_retention_days: int = 180      # the audit trail is kept at least this long
+
+
+@dataclass(frozen=True)
 class Department:
     code: str
     name: str
@@ -204,6 +220,7 @@ class HallConfig:
     windows: tuple[WindowSpec, ...]
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     appointments: Appointments = Appointments()
+    security: Security = Security()
 
     # Lookups by code and number, built once per setup: every view asks them per ticket.
     # cached_property writes the instance's __dict__, which a frozen dataclass allows.

@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = user.add_parser(action, help=helptext)
         p.add_argument("name")
         p.set_defaults(func=_user_disable, disabled=action == "disable")
+    unlock = user.add_parser("unlock", help="let an account locked after wrong passwords sign in again")
+    unlock.add_argument("name")
+    unlock.set_defaults(func=_user_unlock)
     user.add_parser("list", help="list staff accounts").set_defaults(func=_user_list)
 
     device = groups.add_parser("device", help="device tokens").add_subparsers(
@@ -58,6 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp = hall.add_parser("export", help="write the setup in force as a config.toml")
     exp.add_argument("file")
     exp.set_defaults(func=_hall_export)
+
+    rated = groups.add_parser("ratings", help="好差评: the provincial platform upload").add_subparsers(
+        dest="ratings_command", required=True, metavar="COMMAND")
+    upload = rated.add_parser("upload", help="send one day's rated visits to [server] ratings_upload_url")
+    upload.add_argument("--date", help="the business day, YYYY-MM-DD (default: yesterday)")
+    upload.set_defaults(func=_ratings_upload)
 
     backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
     backup.add_argument("file")
@@ -117,13 +126,21 @@ def _user_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_unlock(args: argparse.Namespace) -> int:
+    from server import accounts
+    data = _open(args)
+    _accounts_call(accounts.unlock, data.database, args.name, actor=CLI_ACTOR, address="cli")
+    print(f"user {args.name} unlocked")
+    return 0
+
+
 def _user_list(args: argparse.Namespace) -> int:
     from server import repository as repo
     data = _open(args)
     rows = repo.list_users(data.database.connection(), data.hall_id)
     print(f"{'USER':<20} {'ROLE':<11} {'STAFF NO':<10} {'STATE':<9} NAME")
     for row in rows:
-        state = "disabled" if row["disabled"] else "active"
+        state = "disabled" if row["disabled"] else "locked" if row["locked_until"] else "active"
         print(f"{row['username']:<20} {row['role']:<11} {row['staff_no'] or '-':<10} {state:<9} "
               f"{row['display_name']}")
     return 0
@@ -191,6 +208,27 @@ def _hall_export(args: argparse.Namespace) -> int:
     Path(args.file).write_text(dumps(document), encoding="utf-8")
     print(f"setup version {version} written to {args.file}")
     return 0
+
+
+def _ratings_upload(args: argparse.Namespace) -> int:
+    from datetime import date, timedelta
+
+    from server.app import ServerSettings
+    from server.services import HallService
+    from server.uploader import configured_uploader, upload_day
+    data = _open(args)
+    service = HallService(data.database, data.hall_id)
+    uploader = configured_uploader(ServerSettings.from_config(service.setup().extra))
+    if uploader is None:
+        raise CommandError("好差评上报未开启 / uploading is off: set [server] ratings_upload_url first")
+    try:
+        day = date.fromisoformat(args.date) if args.date else service.today() - timedelta(days=1)
+    except ValueError:
+        raise CommandError(f"--date {args.date!r} is not a date like 2026-11-26") from None
+    outcome = upload_day(service, day, uploader)
+    print(f"{outcome['date']}: {outcome['rows']} rated visits {outcome['result']} "
+          f"after {outcome['attempts']} attempt(s) {outcome['detail']}".rstrip())
+    return 0 if outcome["result"] == "delivered" else 1
 
 
 def _backup(args: argparse.Namespace) -> int:

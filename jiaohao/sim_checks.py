@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from client.hall_client import HallClient, wait_until
+from hall import events as e
 from hall.events import event_from_record
 from hall.queue import HallState, replay
 from server import db
 from server import repository as repo
+from protocol.live import TICKET_CALLED
 from server.services import HallService
 
 from .simulation import both_estimates, compare
@@ -20,7 +22,7 @@ from .simulation import both_estimates, compare
 DATABASE = "jiaohao.sqlite3"
 #: the report figures the simulator can recount from its own record
 KPI_FIELDS = ("issued", "served", "no_show", "ratings", "satisfied")
-REQUEUES = {"ticket_resumed", "ticket_transferred", "ticket_returned_late"}
+REQUEUES = {e.TicketResumed.KIND, e.TicketTransferred.KIND, e.TicketReturnedLate.KIND}
 
 
 def _service(data: Path) -> HallService:
@@ -46,7 +48,7 @@ def board_listener(base: str, token: str) -> tuple[HallClient, list[dict]]:
     lock = threading.Lock()
 
     def on_message(name: str, payload: dict) -> None:
-        if name == "ticket_called":
+        if name == TICKET_CALLED:
             with lock:
                 received.append(payload)
     board = HallClient(base, token, on_message=on_message)
@@ -79,9 +81,9 @@ def called_once(records: list[dict]) -> dict:
     twice = []
     for r in records:
         ticket, kind = r["ticket_id"], r["kind"]
-        if kind == "ticket_issued" or kind in REQUEUES:
+        if kind == e.TicketIssued.KIND or kind in REQUEUES:
             callable_[ticket] = True
-        elif kind == "ticket_called":
+        elif kind == e.TicketCalled.KIND:
             if not callable_.get(ticket):
                 twice.append(r["seq"])
             callable_[ticket] = False
@@ -118,7 +120,7 @@ def kpis_match(before: dict, after: dict, own: dict) -> dict:
 
 
 def board_heard(received: list[dict], records: list[dict], ours: set[int]) -> dict:
-    calls = {r["seq"] for r in records if r["kind"] == "ticket_called" and r["ticket_id"] in ours}
+    calls = {r["seq"] for r in records if r["kind"] == e.TicketCalled.KIND and r["ticket_id"] in ours}
 
     def heard() -> set[int]:
         return {m["seq"] for m in list(received) if not m.get("recall") and m["ticket"]["id"] in ours}

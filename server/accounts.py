@@ -5,13 +5,17 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+from hall.config import ConfigError, parse_config
+from hall.setup import Security
 
 from . import audit, db, repository as repo
 from .security import check_password, hash_password, hash_token, new_token, password_problem
 
-ROLES = ("clerk", "supervisor", "admin")
+ROLES = ("clerk", "supervisor", "admin", "auditor")   # an auditor reads audit and reports only
 DEVICE_KINDS = ("kiosk", "display", "window")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 DEVICE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
@@ -44,6 +48,20 @@ def _user(conn, username: str):
     return row
 
 
+def security_policy(conn, hall_id: int) -> Security:
+    """The hall's 等保 settings as its setup in force says; the defaults for a setup not yet valid."""
+    try:
+        return parse_config(repo.current_setup(conn, hall_id)[1]).security
+    except (LookupError, ConfigError):
+        return Security()
+
+
+def _refuse_weak(conn, hall_id: int, username: str, password: str) -> None:
+    problem = password_problem(password, username, security_policy(conn, hall_id))
+    if problem:
+        raise AccountError("weak_password", problem)
+
+
 def _audit(conn, hall_id: int, actor: str | None, action: str, subject: str,
            before: dict | None = None, after: dict | None = None) -> None:
     """Changes made by a person (the admin page, the admin CLI) are audited; seeding is not."""
@@ -66,13 +84,11 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
         raise AccountError("bad_username", "a user name is 2-32 letters, digits, '.', '_' or '-'")
     if role not in ROLES:
         raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}")
-    problem = password_problem(password)
-    if problem:
-        raise AccountError("weak_password", problem)
+    conn = database.connection()
+    _refuse_weak(conn, hall_id, username, password)
     # hashed before the write transaction: scrypt takes tens of milliseconds, and the hall's
     # writers would queue behind it
     stored = password_hash if password_hash is not None else hash_password(password)
-    conn = database.connection()
     with db.write(conn):
         if repo.find_user(conn, username):
             raise AccountError("user_exists", f"user {username!r} already exists")
@@ -83,17 +99,20 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
         return user_id
 
 
-def set_password(database: db.Database, username: str, password: str, *, actor: str | None = None) -> None:
-    problem = password_problem(password)
-    if problem:
-        raise AccountError("weak_password", problem)
-    stored = hash_password(password)   # before the write lock, as in add_user
+def set_password(database: db.Database, username: str, password: str, *, actor: str | None = None,
+                 now: datetime | None = None) -> None:
     conn = database.connection()
+    was = _user(conn, username)
+    _refuse_weak(conn, was["hall_id"], username, password)
+    if check_password(password, was["password_hash"]):
+        raise AccountError("weak_password", "新密码不能与原密码相同 / the new password must differ from the old one")
+    stored = hash_password(password)   # before the write lock, as in add_user
+    now = now or _now()
     with db.write(conn):
         row = _user(conn, username)
-        repo.set_password_hash(conn, row["id"], stored)
+        repo.set_password_hash(conn, row["id"], stored, now)
         # whoever knew the old password may be signed in with it: those sessions end now
-        repo.revoke_user_sessions(conn, row["id"], _now())
+        repo.revoke_user_sessions(conn, row["id"], now)
         _audit(conn, row["hall_id"], actor, "staff.password", f"user {username}",
                None, {"password": "changed"})
 
@@ -142,7 +161,8 @@ def _unknown_user_hash() -> str:
 
 
 def check_login(database: db.Database, username: str, password: str):
-    """The user's row if the password is right and the account enabled, else None."""
+    """The user's row if the password is right and the account enabled, else None: the check
+    alone, without counting a failure (sign_in is the sign-in itself)."""
     row = repo.find_user(database.connection(), username)
     if row is None:
         check_password(password, _unknown_user_hash())   # one scrypt either way: names stay secret
@@ -150,6 +170,111 @@ def check_login(database: db.Database, username: str, password: str):
     if not check_password(password, row["password_hash"]) or row["disabled"]:
         return None
     return row
+
+
+class SignInRefused(AccountError):
+    """A sign-in that did not succeed; `retry_after` is set while the account is locked."""
+
+    def __init__(self, code: str, message: str, retry_after: int | None = None):
+        super().__init__(code, message)
+        self.retry_after = retry_after
+
+
+BAD_CREDENTIALS = "用户名或密码错误 / wrong user name or password"
+
+
+def _sign_in_entry(conn, hall_id: int, row, username: str, action: str, address: str,
+                   result: str, now: datetime, **more) -> None:
+    """Who tried, from which address, when, and how it ended: every sign-in is in the trail."""
+    actor = f"user:{row['id']}" if row is not None else "anonymous"
+    audit.record_sign_in(conn, hall_id if row is None else row["hall_id"], actor, action, f"user {username}",
+                         {"result": result, "address": address} | more, now)
+
+
+def _locked_for(row, now: datetime) -> int:
+    """Whole seconds the account stays locked (0 = not locked)."""
+    if row is None or row["locked_until"] is None:
+        return 0
+    left = (datetime.fromisoformat(row["locked_until"]) - now).total_seconds()
+    return max(0, int(left) + (left % 1 > 0))
+
+
+def _count_failure(conn, row, username: str, address: str, now: datetime, policy: Security) -> int:
+    """Record a wrong password; the N-th within the window locks the account. Seconds locked, or 0."""
+    repo.record_sign_in_failure(conn, row["id"], now, address)
+    window = timedelta(minutes=policy.lockout_window_minutes)
+    if repo.sign_in_failures_since(conn, row["id"], now - window) < policy.lockout_failures:
+        return 0
+    until = now + timedelta(minutes=policy.lockout_minutes)
+    repo.set_locked_until(conn, row["id"], until)
+    repo.forget_sign_in_failures(conn, row["id"])   # the count starts afresh once the lock ends
+    _sign_in_entry(conn, row["hall_id"], row, username, "auth.lockout", address, "locked", now,
+                   until=until.isoformat(), failures=policy.lockout_failures)
+    return _locked_for({"locked_until": until.isoformat()}, now)
+
+
+def _locked_refusal(seconds: int) -> SignInRefused:
+    minutes = max(1, (seconds + 59) // 60)
+    return SignInRefused("account_locked", f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员解锁 / "
+                         f"too many wrong passwords: the account is locked for {minutes} min, or until an "
+                         "admin unlocks it", seconds)
+
+
+def sign_in(database: db.Database, hall_id: int, username: str, password: str, address: str,
+            now: datetime | None = None, *, allow_expired: bool = False):
+    """The user's row for a right password of an enabled, unlocked account; otherwise
+    SignInRefused. Failures are counted per account in the database, so a lockout holds across
+    restarts and for every server process; every attempt is an audit entry."""
+    now = now or _now()
+    conn = database.connection()
+    row = repo.find_user(conn, username)
+    right = check_password(password, row["password_hash"] if row is not None else _unknown_user_hash())
+    with db.write(conn):
+        row = repo.find_user(conn, username)   # read again inside the transaction
+        policy = security_policy(conn, hall_id if row is None else row["hall_id"])
+        locked = _locked_for(row, now)
+        if locked:
+            _sign_in_entry(conn, hall_id, row, username, "auth.sign_in_failed", address, "locked", now)
+            refusal = _locked_refusal(locked)
+        elif row is None or not right:
+            _sign_in_entry(conn, hall_id, row, username, "auth.sign_in_failed", address,
+                           "unknown_user" if row is None else "wrong_password", now)
+            locked = _count_failure(conn, row, username, address, now, policy) if row is not None else 0
+            # the attempt that locks is still a wrong password; the lock answers from the next one on
+            refusal = SignInRefused("bad_credentials", BAD_CREDENTIALS + (
+                f"; 账号已锁定 / the account is now locked for {policy.lockout_minutes:g} min" if locked else ""))
+        elif row["disabled"]:
+            _sign_in_entry(conn, hall_id, row, username, "auth.sign_in_failed", address, "disabled", now)
+            refusal = SignInRefused("bad_credentials", BAD_CREDENTIALS)
+        elif not allow_expired and _expired(row, policy, now):
+            _sign_in_entry(conn, hall_id, row, username, "auth.sign_in_failed", address, "password_expired", now)
+            refusal = SignInRefused("password_expired", "密码已过期，请先修改密码 / the password has expired: "
+                                    "change it first (POST /api/v1/auth/password)")
+        else:
+            repo.forget_sign_in_failures(conn, row["id"])
+            if row["locked_until"] is not None:
+                repo.set_locked_until(conn, row["id"], None)
+            _sign_in_entry(conn, hall_id, row, username, "auth.sign_in", address, "ok", now)
+            return row
+    raise refusal
+
+
+def _expired(row, policy: Security, now: datetime) -> bool:
+    """Whether the hall's expiry (if any) has passed since this account's password was set."""
+    changed = datetime.fromisoformat(row["password_changed_at"] or row["created_at"])
+    return bool(policy.password_expiry_days) and changed + timedelta(days=policy.password_expiry_days) <= now
+
+
+def unlock(database: db.Database, username: str, *, actor: str, address: str = "") -> None:
+    """An admin lets a locked-out account try again at once."""
+    conn = database.connection()
+    with db.write(conn):
+        row = _user(conn, username)
+        repo.set_locked_until(conn, row["id"], None)
+        repo.forget_sign_in_failures(conn, row["id"])
+        audit.record_sign_in(conn, row["hall_id"], actor, "auth.unlock", f"user {username}",
+                             {"was_locked_until": row["locked_until"], "result": "unlocked", "address": address},
+                             _now())
 
 
 def add_device(database: db.Database, hall_id: int, name: str, kind: str,
@@ -184,27 +309,51 @@ def revoke_device(database: db.Database, hall_id: int, name: str, *, actor: str 
                {"name": name, "kind": row["kind"], "token": "valid"}, {"token": "revoked"})
 
 
-SESSION_HOURS = 14   # one working day, with overtime; a clerk signs in again next morning
-
-
-def start_session(database: db.Database, user_id: int) -> str:
-    from datetime import timedelta
+def start_session(database: db.Database, user_id: int, now: datetime | None = None) -> str:
+    """A new sign-in session; it ends `session_hours` after sign-in whatever happens (the absolute
+    limit of the hall's policy), or sooner when left idle."""
     token = new_token()
-    now = _now()
+    now = now or _now()
     conn = database.connection()
     with db.write(conn):
-        repo.insert_session(conn, user_id, hash_token(token), now, now + timedelta(hours=SESSION_HOURS))
+        hours = security_policy(conn, repo.get_user(conn, user_id)["hall_id"]).session_hours
+        repo.insert_session(conn, user_id, hash_token(token), now, now + timedelta(hours=hours))
     return token
 
 
-def end_session(database: db.Database, session_id: int) -> None:
+def end_session(database: db.Database, session_id: int, now: datetime | None = None, *,
+                user=None, address: str = "", reason: str = "signed_out") -> None:
+    """Sign out (or time out): the session stops working and the trail says so."""
+    now = now or _now()
     conn = database.connection()
     with db.write(conn):
-        repo.revoke_session(conn, session_id, _now())
+        repo.revoke_session(conn, session_id, now)
+        if user is not None:
+            audit.record_sign_in(conn, user["hall_id"], f"user:{user['id']}", "auth.sign_out",
+                                 f"user {user['username']}", {"result": reason, "address": address}, now)
 
 
-def user_for_token(database: db.Database, token: str):
-    return repo.session_user(database.connection(), hash_token(token), _now())
+#: a session's last use is written at most this often: a request a second must not mean a write each
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def user_for_token(database: db.Database, token: str, now: datetime | None = None,
+                   idle: Callable[[int], timedelta] | None = None):
+    """The signed-in user behind a live session token; a session unused for longer than
+    `idle(user id)` ends here (signed out as idle, in the trail) and gives None."""
+    now = now or _now()
+    row = repo.session_user(database.connection(), hash_token(token), now)
+    if row is None or idle is None:
+        return row
+    seen = datetime.fromisoformat(row["last_seen_at"])
+    if now - seen > idle(row["id"]):
+        end_session(database, row["session_id"], now, user=row, reason="idle")
+        return None
+    if now - seen >= TOUCH_EVERY:
+        conn = database.connection()
+        with db.write(conn):
+            repo.touch_session(conn, row["session_id"], now)
+    return row
 
 
 def device_for_token(database: db.Database, token: str):

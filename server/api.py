@@ -1,9 +1,12 @@
-"""The REST API, /api/v1: thin views that parse, check who may, call one service function,
-and shape the reply. Refusals become {"error", "message"} in errors.py.
+"""The REST API, /api/v1: thin views that parse, call one service function, and shape the
+reply. Who may call each route is declared on it (`@permit`, server/permissions.py); a clerk's
+or a window screen's command carries its acting window, which the core checks inside the
+transaction. Refusals become {"error", "message"} in errors.py.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -11,13 +14,16 @@ from flask import Blueprint, g, jsonify, request
 
 from hall import commands as c
 from hall import order
-from hall.tickets import CURRENT_STATES, Priority, Ticket, TicketState, WindowStatus
+from hall.tickets import Priority, Ticket
 from protocol.live import SEQ_HEADER
 
 from . import accounts, inbound, protocol, repository as repo
 from .app import current_hall
-from .auth import STAFF_ROLES, Identity, require_identity, require_role
+from .auth import Identity
 from .errors import ApiError
+from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, PUBLIC, RATERS, SERVING_SCREEN, SIGNED_IN, STAFF,
+                          TICKET_CLERK, TICKET_READERS, WINDOW_CLERK, WINDOW_READERS, acting_clerk,
+                          acting_screen, caller, permit, signed_in_window)
 from .services import IssuedTicket, Outcome
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -79,52 +85,17 @@ def field(data: dict, name: str, kind: type, required: bool = True, default: Any
     return value
 
 
-# --- who may act ------------------------------------------------------------------------------
-
-def staff() -> Identity:
-    who = require_identity(current_hall().database)
-    require_role(who, *STAFF_ROLES)
-    return who
-
+# --- where staff are ---------------------------------------------------------------------------
 
 def clerk_window(who: Identity) -> int | None:
-    """The window where this clerk is signed in now."""
-    for number, window in current_hall().service.snapshot().windows.items():
-        if window.clerk == who.id and window.status is not WindowStatus.CLOSED:
-            return number
-    return None
+    """The window where this clerk is signed in now (for display: a command's own check runs
+    in its transaction)."""
+    return signed_in_window(current_hall().service.snapshot(), who)
 
 
-def may_act_at_window(who: Identity, number: int) -> None:
-    hall = current_hall()
-    state = hall.service.snapshot()
-    if number not in state.windows:
+def window_or_404(number: int) -> None:
+    if number not in current_hall().service.snapshot().windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    if who.supervises:
-        return
-    if state.windows[number].clerk != who.id:
-        raise ApiError(403, "not_your_window", f"您未在 {number} 号窗口签到 / you are not signed in "
-                       f"at window {number}")
-
-
-def may_act_on_ticket(who: Identity, ticket: Ticket) -> None:
-    if who.supervises:
-        return
-    window = clerk_window(who)
-    if window is None:
-        raise ApiError(403, "not_signed_in", "请先在窗口签到 / sign in at a window first")
-    serves = current_hall().service.setup().window(window).priority_of(ticket.service) is not None
-    if ticket.state in CURRENT_STATES:
-        allowed = ticket.window == window           # another window's citizen is theirs
-    elif ticket.state is TicketState.HELD:
-        allowed = ticket.window == window or (ticket.hold_return == "any" and serves)
-    else:
-        allowed = ticket.window == window or ticket.target_window == window or (
-            ticket.target_window is None and serves)
-    if allowed:
-        return
-    raise ApiError(403, "not_your_ticket", f"{ticket.number} 不属于 {window} 号窗口 / {ticket.number} "
-                   f"is not for window {window}")
 
 
 MAX_ID = 2**62   # beyond SQLite's integers: no such ticket, and no overflow error either
@@ -144,57 +115,89 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
 
 # --- sign-in ------------------------------------------------------------------------------------
 
-@api.post("/auth/login")
-def login():
-    hall = current_hall()
-    data = body()
+def _signed_in(hall, data: dict, *, allow_expired: bool = False):
+    """The account whose user name and password the body gives, or the refusal (throttled per
+    address in memory, locked per account in the database)."""
     username, password = field(data, "username", str), field(data, "password", str)
     address = request.remote_addr or "?"
     wait = hall.throttle.retry_after(username, address)
     if wait:
         raise ApiError(429, "too_many_attempts", f"登录失败次数过多，请 {wait} 秒后再试 / too many failed "
                        f"sign-ins: try again in {wait} s", {"Retry-After": str(wait)})
-    user = accounts.check_login(hall.database, username, password)
-    if user is None:
+    try:
+        user = accounts.sign_in(hall.database, hall.service.hall_id, username, password, address,
+                                hall.session_clock(), allow_expired=allow_expired)
+    except accounts.SignInRefused as refused:
+        if refused.code == "account_locked":
+            raise ApiError(423, refused.code, str(refused), {"Retry-After": str(refused.retry_after)}) from None
+        if refused.code == "password_expired":
+            raise ApiError(403, refused.code, str(refused)) from None
         hall.throttle.failed(username, address)
-        raise ApiError(401, "bad_credentials", "用户名或密码错误 / wrong user name or password")
+        raise ApiError(401, refused.code, str(refused)) from None
     hall.throttle.succeeded(username, address)
-    token = accounts.start_session(hall.database, user["id"])
+    return user
+
+
+@api.post("/auth/login")
+@permit(PUBLIC)
+def login():
+    hall = current_hall()
+    user = _signed_in(hall, body())
+    token = accounts.start_session(hall.database, user["id"], hall.session_clock())
     return jsonify(token=token, user={"id": user["id"], "username": user["username"],
                                       "name": user["display_name"], "role": user["role"],
                                       "staff_no": user["staff_no"]})
 
 
+@api.post("/auth/password")
+@permit(PUBLIC)
+def change_password():
+    """A staff member changes their own password (also an expired one): the old password proves
+    who they are; every session of theirs ends, so they sign in again with the new one."""
+    hall = current_hall()
+    data = body()
+    user = _signed_in(hall, data, allow_expired=True)
+    try:
+        accounts.set_password(hall.database, user["username"], field(data, "new_password", str),
+                              actor=f"user:{user['id']}", now=hall.session_clock())
+    except accounts.AccountError as exc:
+        raise ApiError(422, exc.code, str(exc)) from None
+    hall.live.drop_revoked()   # the sessions the old password opened lose their live connection
+    return jsonify(ok=True)
+
+
 @api.post("/auth/logout")
+@permit(SIGNED_IN)
 def logout():
-    who = require_identity(current_hall().database)
-    if who.kind != "user":
-        raise ApiError(403, "forbidden", "devices do not sign out; revoke their token instead")
-    accounts.end_session(current_hall().database, who.session_id)
+    hall = current_hall()
+    who = caller()
+    accounts.end_session(hall.database, who.session_id, hall.session_clock(),
+                         user=repo.get_user(hall.database.connection(), who.id),
+                         address=request.remote_addr or "?")
     return jsonify(ok=True)
 
 
 @api.get("/me")
+@permit(ANY_TOKEN)
 def me():
-    who = require_identity(current_hall().database)
+    who = caller()
     return jsonify(who.public() | {"signed_in_window": clerk_window(who) if who.kind == "user" else None})
 
 
 # --- the hall -----------------------------------------------------------------------------------
 
 @api.get("/hall")
+@permit(ANY_TOKEN)
 def hall_snapshot():
-    require_identity(current_hall().database)
     return jsonify(current_hall().live.snapshot_payload())
 
 
 # --- tickets --------------------------------------------------------------------------------------
 
 @api.post("/tickets")
+@permit(ISSUERS)
 def issue_ticket():
-    hall = current_hall()
-    who = require_identity(hall.database)
-    require_role(who, "kiosk", *STAFF_ROLES)
+    hall, who = current_hall(), caller()
     data = body()
     service_code = field(data, "service", str)
     priority_name = field(data, "priority", str, required=False, default="normal")
@@ -223,44 +226,49 @@ def issued_reply(issued: IssuedTicket) -> dict[str, Any]:
 
 
 @api.get("/tickets/<int:ticket_id>")
+@permit(TICKET_READERS)
 def get_ticket(ticket_id: int):
-    who = require_identity(current_hall().database, allow_ticket=True)
-    if who.kind == "ticket" and who.id != ticket_id:
-        raise ApiError(403, "forbidden", "this token shows only its own ticket")
     return jsonify(ticket_json(ticket_or_404(ticket_id)))
 
 
 def _ticket_action(ticket_id: int, make: Callable[[dict, str], c.Command]):
-    who = staff()
-    ticket = ticket_or_404(ticket_id)
-    may_act_on_ticket(who, ticket)
-    command = make(body(), who.actor)
-    outcome = answered(current_hall().service.execute(command))
+    """A clerk's command about one ticket, carrying the window they act at; the core refuses
+    it if that window may not act on the ticket when the command runs."""
+    who, service = caller(), current_hall().service
+    ticket_or_404(ticket_id)
+    acting = acting_clerk(service.snapshot(), who)
+    command = replace(make(body(), who.actor), acting=acting)
+    outcome = answered(service.execute(command))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
 @api.post("/tickets/<int:ticket_id>/recall")
+@permit(TICKET_CLERK)
 def recall(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.Recall(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/start")
+@permit(TICKET_CLERK)
 def start(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.StartService(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/finish")
+@permit(TICKET_CLERK)
 def finish(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.FinishService(
         ticket_id=ticket_id, case_no=field(d, "case_no", str, required=False), actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/no-show")
+@permit(TICKET_CLERK)
 def no_show(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.MarkNoShow(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/hold")
+@permit(TICKET_CLERK)
 def hold(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.HoldTicket(
         ticket_id=ticket_id, minutes=field(d, "minutes", float, required=False),
@@ -268,11 +276,13 @@ def hold(ticket_id: int):
 
 
 @api.post("/tickets/<int:ticket_id>/resume")
+@permit(TICKET_CLERK)
 def resume(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.ResumeTicket(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/transfer")
+@permit(TICKET_CLERK)
 def transfer(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.TransferTicket(
         ticket_id=ticket_id, to_service=field(d, "service", str, required=False),
@@ -280,55 +290,56 @@ def transfer(ticket_id: int):
 
 
 @api.post("/tickets/<int:ticket_id>/cancel")
+@permit(TICKET_CLERK)
 def cancel(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.CancelTicket(
         ticket_id=ticket_id, reason=field(d, "reason", str, required=False, default=""), actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/return")
+@permit(TICKET_CLERK)
 def return_late(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.ReturnLate(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/evaluation")
+@permit(RATERS)
 def evaluation(ticket_id: int):
-    hall = current_hall()
-    who = require_identity(hall.database, allow_ticket=True)
-    ticket = ticket_or_404(ticket_id)
-    if who.kind == "ticket":
-        if who.id != ticket_id:
-            raise ApiError(403, "forbidden", "this token rates only its own ticket")
-    elif who.role != "window" or who.window != ticket.window:
-        raise ApiError(403, "forbidden", "评价只能在办理窗口的窗口屏或本人手机上进行 / only the window "
-                       "screen of the serving window or the citizen's own phone may rate")
+    """Rated at the serving window's screen (the core checks it is that window's) or on the
+    citizen's phone (the decorator checked it is this ticket's own token)."""
+    hall, who = current_hall(), caller()
+    ticket_or_404(ticket_id)
     data = body()
     reasons = field(data, "reasons", list, required=False, default=[])
     if not all(isinstance(code, str) for code in reasons) or len(reasons) > 10:
         raise ApiError(422, "bad_field", "reasons 应为原因代码列表 / reasons must be a list of reason codes")
     outcome = answered(hall.service.execute(c.RateService(
         ticket_id=ticket_id, rating=field(data, "rating", int), reasons=tuple(reasons),
-        comment=field(data, "comment", str, required=False, default=""), actor=who.actor)))
+        comment=field(data, "comment", str, required=False, default=""), actor=who.actor,
+        acting=acting_screen(who))))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
 @api.post("/tickets/<int:ticket_id>/evaluation/skip")
+@permit(SERVING_SCREEN)
 def evaluation_skipped(ticket_id: int):
     """The window screen's rating prompt timed out: stored as not rated, never as satisfied."""
-    hall = current_hall()
-    who = require_identity(hall.database)
-    ticket = ticket_or_404(ticket_id)
-    if who.role != "window" or who.window != ticket.window:
-        raise ApiError(403, "forbidden", "only the serving window's screen records a timed-out rating")
-    outcome = answered(hall.service.execute(c.SkipRating(ticket_id=ticket_id, actor=who.actor)))
+    hall, who = current_hall(), caller()
+    ticket_or_404(ticket_id)
+    outcome = answered(hall.service.execute(c.SkipRating(ticket_id=ticket_id, actor=who.actor,
+                                                         acting=acting_screen(who))))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
 # --- windows --------------------------------------------------------------------------------------
 
 def _window_action(number: int, make: Callable[[dict, Identity], c.Command]):
-    who = staff()
-    may_act_at_window(who, number)
-    return answered(current_hall().service.execute(make(body(), who)))
+    """A command about one window, carrying the clerk acting there; the core refuses it if that
+    clerk is not signed in at the window when the command runs."""
+    who, service = caller(), current_hall().service
+    window_or_404(number)
+    command = replace(make(body(), who), acting=acting_clerk(service.snapshot(), who, window=number))
+    return answered(service.execute(command))
 
 
 def _window_reply(outcome, number: int):
@@ -338,34 +349,37 @@ def _window_reply(outcome, number: int):
 
 
 @api.post("/windows/<int:number>/sign-in")
+@permit(STAFF)
 def sign_in(number: int):
-    who = staff()
-    if who.kind != "user":
-        raise ApiError(403, "forbidden", "only staff sign in at windows")
+    who = caller()
     outcome = answered(current_hall().service.execute(
         c.SignIn(window=number, clerk=who.id, actor=who.actor)))
     return _window_reply(outcome, number)
 
 
 @api.post("/windows/<int:number>/sign-out")
+@permit(WINDOW_CLERK)
 def sign_out(number: int):
     return _window_reply(_window_action(number, lambda d, w: c.SignOut(window=number, actor=w.actor)),
                          number)
 
 
 @api.post("/windows/<int:number>/pause")
+@permit(WINDOW_CLERK)
 def pause(number: int):
     return _window_reply(_window_action(number, lambda d, w: c.PauseWindow(
         window=number, reason=field(d, "reason", str), actor=w.actor)), number)
 
 
 @api.post("/windows/<int:number>/resume")
+@permit(WINDOW_CLERK)
 def resume_window(number: int):
     return _window_reply(_window_action(number, lambda d, w: c.ResumeWindow(window=number, actor=w.actor)),
                          number)
 
 
 @api.post("/windows/<int:number>/call-next")
+@permit(WINDOW_CLERK)
 def call_next(number: int):
     outcome = _window_action(number, lambda d, w: c.CallNext(window=number, actor=w.actor))
     if not outcome.events:
@@ -374,6 +388,7 @@ def call_next(number: int):
 
 
 @api.post("/windows/<int:number>/call")
+@permit(WINDOW_CLERK)
 def call_specific(number: int):
     hall = current_hall()
 
@@ -395,12 +410,11 @@ QUEUE_PAGE, QUEUE_PAGE_MOST = 50, 200
 
 
 @api.get("/windows/<int:number>/queue")
+@permit(WINDOW_READERS)
 def window_queue(number: int):
     """The head of the window's call order (hall/order.py): `limit` tickets (default 50, at most
     200) after the `after` cursor, `total` waiting for the window, `next` when more follow;
     `?number=A123` gives one ticket's place instead."""
-    who = require_identity(current_hall().database)
-    require_role(who, *STAFF_ROLES, "window")
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
@@ -465,13 +479,11 @@ PAPER_STATES = ("ok", "near_end", "out", "unknown")
 
 
 @api.post("/devices/status")
+@permit(DEVICES)
 def device_status():
     """A device reports its own state; a kiosk reports its printer (online, paper)."""
     from . import db
-    hall = current_hall()
-    who = require_identity(hall.database)
-    if who.kind != "device":
-        raise ApiError(403, "forbidden", "only devices report their status")
+    hall, who = current_hall(), caller()
     data = body()
     printer = data.get("printer")
     status: dict[str, Any] = {"detail": field(data, "detail", str, required=False, default="")}

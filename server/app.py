@@ -33,23 +33,34 @@ socketio = SocketIO()
 @dataclass
 class ServerSettings:
     public_url: str = ""            # how phones reach the server, for the QR code; "" = as requested
+    ratings_upload_url: str = ""    # the provincial 好差评 platform's address; "" = uploading is off
+    ratings_upload_token: str = ""
 
     @classmethod
     def from_config(cls, extra: dict[str, Any]) -> "ServerSettings":
         from hall.config import ConfigError, client_table
-        section = client_table(extra.get("server", {}), "server", ("public_url", "host", "port"))
-        url = section.get("public_url", "")
-        if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
-            raise ConfigError("server.public_url must be an http:// or https:// address")
-        return cls(public_url=url.rstrip("/"))
+        section = client_table(extra.get("server", {}), "server",
+                               ("public_url", "host", "port", "ratings_upload_url", "ratings_upload_token"))
+        for key in ("public_url", "ratings_upload_url"):
+            url = section.get(key, "")
+            if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
+                raise ConfigError(f"server.{key} must be an http:// or https:// address")
+        token = section.get("ratings_upload_token", "")
+        if not isinstance(token, str):
+            raise ConfigError("server.ratings_upload_token must be text")
+        return cls(public_url=section.get("public_url", "").rstrip("/"),
+                   ratings_upload_url=section.get("ratings_upload_url", ""), ratings_upload_token=token)
 
 
 class Hall:
     """Everything one running hall needs, shared by views and socket handlers."""
 
     def __init__(self, data: DataDir, live_socket: SocketIO, clock: Clock = utcnow,
-                 tick_seconds: float = 2.0, publish_in_background: bool = False):
+                 tick_seconds: float = 2.0, publish_in_background: bool = False,
+                 session_clock: Clock = utcnow):
         self.data = data
+        #: sign-in sessions age by the wall clock even when a test moves the hall's clock
+        self.session_clock = session_clock
         self.database = data.database
         self.service = HallService(data.database, data.hall_id, publish=self._publish,
                                    clock=clock, secret=data.secret_key,
@@ -93,7 +104,7 @@ def give_back_connections_at_teardown(app: Flask, database) -> None:
 
 def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = utcnow,
                start_clockwork: bool = True, tick_seconds: float = 2.0,
-               publish_in_background: bool = False) -> Flask:
+               publish_in_background: bool = False, session_clock: Clock = utcnow) -> Flask:
     """`publish_in_background`: a request answers once its command committed, and a worker
     publishes the committed batches in commit order (what the servers run); without it the
     request publishes before it answers, which tests that read messages right after a
@@ -103,7 +114,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
     hall = Hall(data, socketio, clock=clock, tick_seconds=tick_seconds,
-                publish_in_background=publish_in_background)
+                publish_in_background=publish_in_background, session_clock=session_clock)
     app.extensions["jiaohao"] = hall
 
     inbound.install(app)

@@ -7,11 +7,14 @@ never reach the trail: staff and device entries say that a password or token cha
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from . import repository as repo
+from . import db, repository as repo
+from .reports import inert
 
 #: how the entries of each list section of the setup are told apart
 LIST_KEYS = {"departments": "code", "services": "code", "windows": "number"}
@@ -22,6 +25,12 @@ def record(conn: sqlite3.Connection, hall_id: int, actor: str, action: str, subj
     """Append one entry inside the caller's transaction, so it commits with the change."""
     return repo.insert_audit(conn, hall_id, now or datetime.now(timezone.utc), actor, action, subject,
                              before, after)
+
+
+def record_sign_in(conn: sqlite3.Connection, hall_id: int, actor: str, action: str, subject: str,
+                   after: dict[str, Any], now: datetime) -> int:
+    """One entry of the sign-in trail (a sign-in, failure, lockout, unlock or sign-out)."""
+    return repo.insert_audit(conn, hall_id, now, actor, action, subject, None, after, trail="sign_in")
 
 
 def _keyed(entries: Any, key: str) -> dict[Any, Any]:
@@ -65,3 +74,36 @@ def setup_diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any]
             if now is not None:
                 after[section] = now
     return before, after
+
+
+class RetentionRefused(ValueError):
+    """A purge that would cut the trail shorter than the hall keeps it (never under 180 days)."""
+
+
+def purge(database, hall_id: int, older_than_days: int, keep_days: int, actor: str,
+          now: datetime | None = None) -> int:
+    """Remove entries older than `older_than_days`; the purge itself is the next entry."""
+    if older_than_days < keep_days:
+        raise RetentionRefused(f"审计记录至少保留 {keep_days} 天 / the audit trail is kept at least "
+                               f"{keep_days} days: purge only entries older than that")
+    now = now or datetime.now(timezone.utc)
+    conn = database.connection()
+    with db.write(conn):
+        removed = repo.purge_audit_before(conn, hall_id, now - timedelta(days=older_than_days))
+        record(conn, hall_id, actor, "audit.purge", "audit trail", None,
+               {"older_than_days": older_than_days, "removed": removed}, now)
+    return removed
+
+
+#: the export's columns, in order
+EXPORT_FIELDS = ("trail", "id", "at", "actor", "action", "subject", "before", "after")
+
+
+def to_csv(rows: list[sqlite3.Row]) -> bytes:
+    """The trail as CSV (UTF-8 with BOM for Excel); text that would start a formula stays text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        writer.writerow([inert(row[name]) for name in EXPORT_FIELDS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,7 +1,8 @@
 """Who is asking: a staff session, a device, or a ticket's own tracking token.
 
 Every request looks its token up in the database, so a revoked device or a disabled
-account stops working at once. Repeated failed logins are slowed down by `LoginThrottle`.
+account stops working at once; what each may do is server/permissions.py. Repeated failed
+logins are slowed down by `LoginThrottle`.
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from datetime import timedelta
 
-from flask import current_app, request
+from flask import current_app, has_app_context, request
+
+from hall.tickets import WindowStatus
 
 from . import accounts, repository as repo
-from .errors import ApiError
 from .security import hash_token
 
-STAFF_ROLES = ("clerk", "supervisor", "admin")
 SUPERVISING = ("supervisor", "admin")
+#: who reads reports and the 好差评 export: the supervisors, and the read-only auditor (等保)
+REPORT_READERS = ("supervisor", "admin", "auditor")
+#: who reads the audit trail: the admin, and the auditor who checks the admin
+AUDIT_READERS = ("admin", "auditor")
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,25 @@ def bearer_token() -> str | None:
     return None
 
 
+def _idle_limit(hall, user_id: int) -> timedelta:
+    """How long a staff session may sit unused: longer while its clerk is signed in at a window
+    (a quiet afternoon at the desk), the hall's idle timeout otherwise."""
+    policy = hall.service.setup().security
+    at_window = any(window.clerk == user_id and window.status is not WindowStatus.CLOSED
+                    for window in hall.service.snapshot().windows.values())
+    return timedelta(minutes=policy.window_idle_minutes if at_window else policy.idle_minutes)
+
+
 def identify(database, token: str | None, allow_ticket: bool = False) -> Identity | None:
     if not token or len(token) > 200:
         return None
-    user = accounts.user_for_token(database, token)
+    hall = current_app.extensions.get("jiaohao") if has_app_context() else None
+    if hall is not None:
+        now = hall.session_clock()
+        user = accounts.user_for_token(database, token, now,
+                                       idle=lambda user_id: _idle_limit(hall, user_id))
+    else:
+        user = accounts.user_for_token(database, token)
     if user is not None:
         return Identity("user", user["id"], user["display_name"], user["role"], user["session_id"],
                         staff_no=user["staff_no"])
@@ -67,26 +88,6 @@ def identify(database, token: str | None, allow_ticket: bool = False) -> Identit
         if found is not None:
             return Identity("ticket", found[1].id, found[1].number, "ticket")
     return None
-
-
-def require_identity(database, allow_ticket: bool = False) -> Identity:
-    token = bearer_token()
-    if token is None:
-        raise ApiError(401, "unauthorized", "请先登录 / sign in or give a device token "
-                       "(Authorization: Bearer …)")
-    who = identify(database, token, allow_ticket)
-    if who is None:
-        raise ApiError(401, "unauthorized", "凭证无效或已被撤销 / the token is invalid, expired or revoked")
-    if who.kind == "device":
-        hall = current_app.extensions.get("jiaohao")
-        if hall is not None:
-            hall.live.saw_device(who.id)   # "最近在线" on the supervisor's and admin's pages
-    return who
-
-
-def require_role(who: Identity, *roles: str) -> None:
-    if who.role not in roles:
-        raise ApiError(403, "forbidden", f"无权操作 / a {who.role} may not do this")
 
 
 class LoginThrottle:

@@ -16,6 +16,8 @@ from hall.tickets import QueueError
 log = logging.getLogger(__name__)
 
 NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "device_not_found"}
+#: the hall refused who acted, not what they asked (hall/acting.py)
+FORBIDDEN_CODES = {"not_your_window", "not_your_ticket", "not_signed_in"}
 INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_return_to", "bad_rating",
                  "unknown_service", "bad_username", "bad_role", "weak_password", "bad_device_name",
                  "bad_kind", "bad_window", "bad_reasons", "bad_comment"}
@@ -86,6 +88,8 @@ def storage_problem(exc: BaseException) -> tuple[int, str, str] | None:
 def status_for(code: str) -> int:
     if code in NOT_FOUND_CODES:
         return 404
+    if code in FORBIDDEN_CODES:
+        return 403
     if code in INVALID_CODES:
         return 422
     return 409   # the hall's state does not allow it now

@@ -27,6 +27,7 @@ from protocol import live as wire
 from . import db, protocol, repository as repo
 from .auth import identify
 from .inbound import INT64
+from .permissions import ALERT_LISTENERS, LISTENERS, TICKET, principal_kind
 
 if TYPE_CHECKING:
     from .services import HallService
@@ -157,7 +158,7 @@ class Live:
         with self.lock:
             self.clients[request.sid] = who
         join_room(self.room)
-        if who.supervises:
+        if ALERT_LISTENERS.admits_kind(principal_kind(who)):
             join_room(self.supervisors_room)
         self.socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
 
@@ -174,9 +175,12 @@ class Live:
         self.tell_phones([(wire.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
 
     def welcome(self, token: str | None):
-        """Who is connecting (None: refused); a device is marked as seen."""
-        who = identify(self.service.database, token, allow_ticket=True)
-        if who is not None and who.kind == "device":
+        """Who is connecting (None: refused, as permissions.LISTENERS says); a device is marked
+        as seen."""
+        who = identify(self.service.database, token, allow_ticket=LISTENERS.admits_kind(TICKET))
+        if who is None or not LISTENERS.admits_kind(principal_kind(who)):
+            return None
+        if who.kind == "device":
             self.touch_device(who.id)
         return who
 

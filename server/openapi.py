@@ -1,193 +1,212 @@
-"""GET /api/openapi.json: the REST contract as an OpenAPI 3 document (tests check it covers every route)."""
+"""GET /api/openapi.json: the REST contract as an OpenAPI 3 document (tests check it covers every route).
+
+Who may call each route is not written here: it is the rule the route declares with
+`@permit` (server/permissions.py), looked up through the app's URL map, so the document and
+the server cannot disagree. Each operation carries it as `x-permission`.
+"""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
+
+from . import permissions
+from .permissions import ANONYMOUS, Rule
 
 openapi_blueprint = Blueprint("openapi", __name__)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 BEARER = [{"bearer": []}]
 
-# path → {method: (summary, who, request schema or None, success status)}
+# path → {method: (summary, request schema or None, success status)}
 ROUTES = {
-    "/api/v1/auth/login": {"post": ("Sign in with user name and password", "anyone",
+    "/api/v1/auth/login": {"post": ("Sign in with user name and password",
                                     {"username": "string", "password": "string"}, 200)},
-    "/api/v1/auth/logout": {"post": ("End this staff session", "staff", None, 200)},
-    "/api/v1/me": {"get": ("Who this token belongs to", "any token", None, 200)},
+    "/api/v1/auth/logout": {"post": ("End this staff session", None, 200)},
+    "/api/v1/auth/password": {"post": ("Change one's own password (also an expired one); every session of "
+                                       "the account ends",
+                                       {"username": "string", "password": "string",
+                                        "new_password": "string"}, 200)},
+    "/api/v1/me": {"get": ("Who this token belongs to", None, 200)},
     "/api/v1/calls/{seq}/announcement": {"get": (
         "The call at this seq said aloud (audio/wav: chime, then the hall's sentence as often as "
         "configured); 204 with X-Jiaohao-Silence when not to be said now (quiet hours, window moved on)",
-        "display", None, 200)},
+        None, 200)},
     "/api/v1/me/today": {"get": ("This staff member's counts for today: called, served, no-show …",
-                                 "staff", None, 200)},
-    "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", "any token", None, 200)},
-    "/api/v1/tickets": {"post": ("Issue a ticket", "kiosk device or staff",
+                                 None, 200)},
+    "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", None, 200)},
+    "/api/v1/tickets": {"post": ("Issue a ticket",
                                  {"service": "string", "priority": "string", "request_id": "string"}, 201)},
-    "/api/v1/tickets/{id}": {"get": ("One ticket", "staff, device, or the ticket's own track token",
+    "/api/v1/tickets/{id}": {"get": ("One ticket",
                                      None, 200)},
-    "/api/v1/tickets/{id}/recall": {"post": ("Call the ticket again (重呼)", "clerk of its window", None, 200)},
-    "/api/v1/tickets/{id}/start": {"post": ("The citizen arrived: start handling", "clerk", None, 200)},
-    "/api/v1/tickets/{id}/finish": {"post": ("Finish (办结), optionally with a case number", "clerk",
+    "/api/v1/tickets/{id}/recall": {"post": ("Call the ticket again (重呼)", None, 200)},
+    "/api/v1/tickets/{id}/start": {"post": ("The citizen arrived: start handling", None, 200)},
+    "/api/v1/tickets/{id}/finish": {"post": ("Finish (办结), optionally with a case number",
                                              {"case_no": "string"}, 200)},
-    "/api/v1/tickets/{id}/no-show": {"post": ("Mark no-show (过号)", "clerk", None, 200)},
-    "/api/v1/tickets/{id}/hold": {"post": ("Hold (挂起) while the citizen fetches a document", "clerk",
+    "/api/v1/tickets/{id}/no-show": {"post": ("Mark no-show (过号)", None, 200)},
+    "/api/v1/tickets/{id}/hold": {"post": ("Hold (挂起) while the citizen fetches a document",
                                            {"minutes": "number", "return_to": "string"}, 200)},
-    "/api/v1/tickets/{id}/resume": {"post": ("Bring a held ticket back to the queue", "clerk", None, 200)},
-    "/api/v1/tickets/{id}/transfer": {"post": ("Transfer to another item or window", "clerk",
+    "/api/v1/tickets/{id}/resume": {"post": ("Bring a held ticket back to the queue", None, 200)},
+    "/api/v1/tickets/{id}/transfer": {"post": ("Transfer to another item or window",
                                                {"service": "string", "window": "integer"}, 200)},
-    "/api/v1/tickets/{id}/cancel": {"post": ("Cancel a waiting or held ticket", "clerk",
+    "/api/v1/tickets/{id}/cancel": {"post": ("Cancel a waiting or held ticket",
                                              {"reason": "string"}, 200)},
-    "/api/v1/tickets/{id}/return": {"post": ("A late citizen returns after no-show", "clerk", None, 200)},
-    "/api/v1/tickets/{id}/evaluation": {"post": ("Rate the finished visit, 1 to 5", "the window's screen "
-                                                 "or the ticket's track token", {"rating": "integer"}, 200)},
+    "/api/v1/tickets/{id}/return": {"post": ("A late citizen returns after no-show", None, 200)},
+    "/api/v1/tickets/{id}/evaluation": {"post": ("Rate the finished visit, 1 to 5",
+                                                 {"rating": "integer"}, 200)},
     "/api/v1/devices/status": {"post": ("A device reports its state (a kiosk: its printer's paper)",
-                                        "devices", {"printer": "object", "detail": "string"}, 200)},
-    "/api/v1/tickets/{id}/evaluation/skip": {"post": ("The rating prompt timed out: not rated",
-                                                      "the serving window's screen", None, 200)},
-    "/api/v1/windows/{number}/sign-in": {"post": ("Sign in at the window", "staff", None, 200)},
-    "/api/v1/windows/{number}/sign-out": {"post": ("Sign out of the window", "its clerk", None, 200)},
-    "/api/v1/windows/{number}/pause": {"post": ("Pause the window with a reason", "its clerk",
+                                        {"printer": "object", "detail": "string"}, 200)},
+    "/api/v1/tickets/{id}/evaluation/skip": {"post": ("The rating prompt timed out: not rated", None, 200)},
+    "/api/v1/windows/{number}/sign-in": {"post": ("Sign in at the window", None, 200)},
+    "/api/v1/windows/{number}/sign-out": {"post": ("Sign out of the window", None, 200)},
+    "/api/v1/windows/{number}/pause": {"post": ("Pause the window with a reason",
                                                 {"reason": "string"}, 200)},
-    "/api/v1/windows/{number}/resume": {"post": ("Resume a paused window", "its clerk", None, 200)},
+    "/api/v1/windows/{number}/resume": {"post": ("Resume a paused window", None, 200)},
     "/api/v1/windows/{number}/call-next": {"post": ("Call the next ticket; {ticket: null} if nobody waits",
-                                                    "its clerk", None, 200)},
-    "/api/v1/windows/{number}/call": {"post": ("Call a specific number (特呼)", "its clerk",
+                                                    None, 200)},
+    "/api/v1/windows/{number}/call": {"post": ("Call a specific number (特呼)",
                                                {"number": "string", "reason": "string"}, 200)},
     "/api/v1/windows/{number}/queue": {"get": ("The head of the window's call order: ?limit= tickets "
                                                "(default 50, at most 200), total waiting for the window, next "
                                                "(a cursor for ?after=) when more follow, and its held tickets; "
                                                "?number=A123 gives that ticket's place",
-                                               "staff or window screen", None, 200)},
+                                               None, 200)},
     "/api/v1/supervision": {"get": ("The live dashboard's data: windows with clerk, current ticket and "
                                     "timers; items with waiting, longest wait and estimate; devices with "
-                                    "connection and printer state; open alerts", "supervisor, admin",
+                                    "connection and printer state; open alerts",
                                     None, 200)},
     "/api/v1/alerts": {"get": ("Alerts: ?open=1 those still open, else those raised on ?date=YYYY-MM-DD "
-                               "(default today)", "supervisor, admin", None, 200)},
+                               "(default today)", None, 200)},
     "/api/v1/alerts/{id}/acknowledge": {"post": ("Acknowledge an alert (recorded; a 差评 then clears)",
-                                                 "supervisor, admin", None, 200)},
+                                                 None, 200)},
     "/api/v1/reports": {"get": ("KPIs for ?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) grouped "
                                 "?by=item|department|window|clerk|hour|day, with the hall's 三率 and chart "
-                                "series", "supervisor, admin", None, 200)},
-    "/api/v1/reports/export.csv": {"get": ("The same report as CSV (UTF-8 with BOM)", "supervisor, admin",
+                                "series", None, 200)},
+    "/api/v1/reports/export.csv": {"get": ("The same report as CSV (UTF-8 with BOM)",
                                            None, 200)},
-    "/api/v1/reports/export.xlsx": {"get": ("The same report as an Excel workbook", "supervisor, admin",
+    "/api/v1/reports/export.xlsx": {"get": ("The same report as an Excel workbook",
                                             None, 200)},
     "/api/v1/reports/ratings.json": {"get": ("好差评: every rated visit of ?from=YYYY-MM-DD&to=YYYY-MM-DD in the "
                                              "GB/T 39046-2020 rating fields (satisfaction 1 = 非常满意 … "
-                                             "5 = 非常不满意; not-rated visits are not rows)",
-                                             "supervisor, admin", None, 200)},
-    "/api/v1/reports/ratings.csv": {"get": ("The same rated visits as CSV (UTF-8 with BOM)", "supervisor, admin",
+                                             "5 = 非常不满意; not-rated visits are not rows)", None, 200)},
+    "/api/v1/reports/ratings.csv": {"get": ("The same rated visits as CSV (UTF-8 with BOM)",
                                             None, 200)},
-    "/api/v1/reports/ratings.xlsx": {"get": ("The same rated visits as an Excel workbook", "supervisor, admin",
+    "/api/v1/reports/ratings.xlsx": {"get": ("The same rated visits as an Excel workbook",
                                              None, 200)},
     "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
                                       "ahead, estimated wait, windows to watch, call, rating; 410 once "
-                                      "its day is over; rate-limited per token and per address",
-                                      "anyone holding the ticket's track token (no header)", None, 200)},
+                                      "its day is over; rate-limited per token and per address", None, 200)},
 }
 
 SETUP = "the setup document's keys, as in config.toml"
 ADMIN_ROUTES = {
-    "/api/v1/admin/setup": {"get": ("The setup in force: {version, document}", "admin", None, 200)},
+    "/api/v1/admin/setup": {"get": ("The setup in force: {version, document}", None, 200)},
     "/api/v1/admin/setup/{section}": {"put": (
         "Change keys of one table: hall (name, notice, hours, holidays, working days), numbering, policy, "
         "announcement (templates), slip, supervision (thresholds), appointments (slots, grace, limits, "
         "bookable items); a key given as null is removed. "
         "422 invalid_setup names the key; 409 setup_refused if waiting tickets would be stranded",
-        "admin", {"*": SETUP}, 200)},
+        {"*": SETUP}, 200)},
     "/api/v1/admin/appointments/items/{code}": {
         "put": ("An item's own appointment slots (slot_minutes, capacity, hours, days_ahead); a key left "
                 "out follows [appointments]. 404 for an unknown item, 422 invalid_setup names the key",
-                "admin", {"slot_minutes": "integer", "capacity": "integer", "hours": "string",
+                {"slot_minutes": "integer", "capacity": "integer", "hours": "string",
                           "days_ahead": "integer"}, 200),
-        "delete": ("The item goes back to the hall-wide appointment slots", "admin", None, 200)},
-    "/api/v1/admin/departments": {"post": ("Add a department", "admin", {"*": SETUP}, 200)},
+        "delete": ("The item goes back to the hall-wide appointment slots", None, 200)},
+    "/api/v1/admin/departments": {"post": ("Add a department", {"*": SETUP}, 200)},
     "/api/v1/admin/departments/{code}": {
-        "put": ("Replace a department", "admin", {"*": SETUP}, 200),
-        "delete": ("Remove a department that has no items left", "admin", None, 200)},
-    "/api/v1/admin/services": {"post": ("Add a service item", "admin", {"*": SETUP}, 200)},
+        "put": ("Replace a department", {"*": SETUP}, 200),
+        "delete": ("Remove a department that has no items left", None, 200)},
+    "/api/v1/admin/services": {"post": ("Add a service item", {"*": SETUP}, 200)},
     "/api/v1/admin/services/{code}": {
         "put": ("Replace a service item (name, prefix, handling time, hours, daily cap, alerts)",
-                "admin", {"*": SETUP}, 200),
-        "delete": ("Remove a service item; refused (409) while people wait for it", "admin", None, 200)},
-    "/api/v1/admin/windows": {"post": ("Add a window", "admin", {"*": SETUP}, 200)},
+                {"*": SETUP}, 200),
+        "delete": ("Remove a service item; refused (409) while people wait for it", None, 200)},
+    "/api/v1/admin/windows": {"post": ("Add a window", {"*": SETUP}, 200)},
     "/api/v1/admin/windows/{number}": {
-        "put": ("Replace a window: its items and each item's priority there", "admin", {"*": SETUP}, 200),
+        "put": ("Replace a window: its items and each item's priority there", {"*": SETUP}, 200),
         "delete": ("Remove a window; refused (409) if it is the last window of an item people wait for",
-                   "admin", None, 200)},
-    "/api/v1/admin/export.toml": {"get": ("The setup in force as a config.toml file", "admin", None, 200)},
+                   None, 200)},
+    "/api/v1/admin/export.toml": {"get": ("The setup in force as a config.toml file", None, 200)},
     "/api/v1/admin/import": {"post": ("Make a config.toml (the request body, TOML text) the setup in force",
-                                      "admin", None, 200)},
+                                      None, 200)},
     "/api/v1/admin/preview/announcement": {"post": (
         "The call sentence for candidate announcement keys: {text, text_en, spoken, recall_text …}",
-        "admin", {"call": "string", "call_en": "string", "recall_prefix": "string", "window": "integer",
-                  "service": "string"}, 200)},
+        {"call": "string", "call_en": "string", "recall_prefix": "string", "window": "integer",
+         "service": "string"}, 200)},
     "/api/v1/admin/preview/announcement.wav": {"post": (
-        "The call as sound (WAV, espeak-ng); 503 when the server has no espeak-ng", "admin",
+        "The call as sound (WAV, espeak-ng); 503 when the server has no espeak-ng",
         {"call": "string", "window": "integer", "service": "string"}, 200)},
     "/api/v1/admin/preview/slip": {"post": ("The ticket slip for candidate slip keys, as the printer's PNG",
-                                            "admin", {"footer": "string", "width": "integer"}, 200)},
+                                            {"footer": "string", "width": "integer"}, 200)},
     "/api/v1/admin/staff": {
-        "get": ("Staff accounts (never their passwords)", "admin", None, 200),
-        "post": ("Add a staff account", "admin", {"username": "string", "role": "string",
+        "get": ("Staff accounts (never their passwords)", None, 200),
+        "post": ("Add a staff account", {"username": "string", "role": "string",
                                                  "password": "string", "display_name": "string",
                                                  "staff_no": "string"}, 201)},
-    "/api/v1/admin/staff/{username}": {"put": ("Change role, shown name or 工号", "admin",
+    "/api/v1/admin/staff/{username}": {"put": ("Change role, shown name or 工号",
                                                {"role": "string", "display_name": "string",
                                                 "staff_no": "string"}, 200)},
-    "/api/v1/admin/staff/{username}/password": {"post": ("Reset the password", "admin",
+    "/api/v1/admin/staff/{username}/password": {"post": ("Reset the password",
                                                          {"password": "string"}, 200)},
-    "/api/v1/admin/staff/{username}/disabled": {"put": ("Disable or enable the account", "admin",
+    "/api/v1/admin/staff/{username}/unlock": {"post": ("Unlock an account locked after wrong passwords",
+                                                       None, 200)},
+    "/api/v1/admin/staff/{username}/disabled": {"put": ("Disable or enable the account",
                                                         {"disabled": "boolean"}, 200)},
     "/api/v1/admin/devices": {
-        "get": ("Devices with last seen, connected now, reported status", "admin", None, 200),
-        "post": ("Add a device; its token is in this reply only", "admin",
+        "get": ("Devices with last seen, connected now, reported status", None, 200),
+        "post": ("Add a device; its token is in this reply only",
                  {"name": "string", "kind": "string", "window": "integer"}, 201)},
-    "/api/v1/admin/devices/{name}/revoke": {"post": ("Revoke a device's token at once", "admin", None, 200)},
-    "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id)", "admin", None, 200)},
-    "/api/v1/admin/backup": {"get": ("A consistent copy of the database (SQLite online backup)", "admin",
+    "/api/v1/admin/devices/{name}/revoke": {"post": ("Revoke a device's token at once", None, 200)},
+    "/api/v1/admin/audit": {"get": ("The audit trail, newest first (?limit=, ?before=id; ?kind=changes "
+                                    "(default) or sign_in (every sign-in, failure, lockout, unlock and "
+                                    "sign-out))", None, 200)},
+    "/api/v1/admin/audit/purge": {"post": ("Remove audit entries older than older_than_days; fewer days than "
+                                           "the hall keeps (at least 180) are refused",
+                                           {"older_than_days": "integer"}, 200)},
+    "/api/v1/audit": {"get": ("The audit trail, newest first (?kind=changes|sign_in, ?limit=, ?before=id)",
+                              None, 200)},
+    "/api/v1/audit/export.csv": {"get": ("Every audit entry of ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV",
+                                         None, 200)},
+    "/api/v1/admin/backup": {"get": ("A consistent copy of the database (SQLite online backup)",
                                      None, 200)},
 }
 ROUTES.update(ADMIN_ROUTES)
 
 APPOINTMENT_ROUTES = {
-    "/api/v1/appointments/services": {"get": ("The bookable items and their bookable days", "anyone "
-                                              "(rate-limited)", None, 200)},
+    "/api/v1/appointments/services": {"get": ("The bookable items and their bookable days", None, 200)},
     "/api/v1/appointments/slots": {"get": ("One item's slots on one day with free places "
-                                           "(?service=&date=)", "anyone (rate-limited)", None, 200)},
+                                           "(?service=&date=)", None, 200)},
     "/api/v1/appointments": {"post": ("Book a slot; 409 slot_full / limit_per_day / limit_per_item; staff "
-                                      "may leave out the mobile (desk booking)", "anyone (rate-limited) "
-                                      "or staff", {"service": "string", "date": "string", "start": "string",
+                                      "may leave out the mobile (desk booking)",
+                                      {"service": "string", "date": "string", "start": "string",
                                                    "mobile": "string", "name": "string"}, 201)},
     "/api/v1/appointments/manage/{token}": {
-        "get": ("The booking behind a manage link, mobile masked", "the link's holder", None, 200),
-        "delete": ("Cancel the booking; its place is free again", "the link's holder", None, 200),
-        "put": ("Move the booking to another slot", "the link's holder",
+        "get": ("The booking behind a manage link, mobile masked", None, 200),
+        "delete": ("Cancel the booking; its place is free again", None, 200),
+        "put": ("Move the booking to another slot",
                 {"date": "string", "start": "string"}, 200)},
     "/api/v1/appointments/check-in": {"post": ("Check in a booking code: an appointment ticket on time; "
                                                "409 too_early {come_back_at}, 409 too_late {normal_ticket} "
-                                               "unless accept_normal_ticket", "kiosk device or staff",
+                                               "unless accept_normal_ticket",
                                                {"code": "string", "accept_normal_ticket": "boolean"}, 201)},
 }
 ROUTES.update(APPOINTMENT_ROUTES)
 INTEGER_PARAMS = ("id", "number")
 
 
-def _operation(path: str, method: str, summary: str, who: str, schema, status: int) -> dict:
-    op = {"summary": summary, "description": f"Who may: {who}.",
+def _operation(path: str, rule: Rule, summary: str, schema, status: int) -> dict:
+    op = {"summary": summary, "description": f"Who may: {rule.says}.",
+          "x-permission": {"rule": rule.name, "admits": sorted(rule.admits), "credential": rule.credential,
+                           "scopes": list(rule.scopes)},
           "responses": {str(status): {"description": "OK", "content": {"application/json": {}}}}}
     for code, text in ((400, "Malformed request"), (401, "No or invalid token"), (403, "Not allowed"),
                        (404, "Not found"), (409, "Refused by the hall's rules"), (410, "Expired"),
-                       (422, "Invalid field"), (429, "Too many attempts")):
+                       (422, "Invalid field"), (423, "Account locked"), (429, "Too many attempts")):
         op["responses"][str(code)] = {"description": text,
                                       "content": {"application/json": {"schema": ERROR}}}
-    public = path == "/api/v1/auth/login" or path.startswith("/api/v1/track/") or (
-        path.startswith("/api/v1/appointments") and path != "/api/v1/appointments/check-in")
-    if not public:
+    if rule.credential == "bearer" and not rule.admits_kind(ANONYMOUS):
         op["security"] = BEARER
     params = re.findall(r"\{(\w+)\}", path)
     if params:
@@ -203,16 +222,39 @@ def _operation(path: str, method: str, summary: str, who: str, schema, status: i
     return op
 
 
-def document() -> dict:
-    paths = {path: {method: _operation(path, method, *spec) for method, spec in methods.items()}
-             for path, methods in ROUTES.items()}
+def _shape(path: str) -> str:
+    """A route's path with its parameters blanked: /api/v1/tickets/<int:ticket_id> and
+    /api/v1/tickets/{id} are the same route."""
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", path)
+
+
+def route_rules(app: Flask) -> dict[tuple[str, str], Rule | None]:
+    """(path shape, method) → the rule the route declared, for every route of the app."""
+    found: dict[tuple[str, str], Rule | None] = {}
+    for url_rule in app.url_map.iter_rules():
+        for method in url_rule.methods - {"HEAD", "OPTIONS"}:
+            found[(_shape(url_rule.rule), method.lower())] = permissions.permission_of(app, url_rule.endpoint)
+    return found
+
+
+def document(app: Flask | None = None) -> dict:
+    rules = route_rules(app or current_app)
+    paths = {}
+    for path, methods in ROUTES.items():
+        paths[path] = {}
+        for method, spec in methods.items():
+            rule = rules.get((_shape(path), method))
+            if rule is None:
+                raise LookupError(f"{method.upper()} {path}: no such route, or it declares no permission")
+            paths[path][method] = _operation(path, rule, *spec)
     return {
         "openapi": "3.0.3",
         "info": {"title": "Jiaohao hall server", "version": "1",
                  "description": "Queue management for a government service hall. Tokens go in "
                                 "`Authorization: Bearer …`. Live updates: Socket.IO, see docs/protocol.md. "
                                 "Replies of the hall's own routes carry `X-Hall-Seq`, their place "
-                                "in the order of the live messages."},
+                                "in the order of the live messages. Who may call each operation: "
+                                "its `x-permission` (the rule the route declares)."},
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -223,5 +265,6 @@ def document() -> dict:
 
 
 @openapi_blueprint.get("/api/openapi.json")
+@permissions.permit(permissions.PUBLIC)
 def openapi_json():
     return jsonify(document())

@@ -62,13 +62,12 @@ def _row(visit: dict[str, Any], setup, staff: dict[int, tuple[str, str | None]])
     }
 
 
-def rated_rows(hall, first: date, last: date) -> dict[str, Any]:
+def rated_rows(service, first: date, last: date) -> dict[str, Any]:
     """{"standard", "from", "to", "rows"}: one row per rated visit, rated in the range's local days."""
     if last < first:
         raise RangeError("to 不能早于 from / to must not be before from")
     if (last - first).days + 1 > MAX_DAYS:
         raise RangeError(f"最多 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
-    service = hall.service
     setup = service.setup()
     start, end = kpi.day_bounds(first, last, setup.hall.tz)
     conn = service.database.connection()

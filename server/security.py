@@ -8,9 +8,13 @@ so a single SHA-256 is a strong hash for them and keeps every authenticated requ
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
+from importlib import resources
+
+from hall.setup import Security
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SCRYPT_PREFIX = "scrypt"
@@ -48,13 +52,34 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-MIN_PASSWORD_LENGTH = 8
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords every guesser tries first, lower-cased."""
+    text = resources.files("server").joinpath("common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"密码至少 {MIN_PASSWORD_LENGTH} 位 / a password needs at least {MIN_PASSWORD_LENGTH} characters"
+def character_classes(password: str) -> int:
+    """How many of lower case, upper case, digits and other characters a password mixes."""
+    return sum((any(ch.islower() for ch in password), any(ch.isupper() for ch in password),
+                any(ch.isdigit() for ch in password),
+                any(not ch.isalnum() for ch in password)))
+
+
+def password_problem(password: str, username: str = "", policy: Security = Security()) -> str | None:
+    """Why a new password is not acceptable under the hall's policy (等保 level 2), or None."""
+    if len(password) < policy.password_min_length:
+        return (f"密码至少 {policy.password_min_length} 位 / a password needs at least "
+                f"{policy.password_min_length} characters")
     if password.strip() != password or not password.isprintable():
         return "密码不能以空格开头或结尾 / no leading or trailing spaces or control characters"
+    if character_classes(password) < policy.password_classes:
+        return (f"密码须包含小写字母、大写字母、数字、符号中的至少 {policy.password_classes} 类 / a password "
+                f"mixes at least {policy.password_classes} of lower case, upper case, digits and symbols")
+    name = username.strip().lower()
+    if name and (name in password.lower() or name[::-1] in password.lower()):
+        return "密码不能包含用户名 / a password must not contain the user name"
+    if password.lower() in common_passwords():
+        return "该密码过于常见，容易被猜中 / this password is one of the most common ones: choose another"
     return None

@@ -26,10 +26,10 @@ from .. import administration as admin
 from .. import repository as repo
 from ..api import body, field
 from ..app import current_hall
-from ..auth import require_identity
 from ..backup import backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
+from ..permissions import ADMINS, caller, permit_blueprint
 from ..inbound import check_value, read_body, takes_raw_body
 from ..setup_messages import bilingual
 
@@ -39,13 +39,14 @@ IMPORT_LIMIT = 2 * 1024 * 1024   # a config.toml of a large hall, with its comme
 AUDIT_PAGE = 100
 
 
+# every admin route, present and future: no token 401, any other role 403
+permit_blueprint(blueprint, ADMINS)
+
+
 @blueprint.before_request
-def only_admins():
-    """Every admin route, present and future: no token 401, any other role 403."""
-    who = require_identity(current_hall().database)
-    if who.kind != "user" or who.role != "admin":
-        raise ApiError(403, "forbidden", "仅管理员可进行此操作 / only an admin may do this")
-    user = repo.get_user(current_hall().database.connection(), who.id)
+def audit_name() -> None:
+    """Runs after the admission above, for an admitted admin only."""
+    user = repo.get_user(current_hall().database.connection(), caller().id)
     g.admin = user["username"]   # the audit trail names people by their user name
 
 
@@ -255,7 +256,8 @@ def preview_slip():
 # --- staff ----------------------------------------------------------------------------------------
 
 def _staff_row(row) -> dict[str, Any]:
-    return accounts.user_view(row) | {"created_at": row["created_at"]}
+    return accounts.user_view(row) | {"created_at": row["created_at"], "locked_until": row["locked_until"],
+                                      "password_changed_at": row["password_changed_at"]}
 
 
 @blueprint.get("/staff")
@@ -288,9 +290,17 @@ def update_staff(username: str):
 @blueprint.post("/staff/<username>/password")
 def reset_password(username: str):
     hall = current_hall()
-    accounts.set_password(hall.database, username, field(_values(), "password", str), actor=g.admin)
+    accounts.set_password(hall.database, username, field(_values(), "password", str), actor=g.admin,
+                          now=hall.session_clock())
     hall.live.drop_revoked()   # the sessions the old password opened lose their live connection
     return jsonify(ok=True)
+
+
+@blueprint.post("/staff/<username>/unlock")
+def unlock_staff(username: str):
+    hall = current_hall()
+    accounts.unlock(hall.database, username, actor=g.admin, address=request.remote_addr or "?")
+    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username)))
 
 
 @blueprint.put("/staff/<username>/disabled")
@@ -347,8 +357,24 @@ def audit_log():
     hall = current_hall()
     limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int), 1), 500)
     before = request.args.get("before", None, type=int)   # inbound.py bounds it to 64 bits
-    entries = repo.audit_entries(hall.database.connection(), hall.service.hall_id, limit, before)
+    kind = request.args.get("kind", "changes")
+    if kind not in repo.AUDIT_KINDS:
+        raise ApiError(422, "bad_field", "kind 应为 changes 或 sign_in / kind must be changes or sign_in")
+    entries = repo.audit_entries(hall.database.connection(), hall.service.hall_id, limit, before, kind)
     return jsonify(entries=entries)
+
+
+@blueprint.post("/audit/purge")
+def purge_audit():
+    """Remove entries older than {"older_than_days": N}; N below the hall's retention is refused."""
+    hall = current_hall()
+    days = field(_values(), "older_than_days", int)
+    keep = hall.service.setup().security.audit_retention_days
+    try:
+        removed = audit.purge(hall.database, hall.service.hall_id, days, keep, g.admin, hall.session_clock())
+    except audit.RetentionRefused as exc:
+        raise ApiError(422, "retention_too_short", str(exc)) from None
+    return jsonify(removed=removed)
 
 
 @blueprint.get("/backup")

@@ -17,8 +17,8 @@ from flask import Blueprint, Response, abort, render_template, send_file
 
 from .. import repository as repo
 from ..app import current_hall
-from ..auth import require_identity, require_role
 from ..errors import ApiError
+from ..permissions import BOARDS, permit
 from ..previews import PreviewUnavailable
 from ..voice import AnnouncementCache, FOLDER, silence_for, spoken_sentence
 
@@ -49,11 +49,11 @@ def strip(number: int):
 
 
 @blueprint.get("/api/v1/calls/<int:seq>/announcement")
+@permit(BOARDS)
 def announcement(seq: int):
     """The call at `seq` as the hall says it; 204 (and X-Jiaohao-Silence: why) when it is not
     to be said now: quiet hours, or its window has moved on."""
     hall = current_hall()
-    require_role(require_identity(hall.database), "display")
     service = hall.service
     call = repo.call_event(service.database.connection(), service.hall_id, seq)
     if call is None:

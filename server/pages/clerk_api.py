@@ -7,8 +7,9 @@ from flask import Blueprint, jsonify
 from hall import events as e
 
 from .. import repository as repo
-from ..api import clerk_window, staff
+from ..api import clerk_window
 from ..app import current_hall
+from ..permissions import STAFF, caller, permit
 
 blueprint = Blueprint("clerk_api", __name__, url_prefix="/api/v1")
 
@@ -20,8 +21,9 @@ COUNTED = {"called": e.TicketCalled.KIND, "recalled": e.TicketRecalled.KIND,
 
 
 @blueprint.get("/me/today")
+@permit(STAFF)
 def my_day():
-    who = staff()
+    who = caller()
     hall = current_hall()
     day = hall.service.today()
     kinds = repo.actor_counts_for_day(hall.database.connection(), hall.service.hall_id, who.actor, day)

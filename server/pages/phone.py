@@ -29,6 +29,7 @@ from ..app import Hall, current_hall
 from ..errors import ApiError, RateLimited
 from ..ratelimit import Limit, TokenBuckets
 from ..security import hash_token
+from ..permissions import TRACK_HOLDER, permit
 
 blueprint = Blueprint("phone", __name__, template_folder="templates")
 
@@ -222,6 +223,7 @@ def track_page(token: str):
 
 
 @blueprint.get("/api/v1/track/<token>")
+@permit(TRACK_HOLDER)
 def track_api(token: str):
     check_rate(token)
     try:

@@ -1,29 +1,25 @@
-"""Supervision over REST, /api/v1: the dashboard's data, alerts and their acknowledgement, reports.
-Only supervisors and admins: a clerk or a device gets 403, no token 401."""
+"""Supervision over REST, /api/v1: the dashboard's data, alerts and their acknowledgement, reports,
+the 好差评 export and the audit trail. Who may read each is its rule in server/permissions.py:
+supervisors and admins; reports also the read-only auditor; the audit trail the admin and the
+auditor. A clerk or a device gets 403, no token 401."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timezone
 
 from flask import Blueprint, Response, jsonify, request
 
 from hall import kpi
 
-from .. import db, protocol, ratings, reports, repository as repo
+from .. import audit, db, protocol, ratings, reports, repository as repo
 from ..app import current_hall
-from ..auth import SUPERVISING, Identity, require_identity, require_role
 from ..errors import ApiError
+from ..permissions import AUDIT_READERS_RULE, REPORT_READERS_RULE, SUPERVISORS, caller, permit
 from ..supervision import dashboard
 
 blueprint = Blueprint("supervision_api", __name__, url_prefix="/api/v1")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def supervisor() -> Identity:
-    who = require_identity(current_hall().database)
-    require_role(who, *SUPERVISING)
-    return who
 
 
 def query_date(name: str, default: date) -> date:
@@ -48,14 +44,14 @@ def query_flag(name: str) -> bool:
 
 
 @blueprint.get("/supervision")
+@permit(SUPERVISORS)
 def supervision():
-    supervisor()
     return jsonify(dashboard(current_hall()))
 
 
 @blueprint.get("/alerts")
+@permit(SUPERVISORS)
 def list_alerts():
-    supervisor()
     hall = current_hall()
     only_open = query_flag("open")
     day = query_date("date", hall.service.today())
@@ -67,8 +63,9 @@ def list_alerts():
 
 
 @blueprint.post("/alerts/<int:alert_id>/acknowledge")
+@permit(SUPERVISORS)
 def acknowledge(alert_id: int):
-    who = supervisor()
+    who = caller()
     if alert_id >= 2**62:
         raise ApiError(404, "alert_not_found", f"没有这条告警 / no alert {alert_id}")
     return jsonify(alert=current_hall().supervision.acknowledge(alert_id, who.actor))
@@ -78,7 +75,6 @@ def acknowledge(alert_id: int):
 
 def report_query() -> dict:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD&by=item|department|window|clerk|hour|day → the report."""
-    supervisor()
     hall = current_hall()
     first = query_date("from", hall.service.today())
     last = query_date("to", first)
@@ -99,17 +95,20 @@ def download(content: bytes, mimetype: str, data: dict, extension: str) -> Respo
 
 
 @blueprint.get("/reports")
+@permit(REPORT_READERS_RULE)
 def report_json():
     return jsonify(report_query())
 
 
 @blueprint.get("/reports/export.csv")
+@permit(REPORT_READERS_RULE)
 def report_csv():
     data = report_query()
     return download(reports.to_csv(data), "text/csv; charset=utf-8", data, "csv")
 
 
 @blueprint.get("/reports/export.xlsx")
+@permit(REPORT_READERS_RULE)
 def report_xlsx():
     data = report_query()
     return download(reports.to_xlsx(data), XLSX, data, "xlsx")
@@ -119,12 +118,11 @@ def report_xlsx():
 
 def ratings_query() -> dict:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) → every rated visit of those days."""
-    supervisor()
     hall = current_hall()
     first = query_date("from", hall.service.today())
     last = query_date("to", first)
     try:
-        return ratings.rated_rows(hall, first, last)
+        return ratings.rated_rows(hall.service, first, last)
     except reports.RangeError as exc:
         raise ApiError(422, "bad_range", str(exc)) from None
 
@@ -136,17 +134,57 @@ def ratings_download(content: bytes, mimetype: str, data: dict, extension: str) 
 
 
 @blueprint.get("/reports/ratings.json")
+@permit(REPORT_READERS_RULE)
 def ratings_json():
     return jsonify(ratings_query())
 
 
 @blueprint.get("/reports/ratings.csv")
+@permit(REPORT_READERS_RULE)
 def ratings_csv():
     data = ratings_query()
     return ratings_download(ratings.to_csv(data), "text/csv; charset=utf-8", data, "csv")
 
 
 @blueprint.get("/reports/ratings.xlsx")
+@permit(REPORT_READERS_RULE)
 def ratings_xlsx():
     data = ratings_query()
     return ratings_download(ratings.to_xlsx(data), XLSX, data, "xlsx")
+
+
+# --- the audit trail, for the admin and the auditor ------------------------------------------------
+
+AUDIT_PAGE = 100
+
+
+@blueprint.get("/audit")
+@permit(AUDIT_READERS_RULE)
+def audit_trail():
+    """?kind=changes|sign_in (default changes), ?limit=, ?before=id: newest first."""
+    hall = current_hall()
+    limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int), 1), 500)
+    before = request.args.get("before", None, type=int)
+    kind = request.args.get("kind", "changes")
+    if kind not in repo.AUDIT_KINDS:
+        raise ApiError(422, "bad_field", "kind 应为 changes 或 sign_in / kind must be changes or sign_in")
+    return jsonify(entries=repo.audit_entries(hall.database.connection(), hall.service.hall_id,
+                                              limit, before, kind))
+
+
+@blueprint.get("/audit/export.csv")
+@permit(AUDIT_READERS_RULE)
+def audit_export():
+    """Every entry of ?from=YYYY-MM-DD&to=YYYY-MM-DD (the hall's days; default today) as CSV."""
+    hall = current_hall()
+    first = query_date("from", hall.service.today())
+    last = query_date("to", first)
+    if last < first or (last - first).days >= 3660:
+        raise ApiError(422, "bad_range", "to 不能早于 from，且最多十年 / to must not be before from, "
+                       "and a range is at most ten years")
+    start, end = kpi.day_bounds(first, last, hall.service.setup().hall.tz)
+    rows = repo.audit_entries_between(hall.database.connection(), hall.service.hall_id,
+                                      start.astimezone(timezone.utc), end.astimezone(timezone.utc))
+    name = f"jiaohao-audit-{first}-{last}.csv"
+    return Response(audit.to_csv(rows), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

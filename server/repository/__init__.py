@@ -58,6 +58,11 @@ from .accounts import (  # noqa: F401
     get_user,
     list_users,
     set_password_hash,
+    record_sign_in_failure,
+    sign_in_failures_since,
+    forget_sign_in_failures,
+    set_locked_until,
+    touch_session,
     set_user_disabled,
     set_user_profile,
     active_admins,
@@ -82,6 +87,11 @@ from .devices import (  # noqa: F401
 from .audit import (  # noqa: F401
     insert_audit,
     audit_entries,
+    AUDIT_KINDS,
+    audit_entries_between,
+    purge_audit_before,
+    insert_rating_delivery,
+    rating_deliveries,
 )
 from .alerts import (  # noqa: F401
     open_alerts,

@@ -12,9 +12,9 @@ from .dialect import iso
 def insert_user(conn: sqlite3.Connection, hall_id: int, username: str, display_name: str,
                 staff_no: str | None, role: str, password_hash: str, now: datetime) -> int:
     cur = conn.execute(
-        "INSERT INTO users (hall_id, username, display_name, staff_no, role, password_hash, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (hall_id, username, display_name, staff_no, role, password_hash, iso(now)))
+        "INSERT INTO users (hall_id, username, display_name, staff_no, role, password_hash, created_at, "
+        "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (hall_id, username, display_name, staff_no, role, password_hash, iso(now), iso(now)))
     return int(cur.lastrowid)
 
 
@@ -30,8 +30,28 @@ def list_users(conn: sqlite3.Connection, hall_id: int) -> list[sqlite3.Row]:
     return conn.execute("SELECT * FROM users WHERE hall_id = ? ORDER BY username", (hall_id,)).fetchall()
 
 
-def set_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
-    conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+def set_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str, now: datetime) -> None:
+    conn.execute("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+                 (password_hash, iso(now), user_id))
+
+
+def record_sign_in_failure(conn: sqlite3.Connection, user_id: int, now: datetime, address: str) -> None:
+    conn.execute("INSERT INTO sign_in_failures (user_id, at, address) VALUES (?, ?, ?)",
+                 (user_id, iso(now), address))
+
+
+def sign_in_failures_since(conn: sqlite3.Connection, user_id: int, since: datetime) -> int:
+    row = conn.execute("SELECT COUNT(*) FROM sign_in_failures WHERE user_id = ? AND at > ?",
+                       (user_id, iso(since))).fetchone()
+    return int(row[0])
+
+
+def forget_sign_in_failures(conn: sqlite3.Connection, user_id: int) -> None:
+    conn.execute("DELETE FROM sign_in_failures WHERE user_id = ?", (user_id,))
+
+
+def set_locked_until(conn: sqlite3.Connection, user_id: int, until: datetime | None) -> None:
+    conn.execute("UPDATE users SET locked_until = ? WHERE id = ?", (iso(until), user_id))
 
 
 def set_user_disabled(conn: sqlite3.Connection, user_id: int, disabled: bool) -> None:
@@ -40,17 +60,21 @@ def set_user_disabled(conn: sqlite3.Connection, user_id: int, disabled: bool) ->
 
 def insert_session(conn: sqlite3.Connection, user_id: int, token_hash: str, now: datetime,
                    expires: datetime) -> int:
-    cur = conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) "
-                       "VALUES (?, ?, ?, ?)", (token_hash, user_id, iso(now), iso(expires)))
+    cur = conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) "
+                       "VALUES (?, ?, ?, ?, ?)", (token_hash, user_id, iso(now), iso(expires), iso(now)))
     return int(cur.lastrowid)
 
 
 def session_user(conn: sqlite3.Connection, token_hash: str, now: datetime) -> sqlite3.Row | None:
     """The signed-in user behind a live session token."""
     return conn.execute(
-        "SELECT u.*, s.id AS session_id FROM sessions s JOIN users u ON u.id = s.user_id "
+        "SELECT u.*, s.id AS session_id, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0",
         (token_hash, iso(now))).fetchone()
+
+
+def touch_session(conn: sqlite3.Connection, session_id: int, now: datetime) -> None:
+    conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", (iso(now), session_id))
 
 
 def revoke_session(conn: sqlite3.Connection, session_id: int, now: datetime) -> None:

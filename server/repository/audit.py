@@ -10,10 +10,15 @@ from typing import Any
 from .dialect import iso
 
 
+#: the two trails: what people changed, and who signed in (or failed to) from where
+TRAILS = {"changes": "audit_log", "sign_in": "sign_in_log"}
+AUDIT_KINDS = tuple(TRAILS)
+
+
 def insert_audit(conn: sqlite3.Connection, hall_id: int, now: datetime, actor: str, action: str,
-                 subject: str, before: Any, after: Any) -> int:
+                 subject: str, before: Any, after: Any, trail: str = "changes") -> int:
     cur = conn.execute(
-        "INSERT INTO audit_log (hall_id, at, actor, action, subject, before, after) "
+        f"INSERT INTO {TRAILS[trail]} (hall_id, at, actor, action, subject, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (hall_id, iso(now), actor, action, subject,
          None if before is None else json.dumps(before, ensure_ascii=False, default=str),
@@ -21,12 +26,44 @@ def insert_audit(conn: sqlite3.Connection, hall_id: int, now: datetime, actor: s
     return int(cur.lastrowid)
 
 
+def _entry(row) -> dict[str, Any]:
+    return dict(row) | {"before": None if row["before"] is None else json.loads(row["before"]),
+                        "after": None if row["after"] is None else json.loads(row["after"])}
+
+
 def audit_entries(conn: sqlite3.Connection, hall_id: int, limit: int = 100,
-                  before_id: int | None = None) -> list[dict[str, Any]]:
-    """The newest entries first; `before_id` pages further back."""
+                  before_id: int | None = None, kind: str = "changes") -> list[dict[str, Any]]:
+    """The newest entries of one trail first; `before_id` pages further back."""
     rows = conn.execute(
-        "SELECT * FROM audit_log WHERE hall_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        f"SELECT * FROM {TRAILS[kind]} WHERE hall_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
         (hall_id, before_id if before_id is not None else 2**62, limit))
-    return [dict(row) | {"before": None if row["before"] is None else json.loads(row["before"]),
-                         "after": None if row["after"] is None else json.loads(row["after"])}
-            for row in rows]
+    return [_entry(row) for row in rows]
+
+
+def audit_entries_between(conn: sqlite3.Connection, hall_id: int, start: datetime,
+                          end: datetime) -> list[sqlite3.Row]:
+    """Every entry of both trails from `start` (inclusive) to `end` (exclusive), oldest first."""
+    return conn.execute(
+        "SELECT 'changes' AS trail, * FROM audit_log WHERE hall_id = ? AND at >= ? AND at < ? UNION ALL "
+        "SELECT 'sign_in' AS trail, * FROM sign_in_log WHERE hall_id = ? AND at >= ? AND at < ? "
+        "ORDER BY at, trail, id", (hall_id, iso(start), iso(end)) * 2).fetchall()
+
+
+def purge_audit_before(conn: sqlite3.Connection, hall_id: int, cutoff: datetime) -> int:
+    """Remove entries of both trails older than `cutoff`; the database itself refuses any younger
+    than 180 days."""
+    return sum(conn.execute(f"DELETE FROM {table} WHERE hall_id = ? AND at < ?", (hall_id, iso(cutoff))).rowcount
+               for table in TRAILS.values())
+
+
+def insert_rating_delivery(conn: sqlite3.Connection, hall_id: int, day: str, now: datetime,
+                           destination: str, rows: int, attempts: int, result: str, detail: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO rating_deliveries (hall_id, business_date, at, destination, rows, attempts, result, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (hall_id, day, iso(now), destination, rows, attempts, result, detail))
+    return int(cur.lastrowid)
+
+
+def rating_deliveries(conn: sqlite3.Connection, hall_id: int, limit: int = 100) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM rating_deliveries WHERE hall_id = ? ORDER BY id DESC LIMIT ?",
+                        (hall_id, limit)).fetchall()

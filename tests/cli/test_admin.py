@@ -40,7 +40,7 @@ def test_user_lifecycle(data: Path, small_config_file: Path) -> None:
     assert added.returncode == 0, added.stderr
     listed = jiaohao("admin", "user", "list", data=data)
     assert "wang" in listed.stdout and "A1001" in listed.stdout and "active" in listed.stdout
-    assert jiaohao("admin", "user", "passwd", "wang", stdin="another-pass\n", data=data).returncode == 0
+    assert jiaohao("admin", "user", "passwd", "wang", stdin="another-pass-1\n", data=data).returncode == 0
     assert jiaohao("admin", "user", "disable", "wang", data=data).returncode == 0
     assert "disabled" in jiaohao("admin", "user", "list", data=data).stdout
     with sqlite3.connect(data / "jiaohao.sqlite3") as conn:
@@ -61,7 +61,7 @@ def test_password_from_stdin_when_not_given(data: Path, small_config_file: Path)
 
 
 @pytest.mark.parametrize("args,words", [
-    (("admin", "user", "add", "xu", "--role", "clerk", "--password", "short"), "at least 8"),
+    (("admin", "user", "add", "xu", "--role", "clerk", "--password", "short"), "at least 10"),
     (("admin", "user", "passwd", "nobody", "--password", "long-enough"), "no user named"),
     (("admin", "device", "revoke", "nothing"), "no active device"),
     (("admin", "user", "add", "bad name", "--role", "clerk", "--password", "long-enough"), "user name"),
@@ -114,7 +114,7 @@ def test_shipped_config_seeds_the_default_data_dir(tmp_path: Path) -> None:
 
 
 def test_backup_is_a_consistent_database(data: Path, small_config_file: Path, tmp_path: Path) -> None:
-    jiaohao("admin", "user", "add", "zhao", "--role", "admin", "--password", "long-enough",
+    jiaohao("admin", "user", "add", "zhao", "--role", "admin", "--password", "long-enough-1",
             data=data, config=small_config_file)
     target = tmp_path / "backup.sqlite3"
     result = jiaohao("admin", "backup", str(target), data=data)

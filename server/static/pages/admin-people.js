@@ -9,7 +9,11 @@
 
   // --- tab: staff -------------------------------------------------------------------------------------
 
-  const ROLES = [["clerk", "窗口人员", "Clerk"], ["supervisor", "大厅管理（监察）", "Supervisor"], ["admin", "管理员", "Admin"]];
+  const ROLES = [["clerk", "窗口人员", "Clerk"], ["supervisor", "大厅管理（监察）", "Supervisor"], ["admin", "管理员", "Admin"],
+                 ["auditor", "审计员（只读）", "Auditor (read-only)"]];
+  const PASSWORD_HINT = ["至少 10 位，含大写字母、小写字母、数字、符号中的三类，不含用户名",
+                         "at least 10 characters mixing three of upper case, lower case, digits and symbols, without the user name"];
+  const lockedNow = (u) => Boolean(u.locked_until) && new Date(u.locked_until) > new Date();
   const roleName = (role) => { const r = ROLES.find((x) => x[0] === role); return r ? t(r[1], r[2]) : role; };
 
   async function staffChange(path, method, body, form) {
@@ -29,7 +33,7 @@
         { name: "role", label: ["角色", "Role"], type: "select", options: ROLES },
         { name: "display_name", label: ["显示姓名", "Shown name"] },
         { name: "staff_no", label: ["工号", "Staff number"], optional: true },
-        { name: "password", label: ["初始密码", "First password"], hint: ["至少 10 位", "at least 10 characters"] },
+        { name: "password", label: ["初始密码", "First password"], hint: PASSWORD_HINT },
       ], {}, (v, form) => staffChange("/staff", "POST", v, form));
       return;
     }
@@ -42,7 +46,7 @@
 
   function resetPassword(user) {
     openEditor(`重置 ${user.username} 的密码`, `New password for ${user.username}`,
-      [{ name: "password", label: ["新密码", "New password"], hint: ["至少 10 位", "at least 10 characters"] }], {},
+      [{ name: "password", label: ["新密码", "New password"], hint: PASSWORD_HINT }], {},
       (v, form) => staffChange(`/staff/${encodeURIComponent(user.username)}/password`, "POST", v, form));
   }
 
@@ -65,7 +69,17 @@
                                 render();
                               } catch (err) { flash(err.message, "error"); }
                             }));
-      const stateCell = el("span", u.disabled ? "state-bad" : "state-on", u.disabled ? t("已停用", "disabled") : t("正常", "active"));
+      if (lockedNow(u)) {
+        actions.append(button(t("解锁", "Unlock"), "plain", async () => {
+          try {
+            await call(`/staff/${encodeURIComponent(u.username)}/unlock`, { method: "POST", body: {} });
+            render();
+          } catch (err) { flash(err.message, "error"); }
+        }));
+      }
+      const stateCell = u.disabled ? el("span", "state-bad", t("已停用", "disabled"))
+        : lockedNow(u) ? el("span", "state-bad", t("已锁定（密码错误过多）", "locked (too many wrong passwords)"))
+          : el("span", "state-on", t("正常", "active"));
       body.appendChild(cells(el("tr"), [u.username, u.display_name, u.staff_no || "", roleName(u.role), stateCell, actions]));
     });
   }
