@@ -74,7 +74,8 @@
              en: "Possible slot sweeping: {address} refused {n} bookings (last {at}, slots {slots})" },
   };
   const $ = (id) => document.getElementById(id);
-  const state = { lang: J.pickLanguage(LANG_KEY), token: null, data: null, alerts: new Map(), department: "" };
+  const state = { lang: J.pickLanguage(LANG_KEY), token: null, data: null, alerts: new Map(), department: "",
+                  acknowledged: new Map() };   // id → the alert as its acknowledgement's reply gave it
   const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const en = () => state.lang === "en";
   const name = (thing) => (en() ? thing.name_en : thing.name) || thing.name;
@@ -93,7 +94,7 @@
   async function refresh() {
     try {
       state.data = await J.api("/supervision", { token: state.token });
-      state.alerts = new Map(state.data.alerts.map((a) => [a.id, a]));
+      state.alerts = new Map(state.data.alerts.map((a) => [a.id, keepAcknowledged(a)]));
       J.setText($("error"), "");
       render();
     } catch (err) {
@@ -104,13 +105,30 @@
   }
   const refreshSoon = J.debounce(refresh, 250);
 
+  /** An acknowledgement never goes back: a read that left before it committed must not show
+   * the alert unacknowledged again. */
+  function keepAcknowledged(alert) {
+    const acknowledged = state.acknowledged.get(alert.id);
+    return !alert.acknowledged_at && acknowledged ? acknowledged : alert;
+  }
+
   function connect() {
     const changed = () => refreshSoon();
     const E = Protocol.events;
     // every sequenced message (issued, called, changed, window, queue) means: read again
     const handlers = Object.fromEntries(Protocol.sequenced.map((name) => [name, changed]));
-    handlers[E.ALERT_RAISED] = (message) => { state.alerts.set(message.alert.id, message.alert); renderAlerts(); refreshSoon(); };
-    handlers[E.ALERT_CLEARED] = (message) => { state.alerts.delete(message.alert.id); renderAlerts(); refreshSoon(); };
+    handlers[E.ALERT_RAISED] = (message) => {
+      state.acknowledged.delete(message.alert.id);   // raised again (escalated): news to acknowledge
+      state.alerts.set(message.alert.id, message.alert);
+      renderAlerts();
+      refreshSoon();
+    };
+    handlers[E.ALERT_CLEARED] = (message) => {
+      state.alerts.delete(message.alert.id);
+      state.acknowledged.delete(message.alert.id);
+      renderAlerts();
+      refreshSoon();
+    };
     handlers[E.APPOINTMENT_CHANGED] = changed;   // booked, moved, cancelled, checked in, no-show
     J.connectLive(state.token, handlers, {
       onStatus: (up) => { $("offline").hidden = up; if (up) refreshSoon(); },
@@ -206,7 +224,11 @@
     button.disabled = true;
     try {
       const reply = await J.api(`/alerts/${id}/acknowledge`, { method: "POST", token: state.token });
-      if (reply.alert.cleared_at) state.alerts.delete(id); else state.alerts.set(id, reply.alert);
+      if (reply.alert.cleared_at) state.alerts.delete(id);
+      else {
+        state.acknowledged.set(id, reply.alert);
+        state.alerts.set(id, reply.alert);
+      }
       renderAlerts();
     } catch (err) {
       button.disabled = false;
