@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hall.wording import state_words
+from hall.wording import state_words, window_state
 from protocol.live import HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED, WINDOW_CHANGED
 
 #: a window with a ticket says what hall/wording.py says of that ticket: called, then serving
@@ -281,13 +281,7 @@ def window_row(view: dict[str, Any]) -> WindowRow:
     """A window as citizens see it: state, number at the desk, where to go instead. The clerk's
     name is in the view but is personal data: it is never copied to the board."""
     current = view.get("current") or {}
-    status = view.get("status")
-    if status == "open":
-        key = ("called" if current.get("state") == "called" else "serving") if current else "idle"
-    elif status == "paused":
-        key = "paused"
-    else:
-        key = "closed"
+    key = window_state(view.get("status"), current.get("state") if current else None)
     hint = ""
     if key == "paused" and view.get("nearest_open"):
         hint = f"请到 {view['nearest_open']} 号窗口"

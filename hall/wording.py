@@ -106,3 +106,14 @@ TICKET_STATES = {
 
 def state_words(state: str) -> Words:
     return TICKET_STATES.get(state, Words(state, state))
+
+
+def window_state(status: str, current_state: str | None) -> str:
+    """What a window shows citizens it is doing: "called" (a number was called and the citizen is
+    on the way), "serving" (the clerk started), "idle" (open, nobody at the desk), "paused" or
+    "closed". Every board, strip and window screen shows this one answer."""
+    if status == "open":
+        if current_state is None:
+            return "idle"
+        return "called" if current_state == "called" else "serving"
+    return "paused" if status == "paused" else "closed"

@@ -121,6 +121,7 @@ class Window(TypedDict):
     since: str | None
     current: CurrentTicket | None
     nearest_open: int | None      # where to send citizens from a paused or empty window
+    shown: str                    # what citizens see it doing: called | serving | idle | paused | closed
 
 
 class Service(TypedDict):

@@ -20,7 +20,7 @@ from hall import events as e
 from hall.alerts import RULES
 from hall.config import HallConfig
 from hall.numbering import spoken_number
-from hall import order
+from hall import order, wording
 from hall.queue import HallState, issuing_refusal, wait_for
 from hall.wait import ticket_wait
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
@@ -77,6 +77,7 @@ def window_view(window: WindowState, state: HallState, clerks: Clerks) -> wire.W
             "state": current.state.value, "called_at": iso(current.called_at)},
         "nearest_open": nearest_open_window(state, window.number)
         if window.status is not WindowStatus.OPEN else None,
+        "shown": wording.window_state(window.status.value, None if current is None else current.state.value),
     }
 
 

@@ -193,12 +193,10 @@
     });
   }
 
-  /** A window as citizens see it (display/presenter.py window_row): never the clerk's name. */
+  /** A window as citizens see it: what it is doing is the server's answer (`shown`, from
+   * hall/wording.py, as on the Qt board); never the clerk's name. */
   function windowRow(view) {
-    let key = "closed";
-    // called until the clerk starts serving (hall/wording.py)
-    if (view.status === "open") key = !view.current ? "idle" : view.current.state === "called" ? "called" : "serving";
-    else if (view.status === "paused") key = "paused";
+    const key = view.shown;
     const hint = key === "paused" && view.nearest_open ? `请到 ${view.nearest_open} 号窗口` : "";
     return { number: view.number, key, current: key === "serving" || key === "called" ? view.current.number : "", hint };
   }

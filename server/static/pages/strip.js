@@ -55,19 +55,19 @@
   function lines(w) {
     const current = w.current;
     const elsewhere = w.nearest_open ? [`请到 ${w.nearest_open} 号窗口办理`, `please go to window ${w.nearest_open}`] : ["", ""];
-    if (w.status === "paused") {
+    if (w.shown === "paused") {
       return { key: "paused", main: ["暂停服务", w.pause_reason, elsewhere[0]].filter(Boolean).join(" · "),
         sub: `Service paused${elsewhere[1] ? ` — ${elsewhere[1]}` : ""}` };
     }
-    if (w.status !== "open") {
+    if (w.shown === "closed") {
       return { key: "closed", main: ["暂停服务 · 本窗口未开放", elsewhere[0]].filter(Boolean).join(" · "),
         sub: `Closed${elsewhere[1] ? ` — ${elsewhere[1]}` : ""}` };
     }
-    if (current && current.state === "called") {
+    if (w.shown === "called") {
       return { key: "called", ticket: current.number, main: `请 ${current.number} 到 ${w.number} 号窗口`,
         sub: `Number ${current.number}, please come to window ${w.number}` };
     }
-    if (current) {
+    if (w.shown === "serving") {
       return { key: "serving", ticket: current.number, main: `${current.number} 办理中`,
         sub: `Now serving ${current.number}` };
     }

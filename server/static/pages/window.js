@@ -198,10 +198,9 @@
     J.setText($("go-alt"), elsewhere ? `Please go to window ${w.nearest_open}` : "");
   }
 
+  /** The server's answer (`shown`, hall/wording.py); this screen says 暂停服务 when closed too. */
   function stateKey(w) {
-    if (w.status !== "open") return "paused";
-    if (!w.current) return "idle";
-    return w.current.state === "called" ? "called" : "serving";   // called until the clerk starts
+    return w.shown === "closed" ? "paused" : w.shown;
   }
 
   function renderClerk(w) {
