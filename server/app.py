@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, appcontext_pushed, current_app, g
 from flask_socketio import SocketIO
 
-from . import fanout, headers, inbound
+from . import headers, inbound
 from .appointments import AppointmentService
 from .auth import LoginThrottle
 from .clockwork import Clockwork
@@ -132,7 +132,6 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     # browsers only from the hall's own origin; device clients (python-socketio) send their
     # server URL as Origin, which is the same origin
     socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
-    fanout.install(socketio.server.eio)   # a broadcast written once per board, not a thread each
     hall.live.register_handlers()
     if start_clockwork:
         hall.clockwork.start()
