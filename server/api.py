@@ -14,6 +14,7 @@ from flask import Blueprint, g, jsonify, request
 
 from hall import commands as c
 from hall import order
+from hall.wait import page_waits
 from hall.tickets import Priority, Ticket
 from protocol.live import SEQ_HEADER
 
@@ -418,7 +419,8 @@ def window_queue(number: int):
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    line = order.window_queue(state, number, state.today(current_hall().service.clock()))
+    today = state.today(current_hall().service.clock())
+    line = order.window_queue(state, number, today)
     held = order.held_at(state, number)
     reply: dict[str, Any] = {"total": len(line),
                              "held": [protocol.ticket_view(t, state.setup) for t in held]}
@@ -429,7 +431,9 @@ def window_queue(number: int):
     after = _queue_after(request.args.get("after"))
     page = line.page(after, limit)
     seen = (0 if after is None else line.before(after[:3] + (after[3] + 1,))) + len(page)
-    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state) for _, t in page],
+    waits = page_waits(state, number, today, page, after)
+    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state, wait)
+                                        for (_, t), wait in zip(page, waits)],
                             "next": queue_cursor(page[-1][0]) if page and seen < len(line) else None})
 
 

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from hall import events as e
 from hall.alerts import RULES
 from hall.config import HallConfig
+from hall.estimate import WaitEstimate
 from hall.numbering import spoken_number
 from hall import order, wording
 from hall.queue import HallState, issuing_refusal, wait_for
@@ -40,7 +41,10 @@ def iso(value: datetime | date | None) -> str | None:
 
 # --- views: the shapes every client sees ------------------------------------------------------
 
-def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = None) -> wire.Ticket:
+def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = None,
+                wait: WaitEstimate | None = None) -> wire.Ticket:
+    """A ticket as every client sees it; with `state`, a waiting ticket's place and estimate
+    (`wait`: the estimate, when a page of them was worked out at once)."""
     item = setup.service(ticket.service)
     dept = setup.department(item.department)
     view: wire.Ticket = {
@@ -55,7 +59,7 @@ def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = Non
     }
     if state is not None and ticket.state in CALLABLE_STATES:
         view["waiting_ahead"] = order.people_ahead(state, ticket)
-        view["estimated_wait"] = estimate_view(ticket_wait(state, ticket))
+        view["estimated_wait"] = estimate_view(wait or ticket_wait(state, ticket))
     return view
 
 
