@@ -108,6 +108,7 @@ from .bookings import (  # noqa: F401
     PLACE_HOLDING,
     booked_in_slot,
     booked_per_slot,
+    open_bookings_taken_at,
     open_bookings_of,
     insert_booking,
     booking_by,
