@@ -92,6 +92,7 @@ from .audit import (  # noqa: F401
     purge_audit_before,
     insert_rating_delivery,
     rating_deliveries,
+    delivered_rating_days,
 )
 from .alerts import (  # noqa: F401
     open_alerts,
