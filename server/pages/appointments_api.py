@@ -136,13 +136,14 @@ def book():
     service = field(data, "service", str)
     day, start = _day(field(data, "date", str)), _start(field(data, "start", str))
     name = field(data, "name", str, required=False, default="")
+    remind = field(data, "remind", bool, required=False, default=False)   # text reminders, opted in
     if who is None:
         mobile = field(data, "mobile", str)
         _spend_on_booking(mobile, service, day, start)
     else:
         mobile = field(data, "mobile", str, required=False, default="") or DESK
     booked = current_hall().appointments.book(service, day, start, mobile, name,
-                                              actor=who.actor if who else "citizen")
+                                              actor=who.actor if who else "citizen", remind=remind)
     _announce("booked", booked.booking)
     return jsonify(_booked_reply(booked)), 201
 
