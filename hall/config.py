@@ -401,6 +401,8 @@ def _appointments(data: Any, services: tuple[Service, ...]) -> Appointments:
         late_gets_normal_ticket=s.get("late_gets_normal_ticket", _flag, d.late_gets_normal_ticket),
         max_per_mobile_per_day=s.get("max_per_mobile_per_day", _int(1, 50), d.max_per_mobile_per_day),
         max_per_mobile_per_item=s.get("max_per_mobile_per_item", _int(1, 50), d.max_per_mobile_per_item),
+        slot_burst_share=s.get("slot_burst_share", _number(0.1, 1), d.slot_burst_share),
+        slot_burst_minutes=s.get("slot_burst_minutes", _number(0, 1440), d.slot_burst_minutes),
     )
     s.finish()
     return result

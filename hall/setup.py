@@ -132,6 +132,10 @@ class Appointments:
     late_gets_normal_ticket: bool = True
     max_per_mobile_per_day: int = 2
     max_per_mobile_per_item: int = 1
+    # against sweeping from many addresses (invented mobile numbers from a botnet or a phone
+    # farm): at most this share of a slot's places may be taken in any slot_burst_minutes
+    slot_burst_share: float = 0.5
+    slot_burst_minutes: float = 10
 
     def bookable(self, service: str) -> bool:
         return self.enabled and (not self.services or service in self.services)

@@ -145,7 +145,8 @@ class AppointmentService:
     def _may_take(self, conn, service: str, slot: Slot, mobile_index: str | None, now: datetime,
                   besides: int | None) -> None:
         """Inside the write transaction: the rules, the number's limits (no number at the desk),
-        then the places left."""
+        the places left, then how many of them went in the last minutes (a sweep from many
+        addresses)."""
         setup = self.setup
         same_day = same_item = 0
         if mobile_index is not None:
@@ -154,10 +155,14 @@ class AppointmentService:
             same_item = repo.open_bookings_of(conn, self.hall.hall_id, mobile_index, service=service,
                                               besides=besides)
         rules.check_booking(setup.appointments, setup.hall, service, slot, now, same_day, same_item)
-        taken = repo.booked_in_slot(conn, self.hall.hall_id, service, slot.day, f"{slot.start:%H:%M}")
-        if taken >= setup.appointments.rules_for(service).capacity:
+        start, capacity = f"{slot.start:%H:%M}", setup.appointments.rules_for(service).capacity
+        taken = repo.booked_in_slot(conn, self.hall.hall_id, service, slot.day, start)
+        if taken >= capacity:
             raise AppointmentError("slot_full", "该时段已约满，请选择其他时段 / this slot is full: "
                                    "choose another")
+        if mobile_index is not None:   # the desk books for someone standing in front of it
+            taken_at = repo.open_bookings_taken_at(conn, self.hall.hall_id, service, slot.day, start)
+            rules.check_slot_burst(setup.appointments, capacity, taken_at, now)
 
     # --- the manage link ---------------------------------------------------------------------------
 

@@ -169,6 +169,9 @@ ADMIN_ROUTES = {
                               None, 200)},
     "/api/v1/audit/export.csv": {"get": ("Every audit entry of ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV",
                                          None, 200)},
+    "/api/v1/admin/ratings/deliveries": {"get": (
+        "The provincial 好差评 uploads: {enabled, destination, every_minutes, deliveries: the newest attempts "
+        "(day, time, rows, attempts, delivered or failed, why)}", None, 200)},
     "/api/v1/admin/backup": {"get": ("A consistent copy of the database (SQLite online backup)",
                                      None, 200)},
 }

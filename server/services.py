@@ -26,7 +26,7 @@ from hall.estimate import WaitEstimate
 from hall.numbering import business_date
 from hall.queue import HallState
 from hall.wait import ticket_wait
-from hall.tickets import Priority, QueueError, Ticket
+from hall.tickets import Priority, QueueError, Ticket, TicketState
 
 from . import db, repository as repo
 from .personal import Vault
@@ -391,3 +391,8 @@ class HallService:
 
     def ticket(self, ticket_id: int) -> Ticket | None:
         return repo.get_ticket(self.database.connection(), self.hall_id, ticket_id)
+
+    def still_tracked(self, ticket: Ticket) -> bool:
+        """A ticket's tracking token (its paper slip's QR code) works on the ticket's own
+        business day only: the live channel, the phone page and REST all ask here."""
+        return ticket.state is not TicketState.EXPIRED and ticket.business_date >= self.today()

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date, datetime
 from typing import Any
 
-from .dialect import iso
+from .dialect import dt, iso
 
 
 #: the states that hold a place in their slot
@@ -19,6 +19,15 @@ def booked_in_slot(conn: sqlite3.Connection, hall_id: int, service: str, day: da
         "AND slot_start = ? AND state IN (?, ?, ?)",
         (hall_id, service, day.isoformat(), start, *PLACE_HOLDING)).fetchone()
     return int(row[0])
+
+
+def open_bookings_taken_at(conn: sqlite3.Connection, hall_id: int, service: str, day: date,
+                           start: str) -> list[datetime]:
+    """When each open booking of a slot was made or moved into it (its last change)."""
+    rows = conn.execute(
+        "SELECT updated_at FROM bookings WHERE hall_id = ? AND service = ? AND slot_date = ? "
+        "AND slot_start = ? AND state = 'booked'", (hall_id, service, day.isoformat(), start))
+    return [dt(row[0]) for row in rows]
 
 
 def booked_per_slot(conn: sqlite3.Connection, hall_id: int, service: str, day: date) -> dict[str, int]:
