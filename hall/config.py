@@ -304,6 +304,7 @@ def _security(data: Any) -> Security:
         window_idle_minutes=s.get("window_idle_minutes", _number(1, 960), 240),
         session_hours=s.get("session_hours", _number(1, 24), 14),
         audit_retention_days=s.get("audit_retention_days", _int(MIN_AUDIT_RETENTION_DAYS, 36500), 180),
+        personal_data_days=s.get("personal_data_days", _int(1, 3650), 30),
     )
     s.finish()
     return result

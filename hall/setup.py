@@ -158,6 +158,7 @@ class Security:
     window_idle_minutes: float = 240     # … unless its clerk is signed in at a window (a slow afternoon)
     session_hours: float = 14            # every session ends this long after sign-in, used or not
     audit_retention_days: int = 180      # the audit trail is kept at least this long
+    personal_data_days: int = 30         # mobile numbers and names are purged this long after the visit
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ class Hall:
         self.session_clock = session_clock
         self.database = data.database
         self.service = HallService(data.database, data.hall_id, publish=self._publish,
-                                   clock=clock, secret=data.secret_key,
+                                   clock=clock, secret=data.secret_key, vault=data.vault,
                                    publish_in_background=publish_in_background)
         self.live = Live(live_socket, self.service, after_publish=self._after_publish)
         self.supervision = Supervision(self.service, emit=self.live.emit_to_hall,

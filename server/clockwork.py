@@ -18,6 +18,8 @@ from hall import commands as c
 from hall.queue import due_hold_returns
 from hall.tickets import QueueError
 
+from . import personal
+
 if TYPE_CHECKING:
     from .appointments import AppointmentService
     from .live import Live
@@ -64,6 +66,9 @@ class Clockwork:
             outcome = self.service.expire_past_days()
             if outcome.events:
                 log.info("day rollover to %s: %d events", today, len(outcome.events))
+            purged = personal.purge_expired(self.service)
+            if purged:
+                log.info("personal data of %d past visits purged", purged)
             self.day = today
 
     def return_held_tickets(self) -> None:

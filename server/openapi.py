@@ -182,9 +182,11 @@ APPOINTMENT_ROUTES = {
     "/api/v1/appointments/slots": {"get": ("One item's slots on one day with free places "
                                            "(?service=&date=)", None, 200)},
     "/api/v1/appointments": {"post": ("Book a slot; 409 slot_full / limit_per_day / limit_per_item; staff "
-                                      "may leave out the mobile (desk booking)",
+                                      "may leave out the mobile (desk booking); remind: text reminders before "
+                                      "the slot",
                                       {"service": "string", "date": "string", "start": "string",
-                                                   "mobile": "string", "name": "string"}, 201)},
+                                                   "mobile": "string", "name": "string", "remind": "boolean"},
+                                      201)},
     "/api/v1/appointments/manage/{token}": {
         "get": ("The booking behind a manage link, mobile masked", None, 200),
         "delete": ("Cancel the booking; its place is free again", None, 200),

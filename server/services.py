@@ -29,6 +29,7 @@ from hall.wait import ticket_wait
 from hall.tickets import Priority, QueueError, Ticket, TicketState
 
 from . import db, repository as repo
+from .personal import Vault
 from .security import hash_token
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,12 @@ class HallService:
     """Runs commands for one hall against one database file."""
 
     def __init__(self, database: db.Database, hall_id: int, publish: Publisher | None = None,
-                 clock: Clock = utcnow, secret: str = "test-secret", publish_in_background: bool = False):
+                 clock: Clock = utcnow, secret: str = "test-secret", publish_in_background: bool = False,
+                 vault: Vault | None = None):
         self.database = database
         self.secret = secret
+        #: seals the personal data this hall keeps (mobile numbers)
+        self.vault = vault or Vault.ephemeral()
         self.hall_id = hall_id
         self.publish = publish
         self.clock = clock

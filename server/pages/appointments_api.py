@@ -152,6 +152,7 @@ def book():
     service = field(data, "service", str)
     day, start = _day(field(data, "date", str)), _start(field(data, "start", str))
     name = field(data, "name", str, required=False, default="")
+    remind = field(data, "remind", bool, required=False, default=False)   # text reminders, opted in
     if who is None:
         mobile = field(data, "mobile", str)
         _spend_on_booking(mobile, service, day, start)
@@ -159,7 +160,7 @@ def book():
         mobile = field(data, "mobile", str, required=False, default="") or DESK
     try:
         booked = current_hall().appointments.book(service, day, start, mobile, name,
-                                                  actor=who.actor if who else "citizen")
+                                                  actor=who.actor if who else "citizen", remind=remind)
     except AppointmentError as refused:
         if refused.code == "slot_busy":   # many addresses at one slot: a sweep the slot itself saw
             _sweep_refused(service, day, start)

@@ -118,4 +118,7 @@ from .bookings import (  # noqa: F401
     bookings_due_for_no_show,
     slot_bookings,
     booking_figures,
+    clear_mobiles,
+    seal_clear_mobile,
+    purge_booking_personal_data,
 )
