@@ -171,6 +171,7 @@ def finish(app: Any, in_flight: InFlight | None, drain_seconds: float) -> None:
                     drain_seconds)
     hall = app.extensions["jiaohao"]
     hall.clockwork.stop()
+    hall.notifications.courier.stop()
     publications = getattr(hall.service, "publications", None)
     if publications is not None:
         publications.wait()
