@@ -219,7 +219,8 @@ def track_page(token: str):
         return _page("phone/message.html", 410, kind="expired", hall=_hall_names(),
                      number=gone.ticket.number, day=gone.ticket.business_date.isoformat())
     view = track_view(state, ticket, now)
-    return _page("phone/track.html", 200, initial=view, hall=view["hall"], number=ticket.number)
+    return _page("phone/track.html", 200, initial=view, hall=view["hall"], number=ticket.number,
+                 rating_reasons=protocol.rating_reasons())
 
 
 def _tracked_or_refused(token: str) -> tuple[HallState, Ticket, datetime]:
