@@ -122,3 +122,14 @@ from .bookings import (  # noqa: F401
     seal_clear_mobile,
     purge_booking_personal_data,
 )
+from .cases import (  # noqa: F401
+    insert_case,
+    case_from_row,
+    get_case,
+    cases_where,
+    save_case,
+    append_case_step,
+    case_steps,
+    open_alert_by_key,
+    set_alert_details,
+)
