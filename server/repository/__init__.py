@@ -121,6 +121,28 @@ from .bookings import (  # noqa: F401
     clear_mobiles,
     seal_clear_mobile,
     purge_booking_personal_data,
+    bookings_to_remind,
+)
+from .notify import (  # noqa: F401
+    save_subscription,
+    delete_subscription,
+    subscription,
+    subscriptions_of,
+    awaiting_ahead,
+    mark_ahead_done,
+    queue_message,
+    message_queued,
+    due_messages,
+    next_due_at,
+    claim_message,
+    settle_message,
+    drop_pending_of_ticket,
+    record_attempt,
+    sent_to_mobile_since,
+    delivery_log,
+    attempt_counts,
+    outbox_of_ticket,
+    purge_notify_personal_data,
 )
 from .cases import (  # noqa: F401
     insert_case,
