@@ -120,6 +120,75 @@ def test_each_call_shows_within_a_second_and_is_said_in_order_without_overlap(ha
     assert outside == []
 
 
+#: the rule a player without the autoplay setting applies (Chromium's default policy,
+#: "document-user-activation-required"): sound may start only once someone has touched the
+#: page; before that play() rejects with NotAllowedError. Headless Chromium under automation
+#: lets every page play whatever its flags say, so the page meets the rule here, as it would
+#: on a television's browser. A touch is a trusted input event: the test's own evaluate()
+#: calls count as gestures for navigator.userActivation, so that cannot be the witness.
+AUTOPLAY_REFUSED_UNTIL_A_TAP = """(() => {
+  let touched = false;
+  for (const kind of ["pointerdown", "keydown", "click"]) {
+    window.addEventListener(kind, (event) => { if (event.isTrusted) touched = true; }, true);
+  }
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function () {
+    if (!touched && !this.muted) {
+      return Promise.reject(new DOMException(
+        "play() failed because the user didn't interact with the document first.", "NotAllowedError"));
+    }
+    return play.call(this);
+  };
+})();"""
+
+
+def test_a_player_that_refuses_autoplay_shows_the_calls_and_says_them_in_order_after_a_tap(
+        hall, speaking_browser) -> None:
+    windows = (11, 12, 13)
+    tokens = {n: signed_in(hall, n) for n in windows}
+    for n in windows:
+        hall.issue(first_item(hall, n))
+    context = speaking_browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    context.add_init_script(AUTOPLAY_REFUSED_UNTIL_A_TAP)
+    try:
+        board = context.new_page()
+        open_board(board, hall)
+        called = []
+        for n in windows:
+            ticket = hall.request("POST", f"/windows/{n}/call-next", tokens[n])["ticket"]
+            expect(board.locator("#now-number")).to_have_text(ticket["number"])   # shown, though unsaid
+            called.append(ticket)
+        button = board.locator("#sound-off")
+        expect(button).to_be_visible(timeout=30_000)   # once the first sentence was made and refused
+        expect(button).to_contain_text("点击开启语音播报")
+        expect(button).to_contain_text("Tap to turn on the voice")
+        log = board.evaluate("window.boardVoice.log")
+        assert [entry["outcome"] for entry in log] == ["refused"], log   # nothing said, nothing dropped
+        assert board.evaluate("window.boardVoice.queue.length") == 3
+
+        button.click()
+        expect(button).to_be_hidden()
+        board.wait_for_function("() => window.boardVoice.log.filter(e => e.outcome === 'said').length >= 3",
+                                timeout=60_000)
+        log = board.evaluate("window.boardVoice.log")
+        said = [entry["seq"] for entry in log if entry["outcome"] == "said"]
+        assert said[0] == log[0]["seq"], "the refused call is said first"
+        assert said == sorted(said) and len(said) == 3, log
+        tickets = [hall.query("SELECT ticket_id FROM events WHERE seq = ? AND kind = 'ticket_called'", (seq,))
+                   for seq in said]
+        assert tickets == [[(ticket["id"],)] for ticket in called], "first called, first said"
+        # the sentences' own events (the tap's silent play() has no sentence), none an error
+        heard = [(name, at) for name, at, src in board.evaluate("window.heard") if src.startswith("blob:")]
+        assert "error" not in [name for name, _ in heard], heard
+        assert [name for name, _ in heard if name in ("play", "ended")] == ["play", "ended"] * 3, heard
+        starts = [at for name, at in heard if name == "playing"]
+        ends = [at for name, at in heard if name == "ended"]
+        assert all(end <= next_start for end, next_start in zip(ends, starts[1:]))
+    finally:
+        context.close()
+
+
 def test_a_recall_is_shown_and_said_as_a_recall(hall, board_page) -> None:
     token = signed_in(hall, 18)
     hall.issue(first_item(hall, 18))
