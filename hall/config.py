@@ -73,7 +73,7 @@ REGION_CODE_RE = re.compile(r"^(\d{6}|\d{12})?$")
 PLATFORM_CODE_RE = re.compile(r"^[0-9A-Z-]{0,64}$")
 PLATFORM_CODE_HINT = "up to 64 of 0-9, A-Z, '-'"
 RANGE_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
-CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone")
+CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone", "notify")
 
 
 class _Section:

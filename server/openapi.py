@@ -36,8 +36,10 @@ ROUTES = {
     "/api/v1/me/today": {"get": ("This staff member's counts for today: called, served, no-show …",
                                  None, 200)},
     "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", None, 200)},
-    "/api/v1/tickets": {"post": ("Issue a ticket",
-                                 {"service": "string", "priority": "string", "request_id": "string"}, 201)},
+    "/api/v1/tickets": {"post": ("Issue a ticket; notify: the citizen's optional text-message opt-in "
+                                 "{mobile, ahead, called}, kept in the same transaction",
+                                 {"service": "string", "priority": "string", "request_id": "string",
+                                  "notify": "object"}, 201)},
     "/api/v1/tickets/{id}": {"get": ("One ticket",
                                      None, 200)},
     "/api/v1/tickets/{id}/recall": {"post": ("Call the ticket again (重呼)", None, 200)},
@@ -97,6 +99,13 @@ ROUTES = {
     "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
                                       "ahead, estimated wait, windows to watch, call, rating; 410 once "
                                       "its day is over; rate-limited per token and per address", None, 200)},
+    "/api/v1/track/{token}/notify": {
+        "post": ("Opt in to text messages for this ticket: when [notify] ahead or fewer are ahead, and "
+                 "when called (both default true); the number is stored sealed and shown masked",
+                 {"mobile": "string", "ahead": "boolean", "called": "boolean"}, 200),
+        "delete": ("Opt out: nothing more is sent and the number is forgotten", None, 200)},
+    "/api/v1/notifications/log": {"get": ("The latest delivery attempts of text messages and WeChat notices "
+                                          "(?limit=, at most 500), numbers masked", None, 200)},
 }
 
 SETUP = "the setup document's keys, as in config.toml"

@@ -129,6 +129,10 @@ class HallService:
         self.secret = secret
         #: seals the personal data this hall keeps (mobile numbers)
         self.vault = vault or Vault.ephemeral()
+        #: run in each command's transaction after its events are saved (the notification
+        #: outbox), and after each commit (waking the courier)
+        self.in_transaction: list[Callable[[sqlite3.Connection, HallState, list[e.Event], datetime], None]] = []
+        self.after_commit: list[Callable[[], None]] = []
         self.hall_id = hall_id
         self.publish = publish
         self.clock = clock
@@ -298,6 +302,8 @@ class HallService:
         new_state, events = queue.handle(state, command, now)
         self._save(conn, new_state, events, track_hash)
         seqs = repo.append_events(conn, self.hall_id, events)
+        for also in self.in_transaction:
+            also(conn, new_state, events, now)
         return Outcome(events, seqs, self._remember(conn, new_state, events))
 
     def track_token(self, ticket_id: int) -> str:
@@ -318,6 +324,8 @@ class HallService:
 
     def _publish(self, published: list[tuple[int, e.Event]], state: HallState) -> None:
         """Called after the commit, in commit order (by the writer)."""
+        for hook in self.after_commit:
+            hook()
         if not published or self.publish is None:
             return
         if self.publications is not None:
