@@ -176,6 +176,7 @@ def finish(app: Any, in_flight: InFlight | None, drain_seconds: float) -> None:
     drain(app, in_flight, drain_seconds)
     hall = app.extensions["jiaohao"]
     hall.clockwork.stop()
+    hall.notifications.courier.stop()
     let_live_clients_go(app)
     hall.data.close()
     log.info("stopped")
