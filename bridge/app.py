@@ -50,8 +50,7 @@ class Bridge:
         self.config = config
         self.clock = clock
         self.presenter = HallPresenter(config)
-        self.client = HallClient(server, token, on_message=self._message, on_status=self._status,
-                                 timeout=REQUEST_TIMEOUT)
+        self.client = HallClient(server, token, on_message=self._message, on_status=self._status)
         self.buses = {port.name: Bus(port, self._frame, self._opened, clock) for port in config.ports}
         self.keypads = {(k.port, k.address): k for k in config.keypads}
         self.raters = {(r.port, r.address): r for r in config.raters}
@@ -182,7 +181,7 @@ class Bridge:
         not_found: ClientError | None = None
         for request in requests:
             try:
-                reply = self.client.post(request.path, request.body)
+                reply = self.client.post(request.path, request.body, timeout=REQUEST_TIMEOUT)
             except ClientError as exc:
                 if exc.status == 404 and len(requests) > 1:
                     not_found = exc   # not with this prefix: try the next item's
@@ -211,7 +210,7 @@ class Bridge:
 
     def _post(self, path: str, body: dict | None = None) -> None:
         try:
-            self.client.post(path, body)
+            self.client.post(path, body, timeout=REQUEST_TIMEOUT)
         except (ClientError, ServerUnreachable) as exc:
             log.warning("%s refused: %s", path, getattr(exc, "message", None) or exc)
 

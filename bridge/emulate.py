@@ -29,10 +29,11 @@ class DeviceServer:
         self.listener.settimeout(0.1)
         self.host, self.port = self.listener.getsockname()[:2]
         self.items: list = []            # every frame and skipped run, in order
+        self.arrived: list[float] = []    # when each of them arrived (time.monotonic)
         self.raw = bytearray()            # every byte received, as it came
         self.connections = 0
         self._conn: socket.socket | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()   # predicates given to wait_for read under it too
         self._changed = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=f"device-{self.port}", daemon=True)
@@ -116,9 +117,11 @@ class DeviceServer:
             if not data:
                 break
             items = reader.feed(data)
+            now = time.monotonic()
             with self._changed:
                 self.raw += data
                 self.items += items
+                self.arrived += [now] * len(items)
                 self._changed.notify_all()
             for item in items:
                 self.on_item(item)
@@ -145,8 +148,13 @@ class KeypadBus(DeviceServer):
         return frame
 
     def frames_to(self, address: int) -> list[frames.Ff68Frame]:
+        return [f for _, f in self.timed_frames_to(address)]
+
+    def timed_frames_to(self, address: int) -> list[tuple[float, frames.Ff68Frame]]:
+        """(when it arrived, frame) for each frame sent to `address`."""
         with self._lock:
-            return [f for f in self.items if isinstance(f, frames.Ff68Frame) and f.address == address]
+            return [(at, f) for at, f in zip(self.arrived, self.items)
+                    if isinstance(f, frames.Ff68Frame) and f.address == address]
 
 
 class StripBus(DeviceServer):
