@@ -289,7 +289,8 @@ def add_device(database: db.Database, hall_id: int, name: str, kind: str,
     if (kind == "window") != (window is not None):
         raise AccountError("bad_window", "a window screen needs --window N (and only a window screen)")
     if (kind == "bridge") != bool(windows):
-        raise AccountError("bad_window", "a bridge needs --windows N,M (and only a bridge)")
+        raise AccountError("bad_window", "硬件桥接需要窗口号 --windows N,M（仅硬件桥接） / a bridge needs "
+                           "--windows N,M (and only a bridge)")
     token = new_token()
     conn = database.connection()
     with db.write(conn):
@@ -297,7 +298,7 @@ def add_device(database: db.Database, hall_id: int, name: str, kind: str,
             raise AccountError("device_exists", f"a device named {name!r} exists: revoke it first")
         for number in (window, *windows):
             if number is not None and not repo.window_exists(conn, hall_id, number):
-                raise AccountError("bad_window", f"there is no window {number}")
+                raise AccountError("bad_window", f"没有 {number} 号窗口 / there is no window {number}")
         device_id = repo.insert_device(conn, hall_id, name, kind, hash_token(token), _now(), window)
         repo.set_device_windows(conn, device_id, sorted(set(windows)))
         after = {"name": name, "kind": kind, "window": window, "token": "issued"}

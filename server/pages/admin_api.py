@@ -329,7 +329,8 @@ def rating_deliveries():
 # --- devices --------------------------------------------------------------------------------------
 
 def _device_row(row, connected: set[int]) -> dict[str, Any]:
-    return {"name": row["name"], "kind": row["kind"], "window": row["window_number"],
+    windows = repo.device_windows(current_hall().database.connection(), row["id"])
+    return {"name": row["name"], "kind": row["kind"], "window": row["window_number"], "windows": list(windows),
             "created_at": row["created_at"], "last_seen_at": row["last_seen_at"],
             "last_active_at": current_hall().live.last_active(row["id"], row["last_seen_at"]),
             "revoked_at": row["revoked_at"], "connected": row["id"] in connected,
