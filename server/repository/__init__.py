@@ -146,3 +146,14 @@ from .notify import (  # noqa: F401
     outbox_of_ticket,
     purge_notify_personal_data,
 )
+from .cases import (  # noqa: F401
+    insert_case,
+    case_from_row,
+    get_case,
+    cases_where,
+    save_case,
+    append_case_step,
+    case_steps,
+    open_alert_by_key,
+    set_alert_details,
+)
