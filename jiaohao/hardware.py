@@ -70,8 +70,22 @@ def _run_bridge(args: argparse.Namespace) -> int:
         stopping.wait()
     except KeyboardInterrupt:
         pass
-    bridge.stop()
+    _stop_within(bridge, STOP_SECONDS)
     return 0
+
+
+#: how long stopping may take: the live connection's close can wait for the server's answer
+STOP_SECONDS = 10.0
+
+
+def _stop_within(bridge, seconds: float) -> None:
+    """Stop the bridge, but never hang the service manager on a close the server never answers:
+    what is left is daemon threads, which end with the process."""
+    stopper = threading.Thread(target=bridge.stop, name="bridge-stop", daemon=True)
+    stopper.start()
+    stopper.join(seconds)
+    if stopper.is_alive():
+        log.warning("the bridge did not stop within %.0f s; exiting anyway", seconds)
 
 
 def _check_token(bridge, config) -> None:
