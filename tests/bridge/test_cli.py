@@ -36,6 +36,17 @@ def write_bridge_toml(path, document: dict) -> str:
     return str(path)
 
 
+def ended(process: subprocess.Popen, timeout: float = 30) -> str:
+    """Ask the process to stop (SIGTERM) and wait for it; killed, and the test failed, if it hangs."""
+    process.terminate()
+    try:
+        return process.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+
+
 @pytest.fixture
 def hall(tmp_path):
     hall = start_hall(tmp_path)
@@ -62,8 +73,7 @@ def test_the_bridge_process_calls_from_a_keypad_and_draws_the_strip(tmp_path, ha
                 frame("key-call"), display_frame(KEYPAD, "A001").encode()]
             assert strips.wait_for(lambda: strips.shown(STRIP) == "请A001号到3号窗口", 2)
         finally:
-            process.terminate()
-            output, _ = process.communicate(timeout=30)
+            output = ended(process)
         assert process.returncode == 0, output
 
 
@@ -113,8 +123,7 @@ def test_the_strip_emulator_prints_what_it_shows() -> None:
             link.sendall(frame("strip-call"))
             assert process.stdout.readline().strip() == "strip 3: 请A001号到3号窗口"
     finally:
-        process.terminate()
-        process.communicate(timeout=10)
+        ended(process)
 
 
 def test_the_keypad_emulator_sends_the_keys_typed_into_it() -> None:
@@ -133,5 +142,4 @@ def test_the_keypad_emulator_sends_the_keys_typed_into_it() -> None:
                 got += link.recv(64)
             assert got == frame("key-call")
     finally:
-        process.terminate()
-        process.communicate(timeout=10)
+        ended(process)
