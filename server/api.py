@@ -14,6 +14,7 @@ from flask import Blueprint, g, jsonify, request
 
 from hall import commands as c
 from hall import order
+from hall.wait import page_waits
 from hall.tickets import Priority, Ticket
 from protocol.live import SEQ_HEADER
 
@@ -423,7 +424,6 @@ def call_specific(number: int):
     return jsonify(ticket=ticket_json(outcome.state.tickets[outcome.events[0].ticket_id]))
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: the window queue's page: `limit` tickets by default, never more than the most
 QUEUE_PAGE, QUEUE_PAGE_MOST = 50, 200
 
@@ -437,7 +437,8 @@ def window_queue(number: int):
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    line = order.window_queue(state, number, state.today(current_hall().service.clock()))
+    today = state.today(current_hall().service.clock())
+    line = order.window_queue(state, number, today)
     held = order.held_at(state, number)
     reply: dict[str, Any] = {"total": len(line),
                              "held": [protocol.ticket_view(t, state.setup) for t in held]}
@@ -448,8 +449,11 @@ def window_queue(number: int):
     after = _queue_after(request.args.get("after"))
     page = line.page(after, limit)
     seen = (0 if after is None else line.before(after[:3] + (after[3] + 1,))) + len(page)
-    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state) for _, t in page],
-                            "next": queue_cursor(page[-1][0]) if page and seen < len(line) else None})
+    waits = page_waits(state, number, today, page, after)
+    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state, wait)
+                                        | {"order_keys": {str(number): protocol.order_key_text(key)}}
+                                        for (key, t), wait in zip(page, waits)],
+                            "next": protocol.order_key_text(page[-1][0]) if page and seen < len(line) else None})
 
 
 def _queue_limit() -> int:
@@ -457,12 +461,6 @@ def _queue_limit() -> int:
     if not text.isdigit() or not 1 <= int(text) <= QUEUE_PAGE_MOST:
         raise ApiError(422, "bad_field", f"limit 应为 1–{QUEUE_PAGE_MOST} / limit must be 1 to {QUEUE_PAGE_MOST}")
     return int(text)
-
-
-def queue_cursor(key: tuple) -> str:
-    """A place in a call order, as `next` gives it: still meaningful once that ticket is called."""
-    klass, priority, rank_at, ticket_id = key
-    return f"{klass}-{priority}-{(rank_at - EPOCH) // timedelta(microseconds=1)}-{ticket_id}"
 
 
 def _queue_after(cursor: str | None) -> tuple | None:
@@ -473,7 +471,7 @@ def _queue_after(cursor: str | None) -> tuple | None:
         raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page before")
     klass, priority, micros, ticket_id = map(int, parts)
     try:
-        rank_at = EPOCH + timedelta(microseconds=micros)
+        rank_at = protocol.EPOCH + timedelta(microseconds=micros)
     except OverflowError:
         raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page "
                        "before") from None
