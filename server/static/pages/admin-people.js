@@ -94,7 +94,7 @@
                 [4, "四类全部", "all four"]] },
     { name: "password_expiry_days", label: ["密码有效期（天）", "Password expires after (days)"], type: "number",
       hint: ["0 为不过期", "0: never"] },
-    { name: "lockout_failures", label: ["连续输错几次锁定", "Wrong passwords that lock the account"], type: "number" },
+    { name: "lockout_failures", label: ["输错几次即锁定", "Wrong passwords that lock the account"], type: "number" },
     { name: "lockout_window_minutes", label: ["在多少分钟内（计错次）", "… within (minutes)"], type: "number" },
     { name: "lockout_minutes", label: ["锁定时长（分钟）", "Locked for (minutes)"], type: "number" },
     { name: "idle_minutes", label: ["空闲超时（分钟）", "Idle timeout (minutes)"], type: "number" },
