@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from hall.tickets import CALLABLE_STATES
 
 from .. import db, repository as repo
-from ..personal import SealError
+from ..personal import SealError, mask_mobiles_in
 from .providers import Message, Provider, SendFailed
 from .settings import NotifySettings
 
@@ -86,9 +86,11 @@ class Courier:
             self._failed(conn, row, SendFailed(f"{type(exc).__name__}: {exc}"),
                          int((time.monotonic() - started) * 1000))
             return
-        self._settle(conn, row, "sent", self.service.clock(), receipt, int((time.monotonic() - started) * 1000))
+        self._settle(conn, row, "sent", self.service.clock(), mask_mobiles_in(str(receipt)),
+                     int((time.monotonic() - started) * 1000))
 
     def _failed(self, conn, row, failed: SendFailed, millis: int) -> None:
+        failed.detail = mask_mobiles_in(failed.detail)   # a provider's message may echo the number
         now = self.service.clock()
         attempts = row["attempts"] + 1
         if failed.retry and attempts < self.settings.max_attempts:
