@@ -148,7 +148,7 @@ class Courier:
             service_name = row["service"]
         return Message(id=row["idem_key"], kind=row["kind"], mobile=mobile, openid=openid, number=row["number"],
                        service=service_name, window=row["window"], text=row["text"], text_en=row["text_en"],
-                       ahead=row["ahead"])
+                       ahead=row["ahead"], service_code=row["service"])
 
     # --- running in the background --------------------------------------------------------------
 
