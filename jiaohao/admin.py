@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from common.errors import CommandError
-from common.paths import add_data_options, config_path, data_dir
+from common.paths import add_data_options, config_path, data_dir, database_url
 
 #: who the audit trail names for changes made from the shell
 CLI_ACTOR = "admin-cli"
@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _open(args: argparse.Namespace):
     from server.datadir import open_data_dir
-    return open_data_dir(data_dir(args), config_path(args))
+    return open_data_dir(data_dir(args), config_path(args), database=database_url(args))
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -232,8 +232,16 @@ def _ratings_upload(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from server.backup import backup_to
+    from server import db
+    from server.backup import BackupElsewhere, backup_to, pg_dump
     data = _open(args)
-    pages = backup_to(data.database, args.file)
-    print(f"backup written to {args.file} ({pages} pages)")
+    try:
+        if data.database.dialect is db.SQLITE:
+            pages = backup_to(data.database, args.file)
+            print(f"backup written to {args.file} ({pages} pages)")
+        else:
+            size = pg_dump(data.database, args.file)
+            print(f"pg_dump backup written to {args.file} ({size} bytes; restore with pg_restore)")
+    except BackupElsewhere as exc:
+        raise CommandError(str(exc)) from None
     return 0

@@ -46,10 +46,10 @@ def insert_booking(conn: sqlite3.Connection, hall_id: int, row: dict[str, Any], 
     cur = conn.execute(
         "INSERT INTO bookings (hall_id, code, manage_token_hash, service, slot_date, slot_start, slot_end, "
         "mobile, name, state, created_at, created_by, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?) RETURNING id",
         (hall_id, row["code"], row["manage_token_hash"], row["service"], row["slot_date"], row["slot_start"],
          row["slot_end"], row["mobile"], row["name"], iso(now), row["created_by"], iso(now)))
-    return int(cur.lastrowid)
+    return int(cur.fetchone()[0])
 
 
 def booking_by(conn: sqlite3.Connection, hall_id: int, column: str, value: Any) -> sqlite3.Row | None:

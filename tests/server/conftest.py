@@ -6,7 +6,20 @@ import pytest
 
 from server.datadir import DataDir, open_data_dir
 from server.services import HallService
-from tests.conftest import FakeClock, add_user
+from tests.conftest import FakeClock, add_user, chosen_backends
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Every server test runs on SQLite and on PostgreSQL (tests/conftest.py says why and how),
+    except those about the SQLite file itself (marked sqlite_only)."""
+    if "backend" in metafunc.fixturenames:
+        markers = {m.name for m in metafunc.definition.iter_markers()}
+        metafunc.parametrize("backend", chosen_backends(metafunc.config, markers), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _on_backend(backend: str) -> str:
+    return backend
 
 
 class RecordingPublisher:
