@@ -68,6 +68,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     upload.add_argument("--date", help="the business day, YYYY-MM-DD (default: yesterday)")
     upload.set_defaults(func=_ratings_upload)
 
+    move = groups.add_parser("migrate-to", help="copy the hall's SQLite data into PostgreSQL, checked by "
+                                                 "replaying its log on both sides")
+    move.add_argument("url", metavar="URL", help="postgresql://user@host:port/db")
+    move.set_defaults(func=_migrate_to)
+
     backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
     backup.add_argument("file")
     backup.set_defaults(func=_backup)
@@ -244,4 +249,20 @@ def _backup(args: argparse.Namespace) -> int:
             print(f"pg_dump backup written to {args.file} ({size} bytes; restore with pg_restore)")
     except BackupElsewhere as exc:
         raise CommandError(str(exc)) from None
+    return 0
+
+
+def _migrate_to(args: argparse.Namespace) -> int:
+    from server.migrate_to import MigrationRefused, migrate_to
+    data = _open(args)
+    try:
+        copied = migrate_to(data, args.url)
+    except MigrationRefused as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        data.close()
+    rows = ", ".join(f"{table} {count}" for table, count in copied["rows"].items() if count)
+    print(f"hall {copied['hall']} copied as hall {copied['hall_id']}: {rows}")
+    print(f"verified: the log ({copied['events_replayed']} events) rebuilds the same "
+          f"{copied['tickets_replayed']} tickets and windows on both sides")
     return 0

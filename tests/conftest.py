@@ -161,6 +161,7 @@ def pytest_addoption(parser) -> None:
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (pragmas, the file on disk)")
+    config.addinivalue_line("markers", "postgresql_only: about several processes sharing PostgreSQL")
     chosen = [b.strip() for b in config.getoption("--backends").split(",") if b.strip()]
     unknown = set(chosen) - set(BACKENDS)
     if unknown or not chosen:
@@ -169,7 +170,11 @@ def pytest_configure(config) -> None:
 
 def chosen_backends(config, marker_names: set[str]) -> list[str]:
     chosen = [b.strip() for b in config.getoption("--backends").split(",") if b.strip()]
-    return ["sqlite"] if "sqlite_only" in marker_names else chosen
+    if "sqlite_only" in marker_names:
+        return ["sqlite"]
+    if "postgresql_only" in marker_names:
+        return [b for b in chosen if b == "postgresql"]
+    return chosen
 
 
 @pytest.fixture(scope="session")
@@ -205,6 +210,24 @@ def postgres_url(request):
 
 
 _DATABASE_NUMBERS = itertools.count(1)
+
+
+@pytest.fixture
+def fresh_database(request, backend, monkeypatch):
+    """`fresh_database()` gives the rest of the test a new, empty database: for a test that
+    starts over many times (hypothesis examples). Each SQLite data directory is new anyway."""
+    made: list[str] = []
+
+    def fresh() -> None:
+        if backend == "postgresql":
+            cluster = request.getfixturevalue("postgres_cluster")
+            made.append(f"t{os.getpid()}_{next(_DATABASE_NUMBERS)}")
+            monkeypatch.setenv("JIAOHAO_DATABASE", cluster.create_database(made[-1], template="jiaohao_template"))
+    yield fresh
+    if made:
+        cluster = request.getfixturevalue("postgres_cluster")
+        for name in made:
+            cluster.drop_database(name)
 
 
 @pytest.fixture
