@@ -18,6 +18,7 @@ from typing import Callable
 from hall.config import HallConfig, load_config, parse_config
 
 from . import db, repository as repo
+from .personal import Vault
 
 SECRET_FILENAME = "secret.key"
 DATABASE_VARIABLE = "JIAOHAO_DATABASE"
@@ -34,6 +35,7 @@ class DataDir:
     database: db.Database
     hall_id: int
     secret_key: str
+    vault: Vault      # seals personal data with the key kept beside secret.key
 
     def close(self) -> None:
         self.database.close()
@@ -73,17 +75,28 @@ def open_data_dir(path: str | Path, config_path: str | Path,
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     opened = db.open_database(database_url(database), path)
+    vault = Vault.in_data_dir(path)
     try:
         with opened.checked_out() as conn:
-            hall_id = _migrated_and_seeded(conn, Path(config_path), adapt)
+            hall_id = _migrated_and_seeded(conn, Path(config_path), adapt, vault)
     except BaseException:
         opened.close()
         raise
-    return DataDir(path=path, database=opened, hall_id=hall_id, secret_key=_secret(path))
+    return DataDir(path=path, database=opened, hall_id=hall_id, secret_key=_secret(path), vault=vault)
 
 
-def _migrated_and_seeded(conn, config_path: Path, adapt: "Callable[[dict], dict] | None") -> int:
-    db.migrate(conn)
+def migration_steps(vault: Vault) -> dict[int, db.Step]:
+    """The Python steps of the migrations that have one."""
+    def seal_clear_mobiles(conn) -> None:
+        for row in repo.clear_mobiles(conn):
+            repo.seal_clear_mobile(conn, row["id"], vault.seal(row["mobile"]), vault.index(row["mobile"]))
+    return {8: seal_clear_mobiles}
+
+
+def _migrated_and_seeded(conn, config_path: Path, adapt: "Callable[[dict], dict] | None",
+                         vault: Vault) -> int:
+    if db.migrate(conn, migration_steps(vault)):
+        db.truncate_log(conn)   # no page image of a rewritten table stays behind in the log
     # a SQLite file holds one hall; a shared database holds the city's, found by the config's code
     code = None if conn.dialect is db.SQLITE else load_config(config_path).hall.code
     hall = repo.find_hall(conn, code)

@@ -71,6 +71,20 @@ def acknowledge(alert_id: int):
     return jsonify(alert=current_hall().supervision.acknowledge(alert_id, who.actor))
 
 
+# --- notifications: the delivery log ---------------------------------------------------------------
+
+@blueprint.get("/notifications/log")
+@permit(SUPERVISORS)
+def notification_log():
+    """The latest delivery attempts (?limit=, at most 500), numbers masked, newest first."""
+    try:
+        limit = min(500, max(1, int(request.args.get("limit", "100"))))
+    except ValueError:
+        raise ApiError(422, "bad_query", "limit 应为整数 / limit must be a whole number") from None
+    notifications = current_hall().notifications
+    return jsonify(provider=notifications.provider.name, rows=notifications.delivery_log(limit))
+
+
 # --- reports --------------------------------------------------------------------------------------
 
 def report_query() -> dict:

@@ -29,11 +29,15 @@ TABLES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("alert_events", "hall_id = ?", {"alert_id": "alerts"}),
     ("bookings", "hall_id = ?", {"ticket_id": "tickets"}),
     ("rating_deliveries", "hall_id = ?", {}),
+    ("notify_subscriptions", "hall_id = ?", {"ticket_id": "tickets"}),
+    ("notify_outbox", "hall_id = ?", {"ticket_id": "tickets", "booking_id": "bookings"}),
+    ("notify_attempts", "hall_id = ?", {"outbox_id": "notify_outbox"}),
 )
 
 #: tables with an `id` of their own (renumbered by an offset on the way in)
 WITH_IDS = frozenset({"hall_setups", "users", "devices", "tickets", "events", "sessions", "sign_in_failures",
-                      "sign_in_log", "audit_log", "alerts", "alert_events", "bookings", "rating_deliveries"})
+                      "sign_in_log", "audit_log", "alerts", "alert_events", "bookings", "rating_deliveries",
+                      "notify_outbox", "notify_attempts"})
 
 
 def hall_rows(conn, table: str, where: str, hall_id: int) -> list[dict[str, Any]]:
