@@ -98,6 +98,11 @@ class ThrowawayPostgres:
             conn.execute(f'CREATE DATABASE "{name}"{clause}')
         return self.url(name)
 
+    def server_version(self) -> str:
+        import psycopg
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0]
+
     def drop_database(self, name: str) -> None:
         import psycopg
         with psycopg.connect(self.url(), autocommit=True) as conn:
