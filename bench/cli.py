@@ -98,12 +98,14 @@ DEFAULT_DATABASES_OUT = REPO / "bench" / "results" / "databases.json"
 def add_database_options(parser: argparse.ArgumentParser) -> None:
     """Options of `jiaohao bench databases`."""
     d = DATABASE_DEFAULTS
-    parser.add_argument("--clients", type=int, default=d["clients"], help=f"concurrent kiosks (default {d['clients']})")
+    parser.add_argument("--clients", type=int, default=d["clients"],
+                        help=f"concurrent kiosks (default {d['clients']})")
     parser.add_argument("--clerks", type=int, default=d["clerks"],
                         help=f"clerks calling at once (default {d['clerks']})")
     parser.add_argument("--tickets", type=int, default=d["tickets"],
                         help=f"tickets issued per run (default {d['tickets']})")
-    parser.add_argument("--calls", type=int, default=d["calls"], help=f"call-next cycles per run (default {d['calls']})")
+    parser.add_argument("--calls", type=int, default=d["calls"],
+                        help=f"call-next cycles per run (default {d['calls']})")
     parser.add_argument("--repeats", type=int, default=d["repeats"],
                         help=f"runs per database; medians are reported (default {d['repeats']})")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import server_bench as sb
-from bench.cli import DATABASE_DEFAULTS, DEFAULT_CONFIG, DEFAULT_DATABASES_OUT, add_database_options, run_as_script
+from bench.cli import (DATABASE_DEFAULTS, DEFAULT_CONFIG, DEFAULT_DATABASES_OUT, add_database_options,
+                       run_as_script)
 from bench.postgres_cluster import ThrowawayPostgres
 from hall.config import HallConfig, load_config
 
@@ -88,9 +89,9 @@ def run(opts: Options) -> dict:
 
 
 def summary(results: dict) -> str:
-    m, s = results["median"], results["settings"]
-    rows = [f"Databases side by side — median of {s['repeats']} runs each, {results['machine']['cpu_count']} CPUs, "
-            f"load {results['machine']['load_before'][0]:.1f} before / {results['machine']['load_after'][0]:.1f} after",
+    m, s, machine = results["median"], results["settings"], results["machine"]
+    rows = [f"Databases side by side — median of {s['repeats']} runs each, {machine['cpu_count']} CPUs, "
+            f"load {machine['load_before'][0]:.1f} before / {machine['load_after'][0]:.1f} after",
             f"  {'':<11}{'issue/s':>9}{'p50 ms':>9}{'p99 ms':>9}   {'call-next/s':>11}{'p50 ms':>9}"
             f"{'p99 ms':>9}{'cycles/s':>10}{'double':>8}"]
     for backend in BACKENDS:

@@ -8,7 +8,6 @@ so however many people press "book" at once, a slot never holds more than its pl
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any

@@ -10,8 +10,11 @@ from tests.conftest import FakeClock, add_user, chosen_backends
 
 
 def pytest_generate_tests(metafunc) -> None:
-    """Every server test runs on SQLite and on PostgreSQL (tests/conftest.py says why and how),
-    except those about the SQLite file itself (marked sqlite_only)."""
+    """Every server test runs on SQLite and on PostgreSQL (tests/conftest.py says why and how):
+    these are the tests where the database makes a difference (the service layer, the
+    repository, the API, live updates, server processes). Those about the SQLite file itself
+    are marked sqlite_only, those about several processes sharing PostgreSQL postgresql_only.
+    `pytest --backends sqlite` runs the SQLite half alone."""
     if "backend" in metafunc.fixturenames:
         markers = {m.name for m in metafunc.definition.iter_markers()}
         metafunc.parametrize("backend", chosen_backends(metafunc.config, markers), indirect=True)
