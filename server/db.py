@@ -424,9 +424,10 @@ class PostgresDatabase(Database):
         self._out: set[Any] = set()      # raw connections checked out, closed by close()
         self._lock = threading.Lock()
         self._closed = False
+        # no check on each checkout (a round trip per request): a connection PostgreSQL dropped
+        # fails its request once (503, try again) and the pool replaces it when it comes back
         self.pool = ConnectionPool(self._conninfo, min_size=1, max_size=pool_max, open=True,
-                                   kwargs={"autocommit": True, "row_factory": _rows},
-                                   check=ConnectionPool.check_connection, name="jiaohao")
+                                   kwargs={"autocommit": True, "row_factory": _rows}, name="jiaohao")
 
     def _check_out(self):
         with self._lock:
