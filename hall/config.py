@@ -355,6 +355,8 @@ def _supervision(data: Any) -> Supervision:
         empty_window_minutes=s.get("empty_window_minutes", _thresholds, d.empty_window_minutes),
         device_offline_minutes=s.get("device_offline_minutes", _thresholds, d.device_offline_minutes),
         check_seconds=s.get("check_seconds", _number(1, 3600), d.check_seconds),
+        bad_rating_follow_up_hours=s.get("bad_rating_follow_up_hours", _number(0.01, 720),
+                                         d.bad_rating_follow_up_hours),
     )
     s.finish()
     return result

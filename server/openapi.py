@@ -82,6 +82,16 @@ ROUTES = {
                                "(default today)", None, 200)},
     "/api/v1/alerts/{id}/acknowledge": {"post": ("Acknowledge an alert (recorded; a 差评 then clears)",
                                                  None, 200)},
+    "/api/v1/cases": {"get": ("差评 cases: ?status=open (default: every case not closed) | closed | all, the "
+                              "last two for ?from=YYYY-MM-DD&to=YYYY-MM-DD by opening day; each with who rated "
+                              "what item, window and clerk, how badly and why, its due time, overdue, status, "
+                              "steps and next_steps", None, 200)},
+    "/api/v1/cases/{id}": {"get": ("One 差评 case", None, 200)},
+    "/api/v1/cases/{id}/steps": {"post": (
+        "Take a step of a 差评 case with a note: follow_up (回访核实), rectify (整改), appeal (申诉), "
+        "appeal_upheld / appeal_rejected (复核, by someone other than the appellant), close (办结); "
+        "409 step_not_allowed or own_appeal, 422 note_required; audited, and told live to supervisors",
+        {"step": "string", "note": "string"}, 200)},
     "/api/v1/reports": {"get": ("KPIs for ?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) grouped "
                                 "?by=item|department|window|clerk|hour|day, with the hall's 三率 and chart "
                                 "series", None, 200)},

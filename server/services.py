@@ -28,7 +28,7 @@ from hall.queue import HallState
 from hall.wait import ticket_wait
 from hall.tickets import Priority, QueueError, Ticket, TicketState
 
-from . import db, repository as repo
+from . import cases, db, repository as repo
 from .personal import Vault
 from .security import hash_token
 
@@ -302,6 +302,7 @@ class HallService:
         new_state, events = queue.handle(state, command, now)
         self._save(conn, new_state, events, track_hash)
         seqs = repo.append_events(conn, self.hall_id, events)
+        cases.open_for_bad_ratings(conn, self.hall_id, new_state, events)   # a 差评 never lacks its case
         for also in self.in_transaction:
             also(conn, new_state, events, now)
         return Outcome(events, seqs, self._remember(conn, new_state, events))

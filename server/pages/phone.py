@@ -218,7 +218,7 @@ def track_page(token: str):
     except TicketExpired as gone:
         return _page("phone/message.html", 410, kind="expired", hall=_hall_names(),
                      number=gone.ticket.number, day=gone.ticket.business_date.isoformat())
-    view = track_view(state, ticket, now)
+    view = _with_notify(track_view(state, ticket, now), ticket)
     return _page("phone/track.html", 200, initial=view, hall=view["hall"], number=ticket.number,
                  rating_reasons=protocol.rating_reasons())
 
@@ -240,9 +240,13 @@ def _tracked_or_refused(token: str) -> tuple[HallState, Ticket, datetime]:
 @permit(TRACK_HOLDER)
 def track_api(token: str):
     state, ticket, now = _tracked_or_refused(token)
-    view = track_view(state, ticket, now)
-    view["notify"] = current_hall().notifications.view(ticket.id)   # the citizen's own opt-in, masked
-    return _private(jsonify(view))
+    return _private(jsonify(_with_notify(track_view(state, ticket, now), ticket)))
+
+
+def _with_notify(view: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+    """The citizen's own text-message opt-in (number masked), and the hall's "N ahead"."""
+    notifications = current_hall().notifications
+    return view | {"notify": notifications.view(ticket.id), "notify_ahead": notifications.settings.ahead}
 
 
 # --- notifications: a text message when the turn is near and when called ---------------------------

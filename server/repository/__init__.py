@@ -84,6 +84,8 @@ from .devices import (  # noqa: F401
     touch_device,
     revoked_devices,
     set_device_status,
+    set_device_windows,
+    device_windows,
 )
 from .audit import (  # noqa: F401
     insert_audit,
@@ -144,4 +146,15 @@ from .notify import (  # noqa: F401
     attempt_counts,
     outbox_of_ticket,
     purge_notify_personal_data,
+)
+from .cases import (  # noqa: F401
+    insert_case,
+    case_from_row,
+    get_case,
+    cases_where,
+    save_case,
+    append_case_step,
+    case_steps,
+    open_alert_by_key,
+    set_alert_details,
 )
