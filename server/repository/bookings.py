@@ -27,7 +27,7 @@ def open_bookings_taken_at(conn: sqlite3.Connection, hall_id: int, service: str,
     change); the desk's bookings, for people standing in front of it, are not counted."""
     rows = conn.execute(
         "SELECT updated_at FROM bookings WHERE hall_id = ? AND service = ? AND slot_date = ? "
-        "AND slot_start = ? AND state = 'booked' AND NOT at_desk",
+        "AND slot_start = ? AND state = 'booked' AND at_desk = 0",
         (hall_id, service, day.isoformat(), start))
     return [dt(row[0]) for row in rows]
 

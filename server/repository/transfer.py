@@ -18,6 +18,7 @@ TABLES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("windows", "hall_id = ?", {"clerk_id": "users"}),
     ("window_services", "hall_id = ?", {}),
     ("devices", "hall_id = ?", {}),
+    ("device_windows", "device_id IN (SELECT id FROM devices WHERE hall_id = ?)", {"device_id": "devices"}),
     ("tickets", "hall_id = ?", {}),
     ("events", "hall_id = ?", {"ticket_id": "tickets"}),
     ("issue_requests", "hall_id = ?", {"ticket_id": "tickets"}),
@@ -32,12 +33,15 @@ TABLES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("notify_subscriptions", "hall_id = ?", {"ticket_id": "tickets"}),
     ("notify_outbox", "hall_id = ?", {"ticket_id": "tickets", "booking_id": "bookings"}),
     ("notify_attempts", "hall_id = ?", {"outbox_id": "notify_outbox"}),
+    ("bad_rating_cases", "hall_id = ?", {"ticket_id": "tickets"}),
+    ("bad_rating_case_steps", "case_id IN (SELECT id FROM bad_rating_cases WHERE hall_id = ?)",
+     {"case_id": "bad_rating_cases"}),
 )
 
 #: tables with an `id` of their own (renumbered by an offset on the way in)
 WITH_IDS = frozenset({"hall_setups", "users", "devices", "tickets", "events", "sessions", "sign_in_failures",
                       "sign_in_log", "audit_log", "alerts", "alert_events", "bookings", "rating_deliveries",
-                      "notify_outbox", "notify_attempts"})
+                      "notify_outbox", "notify_attempts", "bad_rating_cases", "bad_rating_case_steps"})
 
 
 def hall_rows(conn, table: str, where: str, hall_id: int) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
--- As ../010_hall_counters.sql: the hall's counter row, taken first by every write transaction
+-- As ../012_hall_counters.sql: the hall's counter row, taken first by every write transaction
 -- that changes the hall (UPDATE ... RETURNING at READ COMMITTED), so the hall's writers in all
 -- processes go one at a time; it also counts the log's sequence numbers.
 
