@@ -18,6 +18,7 @@ from typing import Callable
 from hall.config import HallConfig, load_config, parse_config
 
 from . import db, repository as repo
+from .notify.settings import NotifySettings
 from .personal import Vault
 
 SECRET_FILENAME = "secret.key"
@@ -54,7 +55,7 @@ def _secret(path: Path) -> str:
 def config_document(config_path: Path) -> dict:
     """The raw content of a config.toml, validated; stored as the hall's setup."""
     import tomllib
-    load_config(config_path)  # raises ConfigError naming the key
+    NotifySettings.from_config(load_config(config_path).extra)  # raises ConfigError naming the key
     with open(config_path, "rb") as handle:
         return json.loads(json.dumps(tomllib.load(handle), default=str))
 
@@ -143,6 +144,7 @@ def apply_setup(conn, hall_id: int, document: dict, actor: str, now: datetime) -
     window of an item people wait for is refused for that reason, not as a mere mistake."""
     _refuse_stranding(conn, hall_id, document)
     setup = parse_config(document)
+    NotifySettings.from_config(setup.extra)   # the [notify] table is checked with the rest
     hall = repo.hall_by_id(conn, hall_id)
     if hall["code"] != setup.hall.code:
         raise SetupRefused(f"hall.code is {setup.hall.code!r} but this data directory holds "
