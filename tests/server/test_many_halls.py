@@ -60,6 +60,8 @@ def test_halls_are_added_listed_and_chosen_with_hall(tmp_path, small_config_file
            data=data, config=small_config_file)
     assert "east1" in run_ok("admin", "user", "list", "--hall", "xc-east", data=data, config=small_config_file)
     assert "east1" not in run_ok("admin", "user", "list", "--hall", home_code, data=data, config=small_config_file)
+    elsewhere = jiaohao("admin", "user", "disable", "east1", "--hall", home_code, data=data, config=small_config_file)
+    assert elsewhere.returncode != 0 and "east1" in elsewhere.stderr, "a hall's admin manages their own hall"
     unknown = jiaohao("admin", "device", "list", "--hall", "nowhere", data=data, config=small_config_file)
     assert unknown.returncode != 0 and "nowhere" in unknown.stderr
     assert "xc-east" in run_ok("admin", "hall", "show", "--hall", "xc-east", data=data, config=small_config_file)
