@@ -159,3 +159,20 @@ def seeded(tmp_path_factory):
         shutil.copytree(made[key], target)
         return target
     return lay
+
+
+# --- one Playwright and one Chromium per test process ---------------------------------------------
+# Defined here only, not imported into other conftest files: a session fixture imported into two
+# of them would be two fixtures, two Playwright instances in one process, which cannot run at
+# once. Under pytest-xdist each worker process has its own pair.
+
+@pytest.fixture(scope="session")
+def playwright():
+    from tests.browser import started_playwright
+    yield from started_playwright()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    from tests.browser import launched
+    yield from launched(playwright)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM_ARGS, launched
 from tests.conftest import REPO
 from common.launcher import free_port, hall_server
 from tests.web.conftest import DemoHall
@@ -38,11 +38,8 @@ def hall(tmp_path_factory) -> DemoHall:
 
 
 @pytest.fixture(scope="module")
-def speaking_browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=SPEAKING)
-        yield chromium
-        chromium.close()
+def speaking_browser(playwright):
+    yield from launched(playwright, SPEAKING)
 
 
 @pytest.fixture
