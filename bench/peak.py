@@ -176,15 +176,35 @@ def views(server: DemoServer, last: dict) -> dict:
             session.close()
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average: the figures mean little without it."""
+    return round(os.getloadavg()[0], 2)
+
+
 def fresh_server(root: Path, name: str, config: Path) -> DemoServer:
     (root / name).mkdir(parents=True, exist_ok=True)
     return DemoServer(root / name, config)
 
 
+def quiet(server: DemoServer, most_seconds: float = 60.0) -> float:
+    """Waits until the server has caught up with what filling it handed on (publishing each
+    batch, the supervision rules): less than 5 % of a core over half a second. Otherwise the
+    views would be timed against that backlog, not against the length of the queue. Returns
+    the seconds waited."""
+    cpu, began = ServerCpu(server.process.pid), time.monotonic()
+    while time.monotonic() - began < most_seconds:
+        used = cpu.seconds()
+        time.sleep(0.5)
+        if cpu.seconds() - used < 0.025:
+            break
+    return round(time.monotonic() - began, 1)
+
+
 def at_waiting(opts: Options, items: list[str], waiting: int, root: Path) -> dict:
     with fresh_server(root, f"w{waiting}", opts.config) as server:
         last = fill(server, items, max(waiting, 1))
-        out = {"waiting": waiting, "views": views(server, last)}
+        settled = quiet(server)
+        out = {"waiting": waiting, "settled_s": settled, "load": load_average(), "views": views(server, last)}
         out["wrk_issue"] = wrk_post(server.url, "/api/v1/tickets", server.tokens["kiosk"], items)
         out["client_issue"] = client_issuing(server, items)
         return out
@@ -219,6 +239,7 @@ def morning_peak(opts: Options, setup, items: list[str], root: Path) -> dict:
     windows = [spec.number for spec in setup.windows][:30]
     with fresh_server(root, "peak", opts.config) as server:
         fill(server, items, opts.peak_waiting)
+        quiet(server)
         clerks = {n: signed_in(server.url, f"clerk{n:02d}", n) for n in windows}
         cpu = ServerCpu(server.process.pid)
         issued, calls, sizes = [], [], {}
@@ -247,6 +268,7 @@ def morning_peak(opts: Options, setup, items: list[str], root: Path) -> dict:
         for session in clerks.values():
             session.close()
     return {"waiting": opts.peak_waiting, "seconds": round(wall, 1), "server_cpu": round(used / wall, 2),
+            "load": load_average(),
             "live_connections": connected, "issue": latency_ms(issued) | {"count": len(issued)},
             "call_next": latency_ms(calls) | {"count": len(calls)}, "reply_bytes": sizes}
 
@@ -310,7 +332,7 @@ def run(opts: Options) -> dict:
     for _ in range(opts.repeats):
         root = Path(tempfile.mkdtemp(prefix="jiaohao-peak-"))
         try:
-            repeats.append({"floor": floor(root),
+            repeats.append({"load": load_average(), "floor": floor(root),
                             "levels": [at_waiting(opts, items, w, root) for w in opts.waiting],
                             "morning_peak": morning_peak(opts, setup, items, root)})
         finally:
@@ -340,7 +362,8 @@ if __name__ == "__main__":
 
 def summary(results: dict) -> str:
     m = results["medians"]
-    lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s"]
+    lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s; "
+             f"load average {[r['load'] for r in results['runs']]}"]
     for lvl in m["levels"]:
         v = lvl["views"]
         lines.append(f"{lvl['waiting']:>5} waiting: issue wrk {lvl['wrk_issue']['per_s']:.0f}/s "

@@ -73,7 +73,7 @@ REGION_CODE_RE = re.compile(r"^(\d{6}|\d{12})?$")
 PLATFORM_CODE_RE = re.compile(r"^[0-9A-Z-]{0,64}$")
 PLATFORM_CODE_HINT = "up to 64 of 0-9, A-Z, '-'"
 RANGE_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
-CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone")
+CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone", "notify")
 
 
 class _Section:
@@ -304,6 +304,7 @@ def _security(data: Any) -> Security:
         window_idle_minutes=s.get("window_idle_minutes", _number(1, 960), 240),
         session_hours=s.get("session_hours", _number(1, 24), 14),
         audit_retention_days=s.get("audit_retention_days", _int(MIN_AUDIT_RETENTION_DAYS, 36500), 180),
+        personal_data_days=s.get("personal_data_days", _int(1, 3650), 30),
     )
     s.finish()
     return result
@@ -354,6 +355,8 @@ def _supervision(data: Any) -> Supervision:
         empty_window_minutes=s.get("empty_window_minutes", _thresholds, d.empty_window_minutes),
         device_offline_minutes=s.get("device_offline_minutes", _thresholds, d.device_offline_minutes),
         check_seconds=s.get("check_seconds", _number(1, 3600), d.check_seconds),
+        bad_rating_follow_up_hours=s.get("bad_rating_follow_up_hours", _number(0.01, 720),
+                                         d.bad_rating_follow_up_hours),
     )
     s.finish()
     return result
@@ -400,6 +403,8 @@ def _appointments(data: Any, services: tuple[Service, ...]) -> Appointments:
         late_gets_normal_ticket=s.get("late_gets_normal_ticket", _flag, d.late_gets_normal_ticket),
         max_per_mobile_per_day=s.get("max_per_mobile_per_day", _int(1, 50), d.max_per_mobile_per_day),
         max_per_mobile_per_item=s.get("max_per_mobile_per_item", _int(1, 50), d.max_per_mobile_per_item),
+        slot_burst_share=s.get("slot_burst_share", _number(0.1, 1), d.slot_burst_share),
+        slot_burst_minutes=s.get("slot_burst_minutes", _number(0, 1440), d.slot_burst_minutes),
     )
     s.finish()
     return result

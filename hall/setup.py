@@ -107,6 +107,7 @@ class Supervision:
     empty_window_minutes: Thresholds = Thresholds(5, 15)
     device_offline_minutes: Thresholds = Thresholds(2, 10)   # a device that dropped off
     check_seconds: float = 30
+    bad_rating_follow_up_hours: float = 24    # a 差评 case is followed up within this long
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,10 @@ class Appointments:
     late_gets_normal_ticket: bool = True
     max_per_mobile_per_day: int = 2
     max_per_mobile_per_item: int = 1
+    # against sweeping from many addresses (invented mobile numbers from a botnet or a phone
+    # farm): at most this share of a slot's places may be taken in any slot_burst_minutes
+    slot_burst_share: float = 0.5
+    slot_burst_minutes: float = 10
 
     def bookable(self, service: str) -> bool:
         return self.enabled and (not self.services or service in self.services)
@@ -154,6 +159,7 @@ class Security:
     window_idle_minutes: float = 240     # … unless its clerk is signed in at a window (a slow afternoon)
     session_hours: float = 14            # every session ends this long after sign-in, used or not
     audit_retention_days: int = 180      # the audit trail is kept at least this long
+    personal_data_days: int = 30         # mobile numbers and names are purged this long after the visit
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask import Blueprint, g, jsonify, request
 
 from hall import commands as c
 from hall import order
+from hall.wait import page_waits
 from hall.tickets import Priority, Ticket
 from protocol.live import SEQ_HEADER
 
@@ -21,6 +22,7 @@ from . import accounts, inbound, protocol, repository as repo
 from .app import current_hall
 from .auth import Identity
 from .errors import ApiError
+from .notify.outbox import NotifyRefused, wish_from
 from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, PUBLIC, RATERS, SERVING_SCREEN, SIGNED_IN, STAFF,
                           TICKET_CLERK, TICKET_READERS, WINDOW_CLERK, WINDOW_READERS, acting_clerk,
                           acting_screen, caller, permit, signed_in_window)
@@ -206,8 +208,26 @@ def issue_ticket():
         priority = Priority(priority_name)
     except ValueError:
         raise ApiError(422, "bad_field", "priority 应为 normal / green / appointment") from None
-    issued = hall.service.issue(service_code, priority, actor=who.actor, request_id=request_id)
-    return jsonify(issued_reply(issued)), 200 if issued.repeated else 201
+    along = _opted_in_at_the_kiosk(hall, data.get("notify"))
+    issued = hall.service.issue(service_code, priority, actor=who.actor, request_id=request_id, along=along)
+    reply = issued_reply(issued)
+    if along is not None:
+        reply["notify"] = hall.notifications.view(issued.ticket.id)
+    return jsonify(reply), 200 if issued.repeated else 201
+
+
+def _opted_in_at_the_kiosk(hall, wanted: Any):
+    """The kiosk's optional {"notify": {"mobile": "138…", "ahead": true, "called": true}}: the
+    citizen's wish is kept in the transaction that issues the ticket, or neither is."""
+    if wanted is None:
+        return None
+    if not isinstance(wanted, dict):
+        raise ApiError(422, "bad_field", "notify 应为对象 / notify must be an object")
+    try:
+        wish = wish_from(wanted, hall.notifications.settings.provider)
+    except NotifyRefused as refused:
+        raise ApiError(refused.status, refused.code, refused.message) from None
+    return lambda conn, ticket_id: hall.notifications.subscribe_in(conn, ticket_id, wish, via="kiosk")
 
 
 def issued_reply(issued: IssuedTicket) -> dict[str, Any]:
@@ -404,7 +424,6 @@ def call_specific(number: int):
     return jsonify(ticket=ticket_json(outcome.state.tickets[outcome.events[0].ticket_id]))
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: the window queue's page: `limit` tickets by default, never more than the most
 QUEUE_PAGE, QUEUE_PAGE_MOST = 50, 200
 
@@ -418,7 +437,8 @@ def window_queue(number: int):
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    line = order.window_queue(state, number, state.today(current_hall().service.clock()))
+    today = state.today(current_hall().service.clock())
+    line = order.window_queue(state, number, today)
     held = order.held_at(state, number)
     reply: dict[str, Any] = {"total": len(line),
                              "held": [protocol.ticket_view(t, state.setup) for t in held]}
@@ -429,8 +449,11 @@ def window_queue(number: int):
     after = _queue_after(request.args.get("after"))
     page = line.page(after, limit)
     seen = (0 if after is None else line.before(after[:3] + (after[3] + 1,))) + len(page)
-    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state) for _, t in page],
-                            "next": queue_cursor(page[-1][0]) if page and seen < len(line) else None})
+    waits = page_waits(state, number, today, page, after)
+    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state, wait)
+                                        | {"order_keys": {str(number): protocol.order_key_text(key)}}
+                                        for (key, t), wait in zip(page, waits)],
+                            "next": protocol.order_key_text(page[-1][0]) if page and seen < len(line) else None})
 
 
 def _queue_limit() -> int:
@@ -438,12 +461,6 @@ def _queue_limit() -> int:
     if not text.isdigit() or not 1 <= int(text) <= QUEUE_PAGE_MOST:
         raise ApiError(422, "bad_field", f"limit 应为 1–{QUEUE_PAGE_MOST} / limit must be 1 to {QUEUE_PAGE_MOST}")
     return int(text)
-
-
-def queue_cursor(key: tuple) -> str:
-    """A place in a call order, as `next` gives it: still meaningful once that ticket is called."""
-    klass, priority, rank_at, ticket_id = key
-    return f"{klass}-{priority}-{(rank_at - EPOCH) // timedelta(microseconds=1)}-{ticket_id}"
 
 
 def _queue_after(cursor: str | None) -> tuple | None:
@@ -454,7 +471,7 @@ def _queue_after(cursor: str | None) -> tuple | None:
         raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page before")
     klass, priority, micros, ticket_id = map(int, parts)
     try:
-        rank_at = EPOCH + timedelta(microseconds=micros)
+        rank_at = protocol.EPOCH + timedelta(microseconds=micros)
     except OverflowError:
         raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page "
                        "before") from None

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from flask import request
 from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
-from flask_socketio import SocketIO, join_room
+from flask_socketio import SocketIO, disconnect, join_room
 
 from hall.events import event_from_record
-from hall.tickets import TicketState
 from protocol import live as wire
 
 from . import db, protocol, repository as repo
@@ -166,8 +165,7 @@ class Live:
         """A tracking token joins no room: it is told its own part of each message, and only
         on its ticket's business day (as the REST track route answers 410 after it)."""
         ticket = self.service.ticket(who.id)
-        if ticket is None or ticket.business_date != self.service.today() \
-                or ticket.state is TicketState.EXPIRED:
+        if ticket is None or not self.service.still_tracked(ticket):
             raise SocketIOConnectionRefused("expired")
         with self.lock:
             self.clients[request.sid] = who
@@ -253,6 +251,16 @@ class Live:
                 self.on_disconnect_sid(sid)
                 dropped += 1
         return dropped
+
+    def let_everyone_go(self) -> int:
+        """The server is stopping: end every live connection now (a server disconnect), so
+        no websocket holds the stopping process until its time limit; the boards and screens
+        reconnect to the server that takes over and read the hall afresh. Needs the app context."""
+        clients = self.connected()
+        for sid in clients:
+            disconnect(sid=sid, namespace="/")
+            self.on_disconnect_sid(sid)
+        return len(clients)
 
     def on_disconnect_sid(self, sid: str) -> None:
         with self.lock:

@@ -26,9 +26,10 @@ from hall.estimate import WaitEstimate
 from hall.numbering import business_date
 from hall.queue import HallState
 from hall.wait import ticket_wait
-from hall.tickets import Priority, QueueError, Ticket
+from hall.tickets import Priority, QueueError, Ticket, TicketState
 
-from . import db, repository as repo
+from . import cases, db, repository as repo
+from .personal import Vault
 from .security import hash_token
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,16 @@ class HallService:
     """Runs commands for one hall against one database file."""
 
     def __init__(self, database: db.Database, hall_id: int, publish: Publisher | None = None,
-                 clock: Clock = utcnow, secret: str = "test-secret", publish_in_background: bool = False):
+                 clock: Clock = utcnow, secret: str = "test-secret", publish_in_background: bool = False,
+                 vault: Vault | None = None):
         self.database = database
         self.secret = secret
+        #: seals the personal data this hall keeps (mobile numbers)
+        self.vault = vault or Vault.ephemeral()
+        #: run in each command's transaction after its events are saved (the notification
+        #: outbox), and after each commit (waking the courier)
+        self.in_transaction: list[Callable[[sqlite3.Connection, HallState, list[e.Event], datetime], None]] = []
+        self.after_commit: list[Callable[[], None]] = []
         self.hall_id = hall_id
         self.publish = publish
         self.clock = clock
@@ -294,6 +302,9 @@ class HallService:
         new_state, events = queue.handle(state, command, now)
         self._save(conn, new_state, events, track_hash)
         seqs = repo.append_events(conn, self.hall_id, events)
+        cases.open_for_bad_ratings(conn, self.hall_id, new_state, events)   # a 差评 never lacks its case
+        for also in self.in_transaction:
+            also(conn, new_state, events, now)
         return Outcome(events, seqs, self._remember(conn, new_state, events))
 
     def track_token(self, ticket_id: int) -> str:
@@ -314,6 +325,8 @@ class HallService:
 
     def _publish(self, published: list[tuple[int, e.Event]], state: HallState) -> None:
         """Called after the commit, in commit order (by the writer)."""
+        for hook in self.after_commit:
+            hook()
         if not published or self.publish is None:
             return
         if self.publications is not None:
@@ -387,3 +400,8 @@ class HallService:
 
     def ticket(self, ticket_id: int) -> Ticket | None:
         return repo.get_ticket(self.database.connection(), self.hall_id, ticket_id)
+
+    def still_tracked(self, ticket: Ticket) -> bool:
+        """A ticket's tracking token (its paper slip's QR code) works on the ticket's own
+        business day only: the live channel, the phone page and REST all ask here."""
+        return ticket.state is not TicketState.EXPIRED and ticket.business_date >= self.today()

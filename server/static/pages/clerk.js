@@ -9,6 +9,25 @@
   const LANG_KEY = "jiaohao.clerk.lang";
   const WINDOW_KEY = "jiaohao.clerk.window";
 
+  /** The server could not save (disk full, read-only, failing): the clerk must know the press
+   * did nothing and that it is not theirs to fix, not read a generic error. Bilingual, like
+   * every refusal the server words itself. */
+  const STORAGE_TROUBLE = {
+    storage_full: ["未保存：服务器存储空间已满，叫号、办结等操作暂时都无法保存。请立即告知管理员；空间恢复后无需刷新即可继续",
+                   "Not saved: the server's storage is full, so no call, finish or other action can be saved. Tell the administrator now; it works again by itself once space is freed"],
+    storage_read_only: ["未保存：服务器存储变为只读，叫号、办结等操作暂时都无法保存。请立即告知管理员",
+                        "Not saved: the server's storage became read-only, so no call, finish or other action can be saved. Tell the administrator now"],
+    storage_error: ["未保存：服务器存储故障，叫号、办结等操作暂时都无法保存。请立即告知管理员",
+                    "Not saved: the server's storage failed, so no call, finish or other action can be saved. Tell the administrator now"],
+  };
+
+  /** What a refusal says on the terminal: the server's own bilingual message, or for storage
+   * trouble the terminal's fuller one. */
+  function refusalText(err) {
+    const trouble = STORAGE_TROUBLE[err.code];
+    return trouble ? `${trouble[0]} / ${trouble[1]}` : err.message;
+  }
+
   const WORDS = {
     loginTitle: { zh: "窗口工作台 · 登录", en: "Clerk terminal · sign in" },
     username: { zh: "用户名", en: "User name" },
@@ -97,6 +116,7 @@
     number: null, hall: null, window: null, ticket: null, queue: { waiting: [], held: [] },
     counts: null, socket: null, busy: false,
     seen: { window: 0, ticket: 0 },   // the seq each part of the view was drawn from (see `fresh`)
+    queueSeq: 0, queueLog: [],         // the head of the queue's reply, and live news since (see `headNews`)
   };
   const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const en = () => state.lang === "en";
@@ -211,6 +231,9 @@
   function enterTerminal(number) {
     state.number = number;
     state.seen = { window: 0, ticket: 0 };
+    state.queue = { waiting: [], held: [] };
+    state.queueSeq = 0;
+    state.queueLog = [];
     state.ticket = null;
     localStorage.setItem(WINDOW_KEY, String(number));
     show("terminal");
@@ -228,12 +251,16 @@
     state.socket = J.connectLive(state.token, {
       [E.HALL_SNAPSHOT]: (snapshot) => refreshAll(snapshot),
       [E.WINDOW_CHANGED]: onWindowChanged,
+      [E.TICKET_ISSUED]: (m) => headNews({ seq: m.seq, ticket: m.ticket }),
       [E.TICKET_CALLED]: (m) => {
         if (m.window === state.number && fresh("ticket", m.seq)) setTicket(m.ticket);
-        queueSoon();
+        headNews({ seq: m.seq, ticket: m.ticket });
       },
       [E.TICKET_CHANGED]: onTicketChanged,
-      [E.QUEUE_CHANGED]: (m) => { if (touchesMe(m.services)) queueSoon(); },
+      [E.QUEUE_CHANGED]: (m) => {
+        if (m.windows) headNews({ seq: m.seq, windows: m.windows });
+        else if (touchesMe(m.services)) headSoon();
+      },
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: () => forgetSession(""),
@@ -256,7 +283,8 @@
     if (state.ticket && message.ticket.id === state.ticket.id && fresh("ticket", message.seq)) {
       setTicket(message.ticket);
     }
-    if (message.ticket.window === state.number) { queueSoon(); countsSoon(); }
+    if (message.ticket.window === state.number) countsSoon();
+    headNews({ seq: message.seq, ticket: message.ticket });
   }
 
   /**
@@ -280,7 +308,7 @@
       await Promise.all([loadQueue(), loadCounts()]);
     } catch (err) {
       if (err.status === 401) forgetSession(err.message);
-      else notify(err.message);
+      else notify(refusalText(err));
     }
   }
 
@@ -308,7 +336,7 @@
     try {
       await ticketReply(`/tickets/${id}`);
     } catch (err) {
-      notify(err.message);
+      notify(refusalText(err));
     }
   }
 
@@ -336,9 +364,73 @@
     closeOutdatedDialog();
   }
 
+  // --- the head of the queue, kept current from live messages --------------------------------
+  //
+  // The server sends the head of this window's call order (one page) and how many wait in all.
+  // Every live message about a ticket carries its place in the call order of each window that
+  // may call it (`order_keys`, text that compares as the places do), and queue_changed how many
+  // wait for each window. So the terminal moves a ticket into, out of or within its head itself;
+  // it asks for one page again only when calls and departures thinned the head below what it
+  // shows while more wait beyond it, or when a message does not say enough.
+
+  const HEAD_NEWS_KEPT = 500;   // live messages kept, to apply again over an older reply
+
   async function loadQueue() {
-    state.queue = await call(`/windows/${state.number}/queue`);
+    const { reply, seq } = await J.stamped(`/windows/${state.number}/queue`, { token: state.token });
+    if (seq < state.queueSeq) return;   // a newer head is on screen already
+    state.queue = reply;
+    state.queueSeq = seq;
+    // the messages that came after the reply's place in the hall's order still apply
+    state.queueLog = state.queueLog.filter((news) => news.seq > seq);
+    state.queueLog.forEach(applyHeadNews);
     renderQueue();
+  }
+
+  /** A live message about the queue: applied to the head shown, and kept for the next reply. */
+  function headNews(news) {
+    state.queueLog.push(news);
+    if (state.queueLog.length > HEAD_NEWS_KEPT) state.queueLog.shift();
+    if (news.seq <= state.queueSeq) return;   // the reply on screen already has it
+    applyHeadNews(news);
+    renderQueue();
+    const q = state.queue;
+    if (q.next && q.waiting.length < SHOWN_WAITING && (q.total ?? 0) > q.waiting.length) headSoon();
+  }
+
+  function applyHeadNews(news) {
+    if (news.windows) {
+      const mine = news.windows.find((w) => w.number === state.number);
+      if (mine) state.queue.total = mine.waiting;
+    } else {
+      placeTicket(news.ticket);
+    }
+  }
+
+  const placeHere = (t) => (t.order_keys ? t.order_keys[String(state.number)] : undefined);
+  const placeParts = (key) => key.split("-").map(Number);
+  function placedBefore(a, b) {
+    const x = placeParts(a);
+    const y = placeParts(b);
+    const differs = x.findIndex((part, i) => part !== y[i]);
+    return differs >= 0 && x[differs] < y[differs];
+  }
+
+  /** The ticket where it now stands: in the head if it waits for this window within the head
+   * (anywhere, when the head holds everyone), out of it otherwise; on the held list while this
+   * window holds it. */
+  function placeTicket(t) {
+    const q = state.queue;
+    const waiting = (q.waiting || []).filter((x) => x.id !== t.id);
+    const key = placeHere(t);
+    const last = waiting.length ? placeHere(waiting[waiting.length - 1]) : undefined;
+    if (key && (!q.next || (last && placedBefore(key, last)))) {
+      const at = waiting.findIndex((x) => placedBefore(key, placeHere(x)));
+      waiting.splice(at < 0 ? waiting.length : at, 0, t);
+    }
+    q.waiting = waiting;
+    const held = (q.held || []).filter((x) => x.id !== t.id);
+    if (t.state === "held" && t.window === state.number) held.push(t);
+    q.held = held.sort((a, b) => a.id - b.id);
   }
 
   async function loadCounts() {
@@ -346,8 +438,8 @@
     renderCounts();
   }
 
-  const queueSoon = J.debounce(() => loadQueue().catch((err) => notify(err.message)), 250);
-  const countsSoon = J.debounce(() => loadCounts().catch((err) => notify(err.message)), 400);
+  const headSoon = J.debounce(() => loadQueue().catch((err) => notify(refusalText(err))), 250);
+  const countsSoon = J.debounce(() => loadCounts().catch((err) => notify(refusalText(err))), 400);
 
   // --- rendering ---------------------------------------------------------------------------------
 
@@ -517,11 +609,10 @@
     try {
       const reply = await request();
       clearNotice();
-      countsSoon();
-      queueSoon();
+      countsSoon();   // the queue follows from the action's own live messages
       return reply || true;
     } catch (err) {
-      notify(err.message);
+      notify(refusalText(err));
       if (err.status === 401) forgetSession(err.message);
       return false;
     } finally {
