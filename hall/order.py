@@ -352,6 +352,20 @@ def current_ticket_id(state: "HallState", window: int) -> int | None:
     return _index(state).current.get(window)
 
 
+def near_the_head(state: "HallState", day: date, services: Iterable[str], ahead: int) -> list[Ticket]:
+    """Every ticket that may have `ahead` people or fewer before it, among `services`' own
+    lines and every line sent to a window on `day`: the first `ahead` + 1 of each (a ticket's
+    place in a window's call order is never before its place in its own line)."""
+    index = _index(state)
+    found = [ticket for service in services
+             for ticket in islice(index.lines.get((day, service, None), ()), ahead + 1)]
+    for (sent_day, window), items in index.sent.items():
+        if sent_day == day:
+            found += [ticket for service in sorted(items)
+                      for ticket in islice(index.lines.get((day, service, window), ()), ahead + 1)]
+    return found
+
+
 def people_ahead(state: "HallState", ticket: Ticket) -> int:
     """People before a waiting ticket in the line it stands in (see the module's docstring)."""
     if ticket.target_window is not None and calling_windows(state.setup, ticket):

@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from common.errors import CommandError
-from common.paths import add_data_options, config_path, data_dir
+from common.paths import add_data_options, config_path, data_dir, database_url
 
 #: who the audit trail names for changes made from the shell
 CLI_ACTOR = "admin-cli"
@@ -44,8 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="action", metavar="ACTION", required=True)
     dadd = device.add_parser("add", help="create a device and print its token")
     dadd.add_argument("name")
-    dadd.add_argument("--kind", required=True, choices=("kiosk", "display", "window"))
+    dadd.add_argument("--kind", required=True, choices=("kiosk", "display", "window", "bridge"))
     dadd.add_argument("--window", type=int, metavar="N", help="the window a window screen belongs to")
+    dadd.add_argument("--windows", type=_window_list, metavar="N,M", default=(),
+                      help="the windows a bridge (RS-485 keypads, strips, raters) acts at")
     dadd.set_defaults(func=_device_add)
     revoke = device.add_parser("revoke", help="revoke a device's token at once")
     revoke.add_argument("name")
@@ -68,6 +70,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     upload.add_argument("--date", help="the business day, YYYY-MM-DD (default: yesterday)")
     upload.set_defaults(func=_ratings_upload)
 
+    move = groups.add_parser("migrate-to", help="copy the hall's SQLite data into PostgreSQL, checked by "
+                                                 "replaying its log on both sides")
+    move.add_argument("url", metavar="URL", help="postgresql://user@host:port/db")
+    move.set_defaults(func=_migrate_to)
+
     backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
     backup.add_argument("file")
     backup.set_defaults(func=_backup)
@@ -75,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _open(args: argparse.Namespace):
     from server.datadir import open_data_dir
-    return open_data_dir(data_dir(args), config_path(args))
+    return open_data_dir(data_dir(args), config_path(args), database=database_url(args))
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -150,10 +157,19 @@ def _device_add(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
     device = _accounts_call(accounts.add_device, data.database, data.hall_id, args.name, args.kind,
-                            args.window, actor=CLI_ACTOR)
+                            args.window, windows=args.windows, actor=CLI_ACTOR)
     print(f"device {device.name} added ({device.kind}); the token is shown only now.")
     print(f"token: {device.token}")
     return 0
+
+
+def _window_list(text: str) -> tuple[int, ...]:
+    """--windows 3,5 → (3, 5)."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and len(part) < 7 for part in parts):
+        raise argparse.ArgumentTypeError(f"窗口号应为逗号分隔的数字，如 3,5 / windows must be numbers "
+                                         f"separated by commas, such as 3,5 (got {text!r})")
+    return tuple(int(part) for part in parts)
 
 
 def _device_revoke(args: argparse.Namespace) -> int:
@@ -168,10 +184,12 @@ def _device_list(args: argparse.Namespace) -> int:
     from server import repository as repo
     data = _open(args)
     print(f"{'DEVICE':<24} {'KIND':<8} {'STATE':<8} {'CREATED':<26} LAST SEEN")
-    for row in repo.list_devices(data.database.connection(), data.hall_id):
+    conn = data.database.connection()
+    for row in repo.list_devices(conn, data.hall_id):
         state = "revoked" if row["revoked_at"] else "active"
+        windows = ",".join(map(str, repo.device_windows(conn, row["id"]))) or row["window_number"] or ""
         print(f"{row['name']:<24} {row['kind']:<8} {state:<8} {row['created_at'][:19]:<26} "
-              f"{(row['last_seen_at'] or 'never')[:19]}")
+              f"{(row['last_seen_at'] or 'never')[:19]}" + (f"  windows {windows}" if windows else ""))
     return 0
 
 
@@ -232,8 +250,32 @@ def _ratings_upload(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from server.backup import backup_to
+    from server import db
+    from server.backup import BackupElsewhere, backup_to, pg_dump
     data = _open(args)
-    pages = backup_to(data.database, args.file)
-    print(f"backup written to {args.file} ({pages} pages)")
+    try:
+        if data.database.dialect is db.SQLITE:
+            pages = backup_to(data.database, args.file)
+            print(f"backup written to {args.file} ({pages} pages)")
+        else:
+            size = pg_dump(data.database, args.file)
+            print(f"pg_dump backup written to {args.file} ({size} bytes; restore with pg_restore)")
+    except BackupElsewhere as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
+def _migrate_to(args: argparse.Namespace) -> int:
+    from server.migrate_to import MigrationRefused, migrate_to
+    data = _open(args)
+    try:
+        copied = migrate_to(data, args.url)
+    except MigrationRefused as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        data.close()
+    rows = ", ".join(f"{table} {count}" for table, count in copied["rows"].items() if count)
+    print(f"hall {copied['hall']} copied as hall {copied['hall_id']}: {rows}")
+    print(f"verified: the log ({copied['events_replayed']} events) rebuilds the same "
+          f"{copied['tickets_replayed']} tickets and windows on both sides")
     return 0

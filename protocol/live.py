@@ -255,7 +255,8 @@ class QueueChanged(TypedDict):
 
 
 class AlertMessage(TypedDict):
-    """`alert_raised` (raised, escalated or acknowledged: its latest state) or `alert_cleared`."""
+    """`alert_raised` (raised, escalated, acknowledged, or its 差评 case took a step: its latest
+    state) or `alert_cleared`."""
     seq: int
     at: str
     alert: Alert

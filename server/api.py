@@ -23,9 +23,10 @@ from .app import current_hall
 from .auth import Identity
 from .errors import ApiError
 from .notify.outbox import NotifyRefused, wish_from
-from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, PUBLIC, RATERS, SERVING_SCREEN, SIGNED_IN, STAFF,
-                          TICKET_CLERK, TICKET_READERS, WINDOW_CLERK, WINDOW_READERS, acting_clerk,
-                          acting_screen, caller, permit, signed_in_window)
+from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, KEYPAD_TICKET, KEYPAD_WINDOW, PUBLIC, RATERS,
+                          SERVING_SCREEN, SIGNED_IN, STAFF, TICKET_CLERK, TICKET_READERS, WINDOW_CLERK,
+                          WINDOW_READERS, acting_for, acting_screen, actor_for, caller, permit,
+                          signed_in_window)
 from .services import IssuedTicket, Outcome
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -252,43 +253,44 @@ def get_ticket(ticket_id: int):
 
 
 def _ticket_action(ticket_id: int, make: Callable[[dict, str], c.Command]):
-    """A clerk's command about one ticket, carrying the window they act at; the core refuses
-    it if that window may not act on the ticket when the command runs."""
+    """A clerk's command about one ticket (or a bridge's, for the clerk at its window), carrying
+    the window they act at; the core refuses it if that window may not act on the ticket when
+    the command runs."""
     who, service = caller(), current_hall().service
-    ticket_or_404(ticket_id)
-    acting = acting_clerk(service.snapshot(), who)
-    command = replace(make(body(), who.actor), acting=acting)
+    ticket = ticket_or_404(ticket_id)
+    acting = acting_for(service.snapshot(), who, ticket=ticket)
+    command = replace(make(body(), who.actor), acting=acting, actor=actor_for(who, acting))
     outcome = answered(service.execute(command))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
 @api.post("/tickets/<int:ticket_id>/recall")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def recall(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.Recall(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/start")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def start(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.StartService(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/finish")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def finish(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.FinishService(
         ticket_id=ticket_id, case_no=field(d, "case_no", str, required=False), actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/no-show")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def no_show(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.MarkNoShow(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/hold")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def hold(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.HoldTicket(
         ticket_id=ticket_id, minutes=field(d, "minutes", float, required=False),
@@ -325,10 +327,10 @@ def return_late(ticket_id: int):
 @api.post("/tickets/<int:ticket_id>/evaluation")
 @permit(RATERS)
 def evaluation(ticket_id: int):
-    """Rated at the serving window's screen (the core checks it is that window's) or on the
-    citizen's phone (the decorator checked it is this ticket's own token)."""
+    """Rated at the serving window's screen or its rater (the core checks it is that window's)
+    or on the citizen's phone (the decorator checked it is this ticket's own token)."""
     hall, who = current_hall(), caller()
-    ticket_or_404(ticket_id)
+    ticket = ticket_or_404(ticket_id)
     data = body()
     reasons = field(data, "reasons", list, required=False, default=[])
     if not all(isinstance(code, str) for code in reasons) or len(reasons) > 10:
@@ -336,7 +338,7 @@ def evaluation(ticket_id: int):
     outcome = answered(hall.service.execute(c.RateService(
         ticket_id=ticket_id, rating=field(data, "rating", int), reasons=tuple(reasons),
         comment=field(data, "comment", str, required=False, default=""), actor=who.actor,
-        acting=acting_screen(who))))
+        acting=acting_screen(who, ticket))))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
@@ -345,20 +347,22 @@ def evaluation(ticket_id: int):
 def evaluation_skipped(ticket_id: int):
     """The window screen's rating prompt timed out: stored as not rated, never as satisfied."""
     hall, who = current_hall(), caller()
-    ticket_or_404(ticket_id)
+    ticket = ticket_or_404(ticket_id)
     outcome = answered(hall.service.execute(c.SkipRating(ticket_id=ticket_id, actor=who.actor,
-                                                         acting=acting_screen(who))))
+                                                         acting=acting_screen(who, ticket))))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
 # --- windows --------------------------------------------------------------------------------------
 
 def _window_action(number: int, make: Callable[[dict, Identity], c.Command]):
-    """A command about one window, carrying the clerk acting there; the core refuses it if that
-    clerk is not signed in at the window when the command runs."""
+    """A command about one window, carrying the clerk acting there (in person or through a
+    bridge's keypad); the core refuses it if that clerk is not signed in at the window when the
+    command runs."""
     who, service = caller(), current_hall().service
     window_or_404(number)
-    command = replace(make(body(), who), acting=acting_clerk(service.snapshot(), who, window=number))
+    acting = acting_for(service.snapshot(), who, window=number)
+    command = replace(make(body(), who), acting=acting, actor=actor_for(who, acting))
     return answered(service.execute(command))
 
 
@@ -385,21 +389,21 @@ def sign_out(number: int):
 
 
 @api.post("/windows/<int:number>/pause")
-@permit(WINDOW_CLERK)
+@permit(KEYPAD_WINDOW)
 def pause(number: int):
     return _window_reply(_window_action(number, lambda d, w: c.PauseWindow(
         window=number, reason=field(d, "reason", str), actor=w.actor)), number)
 
 
 @api.post("/windows/<int:number>/resume")
-@permit(WINDOW_CLERK)
+@permit(KEYPAD_WINDOW)
 def resume_window(number: int):
     return _window_reply(_window_action(number, lambda d, w: c.ResumeWindow(window=number, actor=w.actor)),
                          number)
 
 
 @api.post("/windows/<int:number>/call-next")
-@permit(WINDOW_CLERK)
+@permit(KEYPAD_WINDOW)
 def call_next(number: int):
     outcome = _window_action(number, lambda d, w: c.CallNext(window=number, actor=w.actor))
     if not outcome.events:
@@ -408,7 +412,7 @@ def call_next(number: int):
 
 
 @api.post("/windows/<int:number>/call")
-@permit(WINDOW_CLERK)
+@permit(KEYPAD_WINDOW)
 def call_specific(number: int):
     hall = current_hall()
 

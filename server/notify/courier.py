@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from hall.tickets import CALLABLE_STATES
 
 from .. import db, repository as repo
-from ..personal import SealError
+from ..personal import SealError, mask_mobiles_in
 from .providers import Message, Provider, SendFailed
 from .settings import NotifySettings
 
@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 class Courier:
     BATCH = 20
     POLL_SECONDS = 1.0        # an idle courier looks at the outbox this often (retries come due)
-    LEASE_MARGIN_SECONDS = 30
+    #: a claim outlasts the longest send (WeChat: a token, the message, a fresh token, the
+    #: message again, each within the timeout) by this margin
+    LEASE_MARGIN_SECONDS = 5
+    REQUESTS_PER_SEND = 4
 
     def __init__(self, service: "HallService", settings: NotifySettings, provider: Provider):
         self.service = service
@@ -57,7 +60,8 @@ class Courier:
             due = repo.due_messages(conn, now, self.BATCH)
         handled = 0
         for row in due:
-            lease = now + timedelta(seconds=self.settings.timeout_seconds * 2 + self.LEASE_MARGIN_SECONDS)
+            lease = now + timedelta(seconds=self.settings.timeout_seconds * self.REQUESTS_PER_SEND
+                                    + self.LEASE_MARGIN_SECONDS)
             with db.write(conn):
                 claimed = repo.claim_message(conn, row["id"], row["next_at"], lease)
             if claimed:
@@ -66,6 +70,8 @@ class Courier:
         return handled
 
     def _deliver(self, conn, row) -> None:
+        """An attempt is logged at the moment it was decided (before the ticket was looked
+        at), so a message sent is never logged after the end of the ticket it was sent for."""
         now = self.service.clock()
         reason = self._out_of_date(conn, row, now) or self._over_rate(conn, row, now)
         if reason:
@@ -75,17 +81,17 @@ class Courier:
         try:
             receipt = self.provider.send(self._message(row))
         except SendFailed as failed:
-            self._failed(conn, row, failed, int((time.monotonic() - started) * 1000))
+            self._failed(conn, row, failed, now, int((time.monotonic() - started) * 1000))
             return
         except Exception as exc:   # a provider's bug costs its message, never the courier
             log.exception("notify provider %s failed", self.provider.name)
-            self._failed(conn, row, SendFailed(f"{type(exc).__name__}: {exc}"),
+            self._failed(conn, row, SendFailed(f"{type(exc).__name__}: {exc}"), now,
                          int((time.monotonic() - started) * 1000))
             return
-        self._settle(conn, row, "sent", self.service.clock(), receipt, int((time.monotonic() - started) * 1000))
+        self._settle(conn, row, "sent", now, mask_mobiles_in(str(receipt)), int((time.monotonic() - started) * 1000))
 
-    def _failed(self, conn, row, failed: SendFailed, millis: int) -> None:
-        now = self.service.clock()
+    def _failed(self, conn, row, failed: SendFailed, now: datetime, millis: int) -> None:
+        failed.detail = mask_mobiles_in(failed.detail)   # a provider's message may echo the number
         attempts = row["attempts"] + 1
         if failed.retry and attempts < self.settings.max_attempts:
             backoff = self.settings.retry_seconds * 2 ** (attempts - 1)
@@ -142,7 +148,7 @@ class Courier:
             service_name = row["service"]
         return Message(id=row["idem_key"], kind=row["kind"], mobile=mobile, openid=openid, number=row["number"],
                        service=service_name, window=row["window"], text=row["text"], text_en=row["text_en"],
-                       ahead=row["ahead"])
+                       ahead=row["ahead"], service_code=row["service"])
 
     # --- running in the background --------------------------------------------------------------
 

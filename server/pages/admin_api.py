@@ -26,7 +26,7 @@ from .. import administration as admin
 from .. import repository as repo
 from ..api import body, field
 from ..app import current_hall
-from ..backup import backup_to
+from ..backup import PG_DUMP_HINT, backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
 from ..permissions import ADMINS, caller, permit_blueprint
@@ -329,7 +329,8 @@ def rating_deliveries():
 # --- devices --------------------------------------------------------------------------------------
 
 def _device_row(row, connected: set[int]) -> dict[str, Any]:
-    return {"name": row["name"], "kind": row["kind"], "window": row["window_number"],
+    windows = repo.device_windows(current_hall().database.connection(), row["id"])
+    return {"name": row["name"], "kind": row["kind"], "window": row["window_number"], "windows": list(windows),
             "created_at": row["created_at"], "last_seen_at": row["last_seen_at"],
             "last_active_at": current_hall().live.last_active(row["id"], row["last_seen_at"]),
             "revoked_at": row["revoked_at"], "connected": row["id"] in connected,
@@ -349,9 +350,12 @@ def list_devices():
 def add_device():
     hall = current_hall()
     data = _values()
+    windows = field(data, "windows", list, required=False, default=[])
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n < 10**6 for n in windows):
+        raise ApiError(422, "bad_field", "windows 应为窗口号列表 / windows must be a list of window numbers")
     device = accounts.add_device(hall.database, hall.service.hall_id, field(data, "name", str).strip(),
                                  field(data, "kind", str), field(data, "window", int, required=False),
-                                 actor=g.admin)
+                                 windows=tuple(windows), actor=g.admin)
     # the only time the token is ever shown: the database keeps its hash
     return jsonify(device={"name": device.name, "kind": device.kind}, token=device.token), 201
 
@@ -393,8 +397,11 @@ def purge_audit():
 
 @blueprint.get("/backup")
 def download_backup():
-    """A consistent copy made with SQLite's online backup API while the hall keeps working."""
+    """A consistent copy made with SQLite's online backup API while the hall keeps working.
+    A PostgreSQL database holds the city's halls and is backed up with pg_dump, not here."""
     hall = current_hall()
+    if hall.database.dialect is not db.SQLITE:
+        raise ApiError(409, "backup_elsewhere", PG_DUMP_HINT)
     handle, path = tempfile.mkstemp(prefix=".backup-", suffix=".sqlite3", dir=hall.data.path)
     os.close(handle)
     try:

@@ -2,13 +2,14 @@
 rows and values.
 
 Functions take an open connection; the caller (the service layer) owns the transaction.
-The SQLite-specific pieces (how times are stored) live in `dialect`.
+What differs between SQLite and PostgreSQL is asked of `conn.dialect` (see `dialect`).
 """
 
 from .halls import (  # noqa: F401
     find_hall,
     hall_by_id,
     insert_hall,
+    lock_hall,
     update_hall,
     insert_setup,
     current_setup,
@@ -83,6 +84,8 @@ from .devices import (  # noqa: F401
     touch_device,
     revoked_devices,
     set_device_status,
+    set_device_windows,
+    device_windows,
 )
 from .audit import (  # noqa: F401
     insert_audit,

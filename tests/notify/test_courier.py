@@ -127,7 +127,8 @@ def test_the_webhook_posts_the_documented_json_signed_with_hmac(tmp_path, seeded
         ahead, called = json.loads(first.body), json.loads(second.body)
         assert set(ahead) == {"kind", "mobile", "number", "service", "window", "text", "text_en", "id"}
         assert ahead["kind"] == "ahead" and ahead["mobile"] == MOBILE and ahead["number"] == ticket["number"]
-        assert ahead["service"] == "企业设立登记" and ahead["window"] is None
+        assert ahead["service"] == "A01" and ahead["window"] is None      # the item as the API names it
+        assert "企业设立登记" in ahead["text"] and "Business registration" in ahead["text_en"]
         assert called["kind"] == "called" and called["window"] == 3 and "3" in called["text"]
         assert called["id"] != ahead["id"] and called["id"].endswith(":called")
     finally:
@@ -161,12 +162,15 @@ def test_a_failing_gateway_is_retried_with_backoff_then_given_up(tmp_path, seede
 def test_a_refusal_is_not_retried(tmp_path, seeded, gateway) -> None:
     app = webhook_app(tmp_path, seeded, gateway.url)
     try:
-        gateway.answers.append(Reply(400, b'{"error": "bad number"}'))
+        gateway.answers.append(Reply(400, b'{"error": "bad number +8613812345678"}'))
         ticket = issue(app)
         opt_in(app, ticket, called=False)
         courier(app).deliver_due()
         [message] = outbox(app, ticket["id"])
         assert message["state"] == "failed" and "HTTP 400" in message["detail"]
+        # the gateway echoed the number: the log and the dashboard keep it masked
+        assert "+86138****5678" in message["detail"] and MOBILE not in message["detail"]
+        assert MOBILE not in attempts(app)[0]["detail"]
     finally:
         app.extensions["jiaohao"].data.close()
 

@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 
 import requests
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.web.conftest import DemoHall
 from tests.web.helpers import clerk_token, sign_in_clerk
@@ -128,3 +128,13 @@ def thin_the_head(demo: DemoHall, terminals: list[Terminal], issued: list[dict])
             demo.request("POST", f"/tickets/{called['id']}/{step}", token=at_15.token)
     fetched = [t.queue_requests - b for t, b in zip(terminals, before)]
     assert all(0 < n <= 3 for n in fetched), f"pages fetched per terminal for 14 calls: {fetched}"
+
+    # any number is found on request, however far beyond the head it stands
+    at_15, last = terminals[0], issued[-1]
+    place = demo.request("GET", f"/windows/15/queue?number={last['number']}", token=at_15.token)["place"]
+    at_15.page.fill("#q-find-number", last["number"].lower())
+    at_15.page.click("#q-find button[type=submit]")
+    expect(at_15.page.locator("#q-found")).to_have_text(f"{last['number']}：前面还有 {place} 人（第 {place + 1} 位）")
+    at_15.page.fill("#q-find-number", "Z999")
+    at_15.page.keyboard.press("Enter")
+    expect(at_15.page.locator("#q-found")).to_contain_text("Z999 不在本窗口的等候队列中")

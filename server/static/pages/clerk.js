@@ -56,6 +56,10 @@
     heldList: { zh: "挂起", en: "Held" },
     today: { zh: "我的今日统计", en: "My day" },
     nobodyWaiting: { zh: "当前无人等候", en: "Nobody is waiting" },
+    findNumber: { zh: "查找号码", en: "Find a number" },
+    numberExample: { zh: "如 A123", en: "e.g. A123" },
+    find: { zh: "查找", en: "Find" },
+    foundPlace: { zh: "{number}：前面还有 {ahead} 人（第 {place} 位）", en: "{number}: {ahead} ahead (number {place} in line)" },
     caseNo: { zh: "办件编号 (可不填)", en: "Case number (optional)" },
     confirm: { zh: "确定", en: "OK" },
     cancel: { zh: "取消", en: "Cancel" },
@@ -117,6 +121,7 @@
     counts: null, socket: null, busy: false,
     seen: { window: 0, ticket: 0 },   // the seq each part of the view was drawn from (see `fresh`)
     queueSeq: 0, queueLog: [],         // the head of the queue's reply, and live news since (see `headNews`)
+    found: null,                       // the number last looked for, marked in the head
   };
   const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const en = () => state.lang === "en";
@@ -441,6 +446,22 @@
   const headSoon = J.debounce(() => loadQueue().catch((err) => notify(refusalText(err))), 250);
   const countsSoon = J.debounce(() => loadCounts().catch((err) => notify(refusalText(err))), 400);
 
+  /** Any waiting number's place in this window's queue, asked of the server (it may stand far
+   * beyond the head shown); a number in the head is marked there too. */
+  $("q-find").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const wanted = $("q-find-number").value.trim().toUpperCase();
+    if (!wanted) return;
+    try {
+      const reply = await call(`/windows/${state.number}/queue?number=${encodeURIComponent(wanted)}`);
+      J.setText($("q-found"), say("foundPlace", { number: reply.ticket.number, ahead: reply.place, place: reply.place + 1 }));
+    } catch (err) {
+      J.setText($("q-found"), refusalText(err));
+    }
+    state.found = wanted;
+    renderQueue();
+  });
+
   // --- rendering ---------------------------------------------------------------------------------
 
   function renderAll() {
@@ -522,7 +543,7 @@
   }
 
   function queueRow(t) {
-    const row = J.el("li", "ticket-row");
+    const row = J.el("li", t.number === state.found ? "ticket-row found" : "ticket-row");
     row.dataset.number = t.number;
     row.append(J.el("span", "t-num", t.number), J.el("span", "t-item", en() ? t.service_name_en : t.service_name));
     const marks = J.el("span", "t-marks");
@@ -849,10 +870,12 @@
 
   /**
    * Shortcuts work on the terminal. A key is never dropped in silence: it acts, or it is text
-   * typed into an open dialog's field, or the notice line says why it cannot act now.
+   * typed into an open dialog's field or the number to find, or the notice line says why it
+   * cannot act now.
    */
   document.addEventListener("keydown", (event) => {
     if ($("terminal").hidden || event.ctrlKey || event.altKey || event.metaKey) return;
+    if (event.key.length === 1 && event.target.closest && event.target.closest("#q-find")) return;   // typing a number
     const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");
