@@ -293,6 +293,11 @@ class Database:
         self._lock = threading.Lock()
         self._closed = False
 
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called: background work for this database should end."""
+        return self._closed
+
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, checked out on first use."""
         conn = self._held.get(threading.get_ident())
