@@ -323,9 +323,10 @@ class KioskApp(QObject):
 def build_kiosk(settings: KioskSettings, printer_settings: PrinterSettings, slip_hall: SlipHall,
                 speaker: Speaker | None = None, client_factory: Callable[..., Any] | None = None,
                 printer_transport: Any = None, clock: Callable[[], datetime] = utc_now,
-                quit_app: Callable[[], None] | None = None) -> Kiosk:
+                quit_app: Callable[[], None] | None = None, identity: IdentitySource | None = None) -> Kiosk:
     """The kiosk, wired. `client_factory(on_message=, on_status=)` replaces the real HallClient
-    in tests; `printer_transport` replaces the configured printer."""
+    in tests; `printer_transport` replaces the configured printer; `identity` the ID card
+    reader [kiosk] id_reader names."""
     from client.hall_client import HallClient
 
     if client_factory is None:
@@ -338,7 +339,7 @@ def build_kiosk(settings: KioskSettings, printer_settings: PrinterSettings, slip
     printer = KioskPrinter(printer_settings, slip_hall, post, printer_transport)
     connection = KioskConnection(client_factory, printer)
     holder["client"] = connection.client
-    app = KioskApp(settings, connection, speaker, clock, quit_app)
+    app = KioskApp(settings, connection, speaker, clock, quit_app, identity)
     # the local config names the hall until the server's snapshot does, so even a kiosk that
     # starts while the server is down says where it stands
     app.presenter.hall_name = Text(slip_hall.name, slip_hall.name_en or slip_hall.name)

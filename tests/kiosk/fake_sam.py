@@ -10,7 +10,7 @@ import threading
 import tty
 from collections import deque
 
-from kiosk.identity.sam import PREAMBLE, checksum
+from kiosk.identity.sam import FIND_CARD, NOT_FOUND, PREAMBLE, checksum, reply_frame
 
 #: what the fake does for a command instead of sending a frame
 SILENCE = b""             # no answer at all
@@ -62,7 +62,9 @@ class FakeSamReader:
 
     def _reply(self, command: bytes) -> None:
         queue = self.replies.get(command)
-        reply = queue.popleft() if queue else SILENCE
+        # with nothing lined up, a reader with no card on it: "no card" to find, silence otherwise
+        idle = reply_frame(NOT_FOUND) if command == FIND_CARD else SILENCE
+        reply = queue.popleft() if queue else idle
         if reply == UNPLUG:
             self.unplug()
         elif reply:

@@ -15,7 +15,7 @@ from kiosk.identity.sam import (CARD_FOUND, CARD_LEFT, FIND_CARD, NOT_FOUND, OK,
                                 SamReader, command_frame, parse_reply, reply_frame, text_block)
 from kiosk.identity.typed import TypedEntry
 from kiosk.identity.wedge import KeyboardWedge
-from tests.kiosk.fake_sam import UNPLUG, FakeSamReader
+from tests.kiosk.fake_sam import SILENCE, UNPLUG, FakeSamReader
 
 NUMBER = "11010519491231002X"
 FIRST17 = "44030519851111781"
@@ -116,6 +116,7 @@ def test_a_reader_unplugged(fake, reader) -> None:
 
 
 def test_a_reader_that_never_answers(fake, reader) -> None:
+    fake.answer(FIND_CARD, SILENCE)
     with pytest.raises(IdentityError) as failed:
         reader.read()
     assert failed.value.code == READER_GONE

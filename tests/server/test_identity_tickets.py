@@ -24,8 +24,8 @@ OTHER = "440305" + "19851111" + "78"
 OTHER += "1" + check_character(OTHER + "1")
 
 
-def identity_hall(tmp_path):
-    document = small_hall_document(identity={"tickets_per_person_per_item": 2, "green_channel": ["老年人"],
+def identity_hall(tmp_path, per_person: int = 2):
+    document = small_hall_document(identity={"tickets_per_person_per_item": per_person, "green_channel": ["老年人"],
                                              "elderly_age": 60})
     document["services"][0]["identity"] = "required"   # A01 企业设立登记
     document["services"][1]["identity"] = "optional"   # A02
