@@ -144,7 +144,7 @@ class HallService:
         # every command goes through one writer, which commits them in groups and hands the
         # batches on in commit order: a board must never hear that window 3 finished A001
         # after it heard window 3 call A002
-        self.writer = db.GroupCommit(database, on_failed_commit=self._forget)
+        self.writer = db.GroupCommit(database, on_failed_commit=self._forget, halls=(hall_id,))
         self.publications = (Publications(self._publish_now, when_idle=database.release)
                              if publish_in_background else None)
         self._as_of = threading.local()   # the publishing thread's batch state, see snapshot()

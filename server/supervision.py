@@ -83,7 +83,7 @@ class Supervision:
             if not decisions:
                 self.last_check = now
                 return []
-            with db.write(conn):
+            with db.write(conn, halls=(self.service.hall_id,)):
                 decisions, by_key, facts = self._decide(conn, now)
                 changed = [self._record(conn, d, by_key, now, facts) for d in decisions]
                 seq = repo.last_seq(conn, self.service.hall_id)
@@ -167,7 +167,7 @@ class Supervision:
         hall_id = self.service.hall_id
         now = self.service.clock()
         conn = self.service.database.connection()
-        with self.lock, db.write(conn):
+        with self.lock, db.write(conn, halls=(hall_id,)):
             row = repo.get_alert(conn, hall_id, alert_id)
             if row is None:
                 raise ApiError(404, "alert_not_found", f"没有这条告警 / no alert {alert_id}")

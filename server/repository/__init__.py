@@ -2,13 +2,14 @@
 rows and values.
 
 Functions take an open connection; the caller (the service layer) owns the transaction.
-The SQLite-specific pieces (how times are stored) live in `dialect`.
+What differs between SQLite and PostgreSQL is asked of `conn.dialect` (see `dialect`).
 """
 
 from .halls import (  # noqa: F401
     find_hall,
     hall_by_id,
     insert_hall,
+    lock_hall,
     update_hall,
     insert_setup,
     current_setup,

@@ -127,7 +127,8 @@ def test_the_webhook_posts_the_documented_json_signed_with_hmac(tmp_path, seeded
         ahead, called = json.loads(first.body), json.loads(second.body)
         assert set(ahead) == {"kind", "mobile", "number", "service", "window", "text", "text_en", "id"}
         assert ahead["kind"] == "ahead" and ahead["mobile"] == MOBILE and ahead["number"] == ticket["number"]
-        assert ahead["service"] == "企业设立登记" and ahead["window"] is None
+        assert ahead["service"] == "A01" and ahead["window"] is None      # the item as the API names it
+        assert "企业设立登记" in ahead["text"] and "Business registration" in ahead["text_en"]
         assert called["kind"] == "called" and called["window"] == 3 and "3" in called["text"]
         assert called["id"] != ahead["id"] and called["id"].endswith(":called")
     finally:
