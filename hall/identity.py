@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
-from typing import Iterable
+from typing import Any, Iterable
 
 from hall.tickets import Priority, QueueError
 
@@ -154,6 +154,21 @@ def green_category(rules: IdentityRules, person: IdNumber | None, declared: str 
     if declared in (MILITARY, DISABLED) and declared in rules.green_channel:
         return declared
     return None
+
+
+def count_refusals(refused: Iterable[tuple[str, datetime]], tz: tzinfo) -> dict[str, Any]:
+    """Attempts the per-person limit refused (a scalping signal): the total, per item and per
+    hour of the hall's day, from (item, when) pairs."""
+    by_item: dict[str, int] = {}
+    by_hour: dict[int, int] = {}
+    total = 0
+    for service, at in refused:
+        total += 1
+        by_item[service] = by_item.get(service, 0) + 1
+        hour = at.astimezone(tz).hour
+        by_hour[hour] = by_hour.get(hour, 0) + 1
+    return {"total": total, "by_item": dict(sorted(by_item.items())),
+            "by_hour": [{"hour": h, "refused": n} for h, n in sorted(by_hour.items())]}
 
 
 def priority_for(asked: Priority, category: str | None) -> Priority:

@@ -3,14 +3,15 @@ per person and item, one open ticket, and the green channel worked out from the 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, strategies as st
 
 from hall.config import ConfigError, parse_config
 from hall.identity import (CHECK_CHARACTERS, ELDERLY, MILITARY, IdentityMode, IdentityRules, Person, PersonTicket,
-                           check_character, green_category, identity_for, mask_id_number, parse_id_number,
+                           check_character, count_refusals, green_category, identity_for, mask_id_number, parse_id_number,
                            person_may_take, priority_for)
 from hall.tickets import Priority, QueueError
 from tests.conftest import small_hall_document
@@ -153,3 +154,18 @@ def test_config_mistakes_name_the_key(change: dict, hint: str) -> None:
         document.update(change)
     with pytest.raises(ConfigError, match=hint):
         parse_config(document)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["A01", "B01", "G01"]),
+                          st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31),
+                                       timezones=st.just(timezone.utc))), max_size=30))
+def test_refusals_are_counted_per_item_and_local_hour(refused: list) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    counted = count_refusals(refused, shanghai)
+    assert counted["total"] == len(refused) == sum(counted["by_item"].values())
+    assert sum(h["refused"] for h in counted["by_hour"]) == len(refused)
+    for service, at in refused:
+        assert counted["by_item"][service] == sum(1 for s, _ in refused if s == service)
+        hour = at.astimezone(shanghai).hour
+        assert next(h["refused"] for h in counted["by_hour"] if h["hour"] == hour) == \
+            sum(1 for _, a in refused if a.astimezone(shanghai).hour == hour)

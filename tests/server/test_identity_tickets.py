@@ -14,7 +14,7 @@ from hall.identity import check_character, mask_id_number
 from server import accounts, db, personal, repository as repo
 from server.datadir import open_data_dir
 from server.services import HallService
-from tests.conftest import FakeClock, small_hall_document, to_toml
+from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 
 YOUNG = "110105" + "19900307" + "123"
 YOUNG += check_character(YOUNG)
@@ -39,6 +39,7 @@ def running(tmp_path, backend):
     config = identity_hall(tmp_path)
     data = open_data_dir(tmp_path / "var", config)
     token = accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token
+    add_user(data.database, data.hall_id, "boss", "supervisor", "Counter-2026", "主管", "G1")
     data.close()
     server = hall_server(tmp_path / "var", config).start()
     try:
@@ -162,3 +163,22 @@ def test_a_limit_is_kept_when_two_kiosks_read_the_same_card_at_once(tmp_path, se
         assert sorted(outcomes) == ["issued"] * 2 + ["person_limit_reached"] * 4
     finally:
         data.close()
+
+
+def test_supervision_and_reports_count_refusals_per_item_and_hour(running) -> None:
+    server, token, _ = running
+    for _ in range(2):
+        issue(server, token, service="A01", id_number=YOUNG)
+    for _ in range(3):
+        assert issue(server, token, service="A01", id_number=YOUNG).status_code == 409
+    boss = requests.post(f"{server.url}/api/v1/auth/login", timeout=10,
+                         json={"username": "boss", "password": "Counter-2026"}).json()["token"]
+    headers = {"Authorization": f"Bearer {boss}"}
+    live = requests.get(f"{server.url}/api/v1/supervision", headers=headers, timeout=10).json()
+    assert live["person_limit_refusals"]["total"] == 3
+    assert live["person_limit_refusals"]["by_item"] == {"A01": 3}
+    assert sum(h["refused"] for h in live["person_limit_refusals"]["by_hour"]) == 3
+    today = live["hall"]["business_date"]
+    report = requests.get(f"{server.url}/api/v1/reports?from={today}&to={today}", headers=headers, timeout=10)
+    assert report.status_code == 200, report.text
+    assert report.json()["person_limit_refusals"]["by_item"] == {"A01": 3}
