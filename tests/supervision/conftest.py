@@ -9,7 +9,6 @@ from server import accounts
 from server.datadir import open_data_dir
 from tests.conftest import add_user, chosen_backends, small_hall_document, to_toml
 from common.launcher import ServerProcess, hall_server
-from tests.browser import browser  # noqa: F401 (fixture)
 
 
 def pytest_generate_tests(metafunc) -> None:
@@ -71,7 +70,7 @@ def quick_hall(tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser):  # noqa: F811 (the fixture imported above)
+def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(10_000)
     yield context.new_page()
