@@ -876,6 +876,10 @@
   document.addEventListener("keydown", (event) => {
     if ($("terminal").hidden || event.ctrlKey || event.altKey || event.metaKey) return;
     if (event.key.length === 1 && event.target.closest && event.target.closest("#q-find")) return;   // typing a number
+    // Space on a focused control presses that control, as everywhere else (WCAG 2.1.1)
+    if (event.key === " " && ownsSpace(event.target)) return;
+    // a clerk who speaks to the PC or slips on the keyboard turns letters off (WCAG 2.1.4)
+    if (event.key.length === 1 && !singleKeys()) return;
     const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");
@@ -886,6 +890,27 @@
     if (dialog) notify(say(dialog === submitting ? "stillWorking" : "dialogOpen"), "info");
     else ACTIONS[action]();
   });
+
+  const SINGLE_KEYS = "jiaohao.clerk.singleKeys";
+  const singleKeys = () => localStorage.getItem(SINGLE_KEYS) !== "off";
+
+  /** A button, field or link of the terminal with focus (not one inside an open dialog, whose
+   * Space the dialog rules below decide): Space is its own. */
+  function ownsSpace(target) {
+    if (!target || !target.closest || target === document.body) return false;
+    if (target.closest("dialog[open]")) return false;
+    return !!target.closest("button, a[href], input, select, textarea, summary, [role=button], [contenteditable]");
+  }
+
+  function singleKeySwitch() {
+    const box = $("single-keys");
+    box.checked = singleKeys();
+    box.addEventListener("change", () => {
+      localStorage.setItem(SINGLE_KEYS, box.checked ? "on" : "off");
+      document.body.classList.toggle("no-single-keys", !box.checked);
+    });
+    document.body.classList.toggle("no-single-keys", !box.checked);
+  }
 
   /** A letter or Space typed into an open dialog's field, or Space on its button or radio: the
    * dialog's own. F1 is never text, and a field left behind in a closed dialog is not typed into. */
@@ -905,6 +930,7 @@
     });
   });
 
+  singleKeySwitch();
   setInterval(tick, 1000);
   boot();
 })();

@@ -244,6 +244,11 @@
     renderRating();
     $("thanks").hidden = true;
     $("rating").hidden = false;
+    // the prompt is a dialog: what is behind it is out of reach until it closes, and a keyboard
+    // or screen reader starts on its first answer
+    $("screen").inert = true;
+    const first = $("rating-buttons").querySelector("button");
+    if (first) first.focus();
   }
 
   function renderRating() {
@@ -306,6 +311,9 @@
   function stillThere() {
     if (state.rating) state.rating.deadline = Date.now() + ratingTimeout() * 1000;
   }
+
+  // a citizen who needs longer asks for it: the prompt waits its full time again (WCAG 2.2.1)
+  $("more-time").addEventListener("click", stillThere);
 
   function countDown() {
     const left = Math.ceil((state.rating.deadline - Date.now()) / 1000);
@@ -396,6 +404,7 @@
   }
 
   function finishRating() {
+    $("screen").inert = false;
     state.rating = null;
     $("rating").hidden = true;
     $("rating").classList.remove("asking-why");
