@@ -15,10 +15,10 @@ from playwright.sync_api import Page, expect
 from tests.accessibility import axe_violations, tab_stops
 from tests.admin.pages import open_tab, sign_in_admin
 from tests.web.conftest import PASSWORD, DemoHall
-from tests.web.helpers import open_window_screen, settled, sign_in_clerk
+from tests.web.helpers import clerk_token, open_window_screen, settled, sign_in_clerk
 
 #: windows of the demo hall no other web test uses, so no test here calls another's citizen
-CLERK_WINDOW, SCREEN_WINDOW, KEYS_WINDOW = 2, 28, 16
+CLERK_WINDOW, SCREEN_WINDOW, KEYS_WINDOW = 2, 3, 4
 ADMIN_TABS = ["hall", "departments", "services", "windows", "staff", "devices", "templates",
               "thresholds", "audit", "files"]
 
@@ -58,7 +58,20 @@ def clerk_pick(make, demo):
 
 
 def clerk_free(make, demo):
-    return sign_in_clerk(make(), demo, f"clerk{CLERK_WINDOW:02d}", CLERK_WINDOW)
+    """The terminal, free: the clerk signs in at the window, or is back at it if still signed in."""
+    page = make()
+    page.goto(f"{demo.url}/clerk?window={CLERK_WINDOW}")
+    page.fill("#login-user", f"clerk{CLERK_WINDOW:02d}")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#pick, #terminal").first).to_be_visible()
+    if page.locator("#pick").is_visible():
+        page.click("#pick-form button[type=submit]")
+    expect(page.locator("#terminal")).to_be_visible()
+    settle_window(demo, CLERK_WINDOW, clerk_token(page))
+    expect(page.locator("#c-number")).to_have_text("—")
+    settled(page)
+    return page
 
 
 def clerk_serving(make, demo):
@@ -95,8 +108,19 @@ def clerk_at(demo: DemoHall, window: int) -> str:
     return _signed_in[demo.url, window]
 
 
+def settle_window(demo: DemoHall, window: int, token: str) -> None:
+    """The window's current citizen, if any, is served to the end, so the window is free."""
+    current = demo.window(window)["current"]
+    if current is None:
+        return
+    if current["state"] == "called":
+        demo.request("POST", f"/tickets/{current['id']}/start", token)
+    demo.request("POST", f"/tickets/{current['id']}/finish", token, json={})
+
+
 def window_serving(make, demo):
     token = clerk_at(demo, SCREEN_WINDOW)
+    settle_window(demo, SCREEN_WINDOW, token)
     demo.issue(served_item(demo, SCREEN_WINDOW))
     page = open_window_screen(make(1280, 800), demo, SCREEN_WINDOW)
     ticket = demo.request("POST", f"/windows/{SCREEN_WINDOW}/call-next", token)["ticket"]
@@ -124,6 +148,7 @@ def phone_ticket(stage: str) -> Callable:
             expect(page.locator("#waiting")).to_be_visible()
             return page
         token = clerk_at(demo, SCREEN_WINDOW)
+        settle_window(demo, SCREEN_WINDOW, token)
         demo.request("POST", f"/windows/{SCREEN_WINDOW}/call", token,
                      json={"number": issued["number"], "reason": "无障碍检查 / accessibility check"})
         if stage == "finished":
@@ -220,3 +245,126 @@ def test_every_page_state_meets_wcag_a_and_aa(demo, new_page, state) -> None:
     page = STATES[state](new_page, demo)
     found = axe_violations(page)
     assert found == [], "\n".join(f"{v['rule']}: {node}" for v in found for node in v["nodes"])
+
+
+# --- the clerk's keyboard ------------------------------------------------------------------------
+
+def test_space_presses_the_focused_button_and_single_keys_turn_off(demo, new_page) -> None:
+    demo.issue(served_item(demo, KEYS_WINDOW), 1)
+    clerk = sign_in_clerk(new_page(), demo, f"clerk{KEYS_WINDOW:02d}", KEYS_WINDOW)
+    clerk.focus(".act[data-action=pause]")
+    clerk.keyboard.press("Space")
+    expect(clerk.locator("#d-pause")).to_be_visible()     # the focused button's own action
+    clerk.keyboard.press("Escape")
+    settled(clerk)
+    assert demo.window(KEYS_WINDOW)["current"] is None, "Space on a focused button called nobody"
+    expect(clerk.locator("#c-number")).to_have_text("—")
+    single_key_shortcuts_turn_off_and_stay_off_in_this_browser(demo, clerk)
+
+
+def single_key_shortcuts_turn_off_and_stay_off_in_this_browser(demo, clerk) -> None:
+    """WCAG 2.1.4: the letters and Space do nothing once the clerk turns them off, after a
+    reload too; F1 and the buttons still work."""
+    switch = clerk.get_by_label("单键快捷键 / Single-key shortcuts")
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    clerk.locator("body").focus()
+    clerk.evaluate("() => document.activeElement.blur()")
+    clerk.keyboard.press("p")
+    clerk.keyboard.press("Space")
+    expect(clerk.locator("dialog[open]")).to_have_count(0)
+    assert demo.window(KEYS_WINDOW)["status"] == "open", "P did not pause: single keys are off"
+    clerk.reload()
+    expect(clerk.locator("#terminal")).to_be_visible()
+    expect(clerk.get_by_label("单键快捷键 / Single-key shortcuts")).not_to_be_checked()
+    clerk.keyboard.press("p")
+    expect(clerk.locator("dialog[open]")).to_have_count(0)
+    clerk.get_by_label("单键快捷键 / Single-key shortcuts").check()
+    clerk.evaluate("() => document.activeElement.blur()")
+    clerk.keyboard.press("p")
+    expect(clerk.locator("#d-pause")).to_be_visible()
+    clerk.keyboard.press("Escape")
+
+
+# --- zoom, reflow and target sizes ---------------------------------------------------------------
+
+#: the smallest text on the page that a person reads: its size in CSS px
+SMALLEST_TEXT = """() => {
+  const sizes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    const box = node.parentElement.getBoundingClientRect();
+    const style = getComputedStyle(node.parentElement);
+    if (!box.width || !box.height || style.visibility === "hidden") continue;
+    sizes.push([parseFloat(style.fontSize), node.parentElement.id || node.parentElement.className]);
+  }
+  return sizes.sort((a, b) => a[0] - b[0])[0];
+}"""
+
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_the_window_screens_text_grows_with_zoom_and_is_never_small(demo, new_page) -> None:
+    """A 1280×800 screen at 200 % zoom is a 640×400 CSS viewport: text that followed the viewport
+    alone (vh) would shrink by half there and not grow at all; with a rem floor it grows."""
+    normal = window_serving(new_page, demo)
+    zoomed = open_window_screen(new_page(640, 400), demo, SCREEN_WINDOW)
+    expect(zoomed.locator("#current-number")).to_have_text(normal.ticket["number"])
+    for selector in ("#state-text", "#current-label", "#w-items", "#clock", "#current-number"):
+        before = float(normal.eval_on_selector(selector, "e => parseFloat(getComputedStyle(e).fontSize)"))
+        after = float(zoomed.eval_on_selector(selector, "e => parseFloat(getComputedStyle(e).fontSize)"))
+        assert 2 * after >= 1.4 * before, f"{selector}: {before} px grows to only {2 * after} px at 200 %"
+    small = open_window_screen(new_page(1024, 600), demo, SCREEN_WINDOW)
+    smallest = small.evaluate(SMALLEST_TEXT)
+    assert smallest[0] >= 18, smallest
+    assert zoomed.evaluate("() => getComputedStyle(document.body).overflowY") != "hidden", "the zoomed screen scrolls"
+
+
+@pytest.mark.parametrize("state", ["phone waiting", "book items", "book slots", "window screen idle",
+                                   "clerk signed out", "supervisor signed out", "admin signed out",
+                                   "reports", "desk"])
+def test_no_page_scrolls_sideways_at_320_css_px(demo, new_page, state) -> None:
+    def narrow(width: int = 320, height: int = 640, locale: str = "zh-CN") -> Page:
+        return new_page(320, height, locale)
+    page = STATES[state](narrow, demo)
+    assert page.evaluate(SIDEWAYS) <= 0, f"{state} scrolls sideways at 320 px"
+
+
+TARGETS = """() => [...document.querySelectorAll("button, a[href], input, select, summary")]
+  .filter((e) => { const b = e.getBoundingClientRect(); return b.width && b.height && getComputedStyle(e).visibility !== "hidden"; })
+  .filter((e) => !(e.type === "checkbox" || e.type === "radio") || !e.closest("label"))
+  .map((e) => { const b = e.closest("label") ? e.closest("label").getBoundingClientRect() : e.getBoundingClientRect();
+                return { what: e.id || e.textContent.trim().slice(0, 20) || e.outerHTML.slice(0, 60), w: b.width, h: b.height }; })
+  .filter((t) => t.w < 44 || t.h < 44)"""
+
+
+@pytest.mark.parametrize("state", ["phone waiting", "phone finished", "book items", "book days", "book slots",
+                                   "book form", "book booked", "window screen idle", "window screen rating prompt"])
+def test_citizens_controls_are_44_px_or_more_and_their_text_18_px(demo, new_page, state) -> None:
+    page = STATES[state](new_page, demo)
+    assert page.evaluate(TARGETS) == [], state
+    assert page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") >= 18
+
+
+# --- 适老化: large text and high contrast on the citizens' pages ------------------------------------
+
+@pytest.mark.parametrize("state", ["phone waiting", "book items", "window screen idle"])
+def test_large_text_and_high_contrast_switch_on_stay_on_and_pass_axe(demo, new_page, state) -> None:
+    page = STATES[state](new_page, demo)
+    number = page.locator("#number, #w-number, #step-item h2").first
+    before = number.bounding_box()["height"]
+    for name in ("大字 / Large text", "高对比 / High contrast"):
+        switch = page.get_by_role("button", name=name)
+        switch.focus()
+        page.keyboard.press("Enter")
+        expect(switch).to_have_attribute("aria-pressed", "true")
+    assert number.bounding_box()["height"] >= 1.2 * before, "large text is larger"
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(0, 0, 0)", background
+    found = axe_violations(page)
+    assert found == [], "\n".join(f"{v['rule']}: {node}" for v in found for node in v["nodes"])
+    page.reload()
+    for name in ("大字 / Large text", "高对比 / High contrast"):
+        expect(page.get_by_role("button", name=name)).to_have_attribute("aria-pressed", "true")

@@ -228,6 +228,22 @@
     if (state.rating) renderRating();
   });
 
+  // --- 适老化: large text and high contrast, remembered by this screen's browser ------------------
+
+  [["large-text", "jiaohao.view.largeText"], ["high-contrast", "jiaohao.view.highContrast"]].forEach(([mode, key]) => {
+    const button = $(mode);
+    const apply = (on) => {
+      document.documentElement.classList.toggle(mode, on);
+      button.setAttribute("aria-pressed", String(on));
+    };
+    apply(localStorage.getItem(key) === "on");
+    button.addEventListener("click", () => {
+      const on = button.getAttribute("aria-pressed") !== "true";
+      localStorage.setItem(key, on ? "on" : "off");
+      apply(on);
+    });
+  });
+
   // --- the rating -------------------------------------------------------------------------------
 
   /** Seconds the prompt waits: the hall's policy, or ?rating_timeout= for a trial or a test. */
