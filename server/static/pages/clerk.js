@@ -876,11 +876,13 @@
   document.addEventListener("keydown", (event) => {
     if ($("terminal").hidden || event.ctrlKey || event.altKey || event.metaKey) return;
     if (event.key.length === 1 && event.target.closest && event.target.closest("#q-find")) return;   // typing a number
-    // Space on a focused control presses that control, as everywhere else (WCAG 2.1.1)
-    if (event.key === " " && ownsSpace(event.target)) return;
+    // Space on a focused control presses that control, as everywhere else (WCAG 2.1.1); on an
+    // action button it acts at once, the way the shortcuts do, so that press is never lost either
+    const focusedAction = event.key === " " ? actionButton(event.target) : null;
+    if (event.key === " " && !focusedAction && ownsSpace(event.target)) return;
     // a clerk who speaks to the PC or slips on the keyboard turns letters off (WCAG 2.1.4)
-    if (event.key.length === 1 && !singleKeys()) return;
-    const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    if (event.key.length === 1 && !focusedAction && !singleKeys()) return;
+    const action = focusedAction || KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");
     // while a dialog's own request is out its fields are done with: a key there says so
@@ -900,6 +902,12 @@
     if (!target || !target.closest || target === document.body) return false;
     if (target.closest("dialog[open]")) return false;
     return !!target.closest("button, a[href], input, select, textarea, summary, [role=button], [contenteditable]");
+  }
+
+  /** The terminal action button with focus, if that is where a key went. */
+  function actionButton(target) {
+    const button = target && target.closest && target.closest(".act[data-action]");
+    return button && !button.closest("dialog") ? button.dataset.action : null;
   }
 
   function singleKeySwitch() {
