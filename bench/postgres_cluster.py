@@ -14,8 +14,25 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
+
+
+#: the watcher's program: argv is the owner's pid, the cluster's directory, the stop command
+_REAPER = """
+import os, shutil, subprocess, sys, time
+owner, root, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while os.path.exists(root):
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        time.sleep(2)   # a start the owner was waiting for finishes first
+        subprocess.run(stop, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+        break
+    time.sleep(1)
+"""
 
 
 class PostgresMissing(RuntimeError):
@@ -50,6 +67,7 @@ class ThrowawayPostgres:
         self.bin = server_binaries()
         self.port = 0
         self.root: Path | None = None
+        self._reaper: subprocess.Popen | None = None
         self._owner: str | None = "postgres" if os.geteuid() == 0 else None
 
     # --- lifetime -----------------------------------------------------------------------------
@@ -59,7 +77,16 @@ class ThrowawayPostgres:
         if self._owner is not None:
             account = pwd.getpwnam(self._owner)
             os.chown(self.root, account.pw_uid, account.pw_gid)
-        data = self.root / "data"
+        self._reaper = self._reap_if_orphaned()   # from here on, a killed run leaves nothing behind
+        try:
+            self._initdb_and_start(self.root / "data")
+        except BaseException:
+            self._run_quietly("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+            self._forget()
+            raise
+        return self
+
+    def _initdb_and_start(self, data: Path) -> None:
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                   "--locale=C", "--no-sync", "--no-instructions")
         self.port = free_port()
@@ -68,7 +95,6 @@ class ThrowawayPostgres:
         if not self.durable:
             settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(data), "-o", settings, "-l", str(self.root / "log"), "-w", "start")
-        return self
 
     def stop(self) -> None:
         if self.root is None:
@@ -76,8 +102,24 @@ class ThrowawayPostgres:
         try:
             self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
-            self.root = None
+            self._forget()
+
+    def _forget(self) -> None:
+        """The directory removed and the watcher ended: nothing of the cluster stays."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root = None
+        if self._reaper is not None:
+            self._reaper.terminate()
+            self._reaper.wait()
+            self._reaper = None
+
+    def _reap_if_orphaned(self) -> subprocess.Popen:
+        """A small watcher in its own session: if this process dies without stopping the cluster
+        (kill -9, a `timeout` running out), it stops the cluster and removes its directory."""
+        stop = self._command("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+        return subprocess.Popen([sys.executable, "-c", _REAPER, str(os.getpid()), str(self.root), *stop],
+                                start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, cwd="/")
 
     def __enter__(self) -> "ThrowawayPostgres":
         return self.start()
@@ -108,11 +150,17 @@ class ThrowawayPostgres:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def _run(self, program: str, *args: str) -> None:
+    def _command(self, program: str, *args: str) -> list[str]:
         command = [str(self.bin / program), *args]
         if self._owner is not None:
             command = ["runuser", "-u", self._owner, "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, cwd="/")
+        return command
+
+    def _run_quietly(self, program: str, *args: str) -> None:
+        subprocess.run(self._command(program, *args), capture_output=True, cwd="/")
+
+    def _run(self, program: str, *args: str) -> None:
+        done = subprocess.run(self._command(program, *args), capture_output=True, text=True, cwd="/")
         if done.returncode != 0:
             log = ""
             if self.root is not None and (self.root / "log").exists():

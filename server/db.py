@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 import sqlite3
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -237,6 +239,9 @@ class GroupCommit:
                 self.on_failed_commit()
                 if conn.dialect.retryable(exc) and attempt < self.RETRIES:
                     log.info("group of %d rolled back (%s): running it again", len(group), type(exc).__name__)
+                    # a moment for the other transaction to take the row it waited for: straight
+                    # back, this one could take it again first and meet the same ring
+                    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
                     for unit in group:
                         unit.result = unit.error = None
                     continue
@@ -287,6 +292,11 @@ class Database:
         self._opened: set[sqlite3.Connection] = set()    # everything close() must close
         self._lock = threading.Lock()
         self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called: background work for this database should end."""
+        return self._closed
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, checked out on first use."""

@@ -1,4 +1,16 @@
-"""Shared test helpers: a small hall, a fake clock, fresh data directories."""
+"""Shared test helpers: a small hall, a fake clock, fresh data directories.
+
+The suite runs in several processes at once (pytest-xdist, see `./run test`). A test keeps to
+its own `tmp_path`, its own free 127.0.0.1 ports (port 0, or `common.launcher.free_port` just
+before the server binds) and its own accounts, and never depends on another test having run.
+
+A session fixture runs once in every worker process, which is the place for a service that
+costs seconds to start (a database cluster, a message queue): start it in a session fixture
+under `tmp_path_factory.mktemp(...)` (a directory of that worker's own) on a free port, yield
+what tests need to reach it, stop it afterwards; give each test its own database or key prefix
+inside it. The `worker_id` fixture ("gw0", "gw1", … or "master" without xdist) names what must
+differ between workers. `seeded` and `browser` below follow this pattern.
+"""
 
 from __future__ import annotations
 
@@ -262,3 +274,20 @@ def seeded(tmp_path_factory):
         shutil.copytree(made[key], target)
         return target
     return lay
+
+
+# --- one Playwright and one Chromium per test process ---------------------------------------------
+# Defined here only, not imported into other conftest files: a session fixture imported into two
+# of them would be two fixtures, two Playwright instances in one process, which cannot run at
+# once. Under pytest-xdist each worker process has its own pair.
+
+@pytest.fixture(scope="session")
+def playwright():
+    from tests.browser import started_playwright
+    yield from started_playwright()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    from tests.browser import launched
+    yield from launched(playwright)

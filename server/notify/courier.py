@@ -156,7 +156,8 @@ class Courier:
         self._wake.set()
 
     def run(self) -> None:
-        while not self._stopped.is_set():
+        """Until `stop`, or until the hall's database is closed (a test's app, say)."""
+        while not self._stopped.is_set() and not self.service.database.closed:
             handled = 0
             try:
                 with self.service.database.checked_out():

@@ -264,3 +264,14 @@ def test_the_delivery_log_and_the_report_counts(notify_app) -> None:
     csv = boss.client.get("/api/v1/reports/export.csv?from=2026-11-26&to=2026-11-26",
                           headers={"Authorization": f"Bearer {boss.token}"}).data.decode("utf-8-sig")
     assert "通知 Notifications" in csv and "log,1,0,1" in csv
+
+
+def test_the_courier_ends_with_its_database(tmp_path, seeded) -> None:
+    from server.app import socketio
+    app = make_app(tmp_path, seeded, {"provider": "log"})
+    hall = app.extensions["jiaohao"]
+    hall.notifications.courier.start(socketio.start_background_task)
+    hall.data.close()
+    task = hall.notifications.courier._task
+    task.join(timeout=5)
+    assert not task.is_alive()

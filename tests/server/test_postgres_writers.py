@@ -84,4 +84,5 @@ def test_a_group_rolled_back_as_a_deadlock_runs_again(two_halls, postgres_url) -
         other.execute("UPDATE hall_counters SET last_seq = last_seq WHERE hall_id = %s", (first,))
         other.execute("COMMIT")
         assert done.result(timeout=30) == "committed"
-    assert len(attempts) == 2, "rolled back once as a deadlock, then committed"
+    # under load the other transaction may be slow to take its row, and the ring form again
+    assert len(attempts) >= 2, "rolled back as a deadlock, then run again until committed"
