@@ -28,6 +28,27 @@ def served_item(demo: DemoHall, window: int) -> str:
     return demo.window(window)["services"][0]
 
 
+_issued: list[int] = []
+
+
+def issue(demo: DemoHall, window: int, count: int = 1) -> list[dict]:
+    """Tickets for an item `window` serves; whatever is still waiting after the test is
+    cancelled (see `tidy`), so no other test's window calls one of them."""
+    tickets = demo.issue(served_item(demo, window), count)
+    _issued.extend(t["id"] for t in tickets)
+    return tickets
+
+
+@pytest.fixture(autouse=True)
+def tidy(demo):
+    yield
+    token = demo.login("supervisor")
+    while _issued:
+        ticket = demo.ticket(_issued.pop())
+        if ticket["state"] in ("waiting", "called"):
+            demo.request("POST", f"/tickets/{ticket['id']}/cancel", token, json={"reason": "test done"})
+
+
 def staff_sign_in(page: Page, demo: DemoHall, path: str, username: str, shown: str) -> Page:
     page.goto(f"{demo.url}{path}")
     page.fill("#login-user", username)
@@ -76,7 +97,7 @@ def clerk_free(make, demo):
 
 
 def clerk_serving(make, demo):
-    demo.issue(served_item(demo, CLERK_WINDOW), 2)
+    issue(demo, CLERK_WINDOW)
     page = clerk_free(make, demo)
     page.click(".act[data-action=next]")
     expect(page.locator("#c-number")).not_to_have_text("—")
@@ -122,7 +143,7 @@ def settle_window(demo: DemoHall, window: int, token: str) -> None:
 def window_serving(make, demo):
     token = clerk_at(demo, SCREEN_WINDOW)
     settle_window(demo, SCREEN_WINDOW, token)
-    demo.issue(served_item(demo, SCREEN_WINDOW))
+    issue(demo, SCREEN_WINDOW)
     page = open_window_screen(make(1280, 800), demo, SCREEN_WINDOW)
     ticket = demo.request("POST", f"/windows/{SCREEN_WINDOW}/call-next", token)["ticket"]
     expect(page.locator("#current-number")).to_have_text(ticket["number"])
@@ -141,7 +162,7 @@ def window_rating(make, demo):
 
 def phone_ticket(stage: str) -> Callable:
     def reach(make, demo):
-        issued = demo.issue(served_item(demo, SCREEN_WINDOW))[0]
+        issued = issue(demo, SCREEN_WINDOW)[0]
         page = make(390, 844)
         page.goto(issued["track_url"])
         expect(page.locator("#number")).to_have_text(issued["number"])
@@ -254,7 +275,7 @@ def test_every_page_state_meets_wcag_a_and_aa(demo, new_page, state) -> None:
 # --- the clerk's keyboard ------------------------------------------------------------------------
 
 def test_space_presses_the_focused_button_and_single_keys_turn_off(demo, new_page) -> None:
-    demo.issue(served_item(demo, KEYS_WINDOW), 1)
+    issue(demo, KEYS_WINDOW)
     clerk = sign_in_clerk(new_page(), demo, f"clerk{KEYS_WINDOW:02d}", KEYS_WINDOW)
     clerk.focus(".act[data-action=pause]")
     clerk.keyboard.press("Space")
