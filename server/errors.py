@@ -22,7 +22,7 @@ NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "de
 FORBIDDEN_CODES = {"not_your_window", "not_your_ticket", "not_signed_in"}
 INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_return_to", "bad_rating",
                  "unknown_service", "bad_username", "bad_role", "weak_password", "bad_device_name",
-                 "bad_kind", "bad_window", "bad_reasons", "bad_comment"}
+                 "bad_kind", "bad_window", "bad_reasons", "bad_comment", "bad_id_number", "id_required"}
 
 #: appointment refusals that are not "the slot or booking does not allow it now" (409)
 APPOINTMENT_STATUS = {"booking_not_found": 404, "unknown_service": 404, "bad_mobile": 422,

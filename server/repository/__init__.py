@@ -158,3 +158,11 @@ from .cases import (  # noqa: F401
     open_alert_by_key,
     set_alert_details,
 )
+from .people import (  # noqa: F401
+    person_tickets_on,
+    tie_ticket_to_person,
+    ticket_person,
+    record_person_refusal,
+    person_refusals,
+    purge_person_data,
+)

@@ -136,11 +136,17 @@ def check_invariants(service: HallService) -> None:
     assert_log_replays(service)
 
 
+#: the hundred random days run as four tests of 25 days each, so that parallel test processes
+#: share them out (each part draws its own days)
+DAYS, DAY_PARTS = 100, 4
+
+
 # fresh_database is a factory the test calls once per example, not state shared between them
-@settings(max_examples=100, deadline=None,
+@pytest.mark.parametrize("part", range(DAY_PARTS))
+@settings(max_examples=DAYS // DAY_PARTS, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(STEPS, min_size=40, max_size=150))
-def test_random_days_keep_the_invariants(seeded, fresh_database, steps: list[tuple]) -> None:
+def test_random_days_keep_the_invariants(seeded, fresh_database, part: int, steps: list[tuple]) -> None:
     fresh_database()   # every example starts from an empty hall, on either database
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"
