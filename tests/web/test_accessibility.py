@@ -6,6 +6,7 @@ keep their text from growing with zoom."""
 
 from __future__ import annotations
 
+import re
 from itertools import count
 from typing import Callable
 
@@ -193,6 +194,7 @@ def booking(step: str) -> Callable:
     def reach(make, demo):
         page = make(390, 844)
         page.goto(f"{demo.url}/book")
+        expect(page.locator("#items button").first).to_be_visible()
         if step == "items":
             return page
         page.locator("#items button").first.click()
@@ -403,3 +405,20 @@ def test_large_text_and_high_contrast_switch_on_stay_on_and_pass_axe(demo, new_p
     page.reload()
     for name in ("大字 / Large text", "高对比 / High contrast"):
         expect(page.get_by_role("button", name=name)).to_have_attribute("aria-pressed", "true")
+
+
+def test_the_rating_prompt_takes_focus_keeps_tab_inside_and_gives_more_time(demo, new_page) -> None:
+    screen = window_rating(new_page, demo)
+    expect(screen.locator("#rating-buttons button").first).to_be_focused()
+    # after the last answer Tab passes through the browser's own bar (None) and comes back
+    stops = [stop for stop in tab_stops(screen, 9) if stop is not None]
+    assert all(stop["shown"] for stop in stops), stops
+    # the five answers and 再等一下 only: nothing behind the prompt (language, 大字, 高对比)
+    assert {stop["id"] for stop in stops} == {"", "more-time"}, stops
+    assert sum(stop["id"] == "" for stop in stops) >= 5
+    screen.wait_for_timeout(2100)
+    expect(screen.locator("#rating-countdown")).not_to_have_text(re.compile(r"^(59|60) "))
+    screen.get_by_role("button", name="再等一下 / More time").press("Enter")
+    # the prompt waits its full time (60 s) again
+    expect(screen.locator("#rating-countdown")).to_have_text(re.compile(r"^(59|60) "))
+    expect(screen.locator("#rating")).to_be_visible()
