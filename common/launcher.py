@@ -129,11 +129,12 @@ class ServerProcess:
 
 
 def hall_server(data: Path, config: Path, port: int | None = None,
-                log_path: Path | None = None) -> ServerProcess:
-    """`jiaohao server` on an existing or new data directory (not started yet)."""
+                log_path: Path | None = None, hall: str | None = None) -> ServerProcess:
+    """`jiaohao server` on an existing or new data directory (not started yet); `hall`: the
+    code of the deployment's hall it serves (`--hall`)."""
     port = port or free_port()
     return ServerProcess(jiaohao("server", "--data", str(data), "--config", str(config),
-                                 "--port", str(port)),
+                                 "--port", str(port), *(("--hall", hall) if hall else ())),
                          port, log_path or Path(data).parent / f"server-{port}.log", data=data, config=config)
 
 

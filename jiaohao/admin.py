@@ -54,8 +54,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     revoke.set_defaults(func=_device_revoke)
     device.add_parser("list", help="list devices").set_defaults(func=_device_list)
 
-    hall = groups.add_parser("hall", help="the hall's setup").add_subparsers(
+    hall = groups.add_parser("hall", help="the deployment's halls and their setup").add_subparsers(
         dest="action", metavar="ACTION", required=True)
+    hadd = hall.add_parser("add", help="add the hall a config.toml describes (its [hall] code names it)")
+    hadd.add_argument("--config", dest="hall_config", metavar="FILE", required=True,
+                      help="the new hall's configuration")
+    hadd.set_defaults(func=_hall_add)
+    hall.add_parser("list", help="list the deployment's halls").set_defaults(func=_hall_list)
     hall.add_parser("show", help="summarise the setup in force").set_defaults(func=_hall_show)
     imp = hall.add_parser("import", help="make a config.toml the setup in force")
     imp.add_argument("file")
@@ -78,11 +83,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
     backup.add_argument("file")
     backup.set_defaults(func=_backup)
+    _add_hall_option(groups)
+
+
+#: the commands that work on the whole deployment rather than on one of its halls
+DEPLOYMENT_WIDE = {"hall add", "hall list", "backup "}
+
+
+def _add_hall_option(groups: argparse._SubParsersAction) -> None:
+    """--hall CODE on every command that works on one hall: optional while the deployment has one."""
+    for group_name, group in groups.choices.items():
+        actions = [a for a in group._actions if isinstance(a, argparse._SubParsersAction)]
+        leaves = actions[0].choices.items() if actions else [("", group)]
+        for name, leaf in leaves:
+            if f"{group_name} {name}" in DEPLOYMENT_WIDE:
+                continue
+            leaf.add_argument("--hall", metavar="CODE",
+                              help="the hall to work on (needed when the deployment has several)")
 
 
 def _open(args: argparse.Namespace):
-    from server.datadir import open_data_dir
-    return open_data_dir(data_dir(args), config_path(args), database=database_url(args))
+    from server.datadir import HallNotFound, open_data_dir
+    try:
+        return open_data_dir(data_dir(args), config_path(args), database=database_url(args),
+                             hall=getattr(args, "hall", None))
+    except HallNotFound as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -120,6 +146,7 @@ def _user_add(args: argparse.Namespace) -> int:
 def _user_passwd(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
+    _refuse_other_halls_user(data, args.name)
     _accounts_call(accounts.set_password, data.database, args.name, _password(args), actor=CLI_ACTOR)
     print(f"password of {args.name} changed")
     return 0
@@ -128,6 +155,7 @@ def _user_passwd(args: argparse.Namespace) -> int:
 def _user_disable(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
+    _refuse_other_halls_user(data, args.name)
     _accounts_call(accounts.set_disabled, data.database, args.name, args.disabled, actor=CLI_ACTOR)
     print(f"user {args.name} {'disabled' if args.disabled else 'enabled'}")
     return 0
@@ -136,9 +164,18 @@ def _user_disable(args: argparse.Namespace) -> int:
 def _user_unlock(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
+    _refuse_other_halls_user(data, args.name)
     _accounts_call(accounts.unlock, data.database, args.name, actor=CLI_ACTOR, address="cli")
     print(f"user {args.name} unlocked")
     return 0
+
+
+def _refuse_other_halls_user(data, name: str) -> None:
+    """A hall's admin manages the accounts of their hall: another hall's are not found here."""
+    from server import repository as repo
+    row = repo.find_user(data.database.connection(), name)
+    if row is not None and row["hall_id"] != data.hall_id:
+        raise CommandError(f"本大厅没有用户 {name} / no user named {name!r} in this hall")
 
 
 def _user_list(args: argparse.Namespace) -> int:
@@ -190,6 +227,31 @@ def _device_list(args: argparse.Namespace) -> int:
         windows = ",".join(map(str, repo.device_windows(conn, row["id"]))) or row["window_number"] or ""
         print(f"{row['name']:<24} {row['kind']:<8} {state:<8} {row['created_at'][:19]:<26} "
               f"{(row['last_seen_at'] or 'never')[:19]}" + (f"  windows {windows}" if windows else ""))
+    return 0
+
+
+def _hall_add(args: argparse.Namespace) -> int:
+    from server.datadir import HallExists, add_hall
+    try:
+        hall_id, code = add_hall(data_dir(args), args.hall_config, database=database_url(args))
+    except HallExists as exc:
+        raise CommandError(str(exc)) from None
+    print(f"hall {code} added (id {hall_id})")
+    return 0
+
+
+def _hall_list(args: argparse.Namespace) -> int:
+    from server import repository as repo
+    from server.datadir import open_deployment
+    database = open_deployment(data_dir(args), database_url(args))
+    try:
+        with database.checked_out() as conn:
+            rows = repo.list_halls(conn)
+    finally:
+        database.close()
+    print(f"{'CODE':<16} {'TIMEZONE':<18} NAME")
+    for row in rows:
+        print(f"{row['code']:<16} {row['timezone']:<18} {row['name']} / {row['name_en']}")
     return 0
 
 
@@ -252,16 +314,19 @@ def _ratings_upload(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from server import db
     from server.backup import BackupElsewhere, backup_to, pg_dump
-    data = _open(args)
+    from server.datadir import open_deployment
+    database = open_deployment(data_dir(args), database_url(args))
     try:
-        if data.database.dialect is db.SQLITE:
-            pages = backup_to(data.database, args.file)
+        if database.dialect is db.SQLITE:
+            pages = backup_to(database, args.file)
             print(f"backup written to {args.file} ({pages} pages)")
         else:
-            size = pg_dump(data.database, args.file)
+            size = pg_dump(database, args.file)
             print(f"pg_dump backup written to {args.file} ({size} bytes; restore with pg_restore)")
     except BackupElsewhere as exc:
         raise CommandError(str(exc)) from None
+    finally:
+        database.close()
     return 0
 
 

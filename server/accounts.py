@@ -48,6 +48,12 @@ def _user(conn, username: str):
     return row
 
 
+def _hall_user(conn, hall_id: int, username: str):
+    """The account of that name in this hall: another hall's staff sign in at their own hall only."""
+    row = repo.find_user(conn, username)
+    return row if row is not None and row["hall_id"] == hall_id else None
+
+
 def security_policy(conn, hall_id: int) -> Security:
     """The hall's 等保 settings as its setup in force says; the defaults for a setup not yet valid."""
     try:
@@ -227,10 +233,10 @@ def sign_in(database: db.Database, hall_id: int, username: str, password: str, a
     restarts and for every server process; every attempt is an audit entry."""
     now = now or _now()
     conn = database.connection()
-    row = repo.find_user(conn, username)
+    row = _hall_user(conn, hall_id, username)
     right = check_password(password, row["password_hash"] if row is not None else _unknown_user_hash())
     with db.write(conn):
-        row = repo.find_user(conn, username)   # read again inside the transaction
+        row = _hall_user(conn, hall_id, username)   # read again inside the transaction
         policy = security_policy(conn, hall_id if row is None else row["hall_id"])
         locked = _locked_for(row, now)
         if locked:

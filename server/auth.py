@@ -37,6 +37,7 @@ class Identity:
     window: int | None = None  # a window screen's window
     windows: tuple[int, ...] = ()   # a bridge's windows
     staff_no: str | None = None
+    hall_id: int | None = None      # the hall whose token this is
 
     @property
     def actor(self) -> str:
@@ -80,16 +81,16 @@ def identify(database, token: str | None, allow_ticket: bool = False) -> Identit
         user = accounts.user_for_token(database, token)
     if user is not None:
         return Identity("user", user["id"], user["display_name"], user["role"], user["session_id"],
-                        staff_no=user["staff_no"])
+                        staff_no=user["staff_no"], hall_id=user["hall_id"])
     device = accounts.device_for_token(database, token)
     if device is not None:
         windows = repo.device_windows(database.connection(), device["id"]) if device["kind"] == "bridge" else ()
         return Identity("device", device["id"], device["name"], device["kind"],
-                        window=device["window_number"], windows=windows)
+                        window=device["window_number"], windows=windows, hall_id=device["hall_id"])
     if allow_ticket:
         found = repo.ticket_by_track_hash(database.connection(), hash_token(token))
         if found is not None:
-            return Identity("ticket", found[1].id, found[1].number, "ticket")
+            return Identity("ticket", found[1].id, found[1].number, "ticket", hall_id=found[0])
     return None
 
 

@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_options(server)
     server.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     server.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    server.add_argument("--hall", metavar="CODE",
+                        help="the hall this process serves (needed when the deployment has several)")
     server.set_defaults(func=run_server)
 
     demo = sub.add_parser("demo", help="start a fresh demo hall with demo accounts and devices")
@@ -64,7 +66,7 @@ def run_server(args: argparse.Namespace) -> int:
         return 1
     try:
         app = create_app(data_dir(args), config_path(args), publish_in_background=True,
-                         database=database_url(args))
+                         database=database_url(args), hall=args.hall)
         hall = app.extensions["jiaohao"]
         print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
         serve(app, args.host, args.port)

@@ -69,10 +69,16 @@ def seed_hall(conn, document: dict, actor: str, now: datetime) -> int:
     return hall_id
 
 
+class HallNotFound(LookupError):
+    """--hall names no hall of the deployment, or a deployment of several halls was not told which."""
+
+
 def open_data_dir(path: str | Path, config_path: str | Path,
-                  adapt: "Callable[[dict], dict] | None" = None, database: str | None = None) -> DataDir:
+                  adapt: "Callable[[dict], dict] | None" = None, database: str | None = None,
+                  hall: str | None = None) -> DataDir:
     """Open (creating, migrating and seeding when new) a data directory and its database
-    (`database_url`). `adapt` may change the setup document before a new hall is seeded from it."""
+    (`database_url`). `adapt` may change the setup document before a new hall is seeded from it.
+    `hall`: the code of the deployment's hall to work on (`--hall`); needed only when it has several."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     opened = db.open_database(database_url(database), path)
@@ -80,10 +86,65 @@ def open_data_dir(path: str | Path, config_path: str | Path,
     try:
         with opened.checked_out() as conn:
             hall_id = _migrated_and_seeded(conn, Path(config_path), adapt, vault)
+            # a shared database without --hall serves the config's hall; a SQLite file of
+            # several halls (admin hall add) must be told which
+            if hall is not None or (conn.dialect is db.SQLITE and len(repo.list_halls(conn)) > 1):
+                hall_id = _chosen_hall(conn, hall)
     except BaseException:
         opened.close()
         raise
     return DataDir(path=path, database=opened, hall_id=hall_id, secret_key=_secret(path), vault=vault)
+
+
+def _chosen_hall(conn, code: str | None) -> int:
+    codes = [row["code"] for row in repo.list_halls(conn)]
+    if code is None:
+        raise HallNotFound(f"本部署有 {len(codes)} 个大厅，请用 --hall 指定 / this deployment has "
+                           f"{len(codes)} halls ({', '.join(codes)}): name one with --hall CODE")
+    row = repo.find_hall(conn, code)
+    if row is None:
+        raise HallNotFound(f"没有代码为 {code} 的大厅 / no hall has the code {code!r} "
+                           f"(halls: {', '.join(codes)})")
+    return int(row["id"])
+
+
+def open_deployment(path: str | Path, database: str | None = None) -> db.Database:
+    """The deployment's database, migrated, for work on all its halls at once (none is seeded)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    opened = db.open_database(database_url(database), path)
+    try:
+        with opened.checked_out() as conn:
+            if db.migrate(conn, migration_steps(Vault.in_data_dir(path))):
+                db.truncate_log(conn)
+    except BaseException:
+        opened.close()
+        raise
+    return opened
+
+
+def add_hall(path: str | Path, config_file: str | Path, database: str | None = None) -> tuple[int, str]:
+    """Add the hall a config.toml describes (its `[hall] code` names it) to the deployment's
+    database; returns its id and code. A code already present is refused."""
+    document = config_document(Path(config_file))
+    code = parse_config(document).hall.code
+    opened = open_deployment(path, database)
+    try:
+        with opened.checked_out() as conn:
+            try:
+                with db.write(conn):
+                    if repo.find_hall(conn, code) is not None:
+                        raise HallExists(code)
+                    return seed_hall(conn, document, "admin-cli", datetime.now(timezone.utc)), code
+            except db.IntegrityError:   # another process added it between our look and our insert
+                raise HallExists(code) from None
+    finally:
+        opened.close()
+
+
+class HallExists(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"大厅 {code} 已存在 / the deployment already has a hall with the code {code!r}")
 
 
 def migration_steps(vault: Vault) -> dict[int, db.Step]:

@@ -24,9 +24,8 @@ from hall.events import event_from_record
 from protocol import live as wire
 
 from . import db, protocol, repository as repo
-from .auth import identify
 from .inbound import INT64
-from .permissions import ALERT_LISTENERS, LISTENERS, TICKET, principal_kind
+from .permissions import ALERT_LISTENERS, LISTENERS, TICKET, identify_in_hall, principal_kind
 
 if TYPE_CHECKING:
     from .services import HallService
@@ -175,7 +174,8 @@ class Live:
     def welcome(self, token: str | None):
         """Who is connecting (None: refused, as permissions.LISTENERS says); a device is marked
         as seen."""
-        who = identify(self.service.database, token, allow_ticket=LISTENERS.admits_kind(TICKET))
+        who = identify_in_hall(self.service.database, token, self.service.hall_id,
+                               allow_ticket=LISTENERS.admits_kind(TICKET))
         if who is None or not LISTENERS.admits_kind(principal_kind(who)):
             return None
         if who.kind == "device":

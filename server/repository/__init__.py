@@ -8,6 +8,7 @@ What differs between SQLite and PostgreSQL is asked of `conn.dialect` (see `dial
 from .halls import (  # noqa: F401
     find_hall,
     hall_by_id,
+    list_halls,
     insert_hall,
     lock_hall,
     update_hall,

@@ -18,6 +18,10 @@ def find_hall(conn: sqlite3.Connection, code: str | None = None) -> sqlite3.Row 
     return conn.execute("SELECT * FROM halls WHERE code = ?", (code,)).fetchone()
 
 
+def list_halls(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM halls ORDER BY code").fetchall()
+
+
 def hall_by_id(conn: sqlite3.Connection, hall_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM halls WHERE id = ?", (hall_id,)).fetchone()
 
