@@ -11,7 +11,6 @@ from itertools import count
 from typing import Callable
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
 from tests.accessibility import axe_violations, tab_stops
