@@ -84,6 +84,7 @@
     file.type = "file";
     file.accept = ".toml,text/plain";
     file.id = "import-file";
+    file.setAttribute("aria-label", t("选择设置文件 (.toml)", "Choose a setup file (.toml)"));
     const message = el("p", "message");
     message.setAttribute("role", "alert");
     const row = el("div", "actions");

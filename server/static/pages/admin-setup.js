@@ -110,11 +110,13 @@
   function renderServices(root) {
     const bar = el("div", "toolbar");
     const filter = el("select");
+    filter.setAttribute("aria-label", t("按部门筛选", "Filter by department"));
     filter.appendChild(el("option", null, t("全部部门", "All departments"))).value = "";
     doc().departments.forEach((d) => { filter.appendChild(el("option", null, `${d.code} ${name(d)}`)).value = d.code; });
     filter.value = state.serviceFilter || "";
     const search = el("input");
     search.placeholder = t("搜索事项", "Search items");
+    search.setAttribute("aria-label", t("搜索事项", "Search items"));
     search.value = state.serviceSearch || "";
     bar.append(button(t("新增事项", "Add an item"), "primary", () => editService(null)), filter, search);
     root.appendChild(bar);

@@ -1,6 +1,8 @@
 /* Small SVG charts drawn here, with no chart library: vertical bars (one or two series),
  * horizontal bars for a per-window ratio, and a line for a rate over days. Every label goes
- * in through textContent. Each chart marks its data points with data-value for tests. */
+ * in through textContent. Each chart marks its data points with data-value for tests, is named
+ * by its figure's heading, and gives its figures as a table too, for a screen reader or anyone
+ * who cannot tell the bars apart (WCAG 1.1.1, 1.4.1). */
 "use strict";
 
 const Charts = (() => {
@@ -56,7 +58,7 @@ const Charts = (() => {
   }
 
   function empty(root, text) {
-    root.append(shape("text", { x: W / 2, y: H / 2, "text-anchor": "middle", "font-size": 14, fill: "#8b95a3" }, text));
+    root.append(shape("text", { x: W / 2, y: H / 2, "text-anchor": "middle", "font-size": 14, fill: "#5b6675" }, text));
   }
 
   /** Bars per category, side by side per series. */
@@ -85,7 +87,8 @@ const Charts = (() => {
       }
     });
     if (!max && emptyText) empty(root, emptyText);
-    place(figure, root, series);
+    place(figure, root, series, [["", ...series.map((s) => s.name)],
+      ...categories.map((label, i) => [label, ...series.map((s) => format(s.values[i] || 0))])]);
   }
 
   /** One horizontal bar per row, for a ratio 0..1 (window utilisation). */
@@ -110,7 +113,8 @@ const Charts = (() => {
         row.value === null ? "–" : `${Math.round(row.value * 100)}%`));
     });
     if (!rows.length && emptyText) empty(root, emptyText);
-    place(figure, root, [{ name, color }]);
+    place(figure, root, [{ name, color }], [["", name],
+      ...rows.map((row) => [row.label, row.value === null ? "–" : `${Math.round(row.value * 100)}%`])]);
   }
 
   /** A line through points 0..1 per category (satisfaction per day), dots marking each value. */
@@ -138,14 +142,48 @@ const Charts = (() => {
       }
     });
     if (!points.length && emptyText) empty(root, emptyText);
-    place(figure, root, [{ name, color }]);
+    place(figure, root, [{ name, color }], [["", name],
+      ...categories.map((label, i) => [label, values[i] === null ? "–" : `${Math.round(values[i] * 100)}%`])]);
   }
 
-  function place(figure, root, series) {
+  function place(figure, root, series, rows) {
+    const heading = figure.querySelector("h3");
+    root.setAttribute("aria-label", heading ? heading.textContent : series.map((s) => s.name).join(", "));
     const plot = figure.querySelector(".plot");
     while (plot.firstChild) plot.removeChild(plot.firstChild);
     plot.append(root);
     legend(figure.querySelector(".legend"), series);
+    figures(figure, rows);
+  }
+
+  /** The chart's figures as a table under it, folded away until asked for. */
+  function figures(figure, rows) {
+    let box = figure.querySelector("details.chart-figures");
+    if (!box) {
+      box = document.createElement("details");
+      box.className = "chart-figures";
+      const summary = document.createElement("summary");
+      summary.textContent = "数据表 / Figures as a table";
+      box.append(summary);
+      figure.append(box);
+    }
+    box.querySelectorAll("table").forEach((old) => old.remove());
+    const table = document.createElement("table");
+    table.className = "grid-table";
+    const [head, ...body] = rows;
+    const top = table.createTHead().insertRow();
+    head.forEach((text) => { const th = document.createElement("th"); th.scope = "col"; th.textContent = text; top.append(th); });
+    const tbody = table.createTBody();
+    body.forEach((row) => {
+      const tr = tbody.insertRow();
+      row.forEach((text, i) => {
+        const cell = document.createElement(i ? "td" : "th");
+        if (!i) cell.scope = "row";
+        cell.textContent = String(text);
+        tr.append(cell);
+      });
+    });
+    box.append(table);
   }
 
   return { bars, ratioBars, rateLine };

@@ -197,7 +197,13 @@
   document.addEventListener("keydown", (event) => {
     if ($("terminal").hidden || event.ctrlKey || event.altKey || event.metaKey) return;
     if (event.key.length === 1 && event.target.closest && event.target.closest("#q-find")) return;   // typing a number
-    const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    // Space on a focused control presses that control, as everywhere else (WCAG 2.1.1); on an
+    // action button it acts at once, the way the shortcuts do, so that press is never lost either
+    const focusedAction = event.key === " " ? actionButton(event.target) : null;
+    if (event.key === " " && !focusedAction && ownsSpace(event.target)) return;
+    // a clerk who speaks to the PC or slips on the keyboard turns letters off (WCAG 2.1.4)
+    if (event.key.length === 1 && !focusedAction && !singleKeys()) return;
+    const action = focusedAction || KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");
     // while a dialog's own request is out its fields are done with: a key there says so
@@ -207,6 +213,33 @@
     if (dialog) notify(say(dialog === state.submitting ? "stillWorking" : "dialogOpen"), "info");
     else ACTIONS[action]();
   });
+
+  const SINGLE_KEYS = "jiaohao.clerk.singleKeys";
+  const singleKeys = () => localStorage.getItem(SINGLE_KEYS) !== "off";
+
+  /** A button, field or link of the terminal with focus (not one inside an open dialog, whose
+   * Space the dialog rules below decide): Space is its own. */
+  function ownsSpace(target) {
+    if (!target || !target.closest || target === document.body) return false;
+    if (target.closest("dialog[open]")) return false;
+    return !!target.closest("button, a[href], input, select, textarea, summary, [role=button], [contenteditable]");
+  }
+
+  /** The terminal action button with focus, if that is where a key went. */
+  function actionButton(target) {
+    const button = target && target.closest && target.closest(".act[data-action]");
+    return button && !button.closest("dialog") ? button.dataset.action : null;
+  }
+
+  function singleKeySwitch() {
+    const box = $("single-keys");
+    box.checked = singleKeys();
+    box.addEventListener("change", () => {
+      localStorage.setItem(SINGLE_KEYS, box.checked ? "on" : "off");
+      document.body.classList.toggle("no-single-keys", !box.checked);
+    });
+    document.body.classList.toggle("no-single-keys", !box.checked);
+  }
 
   /** A letter or Space typed into an open dialog's field, or Space on its button or radio: the
    * dialog's own. F1 is never text, and a field left behind in a closed dialog is not typed into. */
@@ -227,6 +260,7 @@
   });
 
   Object.assign(P, { forgetSession, showPick });
+  singleKeySwitch();
   setInterval(P.tick, 1000);
   boot();
 })();

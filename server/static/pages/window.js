@@ -228,6 +228,22 @@
     if (state.rating) renderRating();
   });
 
+  // --- 适老化: large text and high contrast, remembered by this screen's browser ------------------
+
+  [["large-text", "jiaohao.view.largeText"], ["high-contrast", "jiaohao.view.highContrast"]].forEach(([mode, key]) => {
+    const button = $(mode);
+    const apply = (on) => {
+      document.documentElement.classList.toggle(mode, on);
+      button.setAttribute("aria-pressed", String(on));
+    };
+    apply(localStorage.getItem(key) === "on");
+    button.addEventListener("click", () => {
+      const on = button.getAttribute("aria-pressed") !== "true";
+      localStorage.setItem(key, on ? "on" : "off");
+      apply(on);
+    });
+  });
+
   // --- the rating -------------------------------------------------------------------------------
 
   /** Seconds the prompt waits: the hall's policy, or ?rating_timeout= for a trial or a test. */
@@ -244,6 +260,11 @@
     renderRating();
     $("thanks").hidden = true;
     $("rating").hidden = false;
+    // the prompt is a dialog: what is behind it is out of reach until it closes, and a keyboard
+    // or screen reader starts on its first answer
+    $("screen").inert = true;
+    const first = $("rating-buttons").querySelector("button");
+    if (first) first.focus();
   }
 
   function renderRating() {
@@ -306,6 +327,9 @@
   function stillThere() {
     if (state.rating) state.rating.deadline = Date.now() + ratingTimeout() * 1000;
   }
+
+  // a citizen who needs longer asks for it: the prompt waits its full time again (WCAG 2.2.1)
+  $("more-time").addEventListener("click", stillThere);
 
   function countDown() {
     const left = Math.ceil((state.rating.deadline - Date.now()) / 1000);
@@ -396,6 +420,7 @@
   }
 
   function finishRating() {
+    $("screen").inert = false;
     state.rating = null;
     $("rating").hidden = true;
     $("rating").classList.remove("asking-why");
