@@ -86,8 +86,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_hall_option(groups)
 
 
-#: the commands that work on the whole deployment rather than on one of its halls
-DEPLOYMENT_WIDE = {"hall add", "hall list", "backup "}
+#: the commands that work on the whole deployment rather than on one of its halls, as
+#: "GROUP ACTION" ("backup" has no action: it copies the whole database)
+DEPLOYMENT_WIDE = {"hall add", "hall list", "backup"}
 
 
 def _add_hall_option(groups: argparse._SubParsersAction) -> None:
@@ -96,7 +97,7 @@ def _add_hall_option(groups: argparse._SubParsersAction) -> None:
         actions = [a for a in group._actions if isinstance(a, argparse._SubParsersAction)]
         leaves = actions[0].choices.items() if actions else [("", group)]
         for name, leaf in leaves:
-            if f"{group_name} {name}" in DEPLOYMENT_WIDE:
+            if f"{group_name} {name}".strip() in DEPLOYMENT_WIDE:
                 continue
             leaf.add_argument("--hall", metavar="CODE",
                               help="the hall to work on (needed when the deployment has several)")
