@@ -271,8 +271,10 @@ def _expired(row, policy: Security, now: datetime) -> bool:
     return bool(policy.password_expiry_days) and changed + timedelta(days=policy.password_expiry_days) <= now
 
 
-def unlock(database: db.Database, username: str, *, actor: str, address: str = "") -> None:
-    """An admin lets a locked-out account try again at once."""
+def unlock(database: db.Database, username: str, *, actor: str, address: str = "",
+           now: datetime | None = None) -> None:
+    """An admin lets a locked-out account try again at once (`now`: the sign-in trail's clock)."""
+    now = now or _now()
     conn = database.connection()
     with db.write(conn):
         row = _user(conn, username)
@@ -280,7 +282,7 @@ def unlock(database: db.Database, username: str, *, actor: str, address: str = "
         repo.forget_sign_in_failures(conn, row["id"])
         audit.record_sign_in(conn, row["hall_id"], actor, "auth.unlock", f"user {username}",
                              {"was_locked_until": row["locked_until"], "result": "unlocked", "address": address},
-                             _now())
+                             now)
 
 
 def add_device(database: db.Database, hall_id: int, name: str, kind: str,

@@ -299,7 +299,8 @@ def reset_password(username: str):
 @blueprint.post("/staff/<username>/unlock")
 def unlock_staff(username: str):
     hall = current_hall()
-    accounts.unlock(hall.database, username, actor=g.admin, address=request.remote_addr or "?")
+    accounts.unlock(hall.database, username, actor=g.admin, address=request.remote_addr or "?",
+                    now=hall.session_clock())
     return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username)))
 
 
