@@ -4,14 +4,20 @@
 layer and supervision get its `publish` and `emit_to_hall`, never the Socket.IO object itself.
 
 A handler's database connection is given back when the handler returns (the application's
-teardown, app.py), so a board's websocket thread, which lives as long as the board stays
-connected, holds none while it waits.
+teardown, app.py), so a board's websocket, which lives as long as the board stays connected,
+holds none while it waits.
+
+Who hears what is decided by Socket.IO rooms, so a broadcast costs one emit per room and
+never a walk over the connections: staff and devices join the hall's room (supervisors and
+admins its supervisors' room too); a phone following a ticket joins that ticket's room and
+its item's room, and hears only its own part of each message (docs/protocol.md).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable
@@ -40,6 +46,44 @@ def hall_room(hall_id: int) -> str:
     return f"hall:{hall_id}"
 
 
+class SharedSnapshot:
+    """One hall snapshot per (seq, setup, day, clerks), built once and shared: a thousand
+    boards reconnecting after a restart cost one build, not a thousand. Whoever asks while it
+    is being built waits for that build instead of starting another. A kept snapshot also
+    ages out after MAX_AGE seconds, since its waiting estimates follow the clock."""
+
+    MAX_AGE = 2.0
+
+    def __init__(self, key: Callable[[], tuple], build: Callable[[], dict[str, Any]]):
+        self._key, self._build = key, build
+        self._kept: tuple[tuple, float, dict[str, Any]] | None = None
+        self._building = threading.Lock()
+
+    def get(self) -> dict[str, Any]:
+        key = self._key()
+        found = self._fresh(key)
+        if found is not None:
+            return found
+        with self._building:
+            found = self._fresh(key)   # built by the one we waited for
+            if found is None:
+                found = self.rebuild()
+            return found
+
+    def rebuild(self) -> dict[str, Any]:
+        """Build now (a setup change every client must see) and keep it for the others."""
+        key = self._key()
+        payload = self._build()
+        self._kept = (key, time.monotonic(), payload)
+        return payload
+
+    def _fresh(self, key: tuple) -> dict[str, Any] | None:
+        kept = self._kept
+        if kept is None or kept[0] != key or time.monotonic() - kept[1] > self.MAX_AGE:
+            return None
+        return kept[2]
+
+
 @dataclass
 class Phone:
     """What a connected tracking token follows: its ticket, that ticket's item now, its day."""
@@ -59,7 +103,9 @@ class Live:
         self.clients: dict[str, Any] = {}   # sid → Identity
         self.phones: dict[str, Phone] = {}  # sid → the ticket a tracking token follows
         self.active: dict[int, datetime] = {}   # device id → its last request
+        self.following: dict[int, set[str]] = {}   # ticket id → the phones following it
         self.lock = threading.Lock()
+        self.shared_snapshot = SharedSnapshot(self.snapshot_key, self.build_snapshot)
 
     @property
     def room(self) -> str:
@@ -68,6 +114,14 @@ class Live:
     @property
     def supervisors_room(self) -> str:
         return f"{self.room}:supervisors"
+
+    def ticket_room(self, ticket_id: int) -> str:
+        """The phones following one ticket."""
+        return f"{self.room}:ticket:{ticket_id}"
+
+    def item_room(self, service: str) -> str:
+        """The phones whose ticket waits for one item: they hear that item's waiting figures."""
+        return f"{self.room}:item:{service}"
 
     # --- publishing ---------------------------------------------------------------------------
 
@@ -91,17 +145,38 @@ class Live:
         self.tell_phones(messages)
         self.after_publish()
 
-    def tell_phones(self, messages: list[tuple[str, dict[str, Any]]], sid: str | None = None) -> None:
-        """Each connected phone hears its own ticket's part of the messages (protocol.for_phone)."""
+    def tell_phones(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        """The phones hear their part of the messages (protocol.phone_parts): a ticket's
+        message in its ticket's room, an item's waiting figures in its item's room."""
+        for name, payload in messages:
+            if name in wire.TICKET_MESSAGES:
+                self.follow_transfer(payload["ticket"]["id"], payload["ticket"]["service"])
+            for (kind, key), part in protocol.phone_parts(name, payload):
+                room = self.ticket_room(key) if kind == "ticket" else self.item_room(key)
+                self.socketio.emit(name, part, to=room)
+
+    def follow_transfer(self, ticket_id: int, service: str) -> None:
+        """A transfer moves a ticket to another item: its phones change item rooms before
+        that item's next waiting figures go out."""
         with self.lock:
-            phones = [(sid, self.phones[sid])] if sid in self.phones else list(self.phones.items())
-        for phone_sid, phone in phones:
-            for name, payload in messages:
-                if name in wire.TICKET_MESSAGES and payload["ticket"]["id"] == phone.ticket_id:
-                    phone.service = payload["ticket"]["service"]   # a transfer moves it to another item
-                part = protocol.for_phone(name, payload, phone.ticket_id, phone.service)
-                if part is not None:
-                    self.socketio.emit(name, part, to=phone_sid)
+            moved = [(sid, self.phones[sid]) for sid in self.following.get(ticket_id, ())
+                     if sid in self.phones and self.phones[sid].service != service]
+            for sid, phone in moved:
+                self.socketio.server.leave_room(sid, self.item_room(phone.service), namespace="/")
+                self.socketio.server.enter_room(sid, self.item_room(service), namespace="/")
+                phone.service = service
+
+    def tell_phone(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> None:
+        """One phone hears its part of the messages (a resync, its snapshot)."""
+        phone = self.phones.get(sid)
+        if phone is None:
+            return
+        for name, payload in messages:
+            if name in wire.TICKET_MESSAGES and payload["ticket"]["id"] == phone.ticket_id:
+                self.follow_transfer(phone.ticket_id, payload["ticket"]["service"])
+            part = protocol.for_phone(name, payload, phone.ticket_id, phone.service)
+            if part is not None:
+                self.socketio.emit(name, part, to=sid)
 
     def broadcast_appointment(self, change: str, booking: dict[str, Any]) -> None:
         """A booking changed (no personal data in `booking`); dashboards update their figures."""
@@ -109,9 +184,23 @@ class Live:
 
     def broadcast_snapshot(self) -> None:
         """After a setup change: every client redraws from the hall as it is now."""
-        self.emit_to_hall(wire.HALL_SNAPSHOT, self.snapshot_payload())
+        self.emit_to_hall(wire.HALL_SNAPSHOT, self.shared_snapshot.rebuild())
 
     def snapshot_payload(self) -> dict[str, Any]:
+        """The hall snapshot, shared by everyone who asks for the same hall (SharedSnapshot)."""
+        return self.shared_snapshot.get()
+
+    def snapshot_key(self) -> tuple:
+        """What a snapshot depends on besides the clock: the log, the setup, the day, the
+        clerks' names."""
+        service = self.service
+        conn = service.database.connection()
+        with db.read(conn):
+            seq, version = repo.log_and_setup_versions(conn, service.hall_id)
+            clerks = repo.clerk_names(conn, service.hall_id)
+        return (seq, version, service.today(), repr(sorted(clerks.items())))
+
+    def build_snapshot(self) -> dict[str, Any]:
         service = self.service
         conn = service.database.connection()
         with db.read(conn):
@@ -161,15 +250,19 @@ class Live:
         self.socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
 
     def welcome_phone(self, who) -> None:
-        """A tracking token joins no room: it is told its own part of each message, and only
-        on its ticket's business day (as the REST track route answers 410 after it)."""
+        """A tracking token joins its ticket's room and its item's room, never the hall's: it
+        is told its own part of each message, and only on its ticket's business day (as the
+        REST track route answers 410 after it)."""
         ticket = self.service.ticket(who.id)
         if ticket is None or not self.service.still_tracked(ticket):
             raise SocketIOConnectionRefused("expired")
         with self.lock:
             self.clients[request.sid] = who
             self.phones[request.sid] = Phone(ticket.id, ticket.service, ticket.business_date)
-        self.tell_phones([(wire.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
+            self.following.setdefault(ticket.id, set()).add(request.sid)
+            join_room(self.ticket_room(ticket.id))
+            join_room(self.item_room(ticket.service))
+        self.tell_phone([(wire.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
 
     def welcome(self, token: str | None):
         """Who is connecting (None: refused, as permissions.LISTENERS says); a device is marked
@@ -199,9 +292,9 @@ class Live:
         return last_seen_at
 
     def touch_device(self, device_id: int) -> None:
-        conn = self.service.database.connection()
-        with db.write(conn):
-            repo.touch_device(conn, device_id, self.service.clock())
+        """Through the hall's one writer: boards connecting at once share its commits."""
+        seen = self.service.clock()
+        self.service.writer.run(lambda conn: repo.touch_device(conn, device_id, seen))
 
     def on_disconnect(self, reason=None) -> None:
         self.on_disconnect_sid(request.sid)
@@ -220,7 +313,7 @@ class Live:
 
     def tell_one(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> None:
         if sid in self.phones:
-            self.tell_phones(messages, sid)
+            self.tell_phone(messages, sid)
             return
         for name, payload in messages:
             self.socketio.emit(name, payload, to=sid)
@@ -263,6 +356,12 @@ class Live:
         return len(clients)
 
     def on_disconnect_sid(self, sid: str) -> None:
+        """Socket.IO leaves the rooms itself; what is kept here goes."""
         with self.lock:
             self.clients.pop(sid, None)
-            self.phones.pop(sid, None)
+            phone = self.phones.pop(sid, None)
+            if phone is not None:
+                followers = self.following.get(phone.ticket_id, set())
+                followers.discard(sid)
+                if not followers:
+                    self.following.pop(phone.ticket_id, None)

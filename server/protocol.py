@@ -344,3 +344,14 @@ def for_phone(name: str, payload: dict[str, Any], ticket_id: int, service: str) 
                 "services": [s for s in payload["services"] if s["code"] == service],
                 "recent_calls": [c for c in payload["recent_calls"] if c["ticket_id"] == ticket_id]}
     return None
+
+
+def phone_parts(name: str, payload: dict[str, Any]) -> list[tuple[tuple[str, Any], dict[str, Any]]]:
+    """The parts of a message for the phones, by audience: ("ticket", id) for the phones
+    following that ticket, ("item", code) for those whose ticket waits for that item. Each
+    part is what `for_phone` gives such a phone."""
+    if name in TICKET_MESSAGES:
+        return [(("ticket", payload["ticket"]["id"]), payload)]
+    if name == QUEUE_CHANGED:
+        return [(("item", s["code"]), payload | {"services": [s]}) for s in payload["services"]]
+    return []

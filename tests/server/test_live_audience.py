@@ -133,3 +133,48 @@ def test_a_tracking_token_after_its_business_day_gets_410_on_every_rest_route(ha
     hall.core.service.expire_past_days()
     assert phone.get(f"/tickets/{issued['id']}")[0] == 410, "still refused once the day rolled over"
     assert kiosk.get(f"/tickets/{issued['id']}")[0] == 200, "devices and staff still read it"
+
+
+def queue_codes(received: list[dict]) -> list[list[str]]:
+    return [[s["code"] for s in m["args"][0]["services"]] for m in received if m["name"] == "queue_changed"]
+
+
+def test_a_phone_follows_its_ticket_to_the_item_it_is_transferred_to(hall) -> None:
+    kiosk = Api(hall, hall.devices["kiosk"])
+    mine = kiosk.post("/tickets", {"service": "A01"})[1]
+    phone = socketio.test_client(hall, auth={"token": track_token(mine)})
+    other = socketio.test_client(hall, auth={"token": track_token(kiosk.post("/tickets", {"service": "C01"})[1])})
+    clerk = login(hall, "clerk3")
+    assert clerk.post("/windows/3/sign-in")[0] == 200
+    assert clerk.post("/windows/3/call-next")[1]["ticket"]["id"] == mine["id"]
+    phone.get_received()
+    assert kiosk.post("/tickets", {"service": "C01"})[0] == 201
+    assert queue_codes(phone.get_received()) == []   # another item's queue: not its business
+
+    assert clerk.post(f"/tickets/{mine['id']}/transfer", {"service": "C01"})[0] == 200
+    moved = phone.get_received()
+    assert [m["args"][0]["ticket"]["service"] for m in moved if m["name"] == "ticket_changed"] == ["C01"]
+    other.get_received()
+    assert kiosk.post("/tickets", {"service": "C01"})[0] == 201
+    assert kiosk.post("/tickets", {"service": "A01"})[0] == 201
+    assert queue_codes(phone.get_received()) == [["C01"]]   # its new item, and only that
+    assert [m["name"] for m in other.get_received()] == ["queue_changed"]   # C01's, not A01's
+    phone.disconnect()
+    other.disconnect()
+
+
+def test_everyone_asking_for_the_same_hall_shares_one_snapshot(hall) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    live = hall.core.live
+
+    def ask(_) -> dict:
+        with hall.core.database.checked_out():
+            return live.snapshot_payload()
+    with ThreadPoolExecutor(8) as pool:
+        asked = list(pool.map(ask, range(32)))
+    assert all(payload is asked[0] for payload in asked), "built once for every one who asked"
+    kiosk = Api(hall, hall.devices["kiosk"])
+    assert kiosk.post("/tickets", {"service": "A01"})[0] == 201
+    after = ask(0)
+    assert after is not asked[0] and after["seq"] == asked[0]["seq"] + 1
+    assert sum(s["waiting"] for s in after["services"]) == sum(s["waiting"] for s in asked[0]["services"]) + 1
