@@ -6,7 +6,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout
 
 from ..presenter import KioskPresenter, Text
-from .parts import Page, TouchButton, add_back, add_banners, clear, key_button, keys_and_back, typing_head
+from .parts import Page, TouchButton, add_back, add_banners, clear, fill_key_rows, keys_and_back, typing_head
 
 
 #: a booking code's characters: digits 2-9 and the letters but I, L, O
@@ -58,10 +58,4 @@ class CheckInPage(Page):
         add_back(self.bottom, p, self.back)
 
     def _render_keyboard(self) -> None:
-        for row in CODE_KEY_ROWS + ("⌫",):
-            line = QHBoxLayout()
-            line.setSpacing(10)
-            for key in (row if row != "⌫" else ("back", "clear")):
-                caption = {"back": "退格 Delete", "clear": "清空 Clear"}.get(key, key)
-                line.addWidget(key_button(caption, key, self.key_typed))
-            self.keyboard.addLayout(line)
+        fill_key_rows(self.keyboard, CODE_KEY_ROWS, self.key_typed)

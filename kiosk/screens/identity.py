@@ -8,7 +8,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout
 
 from ..presenter import KioskPresenter, Text
-from .parts import Page, TouchButton, add_back, add_banners, clear, key_button, keys_and_back, label, typing_head
+from .parts import Page, TouchButton, add_back, add_banners, clear, fill_key_rows, keys_and_back, label, typing_head
 
 DIGIT_ROWS = ("123", "456", "789", "X0")
 PRIVACY = Text("身份证号仅用于每人限号，不打印在号票上，不以明文保存，并按规定期限删除。",
@@ -72,13 +72,7 @@ class IdentityPage(Page):
             self.actions.addWidget(skip)
 
     def _render_keyboard(self) -> None:
-        for row in DIGIT_ROWS + ("⌫",):
-            line = QHBoxLayout()
-            line.setSpacing(10)
-            for key in (row if row != "⌫" else ("back", "clear")):
-                caption = {"back": "退格 Delete", "clear": "清空 Clear"}.get(key, key)
-                line.addWidget(key_button(caption, key, self.key_typed))
-            self.keyboard.addLayout(line)
+        fill_key_rows(self.keyboard, DIGIT_ROWS, self.key_typed)
 
     def keyPressEvent(self, event) -> None:
         # a keyboard-wedge reader types here: the app tells its keys from a person's by their pace

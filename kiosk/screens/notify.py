@@ -6,7 +6,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout
 
 from ..presenter import KioskPresenter, Text
-from .parts import Page, TouchButton, add_back, add_banners, clear, key_button, keys_and_back, label, typing_head
+from .parts import Page, TouchButton, add_back, add_banners, clear, fill_key_rows, keys_and_back, label, typing_head
 
 DIGIT_ROWS = ("123", "456", "789", "0")
 CONSENT = Text("提交即表示您同意本大厅仅为本次叫号提醒使用此号码；号码加密保存，显示时隐去中间四位，并按规定期限删除。",
@@ -45,11 +45,5 @@ class NotifyPage(Page):
         submit.clicked.connect(self.submitted.emit)
         self.actions.addWidget(submit)
         if not self.keyboard.count():
-            for row in DIGIT_ROWS + ("⌫",):
-                line = QHBoxLayout()
-                line.setSpacing(10)
-                for key in (row if row != "⌫" else ("back", "clear")):
-                    caption = {"back": "退格 Delete", "clear": "清空 Clear"}.get(key, key)
-                    line.addWidget(key_button(caption, key, self.key_typed))
-                self.keyboard.addLayout(line)
+            fill_key_rows(self.keyboard, DIGIT_ROWS, self.key_typed)
         add_back(self.bottom, p, self.back)

@@ -176,6 +176,17 @@ def keys_and_back(box: QVBoxLayout) -> tuple[QVBoxLayout, QHBoxLayout]:
     return keyboard, bottom
 
 
+def fill_key_rows(keyboard: QVBoxLayout, rows: tuple[str, ...], typed) -> None:
+    """The on-screen keys, a row per string, then 退格 and 清空: one pad for every typing page."""
+    for row in rows + ("⌫",):
+        line = QHBoxLayout()
+        line.setSpacing(10)
+        for key in (row if row != "⌫" else ("back", "clear")):
+            caption = {"back": "退格 Delete", "clear": "清空 Clear"}.get(key, key)
+            line.addWidget(key_button(caption, key, typed))
+        keyboard.addLayout(line)
+
+
 def key_button(caption: str, key: str, typed) -> QPushButton:
     """One key of an on-screen keyboard; a touch emits `typed` with the key."""
     button = QPushButton(caption)
