@@ -83,7 +83,8 @@ def user_view(row) -> dict:
 
 def add_user(database: db.Database, hall_id: int, username: str, role: str, password: str,
              display_name: str | None = None, staff_no: str | None = None, *,
-             actor: str | None = None, password_hash: str | None = None) -> int:
+             actor: str | None = None, password_hash: str | None = None,
+             now: datetime | None = None) -> int:
     """`password_hash`: the password's hash when the caller made it already (the demo hall's
     accounts share one published password, and one scrypt run serves them all)."""
     if not USERNAME_RE.match(username):
@@ -99,7 +100,7 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
         if repo.find_user(conn, username):
             raise AccountError("user_exists", f"user {username!r} already exists")
         user_id = repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
-                                   staff_no, role, stored, _now())
+                                   staff_no, role, stored, now or _now())
         _audit(conn, hall_id, actor, "staff.add", f"user {username}",
                after=user_view(repo.get_user(conn, user_id)) | {"password": "set"})
         return user_id

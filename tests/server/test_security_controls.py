@@ -50,7 +50,8 @@ def hall_app(tmp_path, small_config_file, wall):
     app = start(tmp_path, small_config_file, wall)
     hall = app.extensions["jiaohao"]
     for name, role in (("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin")):
-        accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, name, "G1")
+        # created on the test's wall clock: the password's age is counted on it
+        accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD, name, "G1", now=wall())
     yield app
     hall.data.close()
 

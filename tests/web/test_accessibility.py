@@ -245,7 +245,7 @@ STATES: dict[str, Callable] = {
     "clerk finish dialog": clerk_dialog("f", "d-finish"),
     "clerk hold dialog": clerk_dialog("h", "d-hold"),
     "clerk transfer dialog": clerk_dialog("t", "d-transfer"),
-    "clerk call dialog": clerk_dialog("c", "d-call"),
+    "clerk call dialog": clerk_dialog("c", "d-call", before=clerk_free),
     "clerk pause dialog": clerk_dialog("p", "d-pause", before=clerk_free),   # paused between citizens
     "window screen idle": window_idle,
     "window screen serving": window_serving,

@@ -159,6 +159,9 @@ def test_every_refused_press_says_why(demo, new_page) -> None:
     expect(notice).to_contain_text("请先开始办理")
     clerk.keyboard.press("p")                      # a citizen at the window: no pause
     expect(notice).to_contain_text("请先处理完当前号")
+    clerk.keyboard.press("c")                      # ... and no second call
+    expect(notice).to_contain_text("再特呼")
+    expect(clerk.locator("#d-call")).to_be_hidden()
 
     clerk.keyboard.press("s")
     settled(clerk)

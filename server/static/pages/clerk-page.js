@@ -110,6 +110,7 @@ const ClerkPage = (() => {
     stillWorking: { zh: "上一个操作仍在处理中，请稍候", en: "Still working on the previous action" },
     dialogOpen: { zh: "请先完成或取消当前对话框 (Esc 取消)", en: "Finish or cancel the open dialog first (Esc cancels)" },
     notServing: { zh: "请先开始办理 (S)，再办结", en: "Start serving (S) before finishing" },
+    callAfterTicket: { zh: "请先处理完当前号，再特呼", en: "Deal with the current ticket before calling a number" },
     pauseAfterTicket: { zh: "请先处理完当前号，再暂停服务", en: "Deal with the current ticket before pausing" },
     dialogOutdated: { zh: "当前号或窗口状态已变化，对话框已关闭", en: "The ticket or the window changed: the dialog was closed" },
     windowPaused: { zh: "窗口已暂停服务，请先恢复服务 (P)", en: "The window is paused: resume service first (P)" },

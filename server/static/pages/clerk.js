@@ -166,7 +166,11 @@
     finish: () => needServing() && P.openDialog("d-finish"),
     hold: () => needTicket() && P.openDialog("d-hold"),
     transfer: () => needTicket() && P.openDialog("d-transfer"),
-    call: () => notPaused() && P.openDialog("d-call"),
+    call: () => {
+      // the server refuses a second call while a citizen is at the window (window_busy)
+      if (state.ticket) return notify(say("callAfterTicket"), "info");
+      return notPaused() && P.openDialog("d-call");
+    },
     pause: () => {
       if (paused()) return act(() => P.windowReply(`/windows/${state.number}/resume`, { method: "POST" }));
       if (state.ticket) return notify(say("pauseAfterTicket"), "info");
