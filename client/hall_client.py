@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 #: on_message(event name, payload); payload["replayed"] is True for messages caught up after a gap
 MessageHandler = Callable[[str, dict[str, Any]], None]
+#: how long a gap may stay open before it is caught up: with several server processes, a
+#: message committed first but published by the other process can arrive after a later one
+REORDER_SECONDS = 0.5
 #: on_status("connected" | "disconnected" | "refused", reason)
 StatusHandler = Callable[[str, str | None], None]
 
@@ -37,9 +40,16 @@ class ServerUnreachable(Exception):
 
 
 class HallClient:
+    """`other_servers`: more server processes of the same hall (a city without a proxy in
+    front): when the live connection to one is lost or refused, the next is tried, and the REST
+    calls follow it. The new server's snapshot shows what was missed, which is caught up."""
+
     def __init__(self, server_url: str, token: str, on_message: MessageHandler | None = None,
-                 on_status: StatusHandler | None = None, timeout: float = 5.0):
+                 on_status: StatusHandler | None = None, timeout: float = 5.0,
+                 other_servers: tuple[str, ...] = ()):
         self.server_url = server_url.rstrip("/")
+        self.servers = [self.server_url] + [url.rstrip("/") for url in other_servers]
+        self._tried = 0   # servers tried since the last connection held
         self.token = token
         self.on_message = on_message or (lambda name, payload: None)
         self.on_status = on_status or (lambda status, reason: None)
@@ -47,6 +57,7 @@ class HallClient:
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.last_seq: int | None = None
+        self._missing: set[int] = set()   # seqs skipped by a later message, not yet heard
         self._seq_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -108,23 +119,49 @@ class HallClient:
         if name == HALL_SNAPSHOT:
             with self._seq_lock:
                 missed_from = self.last_seq
+                if missed_from is not None and self._missing:   # a gap not caught up yet
+                    missed_from = min(missed_from, min(self._missing) - 1)
                 self.last_seq = seq
+                if isinstance(seq, int):
+                    self._missing = {s for s in self._missing if s > seq}
             self.on_message(name, payload)
             if missed_from is not None and seq is not None and seq > missed_from:
                 self._catch_up(missed_from, seq)
             return
-        gap_from = None
+        gap = False
         with self._seq_lock:
             if isinstance(seq, int) and self.last_seq is not None:
                 if seq > self.last_seq + 1:
-                    gap_from = self.last_seq
+                    self._missing.update(range(self.last_seq + 1, seq))
+                    gap = True
+                self._missing.discard(seq)
                 self.last_seq = max(self.last_seq, seq)
         self.on_message(name, payload)
-        if gap_from is not None:
-            self._catch_up(gap_from, seq - 1)
+        if gap:
+            waiting = threading.Timer(REORDER_SECONDS, self._catch_up_missing)
+            waiting.daemon = True
+            waiting.start()
+
+    def _catch_up_missing(self) -> None:
+        """The seqs of a gap that did not arrive late are asked for (a message that did arrive
+        after a later one is no gap: another server process published it, through the message
+        queue, a moment after this one published the later one)."""
+        with self._seq_lock:
+            if not self._missing:
+                return
+            since, upto = min(self._missing) - 1, max(self._missing)
+            self._missing.clear()
+        self._catch_up(since, upto)
 
     def _catch_up(self, since: int, upto: int) -> None:
-        """Ask for what was missed; deliver it marked as replayed (the state is already newer)."""
+        """Ask for what was missed; deliver it marked as replayed (the state is already newer).
+        When the server cannot be asked (it died meanwhile), the seqs stay missing, and the
+        next snapshot, from whichever server answers next, catches up from the first of them."""
+        if not self._replay(since, upto):
+            with self._seq_lock:
+                self._missing.update(range(since + 1, upto + 1))
+
+    def _replay(self, since: int, upto: int) -> bool:
         def deliver(name: str, payload: dict) -> None:
             if isinstance(payload, dict) and isinstance(payload.get("seq"), int) and payload["seq"] <= upto:
                 self.on_message(name, payload | {"replayed": True})
@@ -137,10 +174,12 @@ class HallClient:
             replay.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
                            wait_timeout=self.timeout)
             replay.call(RESYNC, {"since": since}, timeout=self.timeout)
+            return True
         except Exception as exc:
             # the same half-open websocket the main loop closes: a restarting server leaves it
             _close_abandoned_websockets(exc)
             log.warning("catching up from %s failed: %s", since, exc)
+            return False
         finally:
             try:
                 replay.disconnect()
@@ -161,7 +200,7 @@ class HallClient:
                 self._refusal = ""
                 self.sio.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
                                  wait_timeout=self.timeout)
-                delay = 0.5
+                delay, self._tried = 0.5, 0
                 while self.sio.connected and not self._stop.is_set():
                     self._stop.wait(0.5)
             except socketio.exceptions.ConnectionError as exc:
@@ -176,6 +215,8 @@ class HallClient:
             self._abandon_attempt()
             if self._stop.is_set():
                 break
+            if self._next_server():
+                continue   # another process of the hall is tried at once, then the wait
             self._stop.wait(delay)
             delay = min(delay * 2, 10.0)
         # stop() may have come while a connection attempt was still under way and has
@@ -185,6 +226,18 @@ class HallClient:
         except Exception:
             pass
         self._abandon_attempt()
+
+    def _next_server(self) -> bool:
+        """Move on to the next server of the list; True until every one was tried this round."""
+        if len(self.servers) < 2:
+            return False
+        at = self.servers.index(self.server_url) if self.server_url in self.servers else 0
+        self.server_url = self.servers[(at + 1) % len(self.servers)]
+        self._tried += 1
+        if self._tried >= len(self.servers):
+            self._tried = 0
+            return False
+        return True
 
     def _abandon_attempt(self) -> None:
         """Close whatever a failed or dropped connection left half open (its socket too)."""

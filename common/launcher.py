@@ -129,12 +129,15 @@ class ServerProcess:
 
 
 def hall_server(data: Path, config: Path, port: int | None = None,
-                log_path: Path | None = None, hall: str | None = None) -> ServerProcess:
+                log_path: Path | None = None, hall: str | None = None,
+                message_queue: str | None = None) -> ServerProcess:
     """`jiaohao server` on an existing or new data directory (not started yet); `hall`: the
-    code of the deployment's hall it serves (`--hall`)."""
+    code of the deployment's hall it serves (`--hall`); `message_queue`: the redis:// URL the
+    deployment's processes share (`--message-queue`)."""
     port = port or free_port()
     return ServerProcess(jiaohao("server", "--data", str(data), "--config", str(config),
-                                 "--port", str(port), *(("--hall", hall) if hall else ())),
+                                 "--port", str(port), *(("--hall", hall) if hall else ()),
+                                 *(("--message-queue", message_queue) if message_queue else ())),
                          port, log_path or Path(data).parent / f"server-{port}.log", data=data, config=config)
 
 

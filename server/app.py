@@ -18,6 +18,7 @@ from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
 from .live import Live
+from .message_queue import client_manager
 from .notify.service import Notifications
 from .notify.settings import NotifySettings
 from .services import Clock, HallService, utcnow
@@ -86,6 +87,7 @@ class Hall:
                                    interval=tick_seconds, uploads=self._upload_schedule(),
                                    notifications=self.notifications)
         self.throttle = LoginThrottle()
+        self.message_queue: str | None = None   # the deployment's Redis, when it has one
 
     def _upload_schedule(self) -> UploadSchedule | None:
         """The provincial 好差评 uploads, when [server] ratings_upload_url turns them on."""
@@ -124,13 +126,16 @@ def give_back_connections_at_teardown(app: Flask, database) -> None:
 def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = utcnow,
                start_clockwork: bool = True, tick_seconds: float = 2.0,
                publish_in_background: bool = False, session_clock: Clock = utcnow,
-               database: str | None = None, hall: str | None = None) -> Flask:
+               database: str | None = None, hall: str | None = None,
+               message_queue: str | None = None) -> Flask:
     """`publish_in_background`: a request answers once its command committed, and a worker
     publishes the committed batches in commit order (what the servers run); without it the
     request publishes before it answers, which tests that read messages right after a
     request rely on. `database`: a URL (see datadir.database_url); the data directory's
     SQLite file when None. `hall`: the code of the deployment's hall this app serves (needed
-    when the database holds several); every token, session and ticket it accepts is that hall's."""
+    when the database holds several); every token, session and ticket it accepts is that hall's.
+    `message_queue`: a redis:// URL shared by the deployment's server processes, so each one's
+    clients hear every change (server/message_queue.py); None: this process is alone."""
     app = Flask(__name__)
     data = open_data_dir(data_dir, config_path, database=database, hall=hall)
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
@@ -142,9 +147,11 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     inbound.install(app)
     headers.install(app)
     from .api import api
+    from .health import health_blueprint
     from .openapi import openapi_blueprint
     from .pages import BLUEPRINT_MODULES
     app.register_blueprint(api)
+    app.register_blueprint(health_blueprint)
     app.register_blueprint(openapi_blueprint)
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).blueprint)
@@ -153,7 +160,12 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
 
     # browsers only from the hall's own origin; device clients (python-socketio) send their
     # server URL as Origin, which is the same origin
-    socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
+    # the client manager is always given: the module's one SocketIO keeps the options of its
+    # last init_app, and an app without a queue must not inherit another's
+    manager = client_manager(message_queue) if message_queue else None
+    socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False,
+                      client_manager=manager)
+    hall.message_queue = message_queue
     hall.live.register_handlers()
     if start_clockwork:
         hall.clockwork.start()

@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     server.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     server.add_argument("--hall", metavar="CODE",
                         help="the hall this process serves (needed when the deployment has several)")
+    server.add_argument("--message-queue", metavar="URL",
+                        help="redis://HOST:PORT/N shared by the deployment's server processes, so every "
+                             "process's clients hear every change; default $JIAOHAO_MESSAGE_QUEUE, else none "
+                             "(one process)")
     server.set_defaults(func=run_server)
 
     demo = sub.add_parser("demo", help="start a fresh demo hall with demo accounts and devices")
@@ -59,16 +63,30 @@ def claimed(path) -> "object | None":
         return None
 
 
+def message_queue_url(args: argparse.Namespace) -> str | None:
+    """--message-queue, else $JIAOHAO_MESSAGE_QUEUE, else None; SystemExit with the reason
+    when it names nothing usable."""
+    from .message_queue import MessageQueueUnusable, checked_url
+    url = getattr(args, "message_queue", None) or os.environ.get("JIAOHAO_MESSAGE_QUEUE") or None
+    try:
+        return url and checked_url(url)
+    except MessageQueueUnusable as refused:
+        raise SystemExit(f"jiaohao server: {refused}") from None
+
+
 def run_server(args: argparse.Namespace) -> int:
     from .app import create_app
+    from .message_queue import shown
+    queue = message_queue_url(args)
     hold = claimed(data_dir(args))
     if hold is None:
         return 1
     try:
         app = create_app(data_dir(args), config_path(args), publish_in_background=True,
-                         database=database_url(args), hall=args.hall)
+                         database=database_url(args), hall=args.hall, message_queue=queue)
         hall = app.extensions["jiaohao"]
-        print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
+        shared = f" (message queue {shown(queue)})" if queue else ""
+        print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/{shared}", flush=True)
         serve(app, args.host, args.port)
     finally:
         hold.release()

@@ -2,6 +2,14 @@
 ended sessions lose their live connection, alert rules look at the hall, missed bookings
 become no-shows, finished days go to the provincial 好差评 platform (when a hall turns that on).
 
+With several server processes on one database (a city), every process ticks, but the hall's
+timed work is done by one of them: the process holding the hall's clockwork lock (db.AdvisoryLock
+on PostgreSQL; on SQLite the one process). It is elected by the database itself: when that
+process dies its session ends, the lock goes with it, and another process takes it at its next
+tick. Each process still lets go of its own revoked clients and beats (this process is alive,
+these devices are connected to it). The notification courier runs in every process: it claims
+each message under a lease before sending it (notify/courier.py).
+
 The clockwork is handed what it works on (the hall's service, its live connections, the
 supervision and the appointments) and its own clock through the service, so a test ticks it
 by hand against a fake clock and a started server ticks it every `interval` seconds on a
@@ -12,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from hall import commands as c
@@ -45,23 +55,37 @@ class Clockwork:
         self.uploads = uploads     # None: uploading is off (the default)
         self.notifications = notifications
         self.day = None   # the business day of the last rollover check
+        self.lock = service.database.clockwork_lock(service.hall_id)
+        self.leading = False   # whether this process did the hall's timed work at its last tick
+        self.last_tick_at: datetime | None = None   # when the last tick ended (the health check)
+        self.started_at = 0.0   # time.monotonic() at start
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self) -> None:
         with self.service.database.checked_out():
             self._every_job()
+        self.last_tick_at = datetime.now(timezone.utc)
 
     def _every_job(self) -> None:
-        self.roll_over_the_day()
-        self.return_held_tickets()
-        self.live.drop_revoked()
-        self.supervision.on_timer()
-        self.mark_missed_bookings()
-        if self.notifications is not None:
-            self.notifications.queue_reminders()
-        if self.uploads is not None:
-            self.uploads.tick()   # starts a run of its own when one is due; never waits for it
+        self.leading = self.lock.held()
+        if self.leading:
+            self.roll_over_the_day()
+            self.return_held_tickets()
+        self.live.drop_revoked()   # every process, its own clients
+        self.live.beat()
+        if self.leading:
+            self.supervision.on_timer()
+            self.mark_missed_bookings()
+            if self.notifications is not None:
+                self.notifications.queue_reminders()
+            if self.uploads is not None:
+                self.uploads.tick()   # starts a run of its own when one is due; never waits for it
+            self.live.forget_gone_processes()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
     def roll_over_the_day(self) -> None:
         """Tickets of past days expire; the first tick of a server started after midnight too."""
@@ -98,6 +122,7 @@ class Clockwork:
             self._stopped.wait(self.interval)
 
     def start(self) -> None:
+        self.started_at = time.monotonic()
         self._thread = threading.Thread(target=self.run, name="jiaohao-clockwork", daemon=True)
         self._thread.start()
 
@@ -107,5 +132,6 @@ class Clockwork:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self.lock.release()   # another process takes the hall's timed work at its next tick
         if self.uploads is not None:
             self.uploads.wait(timeout=5.0)   # a run under way logs its attempt if it can

@@ -343,6 +343,14 @@ class Database:
             if not held:
                 self.release()
 
+    def ping(self, timeout: float) -> None:
+        """One round trip now (the health check); raises what the database answered."""
+        self.connection().execute("SELECT 1").fetchone()
+
+    def clockwork_lock(self, hall_id: int) -> "AlwaysHeld | AdvisoryLock":
+        """Who may do the hall's timed work: a SQLite file has one server process."""
+        return AlwaysHeld()
+
     def close(self) -> None:
         """Close every connection this database opened, whichever thread holds it."""
         with self._lock:
@@ -432,6 +440,7 @@ class PostgresDatabase(Database):
         self._conninfo = urlunsplit(parts._replace(query=urlencode(query)))
         self._held: dict[int, Any] = {}
         self._out: set[Any] = set()      # raw connections checked out, closed by close()
+        self._locks: list[AdvisoryLock] = []   # the clockwork locks handed out, released by close()
         self._lock = threading.Lock()
         self._closed = False
         # no check on each checkout (a round trip per request): a connection PostgreSQL dropped
@@ -462,14 +471,93 @@ class PostgresDatabase(Database):
         else:
             self.pool.putconn(conn.raw)   # rolled back there if left inside a transaction
 
+    def ping(self, timeout: float) -> None:
+        """One round trip on a connection of the pool, waiting at most `timeout` for one; a
+        connection PostgreSQL dropped (a restart) fails once and is replaced, so ask twice."""
+        import psycopg
+        for attempt in (1, 2):
+            try:
+                with self.pool.connection(timeout=timeout) as raw:
+                    raw.execute("SELECT 1").fetchone()
+                return
+            except psycopg.OperationalError:
+                if attempt == 2:
+                    raise
+
+    def clockwork_lock(self, hall_id: int) -> "AdvisoryLock":
+        """The hall's clockwork lock, on a connection of its own; `close()` lets it go too."""
+        lock = AdvisoryLock(self._conninfo, hall_id)
+        with self._lock:
+            self._locks.append(lock)
+        return lock
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
             out, self._out = self._out, set()
+            locks, self._locks = self._locks, []
             self._held.clear()
         for raw in out:
             raw.close()
+        for lock in locks:
+            lock.release()
         self.pool.close()
+
+
+# --- one process does a hall's timed work -----------------------------------------------------
+
+#: the first key of the clockwork's advisory locks (the second is the hall's id)
+CLOCKWORK_LOCK = 0x6A68636B   # "jhck"
+
+
+class AlwaysHeld:
+    """One server process per database: it does the timed work."""
+
+    def held(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+class AdvisoryLock:
+    """A PostgreSQL session advisory lock on (CLOCKWORK_LOCK, hall), held on a connection of its
+    own for as long as this process lives: the process holding it does the hall's timed work,
+    the others wait. A process that dies (kill -9, a machine lost) loses its connection and its
+    lock with it, and another process takes the lock at its next tick; no clocks compared, no
+    lease to outlive. A session lock needs a direct connection (not pgbouncer's transaction
+    pooling: docs/deployment.md)."""
+
+    CONNECT_SECONDS = 5
+
+    def __init__(self, conninfo: str, hall_id: int):
+        self.conninfo, self.hall_id = conninfo, hall_id
+        self._conn = None
+        self._held = False
+
+    def held(self) -> bool:
+        """Whether this process holds the lock now: taken when free, and the connection that
+        holds it checked to be alive (a PostgreSQL restart ends every session, and the lock)."""
+        import psycopg
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=self.CONNECT_SECONDS)
+                self._held = False
+            if self._held:
+                self._conn.execute("SELECT 1").fetchone()
+            else:
+                self._held = bool(self._conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                                                     (CLOCKWORK_LOCK, self.hall_id)).fetchone()[0])
+        except psycopg.OperationalError as exc:
+            log.warning("the clockwork's lock connection failed (%s): trying again at the next tick", exc)
+            self.release()
+        return self._held
+
+    def release(self) -> None:
+        """Closing the session lets the lock go."""
+        conn, self._conn, self._held = self._conn, None, False
+        if conn is not None:
+            conn.close()
 
 
 def open_database(url: str | None, data_path: str | Path) -> Database:

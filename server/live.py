@@ -15,11 +15,15 @@ its item's room, and hears only its own part of each message (docs/protocol.md).
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from flask import request
@@ -40,6 +44,23 @@ log = logging.getLogger(__name__)
 
 #: A client further behind than this gets a fresh snapshot instead of the missed events.
 RESYNC_LIMIT = 500
+#: a server process that has not beaten for this long counts as gone, and its devices as
+#: no longer connected (its clockwork beats every tick, every few seconds)
+PROCESS_TIMEOUT = timedelta(seconds=30)
+#: a gone process's rows are removed after this long
+FORGET_PROCESS_AFTER = timedelta(minutes=10)
+
+
+@functools.cache
+def this_process() -> str:
+    """This server process among the deployment's: its machine, its pid, and a random part (a
+    pid comes back after a restart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def wall_clock() -> datetime:
+    """A process's liveness is told by the real time, never by a hall's (test) clock."""
+    return datetime.now(timezone.utc)
 
 
 def hall_room(hall_id: int) -> str:
@@ -176,7 +197,7 @@ class Live:
                 self.follow_transfer(phone.ticket_id, payload["ticket"]["service"])
             part = protocol.for_phone(name, payload, phone.ticket_id, phone.service)
             if part is not None:
-                self.socketio.emit(name, part, to=sid)
+                self.emit_here(name, part, sid)
 
     def broadcast_appointment(self, change: str, booking: dict[str, Any]) -> None:
         """A booking changed (no personal data in `booking`); dashboards update their figures."""
@@ -247,7 +268,7 @@ class Live:
         join_room(self.room)
         if ALERT_LISTENERS.admits_kind(principal_kind(who)):
             join_room(self.supervisors_room)
-        self.socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+        self.emit_here(wire.HALL_SNAPSHOT, self.snapshot_payload(), request.sid)
 
     def welcome_phone(self, who) -> None:
         """A tracking token joins its ticket's room and its item's room, never the hall's: it
@@ -272,7 +293,7 @@ class Live:
         if who is None or not LISTENERS.admits_kind(principal_kind(who)):
             return None
         if who.kind == "device":
-            self.touch_device(who.id)
+            self.device_connected(who.id, request.sid)
         return who
 
     def saw_device(self, device_id: int) -> None:
@@ -291,10 +312,34 @@ class Live:
             return request_at.isoformat()
         return last_seen_at
 
-    def touch_device(self, device_id: int) -> None:
-        """Through the hall's one writer: boards connecting at once share its commits."""
-        seen = self.service.clock()
-        self.service.writer.run(lambda conn: repo.touch_device(conn, device_id, seen))
+    def device_connected(self, device_id: int, sid: str) -> None:
+        """The device was seen now, and is connected to this process, for every process's
+        supervision to see. Through the hall's one writer: boards connecting at once share its
+        commits. A disconnect writes nothing: the next beat (`beat`) puts this process's rows
+        right, and until then this process answers for its own devices from memory."""
+        seen, now, hall_id = self.service.clock(), wall_clock(), self.service.hall_id
+
+        def record(conn) -> None:
+            repo.touch_device(conn, device_id, seen)
+            repo.add_connection(conn, this_process(), sid, hall_id, device_id, now)
+        self.service.writer.run(record)
+
+    def beat(self) -> None:
+        """On every tick of the clockwork: this process is alive, and its rows of connected
+        devices are exactly the devices connected to it now."""
+        devices = {sid: who.id for sid, who in self.connected().items() if who.kind == "device"}
+        now, hall_id = wall_clock(), self.service.hall_id
+        self.service.writer.run(lambda conn: repo.hold_connections(conn, this_process(), hall_id, devices, now))
+
+    def forget_gone_processes(self) -> int:
+        """Done by the process that does the hall's timed work: the rows of processes that
+        stopped beating long ago (killed, their machine lost)."""
+        before = wall_clock() - FORGET_PROCESS_AFTER
+        return self.service.writer.run(lambda conn: repo.forget_dead_processes(conn, before))
+
+    def live_processes(self) -> list[dict]:
+        conn = self.service.database.connection()
+        return repo.live_processes(conn, wall_clock() - PROCESS_TIMEOUT)
 
     def on_disconnect(self, reason=None) -> None:
         self.on_disconnect_sid(request.sid)
@@ -316,14 +361,25 @@ class Live:
             self.tell_phone(messages, sid)
             return
         for name, payload in messages:
-            self.socketio.emit(name, payload, to=sid)
+            self.emit_here(name, payload, sid)
+
+    def emit_here(self, name: str, payload: dict[str, Any], sid: str) -> None:
+        """One message to one client of this process (its snapshot, its resync): straight to
+        it, never through the message queue, where every other process would decode it for
+        nobody."""
+        self.socketio.emit(name, payload, to=sid, ignore_queue=True)
 
     def connected(self) -> dict[str, Any]:
         with self.lock:
             return dict(self.clients)
 
     def connected_devices(self) -> set[int]:
-        return {who.id for who in self.connected().values() if who.kind == "device"}
+        """The hall's devices connected to any live process of the deployment: this process's
+        from memory, the others' from the database."""
+        mine = {who.id for who in self.connected().values() if who.kind == "device"}
+        conn = self.service.database.connection()
+        return mine | repo.connected_devices(conn, self.service.hall_id, wall_clock() - PROCESS_TIMEOUT,
+                                             besides=this_process())
 
     def drop_revoked(self) -> int:
         """Disconnect clients whose device was revoked, whose session ended, or whose ticket's

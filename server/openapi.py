@@ -29,6 +29,11 @@ ROUTES = {
                                        {"username": "string", "password": "string",
                                         "new_password": "string"}, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", None, 200)},
+    "/api/v1/health": {"get": (
+        "Is this server process fit to serve: {ok, failed: [names], database {ok, ms, backend, "
+        "live_processes}, message_queue {ok, configured, ms}, clockwork {ok, running, last_tick_at, "
+        "seconds_since_tick, leading}, process}; 503 with the same body when any check failed. "
+        "No address or credential of the database or the queue is shown", None, 200)},
     "/api/v1/calls/{seq}/announcement": {"get": (
         "The call at this seq said aloud (audio/wav: chime, then the hall's sentence as often as "
         "configured); 204 with X-Jiaohao-Silence when not to be said now (quiet hours, window moved on)",
@@ -223,6 +228,8 @@ APPOINTMENT_ROUTES = {
 }
 ROUTES.update(APPOINTMENT_ROUTES)
 INTEGER_PARAMS = ("id", "number")
+#: answers an operation gives besides the common ones: (path, method) → {status: description}
+OTHER_RESPONSES = {("/api/v1/health", "get"): {503: "A check failed: the same body as 200, ok false"}}
 
 
 def _operation(path: str, rule: Rule, summary: str, schema, status: int) -> dict:
@@ -276,6 +283,9 @@ def document(app: Flask | None = None) -> dict:
             if rule is None:
                 raise LookupError(f"{method.upper()} {path}: no such route, or it declares no permission")
             paths[path][method] = _operation(path, rule, *spec)
+            for code, text in OTHER_RESPONSES.get((path, method), {}).items():
+                paths[path][method]["responses"][str(code)] = {"description": text,
+                                                               "content": {"application/json": {}}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "Jiaohao hall server", "version": "1",

@@ -2,8 +2,9 @@
 
 The data directory and the hall's configuration come from the environment, with the same
 defaults as the `jiaohao` command: $JIAOHAO_DATA (else ./var) and $JIAOHAO_CONFIG (else
-./config.toml). Run exactly one worker process: live updates are broadcast from the memory
-of the process that committed the change, so a second process's clients would miss them.
+./config.toml). Run exactly one worker process per gunicorn: its live clients are held in its
+memory. Several processes (a city, docs/deployment.md) share their clients' messages through
+$JIAOHAO_MESSAGE_QUEUE (redis://HOST:PORT/N), each process a gunicorn of its own.
 
 $JIAOHAO_TRUSTED_PROXIES (default 1) is how many reverse proxies stand in front (nginx: 1).
 Their X-Forwarded-For/-Proto/-Host are believed, so the citizen's address reaches the sign-in
@@ -45,7 +46,8 @@ def _app_from_environment():
     except DataDirUnusable as refused:
         print(f"jiaohao: {refused}", file=sys.stderr, flush=True)
         raise SystemExit(WORKER_BOOT_ERROR) from None
-    flask_app = create_app(data_dir(no_options), config_path(no_options), publish_in_background=True)
+    flask_app = create_app(data_dir(no_options), config_path(no_options), publish_in_background=True,
+                           message_queue=os.environ.get("JIAOHAO_MESSAGE_QUEUE") or None)
     flask_app.extensions["jiaohao_claim"] = flask_app_claim   # held for the process's life
     proxies = _trusted_proxies()
     if proxies:

@@ -224,6 +224,22 @@ def postgres_url(request):
 _DATABASE_NUMBERS = itertools.count(1)
 
 
+@pytest.fixture(scope="session")
+def redis_server():
+    """This test process's throwaway Redis (bench/redis_server.py), the message queue of the
+    tests' multi-process deployments; stopped at the end, ended by its watcher if this process
+    dies first. A test that restarts Redis starts one of its own instead."""
+    from bench.redis_server import RedisMissing, ThrowawayRedis
+    try:
+        server = ThrowawayRedis().start()
+    except RedisMissing as missing:
+        raise pytest.UsageError(f"{missing} (or run the tests with --backends sqlite)") from None
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def fresh_database(request, backend, monkeypatch):
     """`fresh_database()` gives the rest of the test a new, empty database: for a test that

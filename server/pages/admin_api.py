@@ -342,7 +342,7 @@ def _device_row(row, connected: set[int]) -> dict[str, Any]:
 @blueprint.get("/devices")
 def list_devices():
     hall = current_hall()
-    connected = {who.id for who in hall.live.connected().values() if who.kind == "device"}
+    connected = hall.live.connected_devices()   # to any of the deployment's processes
     rows = repo.list_devices(hall.database.connection(), hall.service.hall_id)
     return jsonify(devices=[_device_row(row, connected) for row in rows])
 

@@ -167,3 +167,11 @@ from .people import (  # noqa: F401
     person_refusals,
     purge_person_data,
 )
+from .presence import (  # noqa: F401
+    beat,
+    add_connection,
+    hold_connections,
+    connected_devices,
+    live_processes,
+    forget_dead_processes,
+)
