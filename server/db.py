@@ -554,9 +554,18 @@ class AdvisoryLock:
         return self._held
 
     def release(self) -> None:
-        """Closing the session lets the lock go."""
-        conn, self._conn, self._held = self._conn, None, False
-        if conn is not None:
+        """Let the lock go at once (the end of a session frees it too, but only once the server
+        has seen the connection close), and close the session."""
+        import psycopg
+        conn, held, self._conn, self._held = self._conn, self._held, None, False
+        if conn is None:
+            return
+        try:
+            if held and not conn.closed:
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", (CLOCKWORK_LOCK, self.hall_id))
+        except psycopg.Error:
+            pass   # the session is gone already, and its lock with it
+        finally:
             conn.close()
 
 

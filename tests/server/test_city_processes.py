@@ -15,15 +15,17 @@ import pytest
 import requests
 
 from bench.redis_server import ThrowawayRedis
-from bench.server_bench import clerk_session, double_calls, item_for_window, kiosk_session, open_items
+from bench.server_bench import DEMO_PASSWORD, clerk_session, double_calls, item_for_window, kiosk_session, open_items
 from client.hall_client import HallClient, wait_until
 from common.launcher import hall_server
 from display.presenter import Presenter
 from hall.config import load_config
 from server import db, repository as repo
 from server.cli import create_demo_hall
-from server.datadir import SECRET_FILENAME
+from server.datadir import SECRET_FILENAME, open_data_dir
+from server.services import HallService
 from tests.conftest import REPO
+from tests.server.test_many_halls import PASSWORD, login, run_ok, second_hall_config, token_line
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
 
@@ -113,6 +115,18 @@ def call_next(session: requests.Session, url: str, window: int) -> dict | None:
     return reply.json()["ticket"]
 
 
+def connected_devices(url: str) -> set[str]:
+    """The devices the supervisor's dashboard of the process at `url` shows as connected."""
+    with requests.Session() as session:
+        reply = session.post(f"{url}/api/v1/auth/login", timeout=30,
+                             json={"username": "supervisor", "password": DEMO_PASSWORD})
+        reply.raise_for_status()
+        session.headers["Authorization"] = f"Bearer {reply.json()['token']}"
+        dashboard = session.get(f"{url}/api/v1/supervision", timeout=30)
+        dashboard.raise_for_status()
+    return {device["name"] for device in dashboard.json()["devices"] if device["connected"]}
+
+
 def health(url: str) -> tuple[int, dict]:
     reply = requests.get(f"{url}/api/v1/health", timeout=30)
     return reply.status_code, reply.json()
@@ -141,6 +155,10 @@ def test_a_board_on_one_process_hears_the_calls_made_on_the_other_in_seq_order(c
             assert report["message_queue"] == report["message_queue"] | {"ok": True, "configured": True}
             assert report["database"]["backend"] == "postgresql"
         assert wait_until(lambda: health(city.url(0))[1]["database"]["live_processes"] == 2, timeout=30)
+        assert "board-1" in connected_devices(city.url(0)), "process A's supervisor sees the board on B"
+        board.stop()
+        assert wait_until(lambda: "board-1" not in connected_devices(city.url(0)), timeout=30), \
+            "and sees it gone once B's next beat says so"
     finally:
         board.stop()
 
@@ -312,3 +330,75 @@ def test_redis_restarted_mid_day_boards_resync_and_no_call_is_said_twice(tmp_pat
             board.stop()
         city.stop()
         redis.stop()
+
+
+def test_two_halls_on_two_processes_refuse_every_cross_hall_read_and_write(
+        tmp_path, small_config_file, backend, postgres_url, redis_server) -> None:
+    home_dir, east_dir, east = tmp_path / "a", tmp_path / "b", second_hall_config(tmp_path)
+    home = open_data_dir(home_dir, small_config_file)   # seeds the first hall in $JIAOHAO_DATABASE
+    home_code = HallService(home.database, home.hall_id).setup().hall.code
+    home.close()
+    run_ok("admin", "hall", "add", "--config", str(east), data=home_dir, config=small_config_file)
+    east_dir.mkdir()
+    shutil.copy(home_dir / SECRET_FILENAME, east_dir / SECRET_FILENAME)
+    tokens: dict[str, dict[str, str]] = {}
+    tickets = {}
+    for code, data in ((home_code, home_dir), ("xc-east", east_dir)):
+        run_ok("admin", "user", "add", f"{code}-sv", "--role", "supervisor", "--password", PASSWORD,
+               "--hall", code, data=home_dir, config=small_config_file)
+        tokens[code] = {kind: token_line(run_ok("admin", "device", "add", f"{code}-{kind}", "--kind", kind,
+                                                "--hall", code, data=home_dir, config=small_config_file))
+                        for kind in ("kiosk", "display")}
+        opened = open_data_dir(data, small_config_file, hall=code)
+        tickets[code] = HallService(opened.database, opened.hall_id).issue("A01")
+        opened.close()
+    servers = {home_code: hall_server(home_dir, small_config_file, hall=home_code, message_queue=redis_server.url()),
+               "xc-east": hall_server(east_dir, small_config_file, hall="xc-east", message_queue=redis_server.url())}
+    boards: dict[str, Board] = {}
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda server: server.start(60), servers.values()))
+        for code, other in ((home_code, "xc-east"), ("xc-east", home_code)):
+            refuse_the_other_hall(servers[code].url, code, other, tokens, tickets)
+        boards = {code: Board(servers[code].url, tokens[code]["display"]) for code in servers}
+        assert all(wait_until(lambda b=b: b.of("hall_snapshot"), timeout=30) for b in boards.values())
+        made = {code: issue(servers[code].url, tokens[code]["kiosk"], "A01")["ticket"]["id"] for code in servers}
+        for code, other in ((home_code, "xc-east"), ("xc-east", home_code)):
+            assert wait_until(lambda: made[code] in boards[code].heard_ids("ticket_issued"), timeout=30)
+            assert made[other] not in boards[code].heard_ids("ticket_issued"), "a hall hears only its own"
+        refusals: list[str] = []
+        stranger = HallClient(servers[home_code].url, tokens["xc-east"]["display"],
+                              on_status=lambda status, reason: refusals.append(status))
+        stranger.start()
+        assert wait_until(lambda: "refused" in refusals, timeout=30), "another hall's board is refused live too"
+        stranger.stop()
+    finally:
+        for board in boards.values():
+            board.stop()
+        for server in servers.values():
+            server.stop()
+    for code in servers:   # nothing of either hall was changed from the other
+        opened = open_data_dir(home_dir, small_config_file, hall=code)
+        kept = HallService(opened.database, opened.hall_id).ticket(tickets[code].ticket.id)
+        opened.close()
+        assert kept.state == tickets[code].ticket.state
+
+
+def refuse_the_other_hall(url: str, code: str, other: str, tokens: dict, tickets: dict) -> None:
+    """At the server of hall `code`: the other hall's staff, devices, phones and ticket ids are
+    unknown, for reading and for changing."""
+    assert login(url, f"{other}-sv").status_code == 401, "another hall's staff do not sign in here"
+    mine = {"Authorization": f"Bearer {login(url, f'{code}-sv').json()['token']}"}
+    theirs = tickets[other]
+    for method, path in (("get", ""), ("post", "/recall"), ("post", "/cancel"), ("post", "/hold"),
+                         ("post", "/transfer")):
+        answer = requests.request(method, f"{url}/api/v1/tickets/{theirs.ticket.id}{path}", headers=mine,
+                                  json={"service": "A02"}, timeout=30)
+        assert answer.status_code == 404, (url, path, answer.status_code, answer.text)
+    kiosk = requests.post(f"{url}/api/v1/tickets", json={"service": "A01"}, timeout=30,
+                          headers={"Authorization": f"Bearer {tokens[other]['kiosk']}"})
+    assert kiosk.status_code == 401, kiosk.text
+    phone = requests.get(f"{url}/api/v1/tickets/{theirs.ticket.id}", timeout=30,
+                         headers={"Authorization": f"Bearer {theirs.track_token}"})
+    assert phone.status_code == 401, phone.text
+    assert requests.get(f"{url}/t/{theirs.track_token}", timeout=30).status_code == 404
