@@ -13,7 +13,7 @@ from flask_socketio import SocketIO
 
 from . import headers, inbound
 from .appointments import AppointmentService
-from .auth import LoginThrottle
+from .auth import login_throttle
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
@@ -86,7 +86,7 @@ class Hall:
         self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
                                    interval=tick_seconds, uploads=self._upload_schedule(),
                                    notifications=self.notifications)
-        self.throttle = LoginThrottle()
+        self.throttle = login_throttle(data.database, data.secret_key, data.hall_id)
         self.message_queue: str | None = None   # the deployment's Redis, when it has one
 
     def _upload_schedule(self) -> UploadSchedule | None:

@@ -17,7 +17,7 @@ from flask import current_app, has_app_context, request
 
 from hall.tickets import WindowStatus
 
-from . import accounts, repository as repo
+from . import accounts, db, repository as repo
 from .security import hash_token
 
 SUPERVISING = ("supervisor", "admin")
@@ -119,11 +119,17 @@ class LoginThrottle:
 
     def _wait(self, key: tuple[str, str], free: int) -> int:
         stamps = self._recent(key)
-        extra = len(stamps) - free
-        if extra < 0:
+        return self.locked_for(len(stamps), stamps[-1] if stamps else None, self.clock(), free)
+
+    @classmethod
+    def locked_for(cls, failures: int, last: float | None, now: float, free: int) -> int:
+        """The rule: seconds to wait after `failures` recent failures, the last at `last`, when
+        `free` of them cost nothing; each one beyond doubles the wait, up to MAX_LOCK_SECONDS."""
+        extra = failures - free
+        if extra < 0 or last is None:
             return 0
-        lock = min(2 ** min(extra, 20) * 5, self.MAX_LOCK_SECONDS)
-        return max(0, int(stamps[-1] + lock - self.clock()) + 1)
+        lock = min(2 ** min(extra, 20) * 5, cls.MAX_LOCK_SECONDS)
+        return max(0, int(last + lock - now) + 1)
 
     def retry_after(self, username: str, address: str) -> int:
         """Seconds until this name may try again from this address (0 = now)."""
@@ -141,3 +147,42 @@ class LoginThrottle:
         let a sprayer go on."""
         with self.lock:
             self.failures.pop((username.lower(), address), None)
+
+
+class SharedLoginThrottle(LoginThrottle):
+    """The same throttle for the processes of a city: the failures are rows in the database
+    they share (under keyed hashes: no name or address is written down), so a sprayer who
+    goes round the processes meets one count. Times are the wall clock."""
+
+    def __init__(self, database, secret: str, hall_id: int, clock=time.time):
+        super().__init__(clock)
+        self.database, self.secret, self.hall_id = database, secret, hall_id
+
+    def _key(self, name: str, address: str) -> str:
+        from .ratelimit import keyed_name
+        return keyed_name(self.secret, ("sign-in", self.hall_id), (name, address))
+
+    def retry_after(self, username: str, address: str) -> int:
+        now, conn = self.clock(), self.database.connection()
+        waits = []
+        with db.read(conn):
+            for name, free in ((username.lower(), self.FREE_FAILURES), (self.ANY_NAME, self.FREE_ADDRESS_FAILURES)):
+                count, last = repo.recent_attempts(conn, self._key(name, address), now - self.WINDOW_SECONDS)
+                waits.append(self.locked_for(count, last, now, free))
+        return max(waits)
+
+    def failed(self, username: str, address: str) -> None:
+        now, conn = self.clock(), self.database.connection()
+        with db.write(conn):
+            repo.add_attempts(conn, [self._key(username.lower(), address), self._key(self.ANY_NAME, address)], now)
+            repo.forget_attempts(conn, before=now - self.WINDOW_SECONDS)
+
+    def succeeded(self, username: str, address: str) -> None:
+        conn = self.database.connection()
+        with db.write(conn):
+            repo.forget_attempts(conn, key=self._key(username.lower(), address))
+
+
+def login_throttle(database, secret: str, hall_id: int) -> LoginThrottle:
+    """In memory for a hall served by one process; in the database its processes share."""
+    return SharedLoginThrottle(database, secret, hall_id) if database.shared else LoginThrottle()

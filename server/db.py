@@ -283,6 +283,9 @@ class Database:
 
     POOL_SIZE = 16
     dialect = SQLITE
+    #: whether several server processes may use this database at once (what they must share,
+    #: such as rate limits, is then kept in it rather than in each process's memory)
+    shared = False
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -428,6 +431,7 @@ class PostgresDatabase(Database):
     """
 
     dialect = POSTGRESQL
+    shared = True
     CHECKOUT_SECONDS = 30.0   # a request waits this long for a free connection before it fails
 
     def __init__(self, url: str):

@@ -4,7 +4,8 @@ The data directory and the hall's configuration come from the environment, with 
 defaults as the `jiaohao` command: $JIAOHAO_DATA (else ./var) and $JIAOHAO_CONFIG (else
 ./config.toml). Run exactly one worker process per gunicorn: its live clients are held in its
 memory. Several processes (a city, docs/deployment.md) share their clients' messages through
-$JIAOHAO_MESSAGE_QUEUE (redis://HOST:PORT/N), each process a gunicorn of its own.
+$JIAOHAO_MESSAGE_QUEUE (redis://HOST:PORT/N), each process a gunicorn of its own;
+$JIAOHAO_HALL names the hall of the deployment's several that a process serves (`--hall`).
 
 $JIAOHAO_TRUSTED_PROXIES (default 1) is how many reverse proxies stand in front (nginx: 1).
 Their X-Forwarded-For/-Proto/-Host are believed, so the citizen's address reaches the sign-in
@@ -47,6 +48,7 @@ def _app_from_environment():
         print(f"jiaohao: {refused}", file=sys.stderr, flush=True)
         raise SystemExit(WORKER_BOOT_ERROR) from None
     flask_app = create_app(data_dir(no_options), config_path(no_options), publish_in_background=True,
+                           hall=os.environ.get("JIAOHAO_HALL") or None,
                            message_queue=os.environ.get("JIAOHAO_MESSAGE_QUEUE") or None)
     flask_app.extensions["jiaohao_claim"] = flask_app_claim   # held for the process's life
     proxies = _trusted_proxies()

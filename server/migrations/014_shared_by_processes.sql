@@ -19,3 +19,18 @@ CREATE TABLE live_connections (
     PRIMARY KEY (process, sid)
 );
 CREATE INDEX live_connections_hall ON live_connections (hall_id);
+
+-- The rate limits and the per-address sign-in throttle, shared by the processes of a deployment
+-- on PostgreSQL (one SQLite process keeps them in memory). Keys are keyed hashes: no address,
+-- mobile number or token is stored. Times are the wall clock in seconds since 1970.
+CREATE TABLE rate_buckets (
+    key     TEXT PRIMARY KEY,
+    tokens  REAL NOT NULL,
+    seen    REAL NOT NULL
+);
+
+CREATE TABLE sign_in_attempts (
+    key  TEXT NOT NULL,
+    at   REAL NOT NULL
+);
+CREATE INDEX sign_in_attempts_key ON sign_in_attempts (key, at);

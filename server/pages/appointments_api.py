@@ -22,7 +22,7 @@ from ..app import current_hall
 from ..appointments import DESK, Booked
 from ..errors import ApiError, RateLimited
 from ..permissions import BOOKERS, ISSUERS, LINK_HOLDER, PUBLIC_RATE_LIMITED, caller, permit
-from ..ratelimit import Limit, TokenBuckets
+from ..ratelimit import Limit, buckets_for
 
 blueprint = Blueprint("appointments_api", __name__, url_prefix="/api/v1/appointments")
 
@@ -41,7 +41,7 @@ class Limits:
 
 @blueprint.record_once
 def _install_limits(state) -> None:
-    state.app.extensions.setdefault("jiaohao_booking_limits", (TokenBuckets(), Limits()))
+    state.app.extensions.setdefault("jiaohao_booking_limits", (buckets_for(state.app.extensions["jiaohao"]), Limits()))
 
 
 def _spend(kind: str, key: Any) -> None:

@@ -27,7 +27,7 @@ from .. import inbound, protocol, repository as repo
 from ..app import Hall, current_hall
 from ..errors import ApiError, RateLimited
 from ..notify.outbox import NotifyRefused, wish_from
-from ..ratelimit import Limit, TokenBuckets
+from ..ratelimit import Limit, SharedTokenBuckets, TokenBuckets, buckets_for
 from ..security import hash_token
 from ..permissions import TRACK_HOLDER, permit
 
@@ -52,13 +52,13 @@ class Limits:
     misses_per_address: Limit = Limit(capacity=10, rate=1 / 6)   # guessing tokens is pointless
 
 
-def _limiter() -> tuple[TokenBuckets, Limits]:
+def _limiter() -> tuple[TokenBuckets | SharedTokenBuckets, Limits]:
     return current_app.extensions["jiaohao_phone_limits"]
 
 
 @blueprint.record_once
 def _install_limits(state) -> None:
-    state.app.extensions.setdefault("jiaohao_phone_limits", (TokenBuckets(), Limits()))
+    state.app.extensions.setdefault("jiaohao_phone_limits", (buckets_for(state.app.extensions["jiaohao"]), Limits()))
 
 
 def check_rate(token: str) -> None:

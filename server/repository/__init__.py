@@ -175,3 +175,11 @@ from .presence import (  # noqa: F401
     live_processes,
     forget_dead_processes,
 )
+from .limits import (  # noqa: F401
+    bucket,
+    set_bucket,
+    forget_buckets,
+    add_attempts,
+    recent_attempts,
+    forget_attempts,
+)

@@ -37,6 +37,8 @@ class Sqlite:
     #: takes the file's write lock at once: the writers of every process queue here
     begin_write = "BEGIN IMMEDIATE"
     begin_read = "BEGIN"
+    #: a row read to be changed: BEGIN IMMEDIATE already holds the whole file
+    for_update = ""
 
     def next_id(self, conn, table: str) -> int:
         # safe because BEGIN IMMEDIATE serialises every writer of the file, in any process
@@ -59,6 +61,8 @@ class Postgresql:
     begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
     #: one snapshot for several reads, as SQLite's deferred BEGIN gives
     begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+    #: a row read to be changed, locked until the transaction ends
+    for_update = " FOR UPDATE"
 
     def next_id(self, conn, table: str) -> int:
         # the identity column's own sequence: never the same id twice, whichever process asks

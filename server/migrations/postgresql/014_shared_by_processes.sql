@@ -16,3 +16,15 @@ CREATE TABLE live_connections (
     PRIMARY KEY (process, sid)
 );
 CREATE INDEX live_connections_hall ON live_connections (hall_id);
+
+CREATE TABLE rate_buckets (
+    key     TEXT PRIMARY KEY,
+    tokens  DOUBLE PRECISION NOT NULL,
+    seen    DOUBLE PRECISION NOT NULL
+);
+
+CREATE TABLE sign_in_attempts (
+    key  TEXT NOT NULL,
+    at   DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX sign_in_attempts_key ON sign_in_attempts (key, at);

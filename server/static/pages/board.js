@@ -89,7 +89,7 @@
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: refusedToken,
       // a missed message: ask for everything after the last one we have, in order
-      onGap: () => state.socket.emit(E.RESYNC, { since: state.seq }),
+      onGap: (since) => state.socket.emit(E.RESYNC, { since }),
     });
   }
 

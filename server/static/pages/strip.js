@@ -46,7 +46,7 @@
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: refusedToken,
-      onGap: () => state.socket.emit(E.RESYNC, { since: state.seq }),
+      onGap: (since) => state.socket.emit(E.RESYNC, { since }),
     });
     return undefined;
   }
