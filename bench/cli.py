@@ -50,6 +50,11 @@ def register_measures(bench: argparse.ArgumentParser) -> None:
                                                       "PostgreSQL, side by side in one run")
     add_database_options(databases)
     databases.set_defaults(func=run_databases)
+    city = measures.add_parser("city", help="1 vs 2 vs 4 server processes on PostgreSQL and Redis, side by "
+                                            "side in one run: issue and call-next rates, call → board p99 "
+                                            "across processes, connections held")
+    add_city_options(city)
+    city.set_defaults(func=run_city)
     peak = measures.add_parser("peak", help="the morning peak: issuing beside the stack's floor, views and "
                                             "call-next at 0, 3,000 and 5,000 waiting (wrk and the own client)")
     add_peak_options(peak)
@@ -114,6 +119,31 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
                         help="JSON results file (default bench/results/databases.json)")
 
 
+CITY_DEFAULTS = {"processes": [1, 2, 4], "clients": 8, "clerks": 30, "tickets": 300, "calls": 300,
+                 "boards": 40, "board_calls": 20, "repeats": 3}
+DEFAULT_CITY_OUT = REPO / "bench" / "results" / "city.json"
+
+
+def add_city_options(parser: argparse.ArgumentParser) -> None:
+    """Options of `jiaohao bench city`."""
+    d = CITY_DEFAULTS
+    parser.add_argument("--processes", default=",".join(map(str, d["processes"])),
+                        help="numbers of server processes to compare, comma-separated (default 1,2,4)")
+    parser.add_argument("--clients", type=int, default=d["clients"], help=f"concurrent kiosks (default {d['clients']})")
+    parser.add_argument("--clerks", type=int, default=d["clerks"], help=f"clerks calling at once (default {d['clerks']})")
+    parser.add_argument("--tickets", type=int, default=d["tickets"], help=f"tickets issued per run (default {d['tickets']})")
+    parser.add_argument("--calls", type=int, default=d["calls"], help=f"call-next cycles per run (default {d['calls']})")
+    parser.add_argument("--boards", type=int, default=d["boards"],
+                        help=f"boards connected round-robin over the processes (default {d['boards']})")
+    parser.add_argument("--board-calls", type=int, default=d["board_calls"],
+                        help=f"calls timed to the boards (default {d['board_calls']})")
+    parser.add_argument("--repeats", type=int, default=d["repeats"],
+                        help=f"runs per number of processes; medians are reported (default {d['repeats']})")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                        help="hall configuration of the demo hall (default: the shipped config.toml)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON results file (default bench/results/city.json)")
+
+
 def add_peak_options(parser: argparse.ArgumentParser) -> None:
     d = PEAK_DEFAULTS
     parser.add_argument("--waiting", default=",".join(map(str, d["waiting"])),
@@ -139,6 +169,11 @@ def run_peak(args: argparse.Namespace) -> int:
 def run_databases(args: argparse.Namespace) -> int:
     from bench import database_bench
     return _run(database_bench, args)
+
+
+def run_city(args: argparse.Namespace) -> int:
+    from bench import city_bench
+    return _run(city_bench, args)
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import requests
 import socketio
@@ -318,8 +319,11 @@ def measure_call_next(server: DemoServer, opts: Options, setup: HallConfig) -> d
         | latency_ms([s for r in timed for s in r.latencies])
 
 
-def call_rounds(url: str, clerks: dict[int, requests.Session], rounds: int) -> tuple[list[Round], list[int]]:
-    """Run the rounds; returns each round's timing and every ticket id the clerks were given."""
+def call_rounds(url: "str | Callable[[int], str]", clerks: dict[int, requests.Session],
+                rounds: int) -> tuple[list[Round], list[int]]:
+    """Run the rounds; returns each round's timing and every ticket id the clerks were given.
+    `url`: the server, or the server each window's clerk uses (several processes of a city)."""
+    url_of = url if callable(url) else (lambda window: url)
     meet = threading.Barrier(len(clerks), timeout=PHASE_SECONDS)
     deadline = time.monotonic() + PHASE_SECONDS
     starts = [0.0] * rounds
@@ -339,14 +343,15 @@ def call_rounds(url: str, clerks: dict[int, requests.Session], rounds: int) -> t
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the call-next phase ran past {PHASE_SECONDS:.0f} s")
             t0 = time.perf_counter()
-            reply = session.post(f"{url}/api/v1/windows/{window}/call-next", json={}, timeout=HTTP_TIMEOUT)
+            reply = session.post(f"{url_of(window)}/api/v1/windows/{window}/call-next", json={},
+                                 timeout=HTTP_TIMEOUT)
             t1 = time.perf_counter()
             reply.raise_for_status()
             ticket = reply.json()["ticket"]
             if ticket is None:
                 raise RuntimeError(f"window {window} found nobody to call")
             replies[window].append((t0, t1, ticket["id"]))
-            serve_ticket(session, url, ticket["id"])
+            serve_ticket(session, url_of(window), ticket["id"])
 
     with ThreadPoolExecutor(len(clerks)) as pool:
         futures = [pool.submit(clerk, n, s) for n, s in clerks.items()]

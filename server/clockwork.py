@@ -73,7 +73,7 @@ class Clockwork:
             self.roll_over_the_day()
             self.return_held_tickets()
         self.live.drop_revoked()   # every process, its own clients
-        self.live.beat()
+        self.beat()
         if self.leading:
             self.supervision.on_timer()
             self.mark_missed_bookings()
@@ -82,6 +82,14 @@ class Clockwork:
             if self.uploads is not None:
                 self.uploads.tick()   # starts a run of its own when one is due; never waits for it
             self.live.forget_gone_processes()
+
+    def beat(self) -> None:
+        """This process is alive and holds these devices; a beat that cannot be written (the
+        database busy or read-only) is tried again next tick, and the timed work goes on."""
+        try:
+            self.live.beat()
+        except Exception as exc:
+            log.warning("this process's beat was not written: %s", exc)
 
     @property
     def running(self) -> bool:
