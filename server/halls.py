@@ -135,10 +135,11 @@ class Halls:
 
     def for_request(self) -> "Hall":
         """The hall of the request being served: its credential's (a bearer token, a token in the
-        path or in ?token=), else the one ?hall=CODE names, else the home hall."""
-        if self.pinned or not has_request_context():
+        path or in ?token=), else the one ?hall=CODE names, else the home hall. A process pinned
+        to one hall answers everything as that hall's, and a request naming another with 404."""
+        if not has_request_context():
             return self.home
-        for token in _credentials():
+        for token in () if self.pinned else _credentials():
             hall = self.for_token(token)
             if hall is not None:
                 return hall
