@@ -26,7 +26,7 @@ from .. import administration as admin
 from .. import repository as repo
 from ..api import body, field
 from ..app import current_hall
-from ..backup import PG_DUMP_HINT, backup_to
+from ..backup import PG_DUMP_HINT, SHARED_FILE_HINT, backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
 from ..permissions import ADMINS, caller, permit_blueprint
@@ -404,6 +404,8 @@ def download_backup():
     hall = current_hall()
     if hall.database.dialect is not db.SQLITE:
         raise ApiError(409, "backup_elsewhere", PG_DUMP_HINT)
+    if len(repo.list_halls(hall.database.connection())) > 1:
+        raise ApiError(409, "backup_elsewhere", SHARED_FILE_HINT)
     handle, path = tempfile.mkstemp(prefix=".backup-", suffix=".sqlite3", dir=hall.data.path)
     os.close(handle)
     try:

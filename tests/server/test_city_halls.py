@@ -8,13 +8,19 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 
+from client.hall_client import wait_until
+from common.launcher import hall_server
 from protocol import live
 from server import accounts, repository as repo
 from server.app import create_app, socketio as server_socketio
-from server.datadir import add_hall
+from server.datadir import add_hall, open_data_dir
 from server.permissions import ANONYMOUS, LISTENERS, PRINCIPALS, TICKET
+from server.services import HallService
+from tests.cli.test_admin import jiaohao
 from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
+from tests.server.test_live import Board
 
 PASSWORDS = {"home": "Home-hall-2026", "east": "East-hall-2026"}
 PEOPLE = (("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin"), ("checker", "auditor"))
@@ -268,3 +274,67 @@ def test_a_process_pinned_to_one_hall_serves_it_alone(tmp_path, small_config_fil
             [pinned.extensions["jiaohao"].service.hall_id]
     finally:
         pinned.extensions["jiaohao"].data.close()
+
+
+def test_a_hall_admin_downloads_no_database_that_holds_other_halls(city) -> None:
+    reply = city.test_client().get("/api/v1/admin/backup", headers=bearer(city.east.login("root")))
+    assert reply.status_code == 409 and reply.get_json()["error"] == "backup_elsewhere"
+    assert "/" in reply.get_json()["message"]
+
+
+# --- a real server process serving every hall -------------------------------------------------------
+
+def test_one_server_process_serves_every_hall_and_one_added_while_it_runs(tmp_path, small_config_file) -> None:
+    data = tmp_path / "var"
+    opened = open_data_dir(data, small_config_file)
+    home_code = HallService(opened.database, opened.hall_id).setup().hall.code
+    east_id, _ = add_hall(data, hall_config(tmp_path, "xc-east", "东区便民服务中心"))
+    kiosks, boards = {}, {}
+    for code, hall_id in ((home_code, opened.hall_id), ("xc-east", east_id)):
+        add_user(opened.database, hall_id, "clerk3", "clerk", PASSWORDS["home"], f"{code}-clerk3", "G3")
+        kiosks[code] = accounts.add_device(opened.database, hall_id, "kiosk-1", "kiosk").token
+        boards[code] = accounts.add_device(opened.database, hall_id, "board-1", "display").token
+    opened.close()
+
+    server = hall_server(data, small_config_file).start()   # no --hall: every hall
+    listening = {}
+    try:
+        listening = {code: Board(server.url, token) for code, token in boards.items()}
+        for code, board in listening.items():
+            assert wait_until(lambda board=board: board.of("hall_snapshot"))
+            assert board.of("hall_snapshot")[0]["hall"]["code"] == code
+        called = {}
+        for code in (home_code, "xc-east"):
+            issued = requests.post(f"{server.url}/api/v1/tickets", json={"service": "A01"}, timeout=10,
+                                   headers=bearer(kiosks[code]))
+            assert issued.status_code == 201, issued.text
+            login = requests.post(f"{server.url}/api/v1/auth/login", timeout=10, json={
+                "username": "clerk3", "password": PASSWORDS["home"], "hall": code})
+            clerk = bearer(login.json()["token"])
+            assert requests.post(f"{server.url}/api/v1/windows/3/sign-in", headers=clerk, timeout=10).ok
+            reply = requests.post(f"{server.url}/api/v1/windows/3/call-next", headers=clerk, timeout=10)
+            called[code] = reply.json()["ticket"]["id"]
+            assert called[code] == issued.json()["id"]
+        for code, board in listening.items():
+            assert wait_until(lambda board=board: board.of("ticket_called"))
+            assert [m["ticket"]["id"] for m in board.of("ticket_called")] == [called[code]]
+            assert [m["ticket"]["id"] for m in board.of("ticket_issued")] == [called[code]]
+
+        # a hall added with the admin CLI while the server runs: served from its first request
+        added = jiaohao("admin", "hall", "add", "--config", hall_config(tmp_path, "xc-west", "西区便民服务中心"),
+                        data=data, config=small_config_file)
+        assert added.returncode == 0, added.stderr
+        made = jiaohao("admin", "device", "add", "west-kiosk", "--kind", "kiosk", "--hall", "xc-west",
+                       data=data, config=small_config_file)
+        assert made.returncode == 0, made.stderr
+        west_kiosk = next(line.split(": ", 1)[1] for line in made.stdout.splitlines() if line.startswith("token: "))
+        issued = requests.post(f"{server.url}/api/v1/tickets", json={"service": "A01"}, timeout=10,
+                               headers=bearer(west_kiosk))
+        assert issued.status_code == 201 and issued.json()["number"] == "A001", issued.text
+        page = requests.get(f"{server.url}/book?hall=xc-west", timeout=10)
+        assert page.status_code == 200 and "西区便民服务中心" in page.text
+        assert 'id="login-hall"' in requests.get(f"{server.url}/clerk", timeout=10).text
+    finally:
+        for board in listening.values():
+            board.client.disconnect()
+        server.stop()
