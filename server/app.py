@@ -18,6 +18,7 @@ from .auth import LoginThrottle
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
+from .reports import DaySoFar
 from .live import Live
 from .notify.service import Notifications
 from .notify.settings import NotifySettings
@@ -80,6 +81,7 @@ class Hall:
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)
         self.remote = RemoteWalkIns(self.service)
+        self.day_so_far = DaySoFar()   # the reports of today, kept added up as the log grows
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
             self.notifications = Notifications(self.service,
