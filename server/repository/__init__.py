@@ -169,3 +169,15 @@ from .people import (  # noqa: F401
     person_refusals,
     purge_person_data,
 )
+from .remote import (  # noqa: F401
+    insert_remote_ticket,
+    remote_ticket_by,
+    remote_counts_on,
+    remote_tickets_of_mobile,
+    activate_remote_ticket,
+    remote_tickets_due,
+    lapse_remote_ticket,
+    log_remote,
+    remote_log,
+    purge_remote_personal_data,
+)
