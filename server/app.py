@@ -69,7 +69,7 @@ class Hall:
 
     def __init__(self, data: DataDir, live_socket: SocketIO, clock: Clock = utcnow,
                  tick_seconds: float = 2.0, publish_in_background: bool = False,
-                 session_clock: Clock = utcnow):
+                 session_clock: Clock = utcnow, throttle: LoginThrottle | None = None):
         self.data = data
         #: sign-in sessions age by the wall clock even when a test moves the hall's clock
         self.session_clock = session_clock
@@ -91,7 +91,9 @@ class Hall:
         self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
                                    interval=tick_seconds, uploads=self._upload_schedule(),
                                    notifications=self.notifications, remote=self.remote)
-        self.throttle = LoginThrottle()
+        #: the process's one throttle, shared by its halls: a name sprayed over the halls'
+        #: sign-ins still counts against its address
+        self.throttle = throttle or LoginThrottle()
 
     def _upload_schedule(self) -> UploadSchedule | None:
         """The provincial 好差评 uploads, when [server] ratings_upload_url turns them on."""
@@ -153,9 +155,12 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
 
+    throttle = LoginThrottle()
+
     def build(hall_id: int) -> Hall:
         return Hall(replace(data, hall_id=hall_id), socketio, clock=clock, tick_seconds=tick_seconds,
-                    publish_in_background=publish_in_background, session_clock=session_clock)
+                    publish_in_background=publish_in_background, session_clock=session_clock,
+                    throttle=throttle)
 
     home = build(data.hall_id)
     halls = Halls(data.database, build, home, pinned=hall is not None)

@@ -230,6 +230,15 @@ def test_the_same_user_name_signs_in_at_each_hall(city) -> None:
     assert home.login("clerk3")
 
 
+def test_wrong_passwords_for_a_name_in_one_hall_leave_the_same_name_in_another_free(city) -> None:
+    home, east = city.home, city.east
+    http = city.test_client()
+    answers = [http.post("/api/v1/auth/login", json={"username": "clerk3", "password": "Wrong-guess-1",
+                                                     "hall": home.code}).status_code for _ in range(7)]
+    assert answers[:5] == [401] * 5 and answers[-1] in (423, 429), answers
+    assert east.login("clerk3"), "east's clerk3 is another account"
+
+
 def test_public_pages_name_their_hall_and_sign_in_pages_ask_for_it(city) -> None:
     http = city.test_client()
     page = http.get("/book?hall=xc-east")
