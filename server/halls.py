@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: `--hall all` (or no --hall): the process serves every hall of its database
+EVERY_HALL = "all"
 #: the query parameter that names the hall of a request without a credential (/book?hall=CODE)
 HALL_PARAMETER = "hall"
 #: a credential longer than this is no token of ours: not worth a lookup

@@ -283,6 +283,12 @@ def test_a_process_pinned_to_one_hall_serves_it_alone(tmp_path, small_config_fil
             [pinned.extensions["jiaohao"].service.hall_id]
     finally:
         pinned.extensions["jiaohao"].data.close()
+    every = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False, hall="all")
+    try:
+        issued = every.test_client().post("/api/v1/tickets", json={"service": "A01"}, headers=bearer(kiosk))
+        assert issued.status_code == 201, "--hall all serves every hall"
+    finally:
+        every.extensions["jiaohao"].data.close()
 
 
 def test_a_hall_admin_downloads_no_database_that_holds_other_halls(city) -> None:
