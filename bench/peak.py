@@ -6,7 +6,7 @@ fills its queue with tickets nobody calls. Then, at each number waiting:
   2 cores to the server) and with the project's own client (`requests`, 8 threads);
 - the replies that could grow with the queue, one request at a time: a window's queue
   (`GET /api/v1/windows/{n}/queue`, default page), the hall snapshot, a phone's track reply,
-  the supervisor's dashboard;
+  the supervisor's dashboard, the report of the day so far (`GET /api/v1/reports`);
 - side by side in the same run, the stack's floor (bench/floor.py: a bare Flask-SocketIO
   route doing one SQLite insert, same server model), issued to by wrk the same way.
 The morning peak itself, at 1,000 waiting: 20 boards and 30 clerk terminals follow the hall
@@ -174,7 +174,9 @@ def views(server: DemoServer, last: dict) -> dict:
         return {"window_queue": timed_gets(clerk, f"{server.url}/api/v1/windows/{WINDOW}/queue", cpu),
                 "hall_snapshot": timed_gets(boss, f"{server.url}/api/v1/hall", cpu),
                 "track": timed_gets(phone, f"{server.url}/api/v1/track/{track}", cpu),
-                "supervision": timed_gets(boss, f"{server.url}/api/v1/supervision", cpu)}
+                "supervision": timed_gets(boss, f"{server.url}/api/v1/supervision", cpu),
+                # the day so far, as the daily report asks it (kept added up: see server/reports.py)
+                "reports_today": timed_gets(boss, f"{server.url}/api/v1/reports?by=window", cpu)}
     finally:
         for session in (clerk, boss, phone):
             session.close()
@@ -360,15 +362,6 @@ def run(opts: Options) -> dict:
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    from bench.cli import add_peak_options, run_as_script
-    return run_as_script(sys.modules[__name__], argv, add_peak_options)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def summary(results: dict) -> str:
     m = results["medians"]
     lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s; "
@@ -379,7 +372,8 @@ def summary(results: dict) -> str:
                      f"(p50 {lvl['wrk_issue']['p50_ms']} ms), client {lvl['client_issue']['per_s']:.0f}/s; "
                      f"queue {v['window_queue']['p50_ms']} ms / {v['window_queue']['bytes']} B, "
                      f"snapshot {v['hall_snapshot']['p50_ms']} ms, track {v['track']['p50_ms']} ms, "
-                     f"supervision {v['supervision']['p50_ms']} ms (server CPU per reply "
+                     f"supervision {v['supervision']['p50_ms']} ms, reports today {v['reports_today']['p50_ms']} ms "
+                     f"(server CPU per reply "
                      + ", ".join(f"{name} {v[name]['server_cpu_ms']}" for name in v) + " ms)")
     p = m["morning_peak"]
     lines.append(f"morning peak at {p['waiting']}: issue p50 {p['issue']['p50_ms']} / p99 {p['issue']['p99_ms']} ms, "
@@ -387,3 +381,12 @@ def summary(results: dict) -> str:
                  f"server CPU {p['server_cpu']:.0%}")
     lines.append("ratios: " + ", ".join(f"{k} {v}" for k, v in m["ratios"].items()))
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.cli import add_peak_options, run_as_script
+    return run_as_script(sys.modules[__name__], argv, add_peak_options)
+
+
+if __name__ == "__main__":   # last: `summary` above is defined by then
+    raise SystemExit(main())
