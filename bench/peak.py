@@ -85,7 +85,18 @@ def parse_wrk(text: str) -> dict:
     p50 = re.search(r"\s50%\s+(\S+)", text).group(1)
     p99 = re.search(r"\s99%\s+(\S+)", text).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return {"per_s": rate, "p50_ms": ms(p50), "p99_ms": ms(p99), "non_2xx": int(errors.group(1)) if errors else 0}
+    done = re.search(r"(\d+) requests in", text)
+    return {"per_s": rate, "p50_ms": ms(p50), "p99_ms": ms(p99), "non_2xx": int(errors.group(1)) if errors else 0,
+            "requests": int(done.group(1)) if done else 0}
+
+
+def with_server_cpu(cpu: "ServerCpu", measure) -> dict:
+    """A load run's figures and the server's CPU time per request over it: on a shared machine
+    the rate depends on the other jobs, the CPU per request on the server alone."""
+    began = cpu.seconds()
+    out = measure()
+    count = out.get("requests") or out.get("count") or 0
+    return out | {"server_cpu_ms": round(1000 * (cpu.seconds() - began) / count, 2) if count else None}
 
 
 class ServerCpu:
@@ -161,7 +172,7 @@ def client_issuing(server: DemoServer, items: list[str], seconds: float = WRK_SE
     began = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         took = [s for part in pool.map(kiosk, range(8)) for s in part]
-    return {"per_s": round(len(took) / (time.perf_counter() - began), 1)} | latency_ms(took)
+    return {"per_s": round(len(took) / (time.perf_counter() - began), 1), "count": len(took)} | latency_ms(took)
 
 
 def views(server: DemoServer, last: dict) -> dict:
@@ -211,8 +222,11 @@ def at_waiting(opts: Options, items: list[str], waiting: int, root: Path) -> dic
         last = fill(server, items, max(waiting, 1))
         settled = quiet(server)
         out = {"waiting": waiting, "settled_s": settled, "load": load_average(), "views": views(server, last)}
-        out["wrk_issue"] = wrk_post(server.url, "/api/v1/tickets", server.tokens["kiosk"], items)
-        out["client_issue"] = client_issuing(server, items)
+        cpu = ServerCpu(server.process.pid)
+        out["wrk_issue"] = with_server_cpu(cpu, lambda: wrk_post(server.url, "/api/v1/tickets",
+                                                                 server.tokens["kiosk"], items))
+        quiet(server)
+        out["client_issue"] = with_server_cpu(cpu, lambda: client_issuing(server, items))
         return out
 
 
@@ -233,7 +247,7 @@ def floor(root: Path) -> dict:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the floor server did not start") from None
                 time.sleep(0.1)
-        return wrk_post(url, "/floor", None, [])
+        return with_server_cpu(ServerCpu(process.pid), lambda: wrk_post(url, "/floor", None, []))
     finally:
         process.terminate()
         try:
@@ -364,12 +378,15 @@ def run(opts: Options) -> dict:
 
 def summary(results: dict) -> str:
     m = results["medians"]
-    lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s; "
+    lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s, "
+             f"server CPU {m['floor'].get('server_cpu_ms')} ms per request; "
              f"load average {[r['load'] for r in results['runs']]}"]
     for lvl in m["levels"]:
         v = lvl["views"]
         lines.append(f"{lvl['waiting']:>5} waiting: issue wrk {lvl['wrk_issue']['per_s']:.0f}/s "
-                     f"(p50 {lvl['wrk_issue']['p50_ms']} ms), client {lvl['client_issue']['per_s']:.0f}/s; "
+                     f"(p50 {lvl['wrk_issue']['p50_ms']} ms, server CPU {lvl['wrk_issue']['server_cpu_ms']} ms/issue), "
+                     f"client {lvl['client_issue']['per_s']:.0f}/s "
+                     f"({lvl['client_issue']['server_cpu_ms']} ms/issue); "
                      f"queue {v['window_queue']['p50_ms']} ms / {v['window_queue']['bytes']} B, "
                      f"snapshot {v['hall_snapshot']['p50_ms']} ms, track {v['track']['p50_ms']} ms, "
                      f"supervision {v['supervision']['p50_ms']} ms, reports today {v['reports_today']['p50_ms']} ms "
