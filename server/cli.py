@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     server.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     server.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     server.add_argument("--hall", metavar="CODE",
-                        help="the hall this process serves (needed when the deployment has several)")
+                        help="serve this hall only; 'all' or left out: every hall of the deployment, "
+                             "each request answered by its own hall")
     server.add_argument("--message-queue", metavar="URL",
                         help="redis://HOST:PORT/N shared by the deployment's server processes, so every "
                              "process's clients hear every change; default $JIAOHAO_MESSAGE_QUEUE, else none "
@@ -84,9 +85,9 @@ def run_server(args: argparse.Namespace) -> int:
     try:
         app = create_app(data_dir(args), config_path(args), publish_in_background=True,
                          database=database_url(args), hall=args.hall, message_queue=queue)
-        hall = app.extensions["jiaohao"]
+        names = "、".join(hall.service.setup().hall.name for hall in app.extensions["jiaohao.halls"].served())
         shared = f" (message queue {shown(queue)})" if queue else ""
-        print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/{shared}", flush=True)
+        print(f"{names}: serving on http://{args.host}:{args.port}/{shared}", flush=True)
         serve(app, args.host, args.port)
     finally:
         hold.release()

@@ -3,7 +3,7 @@ ended sessions lose their live connection, alert rules look at the hall, missed 
 become no-shows, finished days go to the provincial 好差评 platform (when a hall turns that on).
 
 With several server processes on one database (a city), every process ticks, but the hall's
-timed work is done by one of them: the process holding the hall's clockwork lock (db.AdvisoryLock
+timed work is done by one of them: the process holding the hall's clockwork lock (db.AdvisoryLocks
 on PostgreSQL; on SQLite the one process). It is elected by the database itself: when that
 process dies its session ends, the lock goes with it, and another process takes it at its next
 tick. Each process still lets go of its own revoked clients and beats (this process is alive,
@@ -33,6 +33,7 @@ from . import personal
 if TYPE_CHECKING:
     from .notify.service import Notifications
     from .appointments import AppointmentService
+    from .remote import RemoteWalkIns
     from .live import Live
     from .services import HallService
     from .supervision import Supervision
@@ -46,7 +47,8 @@ class Clockwork:
 
     def __init__(self, service: "HallService", live: "Live", supervision: "Supervision",
                  appointments: "AppointmentService", interval: float = 2.0,
-                 uploads: "UploadSchedule | None" = None, notifications: "Notifications | None" = None):
+                 uploads: "UploadSchedule | None" = None, notifications: "Notifications | None" = None,
+                 remote: "RemoteWalkIns | None" = None):
         self.service = service
         self.live = live
         self.supervision = supervision
@@ -54,6 +56,7 @@ class Clockwork:
         self.interval = interval
         self.uploads = uploads     # None: uploading is off (the default)
         self.notifications = notifications
+        self.remote = remote
         self.day = None   # the business day of the last rollover check
         self.lock = service.database.clockwork_lock(service.hall_id)
         self.leading = False   # whether this process did the hall's timed work at its last tick
@@ -77,6 +80,7 @@ class Clockwork:
         if self.leading:
             self.supervision.on_timer()
             self.mark_missed_bookings()
+            self.lapse_remote_tickets()
             if self.notifications is not None:
                 self.notifications.queue_reminders()
             if self.uploads is not None:
@@ -118,6 +122,14 @@ class Clockwork:
         no_shows = self.appointments.mark_no_shows()
         if no_shows:
             self.live.broadcast_appointment("no_show", {"count": no_shows})
+
+    def lapse_remote_tickets(self) -> None:
+        """远程取号 not activated by its deadline lapses; the supervisors hear of it."""
+        if self.remote is None:
+            return
+        lapsed = self.remote.lapse_due()
+        if lapsed:
+            self.live.broadcast_appointment("remote_lapsed", {"count": lapsed})
 
     # --- ticking on a thread of its own ----------------------------------------------------
 

@@ -350,7 +350,7 @@ class Database:
         """One round trip now (the health check); raises what the database answered."""
         self.connection().execute("SELECT 1").fetchone()
 
-    def clockwork_lock(self, hall_id: int) -> "AlwaysHeld | AdvisoryLock":
+    def clockwork_lock(self, hall_id: int) -> "AlwaysHeld | HallLock":
         """Who may do the hall's timed work: a SQLite file has one server process."""
         return AlwaysHeld()
 
@@ -444,7 +444,7 @@ class PostgresDatabase(Database):
         self._conninfo = urlunsplit(parts._replace(query=urlencode(query)))
         self._held: dict[int, Any] = {}
         self._out: set[Any] = set()      # raw connections checked out, closed by close()
-        self._locks: list[AdvisoryLock] = []   # the clockwork locks handed out, released by close()
+        self._locks: AdvisoryLocks | None = None   # the clockwork locks' connection, closed by close()
         self._lock = threading.Lock()
         self._closed = False
         # no check on each checkout (a round trip per request): a connection PostgreSQL dropped
@@ -488,23 +488,24 @@ class PostgresDatabase(Database):
                 if attempt == 2:
                     raise
 
-    def clockwork_lock(self, hall_id: int) -> "AdvisoryLock":
-        """The hall's clockwork lock, on a connection of its own; `close()` lets it go too."""
-        lock = AdvisoryLock(self._conninfo, hall_id)
+    def clockwork_lock(self, hall_id: int) -> "HallLock":
+        """The hall's clockwork lock, on the process's one lock connection; `close()` lets every
+        one go."""
         with self._lock:
-            self._locks.append(lock)
-        return lock
+            if self._locks is None:
+                self._locks = AdvisoryLocks(self._conninfo)
+            return HallLock(self._locks, hall_id)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             out, self._out = self._out, set()
-            locks, self._locks = self._locks, []
+            locks, self._locks = self._locks, None
             self._held.clear()
         for raw in out:
             raw.close()
-        for lock in locks:
-            lock.release()
+        if locks is not None:
+            locks.close()
         self.pool.close()
 
 
@@ -524,53 +525,76 @@ class AlwaysHeld:
         pass
 
 
-class AdvisoryLock:
-    """A PostgreSQL session advisory lock on (CLOCKWORK_LOCK, hall), held on a connection of its
-    own for as long as this process lives: the process holding it does the hall's timed work,
-    the others wait. A process that dies (kill -9, a machine lost) loses its connection and its
-    lock with it, and another process takes the lock at its next tick; no clocks compared, no
-    lease to outlive. A session lock needs a direct connection (not pgbouncer's transaction
-    pooling: docs/deployment.md)."""
+class AdvisoryLocks:
+    """PostgreSQL session advisory locks on (CLOCKWORK_LOCK, hall), held on one connection of
+    their own for as long as this process lives: the process holding a hall's lock does that
+    hall's timed work, the others wait. A process that dies (kill -9, a machine lost) loses its
+    connection and its locks with it, and another process takes them at its next tick; no
+    clocks compared, no lease to outlive. One connection serves every hall of the process. A
+    session lock needs a direct connection (not pgbouncer's transaction pooling:
+    docs/deployment.md)."""
 
     CONNECT_SECONDS = 5
 
-    def __init__(self, conninfo: str, hall_id: int):
-        self.conninfo, self.hall_id = conninfo, hall_id
+    def __init__(self, conninfo: str):
+        self.conninfo = conninfo
         self._conn = None
-        self._held = False
+        self._held: set[int] = set()
+        self._lock = threading.Lock()   # the clockworks of several halls ask from their own threads
+
+    def held(self, hall_id: int) -> bool:
+        """Whether this process holds the hall's lock now: taken when free, and the connection
+        that holds it checked to be alive (a PostgreSQL restart ends every session, and the locks)."""
+        import psycopg
+        with self._lock:
+            try:
+                if self._conn is None or self._conn.closed:
+                    self._conn = psycopg.connect(self.conninfo, autocommit=True,
+                                                 connect_timeout=self.CONNECT_SECONDS)
+                    self._held = set()
+                if hall_id in self._held:
+                    self._conn.execute("SELECT 1").fetchone()
+                elif self._conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                                        (CLOCKWORK_LOCK, hall_id)).fetchone()[0]:
+                    self._held.add(hall_id)
+            except psycopg.OperationalError as exc:
+                log.warning("the clockwork's lock connection failed (%s): trying again at the next tick", exc)
+                self._drop()
+            return hall_id in self._held
+
+    def release(self, hall_id: int) -> None:
+        """Let the hall's lock go at once, for another process to take at its next tick."""
+        import psycopg
+        with self._lock:
+            if hall_id not in self._held:
+                return
+            self._held.discard(hall_id)
+            try:
+                self._conn.execute("SELECT pg_advisory_unlock(%s, %s)", (CLOCKWORK_LOCK, hall_id))
+            except psycopg.Error:
+                self._drop()   # the session is gone already, and its locks with it
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn, self._held = self._conn, None, set()
+        if conn is not None:
+            conn.close()
+
+
+class HallLock:
+    """One hall's clockwork lock among the process's `AdvisoryLocks`."""
+
+    def __init__(self, locks: AdvisoryLocks, hall_id: int):
+        self.locks, self.hall_id = locks, hall_id
 
     def held(self) -> bool:
-        """Whether this process holds the lock now: taken when free, and the connection that
-        holds it checked to be alive (a PostgreSQL restart ends every session, and the lock)."""
-        import psycopg
-        try:
-            if self._conn is None or self._conn.closed:
-                self._conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=self.CONNECT_SECONDS)
-                self._held = False
-            if self._held:
-                self._conn.execute("SELECT 1").fetchone()
-            else:
-                self._held = bool(self._conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
-                                                     (CLOCKWORK_LOCK, self.hall_id)).fetchone()[0])
-        except psycopg.OperationalError as exc:
-            log.warning("the clockwork's lock connection failed (%s): trying again at the next tick", exc)
-            self.release()
-        return self._held
+        return self.locks.held(self.hall_id)
 
     def release(self) -> None:
-        """Let the lock go at once (the end of a session frees it too, but only once the server
-        has seen the connection close), and close the session."""
-        import psycopg
-        conn, held, self._conn, self._held = self._conn, self._held, None, False
-        if conn is None:
-            return
-        try:
-            if held and not conn.closed:
-                conn.execute("SELECT pg_advisory_unlock(%s, %s)", (CLOCKWORK_LOCK, self.hall_id))
-        except psycopg.Error:
-            pass   # the session is gone already, and its lock with it
-        finally:
-            conn.close()
+        self.locks.release(self.hall_id)
 
 
 def open_database(url: str | None, data_path: str | Path) -> Database:

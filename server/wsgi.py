@@ -2,10 +2,10 @@
 
 The data directory and the hall's configuration come from the environment, with the same
 defaults as the `jiaohao` command: $JIAOHAO_DATA (else ./var) and $JIAOHAO_CONFIG (else
-./config.toml). Run exactly one worker process per gunicorn: its live clients are held in its
-memory. Several processes (a city, docs/deployment.md) share their clients' messages through
-$JIAOHAO_MESSAGE_QUEUE (redis://HOST:PORT/N), each process a gunicorn of its own;
-$JIAOHAO_HALL names the hall of the deployment's several that a process serves (`--hall`).
+./config.toml); the process serves every hall of its database, or only the one $JIAOHAO_HALL
+names (a hall's code). Run exactly one worker process per gunicorn: its live clients are held
+in its memory. Several processes (a city, docs/deployment.md) share their clients' messages
+through $JIAOHAO_MESSAGE_QUEUE (redis://HOST:PORT/N), each process a gunicorn of its own.
 
 $JIAOHAO_TRUSTED_PROXIES (default 1) is how many reverse proxies stand in front (nginx: 1).
 Their X-Forwarded-For/-Proto/-Host are believed, so the citizen's address reaches the sign-in
@@ -26,6 +26,8 @@ from common.paths import config_path, data_dir
 from .app import create_app
 from .serving import DataDirUnusable, claim, count_in_flight
 
+#: the one hall this process serves, as `jiaohao server --hall CODE`; unset: every hall of the database
+HALL_VARIABLE = "JIAOHAO_HALL"
 #: a restarting worker waits this long for the one before it to let go of the data directory
 CLAIM_WAIT_SECONDS = 30.0
 #: gunicorn's exit status for a worker that cannot boot: the arbiter stops instead of retrying
@@ -48,7 +50,7 @@ def _app_from_environment():
         print(f"jiaohao: {refused}", file=sys.stderr, flush=True)
         raise SystemExit(WORKER_BOOT_ERROR) from None
     flask_app = create_app(data_dir(no_options), config_path(no_options), publish_in_background=True,
-                           hall=os.environ.get("JIAOHAO_HALL") or None,
+                           hall=os.environ.get(HALL_VARIABLE) or None,
                            message_queue=os.environ.get("JIAOHAO_MESSAGE_QUEUE") or None)
     flask_app.extensions["jiaohao_claim"] = flask_app_claim   # held for the process's life
     proxies = _trusted_proxies()
