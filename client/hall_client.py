@@ -160,19 +160,30 @@ class HallClient:
 
     def _catch_up(self, since: int, upto: int) -> None:
         """Ask for what was missed and hand it on in order, marked as replayed (the state is
-        already newer). A gap too long to replay comes back as a fresh snapshot instead."""
+        already newer). A gap too long to replay comes back as a fresh snapshot instead. The
+        replay connection is greeted with a snapshot of its own, as every connection is: that
+        one is not the answer, and would swallow live messages held for the gap."""
         heard: list[Message] = []
+        snapshots: list[dict] = []
         replay = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
         for name in SERVER_EVENTS:
-            replay.on(name, lambda payload, name=name: heard.append((name, payload)))
+            if name == HALL_SNAPSHOT:
+                replay.on(name, snapshots.append)
+            else:
+                replay.on(name, lambda payload, name=name: heard.append((name, payload)))
+        answer: list[Message] = []
         try:
             replay.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
                            wait_timeout=self.timeout)
             reply = replay.call(RESYNC, {"since": since}, timeout=self.timeout)
-            if isinstance(reply, dict) and reply.get("ok"):
-                expected = 1 if reply.get("snapshot") else int(reply.get("count") or 0)
-                # the messages came before the answer, but each is handled on a thread of its own
+            if isinstance(reply, dict) and reply.get("ok") and reply.get("snapshot"):
+                # the greeting and the answer; each message is handled on a thread of its own
+                wait_until(lambda: len(snapshots) >= 2, timeout=self.timeout)
+                answer = [(HALL_SNAPSHOT, max(snapshots, key=lambda p: p.get("seq", -1)))]
+            elif isinstance(reply, dict) and reply.get("ok"):
+                expected = int(reply.get("count") or 0)
                 wait_until(lambda: len(heard) >= expected, timeout=self.timeout)
+                answer = list(heard)
         except Exception as exc:
             # the same half-open websocket the main loop closes: a restarting server leaves it
             _close_abandoned_websockets(exc)
@@ -184,7 +195,7 @@ class HallClient:
                 replay.eio.disconnect(abort=True)
             except Exception:
                 pass
-        self._hand_on_caught_up(list(heard), upto)
+        self._hand_on_caught_up(answer, upto)
 
     def _hand_on_caught_up(self, heard: list[Message], upto: int) -> None:
         def seq_of(message: Message) -> int:

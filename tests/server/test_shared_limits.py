@@ -42,8 +42,8 @@ def test_two_processes_share_one_bucket_per_key(data_dir) -> None:
 
 def test_a_sprayer_meets_one_count_across_processes(data_dir) -> None:
     clock = Clock()
-    one = SharedLoginThrottle(data_dir.database, data_dir.secret_key, data_dir.hall_id, clock=clock)
-    other = SharedLoginThrottle(data_dir.database, data_dir.secret_key, data_dir.hall_id, clock=clock)
+    one = SharedLoginThrottle(data_dir.database, data_dir.secret_key, clock=clock)
+    other = SharedLoginThrottle(data_dir.database, data_dir.secret_key, clock=clock)
     for n in range(LoginThrottle.FREE_FAILURES - 1):
         (one if n % 2 else other).failed("wang", "203.0.113.9")
         assert one.retry_after("wang", "203.0.113.9") == 0
@@ -65,7 +65,7 @@ def test_the_same_rule_in_memory_and_in_the_database(data_dir) -> None:
     """The shared throttle answers as the one in memory does, failure by failure."""
     clock = Clock()
     memory = LoginThrottle(clock=clock)
-    shared = SharedLoginThrottle(data_dir.database, data_dir.secret_key, data_dir.hall_id, clock=clock)
+    shared = SharedLoginThrottle(data_dir.database, data_dir.secret_key, clock=clock)
     for _ in range(LoginThrottle.FREE_ADDRESS_FAILURES + 2):
         for throttle in (memory, shared):
             throttle.failed(f"name{clock.now}", "192.0.2.7")
@@ -78,7 +78,7 @@ def test_one_process_keeps_them_in_memory_and_a_city_in_its_database(data_dir, b
     class Hall:
         database, data = data_dir.database, data_dir
         service = type("Service", (), {"hall_id": data_dir.hall_id})
-    kinds = (type(buckets_for(Hall)), type(login_throttle(data_dir.database, data_dir.secret_key, data_dir.hall_id)))
+    kinds = (type(buckets_for(Hall)), type(login_throttle(data_dir.database, data_dir.secret_key)))
     if backend == "postgresql":
         assert kinds == (SharedTokenBuckets, SharedLoginThrottle)
     else:
