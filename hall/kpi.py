@@ -319,6 +319,18 @@ def _mean(values: list[float]) -> float | None:
     return None if not values else sum(values) / len(values)
 
 
+#: the national five-level scale: 3 (基本满意) and above is satisfied, 2 and below is a 差评
+SATISFIED_FROM = 3
+
+
+def rating_figures(ratings: Iterable[float]) -> dict[str, Any]:
+    """Ratings given, satisfied, 差评 and the satisfaction rate of some ratings (1..5)."""
+    given = list(ratings)
+    satisfied = sum(1 for v in given if v >= SATISFIED_FROM)
+    return {"ratings": len(given), "satisfied": satisfied, "bad_ratings": len(given) - satisfied,
+            "satisfaction_rate": _ratio(satisfied, len(given))}
+
+
 def kpis(facts: Iterable[Fact], with_time: bool = True) -> dict[str, Any]:
     """Every KPI of one group of facts. Window time is None where it means nothing (an item)."""
     counts: dict[str, float] = defaultdict(float)
@@ -328,15 +340,13 @@ def kpis(facts: Iterable[Fact], with_time: bool = True) -> dict[str, Any]:
         if fact.kind in ("wait", "handling", "rating"):
             values[fact.kind].append(fact.value)
     ratings = values["rating"]
-    satisfied = sum(1 for v in ratings if v >= 3)
     row = {
         "issued": int(counts["issued"]), "called": int(counts["called"]), "served": int(counts["served"]),
         "accepted": int(counts["accepted"]), "no_show": int(counts["no_show"]),
         "no_show_rate": _ratio(counts["no_show"], counts["called"]),
         "wait_mean": _mean(values["wait"]), "wait_p90": p90(values["wait"]),
         "handling_mean": _mean(values["handling"]),
-        "ratings": len(ratings), "satisfied": satisfied, "bad_ratings": sum(1 for v in ratings if v <= 2),
-        "satisfaction_rate": _ratio(satisfied, len(ratings)),
+        **rating_figures(ratings),
         "rating_coverage": _ratio(len(ratings), counts["served"]),
         "alerts": int(counts["alert"]),
     }
@@ -361,13 +371,32 @@ def group(facts: list[Fact], by: str) -> dict[Any, dict[str, Any]]:
 def summary(facts: list[Fact], setup: HallConfig) -> dict[str, Any]:
     """The hall's KPIs for the range and the seed report's 三率."""
     row = kpis(facts)
-    served_items = {f.dim("item") for f in facts if f.kind == "served"}
-    row["three_rates"] = {
-        "item_presence_rate": _ratio(len(served_items & {s.code for s in setup.services}), len(setup.services)),
-        "window_completion_rate": _ratio(row["served"], row["accepted"]),
-        "satisfaction_rate": row["satisfaction_rate"],
-    }
+    row["three_rates"] = three_rates([(facts, [s.code for s in setup.services])])
     return row
+
+
+def three_rates(parts: Iterable[tuple[list[Fact], Iterable[str]]]) -> dict[str, Any]:
+    """The seed report's 三率 of one or more halls taken together: each part is a hall's facts
+    (all of them, or one department's: `of_department`) and the items it counts present or not.
+    Items are a hall's own: two halls' 企业设立登记 are two items, each served or not in its hall."""
+    present = configured = served = accepted = 0
+    ratings: list[float] = []
+    for facts, items in parts:
+        codes = set(items)
+        present += len(codes & {f.dim("item") for f in facts if f.kind == "served"})
+        configured += len(codes)
+        served += sum(1 for f in facts if f.kind == "served")
+        accepted += sum(1 for f in facts if f.kind == "accepted")
+        ratings += [f.value for f in facts if f.kind == "rating"]
+    return {"item_presence_rate": _ratio(present, configured),
+            "window_completion_rate": _ratio(served, accepted),
+            "satisfaction_rate": rating_figures(ratings)["satisfaction_rate"]}
+
+
+def of_department(facts: Iterable[Fact], setup: HallConfig, department: str) -> tuple[list[Fact], list[str]]:
+    """One department's facts and items: a part for `three_rates`."""
+    return ([f for f in facts if f.dim("department") == department],
+            [s.code for s in setup.services if s.department == department])
 
 
 def wait_histogram(facts: Iterable[Fact]) -> list[dict[str, Any]]:

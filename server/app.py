@@ -14,6 +14,7 @@ from flask_socketio import SocketIO
 from . import headers, inbound
 from .appointments import AppointmentService
 from .auth import LoginThrottle
+from .city import City
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
@@ -106,6 +107,11 @@ def current_hall() -> Hall:
     return current_app.extensions["jiaohao"]
 
 
+def current_city() -> City:
+    """Every hall of the deployment, read from the database (the city dashboard and reports)."""
+    return current_app.extensions["jiaohao.city"]
+
+
 def give_back_connections_at_teardown(app: Flask, database) -> None:
     """Every request and every live message (Flask-SocketIO runs each handler in an application
     context) gives back the database connection it checked out when it ends. A thread that
@@ -138,6 +144,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     hall = Hall(data, socketio, clock=clock, tick_seconds=tick_seconds,
                 publish_in_background=publish_in_background, session_clock=session_clock)
     app.extensions["jiaohao"] = hall
+    app.extensions["jiaohao.city"] = City(hall.database, hall.service.clock)
 
     inbound.install(app)
     headers.install(app)

@@ -43,24 +43,34 @@ class RangeError(ValueError):
     """A range the report cannot cover (backwards, or longer than MAX_DAYS)."""
 
 
-def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
-    """The report JSON: the hall's figures and 三率, rows per group, and the charts' series."""
+def check_range(first: date, last: date) -> None:
     if last < first:
         raise RangeError("to 不能早于 from / to must not be before from")
     if (last - first).days + 1 > MAX_DAYS:
         raise RangeError(f"最多 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
+
+
+def hall_facts(conn, hall_id: int, setup, first: date, last: date, now: datetime) -> list[kpi.Fact]:
+    """The facts of a hall's days from `first` to `last`, replayed from its log: what the hall's
+    own report and the city's comparison of halls both add up (in the caller's read transaction)."""
+    start, end = kpi.day_bounds(first, last, setup.hall.tz)
+    records = repo.event_records_between(conn, hall_id, start.astimezone(timezone.utc),
+                                         end.astimezone(timezone.utc))
+    alert_rows = [dict(row) for row in repo.alerts_between(conn, hall_id, first, last)]
+    return kpi.measure(records, setup, start, end, now, alert_rows)
+
+
+def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
+    """The report JSON: the hall's figures and 三率, rows per group, and the charts' series."""
+    check_range(first, last)
     service = hall.service
     setup = service.setup()
-    start, end = kpi.day_bounds(first, last, setup.hall.tz)
     conn = service.database.connection()
     with db.read(conn):
-        records = repo.event_records_between(conn, service.hall_id, start.astimezone(timezone.utc),
-                                             end.astimezone(timezone.utc))
-        alert_rows = [dict(row) for row in repo.alerts_between(conn, service.hall_id, first, last)]
+        facts = hall_facts(conn, service.hall_id, setup, first, last, service.clock())
         clerks = repo.clerk_names(conn, service.hall_id)
         refused = [(r["service"], datetime.fromisoformat(r["refused_at"]))
                    for r in repo.person_refusals(conn, service.hall_id, first, last)]
-    facts = kpi.measure(records, setup, start, end, service.clock(), alert_rows)
     names = Labels(setup, clerks)
     return {
         "from": first.isoformat(), "to": last.isoformat(), "by": by,
@@ -209,7 +219,7 @@ def to_csv(data: dict[str, Any]) -> bytes:
 NUMBER_FORMATS = {"rate": "0.0%", "minutes": "0.0", "count": "0"}
 
 
-def _append_text_safe(sheet, row: list[Any]) -> None:
+def append_text_safe(sheet, row: list[Any]) -> None:
     """A row whose text stays text: openpyxl would store "=…" as a live formula."""
     sheet.append(row)
     for item in sheet[sheet.max_row]:
@@ -224,10 +234,10 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "报表 Report"
-    _append_text_safe(sheet, [f"{data['hall']['name']} {data['from']} — {data['to']}"])
+    append_text_safe(sheet, [f"{data['hall']['name']} {data['from']} — {data['to']}"])
     sheet["A1"].font = Font(bold=True, size=13)
     for row in table(data):
-        _append_text_safe(sheet, row)
+        append_text_safe(sheet, row)
     for item in sheet[2]:
         item.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 34
@@ -238,19 +248,19 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
             item.number_format = NUMBER_FORMATS[unit]
     rates = book.create_sheet("三率 Three rates")
     for row in three_rates_rows(data):
-        _append_text_safe(rates, row)
+        append_text_safe(rates, row)
     for item in rates["B"][1:]:
         item.number_format = NUMBER_FORMATS["rate"]
     rates.column_dimensions["A"].width = 40
     rates.column_dimensions["B"].width = 12
     booked = book.create_sheet("预约 Appointments")
     for row in appointment_rows(data):
-        _append_text_safe(booked, row)
+        append_text_safe(booked, row)
     booked.column_dimensions["A"].width = 30
     booked.column_dimensions["B"].width = 12
     told = book.create_sheet("通知 Notifications")
     for row in notification_rows(data):
-        _append_text_safe(told, row)
+        append_text_safe(told, row)
     told.column_dimensions["A"].width = 16
     buffer = io.BytesIO()
     book.save(buffer)

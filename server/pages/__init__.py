@@ -14,4 +14,5 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.appointments_api",
     "server.pages.book",
     "server.pages.protocol_script",
+    "server.pages.city",
 )

@@ -167,3 +167,8 @@ from .people import (  # noqa: F401
     person_refusals,
     purge_person_data,
 )
+from .city import (  # noqa: F401
+    waiting_lines,
+    open_alert_levels,
+    ratings_given,
+)
