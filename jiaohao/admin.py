@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="action", metavar="ACTION", required=True)
     add = user.add_parser("add", help="create a staff account")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=("clerk", "supervisor", "admin", "auditor", "city"),
+    add.add_argument("--role", required=True, choices=("clerk", "supervisor", "admin", "city"),
                      help="city: reads every hall of the deployment (/city) and changes none")
     add.add_argument("--password", help="the password (asked for when not given)")
     add.add_argument("--display-name", help="the name shown on window screens")
