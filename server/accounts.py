@@ -57,7 +57,9 @@ def _hall_user(conn, hall_id: int, username: str):
     """The account of that name in this hall: another hall's staff sign in at their own hall
     only; a city account, which belongs to the deployment, signs in at any."""
     row = repo.find_user(conn, username)
-    return row if row is not None and (row["hall_id"] == hall_id or row["role"] == CITY) else None
+    if row is not None and row["hall_id"] == hall_id:
+        return row
+    return repo.city_user_named(conn, username)
 
 
 def security_policy(conn, hall_id: int) -> Security:
@@ -106,13 +108,20 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
     # writers would queue behind it
     stored = password_hash if password_hash is not None else hash_password(password)
     with db.write(conn):
-        if repo.find_user(conn, username):
+        if repo.find_user(conn, username) or _name_taken_for(conn, username, role):
             raise AccountError("user_exists", f"user {username!r} already exists")
         user_id = repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
                                    staff_no, role, stored, now or _now())
         _audit(conn, hall_id, actor, "staff.add", f"user {username}",
                after=user_view(repo.get_user(conn, user_id)) | {"password": "set"})
         return user_id
+
+
+def _name_taken_for(conn, username: str, role: str) -> bool:
+    """A city account signs in at every hall by its name: no hall's account may share it."""
+    if role == CITY:
+        return repo.name_taken_anywhere(conn, username)
+    return repo.city_user_named(conn, username) is not None
 
 
 def set_password(database: db.Database, username: str, password: str, *, actor: str | None = None,

@@ -57,6 +57,8 @@ from .events import (  # noqa: F401
 from .accounts import (  # noqa: F401
     insert_user,
     find_user,
+    city_user_named,
+    name_taken_anywhere,
     get_user,
     list_users,
     set_password_hash,

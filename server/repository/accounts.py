@@ -22,6 +22,15 @@ def find_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
 
 
+def city_user_named(conn: sqlite3.Connection, username: str) -> sqlite3.Row | None:
+    """The city account of that name: it belongs to the deployment, so its name is taken in every hall."""
+    return conn.execute("SELECT * FROM users WHERE username = ? AND role = 'city'", (username,)).fetchone()
+
+
+def name_taken_anywhere(conn: sqlite3.Connection, username: str) -> bool:
+    return conn.execute("SELECT 1 FROM users WHERE username = ? LIMIT 1", (username,)).fetchone() is not None
+
+
 def get_user(conn: sqlite3.Connection, user_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
 

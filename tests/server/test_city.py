@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from hall import alerts, commands as c, order
 from hall.tickets import CALLABLE_STATES
-from server import accounts, db, reports, repository as repo
+from server import db, reports, repository as repo
 from server.app import create_app
 from server.appointments import AppointmentService
 from server.datadir import add_hall, open_data_dir

@@ -28,6 +28,10 @@
     satisfaction: { zh: "今日满意率", en: "Satisfaction today" },
     ratings: { zh: "评价数", en: "Ratings" },
     windowNo: { zh: "{n} 号窗口", en: "Window {n}" },
+    emptyList: { zh: "空岗窗口（有群众等候）", en: "Empty windows while people wait" },
+    noneEmpty: { zh: "无", en: "None" },
+    closedNow: { zh: "无人签到", en: "nobody signed in" },
+    pausedNow: { zh: "暂停", en: "paused" },
     updated: { zh: "更新于", en: "Updated" },
     offline: { zh: "连接中断，正在重试", en: "Connection lost, retrying" },
     from: { zh: "从", en: "From" },
@@ -145,6 +149,12 @@
     const body = $("hall-rows");
     J.clear(body);
     halls.forEach((hall) => body.append(hallRow(hall)));
+    const list = $("empty-list");
+    J.clear(list);
+    halls.forEach((hall) => hall.empty.forEach((w) => list.append(J.el("li", "", `${name(hall)} · ${
+      say("windowNo", { n: w.window })} ${en() ? w.name_en : w.name} (${say(w.status === "paused" ? "pausedNow"
+      : "closedNow")}) · ${minutes(w.seconds)}`))));
+    if (!list.children.length) list.append(J.el("li", "muted", say("noneEmpty")));
   }
 
   function hallRow(hall) {
@@ -153,9 +163,6 @@
     th.scope = "row";
     tr.append(th);
     const empty = cellOf("td", hall.empty_windows, hall.empty_windows ? "num warn" : "num");
-    if (hall.empty.length) {
-      empty.title = hall.empty.map((w) => `${say("windowNo", { n: w.window })} ${minutes(w.seconds)}`).join("; ");
-    }
     tr.append(cellOf("td", hall.waiting, "num"), cellOf("td", minutes(hall.longest_wait_seconds), "num"),
               cellOf("td", `${hall.windows_open} / ${hall.windows}`, "num"), cellOf("td", hall.windows_paused, "num"),
               empty, cellOf("td", hall.alerts.red, hall.alerts.red ? "num state-off" : "num"),
