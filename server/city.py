@@ -4,7 +4,8 @@ comparing halls (the 三率 per hall and per department across halls), read-only
 Every hall is read from the database, whether or not this process runs its queue: the
 dashboard from counts the database makes (server/repository/city.py; hall/city.py decides
 what they mean), the reports from the very facts a hall's own report adds up
-(`reports.hall_facts`, `kpi.summary`, `kpi.three_rates`). Nothing here writes.
+(`reports.hall_tallies`, kept added up for each hall's today as its log grows, and
+`kpi.three_rates`). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from hall.config import parse_config
 from hall.setup import HallConfig
 
 from . import db, protocol, repository as repo
-from .reports import NUMBER_FORMATS, THREE_RATES, append_text_safe, cell, check_range, hall_facts
+from .reports import (NUMBER_FORMATS, THREE_RATES, DaySoFar, append_text_safe, cell, check_range,
+                      hall_tallies)
 
 #: the figures of each hall the city report shows beside its 三率 (field, 中文, English, unit)
 HALL_FIGURES = (("issued", "取号数", "Issued", "count"), ("served", "办结数", "Served", "count"),
@@ -37,10 +39,15 @@ class City:
         self.database = database
         self.clock = clock
         self._setups: dict[tuple[int, int], HallConfig] = {}
+        self._days: dict[int, DaySoFar] = {}   # each hall's today, kept added up as its log grows
         self._lock = threading.Lock()
 
-    def _setup(self, conn, hall_id: int) -> HallConfig:
-        version = repo.setup_version(conn, hall_id)
+    def _day_so_far(self, hall_id: int) -> DaySoFar:
+        with self._lock:
+            return self._days.setdefault(hall_id, DaySoFar())
+
+    def _setup(self, conn, hall_id: int, version: int | None = None) -> HallConfig:
+        version = repo.setup_version(conn, hall_id) if version is None else version
         with self._lock:
             found = self._setups.get((hall_id, version))
         if found is None:
@@ -87,16 +94,24 @@ class City:
         now = self.clock()
         conn = self.database.connection()
         with db.read(conn):
-            measured = [(row, setup, hall_facts(conn, row["id"], setup, first, last, now))
+            measured = [(row, setup, *self._tallies(conn, row["id"], first, last, now))
                         for row, setup in self._halls(conn)]
-        halls = [_hall_row(row, setup, facts) for row, setup, facts in measured]
-        city_parts = [(facts, [s.code for s in setup.services]) for _, setup, facts in measured]
+        halls = [_hall_row(row, setup, tallies.summary(setup, extra)) for row, setup, tallies, extra in measured]
+        city_parts = [(tallies.summary(setup, extra), tallies.served_items, [s.code for s in setup.services])
+                      for _, setup, tallies, extra in measured]
         return {"from": first.isoformat(), "to": last.isoformat(), "at": protocol.iso(now),
                 "halls": halls, "city": {"three_rates": kpi.three_rates(city_parts)},
                 "departments": _departments(measured),
                 "columns": [{"field": f, "name": zh, "name_en": en, "unit": unit}
                             for f, zh, en, unit in HALL_FIGURES],
                 "rates": [{"field": f, "name": zh, "name_en": en} for f, zh, en in THREE_RATES]}
+
+    def _tallies(self, conn, hall_id: int, first: date, last: date, now: datetime) -> tuple[kpi.Tallies, list]:
+        """The hall's added-up facts, as its own report adds them up."""
+        version = repo.setup_version(conn, hall_id)
+        setup = self._setup(conn, hall_id, version)
+        today = now.astimezone(setup.hall.tz).date()
+        return hall_tallies(conn, hall_id, setup, version, first, last, now, today, self._day_so_far(hall_id))
 
 
 def _city_now(halls: list[dict[str, Any]], ratings: list[int]) -> dict[str, Any]:
@@ -109,8 +124,7 @@ def _city_now(halls: list[dict[str, Any]], ratings: list[int]) -> dict[str, Any]
             "satisfaction": kpi.rating_figures(ratings)}
 
 
-def _hall_row(row, setup: HallConfig, facts: list[kpi.Fact]) -> dict[str, Any]:
-    summary = kpi.summary(facts, setup)
+def _hall_row(row, setup: HallConfig, summary: dict[str, Any]) -> dict[str, Any]:
     return {"code": row["code"], "name": setup.hall.name, "name_en": setup.hall.name_en,
             "three_rates": summary["three_rates"], **{f: summary[f] for f, *_ in HALL_FIGURES}}
 
@@ -118,15 +132,17 @@ def _hall_row(row, setup: HallConfig, facts: list[kpi.Fact]) -> dict[str, Any]:
 def _departments(measured) -> list[dict[str, Any]]:
     """Each department code any hall has, with its 三率 in every hall that has it and across them."""
     named: dict[str, Any] = {}
-    for _, setup, _ in measured:
+    for _, setup, _, _ in measured:
         for dept in setup.departments:
             named.setdefault(dept.code, dept)
+    nobody = kpi.Tally().row(False)   # a department nobody came for
     out = []
     for code, dept in sorted(named.items()):
         parts, halls = [], []
-        for row, setup, facts in measured:
+        for row, setup, tallies, extra in measured:
             if any(d.code == code for d in setup.departments):
-                part = kpi.of_department(facts, setup, code)
+                figures = tallies.group("department", extra).get(code, nobody)
+                part = (figures, tallies.served_items, [s.code for s in setup.services if s.department == code])
                 parts.append(part)
                 halls.append({"code": row["code"], "name": setup.hall.name, "name_en": setup.hall.name_en,
                               "three_rates": kpi.three_rates([part])})

@@ -2,12 +2,16 @@
 
 The figures are computed by hall/kpi.py from the same log that runs the queue; this module
 only reads the log, attaches names, and writes the tables people open in a spreadsheet.
+A range replays its log; the day so far (today alone, what the daily report and the
+supervisors ask all day) is kept added up as the log grows (`DaySoFar`), so asking for it
+costs the same however many tickets the day has.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -50,33 +54,46 @@ def check_range(first: date, last: date) -> None:
         raise RangeError(f"最多 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
 
 
-def hall_facts(conn, hall_id: int, setup, first: date, last: date, now: datetime) -> list[kpi.Fact]:
-    """The facts of a hall's days from `first` to `last`, replayed from its log: what the hall's
-    own report and the city's comparison of halls both add up (in the caller's read transaction)."""
+def hall_tallies(conn, hall_id: int, setup, setup_version: int, first: date, last: date, now: datetime,
+                 today: date, day_so_far: "DaySoFar") -> tuple[kpi.Tallies, list]:
+    """A hall's added-up facts of its days `first` to `last` and those of the moment, in the
+    caller's read transaction: what the hall's own report and the city's comparison of halls
+    both show. The hall's `today` alone comes from `day_so_far`, kept added up as the log grows;
+    a range replays its log."""
+    alert_rows = [dict(row) for row in repo.alerts_between(conn, hall_id, first, last)]
+    if first == last == today:
+        return day_so_far.figures(conn, hall_id, setup, setup_version, first, now, alert_rows)
     start, end = kpi.day_bounds(first, last, setup.hall.tz)
     records = repo.event_records_between(conn, hall_id, start.astimezone(timezone.utc),
                                          end.astimezone(timezone.utc))
-    alert_rows = [dict(row) for row in repo.alerts_between(conn, hall_id, first, last)]
-    return kpi.measure(records, setup, start, end, now, alert_rows)
+    return kpi.Tallies.of(kpi.measure(records, setup, start, end, now, alert_rows)), []
 
 
 def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
     """The report JSON: the hall's figures and 三率, rows per group, and the charts' series."""
     check_range(first, last)
     service = hall.service
-    setup = service.setup()
     conn = service.database.connection()
     with db.read(conn):
-        facts = hall_facts(conn, service.hall_id, setup, first, last, service.clock())
+        setup_version = repo.log_and_setup_versions(conn, service.hall_id)[1]
+        setup = service.setup(conn)
         clerks = repo.clerk_names(conn, service.hall_id)
         refused = [(r["service"], datetime.fromisoformat(r["refused_at"]))
                    for r in repo.person_refusals(conn, service.hall_id, first, last)]
+        tallies, extra = hall_tallies(conn, service.hall_id, setup, setup_version, first, last,
+                                      service.clock(), service.today(), hall.day_so_far)
+    return shaped(hall, setup, clerks, refused, tallies, extra, first, last, by)
+
+
+def shaped(hall, setup, clerks, refused, tallies: kpi.Tallies, extra: list, first: date, last: date,
+           by: str) -> dict[str, Any]:
+    """The report JSON from the range's added-up facts and those of the moment (`extra`)."""
     names = Labels(setup, clerks)
     return {
         "from": first.isoformat(), "to": last.isoformat(), "by": by,
         "hall": {"name": setup.hall.name, "name_en": setup.hall.name_en, "timezone": setup.hall.timezone},
-        "summary": kpi.summary(facts, setup),
-        "rows": names.rows(by, kpi.group(facts, by)),
+        "summary": tallies.summary(setup, extra),
+        "rows": names.rows(by, tallies.group(by, extra)),
         "columns": [{"field": f, "name": zh, "name_en": en, "unit": unit} for f, zh, en, unit in COLUMNS],
         "appointments": hall.appointments.figures(first, last),
         # text messages and WeChat notices: attempts per provider, sent / failed / dropped
@@ -86,16 +103,52 @@ def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
         "charts": {
             # hours with citizens in them: not the evening when only expired tickets "wait"
             "by_hour": [{"hour": h, "issued": r["issued"], "served": r["served"]}
-                        for h, r in kpi.group(facts, "hour").items() if r["issued"] or r["served"]],
-            "wait_histogram": kpi.wait_histogram(facts),
+                        for h, r in tallies.group("hour", extra).items() if r["issued"] or r["served"]],
+            "wait_histogram": tallies.wait_histogram(),
             "utilisation": [{"window": n, "label": names.label("window", n)[0], "utilisation": r["utilisation"],
                              "signed_in_seconds": r["signed_in_seconds"]}
-                            for n, r in kpi.group(facts, "window").items()],
+                            for n, r in tallies.group("window", extra).items()],
             "satisfaction_by_day": [{"day": d.isoformat(), "satisfaction_rate": r["satisfaction_rate"],
                                      "ratings": r["ratings"], "bad_ratings": r["bad_ratings"]}
-                                    for d, r in kpi.group(facts, "day").items()],
+                                    for d, r in tallies.group("day", extra).items()],
         },
     }
+
+
+class DaySoFar:
+    """Today's facts of one hall, added up as its log grows (hall/kpi.py's LiveDay).
+
+    Asked for the figures inside a read transaction, it first takes the log's records after
+    the last one it saw (one range of the (hall, seq) index: those committed since, by this
+    process or any other), then answers from its sums. A new day or a new setup starts it
+    again from that day's log."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: kpi.LiveDay | None = None
+        self._key: tuple | None = None
+        self._seq = 0
+
+    def figures(self, conn, hall_id: int, setup, setup_version: int, day: date, now: datetime,
+                alert_rows: list[dict]) -> tuple[kpi.Tallies, list]:
+        with self._lock:
+            if self._key != (day, setup_version):
+                self._start(conn, hall_id, setup, setup_version, day)
+            else:
+                self._feed(repo.event_records(conn, hall_id, after=self._seq))
+            return self._live.tallies, self._live.running(now, alert_rows)
+
+    def _start(self, conn, hall_id: int, setup, setup_version: int, day: date) -> None:
+        self._live, self._key, self._seq = kpi.LiveDay(setup, day), (day, setup_version), 0
+        start, end = self._live.start, self._live.end
+        self._seq = repo.last_seq(conn, hall_id)   # the day's log below is read in this transaction
+        self._feed(repo.event_records_between(conn, hall_id, start.astimezone(timezone.utc),
+                                              end.astimezone(timezone.utc)))
+
+    def _feed(self, records: list[dict]) -> None:
+        for record in records:
+            self._live.feed(record)
+            self._seq = max(self._seq, int(record["seq"]))
 
 
 class Labels:
