@@ -136,12 +136,13 @@ def _departments(measured) -> list[dict[str, Any]]:
         for dept in setup.departments:
             named.setdefault(dept.code, dept)
     nobody = kpi.Tally().row(False)   # a department nobody came for
+    grouped = [tallies.group("department", extra) for _, _, tallies, extra in measured]
     out = []
     for code, dept in sorted(named.items()):
         parts, halls = [], []
-        for row, setup, tallies, extra in measured:
+        for (row, setup, tallies, _), by_department in zip(measured, grouped):
             if any(d.code == code for d in setup.departments):
-                figures = tallies.group("department", extra).get(code, nobody)
+                figures = by_department.get(code, nobody)
                 part = (figures, tallies.served_items, [s.code for s in setup.services if s.department == code])
                 parts.append(part)
                 halls.append({"code": row["code"], "name": setup.hall.name, "name_en": setup.hall.name_en,

@@ -6,7 +6,7 @@ admin too) read no city route, bad dates are a bilingual 422."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from hall import alerts, commands as c, order
 from hall.tickets import CALLABLE_STATES
 from server import db, reports, repository as repo
+from server.reports import DaySoFar
 from server.app import create_app
 from server.appointments import AppointmentService
 from server.datadir import add_hall, open_data_dir
@@ -99,13 +100,14 @@ def login(city, username: str) -> dict:
     return {"Authorization": f"Bearer {reply.get_json()['token']}"}
 
 
-def own_report(city, code: str) -> dict:
-    """The hall's own report of the day, as its supervisors read it on /reports."""
+def own_report(city, code: str, first: date = DAY) -> dict:
+    """The hall's own report from `first` to today, as its supervisors read it on /reports
+    (today alone: the day so far, kept added up; a range: its log replayed)."""
     service = city.services[code]
     setup = service.setup()
-    hall = SimpleNamespace(service=service, appointments=AppointmentService(service),
+    hall = SimpleNamespace(service=service, appointments=AppointmentService(service), day_so_far=DaySoFar(),
                            notifications=Notifications(service, NotifySettings.from_config(setup.extra)))
-    return reports.report(hall, DAY, DAY, "department")
+    return reports.report(hall, first, DAY, "department")
 
 
 def core_view(service: HallService, now) -> dict:
@@ -158,14 +160,15 @@ def test_the_dashboard_agrees_with_each_halls_own_figures(city) -> None:
                                        for level in ("red", "yellow")}
 
 
-def test_the_reports_agree_with_each_halls_own_report(city) -> None:
+@pytest.mark.parametrize("first", [DAY, DAY - timedelta(days=6)], ids=["today", "a week"])
+def test_the_reports_agree_with_each_halls_own_report(city, first: date) -> None:
     traffic(city)
-    reply = city.http.get(f"/api/v1/city/reports?from={DAY}&to={DAY}", headers=login(city, "metro"))
+    reply = city.http.get(f"/api/v1/city/reports?from={first}&to={DAY}", headers=login(city, "metro"))
     assert reply.status_code == 200, reply.get_json()
     data = reply.get_json()
     halls = {hall["code"]: hall for hall in data["halls"]}
     for code in (HOME, EAST, WEST):
-        own = own_report(city, code)
+        own = own_report(city, code, first)
         assert halls[code]["three_rates"] == own["summary"]["three_rates"]
         for field in ("issued", "served", "accepted", "ratings", "bad_ratings", "alerts"):
             assert halls[code][field] == own["summary"][field], (code, field)
