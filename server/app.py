@@ -13,6 +13,7 @@ from flask_socketio import SocketIO
 
 from . import headers, inbound
 from .appointments import AppointmentService
+from .remote import RemoteWalkIns
 from .auth import LoginThrottle
 from .city import City
 from .clockwork import Clockwork
@@ -80,6 +81,7 @@ class Hall:
         self.supervision = Supervision(self.service, emit=self.live.emit_to_hall,
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)
+        self.remote = RemoteWalkIns(self.service)
         self.day_so_far = DaySoFar()   # the reports of today, kept added up as the log grows
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
@@ -87,7 +89,7 @@ class Hall:
                                                NotifySettings.from_config(self.service.setup().extra))
         self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
                                    interval=tick_seconds, uploads=self._upload_schedule(),
-                                   notifications=self.notifications)
+                                   notifications=self.notifications, remote=self.remote)
         self.throttle = LoginThrottle()
 
     def _upload_schedule(self) -> UploadSchedule | None:

@@ -174,3 +174,15 @@ from .city import (  # noqa: F401
     open_alert_levels,
     ratings_given,
 )
+from .remote import (  # noqa: F401
+    insert_remote_ticket,
+    remote_ticket_by,
+    remote_counts_on,
+    remote_tickets_of_mobile,
+    activate_remote_ticket,
+    remote_tickets_due,
+    lapse_remote_ticket,
+    log_remote,
+    remote_log,
+    purge_remote_personal_data,
+)
