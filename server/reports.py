@@ -339,7 +339,7 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     told.column_dimensions["A"].width = 16
     remote = book.create_sheet("远程取号 Remote")
     for row in remote_rows(data):
-        _append_text_safe(remote, row)
+        append_text_safe(remote, row)
     remote.column_dimensions["A"].width = 40
     buffer = io.BytesIO()
     book.save(buffer)

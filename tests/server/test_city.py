@@ -6,6 +6,7 @@ admin too) read no city route, bad dates are a bilingual 422."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,14 +17,9 @@ from openpyxl import load_workbook
 from hall import alerts, commands as c, order
 from hall.tickets import CALLABLE_STATES
 from server import db, reports, repository as repo
-from server.reports import DaySoFar
-from server.app import create_app
-from server.appointments import AppointmentService
-from server.datadir import add_hall, open_data_dir
-from server.notify.service import Notifications
-from server.notify.settings import NotifySettings
+from server.app import Hall, create_app, socketio
 from server.services import HallService
-from server.supervision import Supervision
+from server.datadir import add_hall, open_data_dir
 from tests.cli.test_admin import jiaohao
 from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 
@@ -52,14 +48,16 @@ def city(tmp_path, small_config_file, seeded):
     home = app.extensions["jiaohao"]
     database = home.database
     ids = {row["code"]: row["id"] for row in repo.list_halls(database.connection())}
-    services = {code: home.service if code == HOME else HallService(database, hall_id, clock=clock)
-                for code, hall_id in ids.items()}
+    # each hall as a server process of its own would run it (only the home hall is served here)
+    halls = {code: home if code == HOME else Hall(replace(home.data, hall_id=hall_id), socketio, clock=clock)
+             for code, hall_id in ids.items()}
+    services = {code: hall.service for code, hall in halls.items()}
     people = {}
     for code, hall_id in ids.items():
         for role in ("clerk", "supervisor", "admin"):
             people[(code, role)] = add_user(database, hall_id, f"{code}-{role}", role, PASSWORD)
     add_user(database, ids[HOME], "metro", "city", PASSWORD, "市政务服务管理局", city=True)
-    yield SimpleNamespace(app=app, http=app.test_client(), clock=clock, ids=ids, services=services,
+    yield SimpleNamespace(app=app, http=app.test_client(), clock=clock, ids=ids, halls=halls, services=services,
                           people=people, database=database)
     home.data.close()
 
@@ -90,8 +88,8 @@ def traffic(city) -> None:
     serve(east, 4, 3)
     east.execute(c.PauseWindow(window=4, reason="午休"))
     city.clock.advance(minutes=40)
-    for service in (home, east):   # each hall's own supervision raises its alerts
-        Supervision(service, emit=lambda *_: None, connected_devices=set).evaluate()
+    for code in (HOME, EAST):   # each hall's own supervision raises its alerts
+        city.halls[code].supervision.evaluate()
 
 
 def login(city, username: str) -> dict:
@@ -103,11 +101,7 @@ def login(city, username: str) -> dict:
 def own_report(city, code: str, first: date = DAY) -> dict:
     """The hall's own report from `first` to today, as its supervisors read it on /reports
     (today alone: the day so far, kept added up; a range: its log replayed)."""
-    service = city.services[code]
-    setup = service.setup()
-    hall = SimpleNamespace(service=service, appointments=AppointmentService(service), day_so_far=DaySoFar(),
-                           notifications=Notifications(service, NotifySettings.from_config(setup.extra)))
-    return reports.report(hall, first, DAY, "department")
+    return reports.report(city.halls[code], first, DAY, "department")
 
 
 def core_view(service: HallService, now) -> dict:
@@ -252,7 +246,6 @@ def test_a_city_account_changes_nothing_in_any_hall(city) -> None:
     assert city.http.get("/api/v1/me", headers=metro).get_json()["role"] == "city"
     assert city.http.get("/api/v1/hall", headers=metro).status_code == 200
     # the live channel (where alerts and calls go) is a hall's own staff's and devices'
-    from server.app import socketio
     listener = socketio.test_client(city.app, auth={"token": metro["Authorization"][7:]})
     assert not listener.is_connected()
 
