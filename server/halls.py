@@ -60,6 +60,7 @@ class Halls:
         #: token hash → its hall id: a token never changes hall, so what was found once is kept
         #: (a bounded number; tokens found in no hall are not kept, they cost a lookup each time)
         self._token_halls: OrderedDict[str, int] = OrderedDict()
+        self._tokens_lock = threading.Lock()   # not the builders' lock: a hall being built holds no lookup up
 
     # --- the halls -------------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class Halls:
         return None if hall_id is None else self.get(hall_id)
 
     def _hall_id_of(self, token_hash: str) -> int | None:
-        with self._lock:
+        with self._tokens_lock:
             hall_id = self._token_halls.get(token_hash)
             if hall_id is not None:
                 self._token_halls.move_to_end(token_hash)
@@ -142,7 +143,7 @@ class Halls:
         with self.database.checked_out() as conn:
             hall_id = repo.hall_of_token(conn, token_hash)
         if hall_id is not None:
-            with self._lock:
+            with self._tokens_lock:
                 self._token_halls[token_hash] = hall_id
                 if len(self._token_halls) > KEPT_TOKENS:
                     self._token_halls.popitem(last=False)
