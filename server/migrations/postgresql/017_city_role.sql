@@ -1,4 +1,4 @@
--- As ../015_city_role.sql: the city role, which reads every hall and changes none. PostgreSQL
+-- As ../017_city_role.sql: the city role, which reads every hall and changes none. PostgreSQL
 -- widens the CHECK in place.
 
 ALTER TABLE users DROP CONSTRAINT users_role_check;
