@@ -21,13 +21,14 @@ BEARER = [{"bearer": []}]
 
 # path → {method: (summary, request schema or None, success status)}
 ROUTES = {
-    "/api/v1/auth/login": {"post": ("Sign in with user name and password",
-                                    {"username": "string", "password": "string"}, 200)},
+    "/api/v1/auth/login": {"post": ("Sign in with user name and password; `hall` (the hall's code) names "
+                                    "the hall when the deployment has several (404 hall_not_found)",
+                                    {"username": "string", "password": "string", "hall": "string"}, 200)},
     "/api/v1/auth/logout": {"post": ("End this staff session", None, 200)},
     "/api/v1/auth/password": {"post": ("Change one's own password (also an expired one); every session of "
                                        "the account ends",
                                        {"username": "string", "password": "string",
-                                        "new_password": "string"}, 200)},
+                                        "new_password": "string", "hall": "string"}, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", None, 200)},
     "/api/v1/calls/{seq}/announcement": {"get": (
         "The call at this seq said aloud (audio/wav: chime, then the hall's sentence as often as "

@@ -55,7 +55,8 @@ def _spend_on_booking(mobile: str, service: str, day: date, start: time) -> None
     """A citizen's booking spends from its address, its address in the slot, and its number."""
     try:
         _spend("bookings_per_address", client_address())
-        _spend("bookings_per_address_in_slot", (client_address(), service, day, start))
+        # a slot is one hall's: the halls of a deployment may use the same item codes
+        _spend("bookings_per_address_in_slot", (client_address(), current_hall().service.hall_id, service, day, start))
         _spend("bookings_per_mobile", mobile.strip())
     except ApiError:
         _sweep_refused(service, day, start)

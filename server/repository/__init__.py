@@ -17,6 +17,7 @@ from .halls import (  # noqa: F401
     project_setup,
     setup_version,
     log_and_setup_versions,
+    hall_of_token,
 )
 from .windows import (  # noqa: F401
     load_windows,
@@ -57,6 +58,7 @@ from .events import (  # noqa: F401
 from .accounts import (  # noqa: F401
     insert_user,
     find_user,
+    users_named,
     get_user,
     list_users,
     set_password_hash,
