@@ -366,8 +366,12 @@ def in_english(make: Callable) -> Callable:
     return english
 
 
+#: the citizens' phone pages: Chinese first with English, and no language switch
+PHONE_PAGES = ("book", "phone", "remote")
+
+
 def bilingual_states() -> list[str]:
-    return [state for state in STATES if not state.startswith(("book", "phone"))]
+    return [state for state in STATES if not state.startswith(PHONE_PAGES)]
 
 
 @pytest.mark.parametrize("state", list(STATES) + [f"{state} in English" for state in bilingual_states()])
