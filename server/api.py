@@ -130,7 +130,8 @@ def _signed_in(hall, data: dict, *, allow_expired: bool = False):
     address in memory, locked per account in the database)."""
     username, password = field(data, "username", str), field(data, "password", str)
     address = request.remote_addr or "?"
-    wait = hall.throttle.retry_after(username, address)
+    account = f"{username}@{hall.service.hall_id}"   # user names are per hall; '@' is in none
+    wait = hall.throttle.retry_after(account, address)
     if wait:
         raise ApiError(429, "too_many_attempts", f"登录失败次数过多，请 {wait} 秒后再试 / too many failed "
                        f"sign-ins: try again in {wait} s", {"Retry-After": str(wait)})
@@ -142,9 +143,9 @@ def _signed_in(hall, data: dict, *, allow_expired: bool = False):
             raise ApiError(423, refused.code, str(refused), {"Retry-After": str(refused.retry_after)}) from None
         if refused.code == "password_expired":
             raise ApiError(403, refused.code, str(refused)) from None
-        hall.throttle.failed(username, address)
+        hall.throttle.failed(account, address)
         raise ApiError(401, refused.code, str(refused)) from None
-    hall.throttle.succeeded(username, address)
+    hall.throttle.succeeded(account, address)
     return user
 
 

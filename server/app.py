@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, appcontext_pushed, current_app, g, request
+from flask import Flask, appcontext_pushed, current_app, g, has_request_context, request
 from flask_socketio import SocketIO
 
 from . import headers, inbound
@@ -18,7 +18,7 @@ from .auth import LoginThrottle
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
-from .halls import HALL_PARAMETER, Halls
+from .halls import EVERY_HALL, HALL_PARAMETER, Halls
 from .reports import DaySoFar
 from .live import Live
 from .notify.service import Notifications
@@ -69,7 +69,7 @@ class Hall:
 
     def __init__(self, data: DataDir, live_socket: SocketIO, clock: Clock = utcnow,
                  tick_seconds: float = 2.0, publish_in_background: bool = False,
-                 session_clock: Clock = utcnow):
+                 session_clock: Clock = utcnow, throttle: LoginThrottle | None = None):
         self.data = data
         #: sign-in sessions age by the wall clock even when a test moves the hall's clock
         self.session_clock = session_clock
@@ -91,7 +91,9 @@ class Hall:
         self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
                                    interval=tick_seconds, uploads=self._upload_schedule(),
                                    notifications=self.notifications, remote=self.remote)
-        self.throttle = LoginThrottle()
+        #: the process's one throttle, shared by its halls: a name sprayed over the halls'
+        #: sign-ins still counts against its address
+        self.throttle = throttle or LoginThrottle()
 
     def _upload_schedule(self) -> UploadSchedule | None:
         """The provincial 好差评 uploads, when [server] ratings_upload_url turns them on."""
@@ -146,16 +148,20 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     request publishes before it answers, which tests that read messages right after a
     request rely on. `database`: a URL (see datadir.database_url); the data directory's
     SQLite file when None. `hall`: the code of the one hall this app serves (`--hall CODE`);
-    None serves every hall of the database, each request its credential's hall (halls.py).
+    None (or "all") serves every hall of the database, each request its credential's hall (halls.py).
     `app.extensions["jiaohao"]` is the home hall: the pinned one, else the config's."""
     app = Flask(__name__)
+    hall = None if hall == EVERY_HALL else hall
     data = open_data_dir(data_dir, config_path, database=database, hall=hall, home_of_several=hall is None)
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
 
+    throttle = LoginThrottle()
+
     def build(hall_id: int) -> Hall:
         return Hall(replace(data, hall_id=hall_id), socketio, clock=clock, tick_seconds=tick_seconds,
-                    publish_in_background=publish_in_background, session_clock=session_clock)
+                    publish_in_background=publish_in_background, session_clock=session_clock,
+                    throttle=throttle)
 
     home = build(data.hall_id)
     halls = Halls(data.database, build, home, pinned=hall is not None)
@@ -173,8 +179,8 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
         app.register_blueprint(importlib.import_module(name).blueprint)
     register_error_handlers(app)
     give_back_connections_at_teardown(app, data.database)
-    app.context_processor(lambda: {"several_halls": halls.several(),
-                                   "page_hall": request.args.get(HALL_PARAMETER, "")})
+    app.context_processor(lambda: {"several_halls": halls.several(), "page_hall": request.args.get(
+        HALL_PARAMETER, "") if has_request_context() else ""})
 
     # browsers only from the hall's own origin; device clients (python-socketio) send their
     # server URL as Origin, which is the same origin

@@ -26,8 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     server.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     server.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     server.add_argument("--hall", metavar="CODE",
-                        help="serve this hall only (default: every hall of the deployment, each "
-                             "request its own hall's)")
+                        help="serve this hall only; 'all' or left out: every hall of the deployment, "
+                             "each request answered by its own hall")
     server.set_defaults(func=run_server)
 
     demo = sub.add_parser("demo", help="start a fresh demo hall with demo accounts and devices")

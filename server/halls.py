@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from flask import g, has_request_context, request
@@ -33,10 +34,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: `--hall all` (or no --hall): the process serves every hall of its database
+EVERY_HALL = "all"
 #: the query parameter that names the hall of a request without a credential (/book?hall=CODE)
 HALL_PARAMETER = "hall"
 #: a credential longer than this is no token of ours: not worth a lookup
 MAX_TOKEN = 200
+#: how many tokens' halls are kept in memory (each entry is a hash and an id)
+KEPT_TOKENS = 20_000
 
 
 class Halls:
@@ -52,6 +57,10 @@ class Halls:
         self._lock = threading.Lock()
         self._started: list[Callable[[Hall], None]] = []
         self._connections: dict[str, Hall] = {}   # a live connection's sid → its hall
+        #: token hash → its hall id: a token never changes hall, so what was found once is kept
+        #: (a bounded number; tokens found in no hall are not kept, they cost a lookup each time)
+        self._token_halls: OrderedDict[str, int] = OrderedDict()
+        self._tokens_lock = threading.Lock()   # not the builders' lock: a hall being built holds no lookup up
 
     # --- the halls -------------------------------------------------------------------------------
 
@@ -122,9 +131,23 @@ class Halls:
             return None
         if self.pinned:
             return self.home
-        with self.database.checked_out() as conn:
-            hall_id = repo.hall_of_token(conn, hash_token(token))
+        hall_id = self._hall_id_of(hash_token(token))
         return None if hall_id is None else self.get(hall_id)
+
+    def _hall_id_of(self, token_hash: str) -> int | None:
+        with self._tokens_lock:
+            hall_id = self._token_halls.get(token_hash)
+            if hall_id is not None:
+                self._token_halls.move_to_end(token_hash)
+                return hall_id
+        with self.database.checked_out() as conn:
+            hall_id = repo.hall_of_token(conn, token_hash)
+        if hall_id is not None:
+            with self._tokens_lock:
+                self._token_halls[token_hash] = hall_id
+                if len(self._token_halls) > KEPT_TOKENS:
+                    self._token_halls.popitem(last=False)
+        return hall_id
 
     def for_code(self, code: str) -> "Hall":
         """The hall a request names with ?hall=CODE, or the 404 that says there is none."""
