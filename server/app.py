@@ -84,6 +84,8 @@ class Hall:
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)
         self.remote = RemoteWalkIns(self.service)
+        self.service.after_refusal.append(
+            lambda service: self.live.broadcast_appointment("person_refused", {"service": service}))
         self.day_so_far = DaySoFar()   # the reports of today, kept added up as the log grows
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
