@@ -1,5 +1,5 @@
 """The rate limits' buckets and the sign-in throttle's failures, shared by a deployment's
-processes (migration 017). Keys come hashed; times are seconds since 1970."""
+processes (migration 018). Keys come hashed; times are seconds since 1970."""
 
 from __future__ import annotations
 

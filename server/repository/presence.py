@@ -1,4 +1,4 @@
-"""The server processes of a deployment and the devices each has connected (migration 017).
+"""The server processes of a deployment and the devices each has connected (migration 018).
 
 Times here are the wall clock in UTC (ISO text, compared as text): a process's liveness is not
 hall time, and a test's fake hall clock must not make a live process look dead.

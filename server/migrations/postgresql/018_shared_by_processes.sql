@@ -1,4 +1,4 @@
--- As ../017_shared_by_processes.sql: the live server processes and the devices each has
+-- As ../018_shared_by_processes.sql: the live server processes and the devices each has
 -- connected, shared by every process of the deployment.
 
 CREATE TABLE server_processes (
