@@ -575,7 +575,15 @@ class AdvisoryLocks:
                 self._drop()   # the session is gone already, and its locks with it
 
     def close(self) -> None:
+        """Every lock let go at once (the end of the session frees them too, but only once the
+        server has seen the connection close), then the session closed."""
+        import psycopg
         with self._lock:
+            if self._conn is not None and self._held:
+                try:
+                    self._conn.execute("SELECT pg_advisory_unlock_all()")
+                except psycopg.Error:
+                    pass   # the session is gone already, and its locks with it
             self._drop()
 
     def _drop(self) -> None:

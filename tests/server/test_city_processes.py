@@ -261,6 +261,8 @@ def test_kill_9_of_a_process_its_board_moves_to_the_other_and_misses_nothing(cit
         assert set(acknowledged) <= kept, "every ticket a kiosk was given is in the database"
         status, report = health(city.url(survivor))
         assert status == 200, report
+        assert wait_until(lambda: health(city.url(survivor))[1]["clockwork"]["leading"], timeout=30), \
+            "the process still running does the hall's timed work"
     finally:
         board.stop()
 

@@ -55,9 +55,10 @@ def test_one_process_does_the_timed_work_and_another_takes_over_when_it_goes(tmp
         other.data.close()
 
 
-def test_a_process_whose_database_closed_lets_the_work_go(tmp_path, small_config_file, seeded, backend) -> None:
-    """The lock lives on a session of its own: when that session ends (the process died, its
-    machine was lost), PostgreSQL lets the lock go and the next tick elsewhere takes it."""
+def test_a_process_that_closes_its_database_lets_the_work_go(tmp_path, small_config_file, seeded,
+                                                             backend) -> None:
+    """The lock lives on a session of its own, ended with the database; a process that dies
+    ends it too (tests/server/test_city_processes.py kills one)."""
     one, other = two_processes(tmp_path, small_config_file, seeded, FakeClock())
     try:
         one.clockwork.tick()
