@@ -140,15 +140,11 @@ class DemoServer:
 
 
 class GunicornServer(DemoServer):
-    """The same demo hall served as in production (docs/deployment.md): gunicorn, one worker,
-    many threads, running server.wsgi:app."""
-
-    def __init__(self, root: Path, config: Path, threads: int):
-        self.threads = threads
-        super().__init__(root, config)
+    """The same demo hall served as in production (docs/deployment.md): gunicorn with the
+    shipped settings (one gevent worker), running server.wsgi:app."""
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", str(self.threads),
+        return [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf",
                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "server.wsgi:app"]
 
     def environment(self) -> dict[str, str]:
@@ -165,8 +161,7 @@ class GunicornServer(DemoServer):
 def server_for(root: Path, opts: "Options") -> DemoServer:
     """The server to measure, not yet started (entering it with `with` starts it)."""
     if opts.server == "gunicorn":
-        # every websocket holds a thread; leave room beside them for the HTTP clients
-        return GunicornServer(root, opts.config, max(200, opts.websocket_clients + 4 * max(opts.clients, opts.clerks) + 50))
+        return GunicornServer(root, opts.config)
     return DemoServer(root, opts.config)
 
 

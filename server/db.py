@@ -38,6 +38,22 @@ class HallConnection(sqlite3.Connection):
     write_lock: threading.Lock | None = None
 
 
+#: How a call that may wait on the disk (a COMMIT's fsync, a BEGIN IMMEDIATE waiting for
+#: another process's write) is made. Directly on a thread; under gevent, on a native thread
+#: of gevent's pool (serving.async_mode), so the event loop serves every other connection
+#: while this one waits. This is the seam another database's driver would use too.
+_waits_on_disk: Callable[..., Any] = lambda call, *args: call(*args)
+
+
+def wait_on_disk_with(runner: Callable[..., Any]) -> None:
+    global _waits_on_disk
+    _waits_on_disk = runner
+
+
+def wait_on_disk(call: Callable[..., Any], *args: Any) -> Any:
+    return _waits_on_disk(call, *args)
+
+
 #: One lock per database file in this process. Writers in one process queue on it and hand
 #: over at once, instead of backing off in SQLite's sleeping busy handler; BEGIN IMMEDIATE
 #: still serialises writers of other processes.
@@ -70,14 +86,14 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     if lock is not None:
         lock.acquire()
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        wait_on_disk(conn.execute, "BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         try:
-            conn.execute("COMMIT")
+            wait_on_disk(conn.execute, "COMMIT")
         except sqlite3.Error:
             # a full disk fails the commit itself: roll back, so the connection is usable
             # again when space returns instead of stuck inside this transaction
