@@ -4,6 +4,7 @@ what a check-in at the kiosk leads to. No clock, no database: callers pass `now`
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -108,6 +109,31 @@ def check_booking(rules: Appointments, hall: HallInfo, service: str, slot: Slot,
     if same_item >= rules.max_per_mobile_per_item:
         raise AppointmentError("limit_per_item", f"同一手机号每个事项最多 {rules.max_per_mobile_per_item} 个预约 "
                                f"/ at most {rules.max_per_mobile_per_item} open bookings per item")
+
+
+#: a few places of one slot may always go at once: a family or colleagues booking together
+SLOT_BURST_FLOOR = 3
+
+
+def slot_burst_places(rules: Appointments, capacity: int) -> int:
+    """How many of a slot's places may be taken within `slot_burst_minutes`, whoever books."""
+    return max(min(SLOT_BURST_FLOOR, capacity), math.ceil(capacity * rules.slot_burst_share))
+
+
+def check_slot_burst(rules: Appointments, capacity: int, taken_at: list[datetime], now: datetime) -> None:
+    """Refuse a place when the slot already gave its burst share within the burst window:
+    per-address limits cannot see a sweep spread over many addresses, but the slot can.
+    `taken_at` are the times the slot's open bookings were made (or moved into it)."""
+    window = timedelta(minutes=rules.slot_burst_minutes)
+    recent = sorted(t for t in taken_at if now - t < window)
+    burst = slot_burst_places(rules, capacity)
+    if not rules.slot_burst_minutes or len(recent) < burst:
+        return
+    frees_at = recent[-burst] + window
+    wait = max(1, math.ceil((frees_at - now).total_seconds()))
+    raise AppointmentError("slot_busy", f"该时段预约过于集中，请 {math.ceil(wait / 60)} 分钟后再试 / too many "
+                           f"bookings of this slot at once: try again in {math.ceil(wait / 60)} min",
+                           retry_after=wait)
 
 
 # --- check-in ------------------------------------------------------------------------------------

@@ -304,6 +304,7 @@ def _security(data: Any) -> Security:
         window_idle_minutes=s.get("window_idle_minutes", _number(1, 960), 240),
         session_hours=s.get("session_hours", _number(1, 24), 14),
         audit_retention_days=s.get("audit_retention_days", _int(MIN_AUDIT_RETENTION_DAYS, 36500), 180),
+        personal_data_days=s.get("personal_data_days", _int(1, 3650), 30),
     )
     s.finish()
     return result
@@ -400,6 +401,8 @@ def _appointments(data: Any, services: tuple[Service, ...]) -> Appointments:
         late_gets_normal_ticket=s.get("late_gets_normal_ticket", _flag, d.late_gets_normal_ticket),
         max_per_mobile_per_day=s.get("max_per_mobile_per_day", _int(1, 50), d.max_per_mobile_per_day),
         max_per_mobile_per_item=s.get("max_per_mobile_per_item", _int(1, 50), d.max_per_mobile_per_item),
+        slot_burst_share=s.get("slot_burst_share", _number(0.1, 1), d.slot_burst_share),
+        slot_burst_minutes=s.get("slot_burst_minutes", _number(0, 1440), d.slot_burst_minutes),
     )
     s.finish()
     return result

@@ -132,6 +132,10 @@ class Appointments:
     late_gets_normal_ticket: bool = True
     max_per_mobile_per_day: int = 2
     max_per_mobile_per_item: int = 1
+    # against sweeping from many addresses (invented mobile numbers from a botnet or a phone
+    # farm): at most this share of a slot's places may be taken in any slot_burst_minutes
+    slot_burst_share: float = 0.5
+    slot_burst_minutes: float = 10
 
     def bookable(self, service: str) -> bool:
         return self.enabled and (not self.services or service in self.services)
@@ -154,6 +158,7 @@ class Security:
     window_idle_minutes: float = 240     # … unless its clerk is signed in at a window (a slow afternoon)
     session_hours: float = 14            # every session ends this long after sign-in, used or not
     audit_retention_days: int = 180      # the audit trail is kept at least this long
+    personal_data_days: int = 30         # mobile numbers and names are purged this long after the visit
 
 
 @dataclass(frozen=True)

@@ -408,6 +408,8 @@ class KioskPresenter:
         elif self.late_offer:
             self.notice = Text("已超过预约时段，可改取普通号", "Your appointment time has passed: "
                                "you may take a normal ticket")
+        elif code in STORAGE_TROUBLE:
+            self.notice = STORAGE_TROUBLE_TEXT
         else:
             self.notice = Text(zh or code, en or zh or code)
         self._changed()
@@ -521,6 +523,14 @@ def _match_rank(item: Item, query: str) -> int | None:
     return None
 
 
+#: the server cannot save (disk full, read-only, failing): the citizen can do nothing about it
+#: and trying again will not help soon, so they are sent to the desk instead of told to retry
+STORAGE_TROUBLE = ("storage_full", "storage_read_only", "storage_error")
+STORAGE_TROUBLE_TEXT = Text("未能取号：系统暂时无法保存新号，请到服务台咨询",
+                            "No ticket issued: the hall's system cannot save new tickets right now. "
+                            "Please ask at the service desk")
+
+
 def _refusal_text(code: str, message: str) -> Text:
     known = closed_reason(code, message) if code in ("outside_hours", "daily_cap_reached",
                                                      "hall_closed_today") else None
@@ -529,5 +539,7 @@ def _refusal_text(code: str, message: str) -> Text:
     if code == "unreachable":
         return Text("未能取号：服务器无法连接，请稍后再试", "No ticket issued: the server cannot be reached, "
                     "please try again shortly")
+    if code in STORAGE_TROUBLE:
+        return STORAGE_TROUBLE_TEXT
     zh, _, en = message.partition(" / ")
     return Text(f"未能取号：{zh or code}", f"No ticket issued: {en or zh or code}")

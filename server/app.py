@@ -21,6 +21,7 @@ from .live import Live
 from .serving import async_mode
 from .services import Clock, HallService, utcnow
 from .supervision import Supervision
+from .uploader import UploadSchedule, configured_uploader
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,14 @@ class ServerSettings:
     public_url: str = ""            # how phones reach the server, for the QR code; "" = as requested
     ratings_upload_url: str = ""    # the provincial 好差评 platform's address; "" = uploading is off
     ratings_upload_token: str = ""
+    ratings_upload_every_minutes: float = 60   # how often the clockwork hands over the days not yet delivered
 
     @classmethod
     def from_config(cls, extra: dict[str, Any]) -> "ServerSettings":
         from hall.config import ConfigError, client_table
         section = client_table(extra.get("server", {}), "server",
-                               ("public_url", "host", "port", "ratings_upload_url", "ratings_upload_token"))
+                               ("public_url", "host", "port", "ratings_upload_url", "ratings_upload_token",
+                                "ratings_upload_every_minutes"))
         for key in ("public_url", "ratings_upload_url"):
             url = section.get(key, "")
             if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
@@ -47,8 +50,12 @@ class ServerSettings:
         token = section.get("ratings_upload_token", "")
         if not isinstance(token, str):
             raise ConfigError("server.ratings_upload_token must be text")
+        every = section.get("ratings_upload_every_minutes", 60)
+        if isinstance(every, bool) or not isinstance(every, (int, float)) or not 5 <= every <= 1440:
+            raise ConfigError("server.ratings_upload_every_minutes must be a number of minutes from 5 to 1440")
         return cls(public_url=section.get("public_url", "").rstrip("/"),
-                   ratings_upload_url=section.get("ratings_upload_url", ""), ratings_upload_token=token)
+                   ratings_upload_url=section.get("ratings_upload_url", ""), ratings_upload_token=token,
+                   ratings_upload_every_minutes=every)
 
 
 class Hall:
@@ -62,17 +69,24 @@ class Hall:
         self.session_clock = session_clock
         self.database = data.database
         self.service = HallService(data.database, data.hall_id, publish=self._publish,
-                                   clock=clock, secret=data.secret_key,
+                                   clock=clock, secret=data.secret_key, vault=data.vault,
                                    publish_in_background=publish_in_background)
         self.live = Live(live_socket, self.service, after_publish=self._after_publish)
         self.supervision = Supervision(self.service, emit=self.live.emit_to_hall,
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)
-        self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
-                                   interval=tick_seconds)
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
+        self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
+                                   interval=tick_seconds, uploads=self._upload_schedule())
         self.throttle = LoginThrottle()
+
+    def _upload_schedule(self) -> UploadSchedule | None:
+        """The provincial 好差评 uploads, when [server] ratings_upload_url turns them on."""
+        uploader = configured_uploader(self.settings)
+        if uploader is None:
+            return None
+        return UploadSchedule(self.service, uploader, self.settings.ratings_upload_every_minutes * 60)
 
     # the service is made before the live connections that publish for it
     def _publish(self, hall_id: int, batch: list) -> None:

@@ -20,6 +20,7 @@ from hall.tickets import Priority
 
 from . import db, repository as repo
 from .ratelimit import SweepWatch
+from .personal import Vault
 from .security import hash_token
 from .services import HallService, IssuedTicket
 
@@ -51,16 +52,21 @@ def normal_code(code: str) -> str:
     return code.strip().upper().replace(" ", "").replace("-", "")
 
 
-def booking_view(row, setup: HallConfig) -> dict[str, Any]:
-    """A booking as anyone may see it: the mobile number masked, the name shortened."""
+def booking_view(row, setup: HallConfig, vault: Vault) -> dict[str, Any]:
+    """A booking as anyone may see it: the mobile number masked (opened only to be masked),
+    the name shortened. A booking whose personal data was purged shows neither."""
     item = setup.service(row["service"])
-    mobile = row["mobile"]
+    if row["at_desk"]:
+        mobile = DESK
+    elif row["mobile_sealed"]:
+        mobile = rules.mask_mobile(vault.open(row["mobile_sealed"]))
+    else:
+        mobile = ""
     return {"code": row["code"], "service": row["service"], "service_name": item.name,
             "service_name_en": item.name_en, "date": row["slot_date"], "start": row["slot_start"],
-            "end": row["slot_end"], "state": row["state"],
-            "mobile": mobile if mobile == DESK else rules.mask_mobile(mobile),
+            "end": row["slot_end"], "state": row["state"], "mobile": mobile,
             "name": (row["name"][:1] + "*" * (len(row["name"]) - 1)) if row["name"] else "",
-            "ticket_id": row["ticket_id"]}
+            "ticket_id": row["ticket_id"], "remind": bool(row["remind"])}
 
 
 class AppointmentService:
@@ -71,6 +77,9 @@ class AppointmentService:
     @property
     def setup(self) -> HallConfig:
         return self.hall.setup()
+
+    def _view(self, row) -> dict[str, Any]:
+        return booking_view(row, self.setup, self.hall.vault)
 
     # --- slots -----------------------------------------------------------------------------
 
@@ -104,24 +113,26 @@ class AppointmentService:
     # --- booking -------------------------------------------------------------------------------
 
     def book(self, service: str, day: date, start: time, mobile: str, name: str = "",
-             actor: str = "citizen") -> Booked:
+             actor: str = "citizen", remind: bool = False) -> Booked:
         """Book a place. The desk (staff) may book without a mobile number; limits then do not
-        apply, since they count per number."""
+        apply, since they count per number. `remind`: the citizen asked for text reminders."""
         at_desk = mobile == DESK
         mobile = mobile if at_desk else rules.check_mobile(mobile)
+        index = None if at_desk else self.hall.vault.index(mobile)
         slot = self._slot(service, day, start)
         token = secrets.token_urlsafe(24)     # 192 bits
         conn = self.hall.database.connection()
         now = self.hall.clock()
         with db.write(conn):
-            self._may_take(conn, service, slot, mobile, now, besides=None)
+            self._may_take(conn, service, slot, index, now, besides=None)
             row = {"code": new_code(), "manage_token_hash": hash_token(token), "service": service,
                    "slot_date": day.isoformat(), "slot_start": f"{slot.start:%H:%M}",
-                   "slot_end": f"{slot.end:%H:%M}", "mobile": mobile, "name": name.strip()[:40],
-                   "created_by": actor}
+                   "slot_end": f"{slot.end:%H:%M}", "at_desk": at_desk, "mobile_index": index,
+                   "mobile_sealed": None if at_desk else self.hall.vault.seal(mobile),
+                   "remind": remind and not at_desk, "name": name.strip()[:40], "created_by": actor}
             booking_id = self._insert(conn, row, now)
             found = repo.booking_by(conn, self.hall.hall_id, "id", booking_id)
-        return Booked(booking_view(found, self.setup), token)
+        return Booked(self._view(found), token)
 
     def _insert(self, conn, row: dict[str, Any], now: datetime) -> int:
         for _ in range(5):   # a repeated random code is rare; draw again rather than fail
@@ -131,20 +142,27 @@ class AppointmentService:
                 row = row | {"code": new_code()}
         raise RuntimeError("could not draw a free booking code")
 
-    def _may_take(self, conn, service: str, slot: Slot, mobile: str, now: datetime,
+    def _may_take(self, conn, service: str, slot: Slot, mobile_index: str | None, now: datetime,
                   besides: int | None) -> None:
-        """Inside the write transaction: the rules, the number's limits, then the places left."""
+        """Inside the write transaction: the rules, the number's limits (no number at the desk),
+        the places left, then how many of them went in the last minutes (a sweep from many
+        addresses)."""
         setup = self.setup
         same_day = same_item = 0
-        if mobile != DESK:
-            same_day = repo.open_bookings_of(conn, self.hall.hall_id, mobile, day=slot.day, besides=besides)
-            same_item = repo.open_bookings_of(conn, self.hall.hall_id, mobile, service=service,
+        if mobile_index is not None:
+            same_day = repo.open_bookings_of(conn, self.hall.hall_id, mobile_index, day=slot.day,
+                                             besides=besides)
+            same_item = repo.open_bookings_of(conn, self.hall.hall_id, mobile_index, service=service,
                                               besides=besides)
         rules.check_booking(setup.appointments, setup.hall, service, slot, now, same_day, same_item)
-        taken = repo.booked_in_slot(conn, self.hall.hall_id, service, slot.day, f"{slot.start:%H:%M}")
-        if taken >= setup.appointments.rules_for(service).capacity:
+        start, capacity = f"{slot.start:%H:%M}", setup.appointments.rules_for(service).capacity
+        taken = repo.booked_in_slot(conn, self.hall.hall_id, service, slot.day, start)
+        if taken >= capacity:
             raise AppointmentError("slot_full", "该时段已约满，请选择其他时段 / this slot is full: "
                                    "choose another")
+        if mobile_index is not None:   # the desk books for someone standing in front of it
+            taken_at = repo.open_bookings_taken_at(conn, self.hall.hall_id, service, slot.day, start)
+            rules.check_slot_burst(setup.appointments, capacity, taken_at, now)
 
     # --- the manage link ---------------------------------------------------------------------------
 
@@ -156,7 +174,7 @@ class AppointmentService:
         return row
 
     def view(self, token: str) -> dict[str, Any]:
-        return booking_view(self.managed(token), self.setup)
+        return self._view(self.managed(token))
 
     def cancel(self, token: str) -> dict[str, Any]:
         row = self.managed(token)
@@ -166,7 +184,7 @@ class AppointmentService:
                 raise AppointmentError("not_booked", "该预约已签到、取消或过期 / this booking was already "
                                        "used, cancelled or missed")
             row = repo.booking_by(conn, self.hall.hall_id, "id", row["id"])
-        return booking_view(row, self.setup)
+        return self._view(row)
 
     def move(self, token: str, day: date, start: time) -> dict[str, Any]:
         row = self.managed(token)
@@ -177,11 +195,12 @@ class AppointmentService:
             if row["state"] != "booked":
                 raise AppointmentError("not_booked", "该预约已签到、取消或过期 / this booking was already "
                                        "used, cancelled or missed")
-            self._may_take(conn, row["service"], slot, row["mobile"], self.hall.clock(), besides=row["id"])
+            self._may_take(conn, row["service"], slot, row["mobile_index"], self.hall.clock(),
+                           besides=row["id"])
             repo.move_booking(conn, row["id"], day, f"{slot.start:%H:%M}", f"{slot.end:%H:%M}",
                               self.hall.clock())
             row = repo.booking_by(conn, self.hall.hall_id, "id", row["id"])
-        return booking_view(row, self.setup)
+        return self._view(row)
 
     # --- check-in at the kiosk -----------------------------------------------------------------------
 
@@ -215,7 +234,7 @@ class AppointmentService:
 
         issued = self.hall.issue(row["service"], priority, actor=actor, along=mark)
         row = repo.booking_by(self.hall.database.connection(), self.hall.hall_id, "id", row["id"])
-        return CheckedIn(decision.outcome, issued, booking_view(row, self.setup))
+        return CheckedIn(decision.outcome, issued, self._view(row))
 
     def _decide(self, row) -> rules.CheckIn:
         tz = self.setup.hall.tz

@@ -1,6 +1,6 @@
 """What happens because time passes: the day rolls over, holds run out, revoked devices and
 ended sessions lose their live connection, alert rules look at the hall, missed bookings
-become no-shows.
+become no-shows, finished days go to the provincial 好差评 platform (when a hall turns that on).
 
 The clockwork is handed what it works on (the hall's service, its live connections, the
 supervision and the appointments) and its own clock through the service, so a test ticks it
@@ -18,11 +18,14 @@ from hall import commands as c
 from hall.queue import due_hold_returns
 from hall.tickets import QueueError
 
+from . import personal
+
 if TYPE_CHECKING:
     from .appointments import AppointmentService
     from .live import Live
     from .services import HallService
     from .supervision import Supervision
+    from .uploader import UploadSchedule
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +34,14 @@ class Clockwork:
     """One tick does every timed job once; `start` ticks until `stop`."""
 
     def __init__(self, service: "HallService", live: "Live", supervision: "Supervision",
-                 appointments: "AppointmentService", interval: float = 2.0):
+                 appointments: "AppointmentService", interval: float = 2.0,
+                 uploads: "UploadSchedule | None" = None):
         self.service = service
         self.live = live
         self.supervision = supervision
         self.appointments = appointments
         self.interval = interval
+        self.uploads = uploads     # None: uploading is off (the default)
         self.day = None   # the business day of the last rollover check
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -51,6 +56,8 @@ class Clockwork:
         self.live.drop_revoked()
         self.supervision.on_timer()
         self.mark_missed_bookings()
+        if self.uploads is not None:
+            self.uploads.tick()   # starts a run of its own when one is due; never waits for it
 
     def roll_over_the_day(self) -> None:
         """Tickets of past days expire; the first tick of a server started after midnight too."""
@@ -59,6 +66,9 @@ class Clockwork:
             outcome = self.service.expire_past_days()
             if outcome.events:
                 log.info("day rollover to %s: %d events", today, len(outcome.events))
+            purged = personal.purge_expired(self.service)
+            if purged:
+                log.info("personal data of %d past visits purged", purged)
             self.day = today
 
     def return_held_tickets(self) -> None:
@@ -93,3 +103,5 @@ class Clockwork:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        if self.uploads is not None:
+            self.uploads.wait(timeout=5.0)   # a run under way logs its attempt if it can

@@ -13,6 +13,7 @@ from typing import Callable
 from hall.config import HallConfig, load_config, parse_config
 
 from . import db, repository as repo
+from .personal import Vault
 
 SECRET_FILENAME = "secret.key"
 
@@ -23,6 +24,7 @@ class DataDir:
     database: db.Database
     hall_id: int
     secret_key: str
+    vault: Vault      # seals personal data with the key kept beside secret.key
 
     def close(self) -> None:
         self.database.close()
@@ -62,13 +64,24 @@ def open_data_dir(path: str | Path, config_path: str | Path,
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     database = db.Database(path / db.DB_FILENAME)
+    vault = Vault.in_data_dir(path)
     with database.checked_out() as conn:
-        hall_id = _migrated_and_seeded(conn, Path(config_path), adapt)
-    return DataDir(path=path, database=database, hall_id=hall_id, secret_key=_secret(path))
+        hall_id = _migrated_and_seeded(conn, Path(config_path), adapt, vault)
+    return DataDir(path=path, database=database, hall_id=hall_id, secret_key=_secret(path), vault=vault)
 
 
-def _migrated_and_seeded(conn, config_path: Path, adapt: "Callable[[dict], dict] | None") -> int:
-    db.migrate(conn)
+def migration_steps(vault: Vault) -> dict[int, db.Step]:
+    """The Python steps of the migrations that have one."""
+    def seal_clear_mobiles(conn) -> None:
+        for row in repo.clear_mobiles(conn):
+            repo.seal_clear_mobile(conn, row["id"], vault.seal(row["mobile"]), vault.index(row["mobile"]))
+    return {8: seal_clear_mobiles}
+
+
+def _migrated_and_seeded(conn, config_path: Path, adapt: "Callable[[dict], dict] | None",
+                         vault: Vault) -> int:
+    if db.migrate(conn, migration_steps(vault)):
+        db.truncate_log(conn)   # no page image of a rewritten table stays behind in the log
     hall = repo.find_hall(conn)
     if hall is not None:
         return hall["id"]

@@ -76,6 +76,9 @@ def connect(path: str | Path) -> HallConnection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # what is deleted or rewritten (a purged mobile number, a clear-text column dropped) is
+    # overwritten with zeros in the file, not left in a free page for anyone to read
+    conn.execute("PRAGMA secure_delete = ON")
     return conn
 
 
@@ -331,10 +334,29 @@ def _statements(script: str) -> Iterator[str]:
 
 #: the first line of a migration that rebuilds a table (SQLite's way to change a constraint)
 REBUILDS_TABLES = "-- jiaohao: rebuilds tables"
+#: a line of a migration where its Python step runs (work SQL cannot do, such as sealing
+#: personal data with a key that is not in the database), in the same transaction
+STEP = "-- jiaohao: step"
+
+Step = Callable[[sqlite3.Connection], None]
 
 
-def migrate(conn: sqlite3.Connection) -> list[int]:
-    """Apply the numbered migrations not yet recorded; each in one transaction with its record."""
+def _run_script(conn: sqlite3.Connection, script: str, step: Step | None) -> None:
+    before, marker, after = script.partition(STEP)
+    for statement in _statements(before):
+        conn.execute(statement)
+    if marker:
+        if step is not None:
+            step(conn)
+        for statement in _statements(after):
+            conn.execute(statement)
+
+
+def migrate(conn: sqlite3.Connection, steps: dict[int, Step] | None = None) -> list[int]:
+    """Apply the numbered migrations not yet recorded; each in one transaction with its record.
+    `steps` gives the Python step of a migration that has one; without it the migration's own
+    SQL decides (it refuses where the step had work to do)."""
+    steps = steps or {}
     conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)""")
     applied = []
@@ -347,8 +369,7 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
                 done = conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
                 if done.fetchone():
                     continue  # another process got here first
-                for statement in _statements(script):
-                    conn.execute(statement)
+                _run_script(conn, script, steps.get(version))
                 if rebuilds and conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                     raise sqlite3.IntegrityError(f"{name} leaves rows pointing at nothing")
                 conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
@@ -358,6 +379,12 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
                 conn.execute("PRAGMA foreign_keys = ON")
         applied.append(version)
     return applied
+
+
+def truncate_log(conn: sqlite3.Connection) -> None:
+    """Copy the write-ahead log into the database file and empty it: after personal data was
+    rewritten or purged, its old page images must not linger in the -wal file."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

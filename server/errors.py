@@ -24,7 +24,7 @@ INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_ret
 
 #: appointment refusals that are not "the slot or booking does not allow it now" (409)
 APPOINTMENT_STATUS = {"booking_not_found": 404, "unknown_service": 404, "bad_mobile": 422,
-                      "no_such_slot": 422}
+                      "no_such_slot": 422, "slot_busy": 429}
 
 
 class ApiError(Exception):
@@ -119,6 +119,8 @@ def register_error_handlers(app: Flask) -> None:
         response = jsonify({"error": exc.code, "message": exc.message}
                            | {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in exc.detail.items()})
         response.status_code = status
+        if "retry_after" in exc.detail:
+            response.headers["Retry-After"] = str(exc.detail["retry_after"])
         return response
 
     @app.errorhandler(ConfigError)

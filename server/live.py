@@ -27,7 +27,6 @@ from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
 from flask_socketio import SocketIO, join_room
 
 from hall.events import event_from_record
-from hall.tickets import TicketState
 from protocol import live as wire
 
 from . import db, protocol, repository as repo
@@ -260,8 +259,7 @@ class Live:
         is told its own part of each message, and only on its ticket's business day (as the
         REST track route answers 410 after it)."""
         ticket = self.service.ticket(who.id)
-        if ticket is None or ticket.business_date != self.service.today() \
-                or ticket.state is TicketState.EXPIRED:
+        if ticket is None or not self.service.still_tracked(ticket):
             raise SocketIOConnectionRefused("expired")
         with self.lock:
             self.clients[request.sid] = who

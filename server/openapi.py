@@ -169,6 +169,9 @@ ADMIN_ROUTES = {
                               None, 200)},
     "/api/v1/audit/export.csv": {"get": ("Every audit entry of ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV",
                                          None, 200)},
+    "/api/v1/admin/ratings/deliveries": {"get": (
+        "The provincial 好差评 uploads: {enabled, destination, every_minutes, deliveries: the newest attempts "
+        "(day, time, rows, attempts, delivered or failed, why)}", None, 200)},
     "/api/v1/admin/backup": {"get": ("A consistent copy of the database (SQLite online backup)",
                                      None, 200)},
 }
@@ -179,9 +182,11 @@ APPOINTMENT_ROUTES = {
     "/api/v1/appointments/slots": {"get": ("One item's slots on one day with free places "
                                            "(?service=&date=)", None, 200)},
     "/api/v1/appointments": {"post": ("Book a slot; 409 slot_full / limit_per_day / limit_per_item; staff "
-                                      "may leave out the mobile (desk booking)",
+                                      "may leave out the mobile (desk booking); remind: text reminders before "
+                                      "the slot",
                                       {"service": "string", "date": "string", "start": "string",
-                                                   "mobile": "string", "name": "string"}, 201)},
+                                                   "mobile": "string", "name": "string", "remind": "boolean"},
+                                      201)},
     "/api/v1/appointments/manage/{token}": {
         "get": ("The booking behind a manage link, mobile masked", None, 200),
         "delete": ("Cancel the booking; its place is free again", None, 200),

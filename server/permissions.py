@@ -143,9 +143,17 @@ def admit(rule: Rule, hall, ticket_id: int | None = None, window: int | None = N
         raise ApiError(403, "forbidden", f"无权操作 / a {kind} may not do this ({rule.says} may)")
     if kind == TICKET and OWN_TICKET in rule.scopes and who.id != ticket_id:
         raise ApiError(403, "forbidden", "此凭证只能用于它自己的号 / this token acts only on its own ticket")
+    if kind == TICKET and not _still_tracked(hall, who.id):
+        raise ApiError(410, "expired", "这张票已过期（仅当天有效）/ this ticket has expired "
+                       "(tickets are valid on the day they are issued)")
     if kind == "window" and THIS_WINDOWS_SCREEN in rule.scopes and who.window != window:
         raise ApiError(403, "forbidden", f"此窗口屏不属于 {window} 号窗口 / this screen is not window {window}'s")
     return who
+
+
+def _still_tracked(hall, ticket_id: int) -> bool:
+    ticket = hall.service.ticket(ticket_id)
+    return ticket is not None and hall.service.still_tracked(ticket)
 
 
 V = TypeVar("V", bound=Callable)

@@ -21,7 +21,7 @@ from hall.alerts import RULES
 from hall.config import HallConfig
 from hall.numbering import spoken_number
 from hall import order, wording
-from hall.queue import HallState, issuing_refusal, wait_for
+from hall.queue import BAD_RATING_REASONS, BAD_RATINGS, COMMENT_MAX, HallState, issuing_refusal, wait_for
 from hall.wait import ticket_wait
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
 from protocol import live as wire
@@ -149,6 +149,13 @@ def policy_view(setup: HallConfig) -> wire.Policy:
     policy = setup.policy
     return {"rating_timeout_seconds": policy.rating_timeout_seconds, "max_recalls": policy.max_recalls,
             "hold_minutes": policy.hold_minutes}
+
+
+def rating_reasons() -> dict[str, Any]:
+    """What a rating page offers after 不满意 / 非常不满意: the reason codes with their words, in the
+    core's order, and how long a comment may be (hall/queue.py checks both again)."""
+    return {"bad_ratings": list(BAD_RATINGS), "comment_max": COMMENT_MAX,
+            "reasons": [{"code": code, "name": zh, "name_en": en} for code, (zh, en) in BAD_RATING_REASONS.items()]}
 
 
 def recent_call_view(row, setup: HallConfig) -> wire.RecentCall:

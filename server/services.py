@@ -26,9 +26,10 @@ from hall.estimate import WaitEstimate
 from hall.numbering import business_date
 from hall.queue import HallState
 from hall.wait import ticket_wait
-from hall.tickets import Priority, QueueError, Ticket
+from hall.tickets import Priority, QueueError, Ticket, TicketState
 
 from . import db, repository as repo
+from .personal import Vault
 from .security import hash_token
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,12 @@ class HallService:
     """Runs commands for one hall against one database file."""
 
     def __init__(self, database: db.Database, hall_id: int, publish: Publisher | None = None,
-                 clock: Clock = utcnow, secret: str = "test-secret", publish_in_background: bool = False):
+                 clock: Clock = utcnow, secret: str = "test-secret", publish_in_background: bool = False,
+                 vault: Vault | None = None):
         self.database = database
         self.secret = secret
+        #: seals the personal data this hall keeps (mobile numbers)
+        self.vault = vault or Vault.ephemeral()
         self.hall_id = hall_id
         self.publish = publish
         self.clock = clock
@@ -387,3 +391,8 @@ class HallService:
 
     def ticket(self, ticket_id: int) -> Ticket | None:
         return repo.get_ticket(self.database.connection(), self.hall_id, ticket_id)
+
+    def still_tracked(self, ticket: Ticket) -> bool:
+        """A ticket's tracking token (its paper slip's QR code) works on the ticket's own
+        business day only: the live channel, the phone page and REST all ask here."""
+        return ticket.state is not TicketState.EXPIRED and ticket.business_date >= self.today()

@@ -8,14 +8,18 @@ Off by default: a hall turns it on by naming the platform's address in `[server]
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
 from . import db, ratings, repository as repo
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryFailed(Exception):
@@ -94,3 +98,59 @@ def upload_day(service, day: date, uploader: RatingUploader,
                                     len(export["rows"]), attempts, result, detail)
     return {"date": day.isoformat(), "rows": len(export["rows"]), "attempts": attempts,
             "result": result, "detail": detail}
+
+
+class UploadSchedule:
+    """The uploader run by the clockwork: every `every_seconds` it hands over each finished
+    business day of the last CATCH_UP_DAYS that the delivery log does not show as delivered,
+    oldest first. A day delivered once is never sent again, and one run at a time goes out, on a
+    thread of its own: retries against a slow platform take minutes, and the clockwork's other
+    jobs (held tickets coming back, the day's rollover) must not wait for them."""
+
+    CATCH_UP_DAYS = 7
+
+    def __init__(self, service, uploader: RatingUploader, every_seconds: float):
+        self.service = service
+        self.uploader = uploader
+        self.every_seconds = every_seconds
+        self.last_run: datetime | None = None
+        self._running: threading.Thread | None = None
+
+    def days_due(self) -> list[date]:
+        """Finished days of the catch-up window with no delivered row, oldest first."""
+        today = self.service.today()
+        days = [today - timedelta(days=back) for back in range(self.CATCH_UP_DAYS, 0, -1)]
+        conn = self.service.database.connection()
+        with db.read(conn):
+            delivered = repo.delivered_rating_days(conn, self.service.hall_id, days[0].isoformat())
+        return [day for day in days if day.isoformat() not in delivered]
+
+    def run_once(self) -> list[dict[str, Any]]:
+        """Send every day due now; the outcome of each, as `upload_day` gives it."""
+        with self.service.database.checked_out():
+            return [upload_day(self.service, day, self.uploader, self.service.clock) for day in self.days_due()]
+
+    def tick(self) -> bool:
+        """Called on each clockwork tick: starts a run when one is due and none is under way."""
+        now = self.service.clock()
+        if self._running is not None and self._running.is_alive():
+            return False
+        if self.last_run is not None and (now - self.last_run).total_seconds() < self.every_seconds:
+            return False
+        self.last_run = now
+        self._running = threading.Thread(target=self._run_logged, name="jiaohao-ratings-upload", daemon=True)
+        self._running.start()
+        return True
+
+    def _run_logged(self) -> None:
+        try:
+            for outcome in self.run_once():
+                log.info("好差评 upload of %s: %s after %d attempt(s) %s", outcome["date"], outcome["result"],
+                         outcome["attempts"], outcome["detail"])
+        except Exception:   # the next interval tries again; the hall keeps running
+            log.exception("好差评 upload run failed")
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Until a run under way has ended (for an orderly stop, and for tests)."""
+        if self._running is not None:
+            self._running.join(timeout)

@@ -312,6 +312,20 @@ def set_disabled(username: str):
     return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username)))
 
 
+# --- the provincial 好差评 uploads ------------------------------------------------------------------
+
+@blueprint.get("/ratings/deliveries")
+def rating_deliveries():
+    """Whether uploading is on, how often it runs, and the newest attempts of the delivery log."""
+    hall = current_hall()
+    settings = hall.settings
+    rows = repo.rating_deliveries(hall.database.connection(), hall.service.hall_id)
+    return jsonify(enabled=bool(settings.ratings_upload_url), destination=settings.ratings_upload_url,
+                   every_minutes=settings.ratings_upload_every_minutes,
+                   deliveries=[{key: row[key] for key in ("business_date", "at", "destination", "rows",
+                                                          "attempts", "result", "detail")} for row in rows])
+
+
 # --- devices --------------------------------------------------------------------------------------
 
 def _device_row(row, connected: set[int]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ hash is stored. Staff at the service desk book with their own token and may leav
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -51,21 +52,36 @@ def _spend(kind: str, key: Any) -> None:
 
 
 def _spend_on_booking(mobile: str, service: str, day: date, start: time) -> None:
-    """A citizen's booking; a refusal is recorded for the supervisors and announced to them."""
-    address, slot = _address(), (service, day.isoformat(), start.strftime("%H:%M"))
+    """A citizen's booking spends from its address, its address in the slot, and its number."""
     try:
-        _spend("bookings_per_address", address)
-        _spend("bookings_per_address_in_slot", (address, slot))
+        _spend("bookings_per_address", _address())
+        _spend("bookings_per_address_in_slot", (_address(), service, day, start))
         _spend("bookings_per_mobile", mobile.strip())
     except ApiError:
-        hall = current_hall()
-        hall.appointments.sweeps.refused(address, " ".join(slot), hall.service.clock().isoformat())
-        hall.live.broadcast_appointment("refused", dict(zip(("service", "date", "start"), slot)))
+        _sweep_refused(service, day, start)
         raise
 
 
+def _sweep_refused(service: str, day: date, start: time) -> None:
+    """A citizen's booking refused as sweeping: recorded for the supervisors and announced to them."""
+    hall, slot = current_hall(), (service, day.isoformat(), start.strftime("%H:%M"))
+    hall.appointments.sweeps.refused(_address(), " ".join(slot), hall.service.clock().isoformat())
+    hall.live.broadcast_appointment("refused", dict(zip(("service", "date", "start"), slot)))
+
+
 def _address() -> str:
-    return request.remote_addr or "?"
+    """Who asks, for the limits: an IPv6 client is its /64, since one home or phone is handed a
+    whole /64 and could otherwise take a fresh address for every booking."""
+    address = request.remote_addr or "?"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 def _day(value: str) -> date:
@@ -136,13 +152,19 @@ def book():
     service = field(data, "service", str)
     day, start = _day(field(data, "date", str)), _start(field(data, "start", str))
     name = field(data, "name", str, required=False, default="")
+    remind = field(data, "remind", bool, required=False, default=False)   # text reminders, opted in
     if who is None:
         mobile = field(data, "mobile", str)
         _spend_on_booking(mobile, service, day, start)
     else:
         mobile = field(data, "mobile", str, required=False, default="") or DESK
-    booked = current_hall().appointments.book(service, day, start, mobile, name,
-                                              actor=who.actor if who else "citizen")
+    try:
+        booked = current_hall().appointments.book(service, day, start, mobile, name,
+                                                  actor=who.actor if who else "citizen", remind=remind)
+    except AppointmentError as refused:
+        if refused.code == "slot_busy":   # many addresses at one slot: a sweep the slot itself saw
+            _sweep_refused(service, day, start)
+        raise
     _announce("booked", booked.booking)
     return jsonify(_booked_reply(booked)), 201
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from hall.numbering import business_date
 from hall import order, wording
 from hall.queue import HallState
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState
@@ -99,7 +98,7 @@ def tracked(hall: Hall, token: str) -> tuple[HallState, Ticket, datetime]:
     state = hall.service.snapshot_with((ticket.id,))   # the hall as committed, kept between requests
     now = hall.service.clock()
     ticket = state.tickets.get(ticket.id, ticket)
-    if ticket.state is S.EXPIRED or ticket.business_date < business_date(now, state.setup.hall.tz):
+    if not hall.service.still_tracked(ticket):
         raise TicketExpired(ticket)
     return state, ticket, now
 
@@ -219,7 +218,8 @@ def track_page(token: str):
         return _page("phone/message.html", 410, kind="expired", hall=_hall_names(),
                      number=gone.ticket.number, day=gone.ticket.business_date.isoformat())
     view = track_view(state, ticket, now)
-    return _page("phone/track.html", 200, initial=view, hall=view["hall"], number=ticket.number)
+    return _page("phone/track.html", 200, initial=view, hall=view["hall"], number=ticket.number,
+                 rating_reasons=protocol.rating_reasons())
 
 
 @blueprint.get("/api/v1/track/<token>")

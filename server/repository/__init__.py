@@ -92,6 +92,7 @@ from .audit import (  # noqa: F401
     purge_audit_before,
     insert_rating_delivery,
     rating_deliveries,
+    delivered_rating_days,
 )
 from .alerts import (  # noqa: F401
     open_alerts,
@@ -108,6 +109,7 @@ from .bookings import (  # noqa: F401
     PLACE_HOLDING,
     booked_in_slot,
     booked_per_slot,
+    open_bookings_taken_at,
     open_bookings_of,
     insert_booking,
     booking_by,
@@ -116,4 +118,7 @@ from .bookings import (  # noqa: F401
     bookings_due_for_no_show,
     slot_bookings,
     booking_figures,
+    clear_mobiles,
+    seal_clear_mobile,
+    purge_booking_personal_data,
 )

@@ -67,3 +67,10 @@ def insert_rating_delivery(conn: sqlite3.Connection, hall_id: int, day: str, now
 def rating_deliveries(conn: sqlite3.Connection, hall_id: int, limit: int = 100) -> list[sqlite3.Row]:
     return conn.execute("SELECT * FROM rating_deliveries WHERE hall_id = ? ORDER BY id DESC LIMIT ?",
                         (hall_id, limit)).fetchall()
+
+
+def delivered_rating_days(conn: sqlite3.Connection, hall_id: int, since_day: str) -> set[str]:
+    """The business days from `since_day` on that reached the platform at least once."""
+    return {row[0] for row in conn.execute(
+        "SELECT DISTINCT business_date FROM rating_deliveries WHERE hall_id = ? AND business_date >= ? "
+        "AND result = 'delivered'", (hall_id, since_day))}

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date, datetime
 from typing import Any
 
-from .dialect import iso
+from .dialect import dt, iso
 
 
 #: the states that hold a place in their slot
@@ -21,6 +21,15 @@ def booked_in_slot(conn: sqlite3.Connection, hall_id: int, service: str, day: da
     return int(row[0])
 
 
+def open_bookings_taken_at(conn: sqlite3.Connection, hall_id: int, service: str, day: date,
+                           start: str) -> list[datetime]:
+    """When each open booking of a slot was made or moved into it (its last change)."""
+    rows = conn.execute(
+        "SELECT updated_at FROM bookings WHERE hall_id = ? AND service = ? AND slot_date = ? "
+        "AND slot_start = ? AND state = 'booked'", (hall_id, service, day.isoformat(), start))
+    return [dt(row[0]) for row in rows]
+
+
 def booked_per_slot(conn: sqlite3.Connection, hall_id: int, service: str, day: date) -> dict[str, int]:
     rows = conn.execute(
         "SELECT slot_start, COUNT(*) FROM bookings WHERE hall_id = ? AND service = ? AND slot_date = ? "
@@ -28,11 +37,13 @@ def booked_per_slot(conn: sqlite3.Connection, hall_id: int, service: str, day: d
     return {row[0]: int(row[1]) for row in rows}
 
 
-def open_bookings_of(conn: sqlite3.Connection, hall_id: int, mobile: str, *, day: date | None = None,
+def open_bookings_of(conn: sqlite3.Connection, hall_id: int, mobile_index: str, *, day: date | None = None,
                      service: str | None = None, besides: int | None = None) -> int:
-    """The mobile number's bookings still to come, on one day or for one item."""
-    sql = "SELECT COUNT(*) FROM bookings WHERE hall_id = ? AND mobile = ? AND state = 'booked' AND id != ?"
-    params: list[Any] = [hall_id, mobile, besides or 0]
+    """The mobile number's bookings still to come, on one day or for one item; the number is
+    found by its keyed index (server/personal.py), never by its clear text."""
+    sql = ("SELECT COUNT(*) FROM bookings WHERE hall_id = ? AND mobile_index = ? AND state = 'booked' "
+           "AND id != ?")
+    params: list[Any] = [hall_id, mobile_index, besides or 0]
     if day is not None:
         sql += " AND slot_date = ?"
         params.append(day.isoformat())
@@ -45,10 +56,11 @@ def open_bookings_of(conn: sqlite3.Connection, hall_id: int, mobile: str, *, day
 def insert_booking(conn: sqlite3.Connection, hall_id: int, row: dict[str, Any], now: datetime) -> int:
     cur = conn.execute(
         "INSERT INTO bookings (hall_id, code, manage_token_hash, service, slot_date, slot_start, slot_end, "
-        "mobile, name, state, created_at, created_by, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?)",
+        "mobile_sealed, mobile_index, at_desk, remind, name, state, created_at, created_by, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?)",
         (hall_id, row["code"], row["manage_token_hash"], row["service"], row["slot_date"], row["slot_start"],
-         row["slot_end"], row["mobile"], row["name"], iso(now), row["created_by"], iso(now)))
+         row["slot_end"], row["mobile_sealed"], row["mobile_index"], int(row["at_desk"]),
+         int(row.get("remind", False)), row["name"], iso(now), row["created_by"], iso(now)))
     return int(cur.lastrowid)
 
 
@@ -105,3 +117,26 @@ def booking_figures(conn: sqlite3.Connection, hall_id: int, first: date, last: d
         "FROM bookings WHERE hall_id = ? AND slot_date BETWEEN ? AND ?",
         (hall_id, first.isoformat(), last.isoformat())).fetchone()
     return dict(zip(("booked", "checked_in", "on_time", "no_show", "cancelled"), (int(v) for v in row)))
+
+
+# --- personal data --------------------------------------------------------------------------
+
+def clear_mobiles(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """During migration 008 only: the numbers still stored in clear text."""
+    return conn.execute("SELECT id, mobile FROM bookings WHERE mobile != ''").fetchall()
+
+
+def seal_clear_mobile(conn: sqlite3.Connection, booking_id: int, sealed: str, index: str) -> None:
+    """During migration 008 only: one number sealed and its clear text emptied."""
+    conn.execute("UPDATE bookings SET mobile_sealed = ?, mobile_index = ?, mobile = '' WHERE id = ?",
+                 (sealed, index, booking_id))
+
+
+def purge_booking_personal_data(conn: sqlite3.Connection, hall_id: int, before: date) -> int:
+    """Forget the mobile number and name of bookings whose slot was before `before` and which
+    no longer hold a place to come (a booking still 'booked' is decided first)."""
+    cur = conn.execute(
+        "UPDATE bookings SET mobile_sealed = NULL, mobile_index = NULL, name = '', remind = 0 "
+        "WHERE hall_id = ? AND slot_date < ? AND state != 'booked' "
+        "AND (mobile_sealed IS NOT NULL OR name != '')", (hall_id, before.isoformat()))
+    return cur.rowcount

@@ -16,8 +16,18 @@ DAY = "2026-11-26"
 
 @pytest.fixture
 def appt_app(tmp_path, seeded):
+    yield from hall_app(tmp_path, seeded, RULES)
+
+
+@pytest.fixture
+def big_slot_app(tmp_path, seeded):
+    """A02's slots have 20 places: enough to sweep from many addresses."""
+    yield from hall_app(tmp_path, seeded, RULES | {"items": {"A02": {"capacity": 20}}})
+
+
+def hall_app(tmp_path, seeded, rules):
     path = tmp_path / "config.toml"
-    path.write_text(to_toml(small_hall_document(appointments=RULES)), encoding="utf-8")
+    path.write_text(to_toml(small_hall_document(appointments=rules)), encoding="utf-8")
     from datetime import datetime, timezone
     clock = FakeClock(datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc))
     app = create_app(seeded(tmp_path / "var", path), path, clock=clock, start_clockwork=False)

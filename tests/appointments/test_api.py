@@ -311,3 +311,47 @@ def test_one_address_cannot_sweep_a_slot_and_the_supervisor_sees_it(appt_app) ->
     dashboard = login(appt_app, "boss").get("/supervision")[1]
     sweep = next(s for s in dashboard["appointments"]["sweeps"] if s["address"] == "203.0.113.66")
     assert sweep["refused"] == 3 and "A01 2026-11-26 09:00" in sweep["slots"]
+
+
+def test_many_addresses_cannot_sweep_a_slot_and_the_supervisor_sees_it(big_slot_app) -> None:
+    """Invented mobile numbers from twenty addresses at one 20-place slot: half the places go at
+    once, the rest only after the burst window, so real citizens find places; supervisors see it."""
+    results = [book(Api(big_slot_app), mobile(n), service="A02") for n in range(20)]
+    assert [status for status, _ in results] == [201] * 10 + [429] * 10, results
+    refused = results[-1][1]
+    assert refused["error"] == "slot_busy" and "分钟后再试" in refused["message"] and "min" in refused["message"]
+    assert free_places(Api(big_slot_app), "09:00", service="A02") == 10
+    assert book(Api(big_slot_app), mobile(30), start="09:30", service="A02")[0] == 201, "other slots stay open"
+    assert book(Api(big_slot_app), mobile(31))[0] == 201, "other items' slots stay open"
+
+    dashboard = login(big_slot_app, "boss").get("/supervision")[1]
+    sweeps = [s for s in dashboard["appointments"]["sweeps"] if "A02 2026-11-26 09:00" in s["slots"]]
+    assert sum(s["refused"] for s in sweeps) == 10
+
+    big_slot_app.clock.advance(minutes=10)
+    assert book(Api(big_slot_app), mobile(40), service="A02")[0] == 201, "the slot takes bookings again"
+
+
+def test_a_refused_sweep_says_when_to_come_back(big_slot_app) -> None:
+    for n in range(10):
+        assert book(Api(big_slot_app), mobile(n), service="A02")[0] == 201
+        big_slot_app.clock.advance(seconds=30)      # ten bookings over five minutes
+    response = Api(big_slot_app).client.post(
+        "/api/v1/appointments", json={"service": "A02", "date": DAY, "start": "09:00", "mobile": mobile(50)},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert response.status_code == 429
+    # the first of the ten leaves the ten-minute window 5 minutes after the last was booked
+    assert response.headers["Retry-After"] == "300" and response.json["retry_after"] == 300
+    big_slot_app.clock.advance(seconds=300)
+    assert book(Api(big_slot_app), mobile(51), service="A02")[0] == 201
+
+
+def test_one_ipv6_network_counts_as_one_address(appt_app) -> None:
+    """A phone holds a whole /64: a fresh address from it is the same booker."""
+    statuses = []
+    for n in range(3):
+        api = Api(appt_app)
+        api.client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{n + 1:x}"
+        statuses.append(api.post("/appointments", {"service": "A01", "date": DAY, "start": "09:00",
+                                                   "mobile": f"1370000{n:04d}"})[0])
+    assert statuses == [201, 201, 429]

@@ -8,6 +8,7 @@ import pytest
 
 from hall.appointments import (AppointmentError, Slot, bookable_days, check_booking, check_in,
                                check_mobile, find_slot, mask_mobile, slots_on)
+from hall import appointments as appointment_rules
 from hall.config import ConfigError, parse_config
 from tests.conftest import small_hall_document
 
@@ -114,8 +115,17 @@ def test_too_early_says_when_to_come_back_and_too_late_offers_a_normal_ticket() 
     ({"items": {"ZZ9": {}}}, "appointments.items.ZZ9"),
     ({"items": {"A01": {"capacty": 2}}}, "appointments.items.A01.capacty"),
     ({"max_per_mobile_per_day": 0}, "appointments.max_per_mobile_per_day"),
+    ({"slot_burst_share": 0}, "appointments.slot_burst_share"),
+    ({"slot_burst_minutes": -1}, "appointments.slot_burst_minutes"),
     ({"early_grace": 5}, "appointments.early_grace"),
 ])
 def test_config_mistakes_name_the_key(changes, key) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         hall_with(**changes)
+
+
+@pytest.mark.parametrize("capacity, share, places", [(3, 0.5, 3), (2, 0.1, 2), (20, 0.5, 10), (7, 0.5, 4),
+                                                     (100, 0.25, 25), (100, 1, 100)])
+def test_a_slot_gives_its_burst_share_but_always_a_family_s_few_places(capacity, share, places) -> None:
+    rules = hall_with(slot_burst_share=share).appointments
+    assert appointment_rules.slot_burst_places(rules, capacity) == places

@@ -216,3 +216,16 @@ def test_snapshot_without_the_open_department_goes_home(p):
     data["services"] = [s for s in data["services"] if s["department"] != "SCJG"]
     p.apply_snapshot(data)
     assert p.screen == HOME and p.department is None
+
+
+@pytest.mark.parametrize("code", ["storage_full", "storage_read_only", "storage_error"])
+def test_a_server_that_cannot_save_sends_the_citizen_to_the_desk(p, code):
+    p.open_department("RSJ", T0)
+    p.choose_item("B01", T0)
+    p.issue_failed(code, "服务器存储空间已满，暂时无法取号或保存，请联系管理员 / the server's storage is full", T0)
+    assert p.screen == ITEMS and p.pending is None and p.visible_screen == ITEMS
+    assert p.notice == Text("未能取号：系统暂时无法保存新号，请到服务台咨询",
+                            "No ticket issued: the hall's system cannot save new tickets right now. "
+                            "Please ask at the service desk")
+    p.check_in_refused(code, "服务器存储为只读 / the server's storage is read-only", {}, T0)
+    assert "服务台" in p.notice.zh and "service desk" in p.notice.en

@@ -117,6 +117,24 @@ def test_a_tracking_token_is_refused_after_its_business_day(hall) -> None:
     assert hall.test_client().get(f"/api/v1/track/{token}").status_code == 410
 
 
+def test_a_tracking_token_after_its_business_day_gets_410_on_every_rest_route(hall) -> None:
+    """The ticket routes a tracking token may use as a Bearer token answer as the phone's own
+    track route does: its ticket, that day; afterwards 410 expired, bilingual, nothing read."""
+    kiosk = Api(hall, hall.devices["kiosk"])
+    issued = kiosk.post("/tickets", {"service": "A01"})[1]
+    phone = Api(hall, track_token(issued))
+    assert phone.get(f"/tickets/{issued['id']}")[0] == 200, "its own ticket, on its day"
+    assert phone.get(f"/tickets/{issued['id'] + 1}")[0] == 403, "never another ticket"
+    hall.clock.advance(days=1)
+    for status, reply in (phone.get(f"/tickets/{issued['id']}"),
+                          phone.post(f"/tickets/{issued['id']}/evaluation", {"rating": 5})):
+        assert status == 410 and reply["error"] == "expired", reply
+        assert "过期" in reply["message"] and "expired" in reply["message"] and issued["number"] not in str(reply)
+    hall.core.service.expire_past_days()
+    assert phone.get(f"/tickets/{issued['id']}")[0] == 410, "still refused once the day rolled over"
+    assert kiosk.get(f"/tickets/{issued['id']}")[0] == 200, "devices and staff still read it"
+
+
 def queue_codes(received: list[dict]) -> list[list[str]]:
     return [[s["code"] for s in m["args"][0]["services"]] for m in received if m["name"] == "queue_changed"]
 

@@ -5,7 +5,7 @@
 (() => {
   const { el, clear } = Jiaohao;
   const { t, tabs, call, flash, render, button, actionsRow, table, cells, localTime, openEditor, closeEditor,
-          doc } = AdminPage;
+          doc, card, sectionForm, change } = AdminPage;
 
   // --- tab: staff -------------------------------------------------------------------------------------
 
@@ -84,6 +84,44 @@
     });
   }
 
+  // --- the [security] settings (等保 level 2): the server refuses anything laxer than the floor ---------
+
+  const SECURITY_FIELDS = [
+    { name: "password_min_length", label: ["密码最短长度", "Shortest password"], type: "number",
+      hint: ["不少于 10 位", "at least 10 characters"] },
+    { name: "password_classes", label: ["密码须含字符类别", "Character classes a password mixes"], type: "select",
+      options: [[3, "三类（大写、小写、数字、符号中任三类）", "three of upper, lower, digits, symbols"],
+                [4, "四类全部", "all four"]] },
+    { name: "password_expiry_days", label: ["密码有效期（天）", "Password expires after (days)"], type: "number",
+      hint: ["0 为不过期", "0: never"] },
+    { name: "lockout_failures", label: ["连续输错几次锁定", "Wrong passwords that lock the account"], type: "number" },
+    { name: "lockout_window_minutes", label: ["在多少分钟内（计错次）", "… within (minutes)"], type: "number" },
+    { name: "lockout_minutes", label: ["锁定时长（分钟）", "Locked for (minutes)"], type: "number" },
+    { name: "idle_minutes", label: ["空闲超时（分钟）", "Idle timeout (minutes)"], type: "number" },
+    { name: "window_idle_minutes", label: ["窗口签到时空闲超时（分钟）", "Idle timeout at a window (minutes)"],
+      type: "number" },
+    { name: "session_hours", label: ["登录最长时长（小时）", "Longest session (hours)"], type: "number" },
+    { name: "audit_retention_days", label: ["审计记录保留（天）", "Audit trail kept (days)"], type: "number",
+      hint: ["不少于 180 天", "at least 180 days"] },
+  ];
+  const SECURITY_DEFAULTS = { password_min_length: 10, password_classes: 3, password_expiry_days: 0,
+                              lockout_failures: 5, lockout_window_minutes: 15, lockout_minutes: 15, idle_minutes: 30,
+                              window_idle_minutes: 240, session_hours: 14, audit_retention_days: 180 };
+
+  function renderSecurity(root) {
+    const box = card(root, "账号与审计安全（等保二级）", "Sign-in and audit security (等保 level 2)",
+                     "低于等保二级下限的值会被拒绝；修改后对新的登录与密码立即生效。",
+                     "Values laxer than the level-2 floor are refused; changes apply to new sign-ins and passwords at once.");
+    box.id = "security-card";
+    sectionForm(box, SECURITY_FIELDS, { ...SECURITY_DEFAULTS, ...(doc().security || {}) },
+                (values, form) => change("/setup/security", "PUT", values, form));
+  }
+
+  async function renderStaffAndSecurity(root) {
+    await renderStaff(root);
+    renderSecurity(root);
+  }
+
   // --- tab: devices -------------------------------------------------------------------------------------
 
   const DEVICE_KINDS = [["kiosk", "取号机", "Kiosk"], ["display", "综合屏", "Hall board"], ["window", "窗口屏", "Window screen"]];
@@ -152,5 +190,5 @@
     });
   }
 
-  Object.assign(tabs, { staff: renderStaff, devices: renderDevices });
+  Object.assign(tabs, { staff: renderStaffAndSecurity, devices: renderDevices });
 })();

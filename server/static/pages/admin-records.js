@@ -104,5 +104,33 @@
     }));
   }
 
-  Object.assign(tabs, { audit: renderAudit, files: renderFiles });
+  /** The provincial 好差评 uploads: on or off, how often, and the newest attempts of the log. */
+  async function renderDeliveries(root) {
+    const box = card(root, "好差评上报记录", "Ratings uploads (好差评)",
+                     "在 config.toml 的 [server] ratings_upload_url 中开启；已送达的日期不再重复上报。",
+                     "Turned on by [server] ratings_upload_url in config.toml; a delivered day is never sent again.");
+    box.id = "deliveries-card";
+    const log = await call("/ratings/deliveries");
+    box.appendChild(el("p", log.enabled ? "state-on" : "muted", log.enabled
+      ? t(`已开启：每 ${log.every_minutes} 分钟上报一次，地址 ${log.destination}`,
+          `On: every ${log.every_minutes} minutes to ${log.destination}`)
+      : t("未开启", "Off")));
+    const body = table(box, [t("业务日期", "Day"), t("时间", "When"), t("条数", "Rows"), t("尝试次数", "Attempts"),
+                             t("结果", "Result"), t("说明", "Detail")]);
+    log.deliveries.forEach((d) => {
+      const row = cells(el("tr"), [d.business_date, localTime(d.at), d.rows, d.attempts,
+                                   d.result === "delivered" ? t("已送达", "delivered") : t("失败", "failed"), d.detail]);
+      row.children[3].className = "num";
+      row.children[4].className = d.result === "delivered" ? "state-on" : "state-bad";
+      body.appendChild(row);
+    });
+    if (!log.deliveries.length) box.appendChild(el("p", "muted", t("暂无记录", "No entries yet")));
+  }
+
+  function renderFilesAndDeliveries(root) {
+    renderFiles(root);
+    return renderDeliveries(root);
+  }
+
+  Object.assign(tabs, { audit: renderAudit, files: renderFilesAndDeliveries });
 })();

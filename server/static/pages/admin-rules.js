@@ -44,6 +44,9 @@
     { name: "late_gets_normal_ticket", label: ["迟到可改取普通号", "Late: offer a normal ticket"], type: "flag" },
     { name: "max_per_mobile_per_day", label: ["每个手机号每天最多", "Per mobile number a day"], type: "number" },
     { name: "max_per_mobile_per_item", label: ["每个手机号每个事项最多", "Per mobile number per item"], type: "number" },
+    { name: "slot_burst_share", label: ["每个时段短时可约比例", "Share of a slot bookable at once"], type: "number",
+      hint: ["如 0.5：防止多个地址抢光名额", "e.g. 0.5: against sweeping from many addresses"] },
+    { name: "slot_burst_minutes", label: ["短时窗口（分钟，0 为不限）", "Within minutes (0: off)"], type: "number" },
     { name: "services", label: ["可预约事项（事项代码，逗号分隔）", "Bookable items (item codes)"], type: "codes",
       wide: true, rows: 2, hint: ["留空为全部事项可预约", "empty: every item can be booked"] },
   ];

@@ -9,6 +9,25 @@
   const LANG_KEY = "jiaohao.clerk.lang";
   const WINDOW_KEY = "jiaohao.clerk.window";
 
+  /** The server could not save (disk full, read-only, failing): the clerk must know the press
+   * did nothing and that it is not theirs to fix, not read a generic error. Bilingual, like
+   * every refusal the server words itself. */
+  const STORAGE_TROUBLE = {
+    storage_full: ["未保存：服务器存储空间已满，叫号、办结等操作暂时都无法保存。请立即告知管理员；空间恢复后无需刷新即可继续",
+                   "Not saved: the server's storage is full, so no call, finish or other action can be saved. Tell the administrator now; it works again by itself once space is freed"],
+    storage_read_only: ["未保存：服务器存储变为只读，叫号、办结等操作暂时都无法保存。请立即告知管理员",
+                        "Not saved: the server's storage became read-only, so no call, finish or other action can be saved. Tell the administrator now"],
+    storage_error: ["未保存：服务器存储故障，叫号、办结等操作暂时都无法保存。请立即告知管理员",
+                    "Not saved: the server's storage failed, so no call, finish or other action can be saved. Tell the administrator now"],
+  };
+
+  /** What a refusal says on the terminal: the server's own bilingual message, or for storage
+   * trouble the terminal's fuller one. */
+  function refusalText(err) {
+    const trouble = STORAGE_TROUBLE[err.code];
+    return trouble ? `${trouble[0]} / ${trouble[1]}` : err.message;
+  }
+
   const WORDS = {
     loginTitle: { zh: "窗口工作台 · 登录", en: "Clerk terminal · sign in" },
     username: { zh: "用户名", en: "User name" },
@@ -280,7 +299,7 @@
       await Promise.all([loadQueue(), loadCounts()]);
     } catch (err) {
       if (err.status === 401) forgetSession(err.message);
-      else notify(err.message);
+      else notify(refusalText(err));
     }
   }
 
@@ -308,7 +327,7 @@
     try {
       await ticketReply(`/tickets/${id}`);
     } catch (err) {
-      notify(err.message);
+      notify(refusalText(err));
     }
   }
 
@@ -346,8 +365,8 @@
     renderCounts();
   }
 
-  const queueSoon = J.debounce(() => loadQueue().catch((err) => notify(err.message)), 250);
-  const countsSoon = J.debounce(() => loadCounts().catch((err) => notify(err.message)), 400);
+  const queueSoon = J.debounce(() => loadQueue().catch((err) => notify(refusalText(err))), 250);
+  const countsSoon = J.debounce(() => loadCounts().catch((err) => notify(refusalText(err))), 400);
 
   // --- rendering ---------------------------------------------------------------------------------
 
@@ -521,7 +540,7 @@
       queueSoon();
       return reply || true;
     } catch (err) {
-      notify(err.message);
+      notify(refusalText(err));
       if (err.status === 401) forgetSession(err.message);
       return false;
     } finally {

@@ -34,7 +34,13 @@
     ratingSent: { zh: "已收到您的评价，正在保存", en: "Your rating is in and being saved" },
     badToken: { zh: "凭证无效或已被撤销，请重新输入", en: "The token is invalid or revoked: enter it again" },
     wrongWindow: { zh: "这不是本窗口的窗口屏凭证", en: "This is not a screen token for this window" },
+    reasonsTitle: { zh: "请告诉我们哪里不满意（可多选）", en: "What went wrong? (choose any)" },
+    commentLabel: { zh: "其他意见（可不填）", en: "Anything else? (optional)" },
+    reasonsBack: { zh: "返回重选", en: "Back" },
+    reasonsSend: { zh: "提交评价", en: "Send" },
   };
+  // after 不满意 / 非常不满意: the reason codes the server offers (hall/queue.py), and the comment's limit
+  const REASONS = JSON.parse(document.getElementById("rating-reasons").textContent);
   // the national five-level scale, best first, as the citizen reads it; value = stored rating
   const RATINGS = [
     { value: 5, zh: "非常满意", en: "Very satisfied", tone: "r5" },
@@ -233,14 +239,15 @@
 
   function askForRating(ticket) {
     finishRating();
-    state.rating = { ticket, deadline: Date.now() + ratingTimeout() * 1000, sent: false };
+    state.rating = { ticket, deadline: Date.now() + ratingTimeout() * 1000, sent: false, chosen: null,
+                     reasons: new Set(), comment: "" };
     renderRating();
     $("thanks").hidden = true;
     $("rating").hidden = false;
   }
 
   function renderRating() {
-    const { ticket } = state.rating;
+    const { ticket, chosen } = state.rating;
     J.setText($("rating-title"), say("rateTitle"));
     J.setText($("rating-title-alt"), sayOther("rateTitle"));
     J.setText($("rating-ticket"), ticket.number);
@@ -255,7 +262,48 @@
       button.addEventListener("click", () => rate(choice.value));
       box.append(button);
     });
+    box.hidden = chosen !== null;
+    $("reasons").hidden = chosen === null;
+    if (chosen !== null) renderReasons();
     countDown();
+  }
+
+  /** After 不满意 / 非常不满意: why, as checkboxes the citizen may tick, and a comment; the
+   * choices and what was typed survive a change of language. */
+  function renderReasons() {
+    const current = state.rating;
+    const picked = RATINGS.find((r) => r.value === current.chosen);
+    J.setText($("rating-title"), `${picked[state.lang]} · ${say("reasonsTitle")}`);
+    J.setText($("rating-title-alt"), `${picked[other()]} · ${sayOther("reasonsTitle")}`);
+    J.setText($("reasons-title"), say("reasonsTitle"));
+    J.setText($("reasons-title-alt"), sayOther("reasonsTitle"));
+    J.setText($("comment-label"), `${say("commentLabel")} / ${sayOther("commentLabel")}`);
+    J.setText($("reasons-back"), say("reasonsBack"));
+    J.setText($("reasons-send"), say("reasonsSend"));
+    const choices = $("reason-choices");
+    J.clear(choices);
+    REASONS.reasons.forEach((reason) => {
+      const label = J.el("label", "reason");
+      const box = J.el("input");
+      box.type = "checkbox";
+      box.name = "reason";
+      box.value = reason.code;
+      box.checked = current.reasons.has(reason.code);
+      box.addEventListener("change", () => {
+        if (box.checked) current.reasons.add(reason.code); else current.reasons.delete(reason.code);
+        stillThere();
+      });
+      const primary = state.lang === "en" ? reason.name_en : reason.name;
+      const alt = state.lang === "en" ? reason.name : reason.name_en;
+      label.append(box, J.el("span", "reason-main", primary), J.el("span", "reason-alt", alt));
+      choices.append(label);
+    });
+    $("comment").value = current.comment;
+  }
+
+  /** The citizen is answering: the prompt waits its full time again. */
+  function stillThere() {
+    if (state.rating) state.rating.deadline = Date.now() + ratingTimeout() * 1000;
   }
 
   function countDown() {
@@ -265,29 +313,70 @@
     return J.setText($("rating-countdown"), text);
   }
 
-  async function rate(value) {
+  function rate(value) {
     const current = state.rating;
     if (!current) return;
     if (current.sent) {   // one rating per visit, even on a double tap: the second tap hears why
       J.setText($("rating-message"), `${say("ratingSent")} / ${sayOther("ratingSent")}`);
       return;
     }
+    if (REASONS.bad_ratings.includes(value)) {
+      current.chosen = value;   // 差评: ask why before sending
+      stillThere();
+      renderRating();
+      const first = $("reason-choices").querySelector("input");
+      if (first) first.focus();
+      return;
+    }
+    send({ rating: value });
+  }
+
+  async function send(body) {
+    const current = state.rating;
+    if (!current || current.sent) return;
     current.sent = true;
     // still pressable, so a tap is answered; aria-disabled tells screen readers the choice is made
-    $("rating-buttons").querySelectorAll("button").forEach((b) => { b.setAttribute("aria-disabled", "true"); });
+    $("rating").querySelectorAll("button").forEach((b) => { b.setAttribute("aria-disabled", "true"); });
     try {
-      await J.api(`/tickets/${current.ticket.id}/evaluation`, {
-        method: "POST", body: { rating: value }, token: state.token });
+      await J.api(`/tickets/${current.ticket.id}/evaluation`, { method: "POST", body, token: state.token });
       thankYou("thanks");
     } catch (err) {
       thankYou(err.code === "already_rated" ? "alreadyRated" : null, err.message);
     }
   }
 
-  /** No answer in time: recorded as not rated (never as satisfied), then back to the window view. */
+  /** The bad rating with its reasons and comment, as chosen so far. */
+  function sendBadRating() {
+    const current = state.rating;
+    if (!current || current.chosen === null) return;
+    const comment = current.comment.trim();
+    send({ rating: current.chosen, reasons: REASONS.reasons.map((r) => r.code).filter((c) => current.reasons.has(c)),
+           ...(comment ? { comment } : {}) });
+  }
+
+  $("reasons").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendBadRating();
+  });
+  $("comment").addEventListener("input", () => {
+    if (state.rating) state.rating.comment = $("comment").value;
+    stillThere();
+  });
+  $("reasons-back").addEventListener("click", () => {
+    if (!state.rating || state.rating.sent) return;
+    state.rating.chosen = null;
+    stillThere();
+    renderRating();
+    const again = $("rating-buttons").querySelector("button");
+    if (again) again.focus();
+  });
+
+  /** No answer in time: recorded as not rated (never as satisfied), then back to the window view.
+   * A citizen who chose 不满意 and walked away did answer: that rating goes in, with its reasons. */
   async function timedOut() {
     const current = state.rating;
     if (!current || current.sent) return;
+    if (current.chosen !== null) return sendBadRating();
     current.sent = true;
     finishRating();
     try {
