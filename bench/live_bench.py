@@ -75,6 +75,7 @@ class LiveOptions:
     mixed: int = 0                              # mixed connections (0: not measured)
     mixed_seconds: float = LIVE_DEFAULTS["mixed_seconds"]
     storm: int = 0                              # boards reconnecting after a restart (0: not measured)
+    async_mode: str = "gevent"                  # the server model measured (jiaohao server --async-mode)
 
 
 # --- the server's own figures ------------------------------------------------------------------
@@ -224,9 +225,15 @@ def phone_tokens(server: DemoServer, items: list[str], count: int) -> list[str]:
         return [token for share in pool.map(issue, [range(k, count, 8) for k in range(8)]) for token in share]
 
 
-def measure_mixed(config: Path, setup: HallConfig, total: int, seconds: float) -> dict:
+def model(opts: LiveOptions) -> tuple[str, ...]:
+    return ("--async-mode", opts.async_mode)
+
+
+def measure_mixed(opts: LiveOptions, setup: HallConfig) -> dict:
+    total, seconds = opts.mixed, opts.mixed_seconds
     windows = [spec.number for spec in setup.windows][:30]
-    with tempfile.TemporaryDirectory(prefix="jiaohao-mixed-") as root, DemoServer(Path(root), config) as server:
+    with tempfile.TemporaryDirectory(prefix="jiaohao-mixed-") as root, \
+            DemoServer(Path(root), opts.config, model(opts)) as server:
         clerks = {n: clerk_session(server.url, n) for n in windows}
         tokens, counts = mixed_tokens(server, setup, total, clerks)
         idle = server_memory(server.process.pid)
@@ -265,16 +272,18 @@ def requests_meanwhile(server: DemoServer, items: list[str], clerks: dict[int, r
 
 # --- a restart with every board connected ---------------------------------------------------------
 
-def measure_storm(config: Path, boards: int) -> dict:
+def measure_storm(opts: LiveOptions) -> dict:
     """Boards connected; the server stops and starts again on its data; every board connects
     again at once. Timed from the restarted server's first answer to the last snapshot."""
+    config, boards = opts.config, opts.storm
     with tempfile.TemporaryDirectory(prefix="jiaohao-storm-") as root:
-        with DemoServer(Path(root), config) as demo:
+        with DemoServer(Path(root), config, model(opts)) as demo:
             with HallListeners(demo.url, demo.tokens["board"], boards, batch=MIXED_BATCH) as before:
                 connected = before.connected()
                 demo.stop()
             data, port, token = demo.data, demo.port, demo.tokens["board"]
-        restarted = ServerProcess(jiaohao_server(data, config, port), port, Path(root) / "restarted.log")
+        restarted = ServerProcess(jiaohao_server(data, config, port) + list(model(opts)), port,
+                                  Path(root) / "restarted.log")
         launched = time.perf_counter()
         with restarted:   # started: it answers HTTP
             answered = time.perf_counter()
@@ -321,19 +330,19 @@ def one_run(opts: LiveOptions, setup: HallConfig, number: int) -> dict[str, dict
     run = {}
     for size in opts.sizes:
         with tempfile.TemporaryDirectory(prefix="jiaohao-live-") as root, \
-                DemoServer(Path(root), opts.config) as server:
+                DemoServer(Path(root), opts.config, model(opts)) as server:
             run[str(size)] = figures = measure_size(server, setup, size, opts.calls, opts.cycle)
         print(f"run {number}, {size} boards ({figures['socketio_clients']} python-socketio): "
               f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, last board p99 "
               f"{figures['last_client_p99_ms']} ms, python-socketio p99 {figures['socketio_p99_ms']} ms, "
               f"missed {figures['missed']}, RSS {figures['rss_mb']} MB, {figures['threads']} threads", flush=True)
     if opts.mixed:
-        run["mixed"] = mixed = measure_mixed(opts.config, setup, opts.mixed, opts.mixed_seconds)
+        run["mixed"] = mixed = measure_mixed(opts, setup)
         print(f"run {number}, {opts.mixed} mixed connections: {mixed['connected']} connected in "
               f"{mixed['connect_s']} s, RSS {mixed['rss_mb']} MB; issue p99 {mixed['issue']['p99_ms']} ms, "
               f"call-next p99 {mixed['call_next']['p99_ms']} ms", flush=True)
     if opts.storm:
-        run["storm"] = storm = measure_storm(opts.config, opts.storm)
+        run["storm"] = storm = measure_storm(opts)
         print(f"run {number}, {opts.storm} boards after a restart: {storm['reconnected']} had their snapshot "
               f"{storm['snapshots_s']} s after the server answered", flush=True)
     return run
@@ -397,7 +406,8 @@ def run(opts: LiveOptions) -> dict:
                             "repeats": opts.repeats, "starts": opts.starts, "mixed": opts.mixed,
                             "mixed_seconds": opts.mixed_seconds, "storm": opts.storm,
                             "socketio_clients": SOCKETIO_CLIENTS, "mixed_shares": MIXED_SHARES,
-                            "server": "jiaohao demo / jiaohao server (gevent, simple-websocket)"},
+                            "server": f"jiaohao demo / jiaohao server --async-mode {opts.async_mode} "
+                                      "(simple-websocket)"},
                "median": median, "start": start, "targets": verdicts(median), "runs": runs}
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -414,7 +424,8 @@ def options_from(args: argparse.Namespace) -> LiveOptions:
         raise ValueError("--sizes must be numbers separated by commas") from None
     opts = LiveOptions(sizes=sizes, calls=args.live_calls, repeats=args.repeats, starts=args.starts,
                        config=args.config.resolve(), out=(args.out or DEFAULT_LIVE_OUT).resolve(),
-                       cycle=args.cycle, mixed=args.mixed, mixed_seconds=args.mixed_seconds, storm=args.storm)
+                       cycle=args.cycle, mixed=args.mixed, mixed_seconds=args.mixed_seconds, storm=args.storm,
+                       async_mode=args.async_mode)
     if not sizes or min(sizes) < 1 or min(opts.calls, opts.repeats, opts.starts) < 1:
         raise ValueError("--sizes, --live-calls, --repeats and --starts must be at least 1")
     if min(opts.mixed, opts.storm) < 0 or opts.cycle < 0 or opts.mixed_seconds <= 0:

@@ -100,9 +100,10 @@ def median_of_runs(runs: list[dict]) -> dict[str, float]:
 class DemoServer:
     """`jiaohao demo --headless` in its own process, on a fresh data directory under `root`."""
 
-    def __init__(self, root: Path, config: Path):
+    def __init__(self, root: Path, config: Path, extra_args: tuple[str, ...] = ()):
         self.data = root / "demo"
         self.config = config
+        self.extra_args = extra_args   # more `jiaohao demo` options (--async-mode threading)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = ServerProcess(self.command(), self.port, root / f"server-{self.port}.log",
@@ -111,7 +112,7 @@ class DemoServer:
 
     def command(self) -> list[str]:
         return jiaohao("demo", "--headless", "--host", "127.0.0.1", "--port", str(self.port),
-                       "--data", str(self.data), "--config", str(self.config))
+                       "--data", str(self.data), "--config", str(self.config), *self.extra_args)
 
     def environment(self) -> dict[str, str]:
         return {}
