@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Iterable
 
 from .setup import HallConfig, Thresholds
-from . import order
+from . import cases, order
 from .queue import HallState
 from .tickets import TicketState, WindowStatus
 
@@ -28,6 +28,7 @@ RULES = {
     "paused": ("暂停过久", "Paused too long"),
     "empty_window": ("空岗", "Empty window"),
     "bad_rating": ("差评", "Bad rating"),
+    "bad_rating_case": ("差评处理", "Bad-rating case"),
     "printer": ("打印机故障", "Printer fault"),
     "device_offline": ("设备离线", "Device offline"),
 }
@@ -42,6 +43,16 @@ class Rating:
     rating: int           # 1 非常不满意 … 5 非常满意
     window: int | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """A 差评 case not yet closed (hall/cases.py): it stays an alert until it is."""
+    id: int
+    number: str
+    window: int | None
+    status: str
+    due_at: datetime
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,7 @@ class Facts:
     devices: tuple[Device, ...] = ()
     #: keys acknowledged earlier today: a 差评 once acknowledged has been dealt with
     acknowledged: frozenset[Key] = frozenset()
+    cases: tuple[OpenCase, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +224,25 @@ def _rating_conditions(facts: Facts) -> list[Condition]:
     return out
 
 
+def _case_conditions(facts: Facts, now: datetime) -> list[Condition]:
+    """Every open 差评 case, yellow until its follow-up is overdue, then red; it clears when the
+    case is closed. Acknowledging it says it was seen: the case itself still has to be closed."""
+    tz = facts.state.setup.hall.tz
+    out = []
+    for case in facts.cases:
+        due = case.due_at.astimezone(tz).strftime("%m-%d %H:%M")
+        late = case.status == cases.OPEN and now > case.due_at
+        # the words stay true while the case moves on: where it stands is in the details
+        text = (f"差评回访超时：{case.number}（{case.window} 号窗口）应于 {due} 前回访核实" if late
+                else f"差评待办结：{case.number}（{case.window} 号窗口），{due} 前回访核实")
+        text_en = (f"Bad-rating follow-up overdue: {case.number} (window {case.window}) was due by {due}" if late
+                   else f"Bad-rating case open: {case.number} (window {case.window}), follow-up due by {due}")
+        out.append(Condition(("bad_rating_case", str(case.id)), RED if late else YELLOW, "ticket", text, text_en,
+                             {"case": case.id, "window": case.window, "status": case.status,
+                              "due_at": case.due_at.isoformat()}))
+    return out
+
+
 def _device_conditions(facts: Facts, now: datetime) -> list[Condition]:
     limits = facts.state.setup.supervision.device_offline_minutes
     out = []
@@ -246,7 +277,7 @@ def _printer_fault(device: Device) -> tuple[str, str, str] | None:
 def conditions(facts: Facts, now: datetime) -> dict[Key, Condition]:
     """Every alert condition that holds at `now`, by key."""
     found = (_item_conditions(facts.state, now) + _handling_conditions(facts.state, now)
-             + _window_conditions(facts.state, now) + _rating_conditions(facts)
+             + _window_conditions(facts.state, now) + _rating_conditions(facts) + _case_conditions(facts, now)
              + _device_conditions(facts, now))
     return {c.key: c for c in found}
 

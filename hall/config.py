@@ -73,7 +73,7 @@ REGION_CODE_RE = re.compile(r"^(\d{6}|\d{12})?$")
 PLATFORM_CODE_RE = re.compile(r"^[0-9A-Z-]{0,64}$")
 PLATFORM_CODE_HINT = "up to 64 of 0-9, A-Z, '-'"
 RANGE_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
-CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone")
+CLIENT_SECTIONS = ("server", "kiosk", "display", "printer", "window_screen", "phone", "notify")
 
 
 class _Section:
@@ -355,6 +355,8 @@ def _supervision(data: Any) -> Supervision:
         empty_window_minutes=s.get("empty_window_minutes", _thresholds, d.empty_window_minutes),
         device_offline_minutes=s.get("device_offline_minutes", _thresholds, d.device_offline_minutes),
         check_seconds=s.get("check_seconds", _number(1, 3600), d.check_seconds),
+        bad_rating_follow_up_hours=s.get("bad_rating_follow_up_hours", _number(0.01, 720),
+                                         d.bad_rating_follow_up_hours),
     )
     s.finish()
     return result

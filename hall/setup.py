@@ -107,6 +107,7 @@ class Supervision:
     empty_window_minutes: Thresholds = Thresholds(5, 15)
     device_offline_minutes: Thresholds = Thresholds(2, 10)   # a device that dropped off
     check_seconds: float = 30
+    bad_rating_follow_up_hours: float = 24    # a 差评 case is followed up within this long
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from . import accounts, inbound, protocol, repository as repo
 from .app import current_hall
 from .auth import Identity
 from .errors import ApiError
+from .notify.outbox import NotifyRefused, wish_from
 from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, PUBLIC, RATERS, SERVING_SCREEN, SIGNED_IN, STAFF,
                           TICKET_CLERK, TICKET_READERS, WINDOW_CLERK, WINDOW_READERS, acting_clerk,
                           acting_screen, caller, permit, signed_in_window)
@@ -206,8 +207,26 @@ def issue_ticket():
         priority = Priority(priority_name)
     except ValueError:
         raise ApiError(422, "bad_field", "priority 应为 normal / green / appointment") from None
-    issued = hall.service.issue(service_code, priority, actor=who.actor, request_id=request_id)
-    return jsonify(issued_reply(issued)), 200 if issued.repeated else 201
+    along = _opted_in_at_the_kiosk(hall, data.get("notify"))
+    issued = hall.service.issue(service_code, priority, actor=who.actor, request_id=request_id, along=along)
+    reply = issued_reply(issued)
+    if along is not None:
+        reply["notify"] = hall.notifications.view(issued.ticket.id)
+    return jsonify(reply), 200 if issued.repeated else 201
+
+
+def _opted_in_at_the_kiosk(hall, wanted: Any):
+    """The kiosk's optional {"notify": {"mobile": "138…", "ahead": true, "called": true}}: the
+    citizen's wish is kept in the transaction that issues the ticket, or neither is."""
+    if wanted is None:
+        return None
+    if not isinstance(wanted, dict):
+        raise ApiError(422, "bad_field", "notify 应为对象 / notify must be an object")
+    try:
+        wish = wish_from(wanted, hall.notifications.settings.provider)
+    except NotifyRefused as refused:
+        raise ApiError(refused.status, refused.code, refused.message) from None
+    return lambda conn, ticket_id: hall.notifications.subscribe_in(conn, ticket_id, wish, via="kiosk")
 
 
 def issued_reply(issued: IssuedTicket) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
 from .live import Live
+from .notify.service import Notifications
+from .notify.settings import NotifySettings
 from .serving import async_mode
 from .services import Clock, HallService, utcnow
 from .supervision import Supervision
@@ -77,8 +79,11 @@ class Hall:
         self.appointments = AppointmentService(self.service)
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
+            self.notifications = Notifications(self.service,
+                                               NotifySettings.from_config(self.service.setup().extra))
         self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
-                                   interval=tick_seconds, uploads=self._upload_schedule())
+                                   interval=tick_seconds, uploads=self._upload_schedule(),
+                                   notifications=self.notifications)
         self.throttle = LoginThrottle()
 
     def _upload_schedule(self) -> UploadSchedule | None:
@@ -150,4 +155,5 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     hall.live.register_handlers()
     if start_clockwork:
         hall.clockwork.start()
+        hall.notifications.courier.start(socketio.start_background_task)
     return app

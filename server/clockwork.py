@@ -21,6 +21,7 @@ from hall.tickets import QueueError
 from . import personal
 
 if TYPE_CHECKING:
+    from .notify.service import Notifications
     from .appointments import AppointmentService
     from .live import Live
     from .services import HallService
@@ -35,13 +36,14 @@ class Clockwork:
 
     def __init__(self, service: "HallService", live: "Live", supervision: "Supervision",
                  appointments: "AppointmentService", interval: float = 2.0,
-                 uploads: "UploadSchedule | None" = None):
+                 uploads: "UploadSchedule | None" = None, notifications: "Notifications | None" = None):
         self.service = service
         self.live = live
         self.supervision = supervision
         self.appointments = appointments
         self.interval = interval
         self.uploads = uploads     # None: uploading is off (the default)
+        self.notifications = notifications
         self.day = None   # the business day of the last rollover check
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -56,6 +58,8 @@ class Clockwork:
         self.live.drop_revoked()
         self.supervision.on_timer()
         self.mark_missed_bookings()
+        if self.notifications is not None:
+            self.notifications.queue_reminders()
         if self.uploads is not None:
             self.uploads.tick()   # starts a run of its own when one is due; never waits for it
 

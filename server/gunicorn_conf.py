@@ -6,11 +6,13 @@ gevent with SQLite's waits on the disk on native threads (server/serving.py). A 
 board costs a few small objects, not threads, so `worker_connections` bounds the connections.
 
 On SIGTERM gunicorn stops accepting and lets requests in flight finish within
-`graceful_timeout` (live connections, which never finish, are closed at its end and their
-clients reconnect); `worker_exit` then publishes what was committed and closes the database,
-so no ticket is committed without its boards hearing of it."""
+`graceful_timeout`; the live clients (websockets, which gunicorn would wait for too) are let go
+as soon as those requests have answered and their news went out, so the worker exits in
+moments; `worker_exit` then closes the database."""
 
 from __future__ import annotations
+
+import signal
 
 workers = 1                 # live updates go out from the process that committed (docs/deployment.md)
 worker_class = "gevent"
@@ -25,3 +27,16 @@ def worker_exit(server, worker) -> None:
     from server.wsgi import app
     finish(app, None, 0)
     app.extensions["jiaohao_claim"].release()
+
+
+def post_worker_init(worker) -> None:
+    """After gunicorn installed its own SIGTERM handler in the worker: chain ours to it."""
+    from server.serving import stop_live_after_drain
+    from server.wsgi import app
+    gunicorn_stop = signal.getsignal(signal.SIGTERM)
+
+    def stop(signum, frame) -> None:
+        gunicorn_stop(signum, frame)
+        stop_live_after_drain(app, app.extensions["jiaohao_in_flight"])
+    signal.signal(signal.SIGTERM, stop)
+    signal.siginterrupt(signal.SIGTERM, False)   # as gunicorn set it: requests are not disturbed

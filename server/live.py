@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from flask import request
 from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
-from flask_socketio import SocketIO, join_room
+from flask_socketio import SocketIO, disconnect, join_room
 
 from hall.events import event_from_record
 from protocol import live as wire
@@ -348,6 +348,16 @@ class Live:
                 self.on_disconnect_sid(sid)
                 dropped += 1
         return dropped
+
+    def let_everyone_go(self) -> int:
+        """The server is stopping: end every live connection now (a server disconnect), so
+        no websocket holds the stopping process until its time limit; the boards and screens
+        reconnect to the server that takes over and read the hall afresh. Needs the app context."""
+        clients = self.connected()
+        for sid in clients:
+            disconnect(sid=sid, namespace="/")
+            self.on_disconnect_sid(sid)
+        return len(clients)
 
     def on_disconnect_sid(self, sid: str) -> None:
         """Socket.IO leaves the rooms itself; what is kept here goes."""

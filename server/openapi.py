@@ -36,8 +36,10 @@ ROUTES = {
     "/api/v1/me/today": {"get": ("This staff member's counts for today: called, served, no-show …",
                                  None, 200)},
     "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", None, 200)},
-    "/api/v1/tickets": {"post": ("Issue a ticket",
-                                 {"service": "string", "priority": "string", "request_id": "string"}, 201)},
+    "/api/v1/tickets": {"post": ("Issue a ticket; notify: the citizen's optional text-message opt-in "
+                                 "{mobile, ahead, called}, kept in the same transaction",
+                                 {"service": "string", "priority": "string", "request_id": "string",
+                                  "notify": "object"}, 201)},
     "/api/v1/tickets/{id}": {"get": ("One ticket",
                                      None, 200)},
     "/api/v1/tickets/{id}/recall": {"post": ("Call the ticket again (重呼)", None, 200)},
@@ -80,6 +82,16 @@ ROUTES = {
                                "(default today)", None, 200)},
     "/api/v1/alerts/{id}/acknowledge": {"post": ("Acknowledge an alert (recorded; a 差评 then clears)",
                                                  None, 200)},
+    "/api/v1/cases": {"get": ("差评 cases: ?status=open (default: every case not closed) | closed | all, the "
+                              "last two for ?from=YYYY-MM-DD&to=YYYY-MM-DD by opening day; each with who rated "
+                              "what item, window and clerk, how badly and why, its due time, overdue, status, "
+                              "steps and next_steps", None, 200)},
+    "/api/v1/cases/{id}": {"get": ("One 差评 case", None, 200)},
+    "/api/v1/cases/{id}/steps": {"post": (
+        "Take a step of a 差评 case with a note: follow_up (回访核实), rectify (整改), appeal (申诉), "
+        "appeal_upheld / appeal_rejected (复核, by someone other than the appellant), close (办结); "
+        "409 step_not_allowed or own_appeal, 422 note_required; audited, and told live to supervisors",
+        {"step": "string", "note": "string"}, 200)},
     "/api/v1/reports": {"get": ("KPIs for ?from=YYYY-MM-DD&to=YYYY-MM-DD (default today) grouped "
                                 "?by=item|department|window|clerk|hour|day, with the hall's 三率 and chart "
                                 "series", None, 200)},
@@ -97,6 +109,13 @@ ROUTES = {
     "/api/v1/track/{token}": {"get": ("The citizen's phone page data for one ticket: state, people "
                                       "ahead, estimated wait, windows to watch, call, rating; 410 once "
                                       "its day is over; rate-limited per token and per address", None, 200)},
+    "/api/v1/track/{token}/notify": {
+        "post": ("Opt in to text messages for this ticket: when [notify] ahead or fewer are ahead, and "
+                 "when called (both default true); the number is stored sealed and shown masked",
+                 {"mobile": "string", "ahead": "boolean", "called": "boolean"}, 200),
+        "delete": ("Opt out: nothing more is sent and the number is forgotten", None, 200)},
+    "/api/v1/notifications/log": {"get": ("The latest delivery attempts of text messages and WeChat notices "
+                                          "(?limit=, at most 500), numbers masked", None, 200)},
 }
 
 SETUP = "the setup document's keys, as in config.toml"

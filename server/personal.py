@@ -138,6 +138,7 @@ def purge_expired(service: "HallService") -> int:
     conn = service.database.connection()
     with db.write(conn):
         purged = repo.purge_booking_personal_data(conn, service.hall_id, before)
+        purged += repo.purge_notify_personal_data(conn, service.hall_id, before)
     if purged:
         db.truncate_log(conn)
     return purged

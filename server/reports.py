@@ -67,6 +67,8 @@ def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
         "rows": names.rows(by, kpi.group(facts, by)),
         "columns": [{"field": f, "name": zh, "name_en": en, "unit": unit} for f, zh, en, unit in COLUMNS],
         "appointments": hall.appointments.figures(first, last),
+        # text messages and WeChat notices: attempts per provider, sent / failed / dropped
+        "notifications": hall.notifications.counts(first, last),
         "charts": {
             # hours with citizens in them: not the evening when only expired tickets "wait"
             "by_hour": [{"hour": h, "issued": r["issued"], "served": r["served"]}
@@ -157,6 +159,17 @@ def appointment_rows(data: dict[str, Any]) -> list[list[Any]]:
     return [["预约 Appointments", ""]] + [[f"{zh} {en}", figures[f]] for f, zh, en in APPOINTMENT_FIGURES]
 
 
+NOTIFICATION_RESULTS = (("sent", "已发送", "Sent"), ("failed", "发送失败", "Failed"),
+                        ("dropped", "未发送（过时或限频）", "Dropped (out of date or rate limit)"))
+
+
+def notification_rows(data: dict[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["通知 Notifications", *(f"{zh} {en}" for _, zh, en in NOTIFICATION_RESULTS)]]
+    for provider, figures in sorted(data["notifications"].items()):
+        rows.append([provider, *(figures.get(result, 0) for result, _, _ in NOTIFICATION_RESULTS)])
+    return rows
+
+
 #: what a spreadsheet reads as the start of a formula (a name set by an admin, or a clerk's
 #: own display name, must stay text: "=HYPERLINK(…)" in a report is an attack on whoever opens it)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -182,6 +195,8 @@ def to_csv(data: dict[str, Any]) -> bytes:
     writer.writerows(_csv_rows(three_rates_rows(data)))
     writer.writerow([])
     writer.writerows(_csv_rows(appointment_rows(data)))
+    writer.writerow([])
+    writer.writerows(_csv_rows(notification_rows(data)))
     # with a BOM, so Excel on a Chinese Windows PC opens the UTF-8 as UTF-8
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -229,6 +244,10 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
         _append_text_safe(booked, row)
     booked.column_dimensions["A"].width = 30
     booked.column_dimensions["B"].width = 12
+    told = book.create_sheet("通知 Notifications")
+    for row in notification_rows(data):
+        _append_text_safe(told, row)
+    told.column_dimensions["A"].width = 16
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -28,7 +28,7 @@ from hall.queue import HallState
 from hall.wait import ticket_wait
 from hall.tickets import Priority, QueueError, Ticket, TicketState
 
-from . import db, repository as repo
+from . import cases, db, repository as repo
 from .personal import Vault
 from .security import hash_token
 
@@ -129,6 +129,10 @@ class HallService:
         self.secret = secret
         #: seals the personal data this hall keeps (mobile numbers)
         self.vault = vault or Vault.ephemeral()
+        #: run in each command's transaction after its events are saved (the notification
+        #: outbox), and after each commit (waking the courier)
+        self.in_transaction: list[Callable[[sqlite3.Connection, HallState, list[e.Event], datetime], None]] = []
+        self.after_commit: list[Callable[[], None]] = []
         self.hall_id = hall_id
         self.publish = publish
         self.clock = clock
@@ -298,6 +302,9 @@ class HallService:
         new_state, events = queue.handle(state, command, now)
         self._save(conn, new_state, events, track_hash)
         seqs = repo.append_events(conn, self.hall_id, events)
+        cases.open_for_bad_ratings(conn, self.hall_id, new_state, events)   # a 差评 never lacks its case
+        for also in self.in_transaction:
+            also(conn, new_state, events, now)
         return Outcome(events, seqs, self._remember(conn, new_state, events))
 
     def track_token(self, ticket_id: int) -> str:
@@ -318,6 +325,8 @@ class HallService:
 
     def _publish(self, published: list[tuple[int, e.Event]], state: HallState) -> None:
         """Called after the commit, in commit order (by the writer)."""
+        for hook in self.after_commit:
+            hook()
         if not published or self.publish is None:
             return
         if self.publications is not None:

@@ -210,6 +210,13 @@ class _Answer:
             self.done()
 
 
+def count_in_flight(app: Any) -> InFlight:
+    """Count the app's requests in flight, for a graceful stop."""
+    in_flight = InFlight(app.wsgi_app)
+    app.wsgi_app = in_flight
+    return in_flight
+
+
 def serve(app: Any, host: str, port: int, drain_seconds: float = DRAIN_SECONDS) -> None:
     """Serve until SIGTERM or Ctrl+C, then stop gracefully: on gevent's WSGI server when this
     process runs on gevent, else on Werkzeug's threaded server."""
@@ -224,8 +231,7 @@ def serve_gevent(app: Any, host: str, port: int, drain_seconds: float) -> None:
     as Flask-SocketIO's gevent mode does without gevent-websocket."""
     from gevent import pywsgi, signal_handler
     from gevent.event import Event
-    in_flight = InFlight(app.wsgi_app)
-    app.wsgi_app = in_flight
+    in_flight = count_in_flight(app)
     server = pywsgi.WSGIServer((host, port), app, log=None, backlog=BACKLOG)
     stopping = Event()
     handlers = [signal_handler(sig, stopping.set) for sig in (signal.SIGTERM, signal.SIGINT)]
@@ -242,8 +248,7 @@ def serve_gevent(app: Any, host: str, port: int, drain_seconds: float) -> None:
 def serve_threads(app: Any, host: str, port: int, drain_seconds: float) -> None:
     """Werkzeug's threaded server: a thread per connection (a benchmark's in-process server)."""
     from werkzeug.serving import make_server
-    in_flight = InFlight(app.wsgi_app)
-    app.wsgi_app = in_flight
+    in_flight = count_in_flight(app)
     server = make_server(host, port, app, threaded=True)
     stopping = threading.Event()
 
@@ -263,14 +268,39 @@ def serve_threads(app: Any, host: str, port: int, drain_seconds: float) -> None:
 
 
 def finish(app: Any, in_flight: InFlight | None, drain_seconds: float) -> None:
-    """Let the requests in flight answer, publish what was committed, close the database."""
+    """Let the requests in flight answer, publish what was committed, let the live clients go,
+    close the database."""
+    drain(app, in_flight, drain_seconds)
+    hall = app.extensions["jiaohao"]
+    hall.clockwork.stop()
+    hall.notifications.courier.stop()
+    let_live_clients_go(app)
+    hall.data.close()
+    log.info("stopped")
+
+
+def drain(app: Any, in_flight: InFlight | None, drain_seconds: float) -> None:
+    """Wait (bounded) for the requests in flight to answer and for their news to go out."""
     if in_flight is not None and not in_flight.wait(drain_seconds):
         log.warning("stopping with %d requests still unanswered after %.0f s", in_flight.count,
                     drain_seconds)
-    hall = app.extensions["jiaohao"]
-    hall.clockwork.stop()
-    publications = getattr(hall.service, "publications", None)
+    publications = getattr(app.extensions["jiaohao"].service, "publications", None)
     if publications is not None:
         publications.wait()
-    hall.data.close()
-    log.info("stopped")
+
+
+def let_live_clients_go(app: Any) -> None:
+    with app.app_context():
+        gone = app.extensions["jiaohao"].live.let_everyone_go()
+    if gone:
+        log.info("let %d live clients go", gone)
+
+
+def stop_live_after_drain(app: Any, in_flight: InFlight | None, drain_seconds: float = DRAIN_SECONDS) -> None:
+    """Under gunicorn, on SIGTERM: the worker stops accepting and waits for every connection,
+    websockets too, until graceful_timeout. Once the requests in flight have answered and
+    their news went out, the live clients are let go, so the worker exits in moments."""
+    def run() -> None:
+        drain(app, in_flight, drain_seconds)
+        let_live_clients_go(app)
+    threading.Thread(target=run, name="let-live-go", daemon=True).start()

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from hall import alerts
+from hall import alerts, kpi
 from hall import appointments as appointment_rules
 from hall.alerts import Decision, Facts, OpenAlert, Rating
 from hall import order
 from hall.tickets import WindowState
 from protocol import live as wire
 
-from . import db, protocol, repository as repo
+from . import cases, db, protocol, repository as repo
 from .errors import ApiError
 
 if TYPE_CHECKING:
@@ -108,7 +108,8 @@ class Supervision:
                         for r in repo.ratings_for_day(conn, self.service.hall_id, today))
         acknowledged = frozenset(alerts.key_from_text(k) for k in
                                  repo.acknowledged_alert_keys(conn, self.service.hall_id, today))
-        return Facts(state, ratings, self._devices(conn, now, today), acknowledged)
+        return Facts(state, ratings, self._devices(conn, now, today), acknowledged,
+                     cases.open_cases_for_alerts(conn, self.service.hall_id))
 
     def _devices(self, conn, now: datetime, today) -> tuple[alerts.Device, ...]:
         connected = self.connected_devices()
@@ -204,6 +205,7 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         today = state.today(now)
         slots = repo.slot_bookings(conn, service.hall_id, today)
         figures = repo.booking_figures(conn, service.hall_id, today, today)
+        case_views = _cases(conn, service, now)
     setup = state.setup
     info = setup.hall
     return {
@@ -216,10 +218,18 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         "devices": [_device_row(row, hall.supervision.connected_devices(), hall.live.last_active)
                     for row in devices],
         "alerts": [protocol.alert_view(row) for row in opened],
+        "cases": case_views,
         "thresholds": _thresholds(setup),
         "appointments": _appointments(setup, slots, figures, today, now)
         | {"sweeps": hall.appointments.sweeps.recent()},
     }
+
+
+def _cases(conn, service, now: datetime) -> list[dict[str, Any]]:
+    """Every 差评 case still open, whenever it opened, and those closed today."""
+    start, _ = kpi.day_bounds(service.today(), service.today(), service.setup(conn).hall.tz)
+    closed_today = repo.cases_where(conn, service.hall_id, "closed", closed_from=start.astimezone(timezone.utc))
+    return cases.case_views(conn, service, repo.cases_where(conn, service.hall_id, "open") + closed_today, now)
 
 
 def _appointments(setup, slots, figures: dict[str, int], today: date, now: datetime) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from common.paths import config_path, data_dir
 
 from .app import create_app
-from .serving import DataDirUnusable, claim
+from .serving import DataDirUnusable, claim, count_in_flight
 
 #: a restarting worker waits this long for the one before it to let go of the data directory
 CLAIM_WAIT_SECONDS = 30.0
@@ -53,6 +53,8 @@ def _app_from_environment():
         # outermost, so that Socket.IO's handshake and every view see the corrected request
         flask_app.wsgi_app = ProxyFix(flask_app.wsgi_app, x_for=proxies, x_proto=proxies,
                                       x_host=proxies)
+    # outside ProxyFix: counted from the moment gunicorn hands the request over
+    flask_app.extensions["jiaohao_in_flight"] = count_in_flight(flask_app)
     return flask_app
 
 

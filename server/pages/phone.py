@@ -23,9 +23,10 @@ from hall.queue import HallState
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState
 from hall.wait import ticket_wait
 
-from .. import protocol, repository as repo
+from .. import inbound, protocol, repository as repo
 from ..app import Hall, current_hall
 from ..errors import ApiError, RateLimited
+from ..notify.outbox import NotifyRefused, wish_from
 from ..ratelimit import Limit, TokenBuckets
 from ..security import hash_token
 from ..permissions import TRACK_HOLDER, permit
@@ -217,17 +218,15 @@ def track_page(token: str):
     except TicketExpired as gone:
         return _page("phone/message.html", 410, kind="expired", hall=_hall_names(),
                      number=gone.ticket.number, day=gone.ticket.business_date.isoformat())
-    view = track_view(state, ticket, now)
+    view = _with_notify(track_view(state, ticket, now), ticket)
     return _page("phone/track.html", 200, initial=view, hall=view["hall"], number=ticket.number,
                  rating_reasons=protocol.rating_reasons())
 
 
-@blueprint.get("/api/v1/track/<token>")
-@permit(TRACK_HOLDER)
-def track_api(token: str):
+def _tracked_or_refused(token: str) -> tuple[HallState, Ticket, datetime]:
     check_rate(token)
     try:
-        state, ticket, now = tracked(current_hall(), token)
+        return tracked(current_hall(), token)
     except TicketUnknown:
         missed(token)
         raise ApiError(404, "ticket_not_found", "没有这张票，请核对二维码 / no such ticket: "
@@ -235,4 +234,40 @@ def track_api(token: str):
     except TicketExpired:
         raise ApiError(410, "expired", "这张票已过期（仅当天有效）/ this ticket has expired "
                        "(tickets are valid on the day they are issued)") from None
-    return _private(jsonify(track_view(state, ticket, now)))
+
+
+@blueprint.get("/api/v1/track/<token>")
+@permit(TRACK_HOLDER)
+def track_api(token: str):
+    state, ticket, now = _tracked_or_refused(token)
+    return _private(jsonify(_with_notify(track_view(state, ticket, now), ticket)))
+
+
+def _with_notify(view: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+    """The citizen's own text-message opt-in (number masked), and the hall's "N ahead"."""
+    notifications = current_hall().notifications
+    return view | {"notify": notifications.view(ticket.id), "notify_ahead": notifications.settings.ahead}
+
+
+# --- notifications: a text message when the turn is near and when called ---------------------------
+
+@blueprint.post("/api/v1/track/<token>/notify")
+@permit(TRACK_HOLDER)
+def notify_me(token: str):
+    """Opt in: {"mobile": "138…", "ahead": true, "called": true} (both default true)."""
+    _, ticket, _ = _tracked_or_refused(token)
+    notifications = current_hall().notifications
+    try:
+        wish = wish_from(inbound.json_body(), notifications.settings.provider)
+        chosen = notifications.subscribe(ticket.id, wish, via="phone")
+    except NotifyRefused as refused:
+        raise ApiError(refused.status, refused.code, refused.message) from None
+    return _private(jsonify(chosen))
+
+
+@blueprint.delete("/api/v1/track/<token>/notify")
+@permit(TRACK_HOLDER)
+def notify_me_not(token: str):
+    """Opt out: nothing more is sent for this ticket, and the number is forgotten."""
+    _, ticket, _ = _tracked_or_refused(token)
+    return _private(jsonify(notify=None, removed=current_hall().notifications.unsubscribe(ticket.id)))

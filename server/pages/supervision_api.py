@@ -11,7 +11,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from hall import kpi
 
-from .. import audit, db, protocol, ratings, reports, repository as repo
+from .. import audit, cases, db, protocol, ratings, reports, repository as repo
+from ..api import body, field
 from ..app import current_hall
 from ..errors import ApiError
 from ..permissions import AUDIT_READERS_RULE, REPORT_READERS_RULE, SUPERVISORS, caller, permit
@@ -69,6 +70,85 @@ def acknowledge(alert_id: int):
     if alert_id >= 2**62:
         raise ApiError(404, "alert_not_found", f"没有这条告警 / no alert {alert_id}")
     return jsonify(alert=current_hall().supervision.acknowledge(alert_id, who.actor))
+
+
+# --- 差评 cases --------------------------------------------------------------------------------------
+
+CASE_STATUSES = ("open", "closed", "all")
+
+
+@blueprint.get("/cases")
+@permit(REPORT_READERS_RULE)
+def list_cases():
+    """?status=open (default: every case not closed, whenever opened) | closed | all, and for
+    closed or all ?from=YYYY-MM-DD&to=YYYY-MM-DD by the day a case was opened (default today)."""
+    hall = current_hall()
+    status = request.args.get("status", "open")
+    if status not in CASE_STATUSES:
+        raise ApiError(422, "bad_field", "status 应为 open、closed 或 all / status must be open, closed or all")
+    start = end = None
+    if status != "open":
+        first = query_date("from", hall.service.today())
+        last = query_date("to", first)
+        if last < first or (last - first).days >= 366:
+            raise ApiError(422, "bad_range", "to 不能早于 from，且最多一年 / to must not be before from, "
+                           "and a range is at most a year")
+        start, end = (moment.astimezone(timezone.utc)
+                      for moment in kpi.day_bounds(first, last, hall.service.setup().hall.tz))
+    conn = hall.database.connection()
+    with db.read(conn):
+        rows = repo.cases_where(conn, hall.service.hall_id, status, start, end)
+        views = cases.case_views(conn, hall.service, rows, hall.service.clock())
+    return jsonify(cases=views)
+
+
+# the path names a case `id`, as the OpenAPI document calls every row's number in a path
+
+def _case_or_404(case_id: int) -> None:
+    if case_id >= 2**62:
+        raise ApiError(404, "case_not_found", f"没有这个差评案件 / no case {case_id}")
+
+
+@blueprint.get("/cases/<int:id>")
+@permit(REPORT_READERS_RULE)
+def get_case(id: int):  # noqa: A002 (the path's name)
+    case_id = id
+    _case_or_404(case_id)
+    hall = current_hall()
+    conn = hall.database.connection()
+    with db.read(conn):
+        row = repo.get_case(conn, hall.service.hall_id, case_id)
+        if row is None:
+            raise ApiError(404, "case_not_found", f"没有这个差评案件 / no case {case_id}")
+        view = cases.case_view(conn, hall.service, row, hall.service.clock())
+    return jsonify(case=view)
+
+
+@blueprint.post("/cases/<int:id>/steps")
+@permit(SUPERVISORS)
+def take_case_step(id: int):  # noqa: A002 (the path's name)
+    """{step: follow_up | rectify | appeal | appeal_upheld | appeal_rejected | close, note}."""
+    case_id = id
+    _case_or_404(case_id)
+    hall = current_hall()
+    data = body()
+    step, note = field(data, "step", str), field(data, "note", str)
+    user = repo.get_user(hall.database.connection(), caller().id)
+    return jsonify(case=cases.take_step(hall, case_id, step, note, user["username"]))
+
+
+# --- notifications: the delivery log ---------------------------------------------------------------
+
+@blueprint.get("/notifications/log")
+@permit(SUPERVISORS)
+def notification_log():
+    """The latest delivery attempts (?limit=, at most 500), numbers masked, newest first."""
+    try:
+        limit = min(500, max(1, int(request.args.get("limit", "100"))))
+    except ValueError:
+        raise ApiError(422, "bad_query", "limit 应为整数 / limit must be a whole number") from None
+    notifications = current_hall().notifications
+    return jsonify(provider=notifications.provider.name, rows=notifications.delivery_log(limit))
 
 
 # --- reports --------------------------------------------------------------------------------------

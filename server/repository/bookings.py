@@ -140,3 +140,10 @@ def purge_booking_personal_data(conn: sqlite3.Connection, hall_id: int, before: 
         "WHERE hall_id = ? AND slot_date < ? AND state != 'booked' "
         "AND (mobile_sealed IS NOT NULL OR name != '')", (hall_id, before.isoformat()))
     return cur.rowcount
+
+
+def bookings_to_remind(conn: sqlite3.Connection, hall_id: int, first: date, last: date) -> list[sqlite3.Row]:
+    """Bookings still to come in [first, last] whose citizen asked for reminders."""
+    return conn.execute("SELECT * FROM bookings WHERE hall_id = ? AND state = 'booked' AND remind = 1 "
+                        "AND mobile_sealed IS NOT NULL AND slot_date BETWEEN ? AND ?",
+                        (hall_id, first.isoformat(), last.isoformat())).fetchall()

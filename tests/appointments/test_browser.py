@@ -106,6 +106,24 @@ def test_a_phone_books_moves_and_cancels(hall_server, phone, tmp_path) -> None:
     assert not outside, "everything is served by the hall's own server"
 
 
+def test_a_phone_asks_for_text_reminders_when_booking(hall_server, phone) -> None:
+    url = hall_server.url
+    assert phone.goto(f"{url}/book").status == 200
+    phone.get_by_text("企业设立登记").click()
+    phone.locator("#days button").nth(2).click()
+    phone.wait_for_selector("#step-slot:not([hidden])")
+    phone.locator("#slots button").first.click()
+    assert "短信提醒我" in phone.locator("label.remind").inner_text()
+    assert "加密保存" in phone.locator("#step-form").inner_text()
+    phone.fill("#mobile", "13900139000")
+    phone.check("#remind")
+    phone.click("#submit")
+    phone.wait_for_selector("#booking:not([hidden])")
+    token = phone.url.rsplit("/", 1)[1]
+    seen = requests.get(f"{url}/api/v1/appointments/manage/{token}", timeout=10).json()
+    assert seen["remind"] is True and seen["mobile"] == "139****9000"
+
+
 def test_the_desk_books_for_a_citizen_without_a_phone_and_prints_it(hall_server, desk, tmp_path) -> None:
     url = hall_server.url
     errors: list[str] = []

@@ -200,3 +200,50 @@ def test_under_gunicorn_sigterm_answers_the_request_in_flight(tmp_path) -> None:
         log.close()
     text = (tmp_path / "gunicorn.log").read_text(encoding="utf-8")
     assert "Traceback" not in text, text
+
+
+def test_under_gunicorn_sigterm_lets_live_clients_go_and_the_worker_exits_promptly(tmp_path) -> None:
+    """Websockets are connections gunicorn waits for: without letting them go, a stop takes the
+    whole graceful_timeout (20 s). They are let go once the requests in flight answered, and
+    their clients were told by the server, so they reconnect to the one that takes over."""
+    pytest.importorskip("gunicorn")
+    import socketio as socketio_client
+    data, config, token = prepared(tmp_path)
+    port = free_port()
+    log = open(tmp_path / "gunicorn.log", "wb")
+    env = {**os.environ, "JIAOHAO_DATA": str(data), "JIAOHAO_CONFIG": str(config),
+           "JIAOHAO_TRUSTED_PROXIES": "0", "PYTHONUNBUFFERED": "1"}
+    master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf",
+                               "--bind", f"127.0.0.1:{port}", "--threads", "8", "server.wsgi:app"],
+                              cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    boards = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        reasons = []
+        for _ in range(3):
+            board = socketio_client.Client(reconnection=False)
+            board.on("disconnect", lambda reason=None: reasons.append(str(reason)))
+            board.connect(f"http://127.0.0.1:{port}", auth={"token": token}, transports=["websocket"],
+                          wait_timeout=10)
+            boards.append(board)
+        assert issue(f"http://127.0.0.1:{port}", token).status_code == 201
+        asked_to_stop = time.monotonic()
+        master.send_signal(signal.SIGTERM)
+        assert master.wait(timeout=30) == 0
+        took = time.monotonic() - asked_to_stop
+        assert took < 8, f"the stop took {took:.1f} s: the websockets held the worker"
+        assert len(reasons) == 3 and all(reason == "server disconnect" for reason in reasons), reasons
+    finally:
+        for board in boards:
+            board.disconnect()
+        if master.poll() is None:
+            master.kill()
+            master.wait()
+        log.close()
+    assert "Traceback" not in (tmp_path / "gunicorn.log").read_text(encoding="utf-8")

@@ -214,3 +214,39 @@ def test_a_body_that_never_ends_is_cut_off(hall, served_hall, framing) -> None:
     assert '"error":"request_timeout"' in answer.replace(" ", "")
     assert 0.9 < took < 5
     assert fingerprint(hall["app"]) == before
+
+
+@pytest.mark.parametrize("framing", ["chunked", "short"])
+def test_a_body_that_trickles_in_is_cut_off_at_its_total_deadline(hall, served_hall, framing) -> None:
+    """A byte every 0.3 s never lets one read wait its full second: the deadline is the body's."""
+    before = fingerprint(hall["app"])
+    length = "Transfer-Encoding: chunked" if framing == "chunked" else "Content-Length: 500"
+    head = (f"POST /api/v1/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {hall['admin'].token}\r\nContent-Type: application/json\r\n"
+            f"{length}\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", served_hall), timeout=10) as conn:
+        started = time.monotonic()
+        conn.sendall(head.encode() + (b"1f4\r\n" if framing == "chunked" else b""))
+        answered = threading.Event()
+
+        def trickle() -> None:
+            while not answered.wait(0.3):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+        trickler = threading.Thread(target=trickle, daemon=True)
+        trickler.start()
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+            if b"\r\n\r\n" in answer and answer.rstrip().endswith(b"}"):
+                break
+        took = time.monotonic() - started
+        answered.set()
+        trickler.join(5)
+    answer = answer.decode("utf-8", "replace")
+    assert answer.startswith("HTTP/1.1 408"), answer
+    assert '"error":"request_timeout"' in answer.replace(" ", "")
+    assert 0.9 < took < 3, f"cut off after {took:.1f} s"
+    assert fingerprint(hall["app"]) == before

@@ -92,3 +92,30 @@ def test_an_unknown_token_gets_a_friendly_page(hall_server, phone) -> None:
     body = phone.locator("body").inner_text()
     assert "没有找到这张票" in body and "We could not find this ticket" in body
     assert "服务台" in body and "service desk" in body
+
+def test_the_citizen_turns_text_messages_on_and_off(hall_server, phone) -> None:
+    url = hall_server.url
+    issued = requests.post(f"{url}/api/v1/tickets", json={"service": "A02"}, timeout=10,
+                           headers={"Authorization": f"Bearer {hall_server.kiosk}"}).json()
+    errors: list[str] = []
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    assert phone.goto(issued["track_url"]).status == 200
+    form = phone.locator("#notify")
+    form.wait_for(state="visible", timeout=8_000)
+    assert "前面还剩 3 人时" in form.inner_text() and "When 3 or fewer are ahead of me" in form.inner_text()
+    assert "加密保存" in phone.locator("#notify-consent").inner_text()
+    phone.fill("#notify-mobile", "12345")
+    phone.click("#notify-send")
+    playwright_api.expect(phone.locator("#notify-error")).to_contain_text("11 位手机号码")
+    phone.fill("#notify-mobile", "138 1234 5678")
+    phone.uncheck("#notify-called")
+    phone.click("#notify-send")
+    on = phone.locator("#notify-on")
+    on.wait_for(state="visible", timeout=8_000)
+    assert "138****5678" in on.inner_text() and "13812345678" not in phone.content()
+    assert "叫到您时" not in on.inner_text() and form.is_hidden()
+    phone.reload()
+    phone.locator("#notify-on").wait_for(state="visible", timeout=8_000)   # kept by the server
+    phone.click("#notify-stop")
+    form.wait_for(state="visible", timeout=8_000)
+    assert not errors, errors

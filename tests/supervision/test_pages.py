@@ -135,3 +135,13 @@ def test_todays_bookings_appear_on_the_dashboard_as_they_are_made(page, quick_ha
                            timeout=10).status_code == 200
     expect(row.locator("td").nth(7)).to_have_text("1", timeout=5_000)
     expect(card.locator('[data-figure="cancelled"] dd')).to_have_text("1")
+
+
+def test_the_dashboard_shows_the_notification_delivery_log(page, quick_hall) -> None:
+    quick_hall.call("POST", "/tickets", quick_hall.kiosk, {"service": "C01", "notify": {"mobile": "13812345678"}})
+    sign_in(page, quick_hall, "/supervisor")
+    row = page.locator("#notify-log tr").first
+    expect(row).to_contain_text("138****5678", timeout=10_000)   # the courier sends it in the background
+    expect(row).to_contain_text("已发送")
+    expect(page.locator("#notify-provider")).to_contain_text("log")
+    assert "13812345678" not in page.content()

@@ -20,9 +20,9 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS, browser, pages  # noqa: F401 
 class DemoHall:
     """The running demo server, its tokens, and short ways to act on it over REST."""
 
-    def __init__(self, data: Path, port: int | None = None):
-        self.data = data
-        self.server = demo_server(data, port=port, log_path=data.parent / "demo-server.log")
+    def __init__(self, data: Path, port: int | None = None, config: Path | None = None):
+        self.data, self.config = data, config
+        self.server = demo_server(data, config=config, port=port, log_path=data.parent / "demo-server.log")
         self.port, self.url = self.server.port, self.server.url
         self.tokens: dict[str, str] = {}
 

@@ -285,18 +285,26 @@
     if (voice.queued.has(seq)) return;
     voice.queued.add(seq);
     voice.queue.push(seq);
-    if (!voice.playing) playNext();
+    if (!voice.playing && !voice.refused) playNext();
   }
 
+  /** Says the call at the head of the queue, then the next. A call the player refused to
+   * start (no tap yet) stays at the head: after the tap it is said, then the rest in order. */
   async function playNext() {
-    const seq = voice.queue.shift();
-    if (seq === undefined) { voice.playing = false; return; }
+    const seq = voice.queue[0];
+    if (seq === undefined || voice.refused) { voice.playing = false; return; }
     voice.playing = true;
+    let outcome;
     try {
-      await playOne(seq);
+      outcome = await playOne(seq);
     } catch (err) {
       voice.log.push({ seq, outcome: "failed", detail: String(err && err.message) });
     }
+    if (outcome === "refused") {
+      voice.playing = false;
+      return;
+    }
+    voice.queue.shift();
     playNext();
   }
 
@@ -306,19 +314,20 @@
     });
     if (reply.status === 204) {
       voice.log.push({ seq, outcome: "silent", detail: reply.headers.get("X-Jiaohao-Silence") });
-      return;
+      return "silent";
     }
-    if (reply.status === 401) { refusedToken(); return; }
+    if (reply.status === 401) { refusedToken(); return "failed"; }
     if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
     const url = URL.createObjectURL(await reply.blob());
     try {
-      await playUrl(url, seq);
+      return await playUrl(url, seq);
     } finally {
       URL.revokeObjectURL(url);
     }
   }
 
-  /** Resolves when the sentence has ended (or could not be played): only then comes the next. */
+  /** Resolves with the outcome when the sentence has ended or could not be played: only then
+   * comes the next. */
   function playUrl(url, seq) {
     const audio = $("voice");
     return new Promise((resolve) => {
@@ -328,7 +337,7 @@
         audio.removeEventListener("ended", onEnded);
         audio.removeEventListener("error", onError);
         voice.log.push({ seq, outcome });
-        resolve();
+        resolve(outcome);
       };
       const onEnded = () => done("said");
       const onError = () => done("failed");
@@ -336,24 +345,31 @@
       audio.addEventListener("error", onError);
       timer = setTimeout(() => done("timed_out"), LONGEST_SENTENCE_MS);
       audio.src = url;
-      audio.play().then(() => {
-        voice.refused = false;
-        $("sound-off").hidden = true;
-      }).catch((err) => {
-        // autoplay refused (no tap yet on this player): the call stays on screen, unsaid
+      audio.play().catch((err) => {
+        // autoplay refused (no tap yet on this player): the call stays on screen, and in the
+        // queue until a tap lets the page speak
         voice.refused = err && err.name === "NotAllowedError";
         $("sound-off").hidden = !voice.refused;
+        if (voice.refused) {   // let go of the sentence: its address is about to be revoked
+          audio.removeAttribute("src");
+          audio.load();
+        }
         done(voice.refused ? "refused" : "failed");
       });
     });
   }
 
   $("sound-off").addEventListener("click", () => {
-    // one tap lets this page play sound from now on
+    // a play() inside the tap lets this element sound from now on (Android WebView asks it of
+    // the element itself); then the calls waiting are said, oldest first
     const audio = $("voice");
     audio.muted = true;
-    audio.play().catch(() => {}).finally(() => { audio.pause(); audio.muted = false; });
+    audio.play().catch(() => {});   // settles as aborted by the pause below
+    audio.pause();
+    audio.muted = false;
+    voice.refused = false;
     $("sound-off").hidden = true;
+    if (!voice.playing) playNext();
   });
 
   window.addEventListener("resize", J.debounce(render, 150));

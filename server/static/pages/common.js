@@ -117,7 +117,13 @@ const Jiaohao = (() => {
     const socket = io({ auth: { token }, reconnectionDelayMax: 5000 });
     let lastSeq = null;
     socket.on("connect", () => onStatus(true));
-    socket.on("disconnect", () => onStatus(false));
+    socket.on("disconnect", (reason) => {
+      onStatus(false);
+      // the server let this client go (it is stopping, or the token was revoked): Socket.IO
+      // does not come back by itself then; asking again reaches the server that takes over,
+      // and a revoked token is refused there and shown as such
+      if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
+    });
     socket.on("connect_error", (err) => {
       onStatus(false);
       if (err && err.message === "unauthorized" && onRefused) onRefused();

@@ -70,6 +70,20 @@
     cancelled: { zh: "已取消", en: "Cancelled" },
     booked: { zh: "预约", en: "Booked" },
     noAppointments: { zh: "今天没有预约", en: "No bookings today" },
+    notifications: { zh: "短信与微信通知（最近 50 次发送）", en: "Text and WeChat notices (last 50 attempts)" },
+    noNotifications: { zh: "还没有发送记录", en: "Nothing sent yet" },
+    at: { zh: "时间", en: "Time" },
+    message: { zh: "内容", en: "Message" },
+    ticket: { zh: "号码", en: "Number" },
+    mobile: { zh: "手机", en: "Mobile" },
+    result: { zh: "结果", en: "Result" },
+    detail: { zh: "说明", en: "Detail" },
+    ahead: { zh: "快到了", en: "Almost your turn" },
+    reminder: { zh: "预约提醒", en: "Booking reminder" },
+    sent: { zh: "已发送", en: "Sent" },
+    failed: { zh: "失败", en: "Failed" },
+    dropped: { zh: "未发送", en: "Not sent" },
+    provider: { zh: "发送方式：{name}", en: "Provider: {name}" },
     sweep: { zh: "疑似刷号：{address} 被拒预约 {n} 次（最近 {at}，时段 {slots}）",
              en: "Possible slot sweeping: {address} refused {n} bookings (last {at}, slots {slots})" },
   };
@@ -91,7 +105,18 @@
     setInterval(tick, 1000);
   }
 
+  /** The delivery log, read beside the dashboard: a failure here leaves the dashboard be. */
+  async function refreshNotifications() {
+    try {
+      state.notify = await J.api("/notifications/log?limit=50", { token: state.token });
+      renderNotifications();
+    } catch (err) {
+      state.notify = null;
+    }
+  }
+
   async function refresh() {
+    refreshNotifications();
     try {
       state.data = await J.api("/supervision", { token: state.token });
       state.alerts = new Map(state.data.alerts.map((a) => [a.id, keepAcknowledged(a)]));
@@ -170,7 +195,26 @@
     renderItems();
     renderDevices();
     renderAppointments();
+    renderNotifications();
     tick();
+  }
+
+  function renderNotifications() {
+    const log = state.notify;
+    if (!log || !state.data) return;
+    J.setText($("notify-provider"), say("provider", { name: log.provider }));
+    const body = $("notify-log");
+    J.clear(body);
+    log.rows.forEach((r) => {
+      const row = J.el("tr");
+      row.dataset.attempt = String(r.message);
+      const cls = { sent: "state-on", failed: "state-off", dropped: "muted" }[r.result] || "";
+      row.append(J.el("td", "", J.clockText(new Date(r.at), tz(), state.lang, true)),
+        J.el("td", "", say(r.kind)), J.el("td", "", r.number), J.el("td", "", r.mobile || "–"),
+        J.el("td", cls, say(r.result)), J.el("td", "muted small", r.detail));
+      body.append(row);
+    });
+    $("no-notifications").hidden = log.rows.length > 0;
   }
 
   function fillDepartments() {
