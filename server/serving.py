@@ -303,4 +303,10 @@ def stop_live_after_drain(app: Any, in_flight: InFlight | None, drain_seconds: f
     def run() -> None:
         drain(app, in_flight, drain_seconds)
         let_live_clients_go(app)
-    threading.Thread(target=run, name="let-live-go", daemon=True).start()
+    if gevent_in_effect():
+        # a signal handler runs inside gevent's loop there, where starting a thread would
+        # wait for it: a greenlet is only scheduled
+        import gevent
+        gevent.spawn(run)
+    else:
+        threading.Thread(target=run, name="let-live-go", daemon=True).start()
