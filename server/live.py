@@ -156,9 +156,12 @@ class Live:
         for name, payload in messages:
             if name in wire.TICKET_MESSAGES:
                 self.follow_transfer(payload["ticket"]["id"], payload["ticket"]["service"])
+            with self.lock:   # a room nobody is in is not worth encoding a message for
+                heard = {"ticket": set(self.following), "item": {p.service for p in self.phones.values()}}
             for (kind, key), part in protocol.phone_parts(name, payload):
-                room = self.ticket_room(key) if kind == "ticket" else self.item_room(key)
-                self.socketio.emit(name, part, to=room)
+                if key in heard[kind]:
+                    room = self.ticket_room(key) if kind == "ticket" else self.item_room(key)
+                    self.socketio.emit(name, part, to=room)
 
     def follow_transfer(self, ticket_id: int, service: str) -> None:
         """A transfer moves a ticket to another item: its phones change item rooms before
