@@ -100,15 +100,18 @@ class ServerCpu:
         return (int(fields[11]) + int(fields[12])) / self.ticks
 
 
-def timed_gets(session: requests.Session, url: str, count: int = VIEW_REQUESTS) -> dict:
+def timed_gets(session: requests.Session, url: str, cpu: "ServerCpu", count: int = VIEW_REQUESTS) -> dict:
+    """Wall time per reply, and the server's CPU time per reply: on a machine shared with other
+    jobs the wall time includes waiting for a core, the CPU time is the reply's own work."""
     took, size = [], 0
+    began = cpu.seconds()
     for _ in range(count):
         t0 = time.perf_counter()
         reply = session.get(url, timeout=HTTP_TIMEOUT)
         took.append(time.perf_counter() - t0)
         reply.raise_for_status()
         size = len(reply.content)
-    return latency_ms(took) | {"bytes": size}
+    return latency_ms(took) | {"bytes": size, "server_cpu_ms": round(1000 * (cpu.seconds() - began) / count, 2)}
 
 
 # --- the hall --------------------------------------------------------------------------------------
@@ -166,14 +169,20 @@ def views(server: DemoServer, last: dict) -> dict:
     boss = signed_in(server.url, "supervisor")
     phone = requests.Session()
     track = last["track_url"].rsplit("/", 1)[1]
+    cpu = ServerCpu(server.process.pid)
     try:
-        return {"window_queue": timed_gets(clerk, f"{server.url}/api/v1/windows/{WINDOW}/queue"),
-                "hall_snapshot": timed_gets(boss, f"{server.url}/api/v1/hall"),
-                "track": timed_gets(phone, f"{server.url}/api/v1/track/{track}"),
-                "supervision": timed_gets(boss, f"{server.url}/api/v1/supervision")}
+        return {"window_queue": timed_gets(clerk, f"{server.url}/api/v1/windows/{WINDOW}/queue", cpu),
+                "hall_snapshot": timed_gets(boss, f"{server.url}/api/v1/hall", cpu),
+                "track": timed_gets(phone, f"{server.url}/api/v1/track/{track}", cpu),
+                "supervision": timed_gets(boss, f"{server.url}/api/v1/supervision", cpu)}
     finally:
         for session in (clerk, boss, phone):
             session.close()
+
+
+def load_average() -> float:
+    """The machine's 1-minute load average: the figures mean little without it."""
+    return round(os.getloadavg()[0], 2)
 
 
 def fresh_server(root: Path, name: str, config: Path) -> DemoServer:
@@ -181,10 +190,25 @@ def fresh_server(root: Path, name: str, config: Path) -> DemoServer:
     return DemoServer(root / name, config)
 
 
+def quiet(server: DemoServer, most_seconds: float = 60.0) -> float:
+    """Waits until the server has caught up with what filling it handed on (publishing each
+    batch, the supervision rules): less than 5 % of a core over half a second. Otherwise the
+    views would be timed against that backlog, not against the length of the queue. Returns
+    the seconds waited."""
+    cpu, began = ServerCpu(server.process.pid), time.monotonic()
+    while time.monotonic() - began < most_seconds:
+        used = cpu.seconds()
+        time.sleep(0.5)
+        if cpu.seconds() - used < 0.025:
+            break
+    return round(time.monotonic() - began, 1)
+
+
 def at_waiting(opts: Options, items: list[str], waiting: int, root: Path) -> dict:
     with fresh_server(root, f"w{waiting}", opts.config) as server:
         last = fill(server, items, max(waiting, 1))
-        out = {"waiting": waiting, "views": views(server, last)}
+        settled = quiet(server)
+        out = {"waiting": waiting, "settled_s": settled, "load": load_average(), "views": views(server, last)}
         out["wrk_issue"] = wrk_post(server.url, "/api/v1/tickets", server.tokens["kiosk"], items)
         out["client_issue"] = client_issuing(server, items)
         return out
@@ -210,7 +234,12 @@ def floor(root: Path) -> dict:
         return wrk_post(url, "/floor", None, [])
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            # the server's graceful stop waits (bounded) for requests wrk left unanswered
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 # --- the morning peak --------------------------------------------------------------------------------
@@ -219,6 +248,7 @@ def morning_peak(opts: Options, setup, items: list[str], root: Path) -> dict:
     windows = [spec.number for spec in setup.windows][:30]
     with fresh_server(root, "peak", opts.config) as server:
         fill(server, items, opts.peak_waiting)
+        quiet(server)
         clerks = {n: signed_in(server.url, f"clerk{n:02d}", n) for n in windows}
         cpu = ServerCpu(server.process.pid)
         issued, calls, sizes = [], [], {}
@@ -247,6 +277,7 @@ def morning_peak(opts: Options, setup, items: list[str], root: Path) -> dict:
         for session in clerks.values():
             session.close()
     return {"waiting": opts.peak_waiting, "seconds": round(wall, 1), "server_cpu": round(used / wall, 2),
+            "load": load_average(),
             "live_connections": connected, "issue": latency_ms(issued) | {"count": len(issued)},
             "call_next": latency_ms(calls) | {"count": len(calls)}, "reply_bytes": sizes}
 
@@ -310,7 +341,7 @@ def run(opts: Options) -> dict:
     for _ in range(opts.repeats):
         root = Path(tempfile.mkdtemp(prefix="jiaohao-peak-"))
         try:
-            repeats.append({"floor": floor(root),
+            repeats.append({"load": load_average(), "floor": floor(root),
                             "levels": [at_waiting(opts, items, w, root) for w in opts.waiting],
                             "morning_peak": morning_peak(opts, setup, items, root)})
         finally:
@@ -340,14 +371,16 @@ if __name__ == "__main__":
 
 def summary(results: dict) -> str:
     m = results["medians"]
-    lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s"]
+    lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s; "
+             f"load average {[r['load'] for r in results['runs']]}"]
     for lvl in m["levels"]:
         v = lvl["views"]
         lines.append(f"{lvl['waiting']:>5} waiting: issue wrk {lvl['wrk_issue']['per_s']:.0f}/s "
                      f"(p50 {lvl['wrk_issue']['p50_ms']} ms), client {lvl['client_issue']['per_s']:.0f}/s; "
                      f"queue {v['window_queue']['p50_ms']} ms / {v['window_queue']['bytes']} B, "
                      f"snapshot {v['hall_snapshot']['p50_ms']} ms, track {v['track']['p50_ms']} ms, "
-                     f"supervision {v['supervision']['p50_ms']} ms")
+                     f"supervision {v['supervision']['p50_ms']} ms (server CPU per reply "
+                     + ", ".join(f"{name} {v[name]['server_cpu_ms']}" for name in v) + " ms)")
     p = m["morning_peak"]
     lines.append(f"morning peak at {p['waiting']}: issue p50 {p['issue']['p50_ms']} / p99 {p['issue']['p99_ms']} ms, "
                  f"call-next p50 {p['call_next']['p50_ms']} / p99 {p['call_next']['p99_ms']} ms, "

@@ -18,9 +18,26 @@ class ActingWindow:
 
 @dataclass(frozen=True, kw_only=True)
 class Command:
-    actor: str = "system"   # "user:12", "device:3" or "system"
+    actor: str = "system"   # "user:12", "device:3", "user:12 via device:3" or "system"
     #: None: the hall itself, or a supervisor or admin, who act at any window
     acting: ActingWindow | None = None
+
+
+VIA = " via "
+
+
+def actor_via(clerk: int, device_actor: str) -> str:
+    """The actor of a clerk's command given through a device (a caller keypad on a bridge): it
+    counts for the clerk, and the log names the device it came through."""
+    return f"user:{clerk}{VIA}{device_actor}"
+
+
+def user_of(actor: str) -> int | None:
+    """The staff member an actor stands for ("user:12" or "user:12 via device:3"), else None."""
+    person = actor.split(VIA, 1)[0]
+    if not person.startswith("user:") or not person[5:].isdigit():
+        return None
+    return int(person[5:])
 
 
 @dataclass(frozen=True, kw_only=True)

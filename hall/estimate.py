@@ -110,9 +110,19 @@ def minutes_until_called(ahead: int, handling: float, windows: Sequence[WindowCa
         return float("inf")
     heap = [max(w.free_in, 0.0) for w in windows]
     heapq.heapify(heap)
-    for _ in range(min(ahead, MAX_AHEAD)):
-        heapq.heappush(heap, heapq.heappop(heap) + handling)
-    return heap[0]
+    latest, left = max(heap), min(ahead, MAX_AHEAD)
+    # one call at a time until the windows are in step: each frees within one service of the
+    # others, so from then on every round of calls takes each window once, in the same order
+    while left and (handling <= 0 or heap[0] + handling <= latest):
+        freed = heapq.heappop(heap) + handling
+        heapq.heappush(heap, freed)
+        latest, left = max(latest, freed), left - 1
+    if not left or handling <= 0:
+        return heap[0]
+    rounds, rest = divmod(left, len(heap))
+    # whole rounds at once: a long queue costs the same as a short one
+    freeing = sorted(free + rounds * handling for free in heap)
+    return min(freeing[rest:] + [free + handling for free in freeing[:rest]])
 
 
 def range_around(centre: float, spread: float, windows: int, uncertain: bool) -> WaitEstimate:

@@ -28,12 +28,17 @@ class SortedLine:
     chunk's earliest value, so `earliest()` never walks the line.
     """
 
-    __slots__ = ("_chunks", "_lasts", "_starts", "_len", "_since", "_earliest")
+    __slots__ = ("_chunks", "_keys", "_lasts", "_starts", "_len", "_since", "_earliest", "_first_come")
 
     def __init__(self, chunks: tuple[tuple[Pair, ...], ...] = (),
-                 since: Callable[[Any], Any] | None = None, earliest: tuple | None = None):
+                 since: Callable[[Any], Any] | None = None, earliest: tuple | None = None,
+                 keys: tuple[tuple[tuple, ...], ...] | None = None):
         self._chunks = chunks
+        # each chunk's keys on their own: a binary search then compares tuples in C, with no
+        # key function called per step
+        self._keys = tuple(tuple(key for key, _ in chunk) for chunk in chunks) if keys is None else keys
         self._since = since
+        self._first_come: Any = _UNKNOWN   # earliest(), worked out once per line
         self._lasts = tuple(chunk[-1][0] for chunk in chunks)
         starts, total = [], 0
         for chunk in chunks:
@@ -57,10 +62,11 @@ class SortedLine:
         """This line with chunks i..through (i alone by default) replaced by `new`."""
         end = i + 1 if through is None else through + 1
         chunks = self._chunks[:i] + tuple(new) + self._chunks[end:]
+        keys = self._keys[:i] + tuple(tuple(key for key, _ in c) for c in new) + self._keys[end:]
         earliest = None
         if self._since is not None:
             earliest = self._earliest[:i] + tuple(self._earliest_of(c) for c in new) + self._earliest[end:]
-        return SortedLine(chunks, self._since, earliest)
+        return SortedLine(chunks, self._since, earliest, keys)
 
     def __len__(self) -> int:
         return self._len
@@ -80,16 +86,17 @@ class SortedLine:
         i = bisect_left(self._lasts, key)
         if i == len(self._chunks):
             return self._len
-        return self._starts[i] + bisect_left(self._chunks[i], key, key=_key)
+        return self._starts[i] + bisect_left(self._keys[i], key)
 
     def first(self) -> Pair | None:
         return self._chunks[0][0] if self._chunks else None
 
     def earliest(self) -> Any:
         """The value of the earliest `since`, first in line among equals (None if empty)."""
-        if not self._earliest:
-            return None
-        return min(self._earliest, key=self._since)
+        if self._first_come is _UNKNOWN:
+            # a line changes by making a new one, so this line's answer never goes stale
+            self._first_come = min(self._earliest, key=self._since) if self._earliest else None
+        return self._first_come
 
     def pairs_from(self, start: int) -> Iterator[Pair]:
         """The pairs from place `start` on, in order."""
@@ -108,7 +115,7 @@ class SortedLine:
             return SortedLine((((key, value),),), self._since)
         i = min(bisect_left(self._lasts, key), len(self._chunks) - 1)
         chunk = list(self._chunks[i])
-        chunk.insert(bisect_left(chunk, key, key=_key), (key, value))
+        chunk.insert(bisect_left(self._keys[i], key), (key, value))
         half = len(chunk) // 2
         return self._replaced(i, [tuple(chunk)] if len(chunk) <= CHUNK else [tuple(chunk[:half]), tuple(chunk[half:])])
 
@@ -118,7 +125,7 @@ class SortedLine:
         if i == len(self._chunks):
             return self
         chunk = list(self._chunks[i])
-        j = bisect_left(chunk, key, key=_key)
+        j = bisect_left(self._keys[i], key)
         if j == len(chunk) or chunk[j][0] != key:
             return self
         del chunk[j]
@@ -126,6 +133,10 @@ class SortedLine:
             # a chunk worn thin by removals joins its neighbour, so the table stays short
             return self._replaced(i, [tuple(chunk) + self._chunks[i + 1]], through=i + 1)
         return self._replaced(i, [tuple(chunk)] if chunk else [])
+
+
+#: earliest() not worked out yet (None is an answer: nobody in line)
+_UNKNOWN = object()
 
 
 def _key(pair: Pair) -> tuple:

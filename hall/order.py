@@ -68,6 +68,11 @@ def prospective(service: str, priority: Priority, day: date, now: datetime) -> T
                   priority=priority, state=TicketState.WAITING, issued_at=now, rank_at=now)
 
 
+def is_prospective(ticket: Ticket) -> bool:
+    """Is this the ticket `prospective` made, not one issued?"""
+    return ticket.id == _LATEST
+
+
 # --- who may call a ticket ------------------------------------------------------------------
 
 def _configured(setup: HallConfig, numbers: Iterable[int]) -> tuple[int, ...]:
@@ -127,26 +132,31 @@ class QueueIndex:
     sent: dict[tuple[date, int], frozenset[str]]   # the items with tickets sent to a window
     current: dict[int, int]                         # window → the ticket called or served there
     held: dict[int, frozenset[int]]                 # window → the tickets it put on hold
+    returns: SortedLine = SortedLine()              # held tickets by when their hold runs out
 
     @classmethod
     def of(cls, tickets: Iterable[Ticket]) -> "QueueIndex":
         grouped: dict[LineKey, list] = {}
         current: dict[int, int] = {}
         held: dict[int, set[int]] = {}
+        waiting_returns = []
         for t in tickets:
+            if return_key(t) is not None:
+                waiting_returns.append(t)
             if t.state in CALLABLE_STATES:
                 grouped.setdefault(line_of(t), []).append((item_order(t), t))
             elif t.state in CURRENT_STATES and t.window is not None:
                 current.setdefault(t.window, t.id)
             elif t.state is TicketState.HELD and t.window is not None:
                 held.setdefault(t.window, set()).add(t.id)
+        returns = SortedLine.of((return_key(t), t.id) for t in waiting_returns)
         sent: dict[tuple[date, int], set[str]] = {}
         for day, service, window in grouped:
             if window is not None:
                 sent.setdefault((day, window), set()).add(service)
         return cls({k: SortedLine.of(v, _issued) for k, v in grouped.items()},
                    {k: frozenset(v) for k, v in sent.items()}, current,
-                   {k: frozenset(v) for k, v in held.items()})
+                   {k: frozenset(v) for k, v in held.items()}, returns)
 
     def moved(self, before: Ticket | None, after: Ticket) -> "QueueIndex":
         """This index with one ticket changed from `before` (None: newly issued) to `after`."""
@@ -163,7 +173,16 @@ class QueueIndex:
         for ticket in (before, after):
             if ticket is not None and ticket.target_window is not None:
                 sent = self._sent_with(sent, lines, ticket)
-        return QueueIndex(lines, sent, current, self._held_with(before, after))
+        returns = self.returns
+        if before is not None and return_key(before) is not None:
+            returns = returns.removed(return_key(before))
+        if return_key(after) is not None:
+            returns = returns.added(return_key(after), after.id)
+        return QueueIndex(lines, sent, current, self._held_with(before, after), returns)
+
+    def returns_due(self, now: datetime) -> list[int]:
+        """The held tickets whose hold ran out by `now`, soonest first."""
+        return self.returns.slice(0, self.returns.before((now, _LATEST)))
 
     def _held_with(self, before: Ticket | None, after: Ticket) -> dict[int, frozenset[int]]:
         held = self.held
@@ -205,6 +224,14 @@ class QueueIndex:
                if (line := self.lines.get((day, s, None))) is not None]
         return out + [(priorities.get(s, 0), self.lines[(day, s, window)], True)
                       for s in sorted(self.sent.get((day, window), ()))]
+
+
+def return_key(ticket: Ticket) -> tuple | None:
+    """Where a held ticket stands among those waiting for their hold to run out (None: it
+    does not wait for one)."""
+    if ticket.state is not TicketState.HELD or ticket.hold_until is None:
+        return None
+    return (ticket.hold_until, ticket.id)
 
 
 def _issued(ticket: Ticket) -> datetime:
@@ -323,6 +350,20 @@ def held_at(state: "HallState", window: int) -> list[Ticket]:
 def current_ticket_id(state: "HallState", window: int) -> int | None:
     """The ticket called or being served at `window`."""
     return _index(state).current.get(window)
+
+
+def near_the_head(state: "HallState", day: date, services: Iterable[str], ahead: int) -> list[Ticket]:
+    """Every ticket that may have `ahead` people or fewer before it, among `services`' own
+    lines and every line sent to a window on `day`: the first `ahead` + 1 of each (a ticket's
+    place in a window's call order is never before its place in its own line)."""
+    index = _index(state)
+    found = [ticket for service in services
+             for ticket in islice(index.lines.get((day, service, None), ()), ahead + 1)]
+    for (sent_day, window), items in index.sent.items():
+        if sent_day == day:
+            found += [ticket for service in sorted(items)
+                      for ticket in islice(index.lines.get((day, service, window), ()), ahead + 1)]
+    return found
 
 
 def people_ahead(state: "HallState", ticket: Ticket) -> int:

@@ -40,11 +40,15 @@ def handling_of(state: "HallState", service: str) -> float:
 
 
 def open_counts(state: "HallState") -> Counter:
-    """How many open windows serve each item."""
-    counts: Counter = Counter()
-    for spec in state.setup.windows:
-        if order.is_open(state, spec.number):
-            counts.update(spec.services)
+    """How many open windows serve each item (counted once per hall state: every estimate
+    shares its items' minutes out by it)."""
+    counts = state.__dict__.get("_open_counts")
+    if counts is None:
+        counts = Counter()
+        for spec in state.setup.windows:
+            if order.is_open(state, spec.number):
+                counts.update(spec.services)
+        state.__dict__["_open_counts"] = counts
     return counts
 
 
@@ -88,12 +92,54 @@ def work_first(state: "HallState", window: int, ours: Ticket, takers: Counter) -
     windows may take it. The item's own line before `ours` is not counted here: the estimate
     shares it out among the windows."""
     key = order.call_order(state.setup, window)(ours)
+    lines = _lines_with_minutes(state, window, ours.business_date, takers)
+    return _minutes_of(lines, _counts_before(state, window, ours, key, lines), ours)
+
+
+def _counts_before(state: "HallState", window: int, ours: Ticket, key: tuple, lines: list[tuple]) -> list[int]:
+    """How many of each line `window` calls before `key`. A new citizen's place is the same
+    for every item the window ranks alike, so the board's estimates for all items (one each)
+    count each window's lines once per priority, not once per item."""
+    if not order.is_prospective(ours):
+        return [order.count_before(line, priority, key) for priority, line, *_ in lines]
+    known = state.__dict__.setdefault("_prospective_counts", {})
+    found = known.get((window, key))
+    if found is None:
+        found = known[(window, key)] = [order.count_before(line, priority, key) for priority, line, *_ in lines]
+    return found
+
+
+def _minutes_of(lines: list[tuple], counts: list[int], ours: Ticket) -> float:
+    """The minutes of `counts[i]` tickets of each line i, in the window's line order, less the
+    item's own line (see work_first). The sum runs in one fixed order, so the same counts give
+    the same minutes however they were found."""
     total = 0.0
-    for priority, line, service, sent_here, minutes in _lines_with_minutes(state, window, ours.business_date, takers):
-        if not sent_here and ours.target_window is None and service == ours.service:
-            continue
-        total += order.count_before(line, priority, key) * minutes
+    for (_, _, service, sent_here, minutes), count in zip(lines, counts):
+        if count and not (not sent_here and ours.target_window is None and service == ours.service):
+            total += count * minutes
     return total
+
+
+def page_waits(state: "HallState", window: int, day: date, page: list[tuple[tuple, Ticket]],
+               after: tuple | None, now: datetime | None = None) -> list[WaitEstimate]:
+    """`ticket_wait` of each ticket of a page of `window`'s call order (hall/order.py's
+    WindowQueue.page: (key, ticket) pairs, head first, after the key `after`).
+
+    What this window serves before each ticket is read off the page itself: before the page
+    come the tickets up to `after` (one binary search per line, once), and within it the
+    tickets above. So a page costs the same whatever the number waiting, and every figure
+    equals `ticket_wait`'s."""
+    takers = open_counts(state)
+    lines = _lines_with_minutes(state, window, day, takers)
+    place = {(service, sent_here): i for i, (_, _, service, sent_here, _) in enumerate(lines)}
+    counts = [0] * len(lines) if after is None else \
+        [order.count_before(line, priority, after[:3] + (after[3] + 1,)) for priority, line, *_ in lines]
+    out = []
+    for _, ticket in page:
+        work = _minutes_of(lines, counts, ticket)
+        out.append(_estimate(state, ticket, order.item_index(state, ticket), now, {window: work}))
+        counts[place[(ticket.service, ticket.target_window is not None)]] += 1
+    return out
 
 
 def _lines_with_minutes(state: "HallState", window: int, day: date, takers: Counter) -> list[tuple]:
@@ -110,9 +156,12 @@ def _lines_with_minutes(state: "HallState", window: int, day: date, takers: Coun
     return found
 
 
-def _estimate(state: "HallState", ours: Ticket, line_ahead: int, now: datetime | None) -> WaitEstimate:
+def _estimate(state: "HallState", ours: Ticket, line_ahead: int, now: datetime | None,
+              known: dict[int, float] | None = None) -> WaitEstimate:
     """The item's line ahead of `ours` goes to whichever window frees first; each window
-    first serves what it ranks before `ours` among everything else waiting."""
+    first serves what it ranks before `ours` among everything else waiting (`known`: that
+    work, already found, for some windows)."""
+    known = known or {}
     service = ours.service
     serving = order.calling_windows(state.setup, ours)
     open_now = [n for n in serving if order.is_open(state, n)]
@@ -120,7 +169,7 @@ def _estimate(state: "HallState", ours: Ticket, line_ahead: int, now: datetime |
     counted = open_now or list(serving)
     takers = open_counts(state)
     windows = [WindowCapacity(n, (free_in(state, n, now) if open_now else 0.0)
-                              + work_first(state, n, ours, takers))
+                              + (known[n] if n in known else work_first(state, n, ours, takers)))
                for n in counted]
     return learned_wait(line_ahead, state.handling.get(service, ()),
                         state.setup.service(service).handling_minutes, windows,

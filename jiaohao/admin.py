@@ -44,8 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="action", metavar="ACTION", required=True)
     dadd = device.add_parser("add", help="create a device and print its token")
     dadd.add_argument("name")
-    dadd.add_argument("--kind", required=True, choices=("kiosk", "display", "window"))
+    dadd.add_argument("--kind", required=True, choices=("kiosk", "display", "window", "bridge"))
     dadd.add_argument("--window", type=int, metavar="N", help="the window a window screen belongs to")
+    dadd.add_argument("--windows", type=_window_list, metavar="N,M", default=(),
+                      help="the windows a bridge (RS-485 keypads, strips, raters) acts at")
     dadd.set_defaults(func=_device_add)
     revoke = device.add_parser("revoke", help="revoke a device's token at once")
     revoke.add_argument("name")
@@ -150,10 +152,19 @@ def _device_add(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
     device = _accounts_call(accounts.add_device, data.database, data.hall_id, args.name, args.kind,
-                            args.window, actor=CLI_ACTOR)
+                            args.window, windows=args.windows, actor=CLI_ACTOR)
     print(f"device {device.name} added ({device.kind}); the token is shown only now.")
     print(f"token: {device.token}")
     return 0
+
+
+def _window_list(text: str) -> tuple[int, ...]:
+    """--windows 3,5 → (3, 5)."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and len(part) < 7 for part in parts):
+        raise argparse.ArgumentTypeError(f"窗口号应为逗号分隔的数字，如 3,5 / windows must be numbers "
+                                         f"separated by commas, such as 3,5 (got {text!r})")
+    return tuple(int(part) for part in parts)
 
 
 def _device_revoke(args: argparse.Namespace) -> int:
@@ -168,10 +179,12 @@ def _device_list(args: argparse.Namespace) -> int:
     from server import repository as repo
     data = _open(args)
     print(f"{'DEVICE':<24} {'KIND':<8} {'STATE':<8} {'CREATED':<26} LAST SEEN")
-    for row in repo.list_devices(data.database.connection(), data.hall_id):
+    conn = data.database.connection()
+    for row in repo.list_devices(conn, data.hall_id):
         state = "revoked" if row["revoked_at"] else "active"
+        windows = ",".join(map(str, repo.device_windows(conn, row["id"]))) or row["window_number"] or ""
         print(f"{row['name']:<24} {row['kind']:<8} {state:<8} {row['created_at'][:19]:<26} "
-              f"{(row['last_seen_at'] or 'never')[:19]}")
+              f"{(row['last_seen_at'] or 'never')[:19]}" + (f"  windows {windows}" if windows else ""))
     return 0
 
 

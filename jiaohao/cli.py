@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "display.cli",
     "printer.cli",
     "jiaohao.admin",
+    "jiaohao.hardware",
     "jiaohao.simulate",
     "bench.cli",
 )
@@ -28,7 +29,7 @@ SUBCOMMAND_MODULES = (
 
 #: the install extra each subcommand needs beyond the core
 EXTRA_FOR = {"server": "server", "demo": "server", "kiosk": "kiosk", "display": "display",
-             "print-test": "printer", "admin": "server", "bench": "all", "simulate": "all"}
+             "print-test": "printer", "bridge": "client", "admin": "server", "bench": "all", "simulate": "all"}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -105,6 +105,12 @@ class KioskApp(QObject):
         w.check_in.normal_ticket_taken.connect(self.take_normal_ticket)
         w.check_in.back.connect(lambda: self.presenter.back(self.clock()))
         w.ticket.done.connect(self.presenter.go_home)
+        w.ticket.notify_opened.connect(lambda: self.presenter.open_notify(self.clock()))
+        w.notify.key_typed.connect(lambda key: self.presenter.type_mobile(key, self.clock()))
+        w.notify.submitted.connect(self.submit_mobile)
+        w.notify.back.connect(lambda: self.presenter.back(self.clock()))
+        c.notify_on.connect(self.on_notify_on)
+        c.notify_refused.connect(self.on_notify_refused)
         w.corner.tapped.connect(self.on_corner_tap)
         w.pin_pad.entered.connect(self.on_pin)
         self.ticker = QTimer(self)
@@ -184,6 +190,20 @@ class KioskApp(QObject):
         request = self.presenter.take_normal_ticket(self.clock())
         if request is not None:
             self.connection.check_in(request)
+
+    @guarded
+    def submit_mobile(self) -> None:
+        request = self.presenter.submit_mobile(self.clock())
+        if request is not None:
+            self.connection.notify(request)
+
+    @guarded
+    def on_notify_on(self, reply: Any) -> None:
+        self.presenter.notify_on(reply if isinstance(reply, dict) else {}, self.clock())
+
+    @guarded
+    def on_notify_refused(self, code: str, message: str) -> None:
+        self.presenter.notify_refused(code, message, self.clock())
 
     @guarded
     def on_check_in_refused(self, code: str, message: str, detail: Any) -> None:

@@ -16,7 +16,7 @@ from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 from client.hall_client import ClientError, ServerUnreachable
 from protocol.live import HALL_SNAPSHOT
 
-from .presenter import CheckInRequest, IssueRequest
+from .presenter import CheckInRequest, IssueRequest, NotifyRequest
 from .printing import KioskPrinter, slip_from_reply
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ class KioskConnection(QObject):
     printed = pyqtSignal(str)                  # ticket number
     print_failed = pyqtSignal(str, object)     # ticket number, presenter.Text for the citizen
     printer_checked = pyqtSignal(object)       # PrinterStatus
+    notify_on = pyqtSignal(object)             # the opt-in as the server keeps it (number masked)
+    notify_refused = pyqtSignal(str, str)      # error code ("unreachable" when no answer), message
 
     def __init__(self, client_factory: Callable[..., Any], printer: KioskPrinter,
                  parent: QObject | None = None):
@@ -124,6 +126,21 @@ class KioskConnection(QObject):
             self.issue_failed.emit("unreachable", str(exc))
             return
         self._print(reply)
+
+    def notify(self, request: NotifyRequest) -> None:
+        """Opt the ticket on screen in to text messages, as its phone page would."""
+        self._run(lambda: self._notify(request))
+
+    def _notify(self, request: NotifyRequest) -> None:
+        try:
+            reply = self.client.post(f"/api/v1/track/{request.track_token}/notify", json={"mobile": request.mobile})
+        except ClientError as exc:
+            self.notify_refused.emit(exc.code, exc.message)
+            return
+        except ServerUnreachable as exc:
+            self.notify_refused.emit("unreachable", str(exc))
+            return
+        self.notify_on.emit(reply)
 
     def _print(self, reply: dict[str, Any]) -> None:
         self.issued.emit(reply)

@@ -20,6 +20,8 @@ from hall.pinyin import pinyin_keys
 
 HOME, ITEMS, SEARCH, ISSUING, TICKET, OFFLINE = "home", "items", "search", "issuing", "ticket", "offline"
 CHECK_IN = "check_in"      # 预约签到: typing or scanning a booking code
+NOTIFY = "notify"          # 短信提醒: a mobile number for "N ahead" and "called" texts
+MOBILE_LENGTH = 11
 CODE_LENGTH = 8
 HOURS_RE = re.compile(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}")
 CORNER_TAPS, CORNER_SECONDS = 5, 3.0
@@ -81,6 +83,14 @@ class CheckInRequest:
 
 
 @dataclass(frozen=True)
+class NotifyRequest:
+    """A citizen's opt-in to text messages for the ticket on screen (its tracking token)."""
+
+    track_token: str
+    mobile: str
+
+
+@dataclass(frozen=True)
 class IssuedTicket:
     id: int
     number: str
@@ -94,6 +104,8 @@ class IssuedTicket:
     print_problem: Text | None = None
     printed: bool = False
     no_window: bool = False   # no window serves the item now: no "you are next"
+    track_token: str = ""     # the phone page's token: the kiosk opts in with it
+    notify: Text | None = None   # text messages are on (the number masked)
 
     @property
     def ahead(self) -> Text:
@@ -177,6 +189,8 @@ class KioskPresenter:
         self.query = ""
         self.pending: IssueRequest | CheckInRequest | None = None
         self.code = ""                      # the booking code being typed or scanned
+        self.mobile = ""                    # the mobile number being typed for text messages
+        self.notify_pending: NotifyRequest | None = None
         self.late_offer = False             # too late: a normal ticket is offered for self.code
         self.ticket: IssuedTicket | None = None
         self.notice: Text | None = None     # a one-off message on the home/items screens
@@ -314,6 +328,10 @@ class KioskPresenter:
 
     def back(self, now: datetime) -> None:
         self.touched(now)
+        if self.screen == NOTIFY:
+            self.screen, self.mobile, self.notice, self.ticket_shown_at = TICKET, "", None, now
+            self._changed()
+            return
         if self.screen in (ITEMS, SEARCH, CHECK_IN):
             self.screen, self.department, self.query, self.notice = HOME, None, "", None
             self.code, self.late_offer = "", False
@@ -414,6 +432,54 @@ class KioskPresenter:
             self.notice = Text(zh or code, en or zh or code)
         self._changed()
 
+    # --- text messages for the ticket on screen (短信提醒) -----------------------------------------
+
+    def open_notify(self, now: datetime) -> None:
+        self.touched(now)
+        if self.screen == TICKET and self.ticket is not None and self.ticket.track_token:
+            self.screen, self.mobile, self.notice = NOTIFY, "", None
+            self._changed()
+
+    def type_mobile(self, key: str, now: datetime) -> None:
+        self.touched(now)
+        if key == "back":
+            self.mobile = self.mobile[:-1]
+        elif key == "clear":
+            self.mobile = ""
+        elif key.isdigit() and len(self.mobile) < MOBILE_LENGTH:
+            self.mobile += key
+        self.notice = None
+        self._changed()
+
+    def submit_mobile(self, now: datetime) -> NotifyRequest | None:
+        """The opt-in to send, or None (a number not yet whole, or one already on its way)."""
+        self.touched(now)
+        if self.ticket is None or self.notify_pending is not None:
+            return None
+        if len(self.mobile) != MOBILE_LENGTH or not self.mobile.startswith("1"):
+            self.notice = Text("请输入 11 位手机号码", "Please enter an 11-digit mobile number")
+            self._changed()
+            return None
+        self.notify_pending = NotifyRequest(self.ticket.track_token, self.mobile)
+        self._changed()
+        return self.notify_pending
+
+    def notify_on(self, reply: dict[str, Any], now: datetime) -> None:
+        """The server keeps the wish: back to the ticket, which says so (number masked)."""
+        self.notify_pending, self.mobile = None, ""
+        if self.ticket is not None:
+            masked = str(reply.get("mobile") or "")
+            self.ticket = replace(self.ticket, notify=Text(f"短信提醒已开启：{masked}", f"Text messages on: {masked}"))
+            self.screen, self.ticket_shown_at, self.notice = TICKET, now, None
+        self._changed()
+
+    def notify_refused(self, code: str, message: str, now: datetime) -> None:
+        self.notify_pending, self.last_touch = None, now
+        zh, _, en = message.partition(" / ")
+        self.notice = Text("服务器无法连接，请稍后在手机上开启", "The server cannot be reached: turn it on "
+                           "from your phone later") if code == "unreachable" else Text(zh or code, en or zh or code)
+        self._changed()
+
     # --- answers ---------------------------------------------------------------------------
 
     def issued(self, reply: dict[str, Any], now: datetime) -> IssuedTicket:
@@ -430,7 +496,8 @@ class KioskPresenter:
                                             bool(wait.get("uncertain")))),
             no_window=bool(wait.get("uncertain")),
             green=info.get("priority") == "green" or (self.pending is not None and self.pending.priority == "green"),
-            issued_at=datetime.fromisoformat(reply["issued_at"]))
+            issued_at=datetime.fromisoformat(reply["issued_at"]),
+            track_token=str(reply.get("track_url", "")).rsplit("/", 1)[-1])
         self.pending, self.screen, self.ticket_shown_at = None, TICKET, now
         self._changed()
         return self.ticket
@@ -489,6 +556,7 @@ class KioskPresenter:
         self.screen, self.department, self.query, self.notice = HOME, None, "", None
         self.green, self.large_text, self.language = False, False, self.default_language
         self.ticket, self.code, self.late_offer = None, "", False
+        self.mobile, self.notify_pending = "", None
         self._changed()
 
     def local_time(self, moment: datetime) -> str:

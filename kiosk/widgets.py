@@ -11,8 +11,9 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from .presenter import CHECK_IN, HOME, ISSUING, ITEMS, OFFLINE, SEARCH, TICKET, KioskPresenter
+from .presenter import CHECK_IN, HOME, ISSUING, ITEMS, NOTIFY, OFFLINE, SEARCH, TICKET, KioskPresenter
 from .screens.check_in import CheckInPage
+from .screens.notify import NotifyPage
 from .screens.header import Header
 from .screens.home import HomePage
 from .screens.issuing import IssuingPage
@@ -37,7 +38,8 @@ class KioskWindow(QWidget):
         self.presenter = presenter
         self.header = Header()
         self.pages = {HOME: HomePage(), ITEMS: ItemsPage(), SEARCH: SearchPage(), ISSUING: IssuingPage(),
-                      TICKET: TicketPage(), OFFLINE: OfflinePage(), CHECK_IN: CheckInPage()}
+                      TICKET: TicketPage(), OFFLINE: OfflinePage(), CHECK_IN: CheckInPage(),
+                      NOTIFY: NotifyPage()}
         self.stack = QStackedWidget()
         for page in self.pages.values():
             self.stack.addWidget(page)
@@ -70,6 +72,10 @@ class KioskWindow(QWidget):
     @property
     def ticket(self) -> TicketPage:
         return self.pages[TICKET]
+
+    @property
+    def notify(self) -> NotifyPage:
+        return self.pages[NOTIFY]
 
     def columns(self) -> int:
         landscape = self.width() > self.height()

@@ -92,6 +92,9 @@ class Ticket(TypedDict):
     #: while the ticket may still be called
     waiting_ahead: NotRequired[int]
     estimated_wait: NotRequired[Estimate]
+    #: window number → the ticket's place in that window's call order, as text that sorts as
+    #: the places do (the window queue's `next` cursor); in live messages and queue pages
+    order_keys: NotRequired[dict[str, str]]
 
 
 class Clerk(TypedDict):
@@ -237,15 +240,23 @@ class WindowChanged(TypedDict):
     window: Window
 
 
+class WindowWaiting(TypedDict):
+    number: int
+    waiting: int   # tickets the window may call (its queue's `total`)
+
+
 class QueueChanged(TypedDict):
-    """The waiting count and estimate of the items one batch of events touched."""
+    """The waiting count and estimate of the items one batch of events touched, and how many
+    wait for each window those items (or the batch's tickets sent to a window) concern."""
     seq: int
     at: str
     services: list[Service]
+    windows: NotRequired[list[WindowWaiting]]
 
 
 class AlertMessage(TypedDict):
-    """`alert_raised` (raised, escalated or acknowledged: its latest state) or `alert_cleared`."""
+    """`alert_raised` (raised, escalated, acknowledged, or its 差评 case took a step: its latest
+    state) or `alert_cleared`."""
     seq: int
     at: str
     alert: Alert

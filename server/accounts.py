@@ -16,7 +16,7 @@ from . import audit, db, repository as repo
 from .security import check_password, hash_password, hash_token, new_token, password_problem
 
 ROLES = ("clerk", "supervisor", "admin", "auditor")   # an auditor reads audit and reports only
-DEVICE_KINDS = ("kiosk", "display", "window")
+DEVICE_KINDS = ("kiosk", "display", "window", "bridge")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 DEVICE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
 
@@ -278,23 +278,33 @@ def unlock(database: db.Database, username: str, *, actor: str, address: str = "
 
 
 def add_device(database: db.Database, hall_id: int, name: str, kind: str,
-               window: int | None = None, *, actor: str | None = None) -> NewDevice:
+               window: int | None = None, *, windows: tuple[int, ...] = (),
+               actor: str | None = None) -> NewDevice:
+    """A new device token. A window screen belongs to one `window`; a bridge (the hall's RS-485
+    keypads, strips and raters) acts at its `windows`."""
     if not DEVICE_NAME_RE.match(name):
         raise AccountError("bad_device_name", "a device name is 1-48 letters, digits, '.', '_' or '-'")
     if kind not in DEVICE_KINDS:
         raise AccountError("bad_kind", f"kind must be one of {', '.join(DEVICE_KINDS)}")
     if (kind == "window") != (window is not None):
         raise AccountError("bad_window", "a window screen needs --window N (and only a window screen)")
+    if (kind == "bridge") != bool(windows):
+        raise AccountError("bad_window", "硬件桥接需要窗口号 --windows N,M（仅硬件桥接） / a bridge needs "
+                           "--windows N,M (and only a bridge)")
     token = new_token()
     conn = database.connection()
     with db.write(conn):
         if repo.live_device_named(conn, hall_id, name):
             raise AccountError("device_exists", f"a device named {name!r} exists: revoke it first")
-        if window is not None and not repo.window_exists(conn, hall_id, window):
-            raise AccountError("bad_window", f"there is no window {window}")
+        for number in (window, *windows):
+            if number is not None and not repo.window_exists(conn, hall_id, number):
+                raise AccountError("bad_window", f"没有 {number} 号窗口 / there is no window {number}")
         device_id = repo.insert_device(conn, hall_id, name, kind, hash_token(token), _now(), window)
-        _audit(conn, hall_id, actor, "device.add", f"device {name}",
-               after={"name": name, "kind": kind, "window": window, "token": "issued"})
+        repo.set_device_windows(conn, device_id, sorted(set(windows)))
+        after = {"name": name, "kind": kind, "window": window, "token": "issued"}
+        if windows:
+            after["windows"] = sorted(set(windows))
+        _audit(conn, hall_id, actor, "device.add", f"device {name}", after=after)
     return NewDevice(device_id, name, kind, token)
 
 

@@ -14,6 +14,7 @@ from flask import Blueprint, g, jsonify, request
 
 from hall import commands as c
 from hall import order
+from hall.wait import page_waits
 from hall.tickets import Priority, Ticket
 from protocol.live import SEQ_HEADER
 
@@ -22,9 +23,10 @@ from .app import current_hall
 from .auth import Identity
 from .errors import ApiError
 from .notify.outbox import NotifyRefused, wish_from
-from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, PUBLIC, RATERS, SERVING_SCREEN, SIGNED_IN, STAFF,
-                          TICKET_CLERK, TICKET_READERS, WINDOW_CLERK, WINDOW_READERS, acting_clerk,
-                          acting_screen, caller, permit, signed_in_window)
+from .permissions import (ANY_TOKEN, DEVICES, ISSUERS, KEYPAD_TICKET, KEYPAD_WINDOW, PUBLIC, RATERS,
+                          SERVING_SCREEN, SIGNED_IN, STAFF, TICKET_CLERK, TICKET_READERS, WINDOW_CLERK,
+                          WINDOW_READERS, acting_for, acting_screen, actor_for, caller, permit,
+                          signed_in_window)
 from .services import IssuedTicket, Outcome
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -251,43 +253,44 @@ def get_ticket(ticket_id: int):
 
 
 def _ticket_action(ticket_id: int, make: Callable[[dict, str], c.Command]):
-    """A clerk's command about one ticket, carrying the window they act at; the core refuses
-    it if that window may not act on the ticket when the command runs."""
+    """A clerk's command about one ticket (or a bridge's, for the clerk at its window), carrying
+    the window they act at; the core refuses it if that window may not act on the ticket when
+    the command runs."""
     who, service = caller(), current_hall().service
-    ticket_or_404(ticket_id)
-    acting = acting_clerk(service.snapshot(), who)
-    command = replace(make(body(), who.actor), acting=acting)
+    ticket = ticket_or_404(ticket_id)
+    acting = acting_for(service.snapshot(), who, ticket=ticket)
+    command = replace(make(body(), who.actor), acting=acting, actor=actor_for(who, acting))
     outcome = answered(service.execute(command))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
 @api.post("/tickets/<int:ticket_id>/recall")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def recall(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.Recall(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/start")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def start(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.StartService(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/finish")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def finish(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.FinishService(
         ticket_id=ticket_id, case_no=field(d, "case_no", str, required=False), actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/no-show")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def no_show(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.MarkNoShow(ticket_id=ticket_id, actor=a))
 
 
 @api.post("/tickets/<int:ticket_id>/hold")
-@permit(TICKET_CLERK)
+@permit(KEYPAD_TICKET)
 def hold(ticket_id: int):
     return _ticket_action(ticket_id, lambda d, a: c.HoldTicket(
         ticket_id=ticket_id, minutes=field(d, "minutes", float, required=False),
@@ -324,10 +327,10 @@ def return_late(ticket_id: int):
 @api.post("/tickets/<int:ticket_id>/evaluation")
 @permit(RATERS)
 def evaluation(ticket_id: int):
-    """Rated at the serving window's screen (the core checks it is that window's) or on the
-    citizen's phone (the decorator checked it is this ticket's own token)."""
+    """Rated at the serving window's screen or its rater (the core checks it is that window's)
+    or on the citizen's phone (the decorator checked it is this ticket's own token)."""
     hall, who = current_hall(), caller()
-    ticket_or_404(ticket_id)
+    ticket = ticket_or_404(ticket_id)
     data = body()
     reasons = field(data, "reasons", list, required=False, default=[])
     if not all(isinstance(code, str) for code in reasons) or len(reasons) > 10:
@@ -335,7 +338,7 @@ def evaluation(ticket_id: int):
     outcome = answered(hall.service.execute(c.RateService(
         ticket_id=ticket_id, rating=field(data, "rating", int), reasons=tuple(reasons),
         comment=field(data, "comment", str, required=False, default=""), actor=who.actor,
-        acting=acting_screen(who))))
+        acting=acting_screen(who, ticket))))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
@@ -344,20 +347,22 @@ def evaluation(ticket_id: int):
 def evaluation_skipped(ticket_id: int):
     """The window screen's rating prompt timed out: stored as not rated, never as satisfied."""
     hall, who = current_hall(), caller()
-    ticket_or_404(ticket_id)
+    ticket = ticket_or_404(ticket_id)
     outcome = answered(hall.service.execute(c.SkipRating(ticket_id=ticket_id, actor=who.actor,
-                                                         acting=acting_screen(who))))
+                                                         acting=acting_screen(who, ticket))))
     return jsonify(ticket_json(outcome.state.tickets[ticket_id]))
 
 
 # --- windows --------------------------------------------------------------------------------------
 
 def _window_action(number: int, make: Callable[[dict, Identity], c.Command]):
-    """A command about one window, carrying the clerk acting there; the core refuses it if that
-    clerk is not signed in at the window when the command runs."""
+    """A command about one window, carrying the clerk acting there (in person or through a
+    bridge's keypad); the core refuses it if that clerk is not signed in at the window when the
+    command runs."""
     who, service = caller(), current_hall().service
     window_or_404(number)
-    command = replace(make(body(), who), acting=acting_clerk(service.snapshot(), who, window=number))
+    acting = acting_for(service.snapshot(), who, window=number)
+    command = replace(make(body(), who), acting=acting, actor=actor_for(who, acting))
     return answered(service.execute(command))
 
 
@@ -384,21 +389,21 @@ def sign_out(number: int):
 
 
 @api.post("/windows/<int:number>/pause")
-@permit(WINDOW_CLERK)
+@permit(KEYPAD_WINDOW)
 def pause(number: int):
     return _window_reply(_window_action(number, lambda d, w: c.PauseWindow(
         window=number, reason=field(d, "reason", str), actor=w.actor)), number)
 
 
 @api.post("/windows/<int:number>/resume")
-@permit(WINDOW_CLERK)
+@permit(KEYPAD_WINDOW)
 def resume_window(number: int):
     return _window_reply(_window_action(number, lambda d, w: c.ResumeWindow(window=number, actor=w.actor)),
                          number)
 
 
 @api.post("/windows/<int:number>/call-next")
-@permit(WINDOW_CLERK)
+@permit(KEYPAD_WINDOW)
 def call_next(number: int):
     outcome = _window_action(number, lambda d, w: c.CallNext(window=number, actor=w.actor))
     if not outcome.events:
@@ -407,7 +412,7 @@ def call_next(number: int):
 
 
 @api.post("/windows/<int:number>/call")
-@permit(WINDOW_CLERK)
+@permit(KEYPAD_WINDOW)
 def call_specific(number: int):
     hall = current_hall()
 
@@ -423,7 +428,6 @@ def call_specific(number: int):
     return jsonify(ticket=ticket_json(outcome.state.tickets[outcome.events[0].ticket_id]))
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: the window queue's page: `limit` tickets by default, never more than the most
 QUEUE_PAGE, QUEUE_PAGE_MOST = 50, 200
 
@@ -437,7 +441,8 @@ def window_queue(number: int):
     state = current_hall().service.snapshot()
     if number not in state.windows:
         raise ApiError(404, "window_not_found", f"没有 {number} 号窗口 / no window {number}")
-    line = order.window_queue(state, number, state.today(current_hall().service.clock()))
+    today = state.today(current_hall().service.clock())
+    line = order.window_queue(state, number, today)
     held = order.held_at(state, number)
     reply: dict[str, Any] = {"total": len(line),
                              "held": [protocol.ticket_view(t, state.setup) for t in held]}
@@ -448,8 +453,11 @@ def window_queue(number: int):
     after = _queue_after(request.args.get("after"))
     page = line.page(after, limit)
     seen = (0 if after is None else line.before(after[:3] + (after[3] + 1,))) + len(page)
-    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state) for _, t in page],
-                            "next": queue_cursor(page[-1][0]) if page and seen < len(line) else None})
+    waits = page_waits(state, number, today, page, after)
+    return jsonify(reply | {"waiting": [protocol.ticket_view(t, state.setup, state, wait)
+                                        | {"order_keys": {str(number): protocol.order_key_text(key)}}
+                                        for (key, t), wait in zip(page, waits)],
+                            "next": protocol.order_key_text(page[-1][0]) if page and seen < len(line) else None})
 
 
 def _queue_limit() -> int:
@@ -457,12 +465,6 @@ def _queue_limit() -> int:
     if not text.isdigit() or not 1 <= int(text) <= QUEUE_PAGE_MOST:
         raise ApiError(422, "bad_field", f"limit 应为 1–{QUEUE_PAGE_MOST} / limit must be 1 to {QUEUE_PAGE_MOST}")
     return int(text)
-
-
-def queue_cursor(key: tuple) -> str:
-    """A place in a call order, as `next` gives it: still meaningful once that ticket is called."""
-    klass, priority, rank_at, ticket_id = key
-    return f"{klass}-{priority}-{(rank_at - EPOCH) // timedelta(microseconds=1)}-{ticket_id}"
 
 
 def _queue_after(cursor: str | None) -> tuple | None:
@@ -473,7 +475,7 @@ def _queue_after(cursor: str | None) -> tuple | None:
         raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page before")
     klass, priority, micros, ticket_id = map(int, parts)
     try:
-        rank_at = EPOCH + timedelta(microseconds=micros)
+        rank_at = protocol.EPOCH + timedelta(microseconds=micros)
     except OverflowError:
         raise ApiError(422, "bad_field", "after 应为上一页的 next / after must be the next of the page "
                        "before") from None

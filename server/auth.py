@@ -35,6 +35,7 @@ class Identity:
     role: str                  # clerk/supervisor/admin, kiosk/display/window, or "ticket"
     session_id: int | None = None
     window: int | None = None  # a window screen's window
+    windows: tuple[int, ...] = ()   # a bridge's windows
     staff_no: str | None = None
 
     @property
@@ -46,8 +47,9 @@ class Identity:
         return self.kind == "user" and self.role in SUPERVISING
 
     def public(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "name": self.name, "role": self.role,
+        mine = {"kind": self.kind, "id": self.id, "name": self.name, "role": self.role,
                 "window": self.window, "staff_no": self.staff_no}
+        return mine | ({"windows": list(self.windows)} if self.role == "bridge" else {})
 
 
 def bearer_token() -> str | None:
@@ -81,8 +83,9 @@ def identify(database, token: str | None, allow_ticket: bool = False) -> Identit
                         staff_no=user["staff_no"])
     device = accounts.device_for_token(database, token)
     if device is not None:
+        windows = repo.device_windows(database.connection(), device["id"]) if device["kind"] == "bridge" else ()
         return Identity("device", device["id"], device["name"], device["kind"],
-                        window=device["window_number"])
+                        window=device["window_number"], windows=windows)
     if allow_ticket:
         found = repo.ticket_by_track_hash(database.connection(), hash_token(token))
         if found is not None:

@@ -1,7 +1,8 @@
 """Who may do what: one table of rules, declared on each route with `@permit(RULE)`.
 
 A principal is what a token proves: a staff member by role (admin, supervisor, clerk), a
-device by kind (kiosk, display — the hall board — and window, a window screen), a ticket's
+device by kind (kiosk, display — the hall board —, window, a window screen, and bridge, the
+process that drives a hall's RS-485 keypads, strips and raters at its windows), a ticket's
 own tracking token (the citizen's phone), or nobody ("anonymous"). A rule admits some kinds;
 the decorator refuses the rest before the view runs — no token or an unknown one 401, a
 kind the rule does not admit 403 — and leaves who asked in `g.who`.
@@ -21,7 +22,7 @@ from typing import Callable, TypeVar
 
 from flask import Blueprint, Flask, g
 
-from hall.commands import ActingWindow
+from hall.commands import ActingWindow, actor_via
 from hall.tickets import WindowStatus
 
 from .accounts import DEVICE_KINDS, ROLES
@@ -42,6 +43,9 @@ AT_THIS_WINDOW = "at_this_window"         # a clerk signed in at the route's win
 AT_TICKETS_WINDOW = "at_tickets_window"   # a clerk at a window that may act on the ticket (or a supervisor)
 SCREEN_OF_TICKETS_WINDOW = "screen_of_tickets_window"   # the window screen of the ticket's window
 THIS_WINDOWS_SCREEN = "this_windows_screen"   # a window screen only of the route's own window
+BRIDGE_WINDOWS = "bridge_windows"         # a bridge only at the windows it was given, for their clerk
+
+BRIDGE = "bridge"
 
 
 @dataclass(frozen=True)
@@ -96,11 +100,19 @@ WINDOW_CLERK = _rule("window_clerk", STAFF_KINDS,
 TICKET_CLERK = _rule("ticket_clerk", STAFF_KINDS,
                      "the clerk of a window that may act on the ticket; supervisors and admins on any",
                      scopes=(AT_TICKETS_WINDOW,))
-RATERS = _rule("raters", ("window", TICKET),
-               "the window screen of the ticket's window, or the ticket's own track token",
-               scopes=(SCREEN_OF_TICKETS_WINDOW, OWN_TICKET))
-SERVING_SCREEN = _rule("serving_screen", ("window",), "the window screen of the ticket's window",
-                       scopes=(SCREEN_OF_TICKETS_WINDOW,))
+#: what a caller keypad does, through a bridge, for the clerk signed in at the keypad's window
+KEYPAD_WINDOW = _rule("keypad_window", (*STAFF_KINDS, BRIDGE),
+                      "the clerk signed in at this window, or a bridge given this window (for that clerk); "
+                      "supervisors and admins at any window", scopes=(AT_THIS_WINDOW, BRIDGE_WINDOWS))
+KEYPAD_TICKET = _rule("keypad_ticket", (*STAFF_KINDS, BRIDGE),
+                      "the clerk of a window that may act on the ticket, or a bridge given that window "
+                      "(for its clerk); supervisors and admins on any", scopes=(AT_TICKETS_WINDOW, BRIDGE_WINDOWS))
+RATERS = _rule("raters", ("window", BRIDGE, TICKET),
+               "the window screen or the bridge (its rater) of the ticket's window, or the ticket's own "
+               "track token", scopes=(SCREEN_OF_TICKETS_WINDOW, BRIDGE_WINDOWS, OWN_TICKET))
+SERVING_SCREEN = _rule("serving_screen", ("window", BRIDGE),
+                       "the window screen or the bridge (its rater) of the ticket's window",
+                       scopes=(SCREEN_OF_TICKETS_WINDOW, BRIDGE_WINDOWS))
 
 # the live channel: who may connect, and who also hears the supervisors' messages (alerts)
 LISTENERS = _rule("listeners", (*STAFF_KINDS, *DEVICE_KINDS, TICKET),
@@ -111,7 +123,7 @@ ALERT_LISTENERS = SUPERVISORS
 RULES = (PUBLIC, PUBLIC_RATE_LIMITED, LINK_HOLDER, TRACK_HOLDER, ANY_TOKEN, SIGNED_IN, STAFF, SUPERVISORS,
          REPORT_READERS_RULE, AUDIT_READERS_RULE, ADMINS,
          DEVICES, BOARDS, ISSUERS, BOOKERS, WINDOW_READERS, TICKET_READERS, WINDOW_CLERK, TICKET_CLERK,
-         RATERS, SERVING_SCREEN, LISTENERS)
+         KEYPAD_WINDOW, KEYPAD_TICKET, RATERS, SERVING_SCREEN, LISTENERS)
 
 
 # --- admitting --------------------------------------------------------------------------------
@@ -148,7 +160,14 @@ def admit(rule: Rule, hall, ticket_id: int | None = None, window: int | None = N
                        "(tickets are valid on the day they are issued)")
     if kind == "window" and THIS_WINDOWS_SCREEN in rule.scopes and who.window != window:
         raise ApiError(403, "forbidden", f"此窗口屏不属于 {window} 号窗口 / this screen is not window {window}'s")
+    if kind == BRIDGE and window is not None and window not in who.windows:
+        raise _not_bridge_window(window)
     return who
+
+
+def _not_bridge_window(window: int) -> ApiError:
+    return ApiError(403, "forbidden", f"此桥接器未获准操作 {window} 号窗口 / this bridge was not given "
+                    f"window {window}")
 
 
 def _still_tracked(hall, ticket_id: int) -> bool:
@@ -224,11 +243,45 @@ def acting_clerk(state, who: Identity, window: int | None = None) -> ActingWindo
     return ActingWindow(window=window, clerk=who.id)
 
 
-def acting_screen(who: Identity) -> ActingWindow | None:
-    """A window screen acts at its own window; a ticket's own token (the decorator checked it
-    is this ticket's) carries none."""
+def acting_for(state, who: Identity, window: int | None = None, ticket=None) -> ActingWindow | None:
+    """What a clerk's command carries (`acting_clerk`), or a bridge's: a keypad acts for the
+    clerk signed in at its window, at `window` or at the ticket's window."""
+    if who.role != BRIDGE:
+        return acting_clerk(state, who, window)
+    number = window if window is not None else bridge_window(who, ticket)
+    if number not in who.windows:
+        raise _not_bridge_window(number)
+    at = state.windows.get(number)
+    if at is None or at.clerk is None or at.status is WindowStatus.CLOSED:
+        raise ApiError(403, "not_signed_in", f"{number} 号窗口无人签到，请先签到 / no clerk is signed in "
+                       f"at window {number}: sign in first")
+    return ActingWindow(window=number, clerk=at.clerk)
+
+
+def bridge_window(who: Identity, ticket) -> int:
+    """Which of a bridge's windows acts on `ticket`: the ticket's own, or the bridge's only one."""
+    if ticket is not None and ticket.window in who.windows:
+        return ticket.window
+    if len(who.windows) == 1:
+        return who.windows[0]
+    raise ApiError(403, "not_your_ticket", "这张票不在此桥接器的窗口 / this ticket is not at a window "
+                   "of this bridge")
+
+
+def actor_for(who: Identity, acting: ActingWindow | None) -> str:
+    """Who the log says acted: the caller, or for a bridge the clerk it acted for, through it."""
+    if who.role == BRIDGE and acting is not None and acting.clerk is not None:
+        return actor_via(acting.clerk, who.actor)
+    return who.actor
+
+
+def acting_screen(who: Identity, ticket=None) -> ActingWindow | None:
+    """A window screen acts at its own window, a bridge's rater at the ticket's window; a
+    ticket's own token (the decorator checked it is this ticket's) carries none."""
     if who.kind != "device":
         return None
+    if who.role == BRIDGE:
+        return ActingWindow(window=bridge_window(who, ticket), clerk=None)
     if who.window is None:
         raise ApiError(403, "forbidden", "此窗口屏未绑定窗口 / this window screen has no window")
     return ActingWindow(window=who.window, clerk=None)

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +36,14 @@ from . import db, repository as repo
 
 if TYPE_CHECKING:
     from .services import HallService
+
+#: a mainland mobile number inside free text (a provider's error message may echo it)
+MOBILE_IN_TEXT = re.compile(r"(?<!\d)(\+?86)?(1\d{2})\d{4}(\d{4})(?!\d)")
+
+
+def mask_mobiles_in(text: str) -> str:
+    """Free text with every mobile number in it masked, before it is stored, shown or logged."""
+    return MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(3)}", text)
 
 KEY_FILENAME = "personal-data.key"
 NONCE_BYTES = 12

@@ -13,12 +13,13 @@ overwrites a newer one.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from hall import events as e
 from hall.alerts import RULES
 from hall.config import HallConfig
+from hall.estimate import WaitEstimate
 from hall.numbering import spoken_number
 from hall import order, wording
 from hall.queue import BAD_RATING_REASONS, BAD_RATINGS, COMMENT_MAX, HallState, issuing_refusal, wait_for
@@ -40,7 +41,10 @@ def iso(value: datetime | date | None) -> str | None:
 
 # --- views: the shapes every client sees ------------------------------------------------------
 
-def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = None) -> wire.Ticket:
+def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = None,
+                wait: WaitEstimate | None = None) -> wire.Ticket:
+    """A ticket as every client sees it; with `state`, a waiting ticket's place and estimate
+    (`wait`: the estimate, when a page of them was worked out at once)."""
     item = setup.service(ticket.service)
     dept = setup.department(item.department)
     view: wire.Ticket = {
@@ -55,8 +59,27 @@ def ticket_view(ticket: Ticket, setup: HallConfig, state: HallState | None = Non
     }
     if state is not None and ticket.state in CALLABLE_STATES:
         view["waiting_ahead"] = order.people_ahead(state, ticket)
-        view["estimated_wait"] = estimate_view(ticket_wait(state, ticket))
+        view["estimated_wait"] = estimate_view(wait or ticket_wait(state, ticket))
     return view
+
+
+#: the start of the count of microseconds in an order key
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def order_key_text(key: tuple) -> str:
+    """A place in a window's call order (hall/order.py's call_order key) as text: four whole
+    numbers joined by "-", which compare as the places do. The window queue's `next` cursor,
+    and what a clerk page sorts its head of the queue by; it stays meaningful after the ticket
+    was called."""
+    klass, priority, rank_at, ticket_id = key
+    return f"{klass}-{priority}-{(rank_at - EPOCH) // timedelta(microseconds=1)}-{ticket_id}"
+
+
+def order_keys(state: HallState, ticket: Ticket) -> dict[str, str]:
+    """A waiting ticket's place in the call order of every window that may call it."""
+    return {str(n): order_key_text(order.call_order(state.setup, n)(ticket))
+            for n in order.calling_windows(state.setup, ticket)}
 
 
 def estimate_view(estimate) -> wire.Estimate:
@@ -186,8 +209,22 @@ def messages_for(batch: list[tuple[int, e.Event]], state: HallState,
         out.append((QUEUE_CHANGED, {
             "seq": seq, "at": iso(event.at),
             "services": [service_view(code, state, event.at) for code in sorted(touched_services)
-                         if _known_service(state, code)]}))
+                         if _known_service(state, code)],
+            "windows": _windows_waiting(batch, state, touched_services, event.at)}))
     return out
+
+
+def _windows_waiting(batch: list[tuple[int, e.Event]], state: HallState, services: set[str],
+                     now: datetime) -> list[wire.WindowWaiting]:
+    """How many wait for each window the batch may have changed: those serving its items and
+    those its tickets were sent to."""
+    numbers = {n for code in services if _known_service(state, code) for n in state.setup.windows_serving(code)}
+    for _, event in batch:
+        ticket = state.tickets.get(getattr(event, "ticket_id", None))
+        if ticket is not None and ticket.target_window is not None and _has_window(state, ticket.target_window):
+            numbers.add(ticket.target_window)
+    day = state.today(now)
+    return [{"number": n, "waiting": len(order.window_queue(state, n, day))} for n in sorted(numbers)]
 
 
 def _known_service(state: HallState, code: str) -> bool:
@@ -222,6 +259,10 @@ def _event_messages(seq: int, event: e.Event, state: HallState,
     if ticket is None:
         return []
     view = ticket_view(ticket, state.setup, state)
+    if ticket.state in CALLABLE_STATES:
+        # where it now stands at each window that may call it: a clerk page moves it in its
+        # head of the queue without asking for the queue again
+        view["order_keys"] = order_keys(state, ticket)
     if isinstance(event, e.TicketIssued):
         messages = [(TICKET_ISSUED, base | {"ticket": view})]
     elif isinstance(event, (e.TicketCalled, e.TicketRecalled)):
@@ -295,7 +336,7 @@ def for_phone(name: str, payload: dict[str, Any], ticket_id: int, service: str) 
         return payload if payload["ticket"]["id"] == ticket_id else None
     if name == QUEUE_CHANGED:
         mine = [s for s in payload["services"] if s["code"] == service]
-        return payload | {"services": mine} if mine else None
+        return {k: v for k, v in payload.items() if k != "windows"} | {"services": mine} if mine else None
     if name == HALL_SNAPSHOT:
         return {"seq": payload["seq"], "at": payload["at"], "hall": payload["hall"],
                 "policy": payload["policy"], "windows": [], "ticket_id": ticket_id,

@@ -14,6 +14,7 @@ from datetime import date, timezone
 from typing import Any
 
 from hall import kpi
+from hall.commands import user_of
 from hall.queue import BAD_RATING_REASONS
 
 from . import db, repository as repo
@@ -43,7 +44,7 @@ def standard_satisfaction(rating: int) -> int:
 def _row(visit: dict[str, Any], setup, staff: dict[int, tuple[str, str | None]]) -> dict[str, Any]:
     item = next((entry for entry in setup.services if entry.code == visit["service"]), None)
     finisher = visit["finished_by"] or ""
-    clerk_id = int(finisher.split(":", 1)[1]) if finisher.startswith("user:") else -1
+    clerk_id = user_of(finisher) or -1
     details = visit["details"]
     return {
         "case_no": visit["case_no"] or "",

@@ -25,10 +25,11 @@ MAY_IMPORT: dict[str, set[str]] = {
     "client": BASE,
     "printer": BASE,
     "display": BASE | {"client"},
+    "bridge": BASE | {"client"},
     "kiosk": BASE | {"client", "printer"},
     "server": BASE | {"printer"},
-    "jiaohao": BASE | {"client", "printer", "kiosk", "display", "server", "bench"},
-    "bench": BASE | {"client", "printer", "kiosk", "display", "server", "jiaohao"},
+    "jiaohao": BASE | {"client", "printer", "kiosk", "display", "bridge", "server", "bench"},
+    "bench": BASE | {"client", "printer", "kiosk", "display", "bridge", "server", "jiaohao"},
 }
 PROJECT = set(MAY_IMPORT) | {"tests"}
 

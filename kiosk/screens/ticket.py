@@ -11,6 +11,7 @@ from .parts import Page, TouchButton, clear, label, other
 
 class TicketPage(Page):
     done = pyqtSignal()
+    notify_opened = pyqtSignal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,8 +48,17 @@ class TicketPage(Page):
                                "Green channel: show your document at the window")), "greenNote", center=True))
         add(label(p.t(Text(f"取号时间 {p.local_time(ticket.issued_at)}",
                            f"Issued at {p.local_time(ticket.issued_at)}")), "subtitle", center=True))
+        if ticket.notify is not None:
+            add(label(f"{p.t(ticket.notify)}\n{other(ticket.notify, p.language)}", "ticketLine", center=True))
         self.content.addStretch(2)
         clear(self.bottom)
+        if ticket.notify is None and ticket.track_token:
+            text_me = TouchButton(p.t(Text("短信提醒我", "Text me when it is my turn")),
+                                  p.t(Text("Text me when it is my turn", "短信提醒我")), kind="search")
+            text_me.setAccessibleName("notify")
+            text_me.setEnabled(p.online)
+            text_me.clicked.connect(self.notify_opened.emit)
+            self.bottom.addWidget(text_me)
         finish = TouchButton(p.t(Text("完成", "Done")), p.t(Text("Done", "完成")), kind="back")
         finish.setAccessibleName("done")
         finish.clicked.connect(self.done.emit)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from hall.tickets import CALLABLE_STATES
 
 from .. import db, repository as repo
-from ..personal import SealError
+from ..personal import SealError, mask_mobiles_in
 from .providers import Message, Provider, SendFailed
 from .settings import NotifySettings
 
@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 class Courier:
     BATCH = 20
     POLL_SECONDS = 1.0        # an idle courier looks at the outbox this often (retries come due)
-    LEASE_MARGIN_SECONDS = 30
+    #: a claim outlasts the longest send (WeChat: a token, the message, a fresh token, the
+    #: message again, each within the timeout) by this margin
+    LEASE_MARGIN_SECONDS = 5
+    REQUESTS_PER_SEND = 4
 
     def __init__(self, service: "HallService", settings: NotifySettings, provider: Provider):
         self.service = service
@@ -57,7 +60,8 @@ class Courier:
             due = repo.due_messages(conn, now, self.BATCH)
         handled = 0
         for row in due:
-            lease = now + timedelta(seconds=self.settings.timeout_seconds * 2 + self.LEASE_MARGIN_SECONDS)
+            lease = now + timedelta(seconds=self.settings.timeout_seconds * self.REQUESTS_PER_SEND
+                                    + self.LEASE_MARGIN_SECONDS)
             with db.write(conn):
                 claimed = repo.claim_message(conn, row["id"], row["next_at"], lease)
             if claimed:
@@ -82,9 +86,11 @@ class Courier:
             self._failed(conn, row, SendFailed(f"{type(exc).__name__}: {exc}"),
                          int((time.monotonic() - started) * 1000))
             return
-        self._settle(conn, row, "sent", self.service.clock(), receipt, int((time.monotonic() - started) * 1000))
+        self._settle(conn, row, "sent", self.service.clock(), mask_mobiles_in(str(receipt)),
+                     int((time.monotonic() - started) * 1000))
 
     def _failed(self, conn, row, failed: SendFailed, millis: int) -> None:
+        failed.detail = mask_mobiles_in(failed.detail)   # a provider's message may echo the number
         now = self.service.clock()
         attempts = row["attempts"] + 1
         if failed.retry and attempts < self.settings.max_attempts:

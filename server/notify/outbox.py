@@ -72,6 +72,24 @@ def wish_from(data: dict[str, Any], provider: str) -> Wish:
     return Wish(mobile=mobile, openid=openid, ahead=ahead, called=called)
 
 
+def _lines_moved(state: HallState, events: list[e.Event]) -> set[tuple[date, str]] | None:
+    """The (day, item) lines that moved up: a ticket left a line (called, held, cancelled, missed,
+    expired), so those behind it came closer. None: look at every line (a transfer moves a
+    ticket between lines). Issues and returns only put people behind or in front, never
+    bring anyone closer, and windows opening or closing change no one's place in line."""
+    lines: set[tuple[date, str]] = set()
+    for event in events:
+        if isinstance(event, e.TicketTransferred):
+            return None
+        if isinstance(event, e.TicketEvent) and event.from_state in CALLABLE_STATES \
+                and event.to_state not in CALLABLE_STATES:
+            ticket = state.tickets.get(event.ticket_id)
+            if ticket is None:
+                return None
+            lines.add((ticket.business_date, ticket.service))
+    return lines
+
+
 class Outbox:
     def __init__(self, settings: NotifySettings, vault: Vault, hall_id: int):
         self.settings = settings
@@ -92,8 +110,23 @@ class Outbox:
                 row = wishes.get(ev.ticket_id)
                 if row is not None:
                     self._called(conn, state, state.tickets[ev.ticket_id], row, now)
-        for row in repo.awaiting_ahead(conn, self.hall_id):
+        for row in self._close_and_awaiting(conn, state, events):
             self._maybe_ahead(conn, state, row, now)
+
+    def _close_and_awaiting(self, conn, state: HallState, events: list[e.Event]) -> list:
+        """The subscriptions an event may have brought within `ahead`: only the first
+        `ahead` + 1 of a line that moved up can be there now, so only they are looked up."""
+        moved = _lines_moved(state, events)
+        if moved is None:
+            return repo.awaiting_ahead(conn, self.hall_id)
+        if not moved:
+            return []
+        days: dict[date, set[str]] = {}
+        for day, service in moved:
+            days.setdefault(day, set()).add(service)
+        near = [ticket.id for day, services in days.items()
+                for ticket in order.near_the_head(state, day, sorted(services), self.settings.ahead)]
+        return repo.awaiting_ahead(conn, self.hall_id, near)
 
     def _maybe_ahead(self, conn, state: HallState, row, now: datetime) -> None:
         ticket = state.tickets.get(row["ticket_id"])

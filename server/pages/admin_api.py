@@ -329,7 +329,8 @@ def rating_deliveries():
 # --- devices --------------------------------------------------------------------------------------
 
 def _device_row(row, connected: set[int]) -> dict[str, Any]:
-    return {"name": row["name"], "kind": row["kind"], "window": row["window_number"],
+    windows = repo.device_windows(current_hall().database.connection(), row["id"])
+    return {"name": row["name"], "kind": row["kind"], "window": row["window_number"], "windows": list(windows),
             "created_at": row["created_at"], "last_seen_at": row["last_seen_at"],
             "last_active_at": current_hall().live.last_active(row["id"], row["last_seen_at"]),
             "revoked_at": row["revoked_at"], "connected": row["id"] in connected,
@@ -349,9 +350,12 @@ def list_devices():
 def add_device():
     hall = current_hall()
     data = _values()
+    windows = field(data, "windows", list, required=False, default=[])
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n < 10**6 for n in windows):
+        raise ApiError(422, "bad_field", "windows 应为窗口号列表 / windows must be a list of window numbers")
     device = accounts.add_device(hall.database, hall.service.hall_id, field(data, "name", str).strip(),
                                  field(data, "kind", str), field(data, "window", int, required=False),
-                                 actor=g.admin)
+                                 windows=tuple(windows), actor=g.admin)
     # the only time the token is ever shown: the database keeps its hash
     return jsonify(device={"name": device.name, "kind": device.kind}, token=device.token), 201
 

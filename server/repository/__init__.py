@@ -83,6 +83,8 @@ from .devices import (  # noqa: F401
     touch_device,
     revoked_devices,
     set_device_status,
+    set_device_windows,
+    device_windows,
 )
 from .audit import (  # noqa: F401
     insert_audit,

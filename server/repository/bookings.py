@@ -23,10 +23,12 @@ def booked_in_slot(conn: sqlite3.Connection, hall_id: int, service: str, day: da
 
 def open_bookings_taken_at(conn: sqlite3.Connection, hall_id: int, service: str, day: date,
                            start: str) -> list[datetime]:
-    """When each open booking of a slot was made or moved into it (its last change)."""
+    """When each open booking citizens made of a slot was made or moved into it (its last
+    change); the desk's bookings, for people standing in front of it, are not counted."""
     rows = conn.execute(
         "SELECT updated_at FROM bookings WHERE hall_id = ? AND service = ? AND slot_date = ? "
-        "AND slot_start = ? AND state = 'booked'", (hall_id, service, day.isoformat(), start))
+        "AND slot_start = ? AND state = 'booked' AND NOT at_desk",
+        (hall_id, service, day.isoformat(), start))
     return [dt(row[0]) for row in rows]
 
 

@@ -1,4 +1,5 @@
-"""Device tokens (kiosks, boards, window screens) and what each last reported."""
+"""Device tokens (kiosks, boards, window screens, hardware bridges and their windows) and what
+each last reported."""
 
 from __future__ import annotations
 
@@ -16,6 +17,18 @@ def insert_device(conn: sqlite3.Connection, hall_id: int, name: str, kind: str, 
         "INSERT INTO devices (hall_id, name, kind, token_hash, created_at, window_number) "
         "VALUES (?, ?, ?, ?, ?, ?)", (hall_id, name, kind, token_hash, iso(now), window_number))
     return int(cur.lastrowid)
+
+
+def set_device_windows(conn: sqlite3.Connection, device_id: int, windows: Iterable[int]) -> None:
+    conn.executemany("INSERT INTO device_windows (device_id, window_number) VALUES (?, ?)",
+                     [(device_id, number) for number in windows])
+
+
+def device_windows(conn: sqlite3.Connection, device_id: int) -> tuple[int, ...]:
+    """The windows a bridge acts at, in order."""
+    rows = conn.execute("SELECT window_number FROM device_windows WHERE device_id = ? ORDER BY window_number",
+                        (device_id,))
+    return tuple(row[0] for row in rows)
 
 
 def live_device_named(conn: sqlite3.Connection, hall_id: int, name: str) -> sqlite3.Row | None:

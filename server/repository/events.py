@@ -7,6 +7,7 @@ import sqlite3
 from datetime import date, datetime
 from typing import Any, Iterable
 
+from hall.commands import VIA
 from hall.events import event_record
 
 from .dialect import dt, iso
@@ -65,11 +66,13 @@ def call_event(conn: sqlite3.Connection, hall_id: int, seq: int) -> sqlite3.Row 
 
 
 def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day: date) -> dict[str, int]:
-    """How many events of each kind this actor recorded on tickets of one business day."""
+    """How many events of each kind this actor recorded on tickets of one business day, in person
+    or through a device ("user:12 via device:3": a caller keypad on a bridge)."""
     rows = conn.execute(
         "SELECT e.kind, COUNT(*) FROM tickets t JOIN events e ON e.ticket_id = t.id "
-        "WHERE t.hall_id = ? AND t.business_date = ? AND e.actor = ? GROUP BY e.kind",
-        (hall_id, day.isoformat(), actor))
+        "WHERE t.hall_id = ? AND t.business_date = ? AND (e.actor = ? OR substr(e.actor, 1, ?) = ?) "
+        "GROUP BY e.kind",
+        (hall_id, day.isoformat(), actor, len(actor) + len(VIA), actor + VIA))
     return {kind: count for kind, count in rows}
 
 

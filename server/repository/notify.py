@@ -47,10 +47,16 @@ def subscriptions_of(conn: sqlite3.Connection, hall_id: int, ticket_ids: list[in
                         (hall_id, *ticket_ids)).fetchall()
 
 
-def awaiting_ahead(conn: sqlite3.Connection, hall_id: int) -> list[sqlite3.Row]:
-    """Subscriptions whose "N ahead" message is still to come."""
-    return conn.execute("SELECT * FROM notify_subscriptions WHERE hall_id = ? AND ahead_done = 0 AND ahead = 1",
-                        (hall_id,)).fetchall()
+def awaiting_ahead(conn: sqlite3.Connection, hall_id: int, ticket_ids: list[int] | None = None) -> list[sqlite3.Row]:
+    """Subscriptions whose "N ahead" message is still to come: all, or those of these tickets."""
+    sql = "SELECT * FROM notify_subscriptions WHERE hall_id = ? AND ahead_done = 0 AND ahead = 1"
+    params: list[Any] = [hall_id]
+    if ticket_ids is not None:
+        if not ticket_ids:
+            return []
+        sql += f" AND ticket_id IN ({','.join('?' * len(ticket_ids))})"
+        params += ticket_ids
+    return conn.execute(sql, params).fetchall()
 
 
 def mark_ahead_done(conn: sqlite3.Connection, ticket_id: int) -> None:

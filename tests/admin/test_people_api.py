@@ -174,3 +174,18 @@ def test_backup_download_is_a_whole_database(hall_app, root, tmp_path) -> None:
     conn.close()
     assert not list((tmp_path / "var").glob(".backup-*"))   # no temporary copy left behind
     assert root.json("GET", "/admin/audit")[1]["entries"][0]["action"] == "backup.download"
+
+
+def test_a_bridge_is_added_with_its_windows(hall_app, root) -> None:
+    status, reply = root.json("POST", "/admin/devices", {"name": "hall-bridge", "kind": "bridge", "windows": [3, 4]})
+    assert status == 201
+    devices = {d["name"]: d for d in root.json("GET", "/admin/devices")[1]["devices"]}
+    assert devices["hall-bridge"]["kind"] == "bridge" and devices["hall-bridge"]["windows"] == [3, 4]
+    bridge = Api(hall_app, reply["token"])
+    assert bridge.json("POST", "/tickets", {"service": "A01"})[0] == 403, "a bridge issues no tickets"
+    for body, code in (({"name": "b2", "kind": "bridge"}, "bad_window"),
+                       ({"name": "b3", "kind": "bridge", "windows": [3, 99]}, "bad_window"),
+                       ({"name": "b4", "kind": "bridge", "windows": ["3"]}, "bad_field"),
+                       ({"name": "b5", "kind": "kiosk", "windows": [3]}, "bad_window")):
+        status, refused = root.json("POST", "/admin/devices", body)
+        assert status == 422 and refused["error"] == code and " / " in refused["message"], (body, refused)

@@ -355,3 +355,13 @@ def test_one_ipv6_network_counts_as_one_address(appt_app) -> None:
         statuses.append(api.post("/appointments", {"service": "A01", "date": DAY, "start": "09:00",
                                                    "mobile": f"1370000{n:04d}"})[0])
     assert statuses == [201, 201, 429]
+
+
+def test_the_desk_books_past_the_burst_and_does_not_use_up_the_citizens_share(big_slot_app) -> None:
+    """The desk books for people standing in front of it: the sweep limit is for the public."""
+    desk = login(big_slot_app, "desk")
+    for _ in range(12):
+        status, booked = desk.post("/appointments", {"service": "A02", "date": DAY, "start": "09:00"})
+        assert status == 201, booked
+    statuses = [book(Api(big_slot_app), mobile(n), service="A02")[0] for n in range(9)]
+    assert statuses == [201] * 8 + [409], "citizens still get their share of what is left, then the slot is full"

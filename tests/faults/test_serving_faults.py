@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -202,12 +203,10 @@ def test_under_gunicorn_sigterm_answers_the_request_in_flight(tmp_path) -> None:
     assert "Traceback" not in text, text
 
 
-def test_under_gunicorn_sigterm_lets_live_clients_go_and_the_worker_exits_promptly(tmp_path) -> None:
-    """Websockets are connections gunicorn waits for: without letting them go, a stop takes the
-    whole graceful_timeout (20 s). They are let go once the requests in flight answered, and
-    their clients were told by the server, so they reconnect to the one that takes over."""
+@pytest.fixture
+def gunicorn_hall(tmp_path):
+    """The hall under gunicorn as docs/deployment.md runs it: (master process, url, kiosk token)."""
     pytest.importorskip("gunicorn")
-    import socketio as socketio_client
     data, config, token = prepared(tmp_path)
     port = free_port()
     log = open(tmp_path / "gunicorn.log", "wb")
@@ -216,23 +215,38 @@ def test_under_gunicorn_sigterm_lets_live_clients_go_and_the_worker_exits_prompt
     master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf",
                                "--bind", f"127.0.0.1:{port}", "--threads", "8", "server.wsgi:app"],
                               cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    boards = []
+    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=1)
+                requests.get(f"{url}/api/openapi.json", timeout=1)
                 break
             except requests.RequestException:
                 time.sleep(0.2)
-        reasons = []
+        yield master, url, token
+    finally:
+        if master.poll() is None:
+            master.kill()
+            master.wait()
+        log.close()
+    assert "Traceback" not in (tmp_path / "gunicorn.log").read_text(encoding="utf-8")
+
+
+def test_under_gunicorn_sigterm_lets_live_clients_go_and_the_worker_exits_promptly(gunicorn_hall) -> None:
+    """Websockets are connections gunicorn waits for: without letting them go, a stop takes the
+    whole graceful_timeout (20 s). They are let go once the requests in flight answered, and
+    their clients were told by the server, so they reconnect to the one that takes over."""
+    import socketio as socketio_client
+    master, url, token = gunicorn_hall
+    boards, reasons = [], []
+    try:
         for _ in range(3):
             board = socketio_client.Client(reconnection=False)
             board.on("disconnect", lambda reason=None: reasons.append(str(reason)))
-            board.connect(f"http://127.0.0.1:{port}", auth={"token": token}, transports=["websocket"],
-                          wait_timeout=10)
+            board.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
             boards.append(board)
-        assert issue(f"http://127.0.0.1:{port}", token).status_code == 201
+        assert issue(url, token).status_code == 201
         asked_to_stop = time.monotonic()
         master.send_signal(signal.SIGTERM)
         assert master.wait(timeout=30) == 0
@@ -242,8 +256,35 @@ def test_under_gunicorn_sigterm_lets_live_clients_go_and_the_worker_exits_prompt
     finally:
         for board in boards:
             board.disconnect()
-        if master.poll() is None:
-            master.kill()
-            master.wait()
-        log.close()
-    assert "Traceback" not in (tmp_path / "gunicorn.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("framing", ["chunked", "short"])
+def test_under_gunicorn_a_body_that_trickles_in_is_cut_off_at_its_total_deadline(gunicorn_hall, framing) -> None:
+    """A byte every 0.3 s never lets one read wait long: the body's 10 s are counted in total,
+    and gunicorn's early end of the cut body is answered 408, not read as a short body."""
+    master, url, token = gunicorn_hall
+    port = int(url.rsplit(":", 1)[1])
+    length = "Transfer-Encoding: chunked" if framing == "chunked" else "Content-Length: 500"
+    head = (f"POST /api/v1/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\n{length}\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        started = time.monotonic()
+        conn.sendall(head.encode() + (b"1f4\r\n" if framing == "chunked" else b""))
+        answered = threading.Event()
+
+        def trickle() -> None:
+            while not answered.wait(0.3):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+        trickler = threading.Thread(target=trickle, daemon=True)
+        trickler.start()
+        answer = conn.recv(65536)
+        took = time.monotonic() - started
+        answered.set()
+        trickler.join(5)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:300]
+    assert b"request_timeout" in answer
+    assert 9.5 < took < 14, f"cut off after {took:.1f} s"
+    assert issue(url, token).json()["number"] == "A001", "nothing was issued by the cut body"

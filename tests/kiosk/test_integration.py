@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QLabel
+from PyQt6.QtWidgets import QLabel, QPushButton
 
 from kiosk.app import build_kiosk
 from kiosk.presenter import HOME, OFFLINE, TICKET
@@ -204,3 +204,24 @@ def test_a_kiosk_with_no_printer_says_so_and_reports_no_printer(make_kiosk, serv
     kiosk_row = next(d for d in dashboard["devices"] if d["kind"] == "kiosk")
     assert kiosk_row["printer"]["configured"] is False
     assert not any(a["rule"].startswith("printer") for a in dashboard["alerts"])
+
+
+def test_the_citizen_asks_for_text_messages_at_the_kiosk(make_kiosk, server, printer9100, qtbot):
+    from kiosk.presenter import NOTIFY
+    kiosk = make_kiosk(printer9100.url)
+    touch_item(qtbot, kiosk, "RSJ", "B01")
+    qtbot.waitUntil(lambda: kiosk.window.current_screen() == TICKET, timeout=15000)
+
+    def button(page, name):
+        return next(b for b in page.findChildren(QPushButton) if b.accessibleName() == name or b.property("key") == name)
+    qtbot.mouseClick(button(kiosk.window.ticket, "notify"), Qt.MouseButton.LeftButton)
+    assert kiosk.window.current_screen() == NOTIFY
+    assert "加密保存" in kiosk.window.notify.consent.text()
+    for digit in "13812345678":
+        qtbot.mouseClick(button(kiosk.window.notify, digit), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(button(kiosk.window.notify, "submit_mobile"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: kiosk.presenter.ticket.notify is not None, timeout=15000)
+    assert kiosk.window.current_screen() == TICKET
+    assert any("138****5678" in w.text() for w in kiosk.window.ticket.findChildren(QLabel))
+    seen = requests.get(f"{server.url}/api/v1/track/{kiosk.presenter.ticket.track_token}", timeout=5).json()
+    assert seen["notify"]["mobile"] == "138****5678"

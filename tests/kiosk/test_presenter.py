@@ -229,3 +229,42 @@ def test_a_server_that_cannot_save_sends_the_citizen_to_the_desk(p, code):
                             "Please ask at the service desk")
     p.check_in_refused(code, "服务器存储为只读 / the server's storage is read-only", {}, T0)
     assert "服务台" in p.notice.zh and "service desk" in p.notice.en
+
+
+def test_text_messages_are_offered_on_the_ticket_and_keep_the_number_to_eleven_digits(p):
+    from kiosk.presenter import NOTIFY
+    p.open_notify(T0)
+    assert p.screen == HOME                        # no ticket on screen: nothing to opt in to
+    p.open_department("RSJ", T0)
+    p.choose_item("B01", T0)
+    p.issued(issued_reply(), later(1))
+    assert p.ticket.track_token == "abc" and p.ticket.notify is None
+    p.open_notify(later(2))
+    assert p.screen == NOTIFY
+    for key in "1381234567":
+        p.type_mobile(key, later(3))
+    assert p.submit_mobile(later(4)) is None and p.notice.en == "Please enter an 11-digit mobile number"
+    for key in "8999":
+        p.type_mobile(key, later(5))
+    assert p.mobile == "13812345678"              # the twelfth digit is not taken
+    request = p.submit_mobile(later(6))
+    assert request is not None and (request.track_token, request.mobile) == ("abc", "13812345678")
+    assert p.submit_mobile(later(6)) is None      # one on its way is not sent twice
+    p.notify_on({"mobile": "138****5678", "ahead": True, "called": True}, later(7))
+    assert p.screen == TICKET and p.mobile == "" and p.ticket.notify.zh == "短信提醒已开启：138****5678"
+
+
+def test_a_refused_number_stays_on_the_number_screen_with_the_reason(p):
+    from kiosk.presenter import NOTIFY
+    p.open_department("RSJ", T0)
+    p.choose_item("B01", T0)
+    p.issued(issued_reply(), later(1))
+    p.open_notify(later(2))
+    p.notify_refused("bad_mobile", "请填写 11 位手机号码 / enter an 11-digit mobile number", later(3))
+    assert p.screen == NOTIFY and p.notice.zh == "请填写 11 位手机号码" and p.notice.en == "enter an 11-digit mobile number"
+    p.back(later(4))
+    assert p.screen == TICKET and p.notice is None
+    p.open_notify(later(5))
+    p.type_mobile("1", later(5))
+    assert p.tick(later(36))                      # idle: home, and the digits are forgotten
+    assert p.screen == HOME and p.mobile == ""

@@ -161,12 +161,15 @@ def test_a_failing_gateway_is_retried_with_backoff_then_given_up(tmp_path, seede
 def test_a_refusal_is_not_retried(tmp_path, seeded, gateway) -> None:
     app = webhook_app(tmp_path, seeded, gateway.url)
     try:
-        gateway.answers.append(Reply(400, b'{"error": "bad number"}'))
+        gateway.answers.append(Reply(400, b'{"error": "bad number +8613812345678"}'))
         ticket = issue(app)
         opt_in(app, ticket, called=False)
         courier(app).deliver_due()
         [message] = outbox(app, ticket["id"])
         assert message["state"] == "failed" and "HTTP 400" in message["detail"]
+        # the gateway echoed the number: the log and the dashboard keep it masked
+        assert "+86138****5678" in message["detail"] and MOBILE not in message["detail"]
+        assert MOBILE not in attempts(app)[0]["detail"]
     finally:
         app.extensions["jiaohao"].data.close()
 

@@ -107,3 +107,49 @@ def test_the_kiosk_opts_in_with_the_ticket_in_one_transaction(notify_app) -> Non
     assert status == 422 and refused["error"] == "bad_mobile"
     hall = notify_app.extensions["jiaohao"]
     assert len(repo.all_tickets(hall.database.connection(), hall.service.hall_id)) == 1   # none issued
+
+
+def test_the_number_is_sealed_at_rest_and_purged_with_the_tickets_day(notify_app) -> None:
+    from server import db, personal
+    hall = notify_app.extensions["jiaohao"]
+    ticket = issue(notify_app)
+    Api(notify_app).post(f"/track/{token_of(ticket)}/notify", {"mobile": MOBILE})
+    hall.notifications.courier.deliver_due()
+
+    def on_disk() -> bytes:
+        return b"".join(p.read_bytes() for p in hall.data.path.iterdir() if p.name.startswith(db.DB_FILENAME))
+    assert MOBILE.encode() not in on_disk()
+    conn = hall.database.connection()
+    assert hall.data.vault.open(conn.execute("SELECT mobile_sealed FROM notify_subscriptions").fetchone()[0]) == MOBILE
+    notify_app.clock.advance(days=29)
+    assert personal.purge_expired(hall.service) == 0          # 30 days are kept
+    notify_app.clock.advance(days=2)
+    assert personal.purge_expired(hall.service) == 2          # the wish and the sent message
+    assert conn.execute("SELECT COUNT(*) FROM notify_subscriptions").fetchone()[0] == 0
+    assert tuple(conn.execute("SELECT mobile_sealed, mobile_index FROM notify_outbox").fetchone()) == (None, None)
+    assert hall.notifications.delivery_log()[0]["mobile"] == ""
+
+
+def test_a_transfer_or_a_cancellation_ahead_brings_the_message_too(notify_app) -> None:
+    tickets = [issue(notify_app) for _ in range(6)]
+    last = tickets[-1]
+    Api(notify_app).post(f"/track/{token_of(last)}/notify", {"mobile": MOBILE, "called": False})
+    from tests.notify.conftest import login
+    boss = login(notify_app, "boss")
+    assert boss.post(f"/tickets/{tickets[0]['id']}/transfer", {"service": "C01"})[0] == 200
+    assert outbox(notify_app, last["id"]) == []                  # 4 ahead
+    assert boss.post(f"/tickets/{tickets[1]['id']}/cancel", {"reason": "left"})[0] == 200
+    [ahead] = outbox(notify_app, last["id"])                     # 3 ahead
+    assert ahead["kind"] == "ahead" and ahead["ahead"] == 3
+
+
+def test_near_the_head_is_the_first_ahead_plus_one_of_each_line(notify_app) -> None:
+    from hall import order
+    tickets = [issue(notify_app) for _ in range(6)]
+    hall = notify_app.extensions["jiaohao"]
+    state = hall.service.snapshot()
+    day = state.tickets[tickets[0]["id"]].business_date
+    near = order.near_the_head(state, day, ["A01"], 3)
+    assert [t.id for t in near] == [t["id"] for t in tickets[:4]]
+    assert all(order.people_ahead(state, t) <= 3 for t in near)
+    assert order.people_ahead(state, state.tickets[tickets[4]["id"]]) == 4

@@ -36,6 +36,8 @@ def hall_app(tmp_path, small_config_file):
     app.tokens = {kind: accounts.add_device(hall.database, hall.service.hall_id, f"{kind}-1", kind,
                                             3 if kind == "window" else None).token
                   for kind in ("kiosk", "display", "window")}
+    app.tokens["bridge"] = accounts.add_device(hall.database, hall.service.hall_id, "bridge-1", "bridge",
+                                               windows=(3,)).token
     yield app
     hall.data.close()
 
@@ -57,7 +59,7 @@ def principal_tokens(app) -> dict[str, str | None]:
     app.ticket_id = issued["id"]
     return {ANONYMOUS: None, "admin": login(app, "root"), "supervisor": login(app, "boss"),
             "clerk": login(app, "clerk3"), "auditor": login(app, "checker"), "kiosk": app.tokens["kiosk"], "display": app.tokens["display"],
-            "window": app.tokens["window"], TICKET: issued["track_url"].rsplit("/", 1)[1]}
+            "window": app.tokens["window"], "bridge": app.tokens["bridge"], TICKET: issued["track_url"].rsplit("/", 1)[1]}
 
 
 def operations(app) -> list[tuple[str, str, dict]]:

@@ -145,3 +145,16 @@ def test_the_dashboard_shows_the_notification_delivery_log(page, quick_hall) -> 
     expect(row).to_contain_text("已发送")
     expect(page.locator("#notify-provider")).to_contain_text("log")
     assert "13812345678" not in page.content()
+
+
+def test_the_reports_page_counts_notifications_per_provider(page, quick_hall) -> None:
+    quick_hall.call("POST", "/tickets", quick_hall.kiosk, {"service": "C01", "notify": {"mobile": "13812345678"}})
+    sign_in(page, quick_hall, "/supervisor")
+    expect(page.locator("#notify-log tr").first).to_contain_text("已发送", timeout=10_000)
+    page.goto(quick_hall.url + "/reports")
+    row = page.locator('#notification-counts tr[data-provider="log"]')
+    expect(row).to_be_visible(timeout=10_000)
+    figures = quick_hall.call("GET", "/reports", quick_hall.login("boss"))["notifications"]["log"]
+    assert figures["sent"] >= 1           # the hall is shared with the module's other tests
+    expect(row.locator("td").nth(1)).to_have_text(str(figures["sent"]))
+    expect(row.locator("td").nth(3)).to_have_text(str(figures["dropped"]))

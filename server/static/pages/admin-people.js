@@ -94,7 +94,7 @@
                 [4, "四类全部", "all four"]] },
     { name: "password_expiry_days", label: ["密码有效期（天）", "Password expires after (days)"], type: "number",
       hint: ["0 为不过期", "0: never"] },
-    { name: "lockout_failures", label: ["连续输错几次锁定", "Wrong passwords that lock the account"], type: "number" },
+    { name: "lockout_failures", label: ["输错几次即锁定", "Wrong passwords that lock the account"], type: "number" },
     { name: "lockout_window_minutes", label: ["在多少分钟内（计错次）", "… within (minutes)"], type: "number" },
     { name: "lockout_minutes", label: ["锁定时长（分钟）", "Locked for (minutes)"], type: "number" },
     { name: "idle_minutes", label: ["空闲超时（分钟）", "Idle timeout (minutes)"], type: "number" },
@@ -124,7 +124,8 @@
 
   // --- tab: devices -------------------------------------------------------------------------------------
 
-  const DEVICE_KINDS = [["kiosk", "取号机", "Kiosk"], ["display", "综合屏", "Hall board"], ["window", "窗口屏", "Window screen"]];
+  const DEVICE_KINDS = [["kiosk", "取号机", "Kiosk"], ["display", "综合屏", "Hall board"], ["window", "窗口屏", "Window screen"],
+    ["bridge", "硬件桥接（呼叫器、条屏、评价器）", "Hardware bridge (keypads, strips, raters)"]];
 
   function addDevice() {
     const windows = doc().windows.map((w) => [w.number, `${w.number} 号 ${w.name}`, `${w.number} ${w.name_en}`]);
@@ -133,15 +134,20 @@
       { name: "kind", label: ["类型", "Kind"], type: "select", options: DEVICE_KINDS },
       { name: "window", label: ["所属窗口（仅窗口屏）", "Window (window screens only)"], type: "select",
         options: [["", "—", "—"], ...windows] },
+      { name: "windows", label: ["所管窗口（仅硬件桥接），如 3,5", "Windows (bridges only), e.g. 3,5"] },
     ], {}, async (values, form) => {
       form.clear();
-      const body = { ...values, window: values.kind === "window" && values.window ? Number(values.window) : null };
+      const body = { ...values, window: values.kind === "window" && values.window ? Number(values.window) : null,
+        windows: values.kind === "bridge" ? String(values.windows || "").split(",").map((n) => n.trim()).filter(Boolean).map(Number) : [] };
       try {
         const reply = await call("/devices", { method: "POST", body });
         showToken(reply);
       } catch (err) { form.showError(err); }
     });
-    const sync = () => { built.controls.window.label.hidden = built.controls.kind.node.value !== "window"; };
+    const sync = () => {
+      built.controls.window.label.hidden = built.controls.kind.node.value !== "window";
+      built.controls.windows.label.hidden = built.controls.kind.node.value !== "bridge";
+    };
     built.controls.kind.node.addEventListener("change", sync);
     sync();
   }
@@ -185,7 +191,7 @@
         try { await call(`/devices/${encodeURIComponent(d.name)}/revoke`, { method: "POST" }); render(); }
         catch (err) { flash(err.message, "error"); }
       });
-      body.appendChild(cells(el("tr"), [d.name, kind ? t(kind[1], kind[2]) : d.kind, d.window ?? "",
+      body.appendChild(cells(el("tr"), [d.name, kind ? t(kind[1], kind[2]) : d.kind, (d.windows && d.windows.length ? d.windows.join(",") : d.window) ?? "",
         el("span", stateClass, stateText), localTime(d.last_active_at || d.last_seen_at), printer, localTime(d.created_at), revoke]));
     });
   }

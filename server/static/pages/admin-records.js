@@ -21,7 +21,11 @@
     "staff.update": ["修改人员", "Staff changed"], "staff.password": ["重置密码", "Password reset"],
     "staff.disable": ["停用账号", "Account disabled"], "staff.enable": ["启用账号", "Account enabled"],
     "device.add": ["新增设备", "Device added"], "device.revoke": ["撤销设备", "Device revoked"],
-    "backup.download": ["下载备份", "Backup downloaded"],
+    "backup.download": ["下载备份", "Backup downloaded"], "setup.security": ["安全设置（等保）", "Security settings"],
+    "case.open": ["差评立案", "Bad-rating case opened"], "case.follow_up": ["差评回访核实", "Case followed up"],
+    "case.rectify": ["差评整改", "Case rectified"], "case.appeal": ["差评申诉", "Case appealed"],
+    "case.appeal_upheld": ["申诉成立", "Appeal upheld"], "case.appeal_rejected": ["申诉驳回", "Appeal rejected"],
+    "case.close": ["差评办结", "Case closed"],
   };
 
   function diffText(value) {

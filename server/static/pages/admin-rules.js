@@ -16,6 +16,8 @@
     { name: "paused_minutes", label: ["窗口暂停（分钟）", "Window paused (minutes)"], type: "pair" },
     { name: "empty_window_minutes", label: ["空岗（分钟）", "Window left empty (minutes)"], type: "pair" },
     { name: "check_seconds", label: ["检查间隔（秒）", "Check every (seconds)"], type: "number" },
+    { name: "bad_rating_follow_up_hours", label: ["差评回访时限（小时）", "Bad-rating follow-up within (hours)"],
+      type: "number", hint: ["超时未回访核实的差评告警转为红色", "an unanswered 差评 case turns red after this"] },
   ];
   const POLICY_FIELDS = [
     { name: "max_recalls", label: ["最多重呼次数", "Most recalls"], type: "number" },

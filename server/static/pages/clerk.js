@@ -56,6 +56,10 @@
     heldList: { zh: "挂起", en: "Held" },
     today: { zh: "我的今日统计", en: "My day" },
     nobodyWaiting: { zh: "当前无人等候", en: "Nobody is waiting" },
+    findNumber: { zh: "查找号码", en: "Find a number" },
+    numberExample: { zh: "如 A123", en: "e.g. A123" },
+    find: { zh: "查找", en: "Find" },
+    foundPlace: { zh: "{number}：前面还有 {ahead} 人（第 {place} 位）", en: "{number}: {ahead} ahead (number {place} in line)" },
     caseNo: { zh: "办件编号 (可不填)", en: "Case number (optional)" },
     confirm: { zh: "确定", en: "OK" },
     cancel: { zh: "取消", en: "Cancel" },
@@ -116,6 +120,8 @@
     number: null, hall: null, window: null, ticket: null, queue: { waiting: [], held: [] },
     counts: null, socket: null, busy: false,
     seen: { window: 0, ticket: 0 },   // the seq each part of the view was drawn from (see `fresh`)
+    queueSeq: 0, queueLog: [],         // the head of the queue's reply, and live news since (see `headNews`)
+    found: null,                       // the number last looked for, marked in the head
   };
   const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const en = () => state.lang === "en";
@@ -230,6 +236,9 @@
   function enterTerminal(number) {
     state.number = number;
     state.seen = { window: 0, ticket: 0 };
+    state.queue = { waiting: [], held: [] };
+    state.queueSeq = 0;
+    state.queueLog = [];
     state.ticket = null;
     localStorage.setItem(WINDOW_KEY, String(number));
     show("terminal");
@@ -247,12 +256,16 @@
     state.socket = J.connectLive(state.token, {
       [E.HALL_SNAPSHOT]: (snapshot) => refreshAll(snapshot),
       [E.WINDOW_CHANGED]: onWindowChanged,
+      [E.TICKET_ISSUED]: (m) => headNews({ seq: m.seq, ticket: m.ticket }),
       [E.TICKET_CALLED]: (m) => {
         if (m.window === state.number && fresh("ticket", m.seq)) setTicket(m.ticket);
-        queueSoon();
+        headNews({ seq: m.seq, ticket: m.ticket });
       },
       [E.TICKET_CHANGED]: onTicketChanged,
-      [E.QUEUE_CHANGED]: (m) => { if (touchesMe(m.services)) queueSoon(); },
+      [E.QUEUE_CHANGED]: (m) => {
+        if (m.windows) headNews({ seq: m.seq, windows: m.windows });
+        else if (touchesMe(m.services)) headSoon();
+      },
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: () => forgetSession(""),
@@ -275,7 +288,8 @@
     if (state.ticket && message.ticket.id === state.ticket.id && fresh("ticket", message.seq)) {
       setTicket(message.ticket);
     }
-    if (message.ticket.window === state.number) { queueSoon(); countsSoon(); }
+    if (message.ticket.window === state.number) countsSoon();
+    headNews({ seq: message.seq, ticket: message.ticket });
   }
 
   /**
@@ -355,9 +369,73 @@
     closeOutdatedDialog();
   }
 
+  // --- the head of the queue, kept current from live messages --------------------------------
+  //
+  // The server sends the head of this window's call order (one page) and how many wait in all.
+  // Every live message about a ticket carries its place in the call order of each window that
+  // may call it (`order_keys`, text that compares as the places do), and queue_changed how many
+  // wait for each window. So the terminal moves a ticket into, out of or within its head itself;
+  // it asks for one page again only when calls and departures thinned the head below what it
+  // shows while more wait beyond it, or when a message does not say enough.
+
+  const HEAD_NEWS_KEPT = 500;   // live messages kept, to apply again over an older reply
+
   async function loadQueue() {
-    state.queue = await call(`/windows/${state.number}/queue`);
+    const { reply, seq } = await J.stamped(`/windows/${state.number}/queue`, { token: state.token });
+    if (seq < state.queueSeq) return;   // a newer head is on screen already
+    state.queue = reply;
+    state.queueSeq = seq;
+    // the messages that came after the reply's place in the hall's order still apply
+    state.queueLog = state.queueLog.filter((news) => news.seq > seq);
+    state.queueLog.forEach(applyHeadNews);
     renderQueue();
+  }
+
+  /** A live message about the queue: applied to the head shown, and kept for the next reply. */
+  function headNews(news) {
+    state.queueLog.push(news);
+    if (state.queueLog.length > HEAD_NEWS_KEPT) state.queueLog.shift();
+    if (news.seq <= state.queueSeq) return;   // the reply on screen already has it
+    applyHeadNews(news);
+    renderQueue();
+    const q = state.queue;
+    if (q.next && q.waiting.length < SHOWN_WAITING && (q.total ?? 0) > q.waiting.length) headSoon();
+  }
+
+  function applyHeadNews(news) {
+    if (news.windows) {
+      const mine = news.windows.find((w) => w.number === state.number);
+      if (mine) state.queue.total = mine.waiting;
+    } else {
+      placeTicket(news.ticket);
+    }
+  }
+
+  const placeHere = (t) => (t.order_keys ? t.order_keys[String(state.number)] : undefined);
+  const placeParts = (key) => key.split("-").map(Number);
+  function placedBefore(a, b) {
+    const x = placeParts(a);
+    const y = placeParts(b);
+    const differs = x.findIndex((part, i) => part !== y[i]);
+    return differs >= 0 && x[differs] < y[differs];
+  }
+
+  /** The ticket where it now stands: in the head if it waits for this window within the head
+   * (anywhere, when the head holds everyone), out of it otherwise; on the held list while this
+   * window holds it. */
+  function placeTicket(t) {
+    const q = state.queue;
+    const waiting = (q.waiting || []).filter((x) => x.id !== t.id);
+    const key = placeHere(t);
+    const last = waiting.length ? placeHere(waiting[waiting.length - 1]) : undefined;
+    if (key && (!q.next || (last && placedBefore(key, last)))) {
+      const at = waiting.findIndex((x) => placedBefore(key, placeHere(x)));
+      waiting.splice(at < 0 ? waiting.length : at, 0, t);
+    }
+    q.waiting = waiting;
+    const held = (q.held || []).filter((x) => x.id !== t.id);
+    if (t.state === "held" && t.window === state.number) held.push(t);
+    q.held = held.sort((a, b) => a.id - b.id);
   }
 
   async function loadCounts() {
@@ -365,8 +443,24 @@
     renderCounts();
   }
 
-  const queueSoon = J.debounce(() => loadQueue().catch((err) => notify(refusalText(err))), 250);
+  const headSoon = J.debounce(() => loadQueue().catch((err) => notify(refusalText(err))), 250);
   const countsSoon = J.debounce(() => loadCounts().catch((err) => notify(refusalText(err))), 400);
+
+  /** Any waiting number's place in this window's queue, asked of the server (it may stand far
+   * beyond the head shown); a number in the head is marked there too. */
+  $("q-find").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const wanted = $("q-find-number").value.trim().toUpperCase();
+    if (!wanted) return;
+    try {
+      const reply = await call(`/windows/${state.number}/queue?number=${encodeURIComponent(wanted)}`);
+      J.setText($("q-found"), say("foundPlace", { number: reply.ticket.number, ahead: reply.place, place: reply.place + 1 }));
+    } catch (err) {
+      J.setText($("q-found"), refusalText(err));
+    }
+    state.found = wanted;
+    renderQueue();
+  });
 
   // --- rendering ---------------------------------------------------------------------------------
 
@@ -449,7 +543,7 @@
   }
 
   function queueRow(t) {
-    const row = J.el("li", "ticket-row");
+    const row = J.el("li", t.number === state.found ? "ticket-row found" : "ticket-row");
     row.dataset.number = t.number;
     row.append(J.el("span", "t-num", t.number), J.el("span", "t-item", en() ? t.service_name_en : t.service_name));
     const marks = J.el("span", "t-marks");
@@ -536,8 +630,7 @@
     try {
       const reply = await request();
       clearNotice();
-      countsSoon();
-      queueSoon();
+      countsSoon();   // the queue follows from the action's own live messages
       return reply || true;
     } catch (err) {
       notify(refusalText(err));
@@ -777,10 +870,12 @@
 
   /**
    * Shortcuts work on the terminal. A key is never dropped in silence: it acts, or it is text
-   * typed into an open dialog's field, or the notice line says why it cannot act now.
+   * typed into an open dialog's field or the number to find, or the notice line says why it
+   * cannot act now.
    */
   document.addEventListener("keydown", (event) => {
     if ($("terminal").hidden || event.ctrlKey || event.altKey || event.metaKey) return;
+    if (event.key.length === 1 && event.target.closest && event.target.closest("#q-find")) return;   // typing a number
     const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     const dialog = document.querySelector("dialog[open]");

@@ -46,6 +46,11 @@
     item_presence_rate: { zh: "项目进驻率", en: "Items served in the hall" },
     window_completion_rate: { zh: "窗口办结率", en: "Finished at the window" },
     satisfaction_rate: { zh: "群众满意率", en: "Citizen satisfaction" },
+    notifications: { zh: "短信与微信通知", en: "Text and WeChat notices" },
+    provider: { zh: "发送方式", en: "Provider" },
+    sent: { zh: "已发送", en: "Sent" },
+    failed: { zh: "发送失败", en: "Failed" },
+    dropped: { zh: "未发送（过时或限频）", en: "Dropped (out of date or rate limit)" },
   };
   const DIMENSIONS = ["item", "department", "window", "clerk", "hour", "day"];
   const DAILY_TABLES = ["item", "window", "clerk", "hour"];
@@ -139,6 +144,22 @@
     renderTiles(r);
     renderCharts(r);
     renderTables();
+    renderNotifications(r);
+  }
+
+  /** Attempts per provider over the period: sent, failed, dropped. */
+  function renderNotifications(r) {
+    const counts = Object.entries(r.notifications || {});
+    $("notifications-card").hidden = counts.length === 0 || DAILY;
+    const body = $("notification-counts");
+    J.clear(body);
+    counts.forEach(([provider, figures]) => {
+      const row = J.el("tr");
+      row.dataset.provider = provider;
+      row.append(J.el("td", "", provider), J.el("td", "num", String(figures.sent)),
+        J.el("td", "num", String(figures.failed)), J.el("td", "num", String(figures.dropped)));
+      body.append(row);
+    });
   }
 
   function renderTiles(r) {

@@ -70,6 +70,22 @@
     cancelled: { zh: "已取消", en: "Cancelled" },
     booked: { zh: "预约", en: "Booked" },
     noAppointments: { zh: "今天没有预约", en: "No bookings today" },
+    cases: { zh: "差评处理", en: "Bad-rating cases" },
+    noCases: { zh: "没有待处理的差评", en: "No open bad-rating cases" },
+    overdueCount: { zh: "{n} 件回访超时", en: "{n} overdue" },
+    dueBy: { zh: "回访截止 {at}", en: "follow-up due {at}" },
+    lateBy: { zh: "回访超时（应于 {at} 前）", en: "follow-up overdue (due {at})" },
+    closedAt: { zh: "已办结 {at}", en: "closed {at}" },
+    caseItem: { zh: "事项", en: "Item" },
+    caseWindow: { zh: "窗口 / 工作人员", en: "Window / clerk" },
+    caseRated: { zh: "评价", en: "Rated" },
+    caseReasons: { zh: "差评原因", en: "Reasons" },
+    caseComment: { zh: "意见", en: "Comment" },
+    caseNo: { zh: "办件编号", en: "Case no." },
+    nextStep: { zh: "下一步", en: "Next step" },
+    stepNote: { zh: "说明（必填）", en: "Note (required)" },
+    stepSave: { zh: "提交", en: "Record" },
+    windowNo: { zh: "{n} 号窗口", en: "window {n}" },
     notifications: { zh: "短信与微信通知（最近 50 次发送）", en: "Text and WeChat notices (last 50 attempts)" },
     noNotifications: { zh: "还没有发送记录", en: "Nothing sent yet" },
     at: { zh: "时间", en: "Time" },
@@ -89,7 +105,9 @@
   };
   const $ = (id) => document.getElementById(id);
   const state = { lang: J.pickLanguage(LANG_KEY), token: null, data: null, alerts: new Map(), department: "",
-                  acknowledged: new Map() };   // id → the alert as its acknowledgement's reply gave it
+                  acknowledged: new Map(),   // id → the alert as its acknowledgement's reply gave it
+                  caseBoxes: new Map(),      // case id → {shown: what it was drawn from, node}
+                  drafts: new Map() };       // case id → {step, note} being typed: a re-read keeps them
   const say = (key, vars = {}) => WORDS[key][state.lang].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
   const en = () => state.lang === "en";
   const name = (thing) => (en() ? thing.name_en : thing.name) || thing.name;
@@ -191,6 +209,7 @@
     J.setText($("hall-name"), name(state.data.hall));
     fillDepartments();
     renderAlerts();
+    renderCases();
     renderWindows();
     renderItems();
     renderDevices();
@@ -278,6 +297,135 @@
       button.disabled = false;
       J.setText($("error"), err.message);
     }
+  }
+
+  // --- 差评 cases ----------------------------------------------------------------------------------
+
+  function caseShown(c) {
+    return !state.department || c.department === state.department;
+  }
+
+  /** Each case's box is drawn again only when the case (or the language) changed, so a note
+   * being typed keeps its place and focus while the rest of the dashboard is read again. */
+  function renderCases() {
+    const list = $("cases");
+    const shown = state.data.cases.filter(caseShown)
+      .sort((a, b) => (a.status === "closed") - (b.status === "closed") || b.overdue - a.overdue || a.id - b.id);
+    const boxes = new Map();
+    shown.forEach((c) => {
+      const drawn = JSON.stringify([c, state.lang]);
+      const old = state.caseBoxes.get(c.id);
+      boxes.set(c.id, old && old.drawn === drawn ? old : { drawn, node: caseBox(c) });
+    });
+    state.caseBoxes = boxes;
+    const nodes = shown.map((c) => boxes.get(c.id).node);
+    if (nodes.some((node, i) => list.children[i] !== node) || list.children.length !== nodes.length) {
+      const focused = document.activeElement;
+      J.clear(list);
+      nodes.forEach((node) => list.append(node));
+      if (focused && list.contains(focused) === false && nodes.some((n) => n.contains(focused))) focused.focus();
+    }
+    const open = shown.filter((c) => c.status !== "closed");
+    J.setText($("case-count"), String(open.length));
+    const late = open.filter((c) => c.overdue).length;
+    J.setText($("case-overdue"), late ? say("overdueCount", { n: late }) : "");
+    $("no-cases").hidden = shown.length > 0;
+  }
+
+  function caseBox(c) {
+    const box = J.el("li", `case${c.overdue ? " overdue" : ""}${c.status === "closed" ? " closed" : ""}`);
+    box.dataset.case = String(c.id);
+    const head = J.el("div", "case-head");
+    head.append(J.el("span", "case-ticket", c.ticket),
+      J.el("span", `case-rating r${c.rating}`, en() ? c.rating_name_en : c.rating_name),
+      J.el("span", "case-status", en() ? c.status_name_en : c.status_name));
+    if (c.status === "closed") {
+      head.append(J.el("span", "muted", say("closedAt", { at: when(c.closed_at) })));
+    } else {
+      const due = J.el("span", `case-due${c.overdue ? " late" : ""}`,
+                       say(c.overdue ? "lateBy" : "dueBy", { at: when(c.due_at) }));
+      due.dataset.due = c.due_at;
+      due.dataset.open = String(c.status === "open");
+      head.append(due);
+    }
+    box.append(head, caseFacts(c));
+    if (c.steps.length) {
+      const steps = J.el("ol", "case-steps");
+      c.steps.forEach((s) => steps.append(J.el("li", "", `${when(s.at)} ${en() ? s.name_en : s.name} · ${s.actor}：${s.note}`)));
+      box.append(steps);
+    }
+    if (c.next_steps.length) box.append(stepForm(c));
+    return box;
+  }
+
+  function caseFacts(c) {
+    const facts = J.el("dl", "case-facts");
+    const clerk = c.clerk ? ` · ${c.clerk.name}${c.clerk.staff_no ? ` (${c.clerk.staff_no})` : ""}` : "";
+    const rows = [
+      ["caseItem", `${c.service} ${en() ? c.service_name_en : c.service_name}`],
+      ["caseWindow", `${say("windowNo", { n: c.window })}${clerk}`],
+      ["caseRated", `${when(c.rated_at)} · ${en() ? c.channel_name_en : c.channel_name}`],
+    ];
+    if (c.case_no) rows.push(["caseNo", c.case_no]);
+    if (c.reasons.length) rows.push(["caseReasons", c.reasons.map((r) => (en() ? r.name_en : r.name)).join(en() ? "; " : "、")]);
+    if (c.comment) rows.push(["caseComment", c.comment]);
+    rows.forEach(([key, text]) => facts.append(J.el("dt", "", say(key)), J.el("dd", "", text)));
+    return facts;
+  }
+
+  /** The next step of a case: which one (only those the workflow allows now) and its note. */
+  function stepForm(c) {
+    const form = J.el("form", "case-form");
+    form.noValidate = true;
+    const draft = state.drafts.get(c.id) || {};
+    const pick = J.el("select");
+    pick.name = "step";
+    c.next_steps.forEach((s) => {
+      const option = J.el("option", "", en() ? s.name_en : s.name);
+      option.value = s.step;
+      pick.append(option);
+    });
+    if (draft.step && c.next_steps.some((s) => s.step === draft.step)) pick.value = draft.step;
+    const note = J.el("textarea");
+    note.name = "note";
+    note.rows = 2;
+    note.maxLength = 500;
+    note.value = draft.note || "";
+    const remember = () => state.drafts.set(c.id, { step: pick.value, note: note.value });
+    pick.addEventListener("change", remember);
+    note.addEventListener("input", remember);
+    const stepLabel = J.el("label");
+    stepLabel.append(J.el("span", "", say("nextStep")), pick);
+    const noteLabel = J.el("label");
+    noteLabel.append(J.el("span", "", say("stepNote")), note);
+    const save = J.el("button", "primary", say("stepSave"));
+    save.type = "submit";
+    const message = J.el("p", "message");
+    message.setAttribute("role", "alert");
+    form.append(stepLabel, noteLabel, save, message);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      save.disabled = true;
+      J.setText(message, "");
+      try {
+        await J.api(`/cases/${c.id}/steps`, { method: "POST", token: state.token,
+                                              body: { step: pick.value, note: note.value } });
+        state.drafts.delete(c.id);
+        await refresh();
+      } catch (err) {
+        save.disabled = false;
+        J.setText(message, err.message);
+        if (err.status === 409) refreshSoon();   // someone else moved the case meanwhile
+      }
+    });
+    return form;
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    const at = new Date(iso);
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: tz(), month: "2-digit", day: "2-digit" }).format(at);
+    return `${day} ${J.clockText(at, tz(), state.lang, false)}`;
   }
 
   function renderWindows() {
@@ -430,9 +578,18 @@
     return J.el("td", cls, say(key));
   }
 
-  /** Every second: the clock and each running timer; a timer past its yellow line turns red. */
+  /** Every second: the clock and each running timer; a timer past its yellow line turns red;
+   * a case whose follow-up falls due while the page is open says so at once. */
   function tick() {
     J.setText($("clock"), J.clockText(new Date(), tz(), state.lang));
+    document.querySelectorAll("[data-due]").forEach((node) => {
+      const late = node.dataset.open === "true" && Date.now() > Date.parse(node.dataset.due);
+      if (late && !node.classList.contains("late")) {
+        node.classList.add("late");
+        node.closest(".case").classList.add("overdue");
+        J.setText(node, say("lateBy", { at: when(node.dataset.due) }));
+      }
+    });
     const handling = state.data ? state.data.thresholds.handling_minutes[0] * 60 : Infinity;
     document.querySelectorAll("[data-since]").forEach((node) => {
       const seconds = J.secondsSince(node.dataset.since);

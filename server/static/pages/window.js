@@ -264,6 +264,7 @@
     });
     box.hidden = chosen !== null;
     $("reasons").hidden = chosen === null;
+    $("rating").classList.toggle("asking-why", chosen !== null);
     if (chosen !== null) renderReasons();
     countDown();
   }
@@ -273,8 +274,8 @@
   function renderReasons() {
     const current = state.rating;
     const picked = RATINGS.find((r) => r.value === current.chosen);
-    J.setText($("rating-title"), `${picked[state.lang]} · ${say("reasonsTitle")}`);
-    J.setText($("rating-title-alt"), `${picked[other()]} · ${sayOther("reasonsTitle")}`);
+    J.setText($("rating-title"), picked[state.lang]);
+    J.setText($("rating-title-alt"), picked[other()]);
     J.setText($("reasons-title"), say("reasonsTitle"));
     J.setText($("reasons-title-alt"), sayOther("reasonsTitle"));
     J.setText($("comment-label"), `${say("commentLabel")} / ${sayOther("commentLabel")}`);
@@ -397,6 +398,7 @@
   function finishRating() {
     state.rating = null;
     $("rating").hidden = true;
+    $("rating").classList.remove("asking-why");
   }
 
   setInterval(tick, 250);
