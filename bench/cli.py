@@ -48,6 +48,10 @@ def register_measures(bench: argparse.ArgumentParser) -> None:
     live.add_argument("--out", type=Path, default=None, help="JSON results file (default bench/results/live.json)")
     add_live_options(live)
     live.set_defaults(func=run_live)
+    databases = measures.add_parser("databases", help="issue and call-next rates on SQLite and on "
+                                                      "PostgreSQL, side by side in one run")
+    add_database_options(databases)
+    databases.set_defaults(func=run_databases)
     peak = measures.add_parser("peak", help="the morning peak: issuing beside the stack's floor, views and "
                                             "call-next at 0, 3,000 and 5,000 waiting (wrk and the own client)")
     add_peak_options(peak)
@@ -101,6 +105,29 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
                              f"(default {LIVE_DEFAULTS['storm']})")
 
 
+DATABASE_DEFAULTS = {"clients": 8, "clerks": 30, "tickets": 300, "calls": 300, "repeats": 3}
+DEFAULT_DATABASES_OUT = REPO / "bench" / "results" / "databases.json"
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """Options of `jiaohao bench databases`."""
+    d = DATABASE_DEFAULTS
+    parser.add_argument("--clients", type=int, default=d["clients"],
+                        help=f"concurrent kiosks (default {d['clients']})")
+    parser.add_argument("--clerks", type=int, default=d["clerks"],
+                        help=f"clerks calling at once (default {d['clerks']})")
+    parser.add_argument("--tickets", type=int, default=d["tickets"],
+                        help=f"tickets issued per run (default {d['tickets']})")
+    parser.add_argument("--calls", type=int, default=d["calls"],
+                        help=f"call-next cycles per run (default {d['calls']})")
+    parser.add_argument("--repeats", type=int, default=d["repeats"],
+                        help=f"runs per database; medians are reported (default {d['repeats']})")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                        help="hall configuration of the demo hall (default: the shipped config.toml)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="JSON results file (default bench/results/databases.json)")
+
+
 def add_peak_options(parser: argparse.ArgumentParser) -> None:
     d = PEAK_DEFAULTS
     parser.add_argument("--waiting", default=",".join(map(str, d["waiting"])),
@@ -121,6 +148,11 @@ def add_peak_options(parser: argparse.ArgumentParser) -> None:
 def run_peak(args: argparse.Namespace) -> int:
     from bench import peak
     return _run(peak, args)
+
+
+def run_databases(args: argparse.Namespace) -> int:
+    from bench import database_bench
+    return _run(database_bench, args)
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -234,7 +234,7 @@ def measure_mixed(opts: LiveOptions, setup: HallConfig) -> dict:
     total, seconds = opts.mixed, opts.mixed_seconds
     windows = [spec.number for spec in setup.windows][:30]
     with tempfile.TemporaryDirectory(prefix="jiaohao-mixed-") as root, \
-            DemoServer(Path(root), opts.config, model(opts)) as server:
+            DemoServer(Path(root), opts.config, extra_args=model(opts)) as server:
         clerks = {n: clerk_session(server.url, n) for n in windows}
         tokens, counts = mixed_tokens(server, setup, total, clerks)
         idle = server_memory(server.process.pid)
@@ -284,7 +284,7 @@ def measure_storm(opts: LiveOptions) -> dict:
     again at once. Timed from the restarted server's first answer to the last snapshot."""
     config, boards = opts.config, opts.storm
     with tempfile.TemporaryDirectory(prefix="jiaohao-storm-") as root:
-        with DemoServer(Path(root), config, model(opts)) as demo:
+        with DemoServer(Path(root), config, extra_args=model(opts)) as demo:
             with HallListeners(demo.url, demo.tokens["board"], boards, batch=MIXED_BATCH) as before:
                 connected = before.connected()
                 demo.stop()
@@ -337,7 +337,7 @@ def one_run(opts: LiveOptions, setup: HallConfig, number: int) -> dict[str, dict
     run = {}
     for size in opts.sizes:
         with tempfile.TemporaryDirectory(prefix="jiaohao-live-") as root, \
-                DemoServer(Path(root), opts.config, model(opts)) as server:
+                DemoServer(Path(root), opts.config, extra_args=model(opts)) as server:
             run[str(size)] = figures = measure_size(server, setup, size, opts.calls, opts.cycle)
         print(f"run {number}, {size} boards ({figures['socketio_clients']} python-socketio): "
               f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, last board p99 "

@@ -100,9 +100,11 @@ def median_of_runs(runs: list[dict]) -> dict[str, float]:
 class DemoServer:
     """`jiaohao demo --headless` in its own process, on a fresh data directory under `root`."""
 
-    def __init__(self, root: Path, config: Path, extra_args: tuple[str, ...] = ()):
+    def __init__(self, root: Path, config: Path, database: str | None = None,
+                 extra_args: tuple[str, ...] = ()):
         self.data = root / "demo"
         self.config = config
+        self.database = database   # a postgresql:// URL, or None for the data directory's SQLite file
         self.extra_args = extra_args   # more `jiaohao demo` options (--async-mode threading)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -115,7 +117,7 @@ class DemoServer:
                        "--data", str(self.data), "--config", str(self.config), *self.extra_args)
 
     def environment(self) -> dict[str, str]:
-        return {}
+        return {"JIAOHAO_DATABASE": self.database} if self.database else {}
 
     @property
     def process(self) -> subprocess.Popen | None:
@@ -361,14 +363,16 @@ def call_rounds(url: str, clerks: dict[int, requests.Session], rounds: int) -> t
 # --- double calls, from the server's own event log ----------------------------------------------------
 
 def demo_hall_log(server: DemoServer, after: int = 0) -> list[dict]:
-    """The demo hall's event log after sequence number `after`, read from the data directory's
-    database (WAL: reading beside the running server is safe)."""
+    """The demo hall's event log after sequence number `after`, read from the server's database
+    (SQLite in WAL mode or PostgreSQL: reading beside the running server is safe)."""
     from server import db, repository as repo
-    conn = db.connect(server.data / db.DB_FILENAME)
+    database = db.open_database(server.database, server.data)
     try:
-        return repo.event_records(conn, repo.find_hall(conn)["id"], after=after)
+        with database.checked_out() as conn:
+            code = load_config(server.config).hall.code if server.database else None
+            return repo.event_records(conn, repo.find_hall(conn, code)["id"], after=after)
     finally:
-        conn.close()
+        database.close()
 
 
 def last_event_seq(server: DemoServer) -> int:

@@ -189,6 +189,8 @@ class Bridge:
                 raise
             if action.name == "call_next" and reply.get("ticket") is None:
                 raise Refused("没有人等候 / nobody is waiting")
+            with self._lock:
+                self.presenter.note_reply(window, reply)
             return self.presenter.number_after(reply)
         raise not_found or Refused(f"今天没有 {action.digits} 号 / no ticket {action.digits} today")
 

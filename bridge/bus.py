@@ -126,7 +126,7 @@ class Bus:
     def _read(self, link: serial.SerialBase, reader) -> None:
         last = self.clock()
         while not self._stop.is_set():
-            data = link.read(256)
+            data = self._available(link)
             now = self.clock()
             if data:
                 last = now
@@ -141,6 +141,18 @@ class Bus:
                                 item.data.hex(" "))
                 else:
                     self._safely(self.on_frame, self, item)
+
+    @staticmethod
+    def _available(link: serial.SerialBase) -> bytes:
+        """What has arrived: the first byte waited for (up to READ_TIMEOUT), the rest taken as it
+        is — read(n) would wait out the timeout for n bytes and hold every echo back."""
+        data = link.read(1)
+        while data and len(data) < 4096:
+            waiting = link.in_waiting
+            if not waiting:
+                break
+            data += link.read(waiting)
+        return data
 
     def _safely(self, handler, *args) -> None:
         """A handler's failure is logged; it never stops the port."""

@@ -3,9 +3,9 @@ which REST call a keypad's action becomes, which rater to start and when a ratin
 has waited long enough. No I/O: app.py carries the decisions out.
 
 It follows the live channel: the snapshot on every (re)connect, then `window_changed`,
-`ticket_called` and `ticket_changed`. A message the client replays after a gap is only
-history: it may update what a window shows (a newer seq wins) but never starts a rater or
-redraws a strip late.
+`ticket_called` and `ticket_changed`. A message the client replays after a gap still brings a
+window's newer state to its strip (a newer seq wins, an older one is ignored) but never starts
+a rater late.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hall.events import ServiceFinished
+from hall.wording import window_state
 from protocol.live import HALL_SNAPSHOT, TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED
 
 from . import frames
@@ -73,7 +74,7 @@ class HallPresenter:
         if name == HALL_SNAPSHOT:
             return self._snapshot(payload)
         if name == WINDOW_CHANGED:
-            return self._window(payload["window"], payload.get("seq"), payload.get("replayed", False))
+            return self._window(payload["window"], payload.get("seq"))
         if payload.get("replayed"):
             return []
         if name == TICKET_CALLED:
@@ -90,14 +91,14 @@ class HallPresenter:
         self.synced = True
         return [ShowStrips(frozenset(strip.window for strip in self.config.strips))]
 
-    def _window(self, view: dict, seq: int | None, replayed: bool) -> list[ShowStrips]:
+    def _window(self, view: dict, seq: int | None) -> list[ShowStrips]:
         number = view["number"]
         if seq is not None and seq < self.window_seq.get(number, -1):
             return []   # older than what the strip shows: a replay never rolls it back
         self.windows[number] = view
         if seq is not None:
             self.window_seq[number] = seq
-        return [] if replayed else [ShowStrips(frozenset({number}))]
+        return [ShowStrips(frozenset({number}))]
 
     def _finished(self, ticket: dict, now: float) -> list[StartRater]:
         rater = next((r for r in self.config.raters if r.window == ticket.get("window")), None)
@@ -157,6 +158,27 @@ class HallPresenter:
             raise Refused(f"{window} 号窗口当前没有号 / window {window} has no current ticket")
         path = {"recall": "recall", "start": "start", "finish": "finish", "no_show": "no-show"}[action.name]
         return [Request(f"/api/v1/tickets/{current['id']}/{path}")]
+
+    def note_reply(self, window: int, reply: Any) -> None:
+        """What an action's reply says of its window, before the live message about it comes: a
+        clerk's next key (start right after call) must find the ticket just called. The live
+        message that follows, with its seq, replaces this."""
+        view = self.windows.get(window)
+        if view is None or not isinstance(reply, dict):
+            return
+        if isinstance(reply.get("window"), dict):
+            self.windows[window] = reply["window"]
+            return
+        ticket = reply["ticket"] if "ticket" in reply else reply
+        if not isinstance(ticket, dict) or "state" not in ticket:
+            return
+        current = None
+        if ticket["state"] in ("called", "serving"):
+            current = {key: ticket.get(key) for key in ("id", "number", "service", "state", "called_at")}
+        elif (view.get("current") or {}).get("id") != ticket.get("id"):
+            return   # about another ticket than the window's: leaves the window as it is
+        self.windows[window] = view | {"current": current,
+                                       "shown": window_state(view["status"], current and current["state"])}
 
     @staticmethod
     def number_after(reply: Any) -> str | None:

@@ -1,4 +1,4 @@
-"""Where a command finds its data directory and its config.toml."""
+"""Where a command finds its data directory, its database and its config.toml."""
 
 from __future__ import annotations
 
@@ -15,10 +15,19 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                         help="data directory (SQLite file, secrets); default $JIAOHAO_DATA or ./var")
     parser.add_argument("--config", metavar="FILE",
                         help="hall configuration; default $JIAOHAO_CONFIG or ./config.toml")
+    parser.add_argument("--database", metavar="URL",
+                        help="sqlite:///PATH or postgresql://user@host:port/db; default $JIAOHAO_DATABASE, "
+                             "else the SQLite file in the data directory")
 
 
 def data_dir(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "data", None) or os.environ.get("JIAOHAO_DATA") or DEFAULT_DATA)
+
+
+def database_url(args: argparse.Namespace) -> str | None:
+    """--database as given; without it the server falls back to $JIAOHAO_DATABASE, then to the
+    SQLite file in the data directory (server.datadir.database_url)."""
+    return getattr(args, "database", None)
 
 
 SYSTEM_CONFIG = Path("/etc/jiaohao/config.toml")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hall.identity import GREEN_CATEGORIES, IdentityMode, IdentityRules
 from hall.setup import (WINDOW_KINDS, Announcement, Appointments, Department, HallConfig, HallInfo,
                         Numbering, Policy, Security, Service, Slip, SlotRules, Supervision, Thresholds,
                         TimeRange, WindowSpec)
@@ -310,6 +311,32 @@ def _security(data: Any) -> Security:
     return result
 
 
+def _identity_mode(value: Any, key: str) -> IdentityMode:
+    try:
+        return IdentityMode(value)
+    except ValueError:
+        raise ConfigError(f"{key} = {value!r}: use \"off\", \"optional\" or \"required\"") from None
+
+
+def _green_categories(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(v not in GREEN_CATEGORIES for v in value):
+        raise ConfigError(f"{key} must be a list of {', '.join(GREEN_CATEGORIES)}")
+    return tuple(dict.fromkeys(value))
+
+
+def _identity(data: Any) -> IdentityRules:
+    s = _Section(data, "identity")
+    result = IdentityRules(
+        tickets_per_person_per_item=s.get("tickets_per_person_per_item", _int(1, 99), 1),
+        one_open_ticket=s.get("one_open_ticket", _flag, False),
+        green_channel=s.get("green_channel", _green_categories, ()),
+        elderly_age=s.get("elderly_age", _int(50, 120), 60),
+        keep_name=s.get("keep_name", _flag, False),
+    )
+    s.finish()
+    return result
+
+
 def _announcement(data: Any) -> Announcement:
     s = _Section(data, "announcement")
     placeholders = ("number", "window", "window_name", "service")
@@ -461,6 +488,7 @@ def _services(data: dict[str, Any], hall: HallInfo, departments: tuple[Departmen
             alert_wait_minutes=s.get("alert_wait_minutes", _thresholds, None),
             alert_handling_minutes=s.get("alert_handling_minutes", _thresholds, None),
             alert_queue_length=s.get("alert_queue_length", _thresholds, None),
+            identity=s.get("identity", _identity_mode, IdentityMode.OFF),
         )
         s.finish()
         if not item.hours:
@@ -527,7 +555,7 @@ def _windows(data: dict[str, Any], services: tuple[Service, ...],
 
 
 SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision", "security",
-            "departments", "services", "windows", "appointments")
+            "departments", "services", "windows", "appointments", "identity")
 
 
 def parse_config(data: dict[str, Any]) -> HallConfig:
@@ -554,4 +582,5 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         extra={name: data[name] for name in CLIENT_SECTIONS if name in data},
         appointments=_appointments(data.get("appointments", {}), services),
         security=_security(data.get("security", {})),
+        identity=_identity(data.get("identity", {})),
     )

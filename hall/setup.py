@@ -13,6 +13,8 @@ from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hall.identity import IdentityMode, IdentityRules
+
 WINDOW_KINDS = ("comprehensive", "dedicated", "green")
 
 
@@ -187,6 +189,7 @@ class Service:
     alert_wait_minutes: Thresholds | None = None
     alert_handling_minutes: Thresholds | None = None
     alert_queue_length: Thresholds | None = None
+    identity: IdentityMode = IdentityMode.OFF   # the kiosk asks for the ID card: off / optional / required
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ class HallConfig:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     appointments: Appointments = Appointments()
     security: Security = Security()
+    identity: IdentityRules = IdentityRules()
 
     # Lookups by code and number, built once per setup: every view asks them per ticket.
     # cached_property writes the instance's __dict__, which a frozen dataclass allows.

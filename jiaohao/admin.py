@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from common.errors import CommandError
-from common.paths import add_data_options, config_path, data_dir
+from common.paths import add_data_options, config_path, data_dir, database_url
 
 #: who the audit trail names for changes made from the shell
 CLI_ACTOR = "admin-cli"
@@ -70,6 +70,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     upload.add_argument("--date", help="the business day, YYYY-MM-DD (default: yesterday)")
     upload.set_defaults(func=_ratings_upload)
 
+    move = groups.add_parser("migrate-to", help="copy the hall's SQLite data into PostgreSQL, checked by "
+                                                 "replaying its log on both sides")
+    move.add_argument("url", metavar="URL", help="postgresql://user@host:port/db")
+    move.set_defaults(func=_migrate_to)
+
     backup = groups.add_parser("backup", help="consistent copy of the database while the hall runs")
     backup.add_argument("file")
     backup.set_defaults(func=_backup)
@@ -77,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _open(args: argparse.Namespace):
     from server.datadir import open_data_dir
-    return open_data_dir(data_dir(args), config_path(args))
+    return open_data_dir(data_dir(args), config_path(args), database=database_url(args))
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -245,8 +250,32 @@ def _ratings_upload(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from server.backup import backup_to
+    from server import db
+    from server.backup import BackupElsewhere, backup_to, pg_dump
     data = _open(args)
-    pages = backup_to(data.database, args.file)
-    print(f"backup written to {args.file} ({pages} pages)")
+    try:
+        if data.database.dialect is db.SQLITE:
+            pages = backup_to(data.database, args.file)
+            print(f"backup written to {args.file} ({pages} pages)")
+        else:
+            size = pg_dump(data.database, args.file)
+            print(f"pg_dump backup written to {args.file} ({size} bytes; restore with pg_restore)")
+    except BackupElsewhere as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
+def _migrate_to(args: argparse.Namespace) -> int:
+    from server.migrate_to import MigrationRefused, migrate_to
+    data = _open(args)
+    try:
+        copied = migrate_to(data, args.url)
+    except MigrationRefused as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        data.close()
+    rows = ", ".join(f"{table} {count}" for table, count in copied["rows"].items() if count)
+    print(f"hall {copied['hall']} copied as hall {copied['hall_id']}: {rows}")
+    print(f"verified: the log ({copied['events_replayed']} events) rebuilds the same "
+          f"{copied['tickets_replayed']} tickets and windows on both sides")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,41 @@ def phones_follow(day, stored: dict) -> dict:
                                                               for i, s in day.phone_states.items()})
 
 
+def notices_kept(service: HallService, records: list[dict], day) -> dict:
+    """Whoever opted in: one "N ahead" and one "called" queued for every ticket that was called,
+    none queued twice, "called" never for a ticket never called; what was sent went out in
+    order and never after the ticket ended. Waits (bounded) for the courier to empty the outbox."""
+    conn = service.database.connection()
+
+    def pending() -> int:
+        return conn.execute("SELECT COUNT(*) FROM notify_outbox WHERE state = 'pending'").fetchone()[0]
+    wait_until(lambda: pending() == 0, timeout=20)
+    called = {r["ticket_id"] for r in records if r["kind"] == e.TicketCalled.KIND}
+    ended = {}
+    for r in records:
+        if r["ticket_id"] is not None and r["to_state"] in ("done", "no_show", "cancelled", "expired"):
+            ended[r["ticket_id"]] = datetime.fromisoformat(r["at"])
+    queued: dict[int, list] = {}
+    for row in conn.execute("SELECT o.ticket_id, o.kind, o.state, (SELECT MIN(a.at) FROM notify_attempts a "
+                            "WHERE a.outbox_id = o.id AND a.result = 'sent') AS sent_at "
+                            "FROM notify_outbox o WHERE o.ticket_id IS NOT NULL ORDER BY o.id"):
+        queued.setdefault(row["ticket_id"], []).append(dict(row))
+    wrong = {}
+    for ticket_id in day.opted_in:
+        rows = queued.get(ticket_id, [])
+        kinds = sorted(r["kind"] for r in rows)
+        expected = ["ahead", "called"] if ticket_id in called else [k for k in kinds if k == "ahead"][:1]
+        sent = {r["kind"]: datetime.fromisoformat(r["sent_at"]) for r in rows if r["sent_at"]}
+        late = [k for k, at in sent.items() if ticket_id in ended and at >= ended[ticket_id]]
+        out_of_order = "ahead" in sent and "called" in sent and sent["ahead"] > sent["called"]
+        if kinds != expected or late or out_of_order or any(r["state"] == "pending" for r in rows):
+            wrong[day.tickets[ticket_id].number] = {"queued": kinds, "sent": sorted(sent), "late": late}
+    others = sorted(set(queued) - day.opted_in)
+    sent_count = sum(1 for rows in queued.values() for r in rows if r["sent_at"])
+    return _ok(not wrong and not others and bool(day.opted_in),
+               wrong or others or f"{len(day.opted_in)} opted in, {sent_count} messages sent, none late")
+
+
 def counts(day, cancelled: list[int]) -> dict[str, int]:
     records = list(day.tickets.values())
     used = [r.arrival.outcome for r in records if r.used_outcome]
@@ -144,7 +180,8 @@ def counts(day, cancelled: list[int]) -> dict[str, int]:
             "no_show": sum(r.final == "no_show" for r in records), "cancelled": len(cancelled),
             "held": used.count("hold"), "transferred": used.count("transfer"),
             "ratings": sum(r.rating is not None for r in records),
-            "calls": sum(r.calls for r in records), "requests": day.request_count()}
+            "calls": sum(r.calls for r in records), "requests": day.request_count(),
+            "opted_in": len(day.opted_in)}
 
 
 def check_all(day, data: Path, before: dict, boss, board, received, cancelled) -> dict:
@@ -164,6 +201,7 @@ def check_all(day, data: Path, before: dict, boss, board, received, cancelled) -
             "kpis_match_reports": kpis_match(before, report_summary(boss), own_kpis(day)),
             "board_heard_every_call": board_heard(received, records, ours),
             "phone_pages_follow": phones_follow(day, stored),
+            "notices_once_in_order": notices_kept(service, records, day),
         }
     finally:
         service.database.close()

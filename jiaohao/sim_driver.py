@@ -110,7 +110,8 @@ class Day:
     """The event loop: a heap of (minute, order, action, args) run in time order."""
 
     def __init__(self, base: str, creds: dict[str, str], plan: Plan, items: dict[str, float],
-                 windows: dict[int, tuple[tuple[str, int], ...]], speed: float | None, deadline: float):
+                 windows: dict[int, tuple[tuple[str, int], ...]], speed: float | None, deadline: float,
+                 notify_share: float = 0.0):
         self.base, self.plan, self.items, self.speed, self.deadline = base, plan, items, speed, deadline
         self.kiosk = Api(base, creds["kiosk token"])
         self.boss = Api.login(base, "supervisor")
@@ -125,6 +126,8 @@ class Day:
         self.now = 0.0
         self.started = time.monotonic()
         self.phone_states: dict[int, list[str]] = {}
+        self.notify_share = notify_share
+        self.opted_in: set[int] = set()          # tickets whose citizen asked for text messages
 
     def at(self, minute: float, action: str, *args) -> None:
         self.order += 1
@@ -200,7 +203,17 @@ class Day:
         self.tickets[record.id] = record
         if len(self.phone_states) < PHONES:
             self.phone_states[record.id] = [self._phone(record)]
+        if (arrival.index * 7919) % 1000 < self.notify_share * 1000:   # the same citizens every run
+            self._notify_me(record)
         self.wake(arrival.service)
+
+    def _notify_me(self, record: TicketRecord) -> None:
+        """The citizen opts in on the phone page: "N ahead" and "called"."""
+        reply = requests.post(f"{self.base}/api/v1/track/{record.track}/notify", timeout=15,
+                              json={"mobile": f"139{record.arrival.index:08d}"})
+        if reply.status_code != 200:
+            raise SimError(f"opting {record.number} in to text messages → {reply.status_code}")
+        self.opted_in.add(record.id)
 
     def _phone(self, record: TicketRecord) -> str:
         """What the citizen's phone page shows now (one poll, well under its rate limit)."""
@@ -367,7 +380,7 @@ def simulate(settings: Settings, speed: float | None, server_url: str | None, da
         configured = {s.code: s.handling_minutes for s in setup.services}
         items = {code: configured[code] for code in sorted({s for ranks in windows.values() for s, _ in ranks})}
         plan = make_plan(settings, items, {}, sorted(windows))
-        day = Day(server_url, creds, plan, items, windows, speed, deadline)
+        day = Day(server_url, creds, plan, items, windows, speed, deadline, settings.notify_share)
         day.run()
         cancelled = day.close()
         result = check_all(day, data, before, boss, board, received, cancelled)

@@ -38,6 +38,7 @@ class Settings:
     transfer_rate: float = 0.04
     rating_rate: float = 0.7
     lunch_share: float = 0.5     # share of windows whose clerk signs out for lunch
+    notify_share: float = 0.3    # share of citizens who ask for text messages on their phone
 
     @classmethod
     def from_mapping(cls, data: dict) -> Settings:

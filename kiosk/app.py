@@ -21,7 +21,10 @@ from printer.slip import SlipHall
 from protocol.live import HALL_SNAPSHOT, QUEUE_CHANGED
 
 from .connection import KioskConnection
-from .presenter import KioskPresenter, Text
+from .identity import IdentityError, IdentitySource
+from .identity.sam import SamReader
+from .identity.wedge import KeyboardWedge
+from .presenter import IDENTITY, KioskPresenter, Text
 from .printing import KioskPrinter
 from .settings import KioskSettings
 from .speech import Speaker, Silent
@@ -31,6 +34,14 @@ log = logging.getLogger(__name__)
 
 TICK_MS = 1000
 SNAPSHOT_REFRESH_MS = 60_000
+CARD_POLL_MS = 500       # a card laid on the reader is read within half a second
+
+
+def identity_source(id_reader: str) -> IdentitySource | None:
+    """[kiosk] id_reader: a serial port for a SAM reader, "keyboard" for a reader that types."""
+    if not id_reader:
+        return None
+    return KeyboardWedge() if id_reader == "keyboard" else SamReader(id_reader)
 
 
 def utc_now() -> datetime:
@@ -63,9 +74,13 @@ class Kiosk:
 
 class KioskApp(QObject):
     def __init__(self, settings: KioskSettings, connection: KioskConnection, speaker: Speaker | None = None,
-                 clock: Callable[[], datetime] = utc_now, quit_app: Callable[[], None] | None = None):
+                 clock: Callable[[], datetime] = utc_now, quit_app: Callable[[], None] | None = None,
+                 identity: IdentitySource | None = None):
         super().__init__()
         self.settings = settings
+        #: the ID card reader: a SAM reader polled while the identity screen is up, or a
+        #: keyboard-wedge reader fed the screen's keys; typed entry needs no device
+        self.identity = identity if identity is not None else identity_source(settings.id_reader)
         self.clock = clock
         self.speaker = speaker or Silent()
         self.quit_app = quit_app or QApplication.quit
@@ -111,6 +126,15 @@ class KioskApp(QObject):
         w.notify.back.connect(lambda: self.presenter.back(self.clock()))
         c.notify_on.connect(self.on_notify_on)
         c.notify_refused.connect(self.on_notify_refused)
+        w.identity.key_typed.connect(lambda key: self.presenter.type_id(key, self.clock()))
+        w.identity.submitted.connect(self.submit_id)
+        w.identity.skipped.connect(self.skip_identity)
+        w.identity.back.connect(lambda: self.presenter.back(self.clock()))
+        w.identity.wedge_key.connect(self.on_wedge_key)
+        c.card_read.connect(self.on_card_read)
+        c.card_failed.connect(self.on_card_failed)
+        self.card_timer = QTimer(self)
+        self.card_timer.timeout.connect(self.poll_card)
         w.corner.tapped.connect(self.on_corner_tap)
         w.pin_pad.entered.connect(self.on_pin)
         self.ticker = QTimer(self)
@@ -127,14 +151,18 @@ class KioskApp(QObject):
         self.ticker.start(TICK_MS)
         self.refresher.start(SNAPSHOT_REFRESH_MS)
         self.printer_timer.start(self.settings.printer_check_seconds * 1000)
+        if isinstance(self.identity, SamReader):
+            self.card_timer.start(CARD_POLL_MS)
         QTimer.singleShot(2000, self.connection.check_printer)   # report the printer once at start
         self.on_tick()
 
     def stop(self) -> None:
-        for timer in (self.ticker, self.refresher, self.printer_timer):
+        for timer in (self.ticker, self.refresher, self.printer_timer, self.card_timer):
             timer.stop()
         self.speaker.stop()
         self.connection.stop()
+        if self.identity is not None:
+            self.identity.close()
 
     def show(self) -> None:
         if self.settings.fullscreen:
@@ -176,6 +204,47 @@ class KioskApp(QObject):
     @guarded
     def choose_item(self, code: str) -> None:
         request = self.presenter.choose_item(code, self.clock())
+        if request is not None:
+            self.connection.issue(request)
+
+    # --- the ID card -----------------------------------------------------------------------------
+
+    @guarded
+    def poll_card(self) -> None:
+        if self.presenter.screen == IDENTITY and isinstance(self.identity, SamReader):
+            self.connection.read_card(self.identity)
+
+    @guarded
+    def on_wedge_key(self, text: str, at: float) -> None:
+        if not isinstance(self.identity, KeyboardWedge):
+            return
+        try:
+            if self.identity.feed(text, at):
+                card = self.identity.read()
+                if card is not None:
+                    self.on_card_read(card)
+        except IdentityError as failed:
+            self.on_card_failed(failed)
+
+    @guarded
+    def on_card_read(self, card: Any) -> None:
+        request = self.presenter.card_read(card.number.value, self.clock())
+        if request is not None:
+            self.connection.issue(request)
+
+    @guarded
+    def on_card_failed(self, failed: Any) -> None:
+        self.presenter.card_failed(failed, self.clock())
+
+    @guarded
+    def submit_id(self) -> None:
+        request = self.presenter.submit_id(self.clock())
+        if request is not None:
+            self.connection.issue(request)
+
+    @guarded
+    def skip_identity(self) -> None:
+        request = self.presenter.skip_identity(self.clock())
         if request is not None:
             self.connection.issue(request)
 
@@ -254,9 +323,10 @@ class KioskApp(QObject):
 def build_kiosk(settings: KioskSettings, printer_settings: PrinterSettings, slip_hall: SlipHall,
                 speaker: Speaker | None = None, client_factory: Callable[..., Any] | None = None,
                 printer_transport: Any = None, clock: Callable[[], datetime] = utc_now,
-                quit_app: Callable[[], None] | None = None) -> Kiosk:
+                quit_app: Callable[[], None] | None = None, identity: IdentitySource | None = None) -> Kiosk:
     """The kiosk, wired. `client_factory(on_message=, on_status=)` replaces the real HallClient
-    in tests; `printer_transport` replaces the configured printer."""
+    in tests; `printer_transport` replaces the configured printer; `identity` the ID card
+    reader [kiosk] id_reader names."""
     from client.hall_client import HallClient
 
     if client_factory is None:
@@ -269,7 +339,7 @@ def build_kiosk(settings: KioskSettings, printer_settings: PrinterSettings, slip
     printer = KioskPrinter(printer_settings, slip_hall, post, printer_transport)
     connection = KioskConnection(client_factory, printer)
     holder["client"] = connection.client
-    app = KioskApp(settings, connection, speaker, clock, quit_app)
+    app = KioskApp(settings, connection, speaker, clock, quit_app, identity)
     # the local config names the hall until the server's snapshot does, so even a kiosk that
     # starts while the server is down says where it stands
     app.presenter.hall_name = Text(slip_hall.name, slip_hall.name_en or slip_hall.name)

@@ -16,6 +16,7 @@ from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 from client.hall_client import ClientError, ServerUnreachable
 from protocol.live import HALL_SNAPSHOT
 
+from .identity import IdentityError, IdentitySource
 from .presenter import CheckInRequest, IssueRequest, NotifyRequest
 from .printing import KioskPrinter, slip_from_reply
 
@@ -48,6 +49,8 @@ class KioskConnection(QObject):
     printer_checked = pyqtSignal(object)       # PrinterStatus
     notify_on = pyqtSignal(object)             # the opt-in as the server keeps it (number masked)
     notify_refused = pyqtSignal(str, str)      # error code ("unreachable" when no answer), message
+    card_read = pyqtSignal(object)             # identity.CardRead: a card on the reader
+    card_failed = pyqtSignal(object)           # identity.IdentityError: the reader could not read it
 
     def __init__(self, client_factory: Callable[..., Any], printer: KioskPrinter,
                  parent: QObject | None = None):
@@ -56,6 +59,7 @@ class KioskConnection(QObject):
         self.printer = printer
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(3)
+        self._reading_card = False
 
     # --- HallClient's threads → signals ------------------------------------------------------
 
@@ -95,6 +99,8 @@ class KioskConnection(QObject):
 
     def _issue(self, request: IssueRequest) -> dict[str, Any] | None:
         body = {"service": request.service, "priority": request.priority, "request_id": request.request_id}
+        if request.id_number:
+            body["id_number"] = request.id_number
         for attempt in range(ISSUE_ATTEMPTS):
             try:
                 return self.client.post("/api/v1/tickets", json=body)
@@ -141,6 +147,25 @@ class KioskConnection(QObject):
             self.notify_refused.emit("unreachable", str(exc))
             return
         self.notify_on.emit(reply)
+
+    def read_card(self, source: IdentitySource) -> None:
+        """Ask the ID card reader once, off the GUI thread (a serial read waits for its reply);
+        one read at a time, so the reader never gets a second command mid-reply."""
+        if self._reading_card:
+            return
+        self._reading_card = True
+        self._run(lambda: self._read_card(source))
+
+    def _read_card(self, source: IdentitySource) -> None:
+        try:
+            card = source.read()
+        except IdentityError as failed:
+            self.card_failed.emit(failed)
+            return
+        finally:
+            self._reading_card = False
+        if card is not None:
+            self.card_read.emit(card)
 
     def _print(self, reply: dict[str, Any]) -> None:
         self.issued.emit(reply)

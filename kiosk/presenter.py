@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -18,9 +18,13 @@ from hall import wording
 from hall.numbering import spoken_number
 from hall.pinyin import pinyin_keys
 
+from .identity import IdentityError
+from .identity.typed import TypedEntry
+
 HOME, ITEMS, SEARCH, ISSUING, TICKET, OFFLINE = "home", "items", "search", "issuing", "ticket", "offline"
 CHECK_IN = "check_in"      # 预约签到: typing or scanning a booking code
 NOTIFY = "notify"          # 短信提醒: a mobile number for "N ahead" and "called" texts
+IDENTITY = "identity"      # 身份证: the card on the reader, or its number typed, for an item that asks
 MOBILE_LENGTH = 11
 CODE_LENGTH = 8
 HOURS_RE = re.compile(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}")
@@ -53,6 +57,7 @@ class Item:
     windows: tuple[int, ...]
     initials: str = ""     # pinyin initials of the name, e.g. 社保卡补办 → "sbkbb"
     spelled: str = ""      # full pinyin without spaces, e.g. "shebaokabuban"
+    identity: str = "off"  # the ID card: "off", "optional" or "required"
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class IssueRequest:
     service: str
     priority: str
     request_id: str
+    id_number: str = field(default="", repr=False)   # the 身份证 number, for an item that asks for it
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,8 @@ def item_from_view(view: dict[str, Any], keys: Callable[[str], tuple[str, str]] 
         waiting=int(view.get("waiting", 0)), wait=Text(wait.get("text", ""), wait.get("text_en", "")),
         open=bool(view.get("open", True)),
         closed=closed_reason(view.get("closed_reason"), view.get("closed_message")),
-        windows=tuple(view.get("windows", ())), initials=initials, spelled=spelled)
+        windows=tuple(view.get("windows", ())), initials=initials, spelled=spelled,
+        identity=str(view.get("identity") or "off"))
 
 
 def said(words: wording.Words) -> Text:
@@ -194,6 +201,9 @@ class KioskPresenter:
         self.late_offer = False             # too late: a normal ticket is offered for self.code
         self.ticket: IssuedTicket | None = None
         self.notice: Text | None = None     # a one-off message on the home/items screens
+        self.identity_item: str | None = None   # the item waiting for the ID card
+        self.id_entry = TypedEntry()            # the number typed when the card cannot be read
+        self.identity_screen_from = HOME
         self.last_touch = datetime.min.replace(tzinfo=timezone.utc)
         self.ticket_shown_at = self.last_touch
         self._corner_taps: list[datetime] = []
@@ -332,6 +342,11 @@ class KioskPresenter:
             self.screen, self.mobile, self.notice, self.ticket_shown_at = TICKET, "", None, now
             self._changed()
             return
+        if self.screen == IDENTITY:
+            self.screen, self.identity_item, self.notice = self.identity_screen_from, None, None
+            self.id_entry = TypedEntry()
+            self._changed()
+            return
         if self.screen in (ITEMS, SEARCH, CHECK_IN):
             self.screen, self.department, self.query, self.notice = HOME, None, "", None
             self.code, self.late_offer = "", False
@@ -365,8 +380,70 @@ class KioskPresenter:
             self.notice = item.closed or self.offline_reason
             self._changed()
             return None
+        if item.identity in ("optional", "required"):
+            self.identity_screen_from, self.screen = self.screen, IDENTITY
+            self.identity_item, self.notice = code, None
+            self.id_entry = TypedEntry()
+            self._changed()
+            return None
         self.pending = IssueRequest(code, "green" if self.green else "normal", self._new_request_id())
         self.screen, self.notice = ISSUING, None
+        self._changed()
+        return self.pending
+
+    # --- the ID card (身份证) for an item that asks for it ----------------------------------------
+
+    @property
+    def identity_required(self) -> bool:
+        item = self.items.get(self.identity_item or "")
+        return item is not None and item.identity == "required"
+
+    def card_read(self, id_number: str, now: datetime) -> IssueRequest | None:
+        """A card on the reader (or a number typed and checked): the ticket to ask for."""
+        self.touched(now)
+        if self.screen != IDENTITY or self.pending is not None or self.identity_item is None:
+            return None
+        return self._issue_for_identity(id_number)
+
+    def card_failed(self, problem: IdentityError, now: datetime) -> None:
+        """The reader could not read the card: say why, and leave typing the number open."""
+        if self.screen != IDENTITY:
+            return
+        self.notice = Text(*problem.message.split(" / ", 1)) if " / " in problem.message \
+            else Text(problem.message, problem.message)
+        self._changed()
+
+    def type_id(self, key: str, now: datetime) -> None:
+        self.touched(now)
+        self.id_entry.press({"back": "⌫", "clear": "清除"}.get(key, key))
+        self.notice = None
+        self._changed()
+
+    def submit_id(self, now: datetime) -> IssueRequest | None:
+        """The typed number, checked here first (GB 11643) so a slip of the finger costs no request."""
+        self.touched(now)
+        try:
+            card = self.id_entry.read()
+        except IdentityError as bad:
+            self.card_failed(bad, now)
+            return None
+        if card is None:
+            self.notice = Text("请刷身份证或输入 18 位身份证号", "Place your ID card or type its 18-character number")
+            self._changed()
+            return None
+        return self.card_read(card.number.value, now)
+
+    def skip_identity(self, now: datetime) -> IssueRequest | None:
+        """An item where the card is optional: a ticket without it."""
+        self.touched(now)
+        if self.screen != IDENTITY or self.identity_required or self.pending is not None:
+            return None
+        return self._issue_for_identity("")
+
+    def _issue_for_identity(self, id_number: str) -> IssueRequest:
+        self.pending = IssueRequest(self.identity_item or "", "green" if self.green else "normal",
+                                    self._new_request_id(), id_number=id_number)
+        self.screen, self.notice, self.id_entry = ISSUING, None, TypedEntry()
         self._changed()
         return self.pending
 
@@ -557,6 +634,7 @@ class KioskPresenter:
         self.green, self.large_text, self.language = False, False, self.default_language
         self.ticket, self.code, self.late_offer = None, "", False
         self.mobile, self.notify_pending = "", None
+        self.identity_item, self.id_entry = None, TypedEntry()
         self._changed()
 
     def local_time(self, moment: datetime) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from hall.config import ConfigError, client_table
 
 KEYS = ("server", "token", "fullscreen", "exit_pin", "idle_seconds", "ticket_seconds", "speak",
-        "language", "printer_check_seconds")
+        "language", "printer_check_seconds", "id_reader")
 LANGUAGES = ("zh", "en")
 PIN_RE = re.compile(r"^\d{4,8}$")
 TOKEN_ENV = "JIAOHAO_KIOSK_TOKEN"
@@ -41,6 +41,7 @@ class KioskSettings:
     speak: bool = False
     language: str = "zh"
     printer_check_seconds: int = 60
+    id_reader: str = ""     # a SAM ID card reader's serial port, "keyboard" for one that types, "" for none
 
     def with_overrides(self, **changes: Any) -> "KioskSettings":
         """These settings with the command line's values (None keeps the configured one), checked again."""
@@ -61,6 +62,7 @@ def parse_kiosk_table(table: Any) -> KioskSettings:
         speak=_flag(table, "speak", False),
         language=_text(table, "language", "zh"),
         printer_check_seconds=_whole(table, "printer_check_seconds", 60, 10, 3600),
+        id_reader=_text(table, "id_reader", ""),
     )
     return check_settings(settings, complete=False)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from .presenter import CHECK_IN, HOME, ISSUING, ITEMS, NOTIFY, OFFLINE, SEARCH, TICKET, KioskPresenter
+from .presenter import CHECK_IN, HOME, IDENTITY, ISSUING, ITEMS, NOTIFY, OFFLINE, SEARCH, TICKET, KioskPresenter
 from .screens.check_in import CheckInPage
 from .screens.notify import NotifyPage
 from .screens.header import Header
+from .screens.identity import IdentityPage
 from .screens.home import HomePage
 from .screens.issuing import IssuingPage
 from .screens.items import ItemsPage
@@ -39,7 +40,7 @@ class KioskWindow(QWidget):
         self.header = Header()
         self.pages = {HOME: HomePage(), ITEMS: ItemsPage(), SEARCH: SearchPage(), ISSUING: IssuingPage(),
                       TICKET: TicketPage(), OFFLINE: OfflinePage(), CHECK_IN: CheckInPage(),
-                      NOTIFY: NotifyPage()}
+                      NOTIFY: NotifyPage(), IDENTITY: IdentityPage()}
         self.stack = QStackedWidget()
         for page in self.pages.values():
             self.stack.addWidget(page)
@@ -76,6 +77,10 @@ class KioskWindow(QWidget):
     @property
     def notify(self) -> NotifyPage:
         return self.pages[NOTIFY]
+
+    @property
+    def identity(self) -> IdentityPage:
+        return self.pages[IDENTITY]
 
     def columns(self) -> int:
         landscape = self.width() > self.height()

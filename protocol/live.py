@@ -141,6 +141,7 @@ class Service(TypedDict):
     closed_reason: str | None
     closed_message: str | None
     windows: list[int]
+    identity: str          # the kiosk asks for the ID card: "off" | "optional" | "required"
 
 
 class Hall(TypedDict):

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TABLE_SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision", "appointments",
-                  "security")
+                  "security", "identity")
 ENTRY_KEYS = {"departments": "code", "services": "code", "windows": "number"}
 ENTRY_NAMES = {"departments": ("部门", "department"), "services": ("事项", "item"),
                "windows": ("窗口", "window"), "slots": ("事项的预约设置", "own appointment slots for item")}
@@ -65,7 +65,7 @@ def change_setup(hall: "Hall", actor: str, action: str, subject: str, edit: Edit
     someone else is refused rather than overwritten."""
     conn = hall.database.connection()
     hall_id = hall.service.hall_id
-    with db.write(conn):
+    with db.write(conn, halls=(hall_id,)):
         version, old = repo.current_setup(conn, hall_id)
         if edited_version is not None and edited_version != version:
             raise SetupChanged(edited_version, version)

@@ -209,11 +209,17 @@ def issue_ticket():
         priority = Priority(priority_name)
     except ValueError:
         raise ApiError(422, "bad_field", "priority 应为 normal / green / appointment") from None
+    person = hall.service.person_for(service_code, data.get("id_number"),
+                                     field(data, "id_name", str, required=False, default=""),
+                                     field(data, "green_category", str, required=False))
     along = _opted_in_at_the_kiosk(hall, data.get("notify"))
-    issued = hall.service.issue(service_code, priority, actor=who.actor, request_id=request_id, along=along)
+    issued = hall.service.issue(service_code, priority, actor=who.actor, request_id=request_id, along=along,
+                                person=person)
     reply = issued_reply(issued)
     if along is not None:
         reply["notify"] = hall.notifications.view(issued.ticket.id)
+    if person is not None:
+        reply["id_number_masked"] = person.number.masked   # for the kiosk's screen, never the slip
     return jsonify(reply), 200 if issued.repeated else 201
 
 

@@ -122,13 +122,15 @@ def give_back_connections_at_teardown(app: Flask, database) -> None:
 
 def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = utcnow,
                start_clockwork: bool = True, tick_seconds: float = 2.0,
-               publish_in_background: bool = False, session_clock: Clock = utcnow) -> Flask:
+               publish_in_background: bool = False, session_clock: Clock = utcnow,
+               database: str | None = None) -> Flask:
     """`publish_in_background`: a request answers once its command committed, and a worker
     publishes the committed batches in commit order (what the servers run); without it the
     request publishes before it answers, which tests that read messages right after a
-    request rely on."""
+    request rely on. `database`: a URL (see datadir.database_url); the data directory's
+    SQLite file when None."""
     app = Flask(__name__)
-    data = open_data_dir(data_dir, config_path)
+    data = open_data_dir(data_dir, config_path, database=database)
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
     hall = Hall(data, socketio, clock=clock, tick_seconds=tick_seconds,

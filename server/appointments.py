@@ -8,7 +8,6 @@ so however many people press "book" at once, a slot never holds more than its pl
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -123,7 +122,7 @@ class AppointmentService:
         token = secrets.token_urlsafe(24)     # 192 bits
         conn = self.hall.database.connection()
         now = self.hall.clock()
-        with db.write(conn):
+        with db.write(conn, halls=(self.hall.hall_id,)):
             self._may_take(conn, service, slot, index, now, besides=None)
             row = {"code": new_code(), "manage_token_hash": hash_token(token), "service": service,
                    "slot_date": day.isoformat(), "slot_start": f"{slot.start:%H:%M}",
@@ -137,8 +136,9 @@ class AppointmentService:
     def _insert(self, conn, row: dict[str, Any], now: datetime) -> int:
         for _ in range(5):   # a repeated random code is rare; draw again rather than fail
             try:
-                return repo.insert_booking(conn, self.hall.hall_id, row, now)
-            except sqlite3.IntegrityError:
+                with db.savepoint(conn, "booking_code"):
+                    return repo.insert_booking(conn, self.hall.hall_id, row, now)
+            except db.IntegrityError:
                 row = row | {"code": new_code()}
         raise RuntimeError("could not draw a free booking code")
 
@@ -179,7 +179,7 @@ class AppointmentService:
     def cancel(self, token: str) -> dict[str, Any]:
         row = self.managed(token)
         conn = self.hall.database.connection()
-        with db.write(conn):
+        with db.write(conn, halls=(self.hall.hall_id,)):
             if not repo.set_booking_state(conn, row["id"], "cancelled", self.hall.clock()):
                 raise AppointmentError("not_booked", "该预约已签到、取消或过期 / this booking was already "
                                        "used, cancelled or missed")
@@ -190,7 +190,7 @@ class AppointmentService:
         row = self.managed(token)
         slot = self._slot(row["service"], day, start)
         conn = self.hall.database.connection()
-        with db.write(conn):
+        with db.write(conn, halls=(self.hall.hall_id,)):
             row = repo.booking_by(conn, self.hall.hall_id, "id", row["id"])
             if row["state"] != "booked":
                 raise AppointmentError("not_booked", "该预约已签到、取消或过期 / this booking was already "
@@ -255,7 +255,7 @@ class AppointmentService:
         with db.read(conn):
             if not self._no_shows_due(conn, now):
                 return 0
-        with db.write(conn):
+        with db.write(conn, halls=(self.hall.hall_id,)):
             due = self._no_shows_due(conn, now)
             for row in due:
                 repo.set_booking_state(conn, row["id"], "no_show", now)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common.paths import add_data_options, config_path, data_dir
+from common.paths import add_data_options, config_path, data_dir, database_url
 
 DEMO_PASSWORD = "demo-only-2026"
 DEMO_DATA = "./var/demo"
@@ -78,7 +78,8 @@ def run_server(args: argparse.Namespace) -> int:
     if hold is None:
         return 1
     try:
-        app = create_app(data_dir(args), config_path(args), publish_in_background=True)
+        app = create_app(data_dir(args), config_path(args), publish_in_background=True,
+                         database=database_url(args))
         hall = app.extensions["jiaohao"]
         print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
         serve(app, args.host, args.port)

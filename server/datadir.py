@@ -1,4 +1,9 @@
-"""A hall's data directory: created, migrated and seeded from config.toml on first use."""
+"""A hall's data directory and database: created, migrated and seeded from config.toml on first use.
+
+The data directory always holds the server's secret and its generated files; the database is
+the SQLite file in it unless a URL names another (`--database`, or $JIAOHAO_DATABASE):
+`sqlite:///PATH` or `postgresql://user@host:port/db`, which the city's halls share.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,16 @@ from typing import Callable
 from hall.config import HallConfig, load_config, parse_config
 
 from . import db, repository as repo
+from .notify.settings import NotifySettings
 from .personal import Vault
 
 SECRET_FILENAME = "secret.key"
+DATABASE_VARIABLE = "JIAOHAO_DATABASE"
+
+
+def database_url(explicit: str | None = None) -> str | None:
+    """The database to use: the one given, else $JIAOHAO_DATABASE, else None (the data directory's file)."""
+    return explicit or os.environ.get(DATABASE_VARIABLE) or None
 
 
 @dataclass
@@ -43,7 +55,7 @@ def _secret(path: Path) -> str:
 def config_document(config_path: Path) -> dict:
     """The raw content of a config.toml, validated; stored as the hall's setup."""
     import tomllib
-    load_config(config_path)  # raises ConfigError naming the key
+    NotifySettings.from_config(load_config(config_path).extra)  # raises ConfigError naming the key
     with open(config_path, "rb") as handle:
         return json.loads(json.dumps(tomllib.load(handle), default=str))
 
@@ -58,16 +70,20 @@ def seed_hall(conn, document: dict, actor: str, now: datetime) -> int:
 
 
 def open_data_dir(path: str | Path, config_path: str | Path,
-                  adapt: "Callable[[dict], dict] | None" = None) -> DataDir:
-    """Open (creating, migrating and seeding when new) a data directory. `adapt` may change
-    the setup document before a new hall is seeded from it."""
+                  adapt: "Callable[[dict], dict] | None" = None, database: str | None = None) -> DataDir:
+    """Open (creating, migrating and seeding when new) a data directory and its database
+    (`database_url`). `adapt` may change the setup document before a new hall is seeded from it."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    database = db.Database(path / db.DB_FILENAME)
+    opened = db.open_database(database_url(database), path)
     vault = Vault.in_data_dir(path)
-    with database.checked_out() as conn:
-        hall_id = _migrated_and_seeded(conn, Path(config_path), adapt, vault)
-    return DataDir(path=path, database=database, hall_id=hall_id, secret_key=_secret(path), vault=vault)
+    try:
+        with opened.checked_out() as conn:
+            hall_id = _migrated_and_seeded(conn, Path(config_path), adapt, vault)
+    except BaseException:
+        opened.close()
+        raise
+    return DataDir(path=path, database=opened, hall_id=hall_id, secret_key=_secret(path), vault=vault)
 
 
 def migration_steps(vault: Vault) -> dict[int, db.Step]:
@@ -82,15 +98,23 @@ def _migrated_and_seeded(conn, config_path: Path, adapt: "Callable[[dict], dict]
                          vault: Vault) -> int:
     if db.migrate(conn, migration_steps(vault)):
         db.truncate_log(conn)   # no page image of a rewritten table stays behind in the log
-    hall = repo.find_hall(conn)
+    # a SQLite file holds one hall; a shared database holds the city's, found by the config's code
+    code = None if conn.dialect is db.SQLITE else load_config(config_path).hall.code
+    hall = repo.find_hall(conn, code)
     if hall is not None:
         return hall["id"]
     document = config_document(config_path)
     if adapt is not None:
         document = adapt(document)
-    with db.write(conn):
-        hall = repo.find_hall(conn)  # another process may have seeded it meanwhile
-        return hall["id"] if hall else seed_hall(conn, document, "config.toml", datetime.now(timezone.utc))
+    try:
+        with db.write(conn):
+            hall = repo.find_hall(conn, code)  # another process may have seeded it meanwhile
+            return hall["id"] if hall else seed_hall(conn, document, "config.toml", datetime.now(timezone.utc))
+    except db.IntegrityError:   # ... and committed between that look and our insert
+        hall = repo.find_hall(conn, code)
+        if hall is None:
+            raise
+        return hall["id"]
 
 
 class SetupRefused(ValueError):
@@ -106,7 +130,7 @@ def import_document(data: DataDir, document: dict, actor: str) -> int:
     """Make a setup document the setup in force, audited as an import; returns the new version."""
     from . import audit
     conn = data.database.connection()
-    with db.write(conn):
+    with db.write(conn, halls=(data.hall_id,)):
         _, old = repo.current_setup(conn, data.hall_id)
         version, _ = apply_setup(conn, data.hall_id, document, actor, datetime.now(timezone.utc))
         before, after = audit.setup_diff(old, document)
@@ -120,6 +144,7 @@ def apply_setup(conn, hall_id: int, document: dict, actor: str, now: datetime) -
     window of an item people wait for is refused for that reason, not as a mere mistake."""
     _refuse_stranding(conn, hall_id, document)
     setup = parse_config(document)
+    NotifySettings.from_config(setup.extra)   # the [notify] table is checked with the rest
     hall = repo.hall_by_id(conn, hall_id)
     if hall["code"] != setup.hall.code:
         raise SetupRefused(f"hall.code is {setup.hall.code!r} but this data directory holds "

@@ -1,5 +1,5 @@
-"""The SQLite connection's lifecycle: pragmas, write transactions, the group-commit writer,
-migrations.
+"""The database connection's lifecycle: opening (SQLite or PostgreSQL, by URL), write
+transactions, the group-commit writer, migrations.
 
 Every connection runs in WAL mode (readers never block the writer) with foreign keys on
 and a busy timeout, and with synchronous=FULL: a ticket a citizen holds must survive a
@@ -10,21 +10,35 @@ two clerks can never read the same "next" ticket.
 `GroupCommit` is the hall's one writer: the commands that arrive while a transaction is
 committing wait and go into the next one together, each in its own savepoint, so several
 commands share one COMMIT (one fsync) and a refused command leaves no trace in the others.
-Numbered SQL files in `migrations/` are applied in the same transaction as the row that
-records them.
+Numbered SQL files in `migrations/` (SQLite) and `migrations/postgresql/` are applied in the
+same transaction as the row that records them.
+
+PostgreSQL (`--database postgresql://…`, for a city whose server processes share one database)
+keeps the same promises with row locks instead of a file lock: a write transaction that changes
+a hall takes the hall's counter row first (`write(conn, halls=…)`), at READ COMMITTED, so the
+hall's writers in every process go one at a time and each sees the previous one's commit.
+Several halls are always taken in the order of their ids, and a transaction PostgreSQL rolled
+back as a deadlock is run again.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import random
 import sqlite3
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .repository.dialect import POSTGRESQL, SQLITE, IntegrityError  # noqa: F401 (IntegrityError: for callers)
+from .repository.halls import lock_hall
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +50,7 @@ class HallConnection(sqlite3.Connection):
     """A connection that knows the in-process write lock of its database file."""
 
     write_lock: threading.Lock | None = None
+    dialect = SQLITE
 
 
 #: How a call that may wait on the disk (a COMMIT's fsync, a BEGIN IMMEDIATE waiting for
@@ -52,6 +67,10 @@ def wait_on_disk_with(runner: Callable[..., Any]) -> None:
 
 def wait_on_disk(call: Callable[..., Any], *args: Any) -> Any:
     return _waits_on_disk(call, *args)
+
+
+def _directly(call: Callable[..., Any], *args: Any) -> Any:
+    return call(*args)
 
 
 #: One lock per database file in this process. Writers in one process queue on it and hand
@@ -83,21 +102,25 @@ def connect(path: str | Path) -> HallConnection:
 
 
 @contextmanager
-def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taking the write lock at once; rolled back on any error."""
+def write(conn: sqlite3.Connection, halls: Iterable[int] = ()) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taking the write lock at once; rolled back on any error. `halls`:
+    the halls it changes, whose counter rows it takes first, in a fixed order (their ids)."""
     lock = getattr(conn, "write_lock", None)
+    # SQLite's waits leave the event loop; a PostgreSQL connection waits as its driver does
+    disk = wait_on_disk if conn.dialect is SQLITE else _directly
     if lock is not None:
         lock.acquire()
     try:
-        wait_on_disk(conn.execute, "BEGIN IMMEDIATE")
+        disk(conn.execute, conn.dialect.begin_write)
         try:
+            take_halls(conn, halls)
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         try:
-            wait_on_disk(conn.execute, "COMMIT")
-        except sqlite3.Error:
+            disk(conn.execute, "COMMIT")
+        except Exception:
             # a full disk fails the commit itself: roll back, so the connection is usable
             # again when space returns instead of stuck inside this transaction
             if conn.in_transaction:
@@ -108,10 +131,31 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             lock.release()
 
 
+def take_halls(conn, halls: Iterable[int]) -> None:
+    """Inside a write transaction, first: the halls' counter rows, always in the order of their
+    ids, so two processes' transactions over several halls never wait on each other in a ring."""
+    for hall_id in sorted(set(halls)):
+        lock_hall(conn, hall_id)
+
+
+@contextmanager
+def savepoint(conn, name: str = "attempt") -> Iterator[None]:
+    """A part of a write transaction that can fail alone: on PostgreSQL a refused statement
+    spoils the whole transaction unless it ran inside a savepoint rolled back to."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")
+
+
 @contextmanager
 def read(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A consistent snapshot for several reads."""
-    conn.execute("BEGIN")
+    conn.execute(conn.dialect.begin_read)
     try:
         yield conn
     finally:
@@ -146,10 +190,13 @@ class GroupCommit:
 
     MAX_UNITS = 200      # a bound on the work lost to one failed commit, and on one group's wait
     IDLE_SECONDS = 2.0   # how long the writer waits for more work before it ends
+    RETRIES = 5          # a group PostgreSQL rolled back as a deadlock runs again, this often
 
-    def __init__(self, database: "Database", on_failed_commit: Callable[[], None] = lambda: None):
+    def __init__(self, database: "Database", on_failed_commit: Callable[[], None] = lambda: None,
+                 halls: Iterable[int] = ()):
         self.database = database
         self.on_failed_commit = on_failed_commit
+        self.halls = tuple(halls)   # every group takes these halls' counter rows first
         self._queued: deque[_Unit] = deque()
         self._more = threading.Condition()
         self._writing = False
@@ -201,18 +248,29 @@ class GroupCommit:
                 unit.decided.set()
 
     def _commit(self, conn: sqlite3.Connection, group: list[_Unit]) -> bool:
-        try:
-            with write(conn):
+        for attempt in range(self.RETRIES + 1):
+            try:
+                with write(conn):
+                    take_halls(conn, self.halls)
+                    for unit in group:
+                        _in_savepoint(conn, unit)
+                return True
+            except Exception as exc:   # the commit itself failed: nothing of this group was kept
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                self.on_failed_commit()
+                if conn.dialect.retryable(exc) and attempt < self.RETRIES:
+                    log.info("group of %d rolled back (%s): running it again", len(group), type(exc).__name__)
+                    # a moment for the other transaction to take the row it waited for: straight
+                    # back, this one could take it again first and meet the same ring
+                    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+                    for unit in group:
+                        unit.result = unit.error = None
+                    continue
                 for unit in group:
-                    _in_savepoint(conn, unit)
-            return True
-        except Exception as exc:   # the commit itself failed: nothing of this group was kept
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            self.on_failed_commit()
-            for unit in group:
-                unit.error = unit.error or exc
-            return False
+                    unit.error = unit.error or exc
+                return False
+        return False
 
 
 def _after_commit(unit: _Unit) -> None:
@@ -227,6 +285,8 @@ def _in_savepoint(conn: sqlite3.Connection, unit: _Unit) -> None:
     try:
         unit.result = unit.work(conn)
     except BaseException as exc:   # the caller gets it; the group goes on without this unit
+        if conn.dialect.retryable(exc):
+            raise   # the whole transaction is lost, not just this unit: the group runs again
         conn.execute("ROLLBACK TO unit")
         unit.error = exc
     conn.execute("RELEASE unit")
@@ -244,14 +304,21 @@ class Database:
     """
 
     POOL_SIZE = 16
+    dialect = SQLITE
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
         self._held: dict[int, sqlite3.Connection] = {}   # thread ident → its connection
         self._idle: list[sqlite3.Connection] = []
         self._opened: set[sqlite3.Connection] = set()    # everything close() must close
         self._lock = threading.Lock()
         self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called: background work for this database should end."""
+        return self._closed
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, checked out on first use."""
@@ -309,11 +376,142 @@ class Database:
             conn.close()
 
 
+class PostgresConnection:
+    """A psycopg connection that takes the repository's SQL as written (`?` placeholders),
+    answers rows that read like sqlite3's (by position or by name), and runs in autocommit,
+    so transactions begin where `write` and `read` say, as they do on SQLite."""
+
+    dialect = POSTGRESQL
+    write_lock = None   # PostgreSQL's row locks serialise a hall's writers, in every process
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def execute(self, sql: str, params: tuple | list | None = None):
+        if params is None:
+            return self.raw.execute(sql)
+        return self.raw.execute(POSTGRESQL.sql(sql), params)
+
+    def executemany(self, sql: str, rows: Iterable[tuple]):
+        cursor = self.raw.cursor()
+        cursor.executemany(POSTGRESQL.sql(sql), list(rows))
+        return cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class Row(tuple):
+    """A PostgreSQL row read like sqlite3.Row: `row[0]`, `row["name"]`, `dict(row)`."""
+
+    __slots__ = ()
+    _index: dict[str, int] = {}
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+@functools.lru_cache(maxsize=1024)
+def _row_class(names: tuple[str, ...]) -> type[Row]:
+    return type("Row", (Row,), {"__slots__": (), "_index": {name: i for i, name in enumerate(names)}})
+
+
+def _rows(cursor):
+    """psycopg's row factory: rows named after the cursor's columns."""
+    if cursor.description is None:
+        return tuple
+    return _row_class(tuple(column.name for column in cursor.description))
+
+
+class PostgresDatabase(Database):
+    """A PostgreSQL database shared by the city's server processes, through a psycopg pool.
+
+    A thread (or, under gevent, a greenlet: psycopg connections must not be shared between
+    greenlets) checks out its own connection as with SQLite and gives it back to the pool.
+    `?pool_max=N` in the URL bounds the connections this process opens (default POOL_SIZE).
+    """
+
+    dialect = POSTGRESQL
+    CHECKOUT_SECONDS = 30.0   # a request waits this long for a free connection before it fails
+
+    def __init__(self, url: str):
+        from psycopg_pool import ConnectionPool
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        pool_max = int(query.pop("pool_max", self.POOL_SIZE))
+        self.url = url
+        self.path = Path(parts.path.lstrip("/") or "postgresql")   # a name for messages only
+        self._conninfo = urlunsplit(parts._replace(query=urlencode(query)))
+        self._held: dict[int, Any] = {}
+        self._out: set[Any] = set()      # raw connections checked out, closed by close()
+        self._lock = threading.Lock()
+        self._closed = False
+        # no check on each checkout (a round trip per request): a connection PostgreSQL dropped
+        # fails its request once (503, try again) and the pool replaces it when it comes back
+        self.pool = ConnectionPool(self._conninfo, min_size=1, max_size=pool_max, open=True,
+                                   kwargs={"autocommit": True, "row_factory": _rows}, name="jiaohao")
+
+    def _check_out(self):
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"{self.url}: the database was closed")
+        raw = self.pool.getconn(timeout=self.CHECKOUT_SECONDS)
+        conn = PostgresConnection(raw)
+        with self._lock:
+            self._out.add(raw)
+        self._held[threading.get_ident()] = conn
+        return conn
+
+    def release(self) -> None:
+        conn = self._held.pop(threading.get_ident(), None)
+        if conn is None:
+            return
+        with self._lock:
+            self._out.discard(conn.raw)
+            closed = self._closed
+        if closed:
+            conn.raw.close()
+        else:
+            self.pool.putconn(conn.raw)   # rolled back there if left inside a transaction
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            out, self._out = self._out, set()
+            self._held.clear()
+        for raw in out:
+            raw.close()
+        self.pool.close()
+
+
+def open_database(url: str | None, data_path: str | Path) -> Database:
+    """The database a URL names: `sqlite:///PATH`, `postgresql://user@host:port/db`, or (None)
+    the SQLite file in the data directory."""
+    if not url:
+        return Database(Path(data_path) / DB_FILENAME)
+    if url.startswith("sqlite:///"):
+        return Database(url[len("sqlite:///"):])
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url)
+    raise ValueError(f"数据库地址无效 / unknown database URL {url!r}: use sqlite:///PATH or "
+                     "postgresql://user@host:port/database")
+
+
 # --- migrations ---------------------------------------------------------------------------
 
-def _migrations() -> list[tuple[int, str, str]]:
+def _migrations(package: str = "server.migrations") -> list[tuple[int, str, str]]:
     found = []
-    for entry in resources.files("server.migrations").iterdir():
+    for entry in resources.files(package).iterdir():
         name = entry.name
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
@@ -357,6 +555,8 @@ def migrate(conn: sqlite3.Connection, steps: dict[int, Step] | None = None) -> l
     `steps` gives the Python step of a migration that has one; without it the migration's own
     SQL decides (it refuses where the step had work to do)."""
     steps = steps or {}
+    if conn.dialect is POSTGRESQL:
+        return _migrate_postgresql(conn, steps)
     conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)""")
     applied = []
@@ -383,10 +583,46 @@ def migrate(conn: sqlite3.Connection, steps: dict[int, Step] | None = None) -> l
 
 def truncate_log(conn: sqlite3.Connection) -> None:
     """Copy the write-ahead log into the database file and empty it: after personal data was
-    rewritten or purged, its old page images must not linger in the -wal file."""
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    rewritten or purged, its old page images must not linger in the -wal file. (PostgreSQL
+    recycles its own WAL segments; nothing to do there.)"""
+    if conn.dialect is SQLITE:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
     return row[0] or 0
+
+
+#: the advisory lock that lets one process at a time migrate a PostgreSQL database
+MIGRATION_LOCK = 0x6A69616F   # "jiao"
+
+
+def _migrate_postgresql(conn, steps: dict[int, Step]) -> list[int]:
+    """Each migration script whole, in one transaction with its record; processes starting at
+    the same time take turns on an advisory lock, and the later ones find the work done."""
+    applied = []
+    with write(conn):
+        conn.execute("SELECT pg_advisory_xact_lock(%s)" % MIGRATION_LOCK)
+        conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)""")
+    for version, name, script in _migrations(POSTGRESQL.migrations):
+        with write(conn):
+            conn.execute("SELECT pg_advisory_xact_lock(%s)" % MIGRATION_LOCK)
+            if conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
+                continue
+            before, marker, after = script.partition(STEP)
+            _run_whole(conn, before)
+            if marker and version in steps:
+                steps[version](conn)
+            _run_whole(conn, after)
+            conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                         (version, name, datetime.now(timezone.utc).isoformat()))
+        applied.append(version)
+    return applied
+
+
+def _run_whole(conn, script: str) -> None:
+    """A PostgreSQL script in one go (function bodies hold semicolons of their own)."""
+    if any(line.strip() and not line.strip().startswith("--") for line in script.splitlines()):
+        conn.execute(script)

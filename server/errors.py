@@ -6,6 +6,8 @@ import errno
 import logging
 import sqlite3
 
+import psycopg
+import psycopg.errors
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -20,7 +22,7 @@ NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "de
 FORBIDDEN_CODES = {"not_your_window", "not_your_ticket", "not_signed_in"}
 INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_return_to", "bad_rating",
                  "unknown_service", "bad_username", "bad_role", "weak_password", "bad_device_name",
-                 "bad_kind", "bad_window", "bad_reasons", "bad_comment"}
+                 "bad_kind", "bad_window", "bad_reasons", "bad_comment", "bad_id_number", "id_required"}
 
 #: appointment refusals that are not "the slot or booking does not allow it now" (409)
 APPOINTMENT_STATUS = {"booking_not_found": 404, "unknown_service": 404, "bad_mobile": 422,
@@ -68,6 +70,10 @@ STORAGE_ERROR = (503, "storage_error", "服务器存储故障，暂时无法保�
 
 def storage_problem(exc: BaseException) -> tuple[int, str, str] | None:
     """A write that failed because of the disk, not the request: (status, code, message)."""
+    if isinstance(exc, (psycopg.errors.DiskFull, psycopg.errors.InsufficientResources)):
+        return STORAGE_FULL
+    if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+        return STORAGE_READ_ONLY
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         if "disk is full" in text or "database or disk is full" in text:
@@ -146,13 +152,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OSError)
     @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(psycopg.OperationalError)
     def database_busy(exc: Exception):
         storage = storage_problem(exc)
         if storage is not None:
             status, code, message = storage
             log.error("storage: %s (%s %s)", exc, request.method, request.path)
             return error_response(status, code, message, {"Retry-After": "30"})
-        if not isinstance(exc, sqlite3.OperationalError) or ("locked" not in str(exc) and "busy" not in str(exc)):
+        if not _busy(exc):
             return unexpected(exc)
         # nothing was written: the transaction rolled back, so the client may simply retry
         log.warning("database busy: %s", exc)
@@ -163,3 +170,11 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception):
         log.exception("unexpected error")
         return error_response(500, "internal_error", "服务器内部错误 / internal server error")
+
+
+def _busy(exc: BaseException) -> bool:
+    """The database could not take the write now (nothing was written): SQLite's lock, or on
+    PostgreSQL a deadlock still there after the retries, no free pooled connection, a lost one."""
+    if isinstance(exc, psycopg.OperationalError):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))

@@ -37,9 +37,14 @@ ROUTES = {
                                  None, 200)},
     "/api/v1/hall": {"get": ("The hall snapshot: items, windows, recent calls", None, 200)},
     "/api/v1/tickets": {"post": ("Issue a ticket; notify: the citizen's optional text-message opt-in "
-                                 "{mobile, ahead, called}, kept in the same transaction",
+                                 "{mobile, ahead, called}, kept in the same transaction; id_number: the "
+                                 "身份证 number read at the kiosk, held to the per-person limits of an item "
+                                 "with identity optional/required (422 bad_id_number, 422 id_required, "
+                                 "409 person_limit_reached); id_name kept sealed only where [identity] "
+                                 "keep_name; green_category 军人 / 残疾人 as declared",
                                  {"service": "string", "priority": "string", "request_id": "string",
-                                  "notify": "object"}, 201)},
+                                  "notify": "object", "id_number": "string", "id_name": "string",
+                                  "green_category": "string"}, 201)},
     "/api/v1/tickets/{id}": {"get": ("One ticket",
                                      None, 200)},
     "/api/v1/tickets/{id}/recall": {"post": ("Call the ticket again (重呼)", None, 200)},

@@ -140,7 +140,7 @@ def _key_file(path: Path) -> Path:
 
 def purge_expired(service: "HallService") -> int:
     """Forget the personal data of visits older than the hall's `personal_data_days`: booking
-    numbers and names, and the numbers kept for notifications. Returns how many records lost
+    numbers and names, the numbers kept for notifications, and who took which ticket. Returns how many records lost
     theirs. The write-ahead log is emptied after, so no old page keeps a purged number."""
     days = service.setup().security.personal_data_days
     before = service.today() - timedelta(days=days)
@@ -148,6 +148,7 @@ def purge_expired(service: "HallService") -> int:
     with db.write(conn):
         purged = repo.purge_booking_personal_data(conn, service.hall_id, before)
         purged += repo.purge_notify_personal_data(conn, service.hall_id, before)
+        purged += repo.purge_person_data(conn, service.hall_id, before)
     if purged:
         db.truncate_log(conn)
     return purged

@@ -133,6 +133,7 @@ def service_view(code: str, state: HallState, now: datetime) -> wire.Service:
         "closed_reason": None if refusal is None else refusal.code,
         "closed_message": None if refusal is None else refusal.message,
         "windows": list(state.setup.windows_serving(code)),
+        "identity": item.identity.value,
     }
 
 

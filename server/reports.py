@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from hall import kpi
+from hall import identity, kpi
 
 from . import db, repository as repo
 
@@ -58,6 +58,8 @@ def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
                                              end.astimezone(timezone.utc))
         alert_rows = [dict(row) for row in repo.alerts_between(conn, service.hall_id, first, last)]
         clerks = repo.clerk_names(conn, service.hall_id)
+        refused = [(r["service"], datetime.fromisoformat(r["refused_at"]))
+                   for r in repo.person_refusals(conn, service.hall_id, first, last)]
     facts = kpi.measure(records, setup, start, end, service.clock(), alert_rows)
     names = Labels(setup, clerks)
     return {
@@ -69,6 +71,8 @@ def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
         "appointments": hall.appointments.figures(first, last),
         # text messages and WeChat notices: attempts per provider, sent / failed / dropped
         "notifications": hall.notifications.counts(first, last),
+        # tickets the per-person limit refused (身份证): a scalping (黄牛) signal
+        "person_limit_refusals": identity.count_refusals(refused, setup.hall.tz),
         "charts": {
             # hours with citizens in them: not the evening when only expired tickets "wait"
             "by_hour": [{"hour": h, "issued": r["issued"], "served": r["served"]}

@@ -20,7 +20,8 @@ from typing import Callable
 
 from hall import commands as c
 from hall import events as e
-from hall import order, queue
+from hall import identity, order, queue
+from hall.identity import Person
 from hall.config import HallConfig, parse_config
 from hall.estimate import WaitEstimate
 from hall.numbering import business_date
@@ -143,7 +144,7 @@ class HallService:
         # every command goes through one writer, which commits them in groups and hands the
         # batches on in commit order: a board must never hear that window 3 finished A001
         # after it heard window 3 call A002
-        self.writer = db.GroupCommit(database, on_failed_commit=self._forget)
+        self.writer = db.GroupCommit(database, on_failed_commit=self._forget, halls=(hall_id,))
         self.publications = (Publications(self._publish_now, when_idle=database.release)
                              if publish_in_background else None)
         self._as_of = threading.local()   # the publishing thread's batch state, see snapshot()
@@ -345,12 +346,21 @@ class HallService:
 
     def issue(self, service: str, priority: Priority = Priority.NORMAL, actor: str = "system",
               request_id: str | None = None,
-              along: Callable[[sqlite3.Connection, int], None] | None = None) -> IssuedTicket:
+              along: Callable[[sqlite3.Connection, int], None] | None = None,
+              person: Person | None = None) -> IssuedTicket:
         """Issue one ticket. `along(conn, ticket_id)` runs in the same transaction, so a row that
-        refers to the ticket (an appointment's check-in) is written with it or not at all."""
-        state, ticket_id, outcome = self.writer.run(
-            lambda conn: self._issue(conn, service, priority, actor, request_id, along),
-            then=self._published_issue)
+        refers to the ticket (an appointment's check-in) is written with it or not at all.
+        A `person` (the ID card read at the kiosk) is held to the hall's per-person limits."""
+        if person is not None:
+            along = self._tied_to(person, service, along)
+        try:
+            state, ticket_id, outcome = self.writer.run(
+                lambda conn: self._issue(conn, service, priority, actor, request_id, along, person),
+                then=self._published_issue)
+        except QueueError as refused:
+            if refused.code == "person_limit_reached":
+                self._count_refusal(service)
+            raise
         # the slip's figures (people ahead, wait estimate) are worked out here, not by the writer
         return self._issued(state, state.tickets[ticket_id], repeated=outcome is None)
 
@@ -359,15 +369,19 @@ class HallService:
             self._published(done[2])
 
     def _issue(self, conn, service: str, priority: Priority, actor: str, request_id: str | None,
-               along: Callable[[sqlite3.Connection, int], None] | None) -> tuple[HallState, int, Outcome | None]:
+               along: Callable[[sqlite3.Connection, int], None] | None,
+               person: Person | None = None) -> tuple[HallState, int, Outcome | None]:
         """In the writer: the ticket issued (or the one this request already got) and the hall
         it was issued into; no outcome for a repeated request."""
         try:
             earlier = request_id and repo.ticket_for_request(conn, self.hall_id, actor, request_id)
             if earlier:
                 return self._state_for(conn, (earlier,)), earlier, None
+            now = self.clock()
+            if person is not None:
+                priority = self._person_allowed(conn, person, service, priority, now)
             outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service, priority=priority,
-                                                    actor=actor), self.clock())
+                                                    actor=actor), now)
             ticket_id = outcome.events[0].ticket_id
             if along is not None:
                 along(conn, ticket_id)
@@ -380,6 +394,64 @@ class HallService:
             self._forget()
             raise
         return outcome.state, ticket_id, outcome
+
+    # --- tickets tied to a person (hall/identity.py) --------------------------------------
+
+    def person_for(self, service: str, id_number: object, name: str = "",
+                   declared: str | None = None) -> Person | None:
+        """What an issue request gave, checked against the item's identity mode: the person
+        the limits apply to, or None where the item does not tie tickets to people."""
+        setup = self.setup()
+        try:
+            mode = setup.service(service).identity
+        except KeyError:
+            return None   # the core refuses the unknown item
+        number = identity.identity_for(mode, id_number)
+        if number is None or mode is identity.IdentityMode.OFF:
+            return None   # checked, but an item without identity keeps nobody's number
+        return Person(number=number, name=name, declared=declared)
+
+    def person_index(self, person: Person) -> str:
+        """The keyed index the per-person limits meet on: equal numbers, equal index."""
+        return self.vault.index(person.number.value, purpose="id_number")
+
+    def _person_allowed(self, conn, person: Person, service: str, priority: Priority, now: datetime) -> Priority:
+        """Inside the writer, so two kiosks reading the same card at once cannot both pass:
+        the ticket's priority once the hall's green channel is applied, or a refusal."""
+        setup = self.setup(conn)
+        try:
+            item = setup.service(service)
+        except KeyError:
+            return priority   # the core refuses the unknown item
+        today = business_date(now, setup.hall.tz)
+        taken = repo.person_tickets_on(conn, self.hall_id, self.person_index(person), today)
+        identity.person_may_take(setup.identity, service, item.name, taken)
+        return identity.priority_for(priority, identity.green_category(setup.identity, person.number,
+                                                                       person.declared, today))
+
+    def _tied_to(self, person: Person, service: str,
+                 along: Callable[[sqlite3.Connection, int], None] | None) -> Callable[[sqlite3.Connection, int], None]:
+        """`along` that also writes who took the ticket: its index and masked number, no more."""
+        def tie(conn: sqlite3.Connection, ticket_id: int) -> None:
+            setup = self.setup(conn)
+            today = business_date(self.clock(), setup.hall.tz)
+            name = (self.vault.seal(person.name, purpose="name")
+                    if setup.identity.keep_name and person.name else None)
+            category = identity.green_category(setup.identity, person.number, person.declared, today)
+            repo.tie_ticket_to_person(conn, self.hall_id, ticket_id, today, service, self.person_index(person),
+                                      person.number.masked, name, category)
+            if along is not None:
+                along(conn, ticket_id)
+        return tie
+
+    def _count_refusal(self, service: str) -> None:
+        """A refused-by-limit attempt, counted apart from the refused issue (which wrote nothing)."""
+        now = self.clock()
+        try:
+            self.writer.run(lambda conn: repo.record_person_refusal(
+                conn, self.hall_id, business_date(now, self.setup(conn).hall.tz), service, now))
+        except Exception:   # a missed count must not change the citizen's answer
+            log.exception("counting a refused ticket failed")
 
     def _issued(self, state: HallState, ticket: Ticket, repeated: bool = False) -> IssuedTicket:
         place = order.place_of(state, ticket)

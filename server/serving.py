@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -191,13 +191,16 @@ class InFlight:
 
 
 class _Answer:
-    """A response body that reports when the server has written and closed it."""
+    """A response body that reports when it is answered: written to its end, or closed.
+    Both count, because Werkzeug skips close() when the client resets the connection once it
+    has read what it wanted (a reset while the server drains the request socket)."""
 
     def __init__(self, body: Iterable[bytes], done: Callable[[], None]):
         self.body, self.done, self.closed = body, done, False
 
-    def __iter__(self):
-        return iter(self.body)
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.body
+        self.close()
 
     def close(self) -> None:
         if self.closed:

@@ -14,7 +14,7 @@ import threading
 from datetime import date, datetime, time, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from hall import alerts, kpi
+from hall import alerts, identity, kpi
 from hall import appointments as appointment_rules
 from hall.alerts import Decision, Facts, OpenAlert, Rating
 from hall import order
@@ -83,7 +83,7 @@ class Supervision:
             if not decisions:
                 self.last_check = now
                 return []
-            with db.write(conn):
+            with db.write(conn, halls=(self.service.hall_id,)):
                 decisions, by_key, facts = self._decide(conn, now)
                 changed = [self._record(conn, d, by_key, now, facts) for d in decisions]
                 seq = repo.last_seq(conn, self.service.hall_id)
@@ -167,7 +167,7 @@ class Supervision:
         hall_id = self.service.hall_id
         now = self.service.clock()
         conn = self.service.database.connection()
-        with self.lock, db.write(conn):
+        with self.lock, db.write(conn, halls=(hall_id,)):
             row = repo.get_alert(conn, hall_id, alert_id)
             if row is None:
                 raise ApiError(404, "alert_not_found", f"没有这条告警 / no alert {alert_id}")
@@ -206,6 +206,8 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         slots = repo.slot_bookings(conn, service.hall_id, today)
         figures = repo.booking_figures(conn, service.hall_id, today, today)
         case_views = _cases(conn, service, now)
+        refused = [(r["service"], datetime.fromisoformat(r["refused_at"]))
+                   for r in repo.person_refusals(conn, service.hall_id, today, today)]
     setup = state.setup
     info = setup.hall
     return {
@@ -219,6 +221,8 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
                     for row in devices],
         "alerts": [protocol.alert_view(row) for row in opened],
         "cases": case_views,
+        # today's tickets refused by the per-person limit (身份证): a scalping (黄牛) signal
+        "person_limit_refusals": identity.count_refusals(refused, info.tz),
         "thresholds": _thresholds(setup),
         "appointments": _appointments(setup, slots, figures, today, now)
         | {"sweeps": hall.appointments.sweeps.recent()},

@@ -1,13 +1,14 @@
-"""The system Chromium for page tests, one browser per test module (two Playwright
-instances cannot run at once), and pages in separate contexts, like separate PCs."""
+"""The system Chromium for page tests: one Playwright and one browser per test process (a
+process cannot run two Playwright instances at once, so both are session fixtures defined in
+tests/conftest.py only; under pytest-xdist every worker has its own), and pages in separate
+contexts, like separate PCs."""
 
 from __future__ import annotations
 
 import time
 from typing import Callable, Iterator
 
-import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -17,12 +18,16 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
          "has_touch": True, "locale": "zh-CN"}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def started_playwright() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        yield playwright
+
+
+def launched(playwright: Playwright, args: list[str] = CHROMIUM_ARGS) -> Iterator[Browser]:
+    """The system Chromium with `args`, closed afterwards."""
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    yield chromium
+    chromium.close()
 
 
 def pages(browser: Browser, height: int) -> Iterator[Callable[..., Page]]:

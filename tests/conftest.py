@@ -1,9 +1,22 @@
-"""Shared test helpers: a small hall, a fake clock, fresh data directories."""
+"""Shared test helpers: a small hall, a fake clock, fresh data directories.
+
+The suite runs in several processes at once (pytest-xdist, see `./run test`). A test keeps to
+its own `tmp_path`, its own free 127.0.0.1 ports (port 0, or `common.launcher.free_port` just
+before the server binds) and its own accounts, and never depends on another test having run.
+
+A session fixture runs once in every worker process, which is the place for a service that
+costs seconds to start (a database cluster, a message queue): start it in a session fixture
+under `tmp_path_factory.mktemp(...)` (a directory of that worker's own) on a free port, yield
+what tests need to reach it, stop it afterwards; give each test its own database or key prefix
+inside it. The `worker_id` fixture ("gw0", "gw1", … or "master" without xdist) names what must
+differ between workers. `seeded` and `browser` below follow this pattern.
+"""
 
 from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import os
 import shutil
 from datetime import datetime, timedelta, timezone
@@ -141,6 +154,107 @@ def add_user(database, hall_id: int, username: str, role: str, password: str, *a
                              password_hash=quick_password_hash(password), **kwargs)
 
 
+# --- the two databases -------------------------------------------------------------------------
+# The server keeps the same promises on SQLite (one hall, no service to run) and on PostgreSQL
+# (the city's shared database). The tests that reach the storage through the server
+# (tests/server, see its conftest) run once on each: `backend` is parametrised there. Each test
+# process (each xdist worker) starts one throwaway PostgreSQL cluster the first time a test
+# asks for it and stops it at the end; each test gets its own database, copied from a migrated
+# template, so no test sees another's rows. Browser and Qt tests keep to SQLite: what they test
+# does not depend on the database, and running them twice would double the suite's time.
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--backends", default=",".join(BACKENDS),
+                     help="the databases the server tests run on, comma-separated (default: both)")
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (pragmas, the file on disk)")
+    config.addinivalue_line("markers", "postgresql_only: about several processes sharing PostgreSQL")
+    chosen = [b.strip() for b in config.getoption("--backends").split(",") if b.strip()]
+    unknown = set(chosen) - set(BACKENDS)
+    if unknown or not chosen:
+        raise pytest.UsageError(f"--backends takes {', '.join(BACKENDS)}, not {', '.join(sorted(unknown))}")
+
+
+def chosen_backends(config, marker_names: set[str]) -> list[str]:
+    chosen = [b.strip() for b in config.getoption("--backends").split(",") if b.strip()]
+    if "sqlite_only" in marker_names:
+        return ["sqlite"]
+    if "postgresql_only" in marker_names:
+        return [b for b in chosen if b == "postgresql"]
+    return chosen
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """This test process's throwaway PostgreSQL, with a migrated template database."""
+    from bench.postgres_cluster import PostgresMissing, ThrowawayPostgres
+    try:
+        cluster = ThrowawayPostgres().start()
+    except PostgresMissing as missing:
+        raise pytest.UsageError(f"{missing} (or run the tests with --backends sqlite)") from None
+    try:
+        from server import db
+        template = cluster.create_database("jiaohao_template")
+        database = db.PostgresDatabase(template)
+        try:
+            with database.checked_out() as conn:
+                db.migrate(conn)
+        finally:
+            database.close()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(request):
+    """A fresh, migrated PostgreSQL database for this test; dropped after it."""
+    cluster = request.getfixturevalue("postgres_cluster")
+    name = f"t{os.getpid()}_{next(_DATABASE_NUMBERS)}"
+    url = cluster.create_database(name, template="jiaohao_template")
+    yield url
+    cluster.drop_database(name)
+
+
+_DATABASE_NUMBERS = itertools.count(1)
+
+
+@pytest.fixture
+def fresh_database(request, backend, monkeypatch):
+    """`fresh_database()` gives the rest of the test a new, empty database: for a test that
+    starts over many times (hypothesis examples). Each SQLite data directory is new anyway."""
+    made: list[str] = []
+
+    def fresh() -> None:
+        if backend == "postgresql":
+            cluster = request.getfixturevalue("postgres_cluster")
+            made.append(f"t{os.getpid()}_{next(_DATABASE_NUMBERS)}")
+            monkeypatch.setenv("JIAOHAO_DATABASE", cluster.create_database(made[-1], template="jiaohao_template"))
+    yield fresh
+    if made:
+        cluster = request.getfixturevalue("postgres_cluster")
+        for name in made:
+            cluster.drop_database(name)
+
+
+@pytest.fixture
+def backend(request, monkeypatch) -> str:
+    """The database this test's servers use ("sqlite" unless parametrised): on PostgreSQL,
+    every data directory the test opens (in this process or in a server it starts) uses the
+    test's own database through $JIAOHAO_DATABASE."""
+    name = getattr(request, "param", "sqlite")
+    if name == "postgresql":
+        monkeypatch.setenv("JIAOHAO_DATABASE", request.getfixturevalue("postgres_url"))
+    else:
+        monkeypatch.delenv("JIAOHAO_DATABASE", raising=False)
+    return name
+
+
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory):
     """`seeded(target, config)` lays down `target` as open_data_dir makes a new data directory
@@ -154,8 +268,26 @@ def seeded(tmp_path_factory):
         key = Path(config).read_bytes()
         if key not in made:
             template = tmp_path_factory.mktemp("hall-template") / "var"
-            open_data_dir(template, config).close()
+            # always a SQLite file: on PostgreSQL the test's own database is seeded on opening
+            open_data_dir(template, config, database=f"sqlite:///{template / 'jiaohao.sqlite3'}").close()
             made[key] = template
         shutil.copytree(made[key], target)
         return target
     return lay
+
+
+# --- one Playwright and one Chromium per test process ---------------------------------------------
+# Defined here only, not imported into other conftest files: a session fixture imported into two
+# of them would be two fixtures, two Playwright instances in one process, which cannot run at
+# once. Under pytest-xdist each worker process has its own pair.
+
+@pytest.fixture(scope="session")
+def playwright():
+    from tests.browser import started_playwright
+    yield from started_playwright()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    from tests.browser import launched
+    yield from launched(playwright)

@@ -70,6 +70,8 @@ class Courier:
         return handled
 
     def _deliver(self, conn, row) -> None:
+        """An attempt is logged at the moment it was decided (before the ticket was looked
+        at), so a message sent is never logged after the end of the ticket it was sent for."""
         now = self.service.clock()
         reason = self._out_of_date(conn, row, now) or self._over_rate(conn, row, now)
         if reason:
@@ -79,19 +81,17 @@ class Courier:
         try:
             receipt = self.provider.send(self._message(row))
         except SendFailed as failed:
-            self._failed(conn, row, failed, int((time.monotonic() - started) * 1000))
+            self._failed(conn, row, failed, now, int((time.monotonic() - started) * 1000))
             return
         except Exception as exc:   # a provider's bug costs its message, never the courier
             log.exception("notify provider %s failed", self.provider.name)
-            self._failed(conn, row, SendFailed(f"{type(exc).__name__}: {exc}"),
+            self._failed(conn, row, SendFailed(f"{type(exc).__name__}: {exc}"), now,
                          int((time.monotonic() - started) * 1000))
             return
-        self._settle(conn, row, "sent", self.service.clock(), mask_mobiles_in(str(receipt)),
-                     int((time.monotonic() - started) * 1000))
+        self._settle(conn, row, "sent", now, mask_mobiles_in(str(receipt)), int((time.monotonic() - started) * 1000))
 
-    def _failed(self, conn, row, failed: SendFailed, millis: int) -> None:
+    def _failed(self, conn, row, failed: SendFailed, now: datetime, millis: int) -> None:
         failed.detail = mask_mobiles_in(failed.detail)   # a provider's message may echo the number
-        now = self.service.clock()
         attempts = row["attempts"] + 1
         if failed.retry and attempts < self.settings.max_attempts:
             backoff = self.settings.retry_seconds * 2 ** (attempts - 1)
@@ -148,7 +148,7 @@ class Courier:
             service_name = row["service"]
         return Message(id=row["idem_key"], kind=row["kind"], mobile=mobile, openid=openid, number=row["number"],
                        service=service_name, window=row["window"], text=row["text"], text_en=row["text_en"],
-                       ahead=row["ahead"])
+                       ahead=row["ahead"], service_code=row["service"])
 
     # --- running in the background --------------------------------------------------------------
 
@@ -156,7 +156,8 @@ class Courier:
         self._wake.set()
 
     def run(self) -> None:
-        while not self._stopped.is_set():
+        """Until `stop`, or until the hall's database is closed (a test's app, say)."""
+        while not self._stopped.is_set() and not self.service.database.closed:
             handled = 0
             try:
                 with self.service.database.checked_out():

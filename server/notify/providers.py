@@ -52,6 +52,7 @@ class Message:
     text: str
     text_en: str
     ahead: int = 0
+    service_code: str = ""  # the item's code, as the API names items
 
 
 class SendFailed(Exception):
@@ -126,7 +127,7 @@ class WebhookProvider:
 
     def send(self, message: Message) -> str:
         body = json.dumps({"kind": message.kind, "mobile": _require_mobile(message), "number": message.number,
-                           "service": message.service, "window": message.window, "text": message.text,
+                           "service": message.service_code, "window": message.window, "text": message.text,
                            "text_en": message.text_en, "id": message.id}, ensure_ascii=False).encode("utf-8")
         status, _ = _post(self.url, body, {"Content-Type": "application/json; charset=utf-8",
                                            "X-Jiaohao-Signature": webhook_signature(self.secret, body)},

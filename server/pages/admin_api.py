@@ -26,7 +26,7 @@ from .. import administration as admin
 from .. import repository as repo
 from ..api import body, field
 from ..app import current_hall
-from ..backup import backup_to
+from ..backup import PG_DUMP_HINT, backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
 from ..permissions import ADMINS, caller, permit_blueprint
@@ -397,8 +397,11 @@ def purge_audit():
 
 @blueprint.get("/backup")
 def download_backup():
-    """A consistent copy made with SQLite's online backup API while the hall keeps working."""
+    """A consistent copy made with SQLite's online backup API while the hall keeps working.
+    A PostgreSQL database holds the city's halls and is backed up with pg_dump, not here."""
     hall = current_hall()
+    if hall.database.dialect is not db.SQLITE:
+        raise ApiError(409, "backup_elsewhere", PG_DUMP_HINT)
     handle, path = tempfile.mkstemp(prefix=".backup-", suffix=".sqlite3", dir=hall.data.path)
     os.close(handle)
     try:

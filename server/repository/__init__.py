@@ -2,13 +2,14 @@
 rows and values.
 
 Functions take an open connection; the caller (the service layer) owns the transaction.
-The SQLite-specific pieces (how times are stored) live in `dialect`.
+What differs between SQLite and PostgreSQL is asked of `conn.dialect` (see `dialect`).
 """
 
 from .halls import (  # noqa: F401
     find_hall,
     hall_by_id,
     insert_hall,
+    lock_hall,
     update_hall,
     insert_setup,
     current_setup,
@@ -156,4 +157,12 @@ from .cases import (  # noqa: F401
     case_steps,
     open_alert_by_key,
     set_alert_details,
+)
+from .people import (  # noqa: F401
+    person_tickets_on,
+    tie_ticket_to_person,
+    ticket_person,
+    record_person_refusal,
+    person_refusals,
+    purge_person_data,
 )

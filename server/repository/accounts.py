@@ -13,9 +13,9 @@ def insert_user(conn: sqlite3.Connection, hall_id: int, username: str, display_n
                 staff_no: str | None, role: str, password_hash: str, now: datetime) -> int:
     cur = conn.execute(
         "INSERT INTO users (hall_id, username, display_name, staff_no, role, password_hash, created_at, "
-        "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (hall_id, username, display_name, staff_no, role, password_hash, iso(now), iso(now)))
-    return int(cur.lastrowid)
+    return int(cur.fetchone()[0])
 
 
 def find_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row | None:
@@ -61,8 +61,8 @@ def set_user_disabled(conn: sqlite3.Connection, user_id: int, disabled: bool) ->
 def insert_session(conn: sqlite3.Connection, user_id: int, token_hash: str, now: datetime,
                    expires: datetime) -> int:
     cur = conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) "
-                       "VALUES (?, ?, ?, ?, ?)", (token_hash, user_id, iso(now), iso(expires), iso(now)))
-    return int(cur.lastrowid)
+                       "VALUES (?, ?, ?, ?, ?) RETURNING id", (token_hash, user_id, iso(now), iso(expires), iso(now)))
+    return int(cur.fetchone()[0])
 
 
 def session_user(conn: sqlite3.Connection, token_hash: str, now: datetime) -> sqlite3.Row | None:

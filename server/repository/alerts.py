@@ -22,11 +22,11 @@ def get_alert(conn: sqlite3.Connection, hall_id: int, alert_id: int) -> sqlite3.
 def insert_alert(conn: sqlite3.Connection, hall_id: int, alert: dict[str, Any]) -> int:
     cur = conn.execute(
         "INSERT INTO alerts (hall_id, key, rule, level, subject, message, message_en, business_date, "
-        "window, service, raised_at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "\"window\", service, raised_at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (hall_id, alert["key"], alert["rule"], alert["level"], alert["subject"], alert["message"],
          alert["message_en"], iso(alert["business_date"]), alert.get("window"), alert.get("service"),
          iso(alert["at"]), json.dumps(alert.get("details") or {}, ensure_ascii=False)))
-    return int(cur.lastrowid)
+    return int(cur.fetchone()[0])
 
 
 def escalate_alert(conn: sqlite3.Connection, alert_id: int, message: str, message_en: str,

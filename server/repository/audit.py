@@ -19,11 +19,11 @@ def insert_audit(conn: sqlite3.Connection, hall_id: int, now: datetime, actor: s
                  subject: str, before: Any, after: Any, trail: str = "changes") -> int:
     cur = conn.execute(
         f"INSERT INTO {TRAILS[trail]} (hall_id, at, actor, action, subject, before, after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (hall_id, iso(now), actor, action, subject,
          None if before is None else json.dumps(before, ensure_ascii=False, default=str),
          None if after is None else json.dumps(after, ensure_ascii=False, default=str)))
-    return int(cur.lastrowid)
+    return int(cur.fetchone()[0])
 
 
 def _entry(row) -> dict[str, Any]:
@@ -60,8 +60,8 @@ def insert_rating_delivery(conn: sqlite3.Connection, hall_id: int, day: str, now
                            destination: str, rows: int, attempts: int, result: str, detail: str) -> int:
     cur = conn.execute(
         "INSERT INTO rating_deliveries (hall_id, business_date, at, destination, rows, attempts, result, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (hall_id, day, iso(now), destination, rows, attempts, result, detail))
-    return int(cur.lastrowid)
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", (hall_id, day, iso(now), destination, rows, attempts, result, detail))
+    return int(cur.fetchone()[0])
 
 
 def rating_deliveries(conn: sqlite3.Connection, hall_id: int, limit: int = 100) -> list[sqlite3.Row]:

@@ -27,7 +27,7 @@ def open_bookings_taken_at(conn: sqlite3.Connection, hall_id: int, service: str,
     change); the desk's bookings, for people standing in front of it, are not counted."""
     rows = conn.execute(
         "SELECT updated_at FROM bookings WHERE hall_id = ? AND service = ? AND slot_date = ? "
-        "AND slot_start = ? AND state = 'booked' AND NOT at_desk",
+        "AND slot_start = ? AND state = 'booked' AND at_desk = 0",
         (hall_id, service, day.isoformat(), start))
     return [dt(row[0]) for row in rows]
 
@@ -59,11 +59,11 @@ def insert_booking(conn: sqlite3.Connection, hall_id: int, row: dict[str, Any], 
     cur = conn.execute(
         "INSERT INTO bookings (hall_id, code, manage_token_hash, service, slot_date, slot_start, slot_end, "
         "mobile_sealed, mobile_index, at_desk, remind, name, state, created_at, created_by, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?) RETURNING id",
         (hall_id, row["code"], row["manage_token_hash"], row["service"], row["slot_date"], row["slot_start"],
          row["slot_end"], row["mobile_sealed"], row["mobile_index"], int(row["at_desk"]),
          int(row.get("remind", False)), row["name"], iso(now), row["created_by"], iso(now)))
-    return int(cur.lastrowid)
+    return int(cur.fetchone()[0])
 
 
 def booking_by(conn: sqlite3.Connection, hall_id: int, column: str, value: Any) -> sqlite3.Row | None:

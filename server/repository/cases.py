@@ -14,7 +14,7 @@ from .dialect import dt, iso
 #: a case with its visit: the ticket, the rating event (who rated, how, why) and the last 办结
 #: before it (who served)
 CASE_SELECT = (
-    "SELECT c.*, t.number, t.service, t.window, t.case_no, r.at AS rated_at, r.actor AS rated_by, "
+    "SELECT c.*, t.number, t.service, t.\"window\", t.case_no, r.at AS rated_at, r.actor AS rated_by, "
     "r.details AS rating_details, (SELECT f.actor FROM events f WHERE f.ticket_id = t.id AND f.hall_id = c.hall_id "
     "AND f.kind = 'service_finished' AND f.seq < r.seq ORDER BY f.seq DESC LIMIT 1) AS finished_by "
     "FROM bad_rating_cases c JOIN tickets t ON t.id = c.ticket_id "
@@ -25,8 +25,8 @@ def insert_case(conn: sqlite3.Connection, hall_id: int, ticket_id: int, rating: 
                 due_at: datetime) -> int:
     cur = conn.execute(
         "INSERT INTO bad_rating_cases (hall_id, ticket_id, rating, opened_at, due_at, status) "
-        "VALUES (?, ?, ?, ?, ?, 'open')", (hall_id, ticket_id, rating, iso(opened_at), iso(due_at)))
-    return int(cur.lastrowid)
+        "VALUES (?, ?, ?, ?, ?, 'open') RETURNING id", (hall_id, ticket_id, rating, iso(opened_at), iso(due_at)))
+    return int(cur.fetchone()[0])
 
 
 def case_from_row(row) -> Case:
@@ -73,9 +73,9 @@ def save_case(conn: sqlite3.Connection, case: Case) -> None:
 def append_case_step(conn: sqlite3.Connection, step: StepTaken) -> int:
     cur = conn.execute(
         "INSERT INTO bad_rating_case_steps (case_id, step, at, actor, note, from_status, to_status) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (step.case_id, step.step, iso(step.at), step.actor, step.note, step.from_status, step.to_status))
-    return int(cur.lastrowid)
+    return int(cur.fetchone()[0])
 
 
 def case_steps(conn: sqlite3.Connection, case_ids: list[int]) -> dict[int, list[sqlite3.Row]]:

@@ -15,8 +15,8 @@ def insert_device(conn: sqlite3.Connection, hall_id: int, name: str, kind: str, 
                   now: datetime, window_number: int | None = None) -> int:
     cur = conn.execute(
         "INSERT INTO devices (hall_id, name, kind, token_hash, created_at, window_number) "
-        "VALUES (?, ?, ?, ?, ?, ?)", (hall_id, name, kind, token_hash, iso(now), window_number))
-    return int(cur.lastrowid)
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id", (hall_id, name, kind, token_hash, iso(now), window_number))
+    return int(cur.fetchone()[0])
 
 
 def set_device_windows(conn: sqlite3.Connection, device_id: int, windows: Iterable[int]) -> None:

@@ -14,11 +14,12 @@ from .dialect import dt, iso
 
 
 def append_event(conn: sqlite3.Connection, hall_id: int, record: dict[str, Any]) -> int:
-    """Append one event; returns its place in the hall's sequence (safe inside a write transaction)."""
-    seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE hall_id = ?",
+    """Append one event; returns its place in the hall's sequence, counted on the hall's row,
+    which the write transaction already holds (halls.lock_hall)."""
+    seq = conn.execute("UPDATE hall_counters SET last_seq = last_seq + 1 WHERE hall_id = ? RETURNING last_seq",
                        (hall_id,)).fetchone()[0]
     conn.execute(
-        "INSERT INTO events (hall_id, seq, at, kind, ticket_id, window, actor, from_state, to_state, "
+        "INSERT INTO events (hall_id, seq, at, kind, ticket_id, \"window\", actor, from_state, to_state, "
         "details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (hall_id, seq, record["at"], record["kind"], record["ticket_id"], record["window"],
          record["actor"], record["from_state"], record["to_state"],
@@ -42,13 +43,13 @@ def event_records(conn: sqlite3.Connection, hall_id: int, after: int = 0,
 
 
 def last_seq(conn: sqlite3.Connection, hall_id: int) -> int:
-    row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE hall_id = ?", (hall_id,)).fetchone()
-    return int(row[0])
+    row = conn.execute("SELECT last_seq FROM hall_counters WHERE hall_id = ?", (hall_id,)).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 def recent_calls(conn: sqlite3.Connection, hall_id: int, day: date, limit: int) -> list[sqlite3.Row]:
     return conn.execute(
-        "SELECT e.seq, e.at, e.kind, e.window, t.id AS ticket_id, t.number, t.service FROM events e "
+        "SELECT e.seq, e.at, e.kind, e.\"window\", t.id AS ticket_id, t.number, t.service FROM events e "
         "JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND t.business_date = ? "
         "AND e.kind IN ('ticket_called', 'ticket_recalled') ORDER BY e.seq DESC LIMIT ?",
         (hall_id, day.isoformat(), limit)).fetchall()
@@ -58,8 +59,8 @@ def call_event(conn: sqlite3.Connection, hall_id: int, seq: int) -> sqlite3.Row 
     """The call or recall recorded at `seq`, with its ticket's number, item, state and the
     seq of the ticket's latest call (a later recall supersedes this one)."""
     return conn.execute(
-        "SELECT e.seq, e.kind, e.window, t.id AS ticket_id, t.number, t.service, t.state, "
-        "t.window AS ticket_window, (SELECT MAX(c.seq) FROM events c WHERE c.hall_id = e.hall_id "
+        "SELECT e.seq, e.kind, e.\"window\", t.id AS ticket_id, t.number, t.service, t.state, "
+        "t.\"window\" AS ticket_window, (SELECT MAX(c.seq) FROM events c WHERE c.hall_id = e.hall_id "
         "AND c.ticket_id = e.ticket_id AND c.kind IN ('ticket_called', 'ticket_recalled')) AS latest_call "
         "FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND e.seq = ? "
         "AND e.kind IN ('ticket_called', 'ticket_recalled')", (hall_id, seq)).fetchone()
@@ -78,8 +79,8 @@ def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day
 
 def ratings_for_day(conn: sqlite3.Connection, hall_id: int, day: date) -> list[sqlite3.Row]:
     return conn.execute(
-        "SELECT t.id AS ticket_id, t.number, t.window, e.at, "
-        "CAST(json_extract(e.details, '$.rating') AS INTEGER) AS rating FROM events e "
+        "SELECT t.id AS ticket_id, t.number, t.\"window\", e.at, "
+        f"{conn.dialect.json_int('e.details', 'rating')} AS rating FROM events e "
         "JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND e.kind = 'service_rated' "
         "AND t.business_date = ? ORDER BY e.seq", (hall_id, day.isoformat())).fetchall()
 
@@ -120,7 +121,7 @@ def rated_visits(conn: sqlite3.Connection, hall_id: int, start: datetime,
     who finished it (the last 办结 before the rating), oldest first."""
     rows = conn.execute(
         "SELECT e.at AS rated_at, e.actor AS rated_by, e.details, t.id AS ticket_id, t.number, "
-        "t.service, t.case_no, t.window, (SELECT f.actor FROM events f WHERE f.ticket_id = t.id "
+        "t.service, t.case_no, t.\"window\", (SELECT f.actor FROM events f WHERE f.ticket_id = t.id "
         "AND f.hall_id = e.hall_id AND f.kind = 'service_finished' AND f.seq < e.seq "
         "ORDER BY f.seq DESC LIMIT 1) AS finished_by "
         "FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? "

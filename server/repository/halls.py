@@ -24,9 +24,22 @@ def hall_by_id(conn: sqlite3.Connection, hall_id: int) -> sqlite3.Row | None:
 
 def insert_hall(conn: sqlite3.Connection, info: HallInfo, now: datetime) -> int:
     cur = conn.execute(
-        "INSERT INTO halls (code, name, name_en, timezone, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO halls (code, name, name_en, timezone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         (info.code, info.name, info.name_en, info.timezone, iso(now)))
-    return int(cur.lastrowid)
+    hall_id = int(cur.fetchone()[0])
+    conn.execute("INSERT INTO hall_counters (hall_id, last_seq) VALUES (?, 0)", (hall_id,))
+    return hall_id
+
+
+def lock_hall(conn: sqlite3.Connection, hall_id: int) -> int:
+    """The first statement of a write transaction that changes a hall: takes the hall's counter
+    row, so the hall's writers in every process go one at a time, and returns the last sequence
+    number of its log as the previous writer committed it."""
+    row = conn.execute("UPDATE hall_counters SET last_seq = last_seq WHERE hall_id = ? RETURNING last_seq",
+                       (hall_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"hall {hall_id} has no counter row")
+    return int(row[0])
 
 
 def update_hall(conn: sqlite3.Connection, hall_id: int, info: HallInfo) -> None:
@@ -85,7 +98,7 @@ def project_setup(conn: sqlite3.Connection, hall_id: int, setup: HallConfig) -> 
 
 def log_and_setup_versions(conn: sqlite3.Connection, hall_id: int) -> tuple[int, int]:
     """The last sequence number of the hall's log and its setup version, in one query."""
-    row = conn.execute("SELECT (SELECT COALESCE(MAX(seq), 0) FROM events WHERE hall_id = ?), "
+    row = conn.execute("SELECT (SELECT last_seq FROM hall_counters WHERE hall_id = ?), "
                        "(SELECT COALESCE(MAX(version), 0) FROM hall_setups WHERE hall_id = ?)",
                        (hall_id, hall_id)).fetchone()
     return int(row[0]), int(row[1])

@@ -69,7 +69,7 @@ def queue_message(conn: sqlite3.Connection, hall_id: int, row: dict[str, Any], n
     """Put a message in the outbox unless its idempotency key is there already."""
     cur = conn.execute(
         "INSERT INTO notify_outbox (hall_id, idem_key, kind, ticket_id, booking_id, mobile_sealed, mobile_index, "
-        "openid_sealed, number, service, window, ahead, text, text_en, created_at, state, next_at) "
+        "openid_sealed, number, service, \"window\", ahead, text, text_en, created_at, state, next_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (idem_key) DO NOTHING",
         (hall_id, row["idem_key"], row["kind"], row.get("ticket_id"), row.get("booking_id"),
          row["mobile_sealed"], row["mobile_index"], row.get("openid_sealed"), row.get("number", ""),
@@ -129,7 +129,7 @@ def delivery_log(conn: sqlite3.Connection, hall_id: int, limit: int) -> list[sql
     """The latest attempts with what they were about, newest first."""
     return conn.execute(
         "SELECT a.id, a.at, a.provider, a.result, a.detail, a.millis, o.id AS message_id, o.kind, o.number, "
-        "o.service, o.window, o.mobile_sealed, o.state, o.attempts FROM notify_attempts a "
+        "o.service, o.\"window\", o.mobile_sealed, o.state, o.attempts FROM notify_attempts a "
         "JOIN notify_outbox o ON o.id = a.outbox_id WHERE a.hall_id = ? ORDER BY a.id DESC LIMIT ?",
         (hall_id, limit)).fetchall()
 

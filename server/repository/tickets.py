@@ -14,6 +14,8 @@ from .dialect import dt, iso
 TICKET_COLUMNS = ("id", "business_date", "prefix", "serial", "number", "service", "priority",
                   "state", "issued_at", "rank_at", "boosted", "window", "target_window", "recalls",
                   "called_at", "no_show_at", "case_no", "hold_return", "hold_until", "rating", "started_at")
+#: the columns as SQL names: "window" is a reserved word in PostgreSQL
+_QUOTED = tuple(f'"{name}"' for name in TICKET_COLUMNS)
 
 
 def ticket_from_row(row: sqlite3.Row) -> Ticket:
@@ -37,14 +39,14 @@ def _ticket_values(ticket: Ticket) -> tuple:
 
 
 def insert_ticket(conn: sqlite3.Connection, hall_id: int, ticket: Ticket, track_hash: str | None) -> None:
-    columns = ", ".join(TICKET_COLUMNS)
+    columns = ", ".join(_QUOTED)
     marks = ", ".join("?" for _ in TICKET_COLUMNS)
     conn.execute(f"INSERT INTO tickets (hall_id, track_hash, issued_service, {columns}) "
                  f"VALUES (?, ?, ?, {marks})", (hall_id, track_hash, ticket.service, *_ticket_values(ticket)))
 
 
 def update_ticket(conn: sqlite3.Connection, hall_id: int, ticket: Ticket) -> None:
-    sets = ", ".join(f"{name} = ?" for name in TICKET_COLUMNS[1:])
+    sets = ", ".join(f"{name} = ?" for name in _QUOTED[1:])
     cur = conn.execute(f"UPDATE tickets SET {sets} WHERE id = ? AND hall_id = ?",
                        (*_ticket_values(ticket)[1:], ticket.id, hall_id))
     if cur.rowcount != 1:
@@ -52,8 +54,8 @@ def update_ticket(conn: sqlite3.Connection, hall_id: int, ticket: Ticket) -> Non
 
 
 def next_ticket_id(conn: sqlite3.Connection) -> int:
-    """Safe only inside a write transaction, which serialises all writers."""
-    return int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()[0])
+    """The id the next ticket gets, before its row is written (the core names tickets by id)."""
+    return conn.dialect.next_id(conn, "tickets")
 
 
 def open_tickets(conn: sqlite3.Connection, hall_id: int, also: Iterable[int] = ()) -> dict[int, Ticket]:

@@ -7,7 +7,7 @@ import pytest
 from server import accounts
 from server.app import create_app
 from tests.conftest import FakeClock, add_user
-from tests.browser import browser, pages  # noqa: F401 (fixture)
+from tests.browser import pages
 
 PASSWORD = "password-1"
 
@@ -67,5 +67,5 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture
-def new_page(browser):  # noqa: F811 (the fixture imported above)
+def new_page(browser):
     yield from pages(browser, height=860)

@@ -4,7 +4,7 @@ import pytest
 
 from server import accounts
 from server.app import create_app
-from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
+from tests.conftest import FakeClock, add_user, chosen_backends, small_hall_document, to_toml
 from tests.server.test_api import PASSWORD, Api
 
 #: 2026-11-26 08:00 in the hall; the first slot is 09:00-09:30
@@ -12,6 +12,22 @@ RULES = {"enabled": True, "slot_minutes": 30, "capacity": 3, "hours": "09:00-12:
          "days_ahead": 7, "early_grace_minutes": 15, "late_grace_minutes": 10,
          "late_gets_normal_ticket": True, "max_per_mobile_per_day": 2, "max_per_mobile_per_item": 1}
 DAY = "2026-11-26"
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Booking takes places of a slot's capacity under the hall's lock: on SQLite and on
+    PostgreSQL (tests/conftest.py). The browser tests stay on SQLite (the page does not care),
+    and so do the rules' own tests, which open no database."""
+    if "backend" in metafunc.fixturenames:
+        markers = {m.name for m in metafunc.definition.iter_markers()}
+        if metafunc.module.__name__.rsplit(".", 1)[-1] not in ("test_api", "test_queue_order"):
+            markers.add("sqlite_only")
+        metafunc.parametrize("backend", chosen_backends(metafunc.config, markers), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _on_backend(backend: str) -> str:
+    return backend
 
 
 @pytest.fixture

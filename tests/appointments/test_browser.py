@@ -15,7 +15,7 @@ from tests.conftest import add_user, small_hall_document, to_toml
 from common import launcher
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from tests.browser import HeldReplies, browser, pages, phone_page  # noqa: E402, F401 (fixture)
+from tests.browser import HeldReplies, pages, phone_page  # noqa: E402
 
 expect = playwright_api.expect
 PASSWORD = "front-counter-1"   # the 等保 policy: never the user name
@@ -36,12 +36,12 @@ def hall_server(tmp_path_factory):
 
 
 @pytest.fixture
-def phone(browser):  # noqa: F811 (the fixture imported above)
+def phone(browser):
     yield from phone_page(browser)
 
 
 @pytest.fixture
-def desk(browser):  # noqa: F811
+def desk(browser):
     for make in pages(browser, height=900):
         yield make(width=1100)
 

@@ -165,3 +165,15 @@ def test_a_rating_waits_for_its_visit_and_times_out_as_not_rated() -> None:
     assert presenter.timed_out(129.0) == [] and presenter.rated(rater, 3) == (7, 5)
     presenter.apply("ticket_changed", finished | {"ticket": {"id": 8, "window": 3}}, now=200.0)
     assert presenter.timed_out(230.0) == [8] and presenter.rated(rater, 3) is None
+
+
+def test_a_reply_tells_the_next_key_which_ticket_the_window_has_before_the_live_message() -> None:
+    presenter = presenter_with(window())
+    presenter.note_reply(3, {"ticket": {"id": 9, "number": "A009", "service": "A01", "state": "called",
+                                        "called_at": None}})
+    assert presenter.requests_for(Action("start"), 3) == [Request("/api/v1/tickets/9/start")]
+    presenter.note_reply(3, {"id": 9, "number": "A009", "state": "done"})
+    assert presenter.windows[3]["current"] is None and presenter.windows[3]["shown"] == "idle"
+    presenter.apply("window_changed", {"seq": 9, "window": window(shown="called",
+                                                                  current={"id": 10, "number": "A010"})}, 0.0)
+    assert presenter.requests_for(Action("recall"), 3) == [Request("/api/v1/tickets/10/recall")]

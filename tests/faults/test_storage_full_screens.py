@@ -16,7 +16,7 @@ from kiosk.settings import KioskSettings
 from printer.config import PrinterSettings
 from printer.slip import slip_hall_from_config
 from server.datadir import open_data_dir
-from tests.browser import browser, pages  # noqa: F401 (fixture)
+from tests.browser import pages
 from tests.conftest import add_user
 from tests.faults.test_serving_faults import fill, issue, prepared, small_disk  # noqa: F401 (fixture)
 from tests.kiosk.test_integration import touch_item
@@ -69,7 +69,7 @@ def test_the_kiosk_says_no_ticket_was_issued_and_to_ask_at_the_desk(full_disk_ha
         kiosk.app.stop()
 
 
-def test_the_clerk_terminal_says_the_call_was_not_saved(full_disk_hall, browser) -> None:  # noqa: F811
+def test_the_clerk_terminal_says_the_call_was_not_saved(full_disk_hall, browser) -> None:
     server = full_disk_hall
     assert issue(server.url, server.kiosk_token).status_code == 201
     for make in pages(browser, 768):

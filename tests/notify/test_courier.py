@@ -127,7 +127,8 @@ def test_the_webhook_posts_the_documented_json_signed_with_hmac(tmp_path, seeded
         ahead, called = json.loads(first.body), json.loads(second.body)
         assert set(ahead) == {"kind", "mobile", "number", "service", "window", "text", "text_en", "id"}
         assert ahead["kind"] == "ahead" and ahead["mobile"] == MOBILE and ahead["number"] == ticket["number"]
-        assert ahead["service"] == "企业设立登记" and ahead["window"] is None
+        assert ahead["service"] == "A01" and ahead["window"] is None      # the item as the API names it
+        assert "企业设立登记" in ahead["text"] and "Business registration" in ahead["text_en"]
         assert called["kind"] == "called" and called["window"] == 3 and "3" in called["text"]
         assert called["id"] != ahead["id"] and called["id"].endswith(":called")
     finally:
@@ -263,3 +264,14 @@ def test_the_delivery_log_and_the_report_counts(notify_app) -> None:
     csv = boss.client.get("/api/v1/reports/export.csv?from=2026-11-26&to=2026-11-26",
                           headers={"Authorization": f"Bearer {boss.token}"}).data.decode("utf-8-sig")
     assert "通知 Notifications" in csv and "log,1,0,1" in csv
+
+
+def test_the_courier_ends_with_its_database(tmp_path, seeded) -> None:
+    from server.app import socketio
+    app = make_app(tmp_path, seeded, {"provider": "log"})
+    hall = app.extensions["jiaohao"]
+    hall.notifications.courier.start(socketio.start_background_task)
+    hall.data.close()
+    task = hall.notifications.courier._task
+    task.join(timeout=5)
+    assert not task.is_alive()

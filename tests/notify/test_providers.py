@@ -217,3 +217,12 @@ def test_the_notify_table_is_checked_when_loaded() -> None:
         with pytest.raises(ConfigError):
             settings(**bad)
     assert settings(reminders=[60, 1440]).reminders == (1440, 60)
+
+
+def test_a_hall_setup_with_a_wrong_notify_table_is_refused_when_loaded(tmp_path) -> None:
+    from server.datadir import config_document
+    from tests.conftest import small_hall_document, to_toml
+    config = tmp_path / "config.toml"
+    config.write_text(to_toml(small_hall_document(notify={"provider": "webhook"})), encoding="utf-8")
+    with pytest.raises(ConfigError, match="webhook_url"):
+        config_document(config)

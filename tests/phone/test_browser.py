@@ -12,7 +12,7 @@ from tests.conftest import add_user, small_hall_document, to_toml
 from common import launcher
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from tests.browser import browser, phone_page  # noqa: E402, F401 (fixture)
+from tests.browser import phone_page  # noqa: E402
 
 
 PASSWORD = "password-1"
@@ -34,7 +34,7 @@ def hall_server(tmp_path_factory):
 
 
 @pytest.fixture
-def phone(browser):  # noqa: F811 (the fixture imported above)
+def phone(browser):
     yield from phone_page(browser)
 
 

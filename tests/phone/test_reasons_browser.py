@@ -13,14 +13,14 @@ import requests
 from tests.phone.test_browser import PASSWORD, hall_server  # noqa: F401 (fixture)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from tests.browser import browser, phone_page  # noqa: E402, F401 (fixture)
+from tests.browser import phone_page  # noqa: E402
 
 expect = playwright_api.expect
 HOSTILE = "<img src=x onerror=alert(1)>太慢"
 
 
 @pytest.fixture
-def phone(browser):  # noqa: F811 (the fixture imported above)
+def phone(browser):
     yield from phone_page(browser)
 
 

@@ -6,7 +6,23 @@ import pytest
 
 from server.datadir import DataDir, open_data_dir
 from server.services import HallService
-from tests.conftest import FakeClock, add_user
+from tests.conftest import FakeClock, add_user, chosen_backends
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Every server test runs on SQLite and on PostgreSQL (tests/conftest.py says why and how):
+    these are the tests where the database makes a difference (the service layer, the
+    repository, the API, live updates, server processes). Those about the SQLite file itself
+    are marked sqlite_only, those about several processes sharing PostgreSQL postgresql_only.
+    `pytest --backends sqlite` runs the SQLite half alone."""
+    if "backend" in metafunc.fixturenames:
+        markers = {m.name for m in metafunc.definition.iter_markers()}
+        metafunc.parametrize("backend", chosen_backends(metafunc.config, markers), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _on_backend(backend: str) -> str:
+    return backend
 
 
 class RecordingPublisher:

@@ -34,6 +34,7 @@ def insert_row(n: int):
     return work
 
 
+@pytest.mark.sqlite_only   # a bare SQLite file; the PostgreSQL writers: test_postgres_city.py
 def test_many_writers_share_few_commits_and_each_gets_its_own_result(database, monkeypatch) -> None:
     writer = db.GroupCommit(database)
     commits, followed = [], []
@@ -57,6 +58,7 @@ def test_many_writers_share_few_commits_and_each_gets_its_own_result(database, m
     assert sorted(followed) == results and len(commits) < 200
 
 
+@pytest.mark.sqlite_only   # a bare SQLite file; the PostgreSQL writers: test_postgres_city.py
 def test_a_failing_unit_leaves_no_trace_and_the_others_commit(database) -> None:
     writer = db.GroupCommit(database)
     gate, go = threading.Event(), threading.Event()
@@ -83,6 +85,7 @@ def test_a_failing_unit_leaves_no_trace_and_the_others_commit(database) -> None:
     assert rows(database) == [0, 1, 3]
 
 
+@pytest.mark.sqlite_only   # a bare SQLite file; the PostgreSQL writers: test_postgres_city.py
 def test_a_failed_commit_fails_its_whole_group_and_the_writer_goes_on(database) -> None:
     forgotten = []
     writer = db.GroupCommit(database, on_failed_commit=lambda: forgotten.append(1))

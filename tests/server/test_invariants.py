@@ -105,7 +105,7 @@ def to_command(step: tuple, ticket_ids: list[int], clerks: list[int], clock: Fak
 
 def check_one_current_per_window(service: HallService) -> None:
     rows = service.database.connection().execute(
-        "SELECT window, COUNT(*) FROM tickets WHERE state IN ('called', 'serving') GROUP BY window")
+        "SELECT \"window\", COUNT(*) FROM tickets WHERE state IN ('called', 'serving') GROUP BY \"window\"")
     assert all(count == 1 for _, count in rows), "a ticket is current at two windows"
 
 
@@ -136,9 +136,18 @@ def check_invariants(service: HallService) -> None:
     assert_log_replays(service)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: the hundred random days run as four tests of 25 days each, so that parallel test processes
+#: share them out (each part draws its own days)
+DAYS, DAY_PARTS = 100, 4
+
+
+# fresh_database is a factory the test calls once per example, not state shared between them
+@pytest.mark.parametrize("part", range(DAY_PARTS))
+@settings(max_examples=DAYS // DAY_PARTS, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(STEPS, min_size=40, max_size=150))
-def test_random_days_keep_the_invariants(seeded, steps: list[tuple]) -> None:
+def test_random_days_keep_the_invariants(seeded, fresh_database, part: int, steps: list[tuple]) -> None:
+    fresh_database()   # every example starts from an empty hall, on either database
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"
         config.write_text(to_toml(small_hall_document()), encoding="utf-8")

@@ -3,6 +3,7 @@ python-socketio clients over real websockets against a real server process."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -153,16 +154,58 @@ def live_hall(tmp_path):
     server.stop()
 
 
-class Board:
-    """A real Socket.IO client, as the hall board uses."""
+class OrderedClient:
+    """A real python-socketio client that hands over messages in the order they arrived.
 
-    def __init__(self, url: str, token: str):
+    The threaded `socketio.Client` handles every message on a thread of its own, so two messages
+    a moment apart can reach their handlers swapped, which would make an order test fail for the
+    client's reason, not the server's. The asyncio client handles them one after another as they
+    come; this runs it on a loop of its own behind the blocking calls the tests use."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.sio = self._run(self._client())
+
+    @staticmethod
+    async def _client() -> socketio.AsyncClient:   # made on its loop
+        return socketio.AsyncClient(reconnection=False)
+
+    def _run(self, work, timeout: float = 15):
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout)
+
+    def on(self, name: str, handler) -> None:
+        self.sio.on(name, handler)
+
+    def connect(self, url: str, **options) -> None:
+        self._run(self.sio.connect(url, **options))
+
+    def call(self, event: str, data, timeout: float = 5):
+        return self._run(self.sio.call(event, data, timeout=timeout), timeout + 5)
+
+    @property
+    def connected(self) -> bool:
+        return self.sio.connected
+
+    def disconnect(self) -> None:
+        self._run(self.sio.disconnect())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+class Board:
+    """A real Socket.IO client, as the hall board uses (websocket, or long-polling first as a
+    browser connects when `transports` is None)."""
+
+    def __init__(self, url: str, token: str, transports: list[str] | None = ["websocket"]):
         self.messages: list[tuple[str, dict]] = []
-        self.client = socketio.Client(reconnection=False)
+        self.client = OrderedClient()
         for name in ("hall_snapshot", "ticket_issued", "ticket_called", "ticket_changed",
                      "window_changed", "queue_changed"):
             self.client.on(name, lambda payload, name=name: self.messages.append((name, payload)))
-        self.client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+        self.client.connect(url, auth={"token": token}, transports=transports, wait_timeout=5)
 
     def of(self, name: str) -> list[dict]:
         return [payload for kind, payload in self.messages if kind == name]

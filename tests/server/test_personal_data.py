@@ -168,6 +168,7 @@ def _database_of_the_release_before(path) -> sqlite3.Connection:
     return conn
 
 
+@pytest.mark.sqlite_only   # a SQLite file of the release before, read byte by byte
 def test_the_migration_seals_numbers_stored_in_clear_text(tmp_path, small_config_file) -> None:
     _database_of_the_release_before(tmp_path).close()
     assert NUMBER.encode() in file_bytes(tmp_path)
@@ -185,6 +186,7 @@ def test_the_migration_seals_numbers_stored_in_clear_text(tmp_path, small_config
         data.close()
 
 
+@pytest.mark.sqlite_only   # a SQLite file of the release before, read byte by byte
 def test_without_its_key_the_migration_refuses_rather_than_lose_numbers(tmp_path) -> None:
     conn = _database_of_the_release_before(tmp_path)
     with pytest.raises(sqlite3.IntegrityError):

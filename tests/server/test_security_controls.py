@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from server import accounts
+from server import accounts, db
 from server.app import create_app
 from tests.cli.test_admin import jiaohao
 from tests.conftest import FakeClock
@@ -252,14 +252,15 @@ def test_the_audit_trail_is_kept_180_days_and_append_only(hall_app, wall) -> Non
     assert status == 200 and reply["removed"] == 1, "the sign-in of 2025 goes; this year's stay"
     conn = hall.database.connection()
     for table in ("audit_log", "sign_in_log"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(db.IntegrityError, match="append-only"):
             conn.execute(f"UPDATE {table} SET actor = 'someone else'")
-        with pytest.raises(sqlite3.IntegrityError, match="180 days"):
+        with pytest.raises(db.IntegrityError, match="180 days"):
             conn.execute(f"DELETE FROM {table}")
     actions = [e["action"] for e in root.call("GET", "/audit?kind=changes")[1]["entries"]]
     assert actions[0] == "audit.purge"
 
 
+@pytest.mark.sqlite_only
 def test_the_migration_keeps_accounts_and_sessions(tmp_path) -> None:
     """A database of the release before: its accounts and sessions come through the rebuild."""
     from server import db

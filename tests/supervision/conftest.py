@@ -7,9 +7,24 @@ import requests
 
 from server import accounts
 from server.datadir import open_data_dir
-from tests.conftest import add_user, small_hall_document, to_toml
+from tests.conftest import add_user, chosen_backends, small_hall_document, to_toml
 from common.launcher import ServerProcess, hall_server
-from tests.browser import browser  # noqa: F401 (fixture)
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Alerts are raised, acknowledged and cleared under the hall's lock: the API's tests run on
+    SQLite and on PostgreSQL (tests/conftest.py); the pages and the rules stay on SQLite."""
+    if "backend" in metafunc.fixturenames:
+        markers = {m.name for m in metafunc.definition.iter_markers()}
+        if metafunc.module.__name__.rsplit(".", 1)[-1] != "test_api":
+            markers.add("sqlite_only")
+        metafunc.parametrize("backend", chosen_backends(metafunc.config, markers), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _on_backend(backend: str) -> str:
+    return backend
+
 
 PASSWORD = "password-1"
 #: thresholds of seconds, so a browser test sees an alert without waiting minutes
@@ -55,7 +70,7 @@ def quick_hall(tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser):  # noqa: F811 (the fixture imported above)
+def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(10_000)
     yield context.new_page()

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from common.launcher import DEMO_PASSWORD as PASSWORD, demo_server, free_port, read_credentials
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, browser, pages  # noqa: F401 (fixture)
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, pages  # noqa: F401 (the screenshot scripts import them from here)
 
 
 class DemoHall:
@@ -77,6 +77,6 @@ def demo(tmp_path_factory) -> DemoHall:
 
 
 @pytest.fixture
-def new_page(browser):  # noqa: F811 (the fixture imported above)
+def new_page(browser):
     """Pages in separate browser contexts: like two PCs, nothing shared between them."""
     yield from pages(browser, height=768)

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM_ARGS, launched
 from server import accounts
 from server.datadir import open_data_dir
 from tests.conftest import REPO, add_user, small_hall_document, to_toml
@@ -49,11 +49,8 @@ def hall(tmp_path_factory) -> DemoHall:
 
 
 @pytest.fixture(scope="module")
-def speaking_browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=SPEAKING)
-        yield chromium
-        chromium.close()
+def speaking_browser(playwright):
+    yield from launched(playwright, SPEAKING)
 
 
 @pytest.fixture

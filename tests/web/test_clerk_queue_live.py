@@ -15,7 +15,7 @@ from tests.web.helpers import clerk_token, sign_in_clerk
 
 #: window 1 (green channel) calls every item; 5 and 6 the B items, 5 putting B01 first
 WINDOWS = (1, 5, 6)
-SHOWN = 40   # the terminal lists the first 40 of its head (clerk.js SHOWN_WAITING)
+SHOWN = 40   # the terminal lists the first 40 of its head (clerk-page.js SHOWN_WAITING)
 
 
 class Terminal:

@@ -117,9 +117,36 @@
                 (values, form) => change("/setup/security", "PUT", values, form));
   }
 
+  // --- the [identity] settings: tickets tied to a person (身份证), against ticket scalping ---------------
+
+  const IDENTITY_FIELDS = [
+    { name: "tickets_per_person_per_item", label: ["每人每事项每天限取（张）", "Tickets per person per item a day"],
+      type: "number", hint: ["只对设为刷身份证取号的事项生效", "only for items that ask for the ID card"] },
+    { name: "one_open_ticket", label: ["每人同时只能有一个排队号", "One open ticket per person"], type: "flag" },
+    { name: "green_channel", label: ["自动进入绿色通道", "Green channel given automatically"], type: "checks",
+      options: [["老年人", "老年人（按身份证出生日期）", "elderly (from the ID's birth date)"],
+                ["军人", "军人（取号时声明）", "military (declared)"],
+                ["残疾人", "残疾人（取号时声明）", "disabled (declared)"]] },
+    { name: "elderly_age", label: ["老年人年龄（岁）", "Elderly from age"], type: "number" },
+    { name: "keep_name", label: ["保存读卡姓名（加密）", "Keep the name read from the card (sealed)"], type: "flag",
+      hint: ["默认不保存；身份证号从不明文保存", "off by default; the ID number is never stored in clear"] },
+  ];
+  const IDENTITY_DEFAULTS = { tickets_per_person_per_item: 1, one_open_ticket: false, green_channel: [],
+                              elderly_age: 60, keep_name: false };
+
+  function renderIdentity(root) {
+    const box = card(root, "身份证取号与限号（防黄牛）", "ID card at the kiosk and per-person limits",
+                     "身份证号只以密钥散列保存用于限号，显示时隐去中间部分，按个人信息保存期限删除。",
+                     "The ID number is kept only as a keyed hash for the limit, shown masked, and purged with personal data.");
+    box.id = "identity-card";
+    sectionForm(box, IDENTITY_FIELDS, { ...IDENTITY_DEFAULTS, ...(doc().identity || {}) },
+                (values, form) => change("/setup/identity", "PUT", values, form));
+  }
+
   async function renderStaffAndSecurity(root) {
     await renderStaff(root);
     renderSecurity(root);
+    renderIdentity(root);
   }
 
   // --- tab: devices -------------------------------------------------------------------------------------
