@@ -198,11 +198,16 @@ class HallListener(asyncio.Protocol):
 
 
 class HallListeners:
-    """`count` listeners on their own event loop thread; use as a context manager."""
+    """`count` listeners on their own event loop thread; use as a context manager. `token` is
+    every listener's, or a list with one per listener (boards, window screens, clerks and
+    phones together); `batch` listeners connect at once."""
 
-    def __init__(self, url: str, token: str, count: int):
+    def __init__(self, url: str, token: str | list[str], count: int, batch: int = CONNECT_BATCH):
         host, port = url.removeprefix("http://").split(":")
-        self.address, self.token, self.count = (host, int(port)), token, count
+        self.address, self.count, self.batch = (host, int(port)), count, batch
+        self.tokens = token if isinstance(token, list) else [token] * count
+        if len(self.tokens) != count:
+            raise ValueError(f"{count} listeners need {count} tokens, not {len(self.tokens)}")
         self.tally = Tally(count)
         self.listeners: list[HallListener] = []
         self.loop = asyncio.new_event_loop()
@@ -227,14 +232,14 @@ class HallListeners:
 
     async def _connect_all(self) -> None:
         """In batches: a thousand upgrades at once would overrun the server's listen queue."""
-        for first in range(0, self.count, CONNECT_BATCH):
-            batch = range(first, min(first + CONNECT_BATCH, self.count))
+        for first in range(0, self.count, self.batch):
+            batch = range(first, min(first + self.batch, self.count))
             await asyncio.wait_for(asyncio.gather(*(self._connect(n) for n in batch)), CONNECT_TIMEOUT)
 
     async def _connect(self, number: int) -> None:
         loop = asyncio.get_running_loop()
         _, listener = await loop.create_connection(
-            lambda: HallListener(number, self.token, self.address, self.tally), *self.address)
+            lambda: HallListener(number, self.tokens[number], self.address, self.tally), *self.address)
         self.listeners.append(listener)
         await listener.ready
 

@@ -100,10 +100,12 @@ def median_of_runs(runs: list[dict]) -> dict[str, float]:
 class DemoServer:
     """`jiaohao demo --headless` in its own process, on a fresh data directory under `root`."""
 
-    def __init__(self, root: Path, config: Path, database: str | None = None):
+    def __init__(self, root: Path, config: Path, database: str | None = None,
+                 extra_args: tuple[str, ...] = ()):
         self.data = root / "demo"
         self.config = config
         self.database = database   # a postgresql:// URL, or None for the data directory's SQLite file
+        self.extra_args = extra_args   # more `jiaohao demo` options (--async-mode threading)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = ServerProcess(self.command(), self.port, root / f"server-{self.port}.log",
@@ -112,7 +114,7 @@ class DemoServer:
 
     def command(self) -> list[str]:
         return jiaohao("demo", "--headless", "--host", "127.0.0.1", "--port", str(self.port),
-                       "--data", str(self.data), "--config", str(self.config))
+                       "--data", str(self.data), "--config", str(self.config), *self.extra_args)
 
     def environment(self) -> dict[str, str]:
         return {"JIAOHAO_DATABASE": self.database} if self.database else {}
@@ -141,15 +143,11 @@ class DemoServer:
 
 
 class GunicornServer(DemoServer):
-    """The same demo hall served as in production (docs/deployment.md): gunicorn, one worker,
-    many threads, running server.wsgi:app."""
-
-    def __init__(self, root: Path, config: Path, threads: int):
-        self.threads = threads
-        super().__init__(root, config)
+    """The same demo hall served as in production (docs/deployment.md): gunicorn with the
+    shipped settings (one gevent worker), running server.wsgi:app."""
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", str(self.threads),
+        return [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf",
                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "server.wsgi:app"]
 
     def environment(self) -> dict[str, str]:
@@ -166,8 +164,7 @@ class GunicornServer(DemoServer):
 def server_for(root: Path, opts: "Options") -> DemoServer:
     """The server to measure, not yet started (entering it with `with` starts it)."""
     if opts.server == "gunicorn":
-        # every websocket holds a thread; leave room beside them for the HTTP clients
-        return GunicornServer(root, opts.config, max(200, opts.websocket_clients + 4 * max(opts.clients, opts.clerks) + 50))
+        return GunicornServer(root, opts.config)
     return DemoServer(root, opts.config)
 
 

@@ -20,13 +20,12 @@ from .errors import register_error_handlers
 from .live import Live
 from .notify.service import Notifications
 from .notify.settings import NotifySettings
+from .serving import async_mode
 from .services import Clock, HallService, utcnow
 from .supervision import Supervision
 from .uploader import UploadSchedule, configured_uploader
 
 log = logging.getLogger(__name__)
-
-ASYNC_MODE = "threading"   # with simple-websocket: real websockets, runs anywhere, no monkey-patching
 
 #: the Socket.IO extension, bound to the application in `create_app`; the parts that send live
 #: messages are handed the hall's `Live`, never this object
@@ -153,7 +152,9 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
 
     # browsers only from the hall's own origin; device clients (python-socketio) send their
     # server URL as Origin, which is the same origin
-    socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
+    # gevent in a monkey-patched server process, threads elsewhere (serving.async_mode); both
+    # with simple-websocket for real websockets
+    socketio.init_app(app, async_mode=async_mode(), logger=False, engineio_logger=False)
     hall.live.register_handlers()
     if start_clockwork:
         hall.clockwork.start()

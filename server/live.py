@@ -129,6 +129,10 @@ class Live:
         """One message to every client of this hall that may hear it (wire.SUPERVISORS_ONLY)."""
         room = self.supervisors_room if name in wire.SUPERVISORS_ONLY else self.room
         self.socketio.emit(name, payload, to=room)
+        # on the event loop, let every connection's writer send this message before the next
+        # is queued: a board has the call after one pass over the boards, not after the
+        # batch's every message went to every board (a no-op on threads)
+        self.socketio.sleep(0)
 
     def publish(self, hall_id: int, batch: list) -> None:
         """The service layer's publisher: called after each commit."""
@@ -151,9 +155,12 @@ class Live:
         for name, payload in messages:
             if name in wire.TICKET_MESSAGES:
                 self.follow_transfer(payload["ticket"]["id"], payload["ticket"]["service"])
+            with self.lock:   # a room nobody is in is not worth encoding a message for
+                heard = {"ticket": set(self.following), "item": {p.service for p in self.phones.values()}}
             for (kind, key), part in protocol.phone_parts(name, payload):
-                room = self.ticket_room(key) if kind == "ticket" else self.item_room(key)
-                self.socketio.emit(name, part, to=room)
+                if key in heard[kind]:
+                    room = self.ticket_room(key) if kind == "ticket" else self.item_room(key)
+                    self.socketio.emit(name, part, to=room)
 
     def follow_transfer(self, ticket_id: int, service: str) -> None:
         """A transfer moves a ticket to another item: its phones change item rooms before
