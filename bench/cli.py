@@ -98,8 +98,9 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
                              f"kiosks issue and clerks call; 0 skips it (default {LIVE_DEFAULTS['mixed']})")
     parser.add_argument("--mixed-seconds", type=float, default=LIVE_DEFAULTS["mixed_seconds"],
                         help=f"how long the kiosks and clerks work meanwhile (default {LIVE_DEFAULTS['mixed_seconds']})")
-    parser.add_argument("--async-mode", choices=("gevent", "threading"), default="gevent",
-                        help="the server model measured (jiaohao server --async-mode; default gevent)")
+    parser.add_argument("--async-mode", default="gevent,threading", metavar="MODELS",
+                        help="the server models measured side by side, comma-separated (jiaohao server "
+                             "--async-mode; default gevent,threading)")
     parser.add_argument("--storm", type=int, default=LIVE_DEFAULTS["storm"],
                         help=f"boards reconnecting at once after a server restart; 0 skips it "
                              f"(default {LIVE_DEFAULTS['storm']})")

@@ -62,6 +62,7 @@ SOCKETIO_CLIENTS = 20
 #: and the citizens' phones following their ticket (the rest)
 MIXED_SHARES = {"boards": 0.02, "window_screens": 0.02, "clerk_terminals": 0.02}
 MIXED_BATCH = 250   # connections opened at once in the mixed and storm phases
+MODELS = ("gevent", "threading")
 
 
 @dataclass
@@ -76,7 +77,10 @@ class LiveOptions:
     mixed: int = 0                              # mixed connections (0: not measured)
     mixed_seconds: float = LIVE_DEFAULTS["mixed_seconds"]
     storm: int = 0                              # boards reconnecting after a restart (0: not measured)
-    async_mode: str = "gevent"                  # the server model measured (jiaohao server --async-mode)
+    #: the server models measured side by side (jiaohao server --async-mode), in turn within
+    #: every run so that each meets the same load of the shared machine; the first one is the
+    #: result's `median`
+    models: list[str] = field(default_factory=lambda: list(MODELS))
 
 
 # --- the server's own figures ------------------------------------------------------------------
@@ -107,6 +111,19 @@ def status_field(pid: int, name: str) -> int:
     return 0
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time the server and its children have used so far: the server's own
+    share of a loaded machine, whatever the other processes take."""
+    ticks = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])   # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def server_memory(pid: int) -> dict[str, float]:
     """Resident memory (MB) and threads of the server and any child processes."""
     tree = process_tree(pid)
@@ -130,11 +147,19 @@ def measure_size(server: DemoServer, setup: HallConfig, size: int, calls: int, c
                 raise RuntimeError(f"only {boards.connected()} of {size - clients} boards connected")
             connected = server_memory(server.process.pid)
             session = clerk_session(server.url, window)
+            boards.tally.wait_until_quiet()   # the boards' snapshots are all in
+            cpu_before, seen_before = server_cpu_seconds(server.process.pid), sum(boards.tally.messages)
             try:
                 timed = run_calls(server.url, session, window, boards, ordinary, calls, cycle)
             finally:
                 session.close()
-            figures = call_figures(timed, boards, ordinary)
+            boards.tally.wait_until_quiet()
+            cpu = server_cpu_seconds(server.process.pid) - cpu_before
+            # every board hears what the light ones heard: the messages the server sent
+            sent = (sum(boards.tally.messages) - seen_before) * size / max(1, boards.count)
+            figures = call_figures(timed, boards, ordinary) | {
+                "server_cpu_s": round(cpu, 2), "messages_sent": int(sent),
+                "server_cpu_us_per_message": round(cpu * 1e6 / sent, 1) if sent else 0.0}
         finally:
             close_listeners(ordinary)
     return {"clients": size, "socketio_clients": clients, **figures, "connect_s": round(connect_s, 2),
@@ -147,7 +172,6 @@ def run_calls(url: str, session: requests.Session, window: int, boards: HallList
     """(ticket id, time just before the call-next, seconds until its HTTP reply) per call: a
     call → start → finish cycle every `cycle` seconds, as a busy window's clerk does."""
     timed, deadline = [], time.monotonic() + PHASE_SECONDS
-    boards.tally.wait_until_quiet()   # the boards' snapshots are all in
     for _ in range(count):
         if time.monotonic() > deadline:
             break
@@ -226,15 +250,15 @@ def phone_tokens(server: DemoServer, items: list[str], count: int) -> list[str]:
         return [token for share in pool.map(issue, [range(k, count, 8) for k in range(8)]) for token in share]
 
 
-def model(opts: LiveOptions) -> tuple[str, ...]:
-    return ("--async-mode", opts.async_mode)
+def model(name: str) -> tuple[str, ...]:
+    return ("--async-mode", name)
 
 
-def measure_mixed(opts: LiveOptions, setup: HallConfig) -> dict:
+def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str) -> dict:
     total, seconds = opts.mixed, opts.mixed_seconds
     windows = [spec.number for spec in setup.windows][:30]
     with tempfile.TemporaryDirectory(prefix="jiaohao-mixed-") as root, \
-            DemoServer(Path(root), opts.config, extra_args=model(opts)) as server:
+            DemoServer(Path(root), opts.config, extra_args=model(name)) as server:
         clerks = {n: clerk_session(server.url, n) for n in windows}
         tokens, counts = mixed_tokens(server, setup, total, clerks)
         idle = server_memory(server.process.pid)
@@ -243,13 +267,15 @@ def measure_mixed(opts: LiveOptions, setup: HallConfig) -> dict:
             connect_s = time.perf_counter() - began
             connected = everyone.connected()
             memory = server_memory(server.process.pid)
+            cpu_before = server_cpu_seconds(server.process.pid)
             load = requests_meanwhile(server, open_items(setup), clerks, seconds)
+            cpu = server_cpu_seconds(server.process.pid) - cpu_before
             still = everyone.connected()
         for session in clerks.values():
             session.close()
     return {"connections": total, **counts, "connected": connected, "still_connected": still,
             "connect_s": round(connect_s, 2), "rss_idle_mb": idle["rss_mb"], "rss_mb": memory["rss_mb"],
-            "threads": memory["threads"], **load}
+            "threads": memory["threads"], "server_cpu_share": round(cpu / seconds, 2), **load}
 
 
 def requests_meanwhile(server: DemoServer, items: list[str], clerks: dict[int, requests.Session],
@@ -279,17 +305,17 @@ def replies(seconds: list[float]) -> dict:
 
 # --- a restart with every board connected ---------------------------------------------------------
 
-def measure_storm(opts: LiveOptions) -> dict:
+def measure_storm(opts: LiveOptions, name: str) -> dict:
     """Boards connected; the server stops and starts again on its data; every board connects
     again at once. Timed from the restarted server's first answer to the last snapshot."""
     config, boards = opts.config, opts.storm
     with tempfile.TemporaryDirectory(prefix="jiaohao-storm-") as root:
-        with DemoServer(Path(root), config, extra_args=model(opts)) as demo:
+        with DemoServer(Path(root), config, extra_args=model(name)) as demo:
             with HallListeners(demo.url, demo.tokens["board"], boards, batch=MIXED_BATCH) as before:
                 connected = before.connected()
                 demo.stop()
             data, port, token = demo.data, demo.port, demo.tokens["board"]
-        restarted = ServerProcess(jiaohao_server(data, config, port) + list(model(opts)), port,
+        restarted = ServerProcess(jiaohao_server(data, config, port) + list(model(name)), port,
                                   Path(root) / "restarted.log")
         launched = time.perf_counter()
         with restarted:   # started: it answers HTTP
@@ -333,25 +359,29 @@ def one_start(data: Path, config: Path, root: Path) -> float:
 
 # --- runs and results ----------------------------------------------------------------------------------
 
-def one_run(opts: LiveOptions, setup: HallConfig, number: int) -> dict[str, dict]:
-    run = {}
+def one_run(opts: LiveOptions, setup: HallConfig, number: int) -> dict[str, dict[str, dict]]:
+    """Every part once for every model, the models in turn part by part: model → part → figures."""
+    run: dict[str, dict[str, dict]] = {name: {} for name in opts.models}
     for size in opts.sizes:
-        with tempfile.TemporaryDirectory(prefix="jiaohao-live-") as root, \
-                DemoServer(Path(root), opts.config, extra_args=model(opts)) as server:
-            run[str(size)] = figures = measure_size(server, setup, size, opts.calls, opts.cycle)
-        print(f"run {number}, {size} boards ({figures['socketio_clients']} python-socketio): "
-              f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, last board p99 "
-              f"{figures['last_client_p99_ms']} ms, python-socketio p99 {figures['socketio_p99_ms']} ms, "
-              f"missed {figures['missed']}, RSS {figures['rss_mb']} MB, {figures['threads']} threads", flush=True)
-    if opts.mixed:
-        run["mixed"] = mixed = measure_mixed(opts, setup)
-        print(f"run {number}, {opts.mixed} mixed connections: {mixed['connected']} connected in "
+        for name in opts.models:
+            with tempfile.TemporaryDirectory(prefix="jiaohao-live-") as root, \
+                    DemoServer(Path(root), opts.config, extra_args=model(name)) as server:
+                run[name][str(size)] = figures = measure_size(server, setup, size, opts.calls, opts.cycle)
+            print(f"run {number}, {name}, {size} boards ({figures['socketio_clients']} python-socketio): "
+                  f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, last board p99 "
+                  f"{figures['last_client_p99_ms']} ms, python-socketio p99 {figures['socketio_p99_ms']} ms, "
+                  f"missed {figures['missed']}, RSS {figures['rss_mb']} MB, {figures['threads']} threads, "
+                  f"server CPU {figures['server_cpu_us_per_message']} µs/message; load {load_average()}",
+                  flush=True)
+    for name in opts.models if opts.mixed else ():
+        run[name]["mixed"] = mixed = measure_mixed(opts, setup, name)
+        print(f"run {number}, {name}, {opts.mixed} mixed connections: {mixed['connected']} connected in "
               f"{mixed['connect_s']} s, RSS {mixed['rss_mb']} MB; issue p99 {mixed['issue']['p99_ms']} ms, "
-              f"call-next p99 {mixed['call_next']['p99_ms']} ms", flush=True)
-    if opts.storm:
-        run["storm"] = storm = measure_storm(opts)
-        print(f"run {number}, {opts.storm} boards after a restart: {storm['reconnected']} had their snapshot "
-              f"{storm['snapshots_s']} s after the server answered", flush=True)
+              f"call-next p99 {mixed['call_next']['p99_ms']} ms; load {load_average()}", flush=True)
+    for name in opts.models if opts.storm else ():
+        run[name]["storm"] = storm = measure_storm(opts, name)
+        print(f"run {number}, {name}, {opts.storm} boards after a restart: {storm['reconnected']} had their "
+              f"snapshot {storm['snapshots_s']} s after the server answered; load {load_average()}", flush=True)
     return run
 
 
@@ -407,15 +437,20 @@ def run(opts: LiveOptions) -> dict:
     start = measure_start(opts.config, opts.starts)
     print(f"start: median {start['median_s']} s over {start['starts']} starts", flush=True)
     measured["load_average_after"] = load_average()
-    median = medians(runs)
+    by_model = {}
+    for name in opts.models:
+        median = medians([one[name] for one in runs])
+        by_model[name] = {"median": median, "targets": verdicts(median)}
+    first = by_model[opts.models[0]]
     results = {"machine": measured,
                "settings": {"sizes": opts.sizes, "calls": opts.calls, "cycle_s": opts.cycle,
                             "repeats": opts.repeats, "starts": opts.starts, "mixed": opts.mixed,
                             "mixed_seconds": opts.mixed_seconds, "storm": opts.storm,
                             "socketio_clients": SOCKETIO_CLIENTS, "mixed_shares": MIXED_SHARES,
-                            "server": f"jiaohao demo / jiaohao server --async-mode {opts.async_mode} "
-                                      "(simple-websocket)"},
-               "median": median, "start": start, "targets": verdicts(median), "runs": runs}
+                            "models": opts.models,
+                            "server": "jiaohao demo / jiaohao server --async-mode MODEL (simple-websocket)"},
+               "model": opts.models[0], "median": first["median"], "targets": first["targets"],
+               "by_model": by_model, "start": start, "runs": runs}
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"results written to {opts.out}")
@@ -432,9 +467,11 @@ def options_from(args: argparse.Namespace) -> LiveOptions:
     opts = LiveOptions(sizes=sizes, calls=args.live_calls, repeats=args.repeats, starts=args.starts,
                        config=args.config.resolve(), out=(args.out or DEFAULT_LIVE_OUT).resolve(),
                        cycle=args.cycle, mixed=args.mixed, mixed_seconds=args.mixed_seconds, storm=args.storm,
-                       async_mode=args.async_mode)
+                       models=[m.strip() for m in args.async_mode.split(",") if m.strip()])
     if not sizes or min(sizes) < 1 or min(opts.calls, opts.repeats, opts.starts) < 1:
         raise ValueError("--sizes, --live-calls, --repeats and --starts must be at least 1")
+    if not opts.models or set(opts.models) - set(MODELS) or len(set(opts.models)) < len(opts.models):
+        raise ValueError(f"--async-mode takes {' and/or '.join(MODELS)}, comma-separated, each once")
     if min(opts.mixed, opts.storm) < 0 or opts.cycle < 0 or opts.mixed_seconds <= 0:
         raise ValueError("--mixed, --storm and --cycle must not be negative, --mixed-seconds must be positive")
     return opts

@@ -12,7 +12,7 @@ import requests
 import socketio
 import websocket
 
-from protocol.live import HALL_SNAPSHOT, RESYNC, SERVER_EVENTS
+from protocol.live import HALL_SNAPSHOT, RESYNC, SERVER_EVENTS, WINDOW, ZONE
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +37,26 @@ class ServerUnreachable(Exception):
 
 
 class HallClient:
+    """`zone` (a board showing one zone) or `window` (a window's screen): the client hears its
+    room's part of the messages only, and checks them for gaps by their `room_seq`."""
+
     def __init__(self, server_url: str, token: str, on_message: MessageHandler | None = None,
-                 on_status: StatusHandler | None = None, timeout: float = 5.0):
+                 on_status: StatusHandler | None = None, timeout: float = 5.0,
+                 zone: str | None = None, window: int | None = None):
         self.server_url = server_url.rstrip("/")
         self.token = token
+        self.auth: dict[str, Any] = {"token": token}
+        if zone:
+            self.auth[ZONE] = zone
+        if window is not None:
+            self.auth[WINDOW] = window
         self.on_message = on_message or (lambda name, payload: None)
         self.on_status = on_status or (lambda status, reason: None)
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.last_seq: int | None = None
+        self.last_room_seq: int | None = None   # a zone's or a window's client: its room's count
         self._seq_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,10 +94,15 @@ class HallClient:
     def _wire(self) -> None:
         for name in SERVER_EVENTS:
             self.sio.on(name, self._handler(name))
-        self.sio.on("connect", lambda: self.on_status("connected", None))
+        self.sio.on("connect", self._connected)
         self.sio.on("disconnect", self._disconnected)
         # the server's refusal reason ("unauthorized") comes here, not in the ConnectionError text
         self.sio.on("connect_error", self._connect_error)
+
+    def _connected(self) -> None:
+        with self._seq_lock:   # a new connection counts its room afresh (a restarted server too)
+            self.last_room_seq = None
+        self.on_status("connected", None)
 
     def _connect_error(self, data=None) -> None:
         self._refusal = str(data.get("message", data) if isinstance(data, dict) else data or "")
@@ -109,19 +124,33 @@ class HallClient:
             with self._seq_lock:
                 missed_from = self.last_seq
                 self.last_seq = seq
+                room_seq = payload.get("room_seq")
+                if isinstance(room_seq, int):
+                    self.last_room_seq = max(self.last_room_seq or 0, room_seq)
             self.on_message(name, payload)
             if missed_from is not None and seq is not None and seq > missed_from:
                 self._catch_up(missed_from, seq)
             return
-        gap_from = None
         with self._seq_lock:
-            if isinstance(seq, int) and self.last_seq is not None:
-                if seq > self.last_seq + 1:
-                    gap_from = self.last_seq
-                self.last_seq = max(self.last_seq, seq)
+            gap_from = self._gap_before(payload, seq)
         self.on_message(name, payload)
         if gap_from is not None:
             self._catch_up(gap_from, seq - 1)
+
+    def _gap_before(self, payload: dict, seq: Any) -> int | None:
+        """The last `seq` seen, when something was missed before this message. A zone's or a
+        window's client counts its room's messages (`room_seq`): its `seq` jumps by design."""
+        if not isinstance(seq, int) or self.last_seq is None:
+            return None   # nothing to compare with before the snapshot
+        room_seq = payload.get("room_seq")
+        if isinstance(room_seq, int):
+            missed = self.last_room_seq is not None and room_seq > self.last_room_seq + 1
+            self.last_room_seq = max(self.last_room_seq or 0, room_seq)
+        else:
+            missed = self.last_seq is not None and seq > self.last_seq + 1
+        gap_from = self.last_seq if missed else None
+        self.last_seq = max(self.last_seq, seq)
+        return gap_from
 
     def _catch_up(self, since: int, upto: int) -> None:
         """Ask for what was missed; deliver it marked as replayed (the state is already newer)."""
@@ -134,7 +163,7 @@ class HallClient:
             if name != HALL_SNAPSHOT:
                 replay.on(name, lambda payload, name=name: deliver(name, payload))
         try:
-            replay.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
+            replay.connect(self.server_url, auth=self.auth, transports=["websocket"],
                            wait_timeout=self.timeout)
             replay.call(RESYNC, {"since": since}, timeout=self.timeout)
         except Exception as exc:
@@ -159,7 +188,7 @@ class HallClient:
         while not self._stop.is_set():
             try:
                 self._refusal = ""
-                self.sio.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
+                self.sio.connect(self.server_url, auth=self.auth, transports=["websocket"],
                                  wait_timeout=self.timeout)
                 delay = 0.5
                 while self.sio.connected and not self._stop.is_set():

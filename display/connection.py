@@ -20,10 +20,13 @@ class BoardConnection(QObject):
     status = pyqtSignal(str, str)
 
     def __init__(self, server_url: str, token: str,
-                 client_factory: Callable[..., HallClient] = HallClient, parent: QObject | None = None):
+                 client_factory: Callable[..., HallClient] = HallClient, parent: QObject | None = None,
+                 zone: str = ""):
         super().__init__(parent)
+        # a board of one zone hears that zone's part of the hall only (docs/protocol.md)
+        narrowed = {"zone": zone} if zone else {}
         self.client = client_factory(server_url, token, on_message=self._on_message,
-                                     on_status=self._on_status)
+                                     on_status=self._on_status, **narrowed)
 
     def _on_message(self, name: str, payload: dict[str, Any]) -> None:
         self.message.emit(name, payload)

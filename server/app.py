@@ -20,6 +20,7 @@ from .errors import register_error_handlers
 from .live import Live
 from .notify.service import Notifications
 from .notify.settings import NotifySettings
+from .protocol import SocketJSON
 from .serving import async_mode
 from .services import Clock, HallService, utcnow
 from .supervision import Supervision
@@ -154,7 +155,9 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     # server URL as Origin, which is the same origin
     # gevent in a monkey-patched server process, threads elsewhere (serving.async_mode); both
     # with simple-websocket for real websockets
-    socketio.init_app(app, async_mode=async_mode(), logger=False, engineio_logger=False)
+    # protocol.SocketJSON: a snapshot encoded once goes to every connecting board as it is
+    socketio.init_app(app, async_mode=async_mode(), logger=False, engineio_logger=False,
+                      json=SocketJSON)
     hall.live.register_handlers()
     if start_clockwork:
         hall.clockwork.start()

@@ -90,6 +90,7 @@
       onRefused: refusedToken,
       // a missed message: ask for everything after the last one we have, in order
       onGap: () => state.socket.emit(E.RESYNC, { since: state.seq }),
+      zone: ZONE,   // a board of one zone hears that zone's part of the hall only
     });
   }
 
