@@ -84,8 +84,8 @@ def upgrade_request(host: str, port: int) -> bytes:
 class HallListener(asyncio.Protocol):
     """One board: connects with a device token, waits for its snapshot, notes every call."""
 
-    def __init__(self, number: int, token: str, address: tuple[str, int], tally: Tally):
-        self.number, self.token, self.address, self.tally = number, token, address, tally
+    def __init__(self, number: int, auth: dict, address: tuple[str, int], tally: Tally):
+        self.number, self.auth, self.address, self.tally = number, auth, address, tally
         self.buffer = bytearray()
         self.upgraded = False
         self.fragments: list[bytes] = []
@@ -173,7 +173,7 @@ class HallListener(asyncio.Protocol):
     def _on_packet(self, text: str, at: float) -> None:
         kind = text[:1]
         if kind == "0":                       # Engine.IO open: join the default namespace
-            self.send("40" + json.dumps({"token": self.token}))
+            self.send("40" + json.dumps(self.auth))
         elif kind == "2":                     # the server's heartbeat
             self.send("3")
         elif text.startswith("42"):
@@ -200,14 +200,17 @@ class HallListener(asyncio.Protocol):
 class HallListeners:
     """`count` listeners on their own event loop thread; use as a context manager. `token` is
     every listener's, or a list with one per listener (boards, window screens, clerks and
-    phones together); `batch` listeners connect at once."""
+    phones together); `narrowed` the zone or window each says it shows ({"zone": "*"}), one
+    for all or one per listener; `batch` listeners connect at once."""
 
-    def __init__(self, url: str, token: str | list[str], count: int, batch: int = CONNECT_BATCH):
+    def __init__(self, url: str, token: str | list[str], count: int, batch: int = CONNECT_BATCH,
+                 narrowed: dict | list[dict] | None = None):
         host, port = url.removeprefix("http://").split(":")
         self.address, self.count, self.batch = (host, int(port)), count, batch
         self.tokens = token if isinstance(token, list) else [token] * count
-        if len(self.tokens) != count:
-            raise ValueError(f"{count} listeners need {count} tokens, not {len(self.tokens)}")
+        self.narrowed = narrowed if isinstance(narrowed, list) else [narrowed or {}] * count
+        if len(self.tokens) != count or len(self.narrowed) != count:
+            raise ValueError(f"{count} listeners need {count} tokens and connect options")
         self.tally = Tally(count)
         self.listeners: list[HallListener] = []
         self.loop = asyncio.new_event_loop()
@@ -239,7 +242,8 @@ class HallListeners:
     async def _connect(self, number: int) -> None:
         loop = asyncio.get_running_loop()
         _, listener = await loop.create_connection(
-            lambda: HallListener(number, self.tokens[number], self.address, self.tally), *self.address)
+            lambda: HallListener(number, {"token": self.tokens[number]} | self.narrowed[number],
+                                 self.address, self.tally), *self.address)
         self.listeners.append(listener)
         await listener.ready
 

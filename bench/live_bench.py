@@ -49,6 +49,7 @@ from bench.server_bench import (HTTP_TIMEOUT, DemoServer, Listener, PHASE_SECOND
                                 serve_ticket, stop_on_sigterm)
 from common.launcher import ServerProcess, hall_server, read_credentials
 from hall.config import HallConfig, load_config
+from protocol.live import EVERY_ZONE, WINDOW, ZONE
 
 TARGETS = {"p99_ms_at_500": 100.0, "p99_ms_at_1000": 150.0, "rss_mb_at_1000": 300.0,
            "mixed_rss_mb": 600.0, "mixed_connect_s": 30.0, "mixed_issue_p99_ms": 100.0,
@@ -63,6 +64,8 @@ SOCKETIO_CLIENTS = 20
 MIXED_SHARES = {"boards": 0.02, "window_screens": 0.02, "clerk_terminals": 0.02}
 MIXED_BATCH = 250   # connections opened at once in the mixed and storm phases
 MODELS = ("gevent", "threading")
+#: how a hall board showing every window connects (the /board page and `jiaohao display`)
+BOARD = {ZONE: EVERY_ZONE}
 
 
 @dataclass
@@ -139,8 +142,8 @@ def measure_size(server: DemoServer, setup: HallConfig, size: int, calls: int, c
     idle = server_memory(server.process.pid)
     clients = min(SOCKETIO_CLIENTS, size // 4)
     began = time.perf_counter()
-    with HallListeners(server.url, server.tokens["board"], size - clients) as boards:
-        ordinary = connect_listeners(server.url, server.tokens["board"], clients)
+    with HallListeners(server.url, server.tokens["board"], size - clients, narrowed=BOARD) as boards:
+        ordinary = connect_listeners(server.url, server.tokens["board"], clients, BOARD)
         try:
             connect_s = time.perf_counter() - began
             if boards.connected() != size - clients:
@@ -221,18 +224,23 @@ def call_figures(timed: list[tuple[int, float, float]], boards: HallListeners,
 # --- thousands of mixed connections ---------------------------------------------------------------
 
 def mixed_tokens(server: DemoServer, setup: HallConfig, total: int,
-                 clerks: dict[int, requests.Session]) -> tuple[list[str], dict[str, int]]:
-    """One token per connection: the board's, the window screens' and the signed-in clerks'
-    in turn, and a phone per ticket issued for it."""
+                 clerks: dict[int, requests.Session]) -> tuple[list[str], list[dict], dict[str, int]]:
+    """One token per connection and what it says it shows: the boards (every zone), the
+    window screens (their window) and the signed-in clerks (the hall) in turn, and a phone
+    per ticket issued for it."""
     counts = {kind: max(1, int(total * share)) for kind, share in MIXED_SHARES.items()}
     counts["phones"] = total - sum(counts.values())
     credentials = read_credentials(server.data)
-    screens = [credentials[f"window {w.number} screen token"] for w in setup.windows]
+    windows = [w.number for w in setup.windows]
+    screens = [credentials[f"window {n} screen token"] for n in windows]
     terminals = [s.headers["Authorization"].split()[1] for s in clerks.values()]
     tokens = [server.tokens["board"]] * counts["boards"]
+    narrowed = [BOARD] * counts["boards"]
     tokens += [screens[n % len(screens)] for n in range(counts["window_screens"])]
+    narrowed += [{WINDOW: windows[n % len(windows)]} for n in range(counts["window_screens"])]
     tokens += [terminals[n % len(terminals)] for n in range(counts["clerk_terminals"])]
-    return tokens + phone_tokens(server, open_items(setup), counts["phones"]), counts
+    narrowed += [{}] * (counts["clerk_terminals"] + counts["phones"])
+    return tokens + phone_tokens(server, open_items(setup), counts["phones"]), narrowed, counts
 
 
 def phone_tokens(server: DemoServer, items: list[str], count: int) -> list[str]:
@@ -260,10 +268,10 @@ def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="jiaohao-mixed-") as root, \
             DemoServer(Path(root), opts.config, extra_args=model(name)) as server:
         clerks = {n: clerk_session(server.url, n) for n in windows}
-        tokens, counts = mixed_tokens(server, setup, total, clerks)
+        tokens, narrowed, counts = mixed_tokens(server, setup, total, clerks)
         idle = server_memory(server.process.pid)
         began = time.perf_counter()
-        with HallListeners(server.url, tokens, len(tokens), batch=MIXED_BATCH) as everyone:
+        with HallListeners(server.url, tokens, len(tokens), batch=MIXED_BATCH, narrowed=narrowed) as everyone:
             connect_s = time.perf_counter() - began
             connected = everyone.connected()
             memory = server_memory(server.process.pid)
@@ -311,7 +319,7 @@ def measure_storm(opts: LiveOptions, name: str) -> dict:
     config, boards = opts.config, opts.storm
     with tempfile.TemporaryDirectory(prefix="jiaohao-storm-") as root:
         with DemoServer(Path(root), config, extra_args=model(name)) as demo:
-            with HallListeners(demo.url, demo.tokens["board"], boards, batch=MIXED_BATCH) as before:
+            with HallListeners(demo.url, demo.tokens["board"], boards, batch=MIXED_BATCH, narrowed=BOARD) as before:
                 connected = before.connected()
                 demo.stop()
             data, port, token = demo.data, demo.port, demo.tokens["board"]
@@ -320,7 +328,7 @@ def measure_storm(opts: LiveOptions, name: str) -> dict:
         launched = time.perf_counter()
         with restarted:   # started: it answers HTTP
             answered = time.perf_counter()
-            with HallListeners(restarted.url, token, boards, batch=boards) as again:
+            with HallListeners(restarted.url, token, boards, batch=boards, narrowed=BOARD) as again:
                 all_back = time.perf_counter()
                 back = again.connected()
                 memory = server_memory(restarted.process.pid)

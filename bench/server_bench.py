@@ -410,11 +410,12 @@ QUEUED = frozenset({"waiting", "transferred"})
 class Listener:
     """One board-like Socket.IO client that notes when each ticket's first call reached it."""
 
-    def __init__(self, url: str, token: str):
+    def __init__(self, url: str, token: str, narrowed: dict | None = None):
         self.received: dict[int, float] = {}
         self.client = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
         self.client.on(TICKET_CALLED, self._called)
-        self.client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=15)
+        self.client.connect(url, auth={"token": token} | (narrowed or {}), transports=["websocket"],
+                            wait_timeout=15)
 
     def _called(self, payload: dict) -> None:
         now = time.perf_counter()   # first, before anything else costs time
@@ -428,10 +429,10 @@ class Listener:
             pass
 
 
-def connect_listeners(url: str, token: str, count: int) -> list[Listener]:
+def connect_listeners(url: str, token: str, count: int, narrowed: dict | None = None) -> list[Listener]:
     """Connect `count` listeners, a few at a time (each connect costs the server a snapshot)."""
     with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(Listener, url, token) for _ in range(count)]
+        futures = [pool.submit(Listener, url, token, narrowed) for _ in range(count)]
     listeners = [f.result() for f in futures if f.exception() is None]
     failed = [f.exception() for f in futures if f.exception() is not None]
     if failed:

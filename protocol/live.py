@@ -59,6 +59,9 @@ SUPERVISORS_ONLY = ALERTS
 ROOM_MESSAGES = (TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED, QUEUE_CHANGED)
 #: the connect options that narrow a board to a zone, a window screen to its window
 ZONE, WINDOW = "zone", "window"
+#: the zone of a board that shows every window: the board's part of the whole hall (calls,
+#: windows, waiting figures), without the tickets' other messages a board has no use for
+EVERY_ZONE = "*"
 
 #: How many recent calls a snapshot carries.
 RECENT_CALLS = 10

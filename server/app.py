@@ -17,7 +17,7 @@ from .auth import LoginThrottle
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
-from .live import Live
+from .live import Live, PlainFrames
 from .notify.service import Notifications
 from .notify.settings import NotifySettings
 from .protocol import SocketJSON
@@ -158,6 +158,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     # protocol.SocketJSON: a snapshot encoded once goes to every connecting board as it is
     socketio.init_app(app, async_mode=async_mode(), logger=False, engineio_logger=False,
                       json=SocketJSON)
+    app.wsgi_app = PlainFrames(app.wsgi_app)   # outside Socket.IO's own middleware: seen first
     hall.live.register_handlers()
     if start_clockwork:
         hall.clockwork.start()

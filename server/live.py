@@ -484,3 +484,19 @@ def narrowed_to(auth: Any) -> protocol.Audience | None | bool:
         ok = isinstance(window, int) and not isinstance(window, bool) and 0 < window <= INT64[1]
         return (wire.WINDOW, window) if ok else False
     return None
+
+
+class PlainFrames:
+    """WSGI middleware: a live connection is offered no per-message compression. simple-websocket
+    accepts a browser's permessage-deflate offer, and every connection then compresses every
+    message by itself: zlib state of about 300 KB per connection, and one compression per
+    board per message where one encoding serves them all. A hall's LAN carries the plain
+    frames easily. (simple-websocket reads the offer from the request's headers in `environ`.)"""
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable):
+        if environ.get("PATH_INFO", "").startswith("/socket.io/"):
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return self.app(environ, start_response)

@@ -365,7 +365,8 @@ Audience = tuple[str, Any]
 
 def room_parts(name: str, payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audience, dict[str, Any]]]:
     """The parts of a sequenced message for the zone rooms and the window rooms, by audience:
-    a call and a window's change go to the window's zone and to the window; a ticket's change
+    a call and a window's change go to the window's zone, to the boards of every zone
+    (wire.EVERY_ZONE) and to the window; a ticket's change
     to the screen of the window it is at; the waiting figures to each zone and window whose
     windows serve the items, narrowed to those items and windows. Nothing else: a board of one
     zone has no use for tickets being issued, a window screen none for other windows."""
@@ -386,7 +387,7 @@ def _window_audiences(number: int, payload: dict[str, Any], setup: HallConfig) -
         return []
     zone = setup.window(number).zone
     parts = [((wire.ZONE, zone), payload)] if zone else []
-    return parts + [((wire.WINDOW, number), payload)]
+    return parts + [((wire.ZONE, wire.EVERY_ZONE), payload), ((wire.WINDOW, number), payload)]
 
 
 def _queue_parts(payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audience, dict[str, Any]]]:
@@ -397,7 +398,7 @@ def _queue_parts(payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audie
         if spec.zone:
             groups.setdefault((wire.ZONE, spec.zone), set()).add(spec.number)
         groups[(wire.WINDOW, spec.number)] = {spec.number}
-    parts = []
+    parts = [((wire.ZONE, wire.EVERY_ZONE), payload)]   # every window's board: all of it
     for audience, numbers in groups.items():
         served = {code for n in numbers for code in setup.window(n).services}
         services = [s for s in payload["services"] if s["code"] in served]

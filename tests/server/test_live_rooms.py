@@ -4,8 +4,11 @@ snapshot goes to every connecting board encoded once."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import os
+import socket
 
 import pytest
 
@@ -16,6 +19,7 @@ from server.protocol import Encoded, SocketJSON
 from tests.conftest import FakeClock, small_hall_document, to_toml
 from tests.protocol.shapes import problems
 from tests.server.test_api import PASSWORD, Api, login
+from tests.server.test_live import live_hall  # noqa: F401 (fixture)
 
 ZONES = {1: "1F", 2: "1F", 3: "2F", 4: "2F"}
 
@@ -91,6 +95,21 @@ def test_a_zone_board_hears_its_zone_and_counts_its_room(hall) -> None:
     assert [m["ticket"]["id"] for name, m in everything if name == wire.TICKET_CALLED] == [at_three["id"], at_one["id"]]
 
 
+def test_a_board_of_every_zone_hears_every_call_and_no_ticket_chatter(hall) -> None:
+    board = socketio.test_client(hall, auth={"token": hall.board, "zone": wire.EVERY_ZONE})
+    one, three = signed_in(hall, 1), signed_in(hall, 3)
+    at_three = serve_one(hall, three, 3, "A01")
+    at_one = serve_one(hall, one, 1, "A01")
+    messages = heard(board)
+    snapshot = messages[0][1]
+    assert snapshot["room"] == "hall:1:zone:*"
+    assert [m["room_seq"] for _, m in messages[1:]] == list(range(snapshot["room_seq"] + 1,
+                                                                   snapshot["room_seq"] + len(messages)))
+    assert {name for name, _ in messages[1:]} == {wire.TICKET_CALLED, wire.WINDOW_CHANGED, wire.QUEUE_CHANGED}
+    assert [m["ticket"]["id"] for name, m in messages if name == wire.TICKET_CALLED] == [at_three["id"], at_one["id"]]
+    assert {m["window"]["number"] for name, m in messages if name == wire.WINDOW_CHANGED} == {1, 3}
+
+
 def test_a_window_screen_hears_its_window_and_its_tickets_finishing(hall) -> None:
     screen = socketio.test_client(hall, auth={"token": hall.screen, "window": 3})
     one, three = signed_in(hall, 1), signed_in(hall, 3)
@@ -158,3 +177,22 @@ def test_an_encoded_payload_goes_into_a_packet_as_it_is() -> None:
         payload | {"room": "hall:1:zone:1F", "room_seq": 4}
     with pytest.raises(ValueError):
         SocketJSON.loads("[" + "9" * 200 + "]")
+
+
+def test_a_live_connection_is_offered_no_compression(live_hall) -> None:
+    """A browser offers permessage-deflate; accepted, every board would compress every message
+    by itself (server.live.PlainFrames)."""
+    with socket.create_connection(("127.0.0.1", live_hall.port), timeout=10) as sock:
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                      "Sec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            assert chunk, "the server closed the connection before answering"
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode().lower()
+    assert head.startswith("http/1.1 101")
+    assert "sec-websocket-extensions" not in head
