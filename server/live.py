@@ -157,10 +157,6 @@ class Live:
         """One message to every client of this hall that may hear it (wire.SUPERVISORS_ONLY)."""
         room = self.supervisors_room if name in wire.SUPERVISORS_ONLY else self.room
         self.socketio.emit(name, payload, to=room)
-        # on the event loop, let every connection's writer send this message before the next
-        # is queued: a board has the call after one pass over the boards, not after the
-        # batch's every message went to every board (a no-op on threads)
-        self.socketio.sleep(0)
 
     def publish(self, hall_id: int, batch: list) -> None:
         """The service layer's publisher: called after each commit."""
@@ -175,6 +171,12 @@ class Live:
         for name, payload in messages:
             self.emit_to_hall(name, payload)
             self.tell_rooms(name, payload, state.setup)
+            if name == wire.TICKET_CALLED:
+                # on the event loop, let every connection's writer send the call before the
+                # batch's other messages are queued: a board has it after one pass over the
+                # boards. The others go out together, one wake-up of each writer for all of
+                # them (a no-op on threads)
+                self.socketio.sleep(0)
         self.tell_phones(messages)
         self.after_publish()
 
