@@ -12,6 +12,7 @@ import requests
 import socketio
 import websocket
 
+from client.seq_order import Message, SeqOrder
 from protocol.live import HALL_SNAPSHOT, RESYNC, SERVER_EVENTS, WINDOW, ZONE
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ class ServerUnreachable(Exception):
 
 
 class HallClient:
-    """`zone` (a board showing one zone) or `window` (a window's screen): the client hears its
-    room's part of the messages only, and checks them for gaps by their `room_seq`."""
+    """`zone` (a board showing one zone, or every zone's: "*") or `window` (a window's screen):
+    the client hears its room's part of the messages only, put in order by their `room_seq`."""
 
     def __init__(self, server_url: str, token: str, on_message: MessageHandler | None = None,
                  on_status: StatusHandler | None = None, timeout: float = 5.0,
@@ -55,9 +56,11 @@ class HallClient:
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
-        self.last_seq: int | None = None
-        self.last_room_seq: int | None = None   # a zone's or a window's client: its room's count
-        self._seq_lock = threading.Lock()
+        self._order = SeqOrder(room=len(self.auth) > 1)
+        # one message handed on at a time, in seq order: the socket.io client runs each
+        # incoming message on a thread of its own
+        self._deliver_lock = threading.RLock()
+        self._gap_timer: threading.Timer | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._refusal = ""
@@ -100,8 +103,8 @@ class HallClient:
         self.sio.on("connect_error", self._connect_error)
 
     def _connected(self) -> None:
-        with self._seq_lock:   # a new connection counts its room afresh (a restarted server too)
-            self.last_room_seq = None
+        with self._deliver_lock:
+            self._order.new_connection()
         self.on_status("connected", None)
 
     def _connect_error(self, data=None) -> None:
@@ -118,54 +121,66 @@ class HallClient:
                 log.exception("handling %s failed", name)
         return handle
 
-    def _receive(self, name: str, payload: dict) -> None:
-        seq = payload.get("seq") if isinstance(payload, dict) else None
-        if name == HALL_SNAPSHOT:
-            with self._seq_lock:
-                missed_from = self.last_seq
-                self.last_seq = seq
-                room_seq = payload.get("room_seq")
-                if isinstance(room_seq, int):
-                    self.last_room_seq = max(self.last_room_seq or 0, room_seq)
-            self.on_message(name, payload)
-            if missed_from is not None and seq is not None and seq > missed_from:
-                self._catch_up(missed_from, seq)
-            return
-        with self._seq_lock:
-            gap_from = self._gap_before(payload, seq)
-        self.on_message(name, payload)
-        if gap_from is not None:
-            self._catch_up(gap_from, seq - 1)
+    @property
+    def last_seq(self) -> int | None:
+        """The seq of the last message handed on."""
+        return self._order.last_seq
 
-    def _gap_before(self, payload: dict, seq: Any) -> int | None:
-        """The last `seq` seen, when something was missed before this message. A zone's or a
-        window's client counts its room's messages (`room_seq`): its `seq` jumps by design."""
-        if not isinstance(seq, int) or self.last_seq is None:
-            return None   # nothing to compare with before the snapshot
-        room_seq = payload.get("room_seq")
-        if isinstance(room_seq, int):
-            missed = self.last_room_seq is not None and room_seq > self.last_room_seq + 1
-            self.last_room_seq = max(self.last_room_seq or 0, room_seq)
-        else:
-            missed = self.last_seq is not None and seq > self.last_seq + 1
-        gap_from = self.last_seq if missed else None
-        self.last_seq = max(self.last_seq, seq)
-        return gap_from
+    def _receive(self, name: str, payload: dict) -> None:
+        with self._deliver_lock:
+            now = time.monotonic()
+            if name != HALL_SNAPSHOT:
+                self._hand_on(self._order.message(name, payload, now))
+            else:
+                seq = payload.get("seq") if isinstance(payload, dict) else None
+                room_seq = payload.get("room_seq") if isinstance(payload, dict) else None
+                missed_from, unblocked = self._order.snapshot(seq, now, room_seq)
+                self.on_message(name, payload)
+                if missed_from is not None and isinstance(seq, int) and seq > missed_from:
+                    self._catch_up(missed_from, seq)
+                self._hand_on(unblocked)
+            self._watch_gap()
+
+    def _hand_on(self, messages: list[Message]) -> None:
+        for name, payload in messages:
+            try:
+                self.on_message(name, payload)
+            except Exception:  # one bad message must not keep the next ones from the client
+                log.exception("handling %s failed", name)
+
+    def _watch_gap(self) -> None:
+        """While messages are held for one missing before them, look again after the grace."""
+        if self._order.holding and not (self._gap_timer and self._gap_timer.is_alive()):
+            self._gap_timer = threading.Timer(self._order.grace, self._gap_overdue)
+            self._gap_timer.daemon = True
+            self._gap_timer.start()
+
+    def _gap_overdue(self) -> None:
+        with self._deliver_lock:
+            now = time.monotonic()
+            gap = self._order.overdue(now)
+            if gap is not None and not self._stop.is_set():
+                since, upto = gap
+                self._catch_up(since, upto)
+                self._hand_on(self._order.caught_up(upto, time.monotonic()))
+            self._gap_timer = None
+            self._watch_gap()
 
     def _catch_up(self, since: int, upto: int) -> None:
-        """Ask for what was missed; deliver it marked as replayed (the state is already newer)."""
-        def deliver(name: str, payload: dict) -> None:
-            if isinstance(payload, dict) and isinstance(payload.get("seq"), int) and payload["seq"] <= upto:
-                self.on_message(name, payload | {"replayed": True})
-
+        """Ask for what was missed and hand it on in order, marked as replayed (the state is
+        already newer). A gap too long to replay comes back as a fresh snapshot instead."""
+        heard: list[Message] = []
         replay = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
         for name in SERVER_EVENTS:
-            if name != HALL_SNAPSHOT:
-                replay.on(name, lambda payload, name=name: deliver(name, payload))
+            replay.on(name, lambda payload, name=name: heard.append((name, payload)))
         try:
             replay.connect(self.server_url, auth=self.auth, transports=["websocket"],
                            wait_timeout=self.timeout)
-            replay.call(RESYNC, {"since": since}, timeout=self.timeout)
+            reply = replay.call(RESYNC, {"since": since}, timeout=self.timeout)
+            if isinstance(reply, dict) and reply.get("ok"):
+                expected = 1 if reply.get("snapshot") else int(reply.get("count") or 0)
+                # the messages came before the answer, but each is handled on a thread of its own
+                wait_until(lambda: len(heard) >= expected, timeout=self.timeout)
         except Exception as exc:
             # the same half-open websocket the main loop closes: a restarting server leaves it
             _close_abandoned_websockets(exc)
@@ -176,6 +191,19 @@ class HallClient:
                 replay.eio.disconnect(abort=True)
             except Exception:
                 pass
+        self._hand_on_caught_up(list(heard), upto)
+
+    def _hand_on_caught_up(self, heard: list[Message], upto: int) -> None:
+        def seq_of(message: Message) -> int:
+            seq = message[1].get("seq") if isinstance(message[1], dict) else None
+            return seq if isinstance(seq, int) else -1
+
+        for name, payload in sorted(heard, key=seq_of):
+            if name == HALL_SNAPSHOT:
+                self._hand_on([(name, payload)])
+                self._hand_on(self._order.snapshot(payload.get("seq"), time.monotonic())[1])
+            elif 0 <= seq_of((name, payload)) <= upto:
+                self._hand_on([(name, payload | {"replayed": True})])
 
     def start(self) -> None:
         """Connect in the background and keep reconnecting until stop()."""
@@ -234,6 +262,9 @@ class HallClient:
 
     def stop(self) -> None:
         self._stop.set()
+        timer = self._gap_timer
+        if timer is not None:
+            timer.cancel()
         self.http.close()
         try:
             self.sio.disconnect()

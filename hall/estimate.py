@@ -8,7 +8,6 @@ measures either against the waits that actually followed.
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -105,24 +104,41 @@ def variability(samples: Sequence[float]) -> float:
 def minutes_until_called(ahead: int, handling: float, windows: Sequence[WindowCapacity]) -> float:
     """When the ticket with `ahead` people before it is called, if each window, once free,
     calls the item's next ticket every `handling` minutes: the tickets ahead go to whichever
-    window frees first, as they do in the hall."""
+    window frees first, as they do in the hall.
+
+    Every window calls at its free time and then every `handling` minutes, so the answer is
+    the `ahead`-th of those call times, counted rather than played out call by call: windows
+    freeing far apart (one back from a long service, one idle) cost no more than windows in
+    step, and a long queue no more than a short one."""
     if not windows:
         return float("inf")
-    heap = [max(w.free_in, 0.0) for w in windows]
-    heapq.heapify(heap)
-    latest, left = max(heap), min(ahead, MAX_AHEAD)
-    # one call at a time until the windows are in step: each frees within one service of the
-    # others, so from then on every round of calls takes each window once, in the same order
-    while left and (handling <= 0 or heap[0] + handling <= latest):
-        freed = heapq.heappop(heap) + handling
-        heapq.heappush(heap, freed)
-        latest, left = max(latest, freed), left - 1
-    if not left or handling <= 0:
-        return heap[0]
-    rounds, rest = divmod(left, len(heap))
-    # whole rounds at once: a long queue costs the same as a short one
-    freeing = sorted(free + rounds * handling for free in heap)
-    return min(freeing[rest:] + [free + handling for free in freeing[:rest]])
+    frees = sorted(max(w.free_in, 0.0) for w in windows)
+    left = min(ahead, MAX_AHEAD)
+    if handling <= 0:
+        return frees[0]
+    # the windows free by the time the ticket is called: those that take the calls before
+    # the next window frees, found by counting each one's calls up to that moment
+    active, before = 1, 0
+    while active < len(frees):
+        calls = sum(_calls_before(free, frees[active], handling) for free in frees[:active])
+        if calls > left:
+            break
+        active, before = active + 1, calls
+    return _in_step(frees[:active], frees[active - 1], handling, left - before)
+
+
+def _calls_before(free: float, moment: float, handling: float) -> int:
+    """How many calls a window free at `free` makes before `moment`, one every `handling`."""
+    return max(0, math.ceil((moment - free) / handling))
+
+
+def _in_step(frees: list[float], since: float, handling: float, left: int) -> float:
+    """The `left`-th call from `since` on, of windows all free by then: each window's first
+    call from `since` on falls within one service of the others', so from there every round
+    of calls takes each window once, in the same order, and whole rounds go at once."""
+    firsts = sorted(free + _calls_before(free, since, handling) * handling for free in frees)
+    rounds, rest = divmod(left, len(firsts))
+    return firsts[rest] + rounds * handling
 
 
 def range_around(centre: float, spread: float, windows: int, uncertain: bool) -> WaitEstimate:

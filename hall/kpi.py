@@ -23,6 +23,7 @@ Definitions (docs/supervision.md says the same for the hall's staff):
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -69,25 +70,24 @@ class _Ticket:
 class _Replay:
     setup: HallConfig
     tz: ZoneInfo
-    facts: list[Fact] = field(default_factory=list)
+    facts: Any = field(default_factory=list)   # where facts go: a list, or a Tallies adding them up
     tickets: dict[int, _Ticket] = field(default_factory=dict)
     clerk_at: dict[int, int | None] = field(default_factory=dict)
     segments: dict[int, list[tuple[datetime, datetime | None, str, int | None]]] = field(
         default_factory=lambda: defaultdict(list))   # window → (start, end, open|paused, clerk)
     waiting: list[tuple[datetime, datetime, str, int | None]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.departments = {item.code: item.department for item in self.setup.services}
+
     def dims(self, service: str | None, window: int | None, at: datetime) -> tuple:
-        department = self.setup.service(service).department if service and _known(self.setup, service) else None
+        department = self.departments.get(service) if service else None
         local = at.astimezone(self.tz)
         clerk = self.clerk_at.get(window) if window is not None else None
         return (service, department, window, clerk, local.hour, local.date())
 
     def add(self, kind: str, value: float, dims: tuple) -> None:
         self.facts.append(Fact(kind, value, dims))
-
-
-def _known(setup: HallConfig, service: str) -> bool:
-    return any(item.code == service for item in setup.services)
 
 
 def _at(value: Any) -> datetime:
@@ -125,8 +125,8 @@ def _start_waiting(ticket: _Ticket, at: datetime, service: str, window: int | No
 def _end_visit(r: _Replay, ticket: _Ticket, at: datetime) -> None:
     """Serving time runs from start until the visit ends, however it ends."""
     if ticket.visit_start is not None:
-        r.facts += [Fact("serving", s, d) for s, d in
-                    _pieces(r, ticket.visit_start, at, ticket.service, ticket.visit_window)]
+        for seconds, dims in _pieces(r, ticket.visit_start, at, ticket.service, ticket.visit_window):
+            r.add("serving", seconds, dims)
 
 
 def _ticket_event(r: _Replay, record: dict, at: datetime) -> None:
@@ -277,19 +277,25 @@ def _window_time(r: _Replay, start: datetime, end: datetime) -> None:
                 r.add("empty", seconds, dims)
 
 
+def _replay_one(r: _Replay, record: dict, start: datetime, end: datetime) -> datetime | None:
+    """One record of the log, if it falls in the range: returns its time (None: outside)."""
+    at = _at(record["at"])
+    if not start <= at < end:
+        return None
+    if record["kind"].startswith("window_"):
+        _window_event(r, record["kind"], record["window"], (record.get("details") or {}).get("clerk"), at)
+    elif record.get("ticket_id") is not None:
+        _ticket_event(r, record, at)
+    return at
+
+
 def measure(records: Iterable[dict], setup: HallConfig, start: datetime, end: datetime,
             now: datetime, alerts: Iterable[dict] = ()) -> list[Fact]:
     """The facts of the log between `start` and `end`; intervals still open stop at `now`."""
     r = _Replay(setup, setup.hall.tz)
     stop = min(end, now)
     for record in records:
-        at = _at(record["at"])
-        if not start <= at < end:
-            continue
-        if record["kind"].startswith("window_"):
-            _window_event(r, record["kind"], record["window"], (record.get("details") or {}).get("clerk"), at)
-        elif record.get("ticket_id") is not None:
-            _ticket_event(r, record, at)
+        _replay_one(r, record, start, end)
     for ticket in r.tickets.values():
         _end_visit(r, ticket, stop)
         _stop_waiting(r, ticket, stop)
@@ -302,6 +308,15 @@ def measure(records: Iterable[dict], setup: HallConfig, start: datetime, end: da
 
 
 # --- adding up ---------------------------------------------------------------------------------------
+#
+# Facts are added up as they come (`Tally`), so a day's figures can be kept as the day goes and
+# read at any moment without walking its facts again (`LiveDay` below). Durations add up as whole
+# microseconds, which makes a total the same in whatever order and in however many pieces its
+# facts arrive.
+
+COUNTED = ("issued", "called", "served", "accepted", "no_show", "alert")
+TIMED = ("signed_in", "paused", "serving", "empty")
+
 
 def p90(values: list[float]) -> float | None:
     """Nearest-rank 90th percentile: the smallest value that at least 90% do not exceed."""
@@ -315,71 +330,172 @@ def _ratio(part: float, whole: float) -> float | None:
     return None if not whole else part / whole
 
 
-def _mean(values: list[float]) -> float | None:
-    return None if not values else sum(values) / len(values)
+def _micros(seconds: float) -> int:
+    return round(seconds * 1_000_000)
+
+
+def _seconds(micros: int) -> float:
+    return micros / 1_000_000
+
+
+class Tally:
+    """The added-up facts of one group: counts, microseconds of window time, the waits in
+    order (for the p90), handling times and ratings."""
+
+    __slots__ = ("counts", "micros", "waits", "wait_micros", "handling", "handling_micros",
+                 "ratings", "satisfied", "bad", "histogram")
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(COUNTED, 0)
+        self.micros = dict.fromkeys(TIMED, 0)
+        self.waits: list[float] = []          # sorted as they come: the p90 is one look-up
+        self.wait_micros = self.handling = self.handling_micros = 0
+        self.ratings = self.satisfied = self.bad = 0
+        self.histogram = [0] * len(WAIT_BUCKETS)
+
+    def add(self, fact: Fact) -> None:
+        kind = fact.kind
+        if kind in self.micros:
+            self.micros[kind] += _micros(fact.value)
+        elif kind in self.counts:
+            self.counts[kind] += 1
+        elif kind == "wait":
+            bisect.insort(self.waits, fact.value)
+            self.wait_micros += _micros(fact.value)
+            self.histogram[_bucket(fact.value)] += 1
+        elif kind == "handling":
+            self.handling += 1
+            self.handling_micros += _micros(fact.value)
+        elif kind == "rating":
+            self.ratings += 1
+            self.satisfied += fact.value >= 3
+            self.bad += fact.value <= 2
+
+    def plus(self, extra: Iterable[Fact]) -> "Tally":
+        """This tally and facts known only at the moment asked (window time still running, an
+        alert): a copy of the sums, sharing the waits, which such facts never touch."""
+        out = Tally.__new__(Tally)
+        for name in Tally.__slots__:
+            value = getattr(self, name)
+            setattr(out, name, dict(value) if isinstance(value, dict) else value)
+        for fact in extra:
+            if fact.kind in out.micros:
+                out.micros[fact.kind] += _micros(fact.value)
+            else:
+                out.counts[fact.kind] += 1
+        return out
+
+    def row(self, with_time: bool = True) -> dict[str, Any]:
+        """Every KPI of the group. Window time is None where it means nothing (an item)."""
+        counts, waits = self.counts, self.waits
+        row = {
+            "issued": counts["issued"], "called": counts["called"], "served": counts["served"],
+            "accepted": counts["accepted"], "no_show": counts["no_show"],
+            "no_show_rate": _ratio(counts["no_show"], counts["called"]),
+            "wait_mean": _seconds(self.wait_micros) / len(waits) if waits else None,
+            "wait_p90": waits[math.ceil(0.9 * len(waits)) - 1] if waits else None,
+            "handling_mean": _seconds(self.handling_micros) / self.handling if self.handling else None,
+            "ratings": self.ratings, "satisfied": self.satisfied, "bad_ratings": self.bad,
+            "satisfaction_rate": _ratio(self.satisfied, self.ratings),
+            "rating_coverage": _ratio(self.ratings, counts["served"]),
+            "alerts": counts["alert"],
+        }
+        micros = self.micros
+        time = {"signed_in_seconds": _seconds(micros["signed_in"]), "serving_seconds": _seconds(micros["serving"]),
+                "paused_seconds": _seconds(micros["paused"]), "empty_seconds": _seconds(micros["empty"]),
+                "utilisation": _ratio(micros["serving"], micros["signed_in"])}
+        return row | (time if with_time else {k: None for k in time})
+
+
+def _bucket(seconds: float) -> int:
+    minutes = seconds / 60
+    return max(i for i, low in enumerate(WAIT_BUCKETS) if minutes >= low)
+
+
+class Tallies:
+    """Facts added up for the whole range and per value of every dimension."""
+
+    def __init__(self) -> None:
+        self.total = Tally()
+        self.groups: dict[str, dict[Any, Tally]] = {by: {} for by in DIMENSIONS}
+        self.served_items: set[str] = set()
+
+    def append(self, fact: Fact) -> None:
+        self.total.add(fact)
+        for by, key in zip(DIMENSIONS, fact.dims):
+            if key is not None:
+                found = self.groups[by].get(key)
+                if found is None:
+                    found = self.groups[by][key] = Tally()
+                found.add(fact)
+        if fact.kind == "served":
+            self.served_items.add(fact.dims[0])
+
+    @classmethod
+    def of(cls, facts: Iterable[Fact]) -> "Tallies":
+        out = cls()
+        for fact in facts:
+            out.append(fact)
+        return out
+
+    def group(self, by: str, extra: Iterable[Fact] = ()) -> dict[Any, dict[str, Any]]:
+        """KPIs per value of one dimension, in the dimension's natural order, with the `extra`
+        facts of the moment (see `plus`) counted in."""
+        if by not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {by!r}")
+        running: dict[Any, list[Fact]] = defaultdict(list)
+        for fact in extra:
+            if (key := fact.dim(by)) is not None:
+                running[key].append(fact)
+        tallies = self.groups[by]
+        keys = sorted(set(tallies) | set(running))
+        return {key: tallies.get(key, _NOTHING).plus(running.get(key, ())).row(by in TIME_DIMENSIONS)
+                for key in keys}
+
+    def summary(self, setup: HallConfig, extra: Iterable[Fact] = ()) -> dict[str, Any]:
+        """The hall's KPIs for the range and the seed report's 三率."""
+        row = self.total.plus(extra).row()
+        row["three_rates"] = {
+            "item_presence_rate": _ratio(len(self.served_items & {s.code for s in setup.services}),
+                                         len(setup.services)),
+            "window_completion_rate": _ratio(row["served"], row["accepted"]),
+            "satisfaction_rate": row["satisfaction_rate"],
+        }
+        return row
+
+    def wait_histogram(self) -> list[dict[str, Any]]:
+        """How many citizens waited how long, in minute buckets (the last is open-ended)."""
+        highs = list(WAIT_BUCKETS[1:]) + [None]
+        return [{"low": low, "high": high, "count": n}
+                for low, high, n in zip(WAIT_BUCKETS, highs, self.total.histogram)]
+
+
+_NOTHING = Tally()
 
 
 def kpis(facts: Iterable[Fact], with_time: bool = True) -> dict[str, Any]:
     """Every KPI of one group of facts. Window time is None where it means nothing (an item)."""
-    counts: dict[str, float] = defaultdict(float)
-    values: dict[str, list[float]] = defaultdict(list)
+    total = Tally()
     for fact in facts:
-        counts[fact.kind] += fact.value if fact.kind in ("signed_in", "paused", "serving", "empty") else 1
-        if fact.kind in ("wait", "handling", "rating"):
-            values[fact.kind].append(fact.value)
-    ratings = values["rating"]
-    satisfied = sum(1 for v in ratings if v >= 3)
-    row = {
-        "issued": int(counts["issued"]), "called": int(counts["called"]), "served": int(counts["served"]),
-        "accepted": int(counts["accepted"]), "no_show": int(counts["no_show"]),
-        "no_show_rate": _ratio(counts["no_show"], counts["called"]),
-        "wait_mean": _mean(values["wait"]), "wait_p90": p90(values["wait"]),
-        "handling_mean": _mean(values["handling"]),
-        "ratings": len(ratings), "satisfied": satisfied, "bad_ratings": sum(1 for v in ratings if v <= 2),
-        "satisfaction_rate": _ratio(satisfied, len(ratings)),
-        "rating_coverage": _ratio(len(ratings), counts["served"]),
-        "alerts": int(counts["alert"]),
-    }
-    time = {"signed_in_seconds": counts["signed_in"], "serving_seconds": counts["serving"],
-            "paused_seconds": counts["paused"], "empty_seconds": counts["empty"],
-            "utilisation": _ratio(counts["serving"], counts["signed_in"])}
-    return row | (time if with_time else {k: None for k in time})
+        total.add(fact)
+    return total.row(with_time)
 
 
 def group(facts: list[Fact], by: str) -> dict[Any, dict[str, Any]]:
     """KPIs per value of one dimension, in the dimension's natural order."""
     if by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r}")
-    buckets: dict[Any, list[Fact]] = defaultdict(list)
-    for fact in facts:
-        key = fact.dim(by)
-        if key is not None:
-            buckets[key].append(fact)
-    return {key: kpis(buckets[key], by in TIME_DIMENSIONS) for key in sorted(buckets)}
+    return Tallies.of(facts).group(by)
 
 
 def summary(facts: list[Fact], setup: HallConfig) -> dict[str, Any]:
     """The hall's KPIs for the range and the seed report's 三率."""
-    row = kpis(facts)
-    served_items = {f.dim("item") for f in facts if f.kind == "served"}
-    row["three_rates"] = {
-        "item_presence_rate": _ratio(len(served_items & {s.code for s in setup.services}), len(setup.services)),
-        "window_completion_rate": _ratio(row["served"], row["accepted"]),
-        "satisfaction_rate": row["satisfaction_rate"],
-    }
-    return row
+    return Tallies.of(facts).summary(setup)
 
 
 def wait_histogram(facts: Iterable[Fact]) -> list[dict[str, Any]]:
     """How many citizens waited how long, in minute buckets (the last is open-ended)."""
-    counts = [0] * len(WAIT_BUCKETS)
-    for fact in facts:
-        if fact.kind == "wait":
-            minutes = fact.value / 60
-            index = max(i for i, low in enumerate(WAIT_BUCKETS) if minutes >= low)
-            counts[index] += 1
-    highs = list(WAIT_BUCKETS[1:]) + [None]
-    return [{"low": low, "high": high, "count": n} for low, high, n in zip(WAIT_BUCKETS, highs, counts)]
+    return Tallies.of(f for f in facts if f.kind == "wait").wait_histogram()
 
 
 def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -387,3 +503,133 @@ def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetim
     start = datetime.combine(first, datetime.min.time(), tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     return start, end
+
+
+# --- the day so far, kept as it goes -----------------------------------------------------------------
+
+class LiveDay:
+    """One day's facts added up as its log grows, for the figures of the day so far.
+
+    `feed` takes the log's records in order as they are committed; `figures` answers at any
+    moment without replaying the day: what `measure` finds by replaying, it finds from sums
+    kept per group plus what is still running (windows signed in, visits under way, windows
+    left empty while someone waits), which is at most a few facts per window. So asking costs
+    the same at 10 and at 5,000 waiting. A window left empty is followed by counting who
+    waits for it, where `measure` intersects the day's waiting intervals.
+    """
+
+    def __init__(self, setup: HallConfig, day: date):
+        self.setup, self.day = setup, day
+        self.start, self.end = day_bounds(day, day, setup.hall.tz)
+        self.tallies = Tallies()
+        self.r = _Replay(setup, setup.hall.tz, facts=self.tallies)
+        self.numbers = {spec.number for spec in setup.windows}
+        self.serving = {item.code: tuple(spec.number for spec in setup.windows if item.code in spec.services)
+                        for item in setup.services}
+        self.waiting_for = dict.fromkeys(self.numbers, 0)           # window → citizens waiting for it
+        self.empty_since: dict[int, datetime] = {}                  # window → left empty since
+        self.visiting: dict[int, _Ticket] = {}                     # tickets being served now
+        self.fed = 0                                                # records taken so far
+
+    def feed(self, record: dict) -> None:
+        self.fed += 1
+        ticket = self.r.tickets.get(record.get("ticket_id")) if record.get("ticket_id") is not None else None
+        window = record.get("window")
+        was = _waiting(ticket)
+        open_before = self._open_segment(window) if record["kind"].startswith("window_") else None
+        at = _replay_one(self.r, record, self.start, self.end)
+        if at is None:
+            return
+        if record["kind"].startswith("window_"):
+            self._window_changed(window, open_before, at)
+        elif (ticket := self.r.tickets.get(record["ticket_id"])) is not None:
+            self._ticket_changed(record["ticket_id"], ticket, was, at)
+        self.r.waiting.clear()   # followed by counting here, not kept to intersect at the end
+
+    # --- what changes with each record ---------------------------------------------------
+
+    def _open_segment(self, window: int | None) -> tuple | None:
+        segments = self.r.segments.get(window) if window is not None else None
+        return segments[-1] if segments and segments[-1][1] is None else None
+
+    def _window_changed(self, window: int, open_before: tuple | None, at: datetime) -> None:
+        if window not in self.numbers:
+            return
+        if open_before is not None:   # the segment this record ended: its time is settled
+            for fact in _segment_facts(self.r, window, open_before[0], at, open_before[2], open_before[3]):
+                self.tallies.append(fact)
+        self._empty_check(window, at)
+
+    def _ticket_changed(self, ticket_id: int, ticket: _Ticket, was: tuple | None, at: datetime) -> None:
+        if ticket.visit_start is not None:
+            self.visiting[ticket_id] = ticket
+        else:
+            self.visiting.pop(ticket_id, None)
+        now = _waiting(ticket)
+        if now == was:
+            return
+        if was is not None:
+            self._count_waiting(was[1], -1, at)
+        if now is not None:
+            self._count_waiting(now[1], +1, at)
+
+    def _count_waiting(self, waiting_for: tuple[str, int | None], change: int, at: datetime) -> None:
+        service, named = waiting_for
+        windows = (named,) if named is not None else self.serving.get(service, ())
+        for window in windows:
+            if window in self.numbers:
+                self.waiting_for[window] += change
+                self._empty_check(window, at)
+
+    def _staffed(self, window: int) -> bool:
+        segment = self._open_segment(window)
+        return segment is not None and segment[2] == "open"
+
+    def _empty_check(self, window: int, at: datetime) -> None:
+        empty = self.waiting_for[window] > 0 and not self._staffed(window)
+        since = self.empty_since.get(window)
+        if since is not None and not empty:
+            del self.empty_since[window]
+            for seconds, dims in _pieces(self.r, since, at, None, window, None):
+                self.tallies.append(Fact("empty", seconds, dims))
+        elif since is None and empty:
+            self.empty_since[window] = at
+
+    # --- the figures at a moment ------------------------------------------------------------
+
+    def running(self, now: datetime, alerts: Iterable[dict] = ()) -> list[Fact]:
+        """The facts of the moment: window time still running up to `now`, and the alerts."""
+        r, stop = self.r, min(self.end, now)
+        out: list[Fact] = []
+        for window in sorted(self.numbers):
+            segment = self._open_segment(window)
+            if segment is not None:
+                out += _segment_facts(r, window, segment[0], stop, segment[2], segment[3])
+            if window in self.empty_since:
+                out += [Fact("empty", s, d) for s, d in _pieces(r, self.empty_since[window], stop, None, window, None)]
+        for ticket in self.visiting.values():
+            out += [Fact("serving", s, d) for s, d in
+                    _pieces(r, ticket.visit_start, stop, ticket.service, ticket.visit_window)]
+        for alert in alerts:
+            at = _at(alert["raised_at"])
+            if self.start <= at < self.end:
+                out.append(Fact("alert", 1, r.dims(alert.get("service"), alert.get("window"), at)))
+        return out
+
+
+def _waiting(ticket: _Ticket | None) -> tuple | None:
+    """What a ticket waits for and since when (None: it does not wait)."""
+    if ticket is None or ticket.waiting_since is None:
+        return None
+    return (ticket.waiting_since, ticket.waiting_for)
+
+
+def _segment_facts(r: _Replay, window: int, start: datetime, stop: datetime, status: str,
+                   clerk: int | None) -> list[Fact]:
+    """A window's signed-in (and paused) time from `start` to `stop`, cut by hour."""
+    out = []
+    for seconds, dims in _pieces(r, start, stop, None, window, clerk):
+        out.append(Fact("signed_in", seconds, dims))
+        if status == "paused":
+            out.append(Fact("paused", seconds, dims))
+    return out

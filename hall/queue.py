@@ -12,12 +12,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from . import commands as c
 from . import events as e
 from . import order
 from .acting import check_acting
+from .book import TicketBook
 from .config import HallConfig
 from .estimate import WaitEstimate, estimate_wait
 from .numbering import business_date, format_number
@@ -57,14 +58,20 @@ class HallState:
     `last_serial` and `issued` hold today's counters per prefix and per item; a store
     loads them (and only the tickets a command may touch) before calling `decide`.
     `handling` holds today's handling minutes per item, oldest first, for the estimate.
+    `tickets` is a `TicketBook` (given a dict, the state makes one of it): an event sets one
+    ticket in a new book that shares the rest with the old, so no event copies them all.
     """
 
     setup: HallConfig
     windows: dict[int, WindowState] = field(default_factory=dict)
-    tickets: dict[int, Ticket] = field(default_factory=dict)
+    tickets: Mapping[int, Ticket] = field(default_factory=TicketBook)
     last_serial: dict[tuple[date, str], int] = field(default_factory=dict)
     issued: dict[tuple[date, str], int] = field(default_factory=dict)
     handling: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tickets, TicketBook):
+            object.__setattr__(self, "tickets", TicketBook.of(self.tickets))
 
     @classmethod
     def fresh(cls, setup: HallConfig) -> "HallState":
@@ -530,10 +537,9 @@ def evolve(state: HallState, event: e.Event) -> HallState:
         _carry_index(state, after)
         return after
     assert isinstance(event, e.TicketEvent)
-    tickets = dict(state.tickets)
-    before = tickets.get(event.ticket_id)
+    before = state.tickets.get(event.ticket_id)
     ticket = _ticket_after(before, event)
-    tickets[ticket.id] = ticket
+    tickets = state.tickets.set(ticket.id, ticket)   # shares every other ticket with `state`
     if not isinstance(event, e.TicketIssued):
         after = dataclasses.replace(state, tickets=tickets)
     else:

@@ -17,6 +17,7 @@ from .auth import LoginThrottle
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
+from .reports import DaySoFar
 from .live import Live, PlainFrames
 from .notify.service import Notifications
 from .notify.settings import NotifySettings
@@ -78,6 +79,7 @@ class Hall:
         self.supervision = Supervision(self.service, emit=self.live.emit_to_hall,
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)
+        self.day_so_far = DaySoFar()   # the reports of today, kept added up as the log grows
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
             self.notifications = Notifications(self.service,

@@ -2,12 +2,16 @@
 
 The figures are computed by hall/kpi.py from the same log that runs the queue; this module
 only reads the log, attaches names, and writes the tables people open in a spreadsheet.
+A range replays its log; the day so far (today alone, what the daily report and the
+supervisors ask all day) is kept added up as the log grows (`DaySoFar`), so asking for it
+costs the same however many tickets the day has.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -50,23 +54,35 @@ def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
     if (last - first).days + 1 > MAX_DAYS:
         raise RangeError(f"最多 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
     service = hall.service
-    setup = service.setup()
-    start, end = kpi.day_bounds(first, last, setup.hall.tz)
     conn = service.database.connection()
     with db.read(conn):
-        records = repo.event_records_between(conn, service.hall_id, start.astimezone(timezone.utc),
-                                             end.astimezone(timezone.utc))
+        setup_version = repo.log_and_setup_versions(conn, service.hall_id)[1]
+        setup = service.setup(conn)
+        start, end = kpi.day_bounds(first, last, setup.hall.tz)
         alert_rows = [dict(row) for row in repo.alerts_between(conn, service.hall_id, first, last)]
         clerks = repo.clerk_names(conn, service.hall_id)
         refused = [(r["service"], datetime.fromisoformat(r["refused_at"]))
                    for r in repo.person_refusals(conn, service.hall_id, first, last)]
-    facts = kpi.measure(records, setup, start, end, service.clock(), alert_rows)
+        now = service.clock()
+        if first == last == service.today():
+            tallies, extra = hall.day_so_far.figures(conn, service.hall_id, setup, setup_version, first,
+                                                     now, alert_rows)
+        else:
+            records = repo.event_records_between(conn, service.hall_id, start.astimezone(timezone.utc),
+                                                 end.astimezone(timezone.utc))
+            tallies, extra = kpi.Tallies.of(kpi.measure(records, setup, start, end, now, alert_rows)), []
+    return shaped(hall, setup, clerks, refused, tallies, extra, first, last, by)
+
+
+def shaped(hall, setup, clerks, refused, tallies: kpi.Tallies, extra: list, first: date, last: date,
+           by: str) -> dict[str, Any]:
+    """The report JSON from the range's added-up facts and those of the moment (`extra`)."""
     names = Labels(setup, clerks)
     return {
         "from": first.isoformat(), "to": last.isoformat(), "by": by,
         "hall": {"name": setup.hall.name, "name_en": setup.hall.name_en, "timezone": setup.hall.timezone},
-        "summary": kpi.summary(facts, setup),
-        "rows": names.rows(by, kpi.group(facts, by)),
+        "summary": tallies.summary(setup, extra),
+        "rows": names.rows(by, tallies.group(by, extra)),
         "columns": [{"field": f, "name": zh, "name_en": en, "unit": unit} for f, zh, en, unit in COLUMNS],
         "appointments": hall.appointments.figures(first, last),
         # text messages and WeChat notices: attempts per provider, sent / failed / dropped
@@ -76,16 +92,52 @@ def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
         "charts": {
             # hours with citizens in them: not the evening when only expired tickets "wait"
             "by_hour": [{"hour": h, "issued": r["issued"], "served": r["served"]}
-                        for h, r in kpi.group(facts, "hour").items() if r["issued"] or r["served"]],
-            "wait_histogram": kpi.wait_histogram(facts),
+                        for h, r in tallies.group("hour", extra).items() if r["issued"] or r["served"]],
+            "wait_histogram": tallies.wait_histogram(),
             "utilisation": [{"window": n, "label": names.label("window", n)[0], "utilisation": r["utilisation"],
                              "signed_in_seconds": r["signed_in_seconds"]}
-                            for n, r in kpi.group(facts, "window").items()],
+                            for n, r in tallies.group("window", extra).items()],
             "satisfaction_by_day": [{"day": d.isoformat(), "satisfaction_rate": r["satisfaction_rate"],
                                      "ratings": r["ratings"], "bad_ratings": r["bad_ratings"]}
-                                    for d, r in kpi.group(facts, "day").items()],
+                                    for d, r in tallies.group("day", extra).items()],
         },
     }
+
+
+class DaySoFar:
+    """Today's facts of one hall, added up as its log grows (hall/kpi.py's LiveDay).
+
+    Asked for the figures inside a read transaction, it first takes the log's records after
+    the last one it saw (one range of the (hall, seq) index: those committed since, by this
+    process or any other), then answers from its sums. A new day or a new setup starts it
+    again from that day's log."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: kpi.LiveDay | None = None
+        self._key: tuple | None = None
+        self._seq = 0
+
+    def figures(self, conn, hall_id: int, setup, setup_version: int, day: date, now: datetime,
+                alert_rows: list[dict]) -> tuple[kpi.Tallies, list]:
+        with self._lock:
+            if self._key != (day, setup_version):
+                self._start(conn, hall_id, setup, setup_version, day)
+            else:
+                self._feed(repo.event_records(conn, hall_id, after=self._seq))
+            return self._live.tallies, self._live.running(now, alert_rows)
+
+    def _start(self, conn, hall_id: int, setup, setup_version: int, day: date) -> None:
+        self._live, self._key, self._seq = kpi.LiveDay(setup, day), (day, setup_version), 0
+        start, end = self._live.start, self._live.end
+        self._seq = repo.last_seq(conn, hall_id)   # the day's log below is read in this transaction
+        self._feed(repo.event_records_between(conn, hall_id, start.astimezone(timezone.utc),
+                                              end.astimezone(timezone.utc)))
+
+    def _feed(self, records: list[dict]) -> None:
+        for record in records:
+            self._live.feed(record)
+            self._seq = max(self._seq, int(record["seq"]))
 
 
 class Labels:

@@ -232,7 +232,7 @@ class HallService:
         if not missing:
             return state
         found = repo.tickets_by_id(self.database.connection(), self.hall_id, missing)
-        return state.keeping_index(tickets={**state.tickets, **found})   # finished: in no line
+        return state.keeping_index(tickets=state.tickets.set_all(found))   # finished: in no line
 
     def state_in(self, conn) -> HallState:
         """The hall as this open transaction sees it, reusing the kept state when still true."""
@@ -246,7 +246,7 @@ class HallService:
         missing = [i for i in also if i not in state.tickets]
         if missing:
             found = repo.tickets_by_id(conn, self.hall_id, missing)
-            state = state.keeping_index(tickets={**state.tickets, **found})
+            state = state.keeping_index(tickets=state.tickets.set_all(found))
         return state
 
     def _remember(self, conn, state: HallState, events: list[e.Event]) -> HallState:
@@ -268,9 +268,7 @@ class HallService:
         # holds open tickets alone, so nothing is scanned
         closed = {ev.ticket_id for ev in events if isinstance(ev, e.TicketEvent)
                   and not state.tickets[ev.ticket_id].is_open}
-        still_open = dict(state.tickets) if closed else state.tickets
-        for ticket_id in closed:
-            del still_open[ticket_id]
+        still_open = state.tickets.dropped(closed)
         key = self._state_key(conn)   # inside the transaction: the seq of its last event
         self._keep(key, after.keeping_index(tickets=still_open))
         return after

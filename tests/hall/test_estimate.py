@@ -177,6 +177,27 @@ def test_ranges_are_ordered_and_rounded(ahead, samples, configured, frees, uncer
     assert estimate.windows == len(windows) and estimate.uncertain is uncertain
 
 
+@given(ahead=st.integers(0, 400), handling=st.floats(0.5, 40), frees=st.lists(st.floats(0, 300), min_size=1,
+       max_size=6), which=st.integers(0, 5), nudge=st.floats(-20, 20))
+def test_a_window_freeing_a_little_later_moves_the_estimate_by_no_more(ahead, handling, frees, which,
+                                                                       nudge) -> None:
+    """No jump while windows are out of step: the estimate follows each window's free time
+    smoothly (by at most as much as it moved), however far apart the windows free."""
+    which %= len(frees)
+    moved = frees[:which] + [max(frees[which] + nudge, 0.0)] + frees[which + 1:]
+    before = minutes_until_called(ahead, handling, [WindowCapacity(i, f) for i, f in enumerate(frees)])
+    after = minutes_until_called(ahead, handling, [WindowCapacity(i, f) for i, f in enumerate(moved)])
+    assert abs(after - before) <= abs(moved[which] - frees[which]) + 1e-9 * max(1.0, before)
+
+
+def test_windows_far_out_of_step_are_counted_not_played_out() -> None:
+    # one window idle, one busy for another 1,000 minutes: the idle one takes 2,000 calls first
+    windows = [WindowCapacity(1, 0.0), WindowCapacity(2, 1000.0)]
+    assert minutes_until_called(1999, 0.5, windows) == 999.5
+    assert minutes_until_called(2000, 0.5, windows) == 1000.0
+    assert minutes_until_called(2000, 0.5, windows[::-1]) == 1000.0
+
+
 @given(ahead=st.integers(0, 100), extra=st.integers(1, 50))
 def test_more_people_ahead_never_shortens_the_wait(ahead, extra) -> None:
     windows = [WindowCapacity(1, 3.0), WindowCapacity(2, 0.0)]

@@ -201,6 +201,42 @@ def test_report_json(app) -> None:
     assert sum(b["count"] for b in data["charts"]["wait_histogram"]) == 2
 
 
+def test_todays_report_is_kept_as_the_day_goes_and_equals_the_replay_of_its_log(app) -> None:
+    from datetime import date, timezone
+
+    from hall import kpi
+    from server import db, reports
+    from server import repository as repo
+    boss, kiosk, hall = login(app, "boss"), Client(app, app.kiosk), app.hall
+    day = date(2026, 11, 26)
+
+    def replayed(by: str) -> dict:
+        setup = hall.service.setup()
+        start, end = kpi.day_bounds(day, day, setup.hall.tz)
+        conn = hall.database.connection()
+        with db.read(conn):
+            records = repo.event_records_between(conn, hall.service.hall_id, start.astimezone(timezone.utc),
+                                                 end.astimezone(timezone.utc))
+            alerts = [dict(row) for row in repo.alerts_between(conn, hall.service.hall_id, day, day)]
+            clerks = repo.clerk_names(conn, hall.service.hall_id)
+        facts = kpi.measure(records, setup, start, end, app.clock(), alerts)
+        return reports.shaped(hall, setup, clerks, [], kpi.Tallies.of(facts), [], day, day, by)
+
+    a_working_morning(app)
+    app.clock.advance(minutes=7)
+    for by in kpi.DIMENSIONS:
+        assert reports.report(hall, day, day, by) == replayed(by)
+    fed = hall.day_so_far._live.fed
+    for _ in range(3):
+        kiosk.post("/tickets", {"service": "A01"})
+    app.clock.advance(minutes=2)
+    data = boss.get("/reports?by=hour").get_json()
+    # only the three new records were read and added: not the day's log again
+    assert hall.day_so_far._live.fed == fed + 3
+    assert data["summary"]["issued"] == 6 and data == boss.get("/reports?from=2026-11-26&by=hour").get_json()
+    assert reports.report(hall, day, day, "hour") == replayed("hour")
+
+
 def test_exports_open(app) -> None:
     a_working_morning(app)
     boss = login(app, "boss")

@@ -1,0 +1,107 @@
+"""The client puts swapped live messages back in order and calls only a real loss a gap."""
+
+from hypothesis import given, strategies as st
+
+from client.seq_order import SeqOrder
+
+
+def msg(seq, name="queue_changed"):
+    return name, {"seq": seq}
+
+
+def seqs(messages):
+    return [payload["seq"] for _, payload in messages]
+
+
+def test_a_swap_is_put_back_in_order_without_a_gap() -> None:
+    order = SeqOrder(grace=0.25)
+    assert seqs(order.message(*msg(10), now=0.0)) == [10]
+    assert order.message(*msg(12), now=0.01) == []
+    assert order.overdue(now=0.1) is None, "not yet: the missing one may be on its way"
+    assert seqs(order.message(*msg(11), now=0.02)) == [11, 12]
+    assert not order.holding and order.overdue(now=5.0) is None
+
+
+def test_several_messages_of_one_event_share_its_seq() -> None:
+    order = SeqOrder()
+    order.message(*msg(5), now=0.0)
+    out = order.message("ticket_called", {"seq": 6}, now=0.0) + order.message("window_changed", {"seq": 6}, now=0.0)
+    assert [name for name, _ in out] == ["ticket_called", "window_changed"]
+    assert not any(p.get("replayed") for _, p in out)
+
+
+def test_a_real_loss_is_a_gap_after_the_grace_then_the_held_ones_follow() -> None:
+    order = SeqOrder(grace=0.25)
+    order.message(*msg(1), now=0.0)
+    order.message(*msg(4), now=1.0)
+    order.message(*msg(5), now=1.1)
+    assert order.overdue(now=1.2) is None
+    assert order.overdue(now=1.3) == (1, 3)
+    assert seqs(order.caught_up(3, now=1.4)) == [4, 5]
+    assert order.last == 5
+
+
+def test_an_old_message_comes_marked_as_replayed() -> None:
+    order = SeqOrder()
+    order.message(*msg(7), now=0.0)
+    (name, payload), = order.message(*msg(6), now=0.0)
+    assert payload == {"seq": 6, "replayed": True}
+
+
+def test_a_snapshot_covers_what_was_held_up_to_its_seq() -> None:
+    order = SeqOrder()
+    order.message(*msg(1), now=0.0)
+    order.message(*msg(3), now=0.0)
+    order.message(*msg(6), now=0.0)
+    before, unblocked = order.snapshot(5, now=0.1)
+    assert before == 1 and seqs(unblocked) == [6] and not order.holding
+
+
+def test_messages_without_a_seq_pass_straight_through() -> None:
+    order = SeqOrder()
+    assert order.message("alert", {"level": "red"}, now=0.0) == [("alert", {"level": "red"})]
+
+
+@given(st.permutations(list(range(2, 30))))
+def test_any_arrival_order_is_handed_on_in_seq_order_once_each(arrival) -> None:
+    order = SeqOrder(grace=10.0)
+    order.message(*msg(1), now=0.0)
+    out = []
+    for seq in arrival:
+        out += order.message(*msg(seq), now=0.0)
+    assert seqs(out) == list(range(2, 30)) and not order.holding
+
+
+def room(name: str, seq: int, room_seq: int) -> tuple[str, dict]:
+    return name, {"seq": seq, "room_seq": room_seq}
+
+
+def test_a_rooms_messages_go_in_order_by_their_room_count_whatever_seq_skips() -> None:
+    order = SeqOrder(room=True)
+    assert order.snapshot(10, 0.0, room_seq=4) == (None, [])
+    assert order.message(*room("ticket_called", 15, 5), 0.0) == [room("ticket_called", 15, 5)]
+    assert order.message(*room("queue_changed", 30, 7), 0.0) == []   # 6 is on its way
+    assert order.message(*room("window_changed", 22, 6), 0.0) == [room("window_changed", 22, 6),
+                                                                   room("queue_changed", 30, 7)]
+    assert order.last_seq == 30 and not order.holding
+
+
+def test_a_rooms_real_gap_is_caught_up_by_seq() -> None:
+    order = SeqOrder(room=True, grace=0.25)
+    order.snapshot(10, 0.0, room_seq=4)
+    assert order.message(*room("ticket_called", 15, 5), 0.0)
+    assert order.message(*room("ticket_called", 40, 8), 0.1) == []
+    assert order.overdue(0.2) is None
+    assert order.overdue(0.4) == (15, 39), "resync asks by the hall's seq"
+    assert order.caught_up(39, 0.4) == [room("ticket_called", 40, 8)]
+    assert order.last == 8 and order.last_seq == 40
+
+
+def test_a_room_counts_afresh_on_a_new_connection() -> None:
+    order = SeqOrder(room=True)
+    order.snapshot(10, 0.0, room_seq=50)
+    order.message(*room("ticket_called", 12, 51), 0.0)
+    order.new_connection()   # the server restarted: its rooms count from 0 again
+    assert order.message(*room("window_changed", 14, 1), 0.0) == [room("window_changed", 14, 1)]
+    assert order.snapshot(13, 0.0, room_seq=0) == (14, [])
+    assert order.message(*room("ticket_called", 16, 2), 0.0) == [room("ticket_called", 16, 2)]
