@@ -204,9 +204,10 @@ class HallListeners:
     for all or one per listener; `batch` listeners connect at once."""
 
     def __init__(self, url: str, token: str | list[str], count: int, batch: int = CONNECT_BATCH,
-                 narrowed: dict | list[dict] | None = None):
+                 narrowed: dict | list[dict] | None = None, batch_timeout: float = CONNECT_TIMEOUT):
         host, port = url.removeprefix("http://").split(":")
         self.address, self.count, self.batch = (host, int(port)), count, batch
+        self.batch_timeout = batch_timeout   # seconds for one batch to connect
         self.tokens = token if isinstance(token, list) else [token] * count
         self.narrowed = narrowed if isinstance(narrowed, list) else [narrowed or {}] * count
         if len(self.tokens) != count or len(self.narrowed) != count:
@@ -220,7 +221,7 @@ class HallListeners:
         self.thread.start()
         try:
             asyncio.run_coroutine_threadsafe(self._connect_all(), self.loop).result(
-                CONNECT_TIMEOUT + self.count / 10)
+                self.batch_timeout * (1 + self.count // self.batch) + self.count / 10)
         except BaseException:
             self.__exit__()
             raise
@@ -237,7 +238,7 @@ class HallListeners:
         """In batches: a thousand upgrades at once would overrun the server's listen queue."""
         for first in range(0, self.count, self.batch):
             batch = range(first, min(first + self.batch, self.count))
-            await asyncio.wait_for(asyncio.gather(*(self._connect(n) for n in batch)), CONNECT_TIMEOUT)
+            await asyncio.wait_for(asyncio.gather(*(self._connect(n) for n in batch)), self.batch_timeout)
 
     async def _connect(self, number: int) -> None:
         loop = asyncio.get_running_loop()

@@ -101,7 +101,7 @@ class DemoServer:
     """`jiaohao demo --headless` in its own process, on a fresh data directory under `root`."""
 
     def __init__(self, root: Path, config: Path, database: str | None = None,
-                 extra_args: tuple[str, ...] = ()):
+                 extra_args: tuple[str, ...] = (), start_timeout: float = 30.0):
         self.data = root / "demo"
         self.config = config
         self.database = database   # a postgresql:// URL, or None for the data directory's SQLite file
@@ -111,6 +111,7 @@ class DemoServer:
         self.server = ServerProcess(self.command(), self.port, root / f"server-{self.port}.log",
                                     env=self.environment(), cwd=REPO)
         self.tokens: dict[str, str] = {}
+        self.start_timeout = start_timeout
 
     def command(self) -> list[str]:
         return jiaohao("demo", "--headless", "--host", "127.0.0.1", "--port", str(self.port),
@@ -124,7 +125,7 @@ class DemoServer:
         return self.server.process
 
     def __enter__(self) -> "DemoServer":
-        self.start()
+        self.start(self.start_timeout)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -16,7 +16,7 @@ threads of its own: the caller passes the time and serialises the calls.
 A zone's board or a window's screen (`room`) hears only its room's part of the hall, so its
 `seq` jumps by design: its messages are put in order by their `room_seq` instead, the room's
 own count, one more per message. The gap to catch up on is still given in `seq`, which is
-what `resync` asks by.
+what a catch-up asks by.
 """
 
 from __future__ import annotations
