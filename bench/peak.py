@@ -6,7 +6,7 @@ fills its queue with tickets nobody calls. Then, at each number waiting:
   2 cores to the server) and with the project's own client (`requests`, 8 threads);
 - the replies that could grow with the queue, one request at a time: a window's queue
   (`GET /api/v1/windows/{n}/queue`, default page), the hall snapshot, a phone's track reply,
-  the supervisor's dashboard;
+  the supervisor's dashboard, the report of the day so far (`GET /api/v1/reports`);
 - side by side in the same run, the stack's floor (bench/floor.py: a bare Flask-SocketIO
   route doing one SQLite insert, same server model), issued to by wrk the same way.
 The morning peak itself, at 1,000 waiting: 20 boards and 30 clerk terminals follow the hall
@@ -85,7 +85,18 @@ def parse_wrk(text: str) -> dict:
     p50 = re.search(r"\s50%\s+(\S+)", text).group(1)
     p99 = re.search(r"\s99%\s+(\S+)", text).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return {"per_s": rate, "p50_ms": ms(p50), "p99_ms": ms(p99), "non_2xx": int(errors.group(1)) if errors else 0}
+    done = re.search(r"(\d+) requests in", text)
+    return {"per_s": rate, "p50_ms": ms(p50), "p99_ms": ms(p99), "non_2xx": int(errors.group(1)) if errors else 0,
+            "requests": int(done.group(1)) if done else 0}
+
+
+def with_server_cpu(cpu: "ServerCpu", measure) -> dict:
+    """A load run's figures and the server's CPU time per request over it: on a shared machine
+    the rate depends on the other jobs, the CPU per request on the server alone."""
+    began = cpu.seconds()
+    out = measure()
+    count = out.get("requests") or out.get("count") or 0
+    return out | {"server_cpu_ms": round(1000 * (cpu.seconds() - began) / count, 2) if count else None}
 
 
 class ServerCpu:
@@ -161,7 +172,7 @@ def client_issuing(server: DemoServer, items: list[str], seconds: float = WRK_SE
     began = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         took = [s for part in pool.map(kiosk, range(8)) for s in part]
-    return {"per_s": round(len(took) / (time.perf_counter() - began), 1)} | latency_ms(took)
+    return {"per_s": round(len(took) / (time.perf_counter() - began), 1), "count": len(took)} | latency_ms(took)
 
 
 def views(server: DemoServer, last: dict) -> dict:
@@ -174,7 +185,9 @@ def views(server: DemoServer, last: dict) -> dict:
         return {"window_queue": timed_gets(clerk, f"{server.url}/api/v1/windows/{WINDOW}/queue", cpu),
                 "hall_snapshot": timed_gets(boss, f"{server.url}/api/v1/hall", cpu),
                 "track": timed_gets(phone, f"{server.url}/api/v1/track/{track}", cpu),
-                "supervision": timed_gets(boss, f"{server.url}/api/v1/supervision", cpu)}
+                "supervision": timed_gets(boss, f"{server.url}/api/v1/supervision", cpu),
+                # the day so far, as the daily report asks it (kept added up: see server/reports.py)
+                "reports_today": timed_gets(boss, f"{server.url}/api/v1/reports?by=window", cpu)}
     finally:
         for session in (clerk, boss, phone):
             session.close()
@@ -209,8 +222,11 @@ def at_waiting(opts: Options, items: list[str], waiting: int, root: Path) -> dic
         last = fill(server, items, max(waiting, 1))
         settled = quiet(server)
         out = {"waiting": waiting, "settled_s": settled, "load": load_average(), "views": views(server, last)}
-        out["wrk_issue"] = wrk_post(server.url, "/api/v1/tickets", server.tokens["kiosk"], items)
-        out["client_issue"] = client_issuing(server, items)
+        cpu = ServerCpu(server.process.pid)
+        out["wrk_issue"] = with_server_cpu(cpu, lambda: wrk_post(server.url, "/api/v1/tickets",
+                                                                 server.tokens["kiosk"], items))
+        quiet(server)
+        out["client_issue"] = with_server_cpu(cpu, lambda: client_issuing(server, items))
         return out
 
 
@@ -231,7 +247,7 @@ def floor(root: Path) -> dict:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the floor server did not start") from None
                 time.sleep(0.1)
-        return wrk_post(url, "/floor", None, [])
+        return with_server_cpu(ServerCpu(process.pid), lambda: wrk_post(url, "/floor", None, []))
     finally:
         process.terminate()
         try:
@@ -360,26 +376,21 @@ def run(opts: Options) -> dict:
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    from bench.cli import add_peak_options, run_as_script
-    return run_as_script(sys.modules[__name__], argv, add_peak_options)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def summary(results: dict) -> str:
     m = results["medians"]
-    lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s; "
+    lines = [f"floor (bare route, one SQLite insert): {m['floor']['per_s']:.0f}/s, "
+             f"server CPU {m['floor'].get('server_cpu_ms')} ms per request; "
              f"load average {[r['load'] for r in results['runs']]}"]
     for lvl in m["levels"]:
         v = lvl["views"]
         lines.append(f"{lvl['waiting']:>5} waiting: issue wrk {lvl['wrk_issue']['per_s']:.0f}/s "
-                     f"(p50 {lvl['wrk_issue']['p50_ms']} ms), client {lvl['client_issue']['per_s']:.0f}/s; "
+                     f"(p50 {lvl['wrk_issue']['p50_ms']} ms, server CPU {lvl['wrk_issue']['server_cpu_ms']} ms/issue), "
+                     f"client {lvl['client_issue']['per_s']:.0f}/s "
+                     f"({lvl['client_issue']['server_cpu_ms']} ms/issue); "
                      f"queue {v['window_queue']['p50_ms']} ms / {v['window_queue']['bytes']} B, "
                      f"snapshot {v['hall_snapshot']['p50_ms']} ms, track {v['track']['p50_ms']} ms, "
-                     f"supervision {v['supervision']['p50_ms']} ms (server CPU per reply "
+                     f"supervision {v['supervision']['p50_ms']} ms, reports today {v['reports_today']['p50_ms']} ms "
+                     f"(server CPU per reply "
                      + ", ".join(f"{name} {v[name]['server_cpu_ms']}" for name in v) + " ms)")
     p = m["morning_peak"]
     lines.append(f"morning peak at {p['waiting']}: issue p50 {p['issue']['p50_ms']} / p99 {p['issue']['p99_ms']} ms, "
@@ -387,3 +398,12 @@ def summary(results: dict) -> str:
                  f"server CPU {p['server_cpu']:.0%}")
     lines.append("ratios: " + ", ".join(f"{k} {v}" for k, v in m["ratios"].items()))
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.cli import add_peak_options, run_as_script
+    return run_as_script(sys.modules[__name__], argv, add_peak_options)
+
+
+if __name__ == "__main__":   # last: `summary` above is defined by then
+    raise SystemExit(main())

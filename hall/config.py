@@ -16,6 +16,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.identity import GREEN_CATEGORIES, IdentityMode, IdentityRules
+from hall.remote import RemoteItemRules, RemoteRules
 from hall.setup import (WINDOW_KINDS, Announcement, Appointments, Department, HallConfig, HallInfo,
                         Numbering, Policy, Security, Service, Slip, SlotRules, Supervision, Thresholds,
                         TimeRange, WindowSpec)
@@ -347,6 +348,38 @@ def _identity(data: Any) -> IdentityRules:
     return result
 
 
+def _remote_item(s: "_Section") -> RemoteItemRules:
+    result = RemoteItemRules(daily_share=s.get("daily_share", _number(0, 1), None),
+                             daily_tickets=s.get("daily_tickets", _int(0, 9999), None))
+    s.finish()
+    return result
+
+
+def _remote(data: Any, services: tuple[Service, ...]) -> RemoteRules:
+    """远程取号: which items, what share of their day, how long to activate, per-number limits."""
+    s = _Section(data, "remote")
+    d = RemoteRules()
+    known = {item.code for item in services}
+    offered = tuple(s.get("services", _code_list, []))
+    for code in offered:
+        if code not in known:
+            raise ConfigError(f"remote.services: {code!r} is not a service code")
+    items = []
+    for code, raw in s.get("items", _table, {}).items():
+        if code not in known:
+            raise ConfigError(f"remote.items.{code}: {code!r} is not a service code")
+        items.append((code, _remote_item(_Section(raw, f"remote.items.{code}"))))
+    result = RemoteRules(
+        enabled=s.get("enabled", _flag, d.enabled), services=offered, items=tuple(items),
+        daily_share=s.get("daily_share", _number(0, 1), d.daily_share),
+        daily_tickets=s.get("daily_tickets", _int(0, 9999), d.daily_tickets),
+        activate_minutes=s.get("activate_minutes", _number(5, 720), d.activate_minutes),
+        max_per_mobile_per_day=s.get("max_per_mobile_per_day", _int(1, 50), d.max_per_mobile_per_day),
+    )
+    s.finish()
+    return result
+
+
 def _announcement(data: Any) -> Announcement:
     s = _Section(data, "announcement")
     placeholders = ("number", "window", "window_name", "service")
@@ -565,7 +598,7 @@ def _windows(data: dict[str, Any], services: tuple[Service, ...],
 
 
 SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision", "security",
-            "departments", "services", "windows", "appointments", "identity")
+            "departments", "services", "windows", "appointments", "identity", "remote")
 
 
 def parse_config(data: dict[str, Any]) -> HallConfig:
@@ -593,4 +626,5 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         appointments=_appointments(data.get("appointments", {}), services),
         security=_security(data.get("security", {})),
         identity=_identity(data.get("identity", {})),
+        remote=_remote(data.get("remote", {}), services),
     )

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hall.identity import IdentityMode, IdentityRules
+from hall.remote import RemoteRules
 
 WINDOW_KINDS = ("comprehensive", "dedicated", "green")
 
@@ -231,6 +232,7 @@ class HallConfig:
     appointments: Appointments = Appointments()
     security: Security = Security()
     identity: IdentityRules = IdentityRules()
+    remote: RemoteRules = RemoteRules()
 
     # Lookups by code and number, built once per setup: every view asks them per ticket.
     # cached_property writes the instance's __dict__, which a frozen dataclass allows.

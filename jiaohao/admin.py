@@ -148,7 +148,8 @@ def _user_passwd(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
     _refuse_other_halls_user(data, args.name)
-    _accounts_call(accounts.set_password, data.database, args.name, _password(args), actor=CLI_ACTOR)
+    _accounts_call(accounts.set_password, data.database, args.name, _password(args), actor=CLI_ACTOR,
+                   hall_id=data.hall_id)
     print(f"password of {args.name} changed")
     return 0
 
@@ -157,7 +158,8 @@ def _user_disable(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
     _refuse_other_halls_user(data, args.name)
-    _accounts_call(accounts.set_disabled, data.database, args.name, args.disabled, actor=CLI_ACTOR)
+    _accounts_call(accounts.set_disabled, data.database, args.name, args.disabled, actor=CLI_ACTOR,
+                   hall_id=data.hall_id)
     print(f"user {args.name} {'disabled' if args.disabled else 'enabled'}")
     return 0
 
@@ -166,7 +168,8 @@ def _user_unlock(args: argparse.Namespace) -> int:
     from server import accounts
     data = _open(args)
     _refuse_other_halls_user(data, args.name)
-    _accounts_call(accounts.unlock, data.database, args.name, actor=CLI_ACTOR, address="cli")
+    _accounts_call(accounts.unlock, data.database, args.name, actor=CLI_ACTOR, address="cli",
+                   hall_id=data.hall_id)
     print(f"user {args.name} unlocked")
     return 0
 
@@ -174,8 +177,7 @@ def _user_unlock(args: argparse.Namespace) -> int:
 def _refuse_other_halls_user(data, name: str) -> None:
     """A hall's admin manages the accounts of their hall: another hall's are not found here."""
     from server import repository as repo
-    row = repo.find_user(data.database.connection(), name)
-    if row is not None and row["hall_id"] != data.hall_id:
+    if repo.find_user(data.database.connection(), name, data.hall_id) is None:
         raise CommandError(f"本大厅没有用户 {name} / no user named {name!r} in this hall")
 
 

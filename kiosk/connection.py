@@ -122,7 +122,7 @@ class KioskConnection(QObject):
     def _check_in_and_print(self, request: CheckInRequest) -> None:
         body = {"code": request.code, "accept_normal_ticket": request.accept_normal}
         try:
-            reply = self.client.post("/api/v1/appointments/check-in", json=body)
+            reply = self._checked_in(body)
         except ClientError as exc:
             self.check_in_refused.emit(exc.code, exc.message, exc.detail)
             return
@@ -132,6 +132,23 @@ class KioskConnection(QObject):
             self.issue_failed.emit("unreachable", str(exc))
             return
         self._print(reply)
+
+    def _checked_in(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One field takes both codes a citizen brings: a booking's, checked in, and a remote
+        ticket's (远程取号), activated into the queue. Booking and remote codes share one shape,
+        so a code no booking has is asked of the remote tickets."""
+        try:
+            return self.client.post("/api/v1/appointments/check-in", json=body)
+        except ClientError as exc:
+            if exc.code != "booking_not_found":
+                raise
+            try:
+                return self.client.post("/api/v1/remote-tickets/activate", json={"code": body["code"]})
+            except ClientError as remote:
+                if remote.code != "remote_not_found":
+                    raise
+                raise ClientError(404, "code_not_found", "没有这个预约码或远程取号码 / no booking or remote "
+                                  "ticket with this code") from None
 
     def notify(self, request: NotifyRequest) -> None:
         """Opt the ticket on screen in to text messages, as its phone page would."""

@@ -41,17 +41,21 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _user(conn, username: str):
-    row = repo.find_user(conn, username)
-    if row is None:
+def _user(conn, username: str, hall_id: int | None = None):
+    """The account of that name in `hall_id` (user names are unique per hall); without a hall,
+    the deployment's only account of that name."""
+    found = repo.users_named(conn, username, hall_id)
+    if not found:
         raise AccountError("user_not_found", f"no user named {username!r}")
-    return row
+    if len(found) > 1:
+        raise AccountError("user_in_several_halls", f"几个大厅都有用户 {username}，请指定大厅 / several halls "
+                           f"have a user named {username!r}: name the hall")
+    return found[0]
 
 
 def _hall_user(conn, hall_id: int, username: str):
     """The account of that name in this hall: another hall's staff sign in at their own hall only."""
-    row = repo.find_user(conn, username)
-    return row if row is not None and row["hall_id"] == hall_id else None
+    return repo.find_user(conn, username, hall_id)
 
 
 def security_policy(conn, hall_id: int) -> Security:
@@ -97,7 +101,7 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
     # writers would queue behind it
     stored = password_hash if password_hash is not None else hash_password(password)
     with db.write(conn):
-        if repo.find_user(conn, username):
+        if repo.find_user(conn, username, hall_id):
             raise AccountError("user_exists", f"user {username!r} already exists")
         user_id = repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
                                    staff_no, role, stored, now or _now())
@@ -107,16 +111,16 @@ def add_user(database: db.Database, hall_id: int, username: str, role: str, pass
 
 
 def set_password(database: db.Database, username: str, password: str, *, actor: str | None = None,
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, hall_id: int | None = None) -> None:
     conn = database.connection()
-    was = _user(conn, username)
+    was = _user(conn, username, hall_id)
     _refuse_weak(conn, was["hall_id"], username, password)
     if check_password(password, was["password_hash"]):
         raise AccountError("weak_password", "新密码不能与原密码相同 / the new password must differ from the old one")
     stored = hash_password(password)   # before the write lock, as in add_user
     now = now or _now()
     with db.write(conn):
-        row = _user(conn, username)
+        row = _user(conn, username, hall_id)
         repo.set_password_hash(conn, row["id"], stored, now)
         # whoever knew the old password may be signed in with it: those sessions end now
         repo.revoke_user_sessions(conn, row["id"], now)
@@ -133,10 +137,10 @@ def _refuse_last_admin(conn, row, role: str, disabled: bool) -> None:
 
 
 def set_disabled(database: db.Database, username: str, disabled: bool = True, *,
-                 actor: str | None = None) -> None:
+                 actor: str | None = None, hall_id: int | None = None) -> None:
     conn = database.connection()
     with db.write(conn):
-        row = _user(conn, username)
+        row = _user(conn, username, hall_id)
         _refuse_last_admin(conn, row, row["role"], disabled)
         repo.set_user_disabled(conn, row["id"], disabled)
         if disabled:   # enabling the account again must not bring its old sessions back
@@ -146,7 +150,7 @@ def set_disabled(database: db.Database, username: str, disabled: bool = True, *,
 
 
 def update_user(database: db.Database, username: str, role: str, display_name: str,
-                staff_no: str | None, *, actor: str | None = None) -> dict:
+                staff_no: str | None, *, actor: str | None = None, hall_id: int | None = None) -> dict:
     """Change a staff member's role, shown name or 工号; returns the account as it is now."""
     if role not in ROLES:
         raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}")
@@ -154,7 +158,7 @@ def update_user(database: db.Database, username: str, role: str, display_name: s
         raise AccountError("bad_display_name", "显示姓名不能为空 / the display name must not be empty")
     conn = database.connection()
     with db.write(conn):
-        row = _user(conn, username)
+        row = _user(conn, username, hall_id)
         _refuse_last_admin(conn, row, role, bool(row["disabled"]))
         repo.set_user_profile(conn, row["id"], role, display_name.strip(), staff_no or None)
         now = user_view(repo.get_user(conn, row["id"]))
@@ -167,10 +171,10 @@ def _unknown_user_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def check_login(database: db.Database, username: str, password: str):
+def check_login(database: db.Database, username: str, password: str, hall_id: int | None = None):
     """The user's row if the password is right and the account enabled, else None: the check
     alone, without counting a failure (sign_in is the sign-in itself)."""
-    row = repo.find_user(database.connection(), username)
+    row = repo.find_user(database.connection(), username, hall_id)
     if row is None:
         check_password(password, _unknown_user_hash())   # one scrypt either way: names stay secret
         return None
@@ -273,12 +277,12 @@ def _expired(row, policy: Security, now: datetime) -> bool:
 
 
 def unlock(database: db.Database, username: str, *, actor: str, address: str = "",
-           now: datetime | None = None) -> None:
+           now: datetime | None = None, hall_id: int | None = None) -> None:
     """An admin lets a locked-out account try again at once (`now`: the sign-in trail's clock)."""
     now = now or _now()
     conn = database.connection()
     with db.write(conn):
-        row = _user(conn, username)
+        row = _user(conn, username, hall_id)
         repo.set_locked_until(conn, row["id"], None)
         repo.forget_sign_in_failures(conn, row["id"])
         audit.record_sign_in(conn, row["hall_id"], actor, "auth.unlock", f"user {username}",
@@ -357,15 +361,17 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 
 def user_for_token(database: db.Database, token: str, now: datetime | None = None,
-                   idle: Callable[[int], timedelta] | None = None):
+                   idle: Callable[[object], timedelta | None] | None = None):
     """The signed-in user behind a live session token; a session unused for longer than
-    `idle(user id)` ends here (signed out as idle, in the trail) and gives None."""
+    `idle(the user's row)` ends here (signed out as idle, in the trail) and gives None."""
     now = now or _now()
     row = repo.session_user(database.connection(), hash_token(token), now)
     if row is None or idle is None:
         return row
-    seen = datetime.fromisoformat(row["last_seen_at"])
-    if now - seen > idle(row["id"]):
+    seen, limit = datetime.fromisoformat(row["last_seen_at"]), idle(row)
+    if limit is None:
+        return row
+    if now - seen > limit:
         end_session(database, row["session_id"], now, user=row, reason="idle")
         return None
     if now - seen >= TOUCH_EVERY:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TABLE_SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "supervision", "appointments",
-                  "security", "identity")
+                  "security", "identity", "remote")
 ENTRY_KEYS = {"departments": "code", "services": "code", "windows": "number"}
 ENTRY_NAMES = {"departments": ("部门", "department"), "services": ("事项", "item"),
                "windows": ("窗口", "window"), "slots": ("事项的预约设置", "own appointment slots for item")}

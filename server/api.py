@@ -19,7 +19,7 @@ from hall.tickets import Priority, Ticket
 from protocol.live import SEQ_HEADER
 
 from . import accounts, inbound, protocol, repository as repo
-from .app import current_hall
+from .app import current_hall, served_halls
 from .auth import Identity
 from .errors import ApiError
 from .notify.outbox import NotifyRefused, wish_from
@@ -118,12 +118,20 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
 
 # --- sign-in ------------------------------------------------------------------------------------
 
+def signing_in_hall(data: dict):
+    """The hall a sign-in is for: the one its `hall` field names by code (needed when the
+    deployment has several halls, since each hall has its own user names), else the request's."""
+    hall = g.jiaohao_hall = served_halls().for_sign_in(data.get("hall"))
+    return hall
+
+
 def _signed_in(hall, data: dict, *, allow_expired: bool = False):
     """The account whose user name and password the body gives, or the refusal (throttled per
     address in memory, locked per account in the database)."""
     username, password = field(data, "username", str), field(data, "password", str)
     address = request.remote_addr or "?"
-    wait = hall.throttle.retry_after(username, address)
+    account = f"{username}@{hall.service.hall_id}"   # user names are per hall; '@' is in none
+    wait = hall.throttle.retry_after(account, address)
     if wait:
         raise ApiError(429, "too_many_attempts", f"登录失败次数过多，请 {wait} 秒后再试 / too many failed "
                        f"sign-ins: try again in {wait} s", {"Retry-After": str(wait)})
@@ -135,17 +143,18 @@ def _signed_in(hall, data: dict, *, allow_expired: bool = False):
             raise ApiError(423, refused.code, str(refused), {"Retry-After": str(refused.retry_after)}) from None
         if refused.code == "password_expired":
             raise ApiError(403, refused.code, str(refused)) from None
-        hall.throttle.failed(username, address)
+        hall.throttle.failed(account, address)
         raise ApiError(401, refused.code, str(refused)) from None
-    hall.throttle.succeeded(username, address)
+    hall.throttle.succeeded(account, address)
     return user
 
 
 @api.post("/auth/login")
 @permit(PUBLIC)
 def login():
-    hall = current_hall()
-    user = _signed_in(hall, body())
+    data = body()
+    hall = signing_in_hall(data)
+    user = _signed_in(hall, data)
     token = accounts.start_session(hall.database, user["id"], hall.session_clock())
     return jsonify(token=token, user={"id": user["id"], "username": user["username"],
                                       "name": user["display_name"], "role": user["role"],
@@ -157,12 +166,13 @@ def login():
 def change_password():
     """A staff member changes their own password (also an expired one): the old password proves
     who they are; every session of theirs ends, so they sign in again with the new one."""
-    hall = current_hall()
     data = body()
+    hall = signing_in_hall(data)
     user = _signed_in(hall, data, allow_expired=True)
     try:
         accounts.set_password(hall.database, user["username"], field(data, "new_password", str),
-                              actor=f"user:{user['id']}", now=hall.session_clock())
+                              actor=f"user:{user['id']}", now=hall.session_clock(),
+                              hall_id=user["hall_id"])
     except accounts.AccountError as exc:
         raise ApiError(422, exc.code, str(exc)) from None
     hall.live.drop_revoked()   # the sessions the old password opened lose their live connection

@@ -1,22 +1,24 @@
-"""The Flask application: `create_app` wires one hall's data directory to the web."""
+"""The Flask application: `create_app` wires a data directory's halls to the web."""
 
 from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, appcontext_pushed, current_app, g
+from flask import Flask, appcontext_pushed, current_app, g, has_request_context, request
 from flask_socketio import SocketIO
 
 from . import headers, inbound
 from .appointments import AppointmentService
+from .remote import RemoteWalkIns
 from .auth import LoginThrottle
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
+from .halls import EVERY_HALL, HALL_PARAMETER, Halls
 from .reports import DaySoFar
 from .live import Live, PlainFrames
 from .notify.service import Notifications
@@ -67,7 +69,7 @@ class Hall:
 
     def __init__(self, data: DataDir, live_socket: SocketIO, clock: Clock = utcnow,
                  tick_seconds: float = 2.0, publish_in_background: bool = False,
-                 session_clock: Clock = utcnow):
+                 session_clock: Clock = utcnow, throttle: LoginThrottle | None = None):
         self.data = data
         #: sign-in sessions age by the wall clock even when a test moves the hall's clock
         self.session_clock = session_clock
@@ -75,10 +77,12 @@ class Hall:
         self.service = HallService(data.database, data.hall_id, publish=self._publish,
                                    clock=clock, secret=data.secret_key, vault=data.vault,
                                    publish_in_background=publish_in_background)
-        self.live = Live(live_socket, self.service, after_publish=self._after_publish)
+        self.live = Live(live_socket, self.service, after_publish=self._after_publish,
+                         session_clock=session_clock)
         self.supervision = Supervision(self.service, emit=self.live.emit_to_hall,
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)
+        self.remote = RemoteWalkIns(self.service)
         self.day_so_far = DaySoFar()   # the reports of today, kept added up as the log grows
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
@@ -86,8 +90,10 @@ class Hall:
                                                NotifySettings.from_config(self.service.setup().extra))
         self.clockwork = Clockwork(self.service, self.live, self.supervision, self.appointments,
                                    interval=tick_seconds, uploads=self._upload_schedule(),
-                                   notifications=self.notifications)
-        self.throttle = LoginThrottle()
+                                   notifications=self.notifications, remote=self.remote)
+        #: the process's one throttle, shared by its halls: a name sprayed over the halls'
+        #: sign-ins still counts against its address
+        self.throttle = throttle or LoginThrottle()
 
     def _upload_schedule(self) -> UploadSchedule | None:
         """The provincial 好差评 uploads, when [server] ratings_upload_url turns them on."""
@@ -105,7 +111,17 @@ class Hall:
 
 
 def current_hall() -> Hall:
-    return current_app.extensions["jiaohao"]
+    """The hall of the request or live message being handled (server/halls.py decides which),
+    looked up once per request."""
+    hall = g.get("jiaohao_hall")
+    if hall is None:
+        hall = g.jiaohao_hall = served_halls().for_request()
+    return hall
+
+
+def served_halls(app: Flask | None = None) -> Halls:
+    """Every hall this process serves."""
+    return (app or current_app).extensions["jiaohao.halls"]
 
 
 def give_back_connections_at_teardown(app: Flask, database) -> None:
@@ -131,15 +147,26 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     publishes the committed batches in commit order (what the servers run); without it the
     request publishes before it answers, which tests that read messages right after a
     request rely on. `database`: a URL (see datadir.database_url); the data directory's
-    SQLite file when None. `hall`: the code of the deployment's hall this app serves (needed
-    when the database holds several); every token, session and ticket it accepts is that hall's."""
+    SQLite file when None. `hall`: the code of the one hall this app serves (`--hall CODE`);
+    None (or "all") serves every hall of the database, each request its credential's hall (halls.py).
+    `app.extensions["jiaohao"]` is the home hall: the pinned one, else the config's."""
     app = Flask(__name__)
-    data = open_data_dir(data_dir, config_path, database=database, hall=hall)
+    hall = None if hall == EVERY_HALL else hall
+    data = open_data_dir(data_dir, config_path, database=database, hall=hall, home_of_several=hall is None)
     app.config.update(SECRET_KEY=data.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
-    hall = Hall(data, socketio, clock=clock, tick_seconds=tick_seconds,
-                publish_in_background=publish_in_background, session_clock=session_clock)
-    app.extensions["jiaohao"] = hall
+
+    throttle = LoginThrottle()
+
+    def build(hall_id: int) -> Hall:
+        return Hall(replace(data, hall_id=hall_id), socketio, clock=clock, tick_seconds=tick_seconds,
+                    publish_in_background=publish_in_background, session_clock=session_clock,
+                    throttle=throttle)
+
+    home = build(data.hall_id)
+    halls = Halls(data.database, build, home, pinned=hall is not None)
+    app.extensions["jiaohao"] = home
+    app.extensions["jiaohao.halls"] = halls
 
     inbound.install(app)
     headers.install(app)
@@ -151,7 +178,9 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).blueprint)
     register_error_handlers(app)
-    give_back_connections_at_teardown(app, hall.database)
+    give_back_connections_at_teardown(app, data.database)
+    app.context_processor(lambda: {"several_halls": halls.several(), "page_hall": request.args.get(
+        HALL_PARAMETER, "") if has_request_context() else ""})
 
     # browsers only from the hall's own origin; device clients (python-socketio) send their
     # server URL as Origin, which is the same origin
@@ -161,8 +190,14 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     socketio.init_app(app, async_mode=async_mode(), logger=False, engineio_logger=False,
                       json=SocketJSON)
     app.wsgi_app = PlainFrames(app.wsgi_app)   # outside Socket.IO's own middleware: seen first
-    hall.live.register_handlers()
+    halls.register_live_handlers(socketio)
     if start_clockwork:
-        hall.clockwork.start()
-        hall.notifications.courier.start(socketio.start_background_task)
+        halls.on_every_hall(start_timed_work)
+        halls.refresh()   # every hall's day rolls over, whether or not anyone of it asked yet
     return app
+
+
+def start_timed_work(hall: Hall) -> None:
+    """A hall's clockwork and its notification courier, from the moment it is served."""
+    hall.clockwork.start()
+    hall.notifications.courier.start(socketio.start_background_task)

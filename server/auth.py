@@ -13,7 +13,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, has_app_context, request
+from flask import request
 
 from hall.tickets import WindowStatus
 
@@ -60,23 +60,27 @@ def bearer_token() -> str | None:
     return None
 
 
-def _idle_limit(hall, user_id: int) -> timedelta:
+def _idle_limit(service, user) -> timedelta | None:
     """How long a staff session may sit unused: longer while its clerk is signed in at a window
-    (a quiet afternoon at the desk), the hall's idle timeout otherwise."""
-    policy = hall.service.setup().security
-    at_window = any(window.clerk == user_id and window.status is not WindowStatus.CLOSED
-                    for window in hall.service.snapshot().windows.values())
+    (a quiet afternoon at the desk), the hall's idle timeout otherwise. Another hall's session
+    is judged by its own hall (None here)."""
+    if user["hall_id"] != service.hall_id:
+        return None
+    policy = service.setup().security
+    at_window = any(window.clerk == user["id"] and window.status is not WindowStatus.CLOSED
+                    for window in service.snapshot().windows.values())
     return timedelta(minutes=policy.window_idle_minutes if at_window else policy.idle_minutes)
 
 
-def identify(database, token: str | None, allow_ticket: bool = False) -> Identity | None:
+def identify(database, token: str | None, allow_ticket: bool = False, *, service=None,
+             session_clock=None) -> Identity | None:
+    """Who a token proves. Given the hall's `service` (and the clock its sessions age by), a
+    staff session left idle too long by that hall's policy ends here."""
     if not token or len(token) > 200:
         return None
-    hall = current_app.extensions.get("jiaohao") if has_app_context() else None
-    if hall is not None:
-        now = hall.session_clock()
-        user = accounts.user_for_token(database, token, now,
-                                       idle=lambda user_id: _idle_limit(hall, user_id))
+    if service is not None:
+        user = accounts.user_for_token(database, token, (session_clock or service.clock)(),
+                                       idle=lambda row: _idle_limit(service, row))
     else:
         user = accounts.user_for_token(database, token)
     if user is not None:

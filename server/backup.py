@@ -15,6 +15,11 @@ PG_DUMP_HINT = ("PostgreSQL 数据库请用 pg_dump 备份 / a PostgreSQL databa
                 "jiaohao admin --database URL backup FILE runs it (see docs/deployment.md)")
 
 
+#: a hall's admin downloads their hall's database; a file that also holds other halls is not theirs
+SHARED_FILE_HINT = ("此数据库还存有其他大厅的数据，请在服务器上备份 / this database file holds other halls too: "
+                    "back it up on the server with jiaohao admin backup FILE")
+
+
 class BackupElsewhere(RuntimeError):
     """This database is not copied through the server: it has its own backup tool."""
 

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     server.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     server.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     server.add_argument("--hall", metavar="CODE",
-                        help="the hall this process serves (needed when the deployment has several)")
+                        help="serve this hall only; 'all' or left out: every hall of the deployment, "
+                             "each request answered by its own hall")
     add_async_mode_option(server)
     server.set_defaults(func=run_server)
 
@@ -83,8 +84,8 @@ def run_server(args: argparse.Namespace) -> int:
     try:
         app = create_app(data_dir(args), config_path(args), publish_in_background=True,
                          database=database_url(args), hall=args.hall)
-        hall = app.extensions["jiaohao"]
-        print(f"{hall.service.setup().hall.name}: serving on http://{args.host}:{args.port}/", flush=True)
+        names = "、".join(hall.service.setup().hall.name for hall in app.extensions["jiaohao.halls"].served())
+        print(f"{names}: serving on http://{args.host}:{args.port}/", flush=True)
         serve(app, args.host, args.port)
     finally:
         hold.release()

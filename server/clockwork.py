@@ -23,6 +23,7 @@ from . import personal
 if TYPE_CHECKING:
     from .notify.service import Notifications
     from .appointments import AppointmentService
+    from .remote import RemoteWalkIns
     from .live import Live
     from .services import HallService
     from .supervision import Supervision
@@ -36,7 +37,8 @@ class Clockwork:
 
     def __init__(self, service: "HallService", live: "Live", supervision: "Supervision",
                  appointments: "AppointmentService", interval: float = 2.0,
-                 uploads: "UploadSchedule | None" = None, notifications: "Notifications | None" = None):
+                 uploads: "UploadSchedule | None" = None, notifications: "Notifications | None" = None,
+                 remote: "RemoteWalkIns | None" = None):
         self.service = service
         self.live = live
         self.supervision = supervision
@@ -44,6 +46,7 @@ class Clockwork:
         self.interval = interval
         self.uploads = uploads     # None: uploading is off (the default)
         self.notifications = notifications
+        self.remote = remote
         self.day = None   # the business day of the last rollover check
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -58,6 +61,7 @@ class Clockwork:
         self.live.drop_revoked()
         self.supervision.on_timer()
         self.mark_missed_bookings()
+        self.lapse_remote_tickets()
         if self.notifications is not None:
             self.notifications.queue_reminders()
         if self.uploads is not None:
@@ -86,6 +90,14 @@ class Clockwork:
         no_shows = self.appointments.mark_no_shows()
         if no_shows:
             self.live.broadcast_appointment("no_show", {"count": no_shows})
+
+    def lapse_remote_tickets(self) -> None:
+        """远程取号 not activated by its deadline lapses; the supervisors hear of it."""
+        if self.remote is None:
+            return
+        lapsed = self.remote.lapse_due()
+        if lapsed:
+            self.live.broadcast_appointment("remote_lapsed", {"count": lapsed})
 
     # --- ticking on a thread of its own ----------------------------------------------------
 

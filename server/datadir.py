@@ -75,10 +75,12 @@ class HallNotFound(LookupError):
 
 def open_data_dir(path: str | Path, config_path: str | Path,
                   adapt: "Callable[[dict], dict] | None" = None, database: str | None = None,
-                  hall: str | None = None) -> DataDir:
+                  hall: str | None = None, home_of_several: bool = False) -> DataDir:
     """Open (creating, migrating and seeding when new) a data directory and its database
     (`database_url`). `adapt` may change the setup document before a new hall is seeded from it.
-    `hall`: the code of the deployment's hall to work on (`--hall`); needed only when it has several."""
+    `hall`: the code of the deployment's hall to work on (`--hall`); needed only when it has
+    several, unless `home_of_several` (a server of every hall): then the config's hall, or the
+    first one when the config names none of them."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     opened = db.open_database(database_url(database), path)
@@ -88,7 +90,11 @@ def open_data_dir(path: str | Path, config_path: str | Path,
             hall_id = _migrated_and_seeded(conn, Path(config_path), adapt, vault)
             # a shared database without --hall serves the config's hall; a SQLite file of
             # several halls (admin hall add) must be told which
-            if hall is not None or (conn.dialect is db.SQLITE and len(repo.list_halls(conn)) > 1):
+            several = conn.dialect is db.SQLITE and len(repo.list_halls(conn)) > 1
+            if hall is None and several and home_of_several:
+                home = repo.find_hall(conn, load_config(Path(config_path)).hall.code)
+                hall_id = int(home["id"]) if home is not None else hall_id
+            elif hall is not None or several:
                 hall_id = _chosen_hall(conn, hall)
     except BaseException:
         opened.close()

@@ -17,7 +17,8 @@ from hall.tickets import QueueError
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "device_not_found"}
+NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "device_not_found",
+                   "remote_not_found"}
 #: the hall refused who acted, not what they asked (hall/acting.py)
 FORBIDDEN_CODES = {"not_your_window", "not_your_ticket", "not_signed_in"}
 INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_return_to", "bad_rating",

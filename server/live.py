@@ -113,9 +113,11 @@ class Live:
     """Connected clients and what they are told."""
 
     def __init__(self, socketio: SocketIO, service: "HallService",
-                 after_publish: Callable[[], None] = lambda: None):
+                 after_publish: Callable[[], None] = lambda: None,
+                 session_clock: Callable[[], datetime] | None = None):
         self.socketio = socketio
         self.service = service
+        self.session_clock = session_clock   # staff sessions age by it (None: the hall's clock)
         self.after_publish = after_publish   # supervision looks at the hall once a batch went out
         self.clients: dict[str, Any] = {}   # sid → Identity
         self.phones: dict[str, Phone] = {}  # sid → the ticket a tracking token follows
@@ -340,8 +342,8 @@ class Live:
     def welcome(self, token: str | None):
         """Who is connecting (None: refused, as permissions.LISTENERS says); a device is marked
         as seen."""
-        who = identify_in_hall(self.service.database, token, self.service.hall_id,
-                               allow_ticket=LISTENERS.admits_kind(TICKET))
+        who = identify_in_hall(self.service, token, allow_ticket=LISTENERS.admits_kind(TICKET),
+                               session_clock=self.session_clock)
         # the connection goes back before waiting for the hall's writer: a thousand boards
         # connecting at once hold a few connections between them, not one each
         self.give_back()

@@ -21,13 +21,14 @@ BEARER = [{"bearer": []}]
 
 # path → {method: (summary, request schema or None, success status)}
 ROUTES = {
-    "/api/v1/auth/login": {"post": ("Sign in with user name and password",
-                                    {"username": "string", "password": "string"}, 200)},
+    "/api/v1/auth/login": {"post": ("Sign in with user name and password; `hall` (the hall's code) names "
+                                    "the hall when the deployment has several (404 hall_not_found)",
+                                    {"username": "string", "password": "string", "hall": "string"}, 200)},
     "/api/v1/auth/logout": {"post": ("End this staff session", None, 200)},
     "/api/v1/auth/password": {"post": ("Change one's own password (also an expired one); every session of "
                                        "the account ends",
                                        {"username": "string", "password": "string",
-                                        "new_password": "string"}, 200)},
+                                        "new_password": "string", "hall": "string"}, 200)},
     "/api/v1/me": {"get": ("Who this token belongs to", None, 200)},
     "/api/v1/calls/{seq}/announcement": {"get": (
         "The call at this seq said aloud (audio/wav: chime, then the hall's sentence as often as "
@@ -45,6 +46,21 @@ ROUTES = {
                                  {"service": "string", "priority": "string", "request_id": "string",
                                   "notify": "object", "id_number": "string", "id_name": "string",
                                   "green_category": "string"}, 201)},
+    "/api/v1/remote-tickets/services": {"get": (
+        "远程取号: today's items offered remotely, with places left and the wait as it stands (uncertain, "
+        "wait_text: the estimate's range and how far to trust it)", None, 200)},
+    "/api/v1/remote-tickets": {"post": (
+        "Take a remote ticket for today: it holds a place and joins the queue only when activated by its "
+        "deadline (409 remote_full / remote_limit_per_mobile / person_limit_reached / daily_cap_reached / "
+        "outside_hours; 422 bad_mobile / bad_id_number / id_required)",
+        {"service": "string", "mobile": "string", "id_number": "string"}, 201)},
+    "/api/v1/remote-tickets/{code}": {"get": ("A remote ticket as its holder sees it (masked numbers)", None, 200)},
+    "/api/v1/remote-tickets/{code}/activate": {"post": (
+        "Activate on the phone with the hall's entrance token (403 bad_entrance_token, 409 remote_lapsed / "
+        "remote_already_activated)", {"entrance_token": "string"}, 201)},
+    "/api/v1/remote-tickets/activate": {"post": (
+        "Activate at the kiosk with the code: the kiosk's ticket reply plus `remote`", {"code": "string"}, 201)},
+    "/api/v1/remote-tickets/entrance": {"get": ("The entrance QR code's address for the hall's door", None, 200)},
     "/api/v1/tickets/{id}": {"get": ("One ticket",
                                      None, 200)},
     "/api/v1/tickets/{id}/recall": {"post": ("Call the ticket again (重呼)", None, 200)},

@@ -134,13 +134,15 @@ def principal_kind(who: Identity | None) -> str:
     return TICKET if who.kind == "ticket" else who.role
 
 
-def identify_in_hall(database, token: str | None, hall_id: int, allow_ticket: bool = False) -> Identity | None:
-    """Who a token proves, if it is a token of this hall. Every staff session, device token and
-    ticket's tracking token belongs to one hall: elsewhere it is as unknown as a made-up one, so
-    another hall's tickets, windows and pages are neither seen nor changed, and nothing says
-    that they exist."""
-    who = identify(database, token, allow_ticket=allow_ticket)
-    return who if who is not None and who.hall_id == hall_id else None
+def identify_in_hall(service, token: str | None, allow_ticket: bool = False,
+                     session_clock=None) -> Identity | None:
+    """Who a token proves, if it is a token of this hall (`service`'s). Every staff session,
+    device token and ticket's tracking token belongs to one hall: elsewhere it is as unknown as
+    a made-up one, so another hall's tickets, windows and pages are neither seen nor changed,
+    and nothing says that they exist."""
+    who = identify(service.database, token, allow_ticket=allow_ticket, service=service,
+                   session_clock=session_clock)
+    return who if who is not None and who.hall_id == service.hall_id else None
 
 
 def admit(rule: Rule, hall, ticket_id: int | None = None, window: int | None = None) -> Identity | None:
@@ -154,7 +156,8 @@ def admit(rule: Rule, hall, ticket_id: int | None = None, window: int | None = N
             return None
         raise ApiError(401, "unauthorized", "请先登录 / sign in or give a device token "
                        "(Authorization: Bearer …)")
-    who = identify_in_hall(hall.database, token, hall.service.hall_id, allow_ticket=rule.admits_kind(TICKET))
+    who = identify_in_hall(hall.service, token, allow_ticket=rule.admits_kind(TICKET),
+                           session_clock=hall.session_clock)
     if who is None:
         raise ApiError(401, "unauthorized", "凭证无效或已被撤销 / the token is invalid, expired or revoked")
     if who.kind == "device":

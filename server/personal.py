@@ -149,6 +149,7 @@ def purge_expired(service: "HallService") -> int:
         purged = repo.purge_booking_personal_data(conn, service.hall_id, before)
         purged += repo.purge_notify_personal_data(conn, service.hall_id, before)
         purged += repo.purge_person_data(conn, service.hall_id, before)
+        purged += repo.purge_remote_personal_data(conn, service.hall_id, before)
     if purged:
         db.truncate_log(conn)
     return purged

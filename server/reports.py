@@ -89,6 +89,8 @@ def shaped(hall, setup, clerks, refused, tallies: kpi.Tallies, extra: list, firs
         "notifications": hall.notifications.counts(first, last),
         # tickets the per-person limit refused (身份证): a scalping (黄牛) signal
         "person_limit_refusals": identity.count_refusals(refused, setup.hall.tz),
+        # 远程取号: taken, activated (at the kiosk / the entrance), lapsed
+        "remote_tickets": hall.remote.figures(first, last),
         "charts": {
             # hours with citizens in them: not the evening when only expired tickets "wait"
             "by_hour": [{"hour": h, "issued": r["issued"], "served": r["served"]}
@@ -215,6 +217,24 @@ def appointment_rows(data: dict[str, Any]) -> list[list[Any]]:
     return [["预约 Appointments", ""]] + [[f"{zh} {en}", figures[f]] for f, zh, en in APPOINTMENT_FIGURES]
 
 
+REMOTE_FIGURES = (("taken", "远程取号", "Taken remotely"), ("activated", "到场激活", "Activated on site"),
+                  ("lapsed", "逾期未激活", "Lapsed"))
+
+
+def remote_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """远程取号 per item, and the attempts the per-person limit refused (a scalping signal) per
+    item and per hour."""
+    figures = data["remote_tickets"]
+    rows: list[list[Any]] = [["远程取号 Remote tickets", *(f"{zh} {en}" for _, zh, en in REMOTE_FIGURES)],
+                             ["合计 Total", *(figures[f] for f, _, _ in REMOTE_FIGURES)]]
+    rows += [[code, *(item[f] for f, _, _ in REMOTE_FIGURES)] for code, item in figures["by_item"].items()]
+    refused = data["person_limit_refusals"]
+    rows += [[], ["每人限号拒绝 Refused by the per-person limit", refused["total"]]]
+    rows += [[f"事项 Item {code}", count] for code, count in refused["by_item"].items()]
+    rows += [[f"{h['hour']:02d}:00", h["refused"]] for h in refused["by_hour"]]
+    return rows
+
+
 NOTIFICATION_RESULTS = (("sent", "已发送", "Sent"), ("failed", "发送失败", "Failed"),
                         ("dropped", "未发送（过时或限频）", "Dropped (out of date or rate limit)"))
 
@@ -253,6 +273,8 @@ def to_csv(data: dict[str, Any]) -> bytes:
     writer.writerows(_csv_rows(appointment_rows(data)))
     writer.writerow([])
     writer.writerows(_csv_rows(notification_rows(data)))
+    writer.writerow([])
+    writer.writerows(_csv_rows(remote_rows(data)))
     # with a BOM, so Excel on a Chinese Windows PC opens the UTF-8 as UTF-8
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -304,6 +326,10 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     for row in notification_rows(data):
         _append_text_safe(told, row)
     told.column_dimensions["A"].width = 16
+    remote = book.create_sheet("远程取号 Remote")
+    for row in remote_rows(data):
+        _append_text_safe(remote, row)
+    remote.column_dimensions["A"].width = 40
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

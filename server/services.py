@@ -357,7 +357,7 @@ class HallService:
                 then=self._published_issue)
         except QueueError as refused:
             if refused.code == "person_limit_reached":
-                self._count_refusal(service)
+                self.count_refusal(service)
             raise
         # the slip's figures (people ahead, wait estimate) are worked out here, not by the writer
         return self._issued(state, state.tickets[ticket_id], repeated=outcome is None)
@@ -442,7 +442,7 @@ class HallService:
                 along(conn, ticket_id)
         return tie
 
-    def _count_refusal(self, service: str) -> None:
+    def count_refusal(self, service: str) -> None:
         """A refused-by-limit attempt, counted apart from the refused issue (which wrote nothing)."""
         now = self.clock()
         try:

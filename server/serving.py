@@ -274,11 +274,9 @@ def finish(app: Any, in_flight: InFlight | None, drain_seconds: float) -> None:
     """Let the requests in flight answer, publish what was committed, let the live clients go,
     close the database."""
     drain(app, in_flight, drain_seconds)
-    hall = app.extensions["jiaohao"]
-    hall.clockwork.stop()
-    hall.notifications.courier.stop()
+    app.extensions["jiaohao.halls"].stop()
     let_live_clients_go(app)
-    hall.data.close()
+    app.extensions["jiaohao"].data.close()   # the one database every hall shares
     log.info("stopped")
 
 
@@ -287,14 +285,15 @@ def drain(app: Any, in_flight: InFlight | None, drain_seconds: float) -> None:
     if in_flight is not None and not in_flight.wait(drain_seconds):
         log.warning("stopping with %d requests still unanswered after %.0f s", in_flight.count,
                     drain_seconds)
-    publications = getattr(app.extensions["jiaohao"].service, "publications", None)
-    if publications is not None:
-        publications.wait()
+    for hall in app.extensions["jiaohao.halls"].served():
+        publications = getattr(hall.service, "publications", None)
+        if publications is not None:
+            publications.wait()
 
 
 def let_live_clients_go(app: Any) -> None:
     with app.app_context():
-        gone = app.extensions["jiaohao"].live.let_everyone_go()
+        gone = sum(hall.live.let_everyone_go() for hall in app.extensions["jiaohao.halls"].served())
     if gone:
         log.info("let %d live clients go", gone)
 

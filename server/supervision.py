@@ -23,6 +23,7 @@ from protocol import live as wire
 
 from . import cases, db, protocol, repository as repo
 from .errors import ApiError
+from .remote import remote_figures
 
 if TYPE_CHECKING:
     from .app import Hall
@@ -208,6 +209,7 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         case_views = _cases(conn, service, now)
         refused = [(r["service"], datetime.fromisoformat(r["refused_at"]))
                    for r in repo.person_refusals(conn, service.hall_id, today, today)]
+        remote = remote_figures(repo.remote_log(conn, service.hall_id, today, today))
     setup = state.setup
     info = setup.hall
     return {
@@ -223,6 +225,7 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         "cases": case_views,
         # today's tickets refused by the per-person limit (身份证): a scalping (黄牛) signal
         "person_limit_refusals": identity.count_refusals(refused, info.tz),
+        "remote_tickets": remote,   # 远程取号 today: taken, activated, lapsed
         "thresholds": _thresholds(setup),
         "appointments": _appointments(setup, slots, figures, today, now)
         | {"sweeps": hall.appointments.sweeps.recent()},

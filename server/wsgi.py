@@ -3,7 +3,8 @@ server.wsgi:app` (one gevent worker, docs/deployment.md).
 
 The data directory and the hall's configuration come from the environment, with the same
 defaults as the `jiaohao` command: $JIAOHAO_DATA (else ./var) and $JIAOHAO_CONFIG (else
-./config.toml). Run exactly one worker process: live updates are broadcast from the memory
+./config.toml); the process serves every hall of its database, or only the one $JIAOHAO_HALL
+names (a hall's code). Run exactly one worker process: live updates are broadcast from the memory
 of the process that committed the change, so a second process's clients would miss them.
 
 $JIAOHAO_TRUSTED_PROXIES (default 1) is how many reverse proxies stand in front (nginx: 1).
@@ -25,6 +26,8 @@ from common.paths import config_path, data_dir
 from .app import create_app
 from .serving import DataDirUnusable, claim, count_in_flight
 
+#: the one hall this process serves, as `jiaohao server --hall CODE`; unset: every hall of the database
+HALL_VARIABLE = "JIAOHAO_HALL"
 #: a restarting worker waits this long for the one before it to let go of the data directory
 CLAIM_WAIT_SECONDS = 30.0
 #: gunicorn's exit status for a worker that cannot boot: the arbiter stops instead of retrying
@@ -46,7 +49,8 @@ def _app_from_environment():
     except DataDirUnusable as refused:
         print(f"jiaohao: {refused}", file=sys.stderr, flush=True)
         raise SystemExit(WORKER_BOOT_ERROR) from None
-    flask_app = create_app(data_dir(no_options), config_path(no_options), publish_in_background=True)
+    flask_app = create_app(data_dir(no_options), config_path(no_options), publish_in_background=True,
+                           hall=os.environ.get(HALL_VARIABLE) or None)
     flask_app.extensions["jiaohao_claim"] = flask_app_claim   # held for the process's life
     proxies = _trusted_proxies()
     if proxies:

@@ -34,7 +34,7 @@ class CheckInPage(Page):
         self.keyboard, self.bottom = keys_and_back(self.box)
 
     def render(self, p: KioskPresenter, columns: int) -> None:
-        self.heading.setText(p.t(Text("请输入或扫描预约码", "Type or scan your booking code")))
+        self.heading.setText(p.t(Text("请输入或扫描预约码或远程取号码", "Type or scan your booking or remote ticket code")))
         if self.code.text() != p.code:
             self.code.setText(p.code)
         self.code.setPlaceholderText(p.t(Text("8 位预约码，如 JYQZNCPP", "8 characters, e.g. JYQZNCPP")))

@@ -44,7 +44,7 @@ class HomePage(GridPage):
         green.setEnabled(p.online)
         green.clicked.connect(self.green_toggled.emit)
         check_in = TouchButton(p.t(Text("预约签到", "Check in")),
-                               p.t(Text("输入或扫描预约码", "Type or scan your booking code")), kind="search")
+                               p.t(Text("预约码或远程取号码", "Booking or remote ticket code")), kind="search")
         check_in.setAccessibleName("check_in")
         check_in.setEnabled(p.online)
         check_in.clicked.connect(self.check_in_opened.emit)

@@ -12,6 +12,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.admin",
     "server.pages.admin_api",
     "server.pages.appointments_api",
+    "server.pages.remote_api",
     "server.pages.book",
     "server.pages.protocol_script",
 )

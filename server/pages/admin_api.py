@@ -26,7 +26,7 @@ from .. import administration as admin
 from .. import repository as repo
 from ..api import body, field
 from ..app import current_hall
-from ..backup import PG_DUMP_HINT, backup_to
+from ..backup import PG_DUMP_HINT, SHARED_FILE_HINT, backup_to
 from ..datadir import SetupRefused
 from ..errors import INVALID_CODES, ApiError, error_response, status_for
 from ..permissions import ADMINS, caller, permit_blueprint
@@ -275,15 +275,16 @@ def add_staff():
     accounts.add_user(hall.database, hall.service.hall_id, username, field(data, "role", str),
                       field(data, "password", str), field(data, "display_name", str, required=False),
                       field(data, "staff_no", str, required=False) or None, actor=g.admin)
-    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username))), 201
+    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username, hall.service.hall_id))), 201
 
 
 @blueprint.put("/staff/<username>")
 def update_staff(username: str):
-    data = _values()
-    user = accounts.update_user(current_hall().database, username, field(data, "role", str),
+    data, hall = _values(), current_hall()
+    user = accounts.update_user(hall.database, username, field(data, "role", str),
                                 field(data, "display_name", str),
-                                field(data, "staff_no", str, required=False), actor=g.admin)
+                                field(data, "staff_no", str, required=False), actor=g.admin,
+                                hall_id=hall.service.hall_id)
     return jsonify(user=user)
 
 
@@ -291,7 +292,7 @@ def update_staff(username: str):
 def reset_password(username: str):
     hall = current_hall()
     accounts.set_password(hall.database, username, field(_values(), "password", str), actor=g.admin,
-                          now=hall.session_clock())
+                          now=hall.session_clock(), hall_id=hall.service.hall_id)
     hall.live.drop_revoked()   # the sessions the old password opened lose their live connection
     return jsonify(ok=True)
 
@@ -300,17 +301,17 @@ def reset_password(username: str):
 def unlock_staff(username: str):
     hall = current_hall()
     accounts.unlock(hall.database, username, actor=g.admin, address=request.remote_addr or "?",
-                    now=hall.session_clock())
-    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username)))
+                    now=hall.session_clock(), hall_id=hall.service.hall_id)
+    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username, hall.service.hall_id)))
 
 
 @blueprint.put("/staff/<username>/disabled")
 def set_disabled(username: str):
     hall = current_hall()
     disabled = field(_values(), "disabled", bool)
-    accounts.set_disabled(hall.database, username, disabled, actor=g.admin)
+    accounts.set_disabled(hall.database, username, disabled, actor=g.admin, hall_id=hall.service.hall_id)
     hall.live.drop_revoked()   # a disabled account's open pages lose their live connection now
-    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username)))
+    return jsonify(user=_staff_row(repo.find_user(hall.database.connection(), username, hall.service.hall_id)))
 
 
 # --- the provincial 好差评 uploads ------------------------------------------------------------------
@@ -403,6 +404,8 @@ def download_backup():
     hall = current_hall()
     if hall.database.dialect is not db.SQLITE:
         raise ApiError(409, "backup_elsewhere", PG_DUMP_HINT)
+    if len(repo.list_halls(hall.database.connection())) > 1:
+        raise ApiError(409, "backup_elsewhere", SHARED_FILE_HINT)
     handle, path = tempfile.mkstemp(prefix=".backup-", suffix=".sqlite3", dir=hall.data.path)
     os.close(handle)
     try:

@@ -54,8 +54,9 @@ def _spend(kind: str, key: Any) -> None:
 def _spend_on_booking(mobile: str, service: str, day: date, start: time) -> None:
     """A citizen's booking spends from its address, its address in the slot, and its number."""
     try:
-        _spend("bookings_per_address", _address())
-        _spend("bookings_per_address_in_slot", (_address(), service, day, start))
+        _spend("bookings_per_address", client_address())
+        # a slot is one hall's: the halls of a deployment may use the same item codes
+        _spend("bookings_per_address_in_slot", (client_address(), current_hall().service.hall_id, service, day, start))
         _spend("bookings_per_mobile", mobile.strip())
     except ApiError:
         _sweep_refused(service, day, start)
@@ -65,11 +66,11 @@ def _spend_on_booking(mobile: str, service: str, day: date, start: time) -> None
 def _sweep_refused(service: str, day: date, start: time) -> None:
     """A citizen's booking refused as sweeping: recorded for the supervisors and announced to them."""
     hall, slot = current_hall(), (service, day.isoformat(), start.strftime("%H:%M"))
-    hall.appointments.sweeps.refused(_address(), " ".join(slot), hall.service.clock().isoformat())
+    hall.appointments.sweeps.refused(client_address(), " ".join(slot), hall.service.clock().isoformat())
     hall.live.broadcast_appointment("refused", dict(zip(("service", "date", "start"), slot)))
 
 
-def _address() -> str:
+def client_address() -> str:
     """Who asks, for the limits: an IPv6 client is its /64, since one home or phone is handed a
     whole /64 and could otherwise take a fresh address for every booking."""
     address = request.remote_addr or "?"
@@ -125,7 +126,7 @@ def bookable_item(setup, item, days) -> dict[str, Any]:
 @blueprint.get("/services")
 @permit(PUBLIC_RATE_LIMITED)
 def bookable_services():
-    _spend("reads_per_address", _address())
+    _spend("reads_per_address", client_address())
     hall = current_hall()
     setup = hall.service.setup()
     order = {d.code: i for i, d in enumerate(setup.departments)}   # grouped as the hall lists them
@@ -138,7 +139,7 @@ def bookable_services():
 @blueprint.get("/slots")
 @permit(PUBLIC_RATE_LIMITED)
 def slots():
-    _spend("reads_per_address", _address())
+    _spend("reads_per_address", client_address())
     service = request.args.get("service", "")
     day = _day(request.args.get("date", ""))
     return jsonify(service=service, date=day.isoformat(), slots=current_hall().appointments.slots(service, day))
@@ -170,11 +171,11 @@ def book():
 
 
 def _managed(token: str):
-    _spend("reads_per_address", _address())
+    _spend("reads_per_address", client_address())
     try:
         return current_hall().appointments.managed(token)
     except AppointmentError:
-        _spend("misses_per_address", _address())
+        _spend("misses_per_address", client_address())
         raise
 
 

@@ -26,10 +26,14 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
 def _page(manage_token: str = "") -> Response:
+    return _citizen_page("book/book.html", manage_token=manage_token,
+                         remote=current_hall().service.setup().remote.enabled)
+
+
+def _citizen_page(template: str, **values) -> Response:
     nonce = secrets.token_urlsafe(16)
     info = current_hall().service.setup().hall
-    html = render_template("book/book.html", nonce=nonce, manage_token=manage_token,
-                           hall={"name": info.name, "name_en": info.name_en})
+    html = render_template(template, nonce=nonce, hall={"name": info.name, "name_en": info.name_en}, **values)
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
@@ -52,6 +56,40 @@ def manage_page(token: str):
     if not TOKEN_RE.match(token):
         abort(404)
     return _page(token)
+
+
+# --- 远程取号: a remote ticket for today, and the hall's entrance QR code that activates it ---------
+
+@blueprint.get("/remote")
+def remote_page():
+    return _citizen_page("remote/remote.html", code="", entrance="")
+
+
+@blueprint.get("/remote/<code>")
+def remote_ticket_page(code: str):
+    """The remote ticket's own address: its code is its key, like a booking's manage link."""
+    if not CODE_RE.match(code):
+        abort(404)
+    return _citizen_page("remote/remote.html", code=code, entrance="")
+
+
+def _entrance(token: str) -> str:
+    if not current_hall().remote.at_entrance(token):
+        abort(404)
+    return token
+
+
+@blueprint.get("/entrance/<token>")
+def entrance_page(token: str):
+    """What the QR code at the hall's entrance opens: the phone activates its remote ticket here."""
+    return _citizen_page("remote/remote.html", code="", entrance=_entrance(token))
+
+
+@blueprint.get("/entrance/<token>/qr.svg")
+def entrance_qr(token: str):
+    """The entrance QR code itself, for the poster at the door."""
+    base = current_hall().settings.public_url or request.host_url.rstrip("/")
+    return _svg(qr_svg(f"{base}/entrance/{_entrance(token)}"))
 
 
 def qr_svg(text: str) -> bytes:

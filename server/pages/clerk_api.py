@@ -26,6 +26,7 @@ def my_day():
     who = caller()
     hall = current_hall()
     day = hall.service.today()
-    kinds = repo.actor_counts_for_day(hall.database.connection(), hall.service.hall_id, who.actor, day)
+    kinds = repo.actor_counts_for_day(hall.database.connection(), hall.service.hall_id, who.actor, day,
+                                      COUNTED.values())
     return jsonify(business_date=day.isoformat(), window=clerk_window(who),
                    counts={name: kinds.get(kind, 0) for name, kind in COUNTED.items()})

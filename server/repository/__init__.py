@@ -17,6 +17,7 @@ from .halls import (  # noqa: F401
     project_setup,
     setup_version,
     log_and_setup_versions,
+    hall_of_token,
 )
 from .windows import (  # noqa: F401
     load_windows,
@@ -57,6 +58,7 @@ from .events import (  # noqa: F401
 from .accounts import (  # noqa: F401
     insert_user,
     find_user,
+    users_named,
     get_user,
     list_users,
     set_password_hash,
@@ -166,4 +168,16 @@ from .people import (  # noqa: F401
     record_person_refusal,
     person_refusals,
     purge_person_data,
+)
+from .remote import (  # noqa: F401
+    insert_remote_ticket,
+    remote_ticket_by,
+    remote_counts_on,
+    remote_tickets_of_mobile,
+    activate_remote_ticket,
+    remote_tickets_due,
+    lapse_remote_ticket,
+    log_remote,
+    remote_log,
+    purge_remote_personal_data,
 )

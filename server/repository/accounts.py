@@ -18,8 +18,19 @@ def insert_user(conn: sqlite3.Connection, hall_id: int, username: str, display_n
     return int(cur.fetchone()[0])
 
 
-def find_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+def find_user(conn: sqlite3.Connection, username: str, hall_id: int | None = None) -> sqlite3.Row | None:
+    """The account of that name in `hall_id` (names are unique per hall); without a hall, the
+    deployment's only account of that name (None when none, or several halls have one)."""
+    found = users_named(conn, username, hall_id)
+    return found[0] if len(found) == 1 else None
+
+
+def users_named(conn: sqlite3.Connection, username: str, hall_id: int | None = None) -> list[sqlite3.Row]:
+    """The accounts of that name: in `hall_id`, or in every hall of the deployment."""
+    if hall_id is not None:
+        return conn.execute("SELECT * FROM users WHERE hall_id = ? AND username = ?",
+                            (hall_id, username)).fetchall()
+    return conn.execute("SELECT * FROM users WHERE username = ? ORDER BY hall_id LIMIT 2", (username,)).fetchall()
 
 
 def get_user(conn: sqlite3.Connection, user_id: int) -> sqlite3.Row | None:

@@ -15,10 +15,12 @@ from .dialect import dt, iso
 #: before it (who served)
 CASE_SELECT = (
     "SELECT c.*, t.number, t.service, t.\"window\", t.case_no, r.at AS rated_at, r.actor AS rated_by, "
-    "r.details AS rating_details, (SELECT f.actor FROM events f WHERE f.ticket_id = t.id AND f.hall_id = c.hall_id "
+    "r.details AS rating_details, (SELECT f.actor FROM events f WHERE f.ticket_id = t.id AND +f.hall_id = c.hall_id "
     "AND f.kind = 'service_finished' AND f.seq < r.seq ORDER BY f.seq DESC LIMIT 1) AS finished_by "
     "FROM bad_rating_cases c JOIN tickets t ON t.id = c.ticket_id "
-    "JOIN events r ON r.ticket_id = c.ticket_id AND r.hall_id = c.hall_id AND r.kind = 'service_rated' ")
+    # +r.hall_id: the rating is found through its ticket (events_by_ticket), not by walking the
+    # hall's log (SQLite would take the (hall, seq) index for an equality on hall_id)
+    "JOIN events r ON r.ticket_id = c.ticket_id AND +r.hall_id = c.hall_id AND r.kind = 'service_rated' ")
 
 
 def insert_case(conn: sqlite3.Connection, hall_id: int, ticket_id: int, rating: int, opened_at: datetime,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
 from hall.commands import VIA
@@ -66,23 +66,35 @@ def call_event(conn: sqlite3.Connection, hall_id: int, seq: int) -> sqlite3.Row 
         "AND e.kind IN ('ticket_called', 'ticket_recalled')", (hall_id, seq)).fetchone()
 
 
-def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day: date) -> dict[str, int]:
-    """How many events of each kind this actor recorded on tickets of one business day, in person
-    or through a device ("user:12 via device:3": a caller keypad on a bridge)."""
+def actor_counts_for_day(conn: sqlite3.Connection, hall_id: int, actor: str, day: date,
+                         kinds: Iterable[str]) -> dict[str, int]:
+    """How many events of each of `kinds` this actor recorded on tickets of one business day, in
+    person or through a device ("user:12 via device:3": a caller keypad on a bridge). Found by
+    kind and time (events_by_kind), so the day's issued tickets are never walked."""
+    kinds = tuple(kinds)
     rows = conn.execute(
-        "SELECT e.kind, COUNT(*) FROM tickets t JOIN events e ON e.ticket_id = t.id "
-        "WHERE t.hall_id = ? AND t.business_date = ? AND (e.actor = ? OR substr(e.actor, 1, ?) = ?) "
-        "GROUP BY e.kind",
-        (hall_id, day.isoformat(), actor, len(actor) + len(VIA), actor + VIA))
+        "SELECT e.kind, COUNT(*) FROM events e JOIN tickets t ON t.id = e.ticket_id "
+        f"WHERE e.hall_id = ? AND e.kind IN ({', '.join('?' * len(kinds))}) AND e.at >= ? "
+        "AND t.business_date = ? AND (e.actor = ? OR substr(e.actor, 1, ?) = ?) GROUP BY e.kind",
+        (hall_id, *kinds, iso(_not_before(day)), day.isoformat(), actor, len(actor) + len(VIA), actor + VIA))
     return {kind: count for kind, count in rows}
 
 
+def _not_before(day: date) -> datetime:
+    """A moment no event of a ticket of `day` precedes: the ticket was issued that local day,
+    in whatever time zone the hall keeps."""
+    return datetime.combine(day - timedelta(days=1), time(), timezone.utc)
+
+
 def ratings_for_day(conn: sqlite3.Connection, hall_id: int, day: date) -> list[sqlite3.Row]:
+    """The ratings of the day's tickets: found by their kind and time (events_by_kind), so the
+    cost follows the ratings, not the day's log."""
     return conn.execute(
         "SELECT t.id AS ticket_id, t.number, t.\"window\", e.at, "
         f"{conn.dialect.json_int('e.details', 'rating')} AS rating FROM events e "
         "JOIN tickets t ON t.id = e.ticket_id WHERE e.hall_id = ? AND e.kind = 'service_rated' "
-        "AND t.business_date = ? ORDER BY e.seq", (hall_id, day.isoformat())).fetchall()
+        "AND e.at >= ? AND t.business_date = ? ORDER BY e.seq",
+        (hall_id, iso(_not_before(day)), day.isoformat())).fetchall()
 
 
 def event_records_between(conn: sqlite3.Connection, hall_id: int, start: datetime,

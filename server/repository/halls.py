@@ -112,3 +112,16 @@ def setup_version(conn: sqlite3.Connection, hall_id: int) -> int:
     row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM hall_setups WHERE hall_id = ?",
                        (hall_id,)).fetchone()
     return int(row[0])
+
+
+def hall_of_token(conn: sqlite3.Connection, token_hash: str) -> int | None:
+    """The hall a token belongs to — a staff session's, a device's, a ticket's track token's or a
+    booking's manage token's —, whether or not it is still live (the hall itself judges that)."""
+    row = conn.execute(
+        "SELECT users.hall_id FROM sessions JOIN users ON users.id = sessions.user_id "
+        "WHERE sessions.token_hash = ? "
+        "UNION ALL SELECT hall_id FROM devices WHERE token_hash = ? "
+        "UNION ALL SELECT hall_id FROM tickets WHERE track_hash = ? "
+        "UNION ALL SELECT hall_id FROM bookings WHERE manage_token_hash = ?",
+        (token_hash,) * 4).fetchone()
+    return None if row is None else int(row[0])

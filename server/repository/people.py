@@ -14,12 +14,15 @@ _OPEN = tuple(s.value for s in OPEN_STATES)
 
 
 def person_tickets_on(conn: sqlite3.Connection, hall_id: int, person_index: str, day: date) -> list[PersonTicket]:
-    """The tickets this person took on `day`, with whether each is still open."""
+    """The tickets this person took on `day`, with whether each is still open; a remote ticket
+    not yet activated counts as an open ticket (an activated one is counted as its ticket)."""
     rows = conn.execute(
         "SELECT p.service, t.state FROM ticket_people p JOIN tickets t ON t.id = p.ticket_id "
-        "WHERE p.hall_id = ? AND p.person_index = ? AND p.business_date = ?",
-        (hall_id, person_index, iso(day))).fetchall()
-    return [PersonTicket(service=r["service"], open=r["state"] in _OPEN) for r in rows]
+        "WHERE p.hall_id = ? AND p.person_index = ? AND p.business_date = ? "
+        "UNION ALL SELECT r.service, 'waiting' FROM remote_tickets r WHERE r.hall_id = ? "
+        "AND r.person_index = ? AND r.business_date = ? AND r.state = 'taken'",
+        (hall_id, person_index, iso(day)) * 2).fetchall()
+    return [PersonTicket(service=r[0], open=r[1] in _OPEN) for r in rows]
 
 
 def tie_ticket_to_person(conn: sqlite3.Connection, hall_id: int, ticket_id: int, day: date, service: str,

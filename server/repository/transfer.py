@@ -36,12 +36,17 @@ TABLES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("bad_rating_cases", "hall_id = ?", {"ticket_id": "tickets"}),
     ("bad_rating_case_steps", "case_id IN (SELECT id FROM bad_rating_cases WHERE hall_id = ?)",
      {"case_id": "bad_rating_cases"}),
+    ("ticket_people", "hall_id = ?", {"ticket_id": "tickets"}),
+    ("person_limit_refusals", "hall_id = ?", {}),
+    ("remote_tickets", "hall_id = ?", {"ticket_id": "tickets"}),
+    ("remote_ticket_log", "hall_id = ?", {"remote_id": "remote_tickets", "ticket_id": "tickets"}),
 )
 
 #: tables with an `id` of their own (renumbered by an offset on the way in)
 WITH_IDS = frozenset({"hall_setups", "users", "devices", "tickets", "events", "sessions", "sign_in_failures",
                       "sign_in_log", "audit_log", "alerts", "alert_events", "bookings", "rating_deliveries",
-                      "notify_outbox", "notify_attempts", "bad_rating_cases", "bad_rating_case_steps"})
+                      "notify_outbox", "notify_attempts", "bad_rating_cases", "bad_rating_case_steps",
+                      "person_limit_refusals", "remote_tickets", "remote_ticket_log"})
 
 
 def hall_rows(conn, table: str, where: str, hall_id: int) -> list[dict[str, Any]]:

@@ -37,6 +37,8 @@ class FakeHallClient:
             self.posts.append((path, json))
         if path == "/api/v1/appointments/check-in":
             return self._check_in(json)
+        if path == "/api/v1/remote-tickets/activate":
+            return self._activate_remote(json)
         if path != "/api/v1/tickets":
             return {"ok": True}
         if not self.gate.wait(10):
@@ -64,6 +66,17 @@ class FakeHallClient:
             raise ClientError(404, "booking_not_found", "没有这个预约码 / no booking with this code")
         late = code == self.LATE
         return issued_reply(number="B001" if late else "Y001", priority="normal" if late else "appointment")
+
+    #: remote ticket codes (远程取号) the fake server knows: waiting to be activated, and lapsed
+    REMOTE, LAPSED = "REMTE234", "PASTDUE2"
+
+    def _activate_remote(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body["code"] == self.LAPSED:
+            raise ClientError(409, "remote_lapsed", "该远程号已过激活时间，请重新取号 / this remote ticket "
+                              "was not activated in time: take a new one")
+        if body["code"] != self.REMOTE:
+            raise ClientError(404, "remote_not_found", "没有这个远程取号码 / no remote ticket with this code")
+        return issued_reply(number="C007", priority="normal", service_code="C01")
 
     def ticket_posts(self) -> list[Any]:
         return [body for path, body in self.posts if path == "/api/v1/tickets"]

@@ -131,3 +131,32 @@ def test_too_early_on_screen_in_chinese_and_english(make_kiosk, qtbot) -> None: 
     qtbot.waitUntil(lambda: kiosk.presenter.notice is not None, timeout=5000)
     shown = texts(kiosk.window.check_in)
     assert "还未到签到时间" in shown and "Too early: please check in from" in shown, shown
+
+
+# --- 远程取号: the same field activates a remote ticket -------------------------------------------
+
+def test_a_remote_ticket_code_is_activated_and_printed(make_kiosk, qtbot) -> None:  # noqa: F811
+    kiosk = make_kiosk()
+    touch(qtbot, check_in_button(kiosk))
+    field = kiosk.window.check_in.code
+    qtbot.keyClicks(field, FakeHallClient.REMOTE)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: kiosk.presenter.ticket is not None and kiosk.presenter.ticket.printed, timeout=5000)
+    assert kiosk.window.current_screen() == TICKET and "C007" in texts(kiosk.window.ticket)
+    asked = [path for path, _ in kiosk.client.posts if path != "/api/v1/devices/status"]
+    assert asked == ["/api/v1/appointments/check-in", "/api/v1/remote-tickets/activate"]
+    assert ("/api/v1/remote-tickets/activate", {"code": FakeHallClient.REMOTE}) in kiosk.client.posts
+
+
+@pytest.mark.parametrize("code, says", [(FakeHallClient.LAPSED, "已过激活时间"),
+                                        ("NXSUCH23", "没有这个预约码或远程取号码")])
+def test_a_lapsed_or_unknown_code_says_why(make_kiosk, qtbot, code, says) -> None:  # noqa: F811
+    kiosk = make_kiosk()
+    touch(qtbot, check_in_button(kiosk))
+    for key in code:
+        touch(qtbot, screen_key(kiosk, key))
+    kiosk.window.check_in.submitted.emit()
+    qtbot.waitUntil(lambda: kiosk.presenter.notice is not None, timeout=5000)
+    assert kiosk.window.current_screen() == CHECK_IN
+    assert says in texts(kiosk.window.check_in)
+    assert kiosk.client.ticket_posts() == []

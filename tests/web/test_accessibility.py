@@ -11,6 +11,7 @@ from itertools import count
 from typing import Callable
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from tests.accessibility import axe_violations, tab_stops
@@ -215,6 +216,42 @@ def booking(step: str) -> Callable:
     return reach
 
 
+def remote(step: str) -> Callable:
+    """远程取号 on a phone: the items, the form, the ticket taken, the entrance page (with the
+    ticket this phone took, and with a refusal), and the ticket activated there."""
+    def reach(make, demo):
+        page = make(390, 844)
+        page.goto(f"{demo.url}/remote")
+        expect(page.locator("#items button").first).to_be_visible()
+        if step == "items":
+            return page
+        page.locator("#items button:not([disabled])").first.click()
+        expect(page.locator("#step-form")).to_be_visible()
+        if step == "form":
+            return page
+        page.fill("#mobile", f"1390027{next(_mobiles):04d}")   # a number takes two a day
+        page.click("#submit")
+        expect(page.locator("#r-taken")).to_be_visible()
+        if step == "taken":
+            return page
+        token = demo.request("GET", "/remote-tickets/entrance", demo.login("supervisor"))["url"].rsplit("/", 1)[1]
+        page.goto(f"{demo.url}/entrance/{token}")
+        expect(page.locator("#remembered button")).to_have_count(1)
+        if step == "entrance":
+            return page
+        if step == "refused":
+            page.fill("#entrance-code", "ZZZZZZZZ")
+            page.click("#entrance-activate")
+            expect(page.locator("#error")).to_be_visible()
+            return page
+        page.locator("#remembered button").click()
+        expect(page.locator("#r-activated")).to_be_visible()
+        code = page.locator("#r-code").inner_text()
+        _issued.append(requests.get(f"{demo.url}/api/v1/remote-tickets/{code}", timeout=10).json()["ticket_id"])
+        return page
+    return reach
+
+
 def staff_page(path: str, shown: str, username: str = "supervisor") -> Callable:
     def reach(make, demo):
         return staff_sign_in(make(), demo, path, username, shown)
@@ -259,6 +296,7 @@ STATES: dict[str, Callable] = {
     "book slots": booking("slots"),
     "book form": booking("form"),
     "book booked": booking("booked"),
+    **{f"remote {step}": remote(step) for step in ("items", "form", "taken", "entrance", "refused", "activated")},
     "desk signed out": signin_form("/desk"),
     "supervisor signed out": signin_form("/supervisor"),
     "supervisor": staff_page("/supervisor", "#board"),
@@ -357,7 +395,7 @@ def test_the_window_screens_text_grows_with_zoom_and_is_never_small(demo, new_pa
     assert zoomed.evaluate("() => getComputedStyle(document.body).overflowY") != "hidden", "the zoomed screen scrolls"
 
 
-@pytest.mark.parametrize("state", ["phone waiting", "book items", "book slots", "window screen idle",
+@pytest.mark.parametrize("state", ["phone waiting", "book items", "book slots", "remote taken", "window screen idle",
                                    "clerk signed out", "supervisor signed out", "admin signed out",
                                    "reports", "desk", "clerk free", "supervisor", "admin hall tab",
                                    "admin services tab"])
@@ -377,7 +415,8 @@ TARGETS = """() => [...document.querySelectorAll("button, a[href], input, select
 
 
 @pytest.mark.parametrize("state", ["phone waiting", "phone finished", "book items", "book days", "book slots",
-                                   "book form", "book booked", "window screen idle", "window screen rating prompt"])
+                                   "book form", "book booked", "remote items", "remote form", "remote taken",
+                                   "remote entrance", "window screen idle", "window screen rating prompt"])
 def test_citizens_controls_are_44_px_or_more_and_their_text_18_px(demo, new_page, state) -> None:
     page = STATES[state](new_page, demo)
     assert page.evaluate(TARGETS) == [], state

@@ -54,9 +54,7 @@
     const message = document.getElementById("login-message");
     message.textContent = "";
     try {
-      const reply = await J.api("/auth/login", { method: "POST", body: {
-        username: document.getElementById("login-user").value.trim(),
-        password: document.getElementById("login-password").value } });
+      const reply = await J.api("/auth/login", { method: "POST", body: J.signInBody() });
       if (reply.user.role !== "admin") {
         await J.api("/auth/logout", { method: "POST", token: reply.token }).catch(() => {});
         message.textContent = t("需要管理员账号：此账号无权管理大厅。", "An admin account is needed: this account may not administer the hall.");

@@ -54,8 +54,7 @@
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const reply = await J.api("/auth/login", { method: "POST", body: {
-        username: $("login-user").value.trim(), password: $("login-password").value } });
+      const reply = await J.api("/auth/login", { method: "POST", body: J.signInBody() });
       state.token = reply.token;
       sessionStorage.setItem(TOKEN_KEY, reply.token);
       $("login-password").value = "";

@@ -21,7 +21,27 @@ const Jiaohao = (() => {
    * A REST call whose reply comes with its place in the hall's order (`Protocol.seq_header`),
    * the same order as the live messages' `seq`: {reply, seq}.
    */
+  /** The hall the page's address names (?hall=CODE), in a deployment of several halls. */
+  const PAGE_HALL = new URLSearchParams(location.search).get("hall") || "";
+
+  /** A call without a token names the page's hall; a token names its own. */
+  function withHall(path, token) {
+    if (token || !PAGE_HALL) return path;
+    return `${path}${path.includes("?") ? "&" : "?"}hall=${encodeURIComponent(PAGE_HALL)}`;
+  }
+
+  /** The body of a sign-in from the page's form: the hall code too, when the form asks for one. */
+  function signInBody() {
+    const hall = document.getElementById("login-hall");
+    const body = { username: document.getElementById("login-user").value.trim(),
+                   password: document.getElementById("login-password").value };
+    const code = hall ? hall.value.trim() : PAGE_HALL;
+    if (code) body.hall = code;
+    return body;
+  }
+
   async function stamped(path, { method = "GET", body, token } = {}) {
+    path = withHall(path, token);
     const headers = { Accept: "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -166,7 +186,7 @@ const Jiaohao = (() => {
   }
 
   return {
-    ApiError, api, stamped, el, clear, setText, duration, secondsSince, clockText,
+    ApiError, api, stamped, signInBody, el, clear, setText, duration, secondsSince, clockText,
     pickLanguage, translate, debounce, connectLive, PAUSE_REASONS, pauseReason,
   };
 })();

@@ -42,9 +42,7 @@ const StaffSignIn = (() => {
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         try {
-          const reply = await J.api("/auth/login", { method: "POST", body: {
-            username: document.getElementById("login-user").value.trim(),
-            password: document.getElementById("login-password").value } });
+          const reply = await J.api("/auth/login", { method: "POST", body: J.signInBody() });
           document.getElementById("login-password").value = "";
           accept(reply.token);
         } catch (err) {

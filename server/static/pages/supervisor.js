@@ -100,6 +100,20 @@
     failed: { zh: "失败", en: "Failed" },
     dropped: { zh: "未发送", en: "Not sent" },
     provider: { zh: "发送方式：{name}", en: "Provider: {name}" },
+    refusals: { zh: "每人限号拒绝（疑似黄牛）", en: "Refused by the per-person limit (possible scalping)" },
+    refusalsWhy: { zh: "同一身份证超过每人每天限号仍来取号的次数：集中在某事项或某时段，多为黄牛代取。",
+                   en: "Attempts by an ID card already at its daily limit: many on one item or in one hour point to scalpers." },
+    refusedTotal: { zh: "今日共 {n} 次", en: "{n} today" },
+    refused: { zh: "被拒次数", en: "Refused" },
+    refusedByHour: { zh: "按时段", en: "By hour" },
+    refusedByItem: { zh: "按事项", en: "By item" },
+    noRefusals: { zh: "今天没有被拒的取号", en: "No refusals today" },
+    remoteToday: { zh: "今日远程取号", en: "Remote tickets today" },
+    remoteTaken: { zh: "远程取号", en: "Taken" },
+    remoteActivated: { zh: "到场激活", en: "Activated" },
+    remoteAtKiosk: { zh: "取号机激活", en: "At the kiosk" },
+    remoteAtEntrance: { zh: "入口扫码激活", en: "At the entrance" },
+    remoteLapsed: { zh: "逾期未激活", en: "Lapsed" },
     sweep: { zh: "疑似刷号：{address} 被拒预约 {n} 次（最近 {at}，时段 {slots}）",
              en: "Possible slot sweeping: {address} refused {n} bookings (last {at}, slots {slots})" },
   };
@@ -214,6 +228,7 @@
     renderItems();
     renderDevices();
     renderAppointments();
+    renderRefusals();
     renderNotifications();
     tick();
   }
@@ -537,6 +552,41 @@
     });
     $("no-appointments").hidden = rows.length > 0;
     renderSweeps(booking.sweeps || []);
+  }
+
+  /** Attempts the per-person limit refused today, drawn per hour and per item, with the figures
+   * as a table under each chart (charts.js); then today's remote tickets. */
+  function renderRefusals() {
+    const refused = state.data.person_limit_refusals;
+    J.setText($("refusal-summary"), say("refusedTotal", { n: refused.total }));
+    const counted = refused.by_hour.map((h) => h.hour);
+    const first = Math.min(8, ...counted);
+    const last = Math.max(17, ...counted);
+    const hours = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const perHour = new Map(refused.by_hour.map((h) => [h.hour, h.refused]));
+    const series = (values) => [{ name: say("refused"), color: "#b3261e", values }];
+    Charts.bars($("chart-refused-hour"), hours.map((h) => `${h}:00`), series(hours.map((h) => perHour.get(h) || 0)),
+      { emptyText: say("noRefusals") });
+    const codes = Object.keys(refused.by_item);
+    const label = (code) => {
+      const item = state.data.services.find((s) => s.code === code);
+      return item ? `${code} ${en() ? item.name_en : item.name}` : code;
+    };
+    Charts.bars($("chart-refused-item"), codes.map(label), series(codes.map((c) => refused.by_item[c])),
+      { emptyText: say("noRefusals") });
+    renderRemote(state.data.remote_tickets);
+  }
+
+  function renderRemote(remote) {
+    const figures = $("remote-figures");
+    J.clear(figures);
+    [["remoteTaken", remote.taken], ["remoteActivated", remote.activated], ["remoteAtKiosk", remote.activated_at_kiosk],
+     ["remoteAtEntrance", remote.activated_at_entrance], ["remoteLapsed", remote.lapsed]].forEach(([key, n]) => {
+      const box = J.el("div", "figure");
+      box.dataset.figure = key;
+      box.append(J.el("dt", "", say(key)), J.el("dd", "", String(n)));
+      figures.append(box);
+    });
   }
 
   /** Addresses whose bookings the rate limits refused: someone booking every place by script. */

@@ -1,0 +1,26 @@
+-- jiaohao: rebuilds tables
+-- A user name is unique within its hall, not across the deployment: the city's halls each have
+-- their own `admin` and `clerk01`, and staff sign in at their hall (the sign-in names the hall
+-- when the deployment has several). SQLite cannot drop a column's UNIQUE in place, so users is
+-- rebuilt (https://sqlite.org/lang_altertable.html#otheralter), with foreign keys off for the copy.
+
+CREATE TABLE users_new (
+    id                  INTEGER PRIMARY KEY,
+    hall_id             INTEGER NOT NULL REFERENCES halls(id),
+    username            TEXT NOT NULL,
+    display_name        TEXT NOT NULL,
+    staff_no            TEXT,
+    role                TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'admin', 'auditor')),
+    password_hash       TEXT NOT NULL,
+    disabled            INTEGER NOT NULL DEFAULT 0,
+    created_at          TEXT NOT NULL,
+    locked_until        TEXT,
+    password_changed_at TEXT,
+    UNIQUE (hall_id, username)
+);
+INSERT INTO users_new (id, hall_id, username, display_name, staff_no, role, password_hash, disabled,
+                       created_at, locked_until, password_changed_at)
+    SELECT id, hall_id, username, display_name, staff_no, role, password_hash, disabled, created_at,
+           locked_until, password_changed_at FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
