@@ -42,7 +42,7 @@ ROUTES = {
                                  "身份证 number read at the kiosk, held to the per-person limits of an item "
                                  "with identity optional/required (422 bad_id_number, 422 id_required, "
                                  "409 person_limit_reached); id_name kept sealed only where [identity] "
-                                 "keep_name; green_category 军人 / 残疾人 as declared",
+                                 "keep_name or the item's identity_name; green_category 军人 / 残疾人 as declared",
                                  {"service": "string", "priority": "string", "request_id": "string",
                                   "notify": "object", "id_number": "string", "id_name": "string",
                                   "green_category": "string"}, 201)},

@@ -433,8 +433,8 @@ class HallService:
         def tie(conn: sqlite3.Connection, ticket_id: int) -> None:
             setup = self.setup(conn)
             today = business_date(self.clock(), setup.hall.tz)
-            name = (self.vault.seal(person.name, purpose="name")
-                    if setup.identity.keep_name and person.name else None)
+            keep = identity.keeps_name(setup.identity, setup.service(service).identity_name)
+            name = self.vault.seal(person.name, purpose="name") if keep and person.name else None
             category = identity.green_category(setup.identity, person.number, person.declared, today)
             repo.tie_ticket_to_person(conn, self.hall_id, ticket_id, today, service, self.person_index(person),
                                       person.number.masked, name, category)

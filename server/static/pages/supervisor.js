@@ -217,7 +217,7 @@
 
   function render() {
     J.translate(document, WORDS, state.lang);
-    J.setText($("lang"), en() ? "中文" : "English");
+    J.languageToggle($("lang"), state.lang);
     J.setText($("title"), say("title"));
     if (!state.data) return;
     J.setText($("hall-name"), name(state.data.hall));

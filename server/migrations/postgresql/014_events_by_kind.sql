@@ -1,2 +1,0 @@
--- As ../014_events_by_kind.sql: events found by their kind and time.
-CREATE INDEX events_by_kind ON events (hall_id, kind, at);
