@@ -15,6 +15,7 @@ from . import headers, inbound
 from .appointments import AppointmentService
 from .remote import RemoteWalkIns
 from .auth import LoginThrottle
+from .city import City
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
@@ -126,6 +127,11 @@ def served_halls(app: Flask | None = None) -> Halls:
     return (app or current_app).extensions["jiaohao.halls"]
 
 
+def current_city() -> City:
+    """Every hall of the deployment, read from the database (the city dashboard and reports)."""
+    return current_app.extensions["jiaohao.city"]
+
+
 def give_back_connections_at_teardown(app: Flask, database) -> None:
     """Every request and every live message (Flask-SocketIO runs each handler in an application
     context) gives back the database connection it checked out when it ends. A thread that
@@ -169,6 +175,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     halls = Halls(data.database, build, home, pinned=hall is not None)
     app.extensions["jiaohao"] = home
     app.extensions["jiaohao.halls"] = halls
+    app.extensions["jiaohao.city"] = City(data.database, home.service.clock)
 
     inbound.install(app)
     headers.install(app)
