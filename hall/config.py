@@ -522,6 +522,7 @@ def _services(data: dict[str, Any], hall: HallInfo, departments: tuple[Departmen
             alert_handling_minutes=s.get("alert_handling_minutes", _thresholds, None),
             alert_queue_length=s.get("alert_queue_length", _thresholds, None),
             identity=s.get("identity", _identity_mode, IdentityMode.OFF),
+            identity_name=s.get("identity_name", _flag, False),
         )
         s.finish()
         if not item.hours:

@@ -24,6 +24,9 @@ ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 #: the green-channel categories a hall may grant automatically (绿色通道)
 MILITARY, DISABLED, ELDERLY = "军人", "残疾人", "老年人"
 GREEN_CATEGORIES = (MILITARY, DISABLED, ELDERLY)
+#: the categories a citizen declares at the kiosk with the card (the window checks the
+#: certificate); 老年人 is never declared: the ID number's birth date says it
+DECLARED_CATEGORIES = (MILITARY, DISABLED)
 
 
 class IdentityMode(StrEnum):
@@ -151,9 +154,21 @@ def green_category(rules: IdentityRules, person: IdNumber | None, declared: str 
     checks the certificate)."""
     if person is not None and ELDERLY in rules.green_channel and person.age_on(today) >= rules.elderly_age:
         return ELDERLY
-    if declared in (MILITARY, DISABLED) and declared in rules.green_channel:
+    if declared in DECLARED_CATEGORIES and declared in rules.green_channel:
         return declared
     return None
+
+
+def declarable(rules: IdentityRules) -> tuple[str, ...]:
+    """The categories the kiosk offers to declare: those of the hall's green channel that the
+    citizen has to say, in the hall's order."""
+    return tuple(c for c in rules.green_channel if c in DECLARED_CATEGORIES)
+
+
+def keeps_name(rules: IdentityRules, item_needs_name: bool) -> bool:
+    """Whether the name read from the card is kept for a ticket of this item: only where the
+    item needs it (its `identity_name`) or the hall keeps it for every item (`keep_name`)."""
+    return rules.keep_name or item_needs_name
 
 
 def count_refusals(refused: Iterable[tuple[str, datetime]], tz: tzinfo) -> dict[str, Any]:

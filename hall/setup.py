@@ -191,6 +191,7 @@ class Service:
     alert_handling_minutes: Thresholds | None = None
     alert_queue_length: Thresholds | None = None
     identity: IdentityMode = IdentityMode.OFF   # the kiosk asks for the ID card: off / optional / required
+    identity_name: bool = False   # the item needs the name read from the card (kept sealed)
 
 
 @dataclass(frozen=True)

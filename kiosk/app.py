@@ -131,6 +131,8 @@ class KioskApp(QObject):
         w.identity.skipped.connect(self.skip_identity)
         w.identity.back.connect(lambda: self.presenter.back(self.clock()))
         w.identity.wedge_key.connect(self.on_wedge_key)
+        w.declare.chosen.connect(self.declare)
+        w.declare.back.connect(lambda: self.presenter.back(self.clock()))
         c.card_read.connect(self.on_card_read)
         c.card_failed.connect(self.on_card_failed)
         self.card_timer = QTimer(self)
@@ -228,7 +230,7 @@ class KioskApp(QObject):
 
     @guarded
     def on_card_read(self, card: Any) -> None:
-        request = self.presenter.card_read(card.number.value, self.clock())
+        request = self.presenter.card_read(card.number.value, self.clock(), name=card.name)
         if request is not None:
             self.connection.issue(request)
 
@@ -239,6 +241,12 @@ class KioskApp(QObject):
     @guarded
     def submit_id(self) -> None:
         request = self.presenter.submit_id(self.clock())
+        if request is not None:
+            self.connection.issue(request)
+
+    @guarded
+    def declare(self, category: str) -> None:
+        request = self.presenter.declare(category or None, self.clock())
         if request is not None:
             self.connection.issue(request)
 

@@ -101,6 +101,10 @@ class KioskConnection(QObject):
         body = {"service": request.service, "priority": request.priority, "request_id": request.request_id}
         if request.id_number:
             body["id_number"] = request.id_number
+        if request.id_name:
+            body["id_name"] = request.id_name
+        if request.green_category:
+            body["green_category"] = request.green_category
         for attempt in range(ISSUE_ATTEMPTS):
             try:
                 return self.client.post("/api/v1/tickets", json=body)

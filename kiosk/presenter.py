@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from hall import wording
 from hall.numbering import spoken_number
+from hall.identity import mask_id_number
 from hall.pinyin import pinyin_keys
 
 from .identity import IdentityError
@@ -25,6 +26,7 @@ HOME, ITEMS, SEARCH, ISSUING, TICKET, OFFLINE = "home", "items", "search", "issu
 CHECK_IN = "check_in"      # 预约签到: typing or scanning a booking code
 NOTIFY = "notify"          # 短信提醒: a mobile number for "N ahead" and "called" texts
 IDENTITY = "identity"      # 身份证: the card on the reader, or its number typed, for an item that asks
+DECLARE = "declare"        # 绿色通道: with the card read, the citizen says whether they are 军人 / 残疾人
 MOBILE_LENGTH = 11
 CODE_LENGTH = 8
 HOURS_RE = re.compile(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}")
@@ -58,6 +60,7 @@ class Item:
     initials: str = ""     # pinyin initials of the name, e.g. 社保卡补办 → "sbkbb"
     spelled: str = ""      # full pinyin without spaces, e.g. "shebaokabuban"
     identity: str = "off"  # the ID card: "off", "optional" or "required"
+    identity_name: bool = False   # the item needs the name read from the card: the kiosk sends it
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class IssueRequest:
     priority: str
     request_id: str
     id_number: str = field(default="", repr=False)   # the 身份证 number, for an item that asks for it
+    id_name: str = field(default="", repr=False)     # the name on the card, only for an item that needs it
+    green_category: str = ""                         # 军人 / 残疾人 as declared with the card
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ def item_from_view(view: dict[str, Any], keys: Callable[[str], tuple[str, str]] 
         open=bool(view.get("open", True)),
         closed=closed_reason(view.get("closed_reason"), view.get("closed_message")),
         windows=tuple(view.get("windows", ())), initials=initials, spelled=spelled,
-        identity=str(view.get("identity") or "off"))
+        identity=str(view.get("identity") or "off"), identity_name=view.get("identity_name") is True)
 
 
 def said(words: wording.Words) -> Text:
@@ -204,6 +209,8 @@ class KioskPresenter:
         self.identity_item: str | None = None   # the item waiting for the ID card
         self.id_entry = TypedEntry()            # the number typed when the card cannot be read
         self.identity_screen_from = HOME
+        self.declarable: tuple[str, ...] = ()   # green-channel categories the hall lets citizens declare
+        self.card: tuple[str, str] | None = None   # (number, name) read, while the citizen declares
         self.last_touch = datetime.min.replace(tzinfo=timezone.utc)
         self.ticket_shown_at = self.last_touch
         self._corner_taps: list[datetime] = []
@@ -230,6 +237,7 @@ class KioskPresenter:
         self.hall_name = Text(hall.get("name", ""), hall.get("name_en") or hall.get("name", ""))
         if hall.get("timezone"):
             self.tz = ZoneInfo(hall["timezone"])
+        self.declarable = tuple(c for c in hall.get("declarable_categories") or () if isinstance(c, str))
         self.items = {view["code"]: self._item(view) for view in payload.get("services", [])}
         self.seq = seq if isinstance(seq, int) else self.seq
         self.has_snapshot = True
@@ -342,6 +350,10 @@ class KioskPresenter:
             self.screen, self.mobile, self.notice, self.ticket_shown_at = TICKET, "", None, now
             self._changed()
             return
+        if self.screen == DECLARE:
+            self.screen, self.card, self.notice = IDENTITY, None, None
+            self._changed()
+            return
         if self.screen == IDENTITY:
             self.screen, self.identity_item, self.notice = self.identity_screen_from, None, None
             self.id_entry = TypedEntry()
@@ -398,12 +410,33 @@ class KioskPresenter:
         item = self.items.get(self.identity_item or "")
         return item is not None and item.identity == "required"
 
-    def card_read(self, id_number: str, now: datetime) -> IssueRequest | None:
-        """A card on the reader (or a number typed and checked): the ticket to ask for."""
+    def card_read(self, id_number: str, now: datetime, name: str = "") -> IssueRequest | None:
+        """A card on the reader (or a number typed and checked): the ticket to ask for, or,
+        where the hall lets citizens declare a green-channel category, the question first."""
         self.touched(now)
         if self.screen != IDENTITY or self.pending is not None or self.identity_item is None:
             return None
-        return self._issue_for_identity(id_number)
+        if self.declarable:
+            self.card, self.screen, self.notice = (id_number, name), DECLARE, None
+            self._changed()
+            return None
+        return self._issue_for_identity(id_number, name)
+
+    @property
+    def card_masked(self) -> str:
+        """The card read, as the declaring screen may show it: 110***********1234."""
+        return mask_id_number(self.card[0]) if self.card else ""
+
+    def declare(self, category: str | None, now: datetime) -> IssueRequest | None:
+        """The citizen's answer with the card read: one of the hall's categories, or none."""
+        self.touched(now)
+        if self.screen != DECLARE or self.card is None or self.pending is not None:
+            return None
+        if category is not None and category not in self.declarable:
+            return None
+        number, name = self.card
+        self.card = None
+        return self._issue_for_identity(number, name, category or "")
 
     def card_failed(self, problem: IdentityError, now: datetime) -> None:
         """The reader could not read the card: say why, and leave typing the number open."""
@@ -440,9 +473,13 @@ class KioskPresenter:
             return None
         return self._issue_for_identity("")
 
-    def _issue_for_identity(self, id_number: str) -> IssueRequest:
+    def _issue_for_identity(self, id_number: str, name: str = "", category: str = "") -> IssueRequest:
+        item = self.items.get(self.identity_item or "")
+        # the name leaves the kiosk only for an item that needs it
+        needs_name = item is not None and item.identity_name and bool(id_number)
         self.pending = IssueRequest(self.identity_item or "", "green" if self.green else "normal",
-                                    self._new_request_id(), id_number=id_number)
+                                    self._new_request_id(), id_number=id_number,
+                                    id_name=name if needs_name else "", green_category=category)
         self.screen, self.notice, self.id_entry = ISSUING, None, TypedEntry()
         self._changed()
         return self.pending
@@ -634,7 +671,7 @@ class KioskPresenter:
         self.green, self.large_text, self.language = False, False, self.default_language
         self.ticket, self.code, self.late_offer = None, "", False
         self.mobile, self.notify_pending = "", None
-        self.identity_item, self.id_entry = None, TypedEntry()
+        self.identity_item, self.id_entry, self.card = None, TypedEntry(), None
         self._changed()
 
     def local_time(self, moment: datetime) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from .presenter import CHECK_IN, HOME, IDENTITY, ISSUING, ITEMS, NOTIFY, OFFLINE, SEARCH, TICKET, KioskPresenter
+from .presenter import CHECK_IN, DECLARE, HOME, IDENTITY, ISSUING, ITEMS, NOTIFY, OFFLINE, SEARCH, TICKET, KioskPresenter
 from .screens.check_in import CheckInPage
 from .screens.notify import NotifyPage
 from .screens.header import Header
+from .screens.declare import DeclarePage
 from .screens.identity import IdentityPage
 from .screens.home import HomePage
 from .screens.issuing import IssuingPage
@@ -40,7 +41,7 @@ class KioskWindow(QWidget):
         self.header = Header()
         self.pages = {HOME: HomePage(), ITEMS: ItemsPage(), SEARCH: SearchPage(), ISSUING: IssuingPage(),
                       TICKET: TicketPage(), OFFLINE: OfflinePage(), CHECK_IN: CheckInPage(),
-                      NOTIFY: NotifyPage(), IDENTITY: IdentityPage()}
+                      NOTIFY: NotifyPage(), IDENTITY: IdentityPage(), DECLARE: DeclarePage()}
         self.stack = QStackedWidget()
         for page in self.pages.values():
             self.stack.addWidget(page)
@@ -81,6 +82,10 @@ class KioskWindow(QWidget):
     @property
     def identity(self) -> IdentityPage:
         return self.pages[IDENTITY]
+
+    @property
+    def declare(self) -> DeclarePage:
+        return self.pages[DECLARE]
 
     def columns(self) -> int:
         landscape = self.width() > self.height()

@@ -142,6 +142,7 @@ class Service(TypedDict):
     closed_message: str | None
     windows: list[int]
     identity: str          # the kiosk asks for the ID card: "off" | "optional" | "required"
+    identity_name: bool    # the kiosk sends the name read from the card for this item
 
 
 class Hall(TypedDict):
@@ -152,6 +153,7 @@ class Hall(TypedDict):
     business_date: str
     notice: str
     notice_en: str
+    declarable_categories: list[str]   # green-channel categories declared at the kiosk with the card
 
 
 class Policy(TypedDict):

@@ -15,6 +15,7 @@ from . import headers, inbound
 from .appointments import AppointmentService
 from .remote import RemoteWalkIns
 from .auth import LoginThrottle
+from .city import City
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
@@ -83,6 +84,8 @@ class Hall:
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)
         self.remote = RemoteWalkIns(self.service)
+        self.service.after_refusal.append(
+            lambda service: self.live.broadcast_appointment("person_refused", {"service": service}))
         self.day_so_far = DaySoFar()   # the reports of today, kept added up as the log grows
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
@@ -122,6 +125,11 @@ def current_hall() -> Hall:
 def served_halls(app: Flask | None = None) -> Halls:
     """Every hall this process serves."""
     return (app or current_app).extensions["jiaohao.halls"]
+
+
+def current_city() -> City:
+    """Every hall of the deployment, read from the database (the city dashboard and reports)."""
+    return current_app.extensions["jiaohao.city"]
 
 
 def give_back_connections_at_teardown(app: Flask, database) -> None:
@@ -167,6 +175,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     halls = Halls(data.database, build, home, pinned=hall is not None)
     app.extensions["jiaohao"] = home
     app.extensions["jiaohao.halls"] = halls
+    app.extensions["jiaohao.city"] = City(data.database, home.service.clock)
 
     inbound.install(app)
     headers.install(app)

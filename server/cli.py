@@ -102,6 +102,9 @@ def create_demo_hall(path: Path, config: Path) -> dict:
     for username, role, name, staff_no in demo_people(setup_windows):
         accounts.add_user(data.database, data.hall_id, username, role, DEMO_PASSWORD, name, staff_no,
                           password_hash=shared)
+    # the city's account (/city): it reads every hall of the deployment, this one alone here
+    accounts.add_user(data.database, data.hall_id, "city", accounts.CITY, DEMO_PASSWORD, "市政务服务管理局",
+                      password_hash=shared, city=True)
     devices = {"kiosk": accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token,
                "display": accounts.add_device(data.database, data.hall_id, "board-1", "display").token}
     windows = {n: accounts.add_device(data.database, data.hall_id, f"window-{n:02d}", "window", n).token
@@ -217,7 +220,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 PAGES = (("clerk terminal", "/clerk"), ("window screen", "/window/1"), ("supervisor", "/supervisor"),
          ("reports", "/reports"), ("administration", "/admin"), ("booking", "/book"),
-         ("service desk booking", "/desk"))
+         ("service desk booking", "/desk"), ("city dashboard (account city)", "/city"),
+         ("city reports", "/city/reports"))
 
 
 def page_routes(app) -> list[tuple[str, str]]:

@@ -493,6 +493,12 @@ def _migrations(package: str = "server.migrations") -> list[tuple[int, str, str]
         name = entry.name
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
+    numbers = [number for number, _, _ in found]
+    if len(set(numbers)) != len(numbers):
+        # two migrations written side by side took the same number: one of them would be taken
+        # for applied and skipped, so renumber the later one
+        taken = sorted(name for number, name, _ in found if numbers.count(number) > 1)
+        raise RuntimeError(f"migrations share a number: {', '.join(taken)}")
     return sorted(found)
 
 

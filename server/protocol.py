@@ -21,7 +21,7 @@ from hall.alerts import RULES
 from hall.config import HallConfig
 from hall.estimate import WaitEstimate
 from hall.numbering import spoken_number
-from hall import order, wording
+from hall import identity, order, wording
 from hall.queue import BAD_RATING_REASONS, BAD_RATINGS, COMMENT_MAX, HallState, issuing_refusal, wait_for
 from hall.wait import ticket_wait
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
@@ -134,6 +134,7 @@ def service_view(code: str, state: HallState, now: datetime) -> wire.Service:
         "closed_message": None if refusal is None else refusal.message,
         "windows": list(state.setup.windows_serving(code)),
         "identity": item.identity.value,
+        "identity_name": item.identity_name,
     }
 
 
@@ -159,7 +160,8 @@ def hall_snapshot(state: HallState, seq: int, now: datetime, clerks: Clerks,
         "seq": seq, "at": iso(now),
         "hall": {"code": info.code, "name": info.name, "name_en": info.name_en,
                  "timezone": info.timezone, "business_date": iso(state.today(now)),
-                 "notice": info.notice, "notice_en": info.notice_en},
+                 "notice": info.notice, "notice_en": info.notice_en,
+                 "declarable_categories": list(identity.declarable(state.setup.identity))},
         "policy": policy_view(state.setup),
         "services": [service_view(item.code, state, now) for item in state.setup.services],
         "windows": [window_view(state.windows.get(spec.number, WindowState(spec.number)), state, clerks)

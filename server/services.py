@@ -134,6 +134,9 @@ class HallService:
         #: outbox), and after each commit (waking the courier)
         self.in_transaction: list[Callable[[sqlite3.Connection, HallState, list[e.Event], datetime], None]] = []
         self.after_commit: list[Callable[[], None]] = []
+        #: told the item of each attempt the per-person limit refused, once it is counted
+        #: (the supervisors' dashboards redraw their scalping figures)
+        self.after_refusal: list[Callable[[str], None]] = []
         self.hall_id = hall_id
         self.publish = publish
         self.clock = clock
@@ -433,8 +436,8 @@ class HallService:
         def tie(conn: sqlite3.Connection, ticket_id: int) -> None:
             setup = self.setup(conn)
             today = business_date(self.clock(), setup.hall.tz)
-            name = (self.vault.seal(person.name, purpose="name")
-                    if setup.identity.keep_name and person.name else None)
+            keep = identity.keeps_name(setup.identity, setup.service(service).identity_name)
+            name = self.vault.seal(person.name, purpose="name") if keep and person.name else None
             category = identity.green_category(setup.identity, person.number, person.declared, today)
             repo.tie_ticket_to_person(conn, self.hall_id, ticket_id, today, service, self.person_index(person),
                                       person.number.masked, name, category)
@@ -448,6 +451,8 @@ class HallService:
         try:
             self.writer.run(lambda conn: repo.record_person_refusal(
                 conn, self.hall_id, business_date(now, self.setup(conn).hall.tz), service, now))
+            for hook in self.after_refusal:
+                hook(service)
         except Exception:   # a missed count must not change the citizen's answer
             log.exception("counting a refused ticket failed")
 

@@ -268,3 +268,47 @@ def test_a_refused_number_stays_on_the_number_screen_with_the_reason(p):
     p.type_mobile("1", later(5))
     assert p.tick(later(36))                      # idle: home, and the digits are forgotten
     assert p.screen == HOME and p.mobile == ""
+
+
+# --- 绿色通道 declared with the card; the card's name only where the item needs it --------------
+
+def _declaring(needs_name: bool, declarable: list[str]) -> KioskPresenter:
+    view = snapshot()
+    view["hall"]["declarable_categories"] = declarable
+    for item in view["services"]:
+        item |= {"identity": "required", "identity_name": needs_name and item["code"] == "B01"}
+    presenter = KioskPresenter(new_request_id=lambda: "r1")
+    presenter.set_connection("connected", None)
+    presenter.apply_snapshot(view)
+    return presenter
+
+
+T_DECLARE = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
+YOUNG = "44030519851111781" + "4"
+
+
+@pytest.mark.parametrize("needs_name", [True, False])
+def test_a_declared_category_and_the_name_go_with_the_card(needs_name: bool) -> None:
+    from kiosk.presenter import DECLARE
+    p = _declaring(needs_name, ["军人", "残疾人"])
+    p.choose_item("B01", T_DECLARE)
+    assert p.card_read(YOUNG, T_DECLARE, name="李四") is None      # the question comes first
+    assert p.screen == DECLARE and p.card_masked == "440***********7814"
+    assert p.declare("老年人", T_DECLARE) is None                   # never declared: the ID says it
+    request = p.declare("残疾人", T_DECLARE)
+    assert request is not None and request.green_category == "残疾人" and request.id_number == YOUNG
+    assert request.id_name == ("李四" if needs_name else "")
+    assert "李四" not in repr(request) and YOUNG not in repr(request)
+
+
+def test_back_from_the_question_forgets_the_card_and_a_hall_without_categories_asks_nothing() -> None:
+    from kiosk.presenter import DECLARE, IDENTITY
+    p = _declaring(False, ["军人"])
+    p.choose_item("B01", T_DECLARE)
+    p.card_read(YOUNG, T_DECLARE)
+    p.back(T_DECLARE)
+    assert p.screen == IDENTITY and p.card is None and p.declare(None, T_DECLARE) is None
+    plain = _declaring(False, [])
+    plain.choose_item("B01", T_DECLARE)
+    request = plain.card_read(YOUNG, T_DECLARE)
+    assert request is not None and plain.screen != DECLARE and request.green_category == ""

@@ -23,12 +23,16 @@ from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 from tests.server.test_live import Board
 
 PASSWORDS = {"home": "Home-hall-2026", "east": "East-hall-2026"}
+#: the deployment's city account (added with the home hall; it signs in at either)
+CITY_ACCOUNT, CITY_PASSWORD = "metro", "City-wide-2026"
 PEOPLE = (("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin"), ("checker", "auditor"))
 NO_SUCH_TICKET = 987_654
+BOOKING_RULES = {"enabled": True, "slot_minutes": 30, "capacity": 3, "hours": "09:00-12:00", "days_ahead": 7}
+TOMORROW = "2026-11-27"   # the day after FakeClock's morning
 
 
-def hall_config(tmp_path, code: str, name: str) -> str:
-    document = small_hall_document()
+def hall_config(tmp_path, code: str, name: str, **sections) -> str:
+    document = small_hall_document(**sections)
     document["hall"] = {**document["hall"], "code": code, "name": name, "name_en": f"{code} centre"}
     path = tmp_path / f"{code}.toml"
     path.write_text(to_toml(document), encoding="utf-8")
@@ -65,8 +69,10 @@ class HallPeople:
     def tokens(self) -> dict[str, str | None]:
         """A token for every kind of caller of this hall; the "ticket" one tracks a fresh ticket."""
         ticket = self.issue()
+        city = self.app.test_client().post("/api/v1/auth/login", json={
+            "username": CITY_ACCOUNT, "password": CITY_PASSWORD, "hall": self.code}).get_json()["token"]
         return {ANONYMOUS: None, "admin": self.login("root"), "supervisor": self.login("boss"),
-                "clerk": self.login("clerk3"), "auditor": self.login("checker"), **self.devices,
+                "clerk": self.login("clerk3"), "auditor": self.login("checker"), "city": city, **self.devices,
                 TICKET: ticket["track_url"].rsplit("/", 1)[1]}
 
     def last_seq(self) -> int:
@@ -83,9 +89,11 @@ def city(tmp_path, small_config_file):
     """An app serving two halls of one database: the config's hall ("home") and xc-east."""
     app = create_app(tmp_path / "var", small_config_file, clock=FakeClock(), start_clockwork=False)
     home = app.extensions["jiaohao"]
-    east_id, _ = add_hall(tmp_path / "var", hall_config(tmp_path, "xc-east", "东区便民服务中心"))
+    east_id, _ = add_hall(tmp_path / "var", hall_config(tmp_path, "xc-east", "东区便民服务中心",
+                                                       appointments=BOOKING_RULES))
     info = home.service.setup().hall
     app.home = HallPeople(app, home.service.hall_id, info.code, info.name, PASSWORDS["home"])
+    add_user(home.database, home.service.hall_id, CITY_ACCOUNT, "city", CITY_PASSWORD, city=True)
     app.east = HallPeople(app, east_id, "xc-east", "东区便民服务中心", PASSWORDS["east"])
     yield app
     home.data.close()
@@ -249,6 +257,24 @@ def test_public_pages_name_their_hall_and_sign_in_pages_ask_for_it(city) -> None
     for path in ("/clerk", "/supervisor", "/admin", "/reports", "/desk"):
         html = http.get(f"{path}?hall=xc-east").get_data(as_text=True)
         assert re.search(r'id="login-hall"[^>]*value="xc-east"', html), path
+
+
+def test_a_booking_link_is_its_halls_and_its_code_checks_in_there_only(city) -> None:
+    home, east = city.home, city.east
+    http = city.test_client()
+    made = http.post("/api/v1/appointments?hall=xc-east", json={"service": "A01", "date": TOMORROW,
+                                                                 "start": "09:00", "mobile": "13900001111"})
+    assert made.status_code == 201, made.get_json()
+    booking = made.get_json()
+    assert http.post("/api/v1/appointments", json={"service": "A01", "date": TOMORROW, "start": "09:00",
+                                                   "mobile": "13900002222"}).status_code != 201, \
+        "without ?hall= the booking is the home hall's, which takes none"
+    managed = http.get(f"/api/v1/appointments/manage/{booking['manage_token']}")
+    assert managed.status_code == 200, "the link's token names its hall"
+    assert "东区便民服务中心" in http.get(f"/book/m/{booking['manage_token']}").get_data(as_text=True)
+    elsewhere = http.post("/api/v1/appointments/check-in", json={"code": booking["code"]},
+                          headers=bearer(home.devices["kiosk"]))
+    assert elsewhere.status_code == 404, elsewhere.get_json()
 
 
 def test_a_hall_added_while_serving_is_served_from_its_first_request(city, tmp_path) -> None:

@@ -4,7 +4,8 @@
 "use strict";
 
 const AdminForms = (() => {
-  const { el } = Jiaohao;
+  const J = Jiaohao;
+  const { el } = J;
   const WEEKDAYS = [[1, "一", "Mon"], [2, "二", "Tue"], [3, "三", "Wed"], [4, "四", "Thu"], [5, "五", "Fri"],
                     [6, "六", "Sat"], [7, "日", "Sun"]];
 
@@ -140,22 +141,22 @@ const AdminForms = (() => {
     container.appendChild(grid);
 
     function clear() {
-      Object.values(controls).forEach((c) => { c.error.textContent = ""; c.label.classList.remove("invalid"); });
-      if (general) general.textContent = "";
+      Object.values(controls).forEach((c) => { J.setText(c.error, ""); c.label.classList.remove("invalid"); });
+      if (general) J.setText(general, "");
     }
 
     function showError(err) {
       clear();
       const target = err.field && controls[err.field];
       if (target) {
-        target.error.textContent = err.message;
+        J.setText(target.error, err.message);
         target.label.classList.add("invalid");
-        if (general) general.textContent = lang === "en" ? "Please correct the field marked in red."
-          : "请修正标红的项目。";
+        if (general) J.setText(general, lang === "en" ? "Please correct the field marked in red."
+          : "请修正标红的项目。");
         target.node.scrollIntoView({ block: "center" });
         return;
       }
-      if (general) general.textContent = err.message;
+      if (general) J.setText(general, err.message);
     }
 
     function read() {

@@ -154,7 +154,7 @@ const AdminPage = (() => {
   function cells(row, values) {
     values.forEach((v) => {
       const td = el("td");
-      if (v instanceof Node) td.appendChild(v); else td.textContent = v === null || v === undefined ? "" : String(v);
+      if (v instanceof Node) td.appendChild(v); else J.setText(td, v === null || v === undefined ? "" : String(v));
       row.appendChild(td);
     });
     return row;

@@ -3,7 +3,8 @@
 "use strict";
 
 (() => {
-  const { el } = Jiaohao;
+  const J = Jiaohao;
+  const { el } = J;
   const { state, t, tabs, call, flash, took, render, button, card, table, cells, localTime } = AdminPage;
 
   // --- tab: the audit log --------------------------------------------------------------------------------
@@ -89,13 +90,13 @@
     message.setAttribute("role", "alert");
     const row = el("div", "actions");
     row.append(file, button(t("导入", "Import"), "primary", async () => {
-      message.textContent = "";
-      if (!file.files.length) { message.textContent = t("请先选择文件", "Choose a file first"); return; }
+      J.setText(message, "");
+      if (!file.files.length) { J.setText(message, t("请先选择文件", "Choose a file first")); return; }
       try {
         took(await call("/import", { method: "POST", raw: await file.files[0].text() }));
         flash(t(`已导入，设置版本 ${state.version}。`, `Imported as setup version ${state.version}.`));
         render();
-      } catch (err) { message.textContent = err.message; }
+      } catch (err) { J.setText(message, err.message); }
     }));
     imp.append(row, message);
     const backup = card(root, "数据库备份", "Database backup",

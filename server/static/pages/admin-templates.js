@@ -57,17 +57,17 @@
         const reply = await call("/preview/announcement", { method: "POST", body: body() });
         J.setText(text, reply.text);
         J.setText(spoken, `${t("读作", "Said as")}: ${reply.spoken}（${t("连说", "said")} ${reply.repeat} ${t("遍", "times")}）`);
-        J.setText(recall, `${t("重呼", "Recall")}: ${reply.recall_text}`);
+        J.setParts(recall, [t("重呼", "Recall"), ": ", reply.recall_text]);
       } catch (err) { form.showError(err); }
     };
     const playSound = async () => {
-      message.textContent = "";
+      J.setText(message, "");
       try {
         const wav = await call("/preview/announcement.wav", { method: "POST", body: body(), blob: true });
         if (audio.src) URL.revokeObjectURL(audio.src);
         audio.src = URL.createObjectURL(wav);
         audio.play().catch(() => {});   // a PC without speakers still gets the player to download it
-      } catch (err) { message.textContent = err.message; }
+      } catch (err) { J.setText(message, err.message); }
     };
     const pickLabel = el("label", null, t("示例窗口", "Sample window"));
     pickLabel.appendChild(windowPick);

@@ -3,7 +3,8 @@
 "use strict";
 
 (() => {
-  const { el, clear } = Jiaohao;
+  const J = Jiaohao;
+  const { el, clear } = J;
   const { state, t, tabs, button, table, cells, editEntry, doc, serviceByCode, name, windowItems,
           tags } = AdminPage;
 
@@ -102,14 +103,14 @@
       };
       const show = built.showError;
       built.showError = (err) => {
-        itemsError.textContent = "";
-        prioError.textContent = "";
+        J.setText(itemsError, "");
+        J.setText(prioError, "");
         if (err.field === "services" || err.field === "priority") {
           show({ message: err.message });
-          (err.field === "services" ? itemsError : prioError).textContent = err.message;
+          J.setText(err.field === "services" ? itemsError : prioError, err.message);
         } else if (!err.field && /serves no items/.test(err.message)) {
           show(err);
-          itemsError.textContent = err.message;
+          J.setText(itemsError, err.message);
         } else {
           show(err);
         }

@@ -30,7 +30,7 @@
 
   function translatePage() {
     J.translate(document, WORDS, state.lang);
-    document.querySelectorAll(".lang-toggle").forEach((b) => { b.textContent = state.lang === "en" ? "中文" : "English"; });
+    document.querySelectorAll(".lang-toggle").forEach((b) => J.languageToggle(b, state.lang));
   }
 
   async function start() {
@@ -41,7 +41,7 @@
       else if (err.status !== 401) showLogin(err.message);
       return;
     }
-    J.setText(document.getElementById("who"), state.me ? `${state.me.name}（${state.me.username}）` : "");
+    J.setParts(document.getElementById("who"), state.me ? [state.me.name, "（", state.me.username, "）"] : []);
     document.getElementById("login").hidden = true;
     document.getElementById("app").hidden = false;
     const asked = new URLSearchParams(location.search).get("tab");
@@ -52,12 +52,12 @@
   document.getElementById("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const message = document.getElementById("login-message");
-    message.textContent = "";
+    J.setText(message, "");
     try {
       const reply = await J.api("/auth/login", { method: "POST", body: J.signInBody() });
       if (reply.user.role !== "admin") {
         await J.api("/auth/logout", { method: "POST", token: reply.token }).catch(() => {});
-        message.textContent = t("需要管理员账号：此账号无权管理大厅。", "An admin account is needed: this account may not administer the hall.");
+        J.setText(message, t("需要管理员账号：此账号无权管理大厅。", "An admin account is needed: this account may not administer the hall."));
         return;
       }
       state.token = reply.token;
@@ -65,7 +65,7 @@
       sessionStorage.setItem(TOKEN_KEY, reply.token);
       sessionStorage.setItem(`${TOKEN_KEY}.me`, JSON.stringify(reply.user));
       start();
-    } catch (err) { message.textContent = err.message; }
+    } catch (err) { J.setText(message, err.message); }
   });
 
   document.getElementById("logout").addEventListener("click", async () => {

@@ -21,7 +21,7 @@ const Charts = (() => {
   function shape(tag, attrs, text) {
     const node = document.createElementNS(NS, tag);
     Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, String(v)));
-    if (text !== undefined) node.textContent = String(text);
+    if (text !== undefined) node.textContent = String(text);   // inside role=img: the table beside it is what is read
     return node;
   }
 
@@ -163,7 +163,7 @@ const Charts = (() => {
       box = document.createElement("details");
       box.className = "chart-figures";
       const summary = document.createElement("summary");
-      summary.textContent = "数据表 / Figures as a table";
+      Jiaohao.setText(summary, "数据表 / Figures as a table");
       box.append(summary);
       figure.append(box);
     }
@@ -172,14 +172,14 @@ const Charts = (() => {
     table.className = "grid-table";
     const [head, ...body] = rows;
     const top = table.createTHead().insertRow();
-    head.forEach((text) => { const th = document.createElement("th"); th.scope = "col"; th.textContent = text; top.append(th); });
+    head.forEach((text) => { const th = document.createElement("th"); th.scope = "col"; Jiaohao.setText(th, text); top.append(th); });
     const tbody = table.createTBody();
     body.forEach((row) => {
       const tr = tbody.insertRow();
       row.forEach((text, i) => {
         const cell = document.createElement(i ? "td" : "th");
         if (!i) cell.scope = "row";
-        cell.textContent = String(text);
+        Jiaohao.setText(cell, text);
         tr.append(cell);
       });
     });

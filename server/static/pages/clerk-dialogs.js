@@ -10,8 +10,10 @@
   /**
    * Dialogs own the focus while open and hand it back when they close, however they close:
    * to the button that opened one (while it still applies) or to the main action. The focus
-   * leaves *before* the dialog closes: an input left focused in a closed dialog goes on
-   * receiving keys until the browser notices, and shortcuts would take them for typing.
+   * leaves the dialog's field *before* the dialog closes: an input left focused in a closed
+   * dialog goes on receiving keys until the browser notices, and shortcuts would take them for
+   * typing. It lands on the terminal only *after*: while a modal dialog is open everything
+   * behind it refuses focus, and on closing the browser would put it back on the opener.
    */
   const openers = new Map();
   const dialogTicket = new Map();   // the ticket a ticket dialog was opened for
@@ -42,10 +44,15 @@
     else if (dialog.contains(document.activeElement)) document.activeElement.blur();
   }
 
+  function leave(dialog) {
+    if (dialog.contains(document.activeElement)) document.activeElement.blur();
+  }
+
   function closeDialog(dialog) {
     if (!dialog.open) return;
-    focusBack(dialog);
+    leave(dialog);
     dialog.close();
+    focusBack(dialog);
   }
 
   function closeAllDialogs() {
@@ -70,9 +77,9 @@
 
   document.querySelectorAll("dialog").forEach((dialog) => {
     // Esc: the browser closes the dialog right after this event, so the focus leaves first
-    dialog.addEventListener("cancel", () => focusBack(dialog));
+    dialog.addEventListener("cancel", () => leave(dialog));
     dialog.addEventListener("close", () => {
-      if (dialog.contains(document.activeElement)) focusBack(dialog);
+      if (openers.has(dialog)) focusBack(dialog);   // closed by the browser (Esc), not by closeDialog
     });
   });
 

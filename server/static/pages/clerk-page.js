@@ -152,6 +152,10 @@ const ClerkPage = (() => {
 
   const pauseReasonText = (reason) => J.pauseReason(reason, state.lang);
 
+  /** Who is signed in, as pieces for Jiaohao.setParts: the name keeps its own language. */
+  const whoPieces = () => (state.me.staff_no
+    ? [state.me.name, " · ", `${say("staffNo")} ${state.me.staff_no}`] : [state.me.name]);
+
   // --- messages ------------------------------------------------------------------------------------
 
   let noticeTimer = null;
@@ -204,5 +208,5 @@ const ClerkPage = (() => {
   }
 
   return { $, COUNTERS, LANG_KEY, PAUSE_REASONS, SHOWN_WAITING, TOKEN_KEY, WINDOW_KEY, WORDS, act,
-           call, en, notify, pauseReasonText, paused, policy, priorityTags, refusalText, say, state };
+           call, en, notify, pauseReasonText, paused, policy, priorityTags, refusalText, say, state, whoPieces };
 })();

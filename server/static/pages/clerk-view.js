@@ -25,7 +25,7 @@
     const text = say(w.status) + (w.status === "paused" && w.pause_reason ? ` · ${pauseReasonText(w.pause_reason)}` : "");
     J.setText(status, text);
     status.className = `badge ${w.status}`;
-    J.setText($("t-clerk"), `${state.me.name}${state.me.staff_no ? ` · ${say("staffNo")} ${state.me.staff_no}` : ""}`);
+    J.setParts($("t-clerk"), P.whoPieces());
     J.setText($("pause-label"), w.status === "paused" ? say("aResume") : say("aPause"));
   }
 

@@ -15,7 +15,7 @@
     ["login", "pick", "terminal"].forEach((name) => { $(name).hidden = name !== id; });
     if (id !== "terminal") P.closeAllDialogs();   // e.g. signed out elsewhere with a dialog open
     J.translate(document, WORDS, state.lang);
-    document.querySelectorAll(".lang-toggle").forEach((b) => { b.textContent = en() ? "中文" : "English"; });
+    document.querySelectorAll(".lang-toggle").forEach((b) => J.languageToggle(b, state.lang));
   }
 
   async function boot() {
@@ -67,7 +67,7 @@
   async function showPick(message) {
     show("pick");
     J.setText($("pick-message"), message);
-    J.setText($("pick-who"), `${state.me.name}${state.me.staff_no ? ` · ${say("staffNo")} ${state.me.staff_no}` : ""}`);
+    J.setParts($("pick-who"), P.whoPieces());
     try {
       state.hall = await call("/hall");
     } catch (err) {

@@ -65,7 +65,7 @@ const Jiaohao = (() => {
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (text !== undefined && text !== null) setText(node, text);
     return node;
   }
 
@@ -73,8 +73,84 @@ const Jiaohao = (() => {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
 
+  const CHINESE = /[\u3400-\u9fff\uf900-\ufaff]/;
+  const CHINESE_RUN = /([\u3400-\u9fff\uf900-\ufaff][\u3000-\u303f\u3400-\u9fff\uf900-\uffef]*)/;
+  const ENGLISH_WORD = /[A-Za-z]{2,}/;
+  const ENGLISH_PHRASE = /[A-Za-z]{2,} +[A-Za-z]{2,}/;
+  /** Where a bilingual line may turn from one language to the other: " / " or " · ". */
+  const TURNS = /\s[/·]\s/g;
+  /** Elements whose content is text alone: no spans inside them. */
+  const TEXT_ONLY = new Set(["OPTION", "TEXTAREA", "TITLE"]);
+
+  /** The language text is plainly in: Chinese characters and no English word, or English words
+   * and no Chinese; null for numbers, times, codes with a letter, or a mix. */
+  function languageOf(text) {
+    const chinese = CHINESE.test(text);
+    const english = ENGLISH_WORD.test(text);
+    if (chinese && !english) return "zh-CN";
+    if (english && !chinese) return "en";
+    return null;
+  }
+
+  /** A bilingual line cut where it turns: Chinese then English (which may quote Chinese, as in
+   * "… (预约签到 / Check in)"), or English then Chinese; null if it is not one. */
+  function bilingualParts(text) {
+    for (const turn of text.matchAll(TURNS)) {
+      const first = text.slice(0, turn.index);
+      const second = text.slice(turn.index + turn[0].length);
+      const language = languageOf(first);
+      if (language === "zh-CN" && /^[A-Za-z]/.test(second)) return [[first, "zh-CN"], turn[0], [second, "en"]];
+      if (language === "en" && languageOf(second) === "zh-CN") return [[first, "en"], turn[0], [second, "zh-CN"]];
+    }
+    return null;
+  }
+
+  /**
+   * Text on screen, marked with its language (WCAG 3.1.2) so a screen reader reads names,
+   * items and reasons in the right voice whatever the page's own language: text plainly in one
+   * language gets its `lang`; a bilingual line ("中文 / English", as the server's messages are)
+   * becomes its two parts, each with its own. The text itself is unchanged.
+   */
   function setText(node, text) {
-    node.textContent = text === undefined || text === null ? "" : String(text);
+    const value = text === undefined || text === null ? "" : String(text);
+    if (!TEXT_ONLY.has(node.tagName)) {
+      const parts = bilingualParts(value);
+      if (parts) return setParts(node, parts);
+      // an English line naming a Chinese term ("Ratings uploads (好差评)"): the term is Chinese
+      if (CHINESE.test(value) && ENGLISH_PHRASE.test(value)) return setParts(node, [[value, "en"]]);
+    }
+    node.textContent = value;
+    const lang = languageOf(value);
+    if (lang) node.setAttribute("lang", lang);
+    return undefined;
+  }
+
+  /** Text made of pieces in different languages (a Chinese name in an English line): a piece
+   * plainly in one language, or given as [text, lang], is a span with its `lang`; the rest
+   * (separators, numbers) stays plain text. */
+  function setParts(node, pieces) {
+    const span = (text, lang) => {
+      const part = document.createElement("span");
+      part.lang = lang;
+      // an English line may quote Chinese ("the kiosk (预约签到 / Check in)"): that is Chinese
+      text.split(CHINESE_RUN).forEach((words, i) => {
+        if (i % 2 && lang === "en") part.append(span(words, "zh-CN"));
+        else if (words) part.append(words);
+      });
+      return part;
+    };
+    node.removeAttribute("lang");
+    node.replaceChildren(...pieces.map((piece) => {
+      if (Array.isArray(piece)) return span(...piece);
+      const lang = languageOf(piece);
+      return lang ? span(piece, lang) : piece;
+    }));
+  }
+
+  /** The page's language switch: it offers the other language, in that language. */
+  function languageToggle(button, lang) {
+    button.textContent = lang === "en" ? "中文" : "English";
+    button.lang = lang === "en" ? "zh-CN" : "en";
   }
 
   /** mm:ss under an hour, h:mm:ss beyond: what a clerk reads at a glance. */
@@ -177,7 +253,8 @@ const Jiaohao = (() => {
   }
 
   return {
-    ApiError, api, stamped, signInBody, el, clear, setText, duration, secondsSince, clockText,
-    pickLanguage, translate, debounce, connectLive, PAUSE_REASONS, pauseReason,
+    ApiError, api, stamped, signInBody, el, clear, setText, setParts, languageOf, languageToggle,
+    duration, secondsSince, clockText, pickLanguage, translate, debounce, connectLive, PAUSE_REASONS,
+    pauseReason,
   };
 })();

@@ -59,7 +59,7 @@
     J.translate(document, WORDS, state.lang);
     document.querySelectorAll("[data-i18n-both]").forEach((node) => J.setText(node, both(node.dataset.i18nBoth)));
     J.setText($("title"), say("title"));
-    J.setText($("lang"), en() ? "中文" : "English");
+    J.languageToggle($("lang"), state.lang);
     $("item-search").placeholder = en() ? "code or name" : "代码或名称";
   }
 

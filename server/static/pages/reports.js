@@ -129,7 +129,7 @@
   function translate() {
     J.translate(document, WORDS, state.lang);
     J.setText($("title"), DAILY ? say("dailyTitle") : say("title"));
-    J.setText($("lang"), en() ? "中文" : "English");
+    J.languageToggle($("lang"), state.lang);
     fillBy($("by").value || "item");
   }
 

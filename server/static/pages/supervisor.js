@@ -186,7 +186,7 @@
       renderAlerts();
       refreshSoon();
     };
-    handlers[E.APPOINTMENT_CHANGED] = changed;   // booked, moved, cancelled, checked in, no-show
+    handlers[E.APPOINTMENT_CHANGED] = changed;   // booked, moved, cancelled, checked in, no-show; remote tickets; refusals by the per-person limit
     J.connectLive(state.token, handlers, {
       onStatus: (up) => { $("offline").hidden = up; if (up) refreshSoon(); },
       onRefused: () => StaffSignIn.signOut(null),
@@ -217,7 +217,7 @@
 
   function render() {
     J.translate(document, WORDS, state.lang);
-    J.setText($("lang"), en() ? "中文" : "English");
+    J.languageToggle($("lang"), state.lang);
     J.setText($("title"), say("title"));
     if (!state.data) return;
     J.setText($("hall-name"), name(state.data.hall));

@@ -162,7 +162,7 @@
 
   function render() {
     J.translate(document, WORDS, state.lang);
-    $("lang-toggle").textContent = state.lang === "en" ? "中文" : "English";
+    J.languageToggle($("lang-toggle"), state.lang);
     const w = state.window;
     if (!w || !state.hall) return;
     J.setText($("w-name"), state.lang === "en" ? w.name_en : w.name);
@@ -211,9 +211,10 @@
 
   function renderClerk(w) {
     if (!w.clerk) return J.setText($("clerk"), "");
-    const parts = [`${say("clerk")} ${w.clerk.name}`];
-    if (w.clerk.staff_no) parts.push(`${say("staffNo")} ${w.clerk.staff_no}`);
-    return J.setText($("clerk"), parts.join("  ·  "));
+    // the name is a piece of its own: a Chinese name in the English line is read in Chinese
+    const pieces = [say("clerk"), " ", w.clerk.name];
+    if (w.clerk.staff_no) pieces.push("  ·  ", `${say("staffNo")} ${w.clerk.staff_no}`);
+    return J.setParts($("clerk"), pieces);
   }
 
   function tick() {
