@@ -206,36 +206,21 @@ const Jiaohao = (() => {
    * The live connection. `handlers` maps message names (`Protocol.events`, from
    * /static/protocol.js) to functions. Every connect (the first and each reconnect) brings a
    * fresh hall_snapshot; a jump in `seq` of a sequenced message means messages were missed,
-   * and `onGap(since)` re-reads the state (or resyncs after `since`) rather than trusting a
-   * partial picture. A gap waits REORDER_MS first: with several server processes, a message
-   * the other process published can arrive just after a later one of this process's. Other
-   * messages (alerts, bookings) go to their handlers as they come. Websocket first, so no
-   * proxy has to keep a page on one server process; long-polling only where websockets fail.
+   * and `onGap` re-reads the state rather than trusting a partial picture. Other messages
+   * (alerts, bookings) go to their handlers as they come.
    */
-  const REORDER_MS = 500;
-  const REORDER_LIMIT = 200;
-  function connectLive(token, handlers, { onStatus, onRefused, onGap }) {
-    const socket = io({ auth: { token }, reconnectionDelayMax: 5000,
-                        transports: ["websocket", "polling"], tryAllTransports: true });
+  function connectLive(token, handlers, { onStatus, onRefused, onGap, zone, windowNumber }) {
+    // a board of one zone, a window's screen: its room's part only, counted by `room_seq`
+    const auth = { token };
+    if (zone) auth.zone = zone;
+    if (windowNumber) auth.window = windowNumber;
+    // websocket first, so no proxy has to keep a page on one server process (a city's
+    // several); long-polling only where websockets fail
+    const socket = io({ auth, reconnectionDelayMax: 5000, transports: ["websocket", "polling"],
+                        tryAllTransports: true });
     let lastSeq = null;
-    const missing = new Set();   // seqs a later message skipped and that have not come yet
-    let gapTimer = null;
-    function gapStillOpen() {
-      gapTimer = null;
-      if (!missing.size) return;
-      const since = Math.min(...missing) - 1;
-      missing.clear();
-      if (onGap) onGap(since);
-    }
-    function noteGap(from, to) {
-      if (to - from > REORDER_LIMIT) {   // far behind: no waiting for so many
-        if (onGap) onGap(from - 1);
-        return;
-      }
-      for (let seq = from; seq < to; seq += 1) missing.add(seq);
-      if (gapTimer === null) gapTimer = setTimeout(gapStillOpen, REORDER_MS);
-    }
-    socket.on("connect", () => onStatus(true));
+    let lastRoomSeq = null;
+    socket.on("connect", () => { lastRoomSeq = null; onStatus(true); });
     socket.on("disconnect", (reason) => {
       onStatus(false);
       // the server let this client go (it is stopping, or the token was revoked): Socket.IO
@@ -250,12 +235,14 @@ const Jiaohao = (() => {
     const { events, sequenced } = Protocol;
     socket.on(events.HALL_SNAPSHOT, (snapshot) => {
       lastSeq = snapshot.seq;
-      [...missing].filter((seq) => seq <= snapshot.seq).forEach((seq) => missing.delete(seq));
+      if (typeof snapshot.room_seq === "number") lastRoomSeq = Math.max(lastRoomSeq || 0, snapshot.room_seq);
       if (handlers[events.HALL_SNAPSHOT]) handlers[events.HALL_SNAPSHOT](snapshot);
     });
     sequenced.forEach((name) => socket.on(name, (message) => {
-      if (lastSeq !== null && message.seq > lastSeq + 1) noteGap(lastSeq + 1, message.seq);
-      missing.delete(message.seq);
+      if (typeof message.room_seq === "number") {   // a room's message: its seq jumps by design
+        if (lastRoomSeq !== null && message.room_seq > lastRoomSeq + 1 && onGap) onGap();
+        lastRoomSeq = Math.max(lastRoomSeq || 0, message.room_seq);
+      } else if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
       if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
       if (handlers[name]) handlers[name](message);
     }));

@@ -46,7 +46,8 @@
     }, {
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: refusedToken,
-      onGap: (since) => state.socket.emit(E.RESYNC, { since }),
+      onGap: () => state.socket.emit(E.RESYNC, { since: state.seq }),
+      windowNumber: NUMBER,   // this window's part of the hall only
     });
     return undefined;
   }
