@@ -20,12 +20,12 @@ FORMATS = ("json", "xlsx")
 
 @blueprint.get("/city")
 def dashboard_page():
-    return render_template("city.html", reports=False)
+    return render_template("city.html", reports=False, deployment_wide=True)
 
 
 @blueprint.get("/city/reports")
 def reports_page():
-    return render_template("city.html", reports=True)
+    return render_template("city.html", reports=True, deployment_wide=True)
 
 
 @blueprint.get("/api/v1/city/dashboard")

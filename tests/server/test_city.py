@@ -301,7 +301,18 @@ def test_a_city_account_is_added_from_the_shell_for_the_whole_deployment(tmp_pat
     again = jiaohao("admin", "user", "add", "metro", "--role", "clerk", "--password", PASSWORD,
                     "--hall", EAST, data=var, config=small_config_file)
     assert again.returncode != 0 and "metro" in again.stderr
-    for code in (HOME, EAST):   # it signs in at either hall's server, and reads the city there
+    everywhere = create_app(var, small_config_file, start_clockwork=False)   # one process, every hall
+    try:
+        http = everywhere.test_client()
+        assert 'id="login-hall"' in http.get("/supervisor").get_data(as_text=True), "a hall's staff name their hall"
+        assert 'id="login-hall"' not in http.get("/city").get_data(as_text=True), "the city's account needs none"
+        signed = http.post("/api/v1/auth/login", json={"username": "metro", "password": PASSWORD})
+        assert signed.status_code == 200, signed.get_json()
+        board = http.get("/api/v1/city/dashboard", headers={"Authorization": f"Bearer {signed.get_json()['token']}"})
+        assert {hall["code"] for hall in board.get_json()["halls"]} == {HOME, EAST}
+    finally:
+        everywhere.extensions["jiaohao"].data.close()
+    for code in (HOME, EAST):   # it signs in at either hall's pinned server, and reads the city there
         app = create_app(var, small_config_file, start_clockwork=False, hall=code)
         try:
             http = app.test_client()
