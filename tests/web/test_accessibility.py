@@ -356,7 +356,7 @@ LANGUAGES = """() => {
 }"""
 
 #: every staff page and the window screen, in English (the citizens' phone pages have no switch)
-IN_ENGLISH = """for (const page of ["admin", "clerk", "desk", "supervisor", "window"])
+IN_ENGLISH = """for (const page of ["admin", "city", "clerk", "desk", "supervisor", "window"])
   localStorage.setItem(`jiaohao.${page}.lang`, "en");"""
 
 
