@@ -17,7 +17,8 @@ DEFAULTS = {"clients": 8, "clerks": 30, "tickets": 300, "calls": 300, "websocket
 DEFAULT_CONFIG = REPO / "config.toml"
 DEFAULT_OUT = REPO / "bench" / "results" / "server.json"
 DEFAULT_LIVE_OUT = REPO / "bench" / "results" / "live.json"
-LIVE_DEFAULTS = {"sizes": [100, 500, 1000], "calls": 30, "starts": 5}
+LIVE_DEFAULTS = {"sizes": [100, 500, 1000], "calls": 30, "starts": 5, "cycle": 0.6, "mixed": 5000,
+                 "mixed_seconds": 20.0, "storm": 1000}
 PEAK_DEFAULTS = {"waiting": [0, 3000, 5000], "peak_waiting": 1000, "peak_seconds": 30.0, "repeats": 3}
 DEFAULT_PEAK_OUT = REPO / "bench" / "results" / "peak.json"
 
@@ -38,7 +39,8 @@ def register_measures(bench: argparse.ArgumentParser) -> None:
     kiosk = measures.add_parser("kiosk", help="touch on the kiosk → the server's reply → the slip at the printer")
     kiosk_latency.add_options(kiosk)
     kiosk.set_defaults(func=run_kiosk)
-    live = measures.add_parser("live", help="a call reaching 100, 500, 1,000 boards; memory; start time")
+    live = measures.add_parser("live", help="a call reaching 100, 500, 1,000 boards; 5,000 mixed connections; "
+                                            "a reconnect storm; memory; start time")
     live.add_argument("--repeats", type=int, default=DEFAULTS["repeats"],
                       help=f"runs per size, each on a fresh server; medians are reported (default {DEFAULTS['repeats']})")
     live.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
@@ -89,6 +91,19 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
                         help=f"calls timed per size (default {LIVE_DEFAULTS['calls']})")
     parser.add_argument("--starts", type=int, default=LIVE_DEFAULTS["starts"],
                         help=f"server starts timed (default {LIVE_DEFAULTS['starts']})")
+    parser.add_argument("--cycle", type=float, default=LIVE_DEFAULTS["cycle"],
+                        help=f"seconds from one call → start → finish cycle to the next (default {LIVE_DEFAULTS['cycle']})")
+    parser.add_argument("--mixed", type=int, default=LIVE_DEFAULTS["mixed"],
+                        help=f"boards, window screens, clerk terminals and phones connected at once while "
+                             f"kiosks issue and clerks call; 0 skips it (default {LIVE_DEFAULTS['mixed']})")
+    parser.add_argument("--mixed-seconds", type=float, default=LIVE_DEFAULTS["mixed_seconds"],
+                        help=f"how long the kiosks and clerks work meanwhile (default {LIVE_DEFAULTS['mixed_seconds']})")
+    parser.add_argument("--async-mode", default="gevent,threading", metavar="MODELS",
+                        help="the server models measured side by side, comma-separated (jiaohao server "
+                             "--async-mode; default gevent,threading)")
+    parser.add_argument("--storm", type=int, default=LIVE_DEFAULTS["storm"],
+                        help=f"boards reconnecting at once after a server restart; 0 skips it "
+                             f"(default {LIVE_DEFAULTS['storm']})")
 
 
 DATABASE_DEFAULTS = {"clients": 8, "clerks": 30, "tickets": 300, "calls": 300, "repeats": 3}

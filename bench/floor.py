@@ -1,8 +1,9 @@
 """The stack's floor for issuing: a bare Flask-SocketIO route doing one SQLite insert.
 
-Served exactly as `jiaohao server` serves the hall (server.cli.serve: Flask-SocketIO's
-threaded server), with the hall's database settings (WAL, synchronous=FULL), so the ratio of
-the hall's issuing rate to this one says what the hall's own work costs above the stack.
+Served by server.cli.serve in this process, which is not monkey-patched: Werkzeug's threaded
+server with Flask-SocketIO's threading mode (`jiaohao server --async-mode threading`), with
+the hall's database settings (WAL, synchronous=FULL), so the ratio of the hall's issuing rate
+to this one says what the hall's own work costs above the stack.
 
     python -m bench.floor --port 8090 --db /tmp/floor.sqlite
 """

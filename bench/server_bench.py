@@ -100,19 +100,22 @@ def median_of_runs(runs: list[dict]) -> dict[str, float]:
 class DemoServer:
     """`jiaohao demo --headless` in its own process, on a fresh data directory under `root`."""
 
-    def __init__(self, root: Path, config: Path, database: str | None = None):
+    def __init__(self, root: Path, config: Path, database: str | None = None,
+                 extra_args: tuple[str, ...] = (), start_timeout: float = 30.0):
         self.data = root / "demo"
         self.config = config
         self.database = database   # a postgresql:// URL, or None for the data directory's SQLite file
+        self.extra_args = extra_args   # more `jiaohao demo` options (--async-mode threading)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = ServerProcess(self.command(), self.port, root / f"server-{self.port}.log",
                                     env=self.environment(), cwd=REPO)
         self.tokens: dict[str, str] = {}
+        self.start_timeout = start_timeout
 
     def command(self) -> list[str]:
         return jiaohao("demo", "--headless", "--host", "127.0.0.1", "--port", str(self.port),
-                       "--data", str(self.data), "--config", str(self.config))
+                       "--data", str(self.data), "--config", str(self.config), *self.extra_args)
 
     def environment(self) -> dict[str, str]:
         return {"JIAOHAO_DATABASE": self.database} if self.database else {}
@@ -122,7 +125,7 @@ class DemoServer:
         return self.server.process
 
     def __enter__(self) -> "DemoServer":
-        self.start()
+        self.start(self.start_timeout)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -141,15 +144,11 @@ class DemoServer:
 
 
 class GunicornServer(DemoServer):
-    """The same demo hall served as in production (docs/deployment.md): gunicorn, one worker,
-    many threads, running server.wsgi:app."""
-
-    def __init__(self, root: Path, config: Path, threads: int):
-        self.threads = threads
-        super().__init__(root, config)
+    """The same demo hall served as in production (docs/deployment.md): gunicorn with the
+    shipped settings (one gevent worker), running server.wsgi:app."""
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", str(self.threads),
+        return [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf",
                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "server.wsgi:app"]
 
     def environment(self) -> dict[str, str]:
@@ -166,8 +165,7 @@ class GunicornServer(DemoServer):
 def server_for(root: Path, opts: "Options") -> DemoServer:
     """The server to measure, not yet started (entering it with `with` starts it)."""
     if opts.server == "gunicorn":
-        # every websocket holds a thread; leave room beside them for the HTTP clients
-        return GunicornServer(root, opts.config, max(200, opts.websocket_clients + 4 * max(opts.clients, opts.clerks) + 50))
+        return GunicornServer(root, opts.config)
     return DemoServer(root, opts.config)
 
 
@@ -413,11 +411,12 @@ QUEUED = frozenset({"waiting", "transferred"})
 class Listener:
     """One board-like Socket.IO client that notes when each ticket's first call reached it."""
 
-    def __init__(self, url: str, token: str):
+    def __init__(self, url: str, token: str, narrowed: dict | None = None):
         self.received: dict[int, float] = {}
         self.client = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
         self.client.on(TICKET_CALLED, self._called)
-        self.client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=15)
+        self.client.connect(url, auth={"token": token} | (narrowed or {}), transports=["websocket"],
+                            wait_timeout=15)
 
     def _called(self, payload: dict) -> None:
         now = time.perf_counter()   # first, before anything else costs time
@@ -431,10 +430,10 @@ class Listener:
             pass
 
 
-def connect_listeners(url: str, token: str, count: int) -> list[Listener]:
+def connect_listeners(url: str, token: str, count: int, narrowed: dict | None = None) -> list[Listener]:
     """Connect `count` listeners, a few at a time (each connect costs the server a snapshot)."""
     with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(Listener, url, token) for _ in range(count)]
+        futures = [pool.submit(Listener, url, token, narrowed) for _ in range(count)]
     listeners = [f.result() for f in futures if f.exception() is None]
     failed = [f.exception() for f in futures if f.exception() is not None]
     if failed:

@@ -13,7 +13,7 @@ import socketio
 import websocket
 
 from client.seq_order import Message, SeqOrder
-from protocol.live import HALL_SNAPSHOT, RESYNC, SERVER_EVENTS
+from protocol.live import HALL_SNAPSHOT, RESYNC, SERVER_EVENTS, WINDOW, ZONE
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +38,25 @@ class ServerUnreachable(Exception):
 
 
 class HallClient:
+    """`zone` (a board showing one zone, or every zone's: "*") or `window` (a window's screen):
+    the client hears its room's part of the messages only, put in order by their `room_seq`."""
+
     def __init__(self, server_url: str, token: str, on_message: MessageHandler | None = None,
-                 on_status: StatusHandler | None = None, timeout: float = 5.0):
+                 on_status: StatusHandler | None = None, timeout: float = 5.0,
+                 zone: str | None = None, window: int | None = None):
         self.server_url = server_url.rstrip("/")
         self.token = token
+        self.auth: dict[str, Any] = {"token": token}
+        if zone:
+            self.auth[ZONE] = zone
+        if window is not None:
+            self.auth[WINDOW] = window
         self.on_message = on_message or (lambda name, payload: None)
         self.on_status = on_status or (lambda status, reason: None)
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
-        self._order = SeqOrder()
+        self._order = SeqOrder(room=len(self.auth) > 1)
         # one message handed on at a time, in seq order: the socket.io client runs each
         # incoming message on a thread of its own
         self._deliver_lock = threading.RLock()
@@ -88,10 +97,15 @@ class HallClient:
     def _wire(self) -> None:
         for name in SERVER_EVENTS:
             self.sio.on(name, self._handler(name))
-        self.sio.on("connect", lambda: self.on_status("connected", None))
+        self.sio.on("connect", self._connected)
         self.sio.on("disconnect", self._disconnected)
         # the server's refusal reason ("unauthorized") comes here, not in the ConnectionError text
         self.sio.on("connect_error", self._connect_error)
+
+    def _connected(self) -> None:
+        with self._deliver_lock:
+            self._order.new_connection()
+        self.on_status("connected", None)
 
     def _connect_error(self, data=None) -> None:
         self._refusal = str(data.get("message", data) if isinstance(data, dict) else data or "")
@@ -110,7 +124,7 @@ class HallClient:
     @property
     def last_seq(self) -> int | None:
         """The seq of the last message handed on."""
-        return self._order.last
+        return self._order.last_seq
 
     def _receive(self, name: str, payload: dict) -> None:
         with self._deliver_lock:
@@ -119,7 +133,8 @@ class HallClient:
                 self._hand_on(self._order.message(name, payload, now))
             else:
                 seq = payload.get("seq") if isinstance(payload, dict) else None
-                missed_from, unblocked = self._order.snapshot(seq, now)
+                room_seq = payload.get("room_seq") if isinstance(payload, dict) else None
+                missed_from, unblocked = self._order.snapshot(seq, now, room_seq)
                 self.on_message(name, payload)
                 if missed_from is not None and isinstance(seq, int) and seq > missed_from:
                     self._catch_up(missed_from, seq)
@@ -159,7 +174,7 @@ class HallClient:
         for name in SERVER_EVENTS:
             replay.on(name, lambda payload, name=name: heard.append((name, payload)))
         try:
-            replay.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
+            replay.connect(self.server_url, auth=self.auth, transports=["websocket"],
                            wait_timeout=self.timeout)
             reply = replay.call(RESYNC, {"since": since}, timeout=self.timeout)
             if isinstance(reply, dict) and reply.get("ok"):
@@ -201,7 +216,7 @@ class HallClient:
         while not self._stop.is_set():
             try:
                 self._refusal = ""
-                self.sio.connect(self.server_url, auth={"token": self.token}, transports=["websocket"],
+                self.sio.connect(self.server_url, auth=self.auth, transports=["websocket"],
                                  wait_timeout=self.timeout)
                 delay = 0.5
                 while self.sio.connected and not self._stop.is_set():

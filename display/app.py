@@ -129,7 +129,7 @@ def build_board(settings: DisplaySettings, voice: VoiceSettings, volume: int,
     widget = BoardWidget(portrait=settings.portrait)
     presenter = Presenter(zone=settings.zone, blink_seconds=settings.blink_seconds,
                           recent_count=settings.recent_calls)
-    connection = BoardConnection(settings.server, settings.token)
+    connection = BoardConnection(settings.server, settings.token, zone=settings.zone)
     announcer = None
     if speak and not settings.mute:
         speaker = speaker or make_speaker(settings, volume)

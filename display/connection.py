@@ -11,6 +11,7 @@ from typing import Any, Callable
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from client.hall_client import HallClient
+from protocol.live import EVERY_ZONE
 
 
 class BoardConnection(QObject):
@@ -20,10 +21,13 @@ class BoardConnection(QObject):
     status = pyqtSignal(str, str)
 
     def __init__(self, server_url: str, token: str,
-                 client_factory: Callable[..., HallClient] = HallClient, parent: QObject | None = None):
+                 client_factory: Callable[..., HallClient] = HallClient, parent: QObject | None = None,
+                 zone: str = ""):
         super().__init__(parent)
+        # a board hears its zone's part of the hall only (every zone's: the calls, windows and
+        # waiting figures of the whole hall), not the tickets' other messages (docs/protocol.md)
         self.client = client_factory(server_url, token, on_message=self._on_message,
-                                     on_status=self._on_status)
+                                     on_status=self._on_status, zone=zone or EVERY_ZONE)
 
     def _on_message(self, name: str, payload: dict[str, Any]) -> None:
         self.message.emit(name, payload)

@@ -16,7 +16,7 @@ from typing import Iterable
 from .setup import HallConfig, Thresholds
 from . import cases, order
 from .queue import HallState
-from .tickets import TicketState, WindowStatus
+from .tickets import TicketState, WindowState, WindowStatus
 
 YELLOW, RED = "yellow", "red"
 
@@ -175,6 +175,14 @@ def waiting_since(state: HallState, window: int, now: datetime) -> datetime | No
     return order.window_queue(state, window, state.today(now)).waiting_since()
 
 
+def empty_since(window: WindowState, people_since: datetime | None) -> datetime | None:
+    """空岗: since when the window has been empty (no clerk, or paused) while someone waited for
+    it — both continuously since the later of the two moments; None while it is not."""
+    if window.status is WindowStatus.OPEN or people_since is None:
+        return None
+    return people_since if window.since is None else max(people_since, window.since)
+
+
 def _window_conditions(state: HallState, now: datetime) -> list[Condition]:
     limits = state.setup.supervision
     out = []
@@ -190,13 +198,9 @@ def _window_conditions(state: HallState, now: datetime) -> list[Condition]:
                                      f"{spec.number} 号窗口暂停 {minutes:.0f} 分钟（{window.pause_reason}）",
                                      f"Window {spec.number} paused for {minutes:.0f} min ({window.pause_reason})",
                                      {"window": spec.number, "minutes": round(minutes, 1)}))
-        if window.status is WindowStatus.OPEN:
+        start = empty_since(window, waiting_since(state, spec.number, now))
+        if start is None:
             continue
-        people_since = waiting_since(state, spec.number, now)
-        if people_since is None:
-            continue
-        # empty and people waiting, both continuously since the later of the two moments
-        start = people_since if window.since is None else max(people_since, window.since)
         minutes = _minutes(start, now)
         level = level_for(minutes, limits.empty_window_minutes)
         if level:

@@ -111,6 +111,16 @@ def _text(value: Any, key: str) -> str:
     return value
 
 
+def _zone(value: Any, key: str) -> str:
+    """A window's zone ("1F"): a board of that zone asks for it by name when it connects, so
+    it is short, printable, without ":" (room names use it) and not "*" (every zone's board)."""
+    value = _text(value, key).strip()
+    if len(value) > 32 or not value.isprintable() or ":" in value or value == "*":
+        raise ConfigError(f"{key} = {value!r}: a zone is a short name such as 1F (at most 32 "
+                          "characters, no ':', not '*')")
+    return value
+
+
 def _name(value: Any, key: str) -> str:
     value = _text(value, key).strip()
     if not value:
@@ -565,7 +575,7 @@ def _window(i: int, raw: Any, services: tuple[Service, ...],
     spec = WindowSpec(
         number=number, kind=kind,
         name=s.get("name", _name), name_en=s.get("name_en", _name),
-        zone=s.get("zone", _text, ""),
+        zone=s.get("zone", _zone, ""),
         priorities=tuple((code, int(overrides.get(code, DEFAULT_WINDOW_PRIORITY))) for code in chosen),
     )
     s.finish()

@@ -330,6 +330,35 @@ def _ratio(part: float, whole: float) -> float | None:
     return None if not whole else part / whole
 
 
+#: the national five-level scale: 3 (基本满意) and above is satisfied, 2 and below is a 差评
+SATISFIED_FROM = 3
+
+
+def rating_figures(ratings: Iterable[float]) -> dict[str, Any]:
+    """Ratings given, satisfied, 差评 and the satisfaction rate of some ratings (1..5)."""
+    given = list(ratings)
+    satisfied = sum(1 for v in given if v >= SATISFIED_FROM)
+    return {"ratings": len(given), "satisfied": satisfied, "bad_ratings": len(given) - satisfied,
+            "satisfaction_rate": _ratio(satisfied, len(given))}
+
+
+def three_rates(parts: Iterable[tuple[dict[str, Any], set[str], Iterable[str]]]) -> dict[str, Any]:
+    """The seed report's 三率 of one or more halls taken together. Each part is one hall's
+    added-up row (its `served`, `accepted`, `satisfied` and `ratings`: the whole hall's, or one
+    department's), the items served in it, and the items it counts present or not. Items are a
+    hall's own: two halls' 企业设立登记 are two items, each served or not in its own hall."""
+    present = configured = served = accepted = satisfied = ratings = 0
+    for row, served_items, items in parts:
+        codes = set(items)
+        present += len(codes & served_items)
+        configured += len(codes)
+        served, accepted = served + row["served"], accepted + row["accepted"]
+        satisfied, ratings = satisfied + row["satisfied"], ratings + row["ratings"]
+    return {"item_presence_rate": _ratio(present, configured),
+            "window_completion_rate": _ratio(served, accepted),
+            "satisfaction_rate": _ratio(satisfied, ratings)}
+
+
 def _micros(seconds: float) -> int:
     return round(seconds * 1_000_000)
 
@@ -368,8 +397,8 @@ class Tally:
             self.handling_micros += _micros(fact.value)
         elif kind == "rating":
             self.ratings += 1
-            self.satisfied += fact.value >= 3
-            self.bad += fact.value <= 2
+            self.satisfied += fact.value >= SATISFIED_FROM
+            self.bad += fact.value < SATISFIED_FROM
 
     def plus(self, extra: Iterable[Fact]) -> "Tally":
         """This tally and facts known only at the moment asked (window time still running, an
@@ -455,12 +484,7 @@ class Tallies:
     def summary(self, setup: HallConfig, extra: Iterable[Fact] = ()) -> dict[str, Any]:
         """The hall's KPIs for the range and the seed report's 三率."""
         row = self.total.plus(extra).row()
-        row["three_rates"] = {
-            "item_presence_rate": _ratio(len(self.served_items & {s.code for s in setup.services}),
-                                         len(setup.services)),
-            "window_completion_rate": _ratio(row["served"], row["accepted"]),
-            "satisfaction_rate": row["satisfaction_rate"],
-        }
+        row["three_rates"] = three_rates([(row, self.served_items, [s.code for s in setup.services])])
         return row
 
     def wait_histogram(self) -> list[dict[str, Any]]:

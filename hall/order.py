@@ -41,11 +41,15 @@ _LATEST = 2 ** 62
 
 def may_call(setup: HallConfig, window: int, ticket: Ticket) -> bool:
     """A window calls tickets of the items it serves, or one sent to it by name."""
-    if ticket.state not in CALLABLE_STATES:
-        return False
-    if ticket.target_window is not None:
-        return ticket.target_window == window
-    return setup.window(window).priority_of(ticket.service) is not None
+    return ticket.state in CALLABLE_STATES and calls_from(setup, window, ticket.service, ticket.target_window)
+
+
+def calls_from(setup: HallConfig, window: int, service: str, sent_to: int | None) -> bool:
+    """Does `window` call from the line of `service` sent to window `sent_to` (None: the item's
+    own line)? The line sent to a window is that window's alone."""
+    if sent_to is not None:
+        return sent_to == window
+    return setup.window(window).priority_of(service) is not None
 
 
 def call_order(setup: HallConfig, window: int) -> Callable[[Ticket], tuple]:

@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="action", metavar="ACTION", required=True)
     add = user.add_parser("add", help="create a staff account")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=("clerk", "supervisor", "admin"))
+    add.add_argument("--role", required=True, choices=("clerk", "supervisor", "admin", "city"),
+                     help="city: reads every hall of the deployment (/city) and changes none")
     add.add_argument("--password", help="the password (asked for when not given)")
     add.add_argument("--display-name", help="the name shown on window screens")
     add.add_argument("--staff-no", help="工号, shown on the window screen")
@@ -136,12 +137,28 @@ def _accounts_call(fn, *call_args, **kwargs):
 
 def _user_add(args: argparse.Namespace) -> int:
     from server import accounts
+    city = args.role == accounts.CITY
+    if city and args.hall is None:
+        args.hall = _first_hall(args)   # the deployment's own account: its trail is the first hall's
     data = _open(args)
     password = _password(args)
     _accounts_call(accounts.add_user, data.database, data.hall_id, args.name, args.role, password,
-                   args.display_name, args.staff_no, actor=CLI_ACTOR)
+                   args.display_name, args.staff_no, actor=CLI_ACTOR, city=city)
     print(f"user {args.name} added ({args.role})")
     return 0
+
+
+def _first_hall(args: argparse.Namespace) -> str | None:
+    """The code of the deployment's first hall (None: none yet, the config's hall comes first)."""
+    from server import repository as repo
+    from server.datadir import open_deployment
+    database = open_deployment(data_dir(args), database_url(args))
+    try:
+        with database.checked_out() as conn:
+            row = repo.find_hall(conn)
+    finally:
+        database.close()
+    return None if row is None else row["code"]
 
 
 def _user_passwd(args: argparse.Namespace) -> int:

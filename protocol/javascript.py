@@ -5,6 +5,7 @@ load it before common.js. It defines one frozen global, `Protocol`:
     Protocol.events.TICKET_CALLED   → "ticket_called"
     Protocol.sequenced              → the names whose seq a page tracks for gaps
     Protocol.seq_header             → "X-Hall-Seq", a REST reply's place in that order
+    Protocol.every_zone             → "*", the zone a board of every window asks to hear
     Protocol.payloads.ticket_called → {required: [...], optional: [...]}
     Protocol.changes.SERVICE_FINISHED → "service_finished" (a ticket_changed's `change`:
                                         the stored event kinds of hall/events.py)
@@ -37,6 +38,7 @@ def definitions() -> dict:
         "alerts": list(live.ALERTS),
         "changes": {kind.upper(): kind for kind in EVENT_TYPES},
         "seq_header": live.SEQ_HEADER,
+        "every_zone": live.EVERY_ZONE,
         "payloads": {name: {"required": sorted(kind.__required_keys__),
                             "optional": sorted(kind.__optional_keys__)}
                      for name, kind in live.PAYLOADS.items()},

@@ -9,6 +9,12 @@ jump by more than one emits ``resync {since: last_seq}`` and receives the missed
 again, in order, or a fresh ``hall_snapshot`` when they are too old. Alerts are not events of
 the log: they carry the log's current ``seq`` unchanged. docs/protocol.md describes the same.
 
+A board that shows one zone connects with ``auth={"token": ..., "zone": "1F"}`` and a window
+screen with ``auth={"token": ..., "window": 3}``: it hears only its zone's or its window's part
+of the messages (``ROOM_MESSAGES``), each with ``room_seq``, that room's own count of messages,
+which grows by one per message; its gap check follows ``room_seq`` instead of ``seq``, and its
+``resync`` replays its room's part only.
+
 Names are imperative for what a client asks (``resync``) and past tense for what happened.
 The payload types are TypedDicts, so a payload stays a plain dict on the wire and in
 clients, while the server's builders and the tests are checked against one declaration.
@@ -47,6 +53,15 @@ TICKET_MESSAGES = (TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED)
 #: Messages only supervisors and admins hear, as only they may read GET /alerts; every other
 #: message goes to each staff member and device of the hall, and a phone hears its own part.
 SUPERVISORS_ONLY = ALERTS
+
+#: What a zone's boards and a window's screen hear (their room's part of each): the calls, the
+#: windows and the waiting figures; a window's screen also its own tickets' changes.
+ROOM_MESSAGES = (TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED, QUEUE_CHANGED)
+#: the connect options that narrow a board to a zone, a window screen to its window
+ZONE, WINDOW = "zone", "window"
+#: the zone of a board that shows every window: the board's part of the whole hall (calls,
+#: windows, waiting figures), without the tickets' other messages a board has no use for
+EVERY_ZONE = "*"
 
 #: How many recent calls a snapshot carries.
 RECENT_CALLS = 10
@@ -206,6 +221,9 @@ class HallSnapshot(TypedDict):
     recent_calls: list[RecentCall]
     #: only in a phone's part of the snapshot: the ticket it follows (its item, its calls, no windows)
     ticket_id: NotRequired[int]
+    #: only to a zone's board or a window's screen: its room, and the room's `room_seq` so far
+    room: NotRequired[str]
+    room_seq: NotRequired[int]
 
 
 class TicketIssued(TypedDict):
@@ -227,6 +245,7 @@ class TicketCalled(TypedDict):
     text: str
     text_en: str
     spoken: str
+    room_seq: NotRequired[int]   # in a zone's or a window's room: that room's count of messages
 
 
 # "from" is a Python keyword, so this one is declared the functional way
@@ -234,6 +253,7 @@ TicketChanged = TypedDict("TicketChanged", {
     "seq": int, "at": str, "ticket": Ticket,
     "change": str,            # the stored event kind (hall.events), e.g. "service_finished"
     "from": str | None, "to": str,
+    "room_seq": NotRequired[int],
 })
 
 
@@ -241,6 +261,7 @@ class WindowChanged(TypedDict):
     seq: int
     at: str
     window: Window
+    room_seq: NotRequired[int]
 
 
 class WindowWaiting(TypedDict):
@@ -255,6 +276,7 @@ class QueueChanged(TypedDict):
     at: str
     services: list[Service]
     windows: NotRequired[list[WindowWaiting]]
+    room_seq: NotRequired[int]
 
 
 class AlertMessage(TypedDict):

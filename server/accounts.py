@@ -15,7 +15,12 @@ from hall.setup import Security
 from . import audit, db, repository as repo
 from .security import check_password, hash_password, hash_token, new_token, password_problem
 
-ROLES = ("clerk", "supervisor", "admin", "auditor")   # an auditor reads audit and reports only
+#: the roles of a hall's own staff; an auditor reads audit and reports only
+HALL_ROLES = ("clerk", "supervisor", "admin", "auditor")
+#: a city account reads every hall of the deployment (the city dashboard and reports) and
+#: changes none; it is added from the shell only, never by a hall's admin
+CITY = "city"
+ROLES = (*HALL_ROLES, CITY)
 DEVICE_KINDS = ("kiosk", "display", "window", "bridge")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 DEVICE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
@@ -54,8 +59,9 @@ def _user(conn, username: str, hall_id: int | None = None):
 
 
 def _hall_user(conn, hall_id: int, username: str):
-    """The account of that name in this hall: another hall's staff sign in at their own hall only."""
-    return repo.find_user(conn, username, hall_id)
+    """The account of that name in this hall: another hall's staff sign in at their own hall
+    only; a city account, which belongs to the deployment, signs in at any."""
+    return repo.find_user(conn, username, hall_id) or repo.city_user_named(conn, username)
 
 
 def security_policy(conn, hall_id: int) -> Security:
@@ -88,26 +94,36 @@ def user_view(row) -> dict:
 def add_user(database: db.Database, hall_id: int, username: str, role: str, password: str,
              display_name: str | None = None, staff_no: str | None = None, *,
              actor: str | None = None, password_hash: str | None = None,
-             now: datetime | None = None) -> int:
+             now: datetime | None = None, city: bool = False) -> int:
     """`password_hash`: the password's hash when the caller made it already (the demo hall's
-    accounts share one published password, and one scrypt run serves them all)."""
+    accounts share one published password, and one scrypt run serves them all). `city`: the
+    shell may add a city account (recorded in `hall_id`'s trail, reading every hall); a hall's
+    admin page may not."""
     if not USERNAME_RE.match(username):
         raise AccountError("bad_username", "a user name is 2-32 letters, digits, '.', '_' or '-'")
-    if role not in ROLES:
-        raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}")
+    if role not in (ROLES if city else HALL_ROLES):
+        raise AccountError("bad_role", f"role must be one of {', '.join(HALL_ROLES)}" + (
+            "; 市级账号只能在命令行添加 / a city account is added from the shell only" if role == CITY else ""))
     conn = database.connection()
     _refuse_weak(conn, hall_id, username, password)
     # hashed before the write transaction: scrypt takes tens of milliseconds, and the hall's
     # writers would queue behind it
     stored = password_hash if password_hash is not None else hash_password(password)
     with db.write(conn):
-        if repo.find_user(conn, username, hall_id):
+        if repo.find_user(conn, username, hall_id) or _name_taken_for(conn, username, role):
             raise AccountError("user_exists", f"user {username!r} already exists")
         user_id = repo.insert_user(conn, hall_id, username, (display_name or username).strip(),
                                    staff_no, role, stored, now or _now())
         _audit(conn, hall_id, actor, "staff.add", f"user {username}",
                after=user_view(repo.get_user(conn, user_id)) | {"password": "set"})
         return user_id
+
+
+def _name_taken_for(conn, username: str, role: str) -> bool:
+    """A city account signs in at every hall by its name: no hall's account may share it."""
+    if role == CITY:
+        return repo.name_taken_anywhere(conn, username)
+    return repo.city_user_named(conn, username) is not None
 
 
 def set_password(database: db.Database, username: str, password: str, *, actor: str | None = None,
@@ -152,8 +168,8 @@ def set_disabled(database: db.Database, username: str, disabled: bool = True, *,
 def update_user(database: db.Database, username: str, role: str, display_name: str,
                 staff_no: str | None, *, actor: str | None = None, hall_id: int | None = None) -> dict:
     """Change a staff member's role, shown name or 工号; returns the account as it is now."""
-    if role not in ROLES:
-        raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}")
+    if role not in HALL_ROLES:
+        raise AccountError("bad_role", f"role must be one of {', '.join(HALL_ROLES)}")
     if not display_name.strip():
         raise AccountError("bad_display_name", "显示姓名不能为空 / the display name must not be empty")
     conn = database.connection()

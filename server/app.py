@@ -15,21 +15,22 @@ from . import headers, inbound
 from .appointments import AppointmentService
 from .remote import RemoteWalkIns
 from .auth import LoginThrottle
+from .city import City
 from .clockwork import Clockwork
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
 from .halls import EVERY_HALL, HALL_PARAMETER, Halls
 from .reports import DaySoFar
-from .live import Live
+from .live import Live, PlainFrames
 from .notify.service import Notifications
 from .notify.settings import NotifySettings
+from .protocol import SocketJSON
+from .serving import async_mode
 from .services import Clock, HallService, utcnow
 from .supervision import Supervision
 from .uploader import UploadSchedule, configured_uploader
 
 log = logging.getLogger(__name__)
-
-ASYNC_MODE = "threading"   # with simple-websocket: real websockets, runs anywhere, no monkey-patching
 
 #: the Socket.IO extension, bound to the application in `create_app`; the parts that send live
 #: messages are handed the hall's `Live`, never this object
@@ -83,6 +84,8 @@ class Hall:
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)
         self.remote = RemoteWalkIns(self.service)
+        self.service.after_refusal.append(
+            lambda service: self.live.broadcast_appointment("person_refused", {"service": service}))
         self.day_so_far = DaySoFar()   # the reports of today, kept added up as the log grows
         with self.database.checked_out():
             self.settings = ServerSettings.from_config(self.service.setup().extra)
@@ -122,6 +125,11 @@ def current_hall() -> Hall:
 def served_halls(app: Flask | None = None) -> Halls:
     """Every hall this process serves."""
     return (app or current_app).extensions["jiaohao.halls"]
+
+
+def current_city() -> City:
+    """Every hall of the deployment, read from the database (the city dashboard and reports)."""
+    return current_app.extensions["jiaohao.city"]
 
 
 def give_back_connections_at_teardown(app: Flask, database) -> None:
@@ -167,6 +175,7 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     halls = Halls(data.database, build, home, pinned=hall is not None)
     app.extensions["jiaohao"] = home
     app.extensions["jiaohao.halls"] = halls
+    app.extensions["jiaohao.city"] = City(data.database, home.service.clock)
 
     inbound.install(app)
     headers.install(app)
@@ -184,7 +193,12 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
 
     # browsers only from the hall's own origin; device clients (python-socketio) send their
     # server URL as Origin, which is the same origin
-    socketio.init_app(app, async_mode=ASYNC_MODE, logger=False, engineio_logger=False)
+    # gevent in a monkey-patched server process, threads elsewhere (serving.async_mode); both
+    # with simple-websocket for real websockets
+    # protocol.SocketJSON: a snapshot encoded once goes to every connecting board as it is
+    socketio.init_app(app, async_mode=async_mode(), logger=False, engineio_logger=False,
+                      json=SocketJSON)
+    app.wsgi_app = PlainFrames(app.wsgi_app)   # outside Socket.IO's own middleware: seen first
     halls.register_live_handlers(socketio)
     if start_clockwork:
         halls.on_every_hall(start_timed_work)

@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     server.add_argument("--hall", metavar="CODE",
                         help="serve this hall only; 'all' or left out: every hall of the deployment, "
                              "each request answered by its own hall")
+    add_async_mode_option(server)
     server.set_defaults(func=run_server)
 
     demo = sub.add_parser("demo", help="start a fresh demo hall with demo accounts and devices")
@@ -36,15 +37,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--headless", action="store_true", help="do not open a kiosk and a board")
+    add_async_mode_option(demo)
     demo.set_defaults(func=run_demo)
+
+
+def add_async_mode_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--async-mode", choices=("gevent", "threading"), default="gevent",
+                        help="gevent (default, by measurement: docs/performance.md): every connection "
+                             "a greenlet on one event loop, thousands of live connections, half the CPU "
+                             "time per message; threading: a thread per connection")
+
+
+def start_model(args: argparse.Namespace) -> None:
+    """Before anything of the application exists: gevent patches the standard library."""
+    if args.async_mode == "gevent":
+        from . import serving
+        serving.use_gevent()
 
 
 def serve(app, host: str, port: int) -> None:
     import logging
 
     from . import serving
-    # the threaded development server suits a demo or a small hall; docs/deployment.md runs
-    # gunicorn behind nginx with TLS
+    # docs/deployment.md runs the same under gunicorn's gevent worker behind nginx with TLS
     # no line per request: under load the werkzeug request log costs more than the request
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     serving.serve(app, host, port)
@@ -61,6 +76,7 @@ def claimed(path) -> "object | None":
 
 
 def run_server(args: argparse.Namespace) -> int:
+    start_model(args)
     from .app import create_app
     hold = claimed(data_dir(args))
     if hold is None:
@@ -102,6 +118,9 @@ def create_demo_hall(path: Path, config: Path) -> dict:
     for username, role, name, staff_no in demo_people(setup_windows):
         accounts.add_user(data.database, data.hall_id, username, role, DEMO_PASSWORD, name, staff_no,
                           password_hash=shared)
+    # the city's account (/city): it reads every hall of the deployment, this one alone here
+    accounts.add_user(data.database, data.hall_id, "city", accounts.CITY, DEMO_PASSWORD, "市政务服务管理局",
+                      password_hash=shared, city=True)
     devices = {"kiosk": accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token,
                "display": accounts.add_device(data.database, data.hall_id, "board-1", "display").token}
     windows = {n: accounts.add_device(data.database, data.hall_id, f"window-{n:02d}", "window", n).token
@@ -168,6 +187,7 @@ def _open_clients(base: str, made: dict, data: Path) -> list[subprocess.Popen]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    start_model(args)
     from .app import create_app
     path = Path(args.data or os.environ.get("JIAOHAO_DATA_DEMO") or DEMO_DATA)
     config = config_path(args)
@@ -217,7 +237,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 PAGES = (("clerk terminal", "/clerk"), ("window screen", "/window/1"), ("supervisor", "/supervisor"),
          ("reports", "/reports"), ("administration", "/admin"), ("booking", "/book"),
-         ("service desk booking", "/desk"))
+         ("service desk booking", "/desk"), ("city dashboard (account city)", "/city"),
+         ("city reports", "/city/reports"))
 
 
 def page_routes(app) -> list[tuple[str, str]]:

@@ -53,6 +53,26 @@ class HallConnection(sqlite3.Connection):
     dialect = SQLITE
 
 
+#: How a call that may wait on the disk (a COMMIT's fsync, a BEGIN IMMEDIATE waiting for
+#: another process's write) is made. Directly on a thread; under gevent, on a native thread
+#: of gevent's pool (serving.async_mode), so the event loop serves every other connection
+#: while this one waits. This is the seam another database's driver would use too.
+_waits_on_disk: Callable[..., Any] = lambda call, *args: call(*args)
+
+
+def wait_on_disk_with(runner: Callable[..., Any]) -> None:
+    global _waits_on_disk
+    _waits_on_disk = runner
+
+
+def wait_on_disk(call: Callable[..., Any], *args: Any) -> Any:
+    return _waits_on_disk(call, *args)
+
+
+def _directly(call: Callable[..., Any], *args: Any) -> Any:
+    return call(*args)
+
+
 #: One lock per database file in this process. Writers in one process queue on it and hand
 #: over at once, instead of backing off in SQLite's sleeping busy handler; BEGIN IMMEDIATE
 #: still serialises writers of other processes.
@@ -86,10 +106,12 @@ def write(conn: sqlite3.Connection, halls: Iterable[int] = ()) -> Iterator[sqlit
     """One write transaction, taking the write lock at once; rolled back on any error. `halls`:
     the halls it changes, whose counter rows it takes first, in a fixed order (their ids)."""
     lock = getattr(conn, "write_lock", None)
+    # SQLite's waits leave the event loop; a PostgreSQL connection waits as its driver does
+    disk = wait_on_disk if conn.dialect is SQLITE else _directly
     if lock is not None:
         lock.acquire()
     try:
-        conn.execute(conn.dialect.begin_write)
+        disk(conn.execute, conn.dialect.begin_write)
         try:
             take_halls(conn, halls)
             yield conn
@@ -97,7 +119,7 @@ def write(conn: sqlite3.Connection, halls: Iterable[int] = ()) -> Iterator[sqlit
             conn.execute("ROLLBACK")
             raise
         try:
-            conn.execute("COMMIT")
+            disk(conn.execute, "COMMIT")
         except Exception:
             # a full disk fails the commit itself: roll back, so the connection is usable
             # again when space returns instead of stuck inside this transaction
@@ -493,6 +515,12 @@ def _migrations(package: str = "server.migrations") -> list[tuple[int, str, str]
         name = entry.name
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
+    numbers = [number for number, _, _ in found]
+    if len(set(numbers)) != len(numbers):
+        # two migrations written side by side took the same number: one of them would be taken
+        # for applied and skipped, so renumber the later one
+        taken = sorted(name for number, name, _ in found if numbers.count(number) > 1)
+        raise RuntimeError(f"migrations share a number: {', '.join(taken)}")
     return sorted(found)
 
 

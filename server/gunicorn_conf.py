@@ -1,5 +1,10 @@
 """gunicorn settings for the hall server: `gunicorn -c python:server.gunicorn_conf server.wsgi:app`.
 
+One gevent worker: gunicorn monkey-patches the worker before it loads the application, every
+request and every live connection is a greenlet, and the application runs Flask-SocketIO on
+gevent with SQLite's waits on the disk on native threads (server/serving.py). A connected
+board costs a few small objects, not threads, so `worker_connections` bounds the connections.
+
 On SIGTERM gunicorn stops accepting and lets requests in flight finish within
 `graceful_timeout`; the live clients (websockets, which gunicorn would wait for too) are let go
 as soon as those requests have answered and their news went out, so the worker exits in
@@ -10,7 +15,9 @@ from __future__ import annotations
 import signal
 
 workers = 1                 # live updates go out from the process that committed (docs/deployment.md)
-threads = 200
+worker_class = "gevent"
+worker_connections = 10000  # boards, window screens, clerk terminals, phones and requests together
+backlog = 4096              # a thousand boards reconnecting at once after a restart
 graceful_timeout = 20
 bind = "127.0.0.1:8080"
 

@@ -9,8 +9,14 @@ holds none while it waits.
 
 Who hears what is decided by Socket.IO rooms, so a broadcast costs one emit per room and
 never a walk over the connections: staff and devices join the hall's room (supervisors and
-admins its supervisors' room too); a phone following a ticket joins that ticket's room and
-its item's room, and hears only its own part of each message (docs/protocol.md).
+admins its supervisors' room too); a board that shows one zone joins that zone's room and a
+window screen its window's room, and each hears its room's part of the messages, counted by
+the room's own `room_seq`; a phone following a ticket joins that ticket's room and its item's
+room, and hears only its own part of each message (docs/protocol.md). Every room name starts
+with the hall's, so halls sharing a process or a message queue never hear each other.
+
+A message is encoded once per emit, whatever the room's size (Socket.IO does so for a room);
+the snapshot a connecting client gets is encoded once per build and shared (protocol.Encoded).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable
 
-from flask import request
+from flask import g, has_app_context, request
 from flask_socketio import ConnectionRefusedError as SocketIOConnectionRefused
 from flask_socketio import SocketIO, disconnect, join_room
 
@@ -54,34 +60,45 @@ class SharedSnapshot:
 
     MAX_AGE = 2.0
 
-    def __init__(self, key: Callable[[], tuple], build: Callable[[], dict[str, Any]]):
+    def __init__(self, key: Callable[[], tuple], build: Callable[[], dict[str, Any]],
+                 between: Callable[[], None] = lambda: None):
         self._key, self._build = key, build
-        self._kept: tuple[tuple, float, dict[str, Any]] | None = None
+        self._between = between   # after reading the key, before waiting for a build
+        self._kept: tuple[tuple, float, dict[str, Any], protocol.Encoded] | None = None
         self._building = threading.Lock()
 
     def get(self) -> dict[str, Any]:
+        return self._get()[2]
+
+    def encoded(self) -> protocol.Encoded:
+        """The same snapshot as JSON text, encoded once per build."""
+        return self._get()[3]
+
+    def _get(self) -> tuple[tuple, float, dict[str, Any], protocol.Encoded]:
         key = self._key()
         found = self._fresh(key)
         if found is not None:
             return found
+        self._between()
         with self._building:
             found = self._fresh(key)   # built by the one we waited for
-            if found is None:
-                found = self.rebuild()
-            return found
+            return found if found is not None else self._make()
 
     def rebuild(self) -> dict[str, Any]:
         """Build now (a setup change every client must see) and keep it for the others."""
+        return self._make()[2]
+
+    def _make(self) -> tuple[tuple, float, dict[str, Any], protocol.Encoded]:
         key = self._key()
         payload = self._build()
-        self._kept = (key, time.monotonic(), payload)
-        return payload
+        self._kept = kept = (key, time.monotonic(), payload, protocol.Encoded.of(payload))
+        return kept
 
-    def _fresh(self, key: tuple) -> dict[str, Any] | None:
+    def _fresh(self, key: tuple) -> tuple | None:
         kept = self._kept
         if kept is None or kept[0] != key or time.monotonic() - kept[1] > self.MAX_AGE:
             return None
-        return kept[2]
+        return kept
 
 
 @dataclass
@@ -107,7 +124,13 @@ class Live:
         self.active: dict[int, datetime] = {}   # device id → its last request
         self.following: dict[int, set[str]] = {}   # ticket id → the phones following it
         self.lock = threading.Lock()
-        self.shared_snapshot = SharedSnapshot(self.snapshot_key, self.build_snapshot)
+        self.narrowed: dict[str, protocol.Audience] = {}   # sid → the zone or window it shows
+        self.room_seqs: dict[str, int] = {}    # zone or window room → messages sent to it so far
+        self.room_members: dict[str, int] = {}   # zone or window room → connections in it
+        # held while a room's message is counted and sent, and while a client joins a room
+        # and reads its count: the two never interleave
+        self.room_lock = threading.Lock()
+        self.shared_snapshot = SharedSnapshot(self.snapshot_key, self.build_snapshot, self.give_back)
 
     @property
     def room(self) -> str:
@@ -124,6 +147,11 @@ class Live:
     def item_room(self, service: str) -> str:
         """The phones whose ticket waits for one item: they hear that item's waiting figures."""
         return f"{self.room}:item:{service}"
+
+    def audience_room(self, audience: protocol.Audience) -> str:
+        """The boards showing one zone (hall:1:zone:1F), or one window's screen (hall:1:window:3)."""
+        kind, key = audience
+        return f"{self.room}:{kind}:{key}"
 
     # --- publishing ---------------------------------------------------------------------------
 
@@ -144,8 +172,25 @@ class Live:
         messages = protocol.messages_for(batch, state, clerks)
         for name, payload in messages:
             self.emit_to_hall(name, payload)
+            self.tell_rooms(name, payload, state.setup)
+            if name == wire.TICKET_CALLED:
+                # on the event loop, let every connection's writer send the call before the
+                # batch's other messages are queued: a board has it after one pass over the
+                # boards. The others go out together, one wake-up of each writer for all of
+                # them (a no-op on threads)
+                self.socketio.sleep(0)
         self.tell_phones(messages)
         self.after_publish()
+
+    def tell_rooms(self, name: str, payload: dict[str, Any], setup) -> None:
+        """The zones' boards and the windows' screens hear their part, counted per room."""
+        for audience, part in protocol.room_parts(name, payload, setup):
+            room = self.audience_room(audience)
+            with self.room_lock:
+                if not self.room_members.get(room):
+                    continue   # nobody in it: not worth encoding, nobody to count for
+                count = self.room_seqs[room] = self.room_seqs.get(room, 0) + 1
+                self.socketio.emit(name, part | {"room_seq": count}, to=room)
 
     def tell_phones(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         """The phones hear their part of the messages (protocol.phone_parts): a ticket's
@@ -153,9 +198,12 @@ class Live:
         for name, payload in messages:
             if name in wire.TICKET_MESSAGES:
                 self.follow_transfer(payload["ticket"]["id"], payload["ticket"]["service"])
+            with self.lock:   # a room nobody is in is not worth encoding a message for
+                heard = {"ticket": set(self.following), "item": {p.service for p in self.phones.values()}}
             for (kind, key), part in protocol.phone_parts(name, payload):
-                room = self.ticket_room(key) if kind == "ticket" else self.item_room(key)
-                self.socketio.emit(name, part, to=room)
+                if key in heard[kind]:
+                    room = self.ticket_room(key) if kind == "ticket" else self.item_room(key)
+                    self.socketio.emit(name, part, to=room)
 
     def follow_transfer(self, ticket_id: int, service: str) -> None:
         """A transfer moves a ticket to another item: its phones change item rooms before
@@ -186,7 +234,14 @@ class Live:
 
     def broadcast_snapshot(self) -> None:
         """After a setup change: every client redraws from the hall as it is now."""
-        self.emit_to_hall(wire.HALL_SNAPSHOT, self.shared_snapshot.rebuild())
+        self.shared_snapshot.rebuild()
+        encoded = self.shared_snapshot.encoded()
+        self.emit_to_hall(wire.HALL_SNAPSHOT, encoded)
+        with self.room_lock:
+            for room, members in self.room_members.items():
+                if members:
+                    self.socketio.emit(wire.HALL_SNAPSHOT, encoded.with_fields(
+                        room=room, room_seq=self.room_seqs.get(room, 0)), to=room)
 
     def snapshot_payload(self) -> dict[str, Any]:
         """The hall snapshot, shared by everyone who asks for the same hall (SharedSnapshot)."""
@@ -244,12 +299,30 @@ class Live:
         if who.kind == "ticket":
             self.welcome_phone(who)
             return
+        audience = narrowed_to(auth)
+        if audience is False:
+            raise SocketIOConnectionRefused("bad_request")
         with self.lock:
             self.clients[request.sid] = who
-        join_room(self.room)
         if ALERT_LISTENERS.admits_kind(principal_kind(who)):
             join_room(self.supervisors_room)
-        self.socketio.emit(wire.HALL_SNAPSHOT, self.snapshot_payload(), to=request.sid)
+        if audience is None:
+            join_room(self.room)
+            self.socketio.emit(wire.HALL_SNAPSHOT, self.shared_snapshot.encoded(), to=request.sid)
+            return
+        count = self.join_audience(request.sid, audience)
+        self.socketio.emit(wire.HALL_SNAPSHOT, self.shared_snapshot.encoded().with_fields(
+            room=self.audience_room(audience), room_seq=count), to=request.sid)
+
+    def join_audience(self, sid: str, audience: protocol.Audience) -> int:
+        """Join a zone's or a window's room; its count so far, read as it was joined: every
+        message counted after it reaches this client."""
+        room = self.audience_room(audience)
+        with self.room_lock:
+            join_room(room)
+            self.narrowed[sid] = audience
+            self.room_members[room] = self.room_members.get(room, 0) + 1
+            return self.room_seqs.get(room, 0)
 
     def welcome_phone(self, who) -> None:
         """A tracking token joins its ticket's room and its item's room, never the hall's: it
@@ -271,11 +344,20 @@ class Live:
         as seen."""
         who = identify_in_hall(self.service, token, allow_ticket=LISTENERS.admits_kind(TICKET),
                                session_clock=self.session_clock)
+        # the connection goes back before waiting for the hall's writer: a thousand boards
+        # connecting at once hold a few connections between them, not one each
+        self.give_back()
         if who is None or not LISTENERS.admits_kind(principal_kind(who)):
             return None
         if who.kind == "device":
             self.touch_device(who.id)
         return who
+
+    def give_back(self) -> None:
+        """Give this handler's database connection back now rather than at its teardown
+        (app.py), unless its thread held one before the handler began."""
+        if has_app_context() and not g.get("held_connection", False):
+            self.service.database.release()
 
     def saw_device(self, device_id: int) -> None:
         """A device made a request: a kiosk that only issues over REST is active too. Kept in
@@ -310,14 +392,31 @@ class Live:
         if missed is None:
             self.tell_one([(wire.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
             return {"ok": True, "snapshot": True}
+        missed = self.narrow(missed, request.sid)
         self.tell_one(missed, request.sid)
         return {"ok": True, "snapshot": False, "count": len(missed)}
+
+    def narrow(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> list[tuple[str, dict[str, Any]]]:
+        """A zone's board or a window's screen: its room's part of the messages only."""
+        audience = self.narrowed.get(sid)
+        if audience is None:
+            return messages
+        setup = self.service.setup()
+        parts = [(name, protocol.for_audience(name, payload, audience, setup)) for name, payload in messages]
+        return [(name, part) for name, part in parts if part is not None]
 
     def tell_one(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> None:
         if sid in self.phones:
             self.tell_phone(messages, sid)
             return
+        audience = self.narrowed.get(sid)
         for name, payload in messages:
+            if name == wire.HALL_SNAPSHOT and audience is not None:
+                room = self.audience_room(audience)
+                with self.room_lock:
+                    payload = payload | {"room": room, "room_seq": self.room_seqs.get(room, 0)}
+                    self.socketio.emit(name, payload, to=sid)
+                continue
             self.socketio.emit(name, payload, to=sid)
 
     def connected(self) -> dict[str, Any]:
@@ -359,6 +458,11 @@ class Live:
 
     def on_disconnect_sid(self, sid: str) -> None:
         """Socket.IO leaves the rooms itself; what is kept here goes."""
+        with self.room_lock:
+            audience = self.narrowed.pop(sid, None)
+            if audience is not None:
+                room = self.audience_room(audience)
+                self.room_members[room] = max(0, self.room_members.get(room, 0) - 1)
         with self.lock:
             self.clients.pop(sid, None)
             phone = self.phones.pop(sid, None)
@@ -367,3 +471,36 @@ class Live:
                 followers.discard(sid)
                 if not followers:
                     self.following.pop(phone.ticket_id, None)
+
+
+def narrowed_to(auth: Any) -> protocol.Audience | None | bool:
+    """The zone or window a client asked to hear (`auth.zone`, `auth.window`); None: the whole
+    hall; False: a zone or window that cannot be one."""
+    if not isinstance(auth, dict):
+        return None
+    zone, window = auth.get(wire.ZONE), auth.get(wire.WINDOW)
+    if zone is not None and window is not None:
+        return False
+    if zone is not None:
+        ok = isinstance(zone, str) and 0 < len(zone) <= 32 and zone.isprintable() and ":" not in zone
+        return (wire.ZONE, zone) if ok else False
+    if window is not None:
+        ok = isinstance(window, int) and not isinstance(window, bool) and 0 < window <= INT64[1]
+        return (wire.WINDOW, window) if ok else False
+    return None
+
+
+class PlainFrames:
+    """WSGI middleware: a live connection is offered no per-message compression. simple-websocket
+    accepts a browser's permessage-deflate offer, and every connection then compresses every
+    message by itself: zlib state of about 300 KB per connection, and one compression per
+    board per message where one encoding serves them all. A hall's LAN carries the plain
+    frames easily. (simple-websocket reads the offer from the request's headers in `environ`.)"""
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable):
+        if environ.get("PATH_INFO", "").startswith("/socket.io/"):
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return self.app(environ, start_response)

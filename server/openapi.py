@@ -120,6 +120,17 @@ ROUTES = {
                                            None, 200)},
     "/api/v1/reports/export.xlsx": {"get": ("The same report as an Excel workbook",
                                             None, 200)},
+    "/api/v1/city/dashboard": {"get": (
+        "A city account's dashboard: every hall of the deployment side by side, now — waiting, longest "
+        "wait (seconds), windows open and paused, 空岗 (windows with no clerk or paused while people wait "
+        "for them), open alerts per level (red, yellow), today's satisfaction — and the city's totals",
+        None, 200)},
+    "/api/v1/city/reports": {"get": (
+        "The city's report comparing halls for ?from=YYYY-MM-DD&to=YYYY-MM-DD (default today): the 三率 "
+        "(项目进驻率, 窗口办结率, 群众满意率) and main figures per hall, the 三率 per department in each hall "
+        "and across halls, and the whole city; ?format=xlsx (json by default) gives it as an Excel workbook "
+        "(sheets 各大厅 Halls and 各部门 Departments). Bad dates or a backwards range: 422", None, 200)},
+    "/api/v1/city/reports.xlsx": {"get": ("The same city report as an Excel workbook", None, 200)},
     "/api/v1/reports/ratings.json": {"get": ("好差评: every rated visit of ?from=YYYY-MM-DD&to=YYYY-MM-DD in the "
                                              "GB/T 39046-2020 rating fields (satisfaction 1 = 非常满意 … "
                                              "5 = 非常不满意; not-rated visits are not rows)", None, 200)},

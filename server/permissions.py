@@ -1,6 +1,7 @@
 """Who may do what: one table of rules, declared on each route with `@permit(RULE)`.
 
-A principal is what a token proves: a staff member by role (admin, supervisor, clerk), a
+A principal is what a token proves: a staff member by role (admin, supervisor, clerk; the
+auditor; a city account, which reads every hall and changes none), a
 device by kind (kiosk, display — the hall board —, window, a window screen, and bridge, the
 process that drives a hall's RS-485 keypads, strips and raters at its windows), a ticket's
 own tracking token (the citizen's phone), or nobody ("anonymous"). A rule admits some kinds;
@@ -25,7 +26,7 @@ from flask import Blueprint, Flask, g
 from hall.commands import ActingWindow, actor_via
 from hall.tickets import WindowStatus
 
-from .accounts import DEVICE_KINDS, ROLES
+from .accounts import CITY, DEVICE_KINDS, ROLES
 from .auth import AUDIT_READERS, REPORT_READERS, SUPERVISING, Identity, bearer_token, identify
 from .errors import ApiError
 
@@ -86,6 +87,8 @@ SUPERVISORS = _rule("supervisors", SUPERVISING, "supervisor, admin")
 REPORT_READERS_RULE = _rule("report_readers", REPORT_READERS, "supervisor, admin, auditor")
 AUDIT_READERS_RULE = _rule("audit_readers", AUDIT_READERS, "admin, auditor")
 ADMINS = _rule("admins", ("admin",), "admin")
+#: the city's dashboard and reports: every hall read, none changed; no hall's own staff
+CITY_READERS = _rule("city_readers", (CITY,), "a city account (reads every hall of the deployment)")
 DEVICES = _rule("devices", DEVICE_KINDS, "devices (kiosk, board, window screen)")
 BOARDS = _rule("boards", ("display",), "a hall board (display device)")
 ISSUERS = _rule("issuers", ("kiosk", *STAFF_KINDS), "kiosk device or staff")
@@ -121,7 +124,7 @@ LISTENERS = _rule("listeners", (*STAFF_KINDS, *DEVICE_KINDS, TICKET),
 ALERT_LISTENERS = SUPERVISORS
 
 RULES = (PUBLIC, PUBLIC_RATE_LIMITED, LINK_HOLDER, TRACK_HOLDER, ANY_TOKEN, SIGNED_IN, STAFF, SUPERVISORS,
-         REPORT_READERS_RULE, AUDIT_READERS_RULE, ADMINS,
+         REPORT_READERS_RULE, AUDIT_READERS_RULE, ADMINS, CITY_READERS,
          DEVICES, BOARDS, ISSUERS, BOOKERS, WINDOW_READERS, TICKET_READERS, WINDOW_CLERK, TICKET_CLERK,
          KEYPAD_WINDOW, KEYPAD_TICKET, RATERS, SERVING_SCREEN, LISTENERS)
 
@@ -142,7 +145,11 @@ def identify_in_hall(service, token: str | None, allow_ticket: bool = False,
     and nothing says that they exist."""
     who = identify(service.database, token, allow_ticket=allow_ticket, service=service,
                    session_clock=session_clock)
-    return who if who is not None and who.hall_id == service.hall_id else None
+    if who is None:
+        return None
+    # a city account belongs to the deployment: known in every hall (a process pinned to
+    # another hall too), admitted only where a rule names it (its own routes, who it is)
+    return who if who.hall_id == service.hall_id or (who.kind == "user" and who.role == CITY) else None
 
 
 def admit(rule: Rule, hall, ticket_id: int | None = None, window: int | None = None) -> Identity | None:

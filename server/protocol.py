@@ -357,3 +357,118 @@ def phone_parts(name: str, payload: dict[str, Any]) -> list[tuple[tuple[str, Any
     if name == QUEUE_CHANGED:
         return [(("item", s["code"]), payload | {"services": [s]}) for s in payload["services"]]
     return []
+
+
+# --- what a zone's board and a window's screen hear ------------------------------------------------
+
+#: (ZONE, "1F"): the boards showing zone 1F; (WINDOW, 3): window 3's screen
+Audience = tuple[str, Any]
+
+
+def room_parts(name: str, payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audience, dict[str, Any]]]:
+    """The parts of a sequenced message for the zone rooms and the window rooms, by audience:
+    a call and a window's change go to the window's zone, to the boards of every zone
+    (wire.EVERY_ZONE) and to the window; a ticket's change
+    to the screen of the window it is at; the waiting figures to each zone and window whose
+    windows serve the items, narrowed to those items and windows. Nothing else: a board of one
+    zone has no use for tickets being issued, a window screen none for other windows."""
+    if name == TICKET_CALLED:
+        return _window_audiences(payload["window"], payload, setup)
+    if name == WINDOW_CHANGED:
+        return _window_audiences(payload["window"]["number"], payload, setup)
+    if name == TICKET_CHANGED:
+        window = payload["ticket"]["window"]
+        return [((wire.WINDOW, window), payload)] if window is not None and _has_window_in(setup, window) else []
+    if name == QUEUE_CHANGED:
+        return _queue_parts(payload, setup)
+    return []
+
+
+def _window_audiences(number: int, payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audience, dict]]:
+    if not _has_window_in(setup, number):
+        return []
+    zone = setup.window(number).zone
+    parts = [((wire.ZONE, zone), payload)] if zone else []
+    return parts + [((wire.ZONE, wire.EVERY_ZONE), payload), ((wire.WINDOW, number), payload)]
+
+
+def _queue_parts(payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audience, dict[str, Any]]]:
+    """`queue_changed` for each zone and window it concerns: the items their windows serve,
+    the waiting counts of their own windows."""
+    groups: dict[Audience, set[int]] = {}
+    for spec in setup.windows:
+        if spec.zone:
+            groups.setdefault((wire.ZONE, spec.zone), set()).add(spec.number)
+        groups[(wire.WINDOW, spec.number)] = {spec.number}
+    parts = [((wire.ZONE, wire.EVERY_ZONE), payload)]   # every window's board: all of it
+    for audience, numbers in groups.items():
+        served = {code for n in numbers for code in setup.window(n).services}
+        services = [s for s in payload["services"] if s["code"] in served]
+        windows = [w for w in payload.get("windows", []) if w["number"] in numbers]
+        if services or windows:
+            parts.append((audience, payload | {"services": services, "windows": windows}))
+    return parts
+
+
+def _has_window_in(setup: HallConfig, number: int) -> bool:
+    return any(spec.number == number for spec in setup.windows)
+
+
+def for_audience(name: str, payload: dict[str, Any], audience: Audience,
+                 setup: HallConfig) -> dict[str, Any] | None:
+    """One audience's part of a message (a resync replays a zone's or a window's part only)."""
+    for found, part in room_parts(name, payload, setup):
+        if found == audience:
+            return part
+    return None
+
+
+# --- encoding once -----------------------------------------------------------------------------------
+
+class Encoded:
+    """A payload as JSON text, encoded once however many connections it goes to: the shared
+    snapshot, sent to every board that connects, costs one encoding per build, not one per
+    board. Socket.IO encodes its packets with `SocketJSON`, which puts this text in as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> "Encoded":
+        return cls(json.dumps(payload, separators=(",", ":")))
+
+    def with_fields(self, **fields: Any) -> "Encoded":
+        """The same object with more fields (a room's `room`, `room_seq`), without encoding
+        the rest again."""
+        if not fields:
+            return self
+        return Encoded(self.text[:-1] + "," + json.dumps(fields, separators=(",", ":"))[1:])
+
+    def __reduce__(self):   # a message queue pickles what it passes to the other processes
+        return Encoded, (self.text,)
+
+
+def _bounded_int(text: str) -> int:
+    """As Socket.IO's own decoder: a client's 10,000-digit number is refused, not parsed."""
+    if len(text) > 100:
+        raise ValueError("integer too large")
+    return int(text)
+
+
+class SocketJSON:
+    """The JSON module Socket.IO encodes and decodes packets with (Flask-SocketIO's documented
+    `json` option): the standard one, except that an `Encoded` argument goes in as its text."""
+
+    @staticmethod
+    def dumps(data: Any, **options: Any) -> str:
+        if isinstance(data, list) and any(isinstance(item, Encoded) for item in data):
+            return "[" + ",".join(item.text if isinstance(item, Encoded) else json.dumps(item, **options)
+                                  for item in data) + "]"
+        return json.dumps(data, **options)
+
+    @staticmethod
+    def loads(text: str | bytes, **options: Any) -> Any:
+        options.setdefault("parse_int", _bounded_int)
+        return json.loads(text, **options)

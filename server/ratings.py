@@ -18,7 +18,7 @@ from hall.commands import user_of
 from hall.queue import BAD_RATING_REASONS
 
 from . import db, repository as repo
-from .reports import MAX_DAYS, RangeError, _append_text_safe, inert
+from .reports import MAX_DAYS, RangeError, append_text_safe, inert
 
 STANDARD = "GB/T 39046-2020"
 
@@ -99,12 +99,12 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "好差评 Ratings"
-    _append_text_safe(sheet, [name for name, _ in FIELDS])
-    _append_text_safe(sheet, [header for _, header in FIELDS])
+    append_text_safe(sheet, [name for name, _ in FIELDS])
+    append_text_safe(sheet, [header for _, header in FIELDS])
     for item in sheet[1]:
         item.font = Font(bold=True)
     for row in data["rows"]:
-        _append_text_safe(sheet, _flat(row))
+        append_text_safe(sheet, _flat(row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -47,30 +47,41 @@ class RangeError(ValueError):
     """A range the report cannot cover (backwards, or longer than MAX_DAYS)."""
 
 
-def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
-    """The report JSON: the hall's figures and 三率, rows per group, and the charts' series."""
+def check_range(first: date, last: date) -> None:
     if last < first:
         raise RangeError("to 不能早于 from / to must not be before from")
     if (last - first).days + 1 > MAX_DAYS:
         raise RangeError(f"最多 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
+
+
+def hall_tallies(conn, hall_id: int, setup, setup_version: int, first: date, last: date, now: datetime,
+                 today: date, day_so_far: "DaySoFar") -> tuple[kpi.Tallies, list]:
+    """A hall's added-up facts of its days `first` to `last` and those of the moment, in the
+    caller's read transaction: what the hall's own report and the city's comparison of halls
+    both show. The hall's `today` alone comes from `day_so_far`, kept added up as the log grows;
+    a range replays its log."""
+    alert_rows = [dict(row) for row in repo.alerts_between(conn, hall_id, first, last)]
+    if first == last == today:
+        return day_so_far.figures(conn, hall_id, setup, setup_version, first, now, alert_rows)
+    start, end = kpi.day_bounds(first, last, setup.hall.tz)
+    records = repo.event_records_between(conn, hall_id, start.astimezone(timezone.utc),
+                                         end.astimezone(timezone.utc))
+    return kpi.Tallies.of(kpi.measure(records, setup, start, end, now, alert_rows)), []
+
+
+def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
+    """The report JSON: the hall's figures and 三率, rows per group, and the charts' series."""
+    check_range(first, last)
     service = hall.service
     conn = service.database.connection()
     with db.read(conn):
         setup_version = repo.log_and_setup_versions(conn, service.hall_id)[1]
         setup = service.setup(conn)
-        start, end = kpi.day_bounds(first, last, setup.hall.tz)
-        alert_rows = [dict(row) for row in repo.alerts_between(conn, service.hall_id, first, last)]
         clerks = repo.clerk_names(conn, service.hall_id)
         refused = [(r["service"], datetime.fromisoformat(r["refused_at"]))
                    for r in repo.person_refusals(conn, service.hall_id, first, last)]
-        now = service.clock()
-        if first == last == service.today():
-            tallies, extra = hall.day_so_far.figures(conn, service.hall_id, setup, setup_version, first,
-                                                     now, alert_rows)
-        else:
-            records = repo.event_records_between(conn, service.hall_id, start.astimezone(timezone.utc),
-                                                 end.astimezone(timezone.utc))
-            tallies, extra = kpi.Tallies.of(kpi.measure(records, setup, start, end, now, alert_rows)), []
+        tallies, extra = hall_tallies(conn, service.hall_id, setup, setup_version, first, last,
+                                      service.clock(), service.today(), hall.day_so_far)
     return shaped(hall, setup, clerks, refused, tallies, extra, first, last, by)
 
 
@@ -283,7 +294,7 @@ def to_csv(data: dict[str, Any]) -> bytes:
 NUMBER_FORMATS = {"rate": "0.0%", "minutes": "0.0", "count": "0"}
 
 
-def _append_text_safe(sheet, row: list[Any]) -> None:
+def append_text_safe(sheet, row: list[Any]) -> None:
     """A row whose text stays text: openpyxl would store "=…" as a live formula."""
     sheet.append(row)
     for item in sheet[sheet.max_row]:
@@ -298,10 +309,10 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "报表 Report"
-    _append_text_safe(sheet, [f"{data['hall']['name']} {data['from']} — {data['to']}"])
+    append_text_safe(sheet, [f"{data['hall']['name']} {data['from']} — {data['to']}"])
     sheet["A1"].font = Font(bold=True, size=13)
     for row in table(data):
-        _append_text_safe(sheet, row)
+        append_text_safe(sheet, row)
     for item in sheet[2]:
         item.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 34
@@ -312,23 +323,23 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
             item.number_format = NUMBER_FORMATS[unit]
     rates = book.create_sheet("三率 Three rates")
     for row in three_rates_rows(data):
-        _append_text_safe(rates, row)
+        append_text_safe(rates, row)
     for item in rates["B"][1:]:
         item.number_format = NUMBER_FORMATS["rate"]
     rates.column_dimensions["A"].width = 40
     rates.column_dimensions["B"].width = 12
     booked = book.create_sheet("预约 Appointments")
     for row in appointment_rows(data):
-        _append_text_safe(booked, row)
+        append_text_safe(booked, row)
     booked.column_dimensions["A"].width = 30
     booked.column_dimensions["B"].width = 12
     told = book.create_sheet("通知 Notifications")
     for row in notification_rows(data):
-        _append_text_safe(told, row)
+        append_text_safe(told, row)
     told.column_dimensions["A"].width = 16
     remote = book.create_sheet("远程取号 Remote")
     for row in remote_rows(data):
-        _append_text_safe(remote, row)
+        append_text_safe(remote, row)
     remote.column_dimensions["A"].width = 40
     buffer = io.BytesIO()
     book.save(buffer)

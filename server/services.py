@@ -134,6 +134,9 @@ class HallService:
         #: outbox), and after each commit (waking the courier)
         self.in_transaction: list[Callable[[sqlite3.Connection, HallState, list[e.Event], datetime], None]] = []
         self.after_commit: list[Callable[[], None]] = []
+        #: told the item of each attempt the per-person limit refused, once it is counted
+        #: (the supervisors' dashboards redraw their scalping figures)
+        self.after_refusal: list[Callable[[str], None]] = []
         self.hall_id = hall_id
         self.publish = publish
         self.clock = clock
@@ -448,6 +451,8 @@ class HallService:
         try:
             self.writer.run(lambda conn: repo.record_person_refusal(
                 conn, self.hall_id, business_date(now, self.setup(conn).hall.tz), service, now))
+            for hook in self.after_refusal:
+                hook(service)
         except Exception:   # a missed count must not change the citizen's answer
             log.exception("counting a refused ticket failed")
 

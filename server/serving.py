@@ -7,8 +7,16 @@ citizens its boards never show. The claim is an exclusive lock on `server.lock`,
 the operating system when the process ends however it ends. A data directory the process
 cannot write is refused at start, not discovered at the first ticket.
 
-SIGTERM (and Ctrl+C) stop the development server gracefully: stop accepting, let the requests
-in flight finish and answer (bounded), publish what was committed, then exit.
+How a process holds its connections (docs/deployment.md): `jiaohao server` and gunicorn's
+gevent worker run every request and every live connection as a greenlet on one event loop, so
+an idle board costs a few small objects instead of threads. `use_gevent` monkey-patches the
+standard library before the application is built (gunicorn's gevent worker does the same
+itself), and then `async_mode` tells Flask-SocketIO to run on gevent and sends SQLite's calls
+that can wait on the disk to gevent's pool of native threads (db.wait_on_disk). Without it
+(the tests' own process, a benchmark's in-process server) everything stays on threads.
+
+SIGTERM (and Ctrl+C) stop the server gracefully: stop accepting, let the requests in flight
+finish and answer (bounded), publish what was committed, then exit.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ import errno
 import fcntl
 import logging
 import os
+import resource
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -27,6 +37,65 @@ log = logging.getLogger(__name__)
 
 LOCK_FILENAME = "server.lock"
 DRAIN_SECONDS = 10.0   # how long requests in flight may take to finish after SIGTERM
+#: connections the listening socket queues while the loop is busy: a thousand boards
+#: reconnecting at once after a restart must not find the door shut
+BACKLOG = 4096
+#: the server models `jiaohao server --async-mode` offers
+ASYNC_MODES = ("gevent", "threading")
+
+
+# --- the concurrency model -------------------------------------------------------------------
+
+def use_gevent() -> None:
+    """Make this process a gevent one: called first thing by `jiaohao server`, before the
+    application and its locks exist. Never in a process that runs Qt or the tests."""
+    from gevent import monkey
+    monkey.patch_all()
+    allow_many_connections()
+
+
+def gevent_in_effect() -> bool:
+    """Whether this process was monkey-patched (by `use_gevent` or gunicorn's gevent worker)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and monkey.is_module_patched("threading")
+
+
+def async_mode() -> str:
+    """Flask-SocketIO's async mode for this process; under gevent, SQLite's waits on the disk
+    go to native threads so that the event loop keeps serving meanwhile."""
+    if not gevent_in_effect():
+        return "threading"
+    from . import db
+    db.wait_on_disk_with(on_native_thread)
+    return "gevent"
+
+
+def on_native_thread(call: Callable[..., Any], *args: Any) -> Any:
+    """`call(*args)` on one of gevent's native threads while this greenlet waits; its error is
+    raised here, in the caller (a full disk is the caller's to report, not the pool's)."""
+    import gevent
+    ok, result = gevent.get_hub().threadpool.apply(_outcome, (call, args))
+    if not ok:
+        raise result
+    return result
+
+
+def _outcome(call: Callable[..., Any], args: tuple) -> tuple[bool, Any]:
+    try:
+        return True, call(*args)
+    except Exception as exc:
+        return False, exc
+
+
+def allow_many_connections() -> None:
+    """Every live connection is an open file: raise the soft limit to what the system allows
+    (the systemd unit sets it with LimitNOFILE)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            log.warning("could not raise the open files limit above %d", soft)
 
 
 class DataDirUnusable(Exception):
@@ -152,7 +221,35 @@ def count_in_flight(app: Any) -> InFlight:
 
 
 def serve(app: Any, host: str, port: int, drain_seconds: float = DRAIN_SECONDS) -> None:
-    """The threaded development server until SIGTERM or Ctrl+C, then a graceful stop."""
+    """Serve until SIGTERM or Ctrl+C, then stop gracefully: on gevent's WSGI server when this
+    process runs on gevent, else on Werkzeug's threaded server."""
+    if gevent_in_effect():
+        serve_gevent(app, host, port, drain_seconds)
+    else:
+        serve_threads(app, host, port, drain_seconds)
+
+
+def serve_gevent(app: Any, host: str, port: int, drain_seconds: float) -> None:
+    """gevent's WSGI server: a greenlet per connection; websockets through simple-websocket,
+    as Flask-SocketIO's gevent mode does without gevent-websocket."""
+    from gevent import pywsgi, signal_handler
+    from gevent.event import Event
+    in_flight = count_in_flight(app)
+    server = pywsgi.WSGIServer((host, port), app, log=None, backlog=BACKLOG)
+    stopping = Event()
+    handlers = [signal_handler(sig, stopping.set) for sig in (signal.SIGTERM, signal.SIGINT)]
+    server.start()
+    try:
+        stopping.wait()
+    finally:
+        for handler in handlers:
+            handler.cancel()
+    server.close()   # stop accepting: new connections are refused from here on
+    finish(app, in_flight, drain_seconds)
+
+
+def serve_threads(app: Any, host: str, port: int, drain_seconds: float) -> None:
+    """Werkzeug's threaded server: a thread per connection (a benchmark's in-process server)."""
     from werkzeug.serving import make_server
     in_flight = count_in_flight(app)
     server = make_server(host, port, app, threaded=True)
@@ -208,4 +305,10 @@ def stop_live_after_drain(app: Any, in_flight: InFlight | None, drain_seconds: f
     def run() -> None:
         drain(app, in_flight, drain_seconds)
         let_live_clients_go(app)
-    threading.Thread(target=run, name="let-live-go", daemon=True).start()
+    if gevent_in_effect():
+        # a signal handler runs inside gevent's loop there, where starting a thread would
+        # wait for it: a greenlet is only scheduled
+        import gevent
+        gevent.spawn(run)
+    else:
+        threading.Thread(target=run, name="let-live-go", daemon=True).start()

@@ -1,4 +1,5 @@
-"""The WSGI entry point for production servers: `gunicorn -w 1 --threads 200 server.wsgi:app`.
+"""The WSGI entry point for production servers: `gunicorn -c python:server.gunicorn_conf
+server.wsgi:app` (one gevent worker, docs/deployment.md).
 
 The data directory and the hall's configuration come from the environment, with the same
 defaults as the `jiaohao` command: $JIAOHAO_DATA (else ./var) and $JIAOHAO_CONFIG (else

@@ -15,4 +15,5 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "server.pages.remote_api",
     "server.pages.book",
     "server.pages.protocol_script",
+    "server.pages.city",
 )

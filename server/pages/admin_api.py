@@ -260,11 +260,22 @@ def _staff_row(row) -> dict[str, Any]:
                                       "password_changed_at": row["password_changed_at"]}
 
 
+def _own_staff(username: str) -> str:
+    """A name of this hall's own staff: another hall's accounts, and the city's (which belong
+    to the deployment), are not this admin's to see or change."""
+    hall = current_hall()
+    row = repo.find_user(hall.database.connection(), username, hall.service.hall_id)
+    if row is None or row["role"] == accounts.CITY:
+        raise accounts.AccountError("user_not_found", f"本大厅没有用户 {username} / no user named "
+                                    f"{username!r} in this hall")
+    return username
+
+
 @blueprint.get("/staff")
 def list_staff():
     hall = current_hall()
     rows = repo.list_users(hall.database.connection(), hall.service.hall_id)
-    return jsonify(staff=[_staff_row(row) for row in rows])
+    return jsonify(staff=[_staff_row(row) for row in rows if row["role"] != accounts.CITY])
 
 
 @blueprint.post("/staff")
@@ -280,6 +291,7 @@ def add_staff():
 
 @blueprint.put("/staff/<username>")
 def update_staff(username: str):
+    username = _own_staff(username)
     data, hall = _values(), current_hall()
     user = accounts.update_user(hall.database, username, field(data, "role", str),
                                 field(data, "display_name", str),
@@ -290,6 +302,7 @@ def update_staff(username: str):
 
 @blueprint.post("/staff/<username>/password")
 def reset_password(username: str):
+    username = _own_staff(username)
     hall = current_hall()
     accounts.set_password(hall.database, username, field(_values(), "password", str), actor=g.admin,
                           now=hall.session_clock(), hall_id=hall.service.hall_id)
@@ -299,6 +312,7 @@ def reset_password(username: str):
 
 @blueprint.post("/staff/<username>/unlock")
 def unlock_staff(username: str):
+    username = _own_staff(username)
     hall = current_hall()
     accounts.unlock(hall.database, username, actor=g.admin, address=request.remote_addr or "?",
                     now=hall.session_clock(), hall_id=hall.service.hall_id)
@@ -307,6 +321,7 @@ def unlock_staff(username: str):
 
 @blueprint.put("/staff/<username>/disabled")
 def set_disabled(username: str):
+    username = _own_staff(username)
     hall = current_hall()
     disabled = field(_values(), "disabled", bool)
     accounts.set_disabled(hall.database, username, disabled, actor=g.admin, hall_id=hall.service.hall_id)

@@ -59,6 +59,8 @@ from .accounts import (  # noqa: F401
     insert_user,
     find_user,
     users_named,
+    city_user_named,
+    name_taken_anywhere,
     get_user,
     list_users,
     set_password_hash,
@@ -168,6 +170,11 @@ from .people import (  # noqa: F401
     record_person_refusal,
     person_refusals,
     purge_person_data,
+)
+from .city import (  # noqa: F401
+    waiting_lines,
+    open_alert_levels,
+    ratings_given,
 )
 from .remote import (  # noqa: F401
     insert_remote_ticket,

@@ -33,6 +33,15 @@ def users_named(conn: sqlite3.Connection, username: str, hall_id: int | None = N
     return conn.execute("SELECT * FROM users WHERE username = ? ORDER BY hall_id LIMIT 2", (username,)).fetchall()
 
 
+def city_user_named(conn: sqlite3.Connection, username: str) -> sqlite3.Row | None:
+    """The city account of that name: it belongs to the deployment, so its name is taken in every hall."""
+    return conn.execute("SELECT * FROM users WHERE username = ? AND role = 'city'", (username,)).fetchone()
+
+
+def name_taken_anywhere(conn: sqlite3.Connection, username: str) -> bool:
+    return conn.execute("SELECT 1 FROM users WHERE username = ? LIMIT 1", (username,)).fetchone() is not None
+
+
 def get_user(conn: sqlite3.Connection, user_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
 

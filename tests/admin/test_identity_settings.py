@@ -45,3 +45,31 @@ def test_an_item_asks_for_the_id_card(demo, new_page) -> None:
     assert next(s for s in services if s["code"] == "A01")["identity"] == "required"
     hall = demo.request("GET", "/hall", admin)
     assert next(s for s in hall["services"] if s["code"] == "A01")["identity"] == "required"
+
+
+def test_the_remote_card_saves_the_remote_rules_and_an_item_needs_the_name(demo, new_page) -> None:
+    page = sign_in_admin(new_page(), demo)
+    open_tab(page, "staff")
+    form = page.locator("#remote-card form")
+    expect(form.locator("input[name=activate_minutes]")).to_have_value("60")
+    form.locator("input[name=daily_share]").fill("2")
+    form.locator("button[type=submit]").click()
+    expect(form.locator("label[data-field=daily_share] .field-error")).to_contain_text("daily_share")
+    form.locator("input[name=daily_share]").fill("0.3")
+    form.locator("input[name=activate_minutes]").fill("45")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#flash-text")).to_contain_text("已保存")
+    admin = demo.login("admin")
+    remote = demo.request("GET", "/admin/setup", admin)["document"]["remote"]
+    assert remote["daily_share"] == 0.3 and remote["activate_minutes"] == 45
+    offered = demo.request("GET", "/remote-tickets/services", admin)
+    assert offered["activate_minutes"] == 45
+
+    open_tab(page, "services")
+    edit_row(page, "services", "A02")
+    expect(page.locator("#editor select[name=identity_name]")).to_have_value("false")
+    page.locator("#editor select[name=identity_name]").select_option("true")
+    page.click("#editor button[type=submit]")
+    expect(page.locator("#editor")).to_be_hidden()
+    hall = demo.request("GET", "/hall", admin)
+    assert next(s for s in hall["services"] if s["code"] == "A02")["identity_name"] is True

@@ -69,3 +69,24 @@ def test_the_live_measure_is_a_jiaohao_bench_command() -> None:
     assert plain.measure is None and plain.clients == 3
     with pytest.raises(ValueError):
         lb.options_from(parser.parse_args(["bench", "live", "--sizes", "ten"]))
+
+
+@pytest.mark.slow
+def test_a_tiny_mixed_run_and_reconnect_storm_reach_everyone(tmp_path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(to_toml(small_hall_document()), encoding="utf-8")
+    out = tmp_path / "live.json"
+    opts = lb.LiveOptions(sizes=[8], calls=2, repeats=1, starts=1, config=config, out=out,
+                          mixed=40, mixed_seconds=3.0, storm=30)
+    lb.run(opts)
+    results = json.loads(out.read_text(encoding="utf-8"))
+    mixed, storm = results["median"]["mixed"], results["median"]["storm"]
+    assert mixed["connected"] == mixed["still_connected"] == 40
+    assert mixed["boards"] + mixed["window_screens"] + mixed["clerk_terminals"] + mixed["phones"] == 40
+    assert mixed["phones"] > mixed["boards"] > 0
+    assert mixed["issue"]["count"] > 0 and mixed["call_next"]["count"] > 0
+    assert mixed["rss_mb"] > 0 and mixed["connect_s"] > 0
+    assert storm["connected_before"] == storm["reconnected"] == 30
+    assert 0 < storm["snapshots_s"] <= storm["from_launch_s"]
+    assert {"mixed", "storm"} <= set(results["targets"])
+    assert results["median"]["8"]["missed"] == 0 and results["median"]["8"]["socketio_clients"] == 2

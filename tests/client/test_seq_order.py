@@ -70,3 +70,38 @@ def test_any_arrival_order_is_handed_on_in_seq_order_once_each(arrival) -> None:
     for seq in arrival:
         out += order.message(*msg(seq), now=0.0)
     assert seqs(out) == list(range(2, 30)) and not order.holding
+
+
+def room(name: str, seq: int, room_seq: int) -> tuple[str, dict]:
+    return name, {"seq": seq, "room_seq": room_seq}
+
+
+def test_a_rooms_messages_go_in_order_by_their_room_count_whatever_seq_skips() -> None:
+    order = SeqOrder(room=True)
+    assert order.snapshot(10, 0.0, room_seq=4) == (None, [])
+    assert order.message(*room("ticket_called", 15, 5), 0.0) == [room("ticket_called", 15, 5)]
+    assert order.message(*room("queue_changed", 30, 7), 0.0) == []   # 6 is on its way
+    assert order.message(*room("window_changed", 22, 6), 0.0) == [room("window_changed", 22, 6),
+                                                                   room("queue_changed", 30, 7)]
+    assert order.last_seq == 30 and not order.holding
+
+
+def test_a_rooms_real_gap_is_caught_up_by_seq() -> None:
+    order = SeqOrder(room=True, grace=0.25)
+    order.snapshot(10, 0.0, room_seq=4)
+    assert order.message(*room("ticket_called", 15, 5), 0.0)
+    assert order.message(*room("ticket_called", 40, 8), 0.1) == []
+    assert order.overdue(0.2) is None
+    assert order.overdue(0.4) == (15, 39), "resync asks by the hall's seq"
+    assert order.caught_up(39, 0.4) == [room("ticket_called", 40, 8)]
+    assert order.last == 8 and order.last_seq == 40
+
+
+def test_a_room_counts_afresh_on_a_new_connection() -> None:
+    order = SeqOrder(room=True)
+    order.snapshot(10, 0.0, room_seq=50)
+    order.message(*room("ticket_called", 12, 51), 0.0)
+    order.new_connection()   # the server restarted: its rooms count from 0 again
+    assert order.message(*room("window_changed", 14, 1), 0.0) == [room("window_changed", 14, 1)]
+    assert order.snapshot(13, 0.0, room_seq=0) == (14, [])
+    assert order.message(*room("ticket_called", 16, 2), 0.0) == [room("ticket_called", 16, 2)]

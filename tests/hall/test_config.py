@@ -121,3 +121,13 @@ def test_a_parts_own_table_is_a_table_of_known_keys(table, message) -> None:
 def test_a_parts_own_table_comes_back_as_given() -> None:
     table = {"public_url": "http://hall", "port": 8080}
     assert client_table(table, "server", ("public_url", "host", "port")) is table
+
+
+@pytest.mark.parametrize("zone", ["*", "1F:east", "x" * 33])
+def test_a_zone_is_a_name_a_board_can_ask_for(zone: str) -> None:
+    document = small_hall_document()
+    document["windows"][0] = dict(document["windows"][0], zone=zone)
+    with pytest.raises(ConfigError, match=r"windows\[0\]\.zone"):
+        parse_config(document)
+    document["windows"][0]["zone"] = " 1F "
+    assert parse_config(document).windows[0].zone == "1F"

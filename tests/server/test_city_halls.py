@@ -23,6 +23,8 @@ from tests.conftest import FakeClock, add_user, small_hall_document, to_toml
 from tests.server.test_live import Board
 
 PASSWORDS = {"home": "Home-hall-2026", "east": "East-hall-2026"}
+#: the deployment's city account (added with the home hall; it signs in at either)
+CITY_ACCOUNT, CITY_PASSWORD = "metro", "City-wide-2026"
 PEOPLE = (("clerk3", "clerk"), ("boss", "supervisor"), ("root", "admin"), ("checker", "auditor"))
 NO_SUCH_TICKET = 987_654
 BOOKING_RULES = {"enabled": True, "slot_minutes": 30, "capacity": 3, "hours": "09:00-12:00", "days_ahead": 7}
@@ -67,8 +69,10 @@ class HallPeople:
     def tokens(self) -> dict[str, str | None]:
         """A token for every kind of caller of this hall; the "ticket" one tracks a fresh ticket."""
         ticket = self.issue()
+        city = self.app.test_client().post("/api/v1/auth/login", json={
+            "username": CITY_ACCOUNT, "password": CITY_PASSWORD, "hall": self.code}).get_json()["token"]
         return {ANONYMOUS: None, "admin": self.login("root"), "supervisor": self.login("boss"),
-                "clerk": self.login("clerk3"), "auditor": self.login("checker"), **self.devices,
+                "clerk": self.login("clerk3"), "auditor": self.login("checker"), "city": city, **self.devices,
                 TICKET: ticket["track_url"].rsplit("/", 1)[1]}
 
     def last_seq(self) -> int:
@@ -89,6 +93,7 @@ def city(tmp_path, small_config_file):
                                                        appointments=BOOKING_RULES))
     info = home.service.setup().hall
     app.home = HallPeople(app, home.service.hall_id, info.code, info.name, PASSWORDS["home"])
+    add_user(home.database, home.service.hall_id, CITY_ACCOUNT, "city", CITY_PASSWORD, city=True)
     app.east = HallPeople(app, east_id, "xc-east", "东区便民服务中心", PASSWORDS["east"])
     yield app
     home.data.close()

@@ -33,6 +33,8 @@ def hall_app(tmp_path, small_config_file):
     app.user_ids = {name: accounts.add_user(hall.database, hall.service.hall_id, name, role, PASSWORD,
                                             name, "G1")
                     for name, role in people}
+    app.user_ids["metro"] = accounts.add_user(hall.database, hall.service.hall_id, "metro", "city", PASSWORD,
+                                              city=True)
     app.tokens = {kind: accounts.add_device(hall.database, hall.service.hall_id, f"{kind}-1", kind,
                                             3 if kind == "window" else None).token
                   for kind in ("kiosk", "display", "window")}
@@ -58,7 +60,7 @@ def principal_tokens(app) -> dict[str, str | None]:
                                     headers=bearer(app.tokens["kiosk"])).get_json()
     app.ticket_id = issued["id"]
     return {ANONYMOUS: None, "admin": login(app, "root"), "supervisor": login(app, "boss"),
-            "clerk": login(app, "clerk3"), "auditor": login(app, "checker"), "kiosk": app.tokens["kiosk"], "display": app.tokens["display"],
+            "clerk": login(app, "clerk3"), "auditor": login(app, "checker"), "city": login(app, "metro"), "kiosk": app.tokens["kiosk"], "display": app.tokens["display"],
             "window": app.tokens["window"], "bridge": app.tokens["bridge"], TICKET: issued["track_url"].rsplit("/", 1)[1]}
 
 

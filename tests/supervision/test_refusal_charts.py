@@ -88,3 +88,6 @@ def test_refusals_are_drawn_per_hour_and_item_with_a_table(hall, page, tmp_path)
     page.click("#lang")
     expect(page.locator("#refusal-summary")).to_have_text("4 today")
     expect(page.locator("#chart-refused-item tbody tr > *")).to_have_text(["A01 Business registration", "4"])
+    # a new refusal redraws the dashboard by itself
+    assert issue(hall, service="A01", id_number=PERSON).status_code == 409
+    expect(page.locator("#refusal-summary")).to_have_text("5 today")

@@ -317,6 +317,10 @@ STATES: dict[str, Callable] = {
     "reports": staff_page("/reports", "#tiles"),
     "daily report": staff_page("/reports/daily", "#tiles"),
     "desk": staff_page("/desk", "#book-card"),
+    "city signed out": signin_form("/city"),
+    "city dashboard": staff_page("/city", "#hall-rows tr:first-child", "city"),
+    "city reports": staff_page("/city/reports", "#department-rows tr:first-child", "city"),
+    "city reports signed out": signin_form("/city/reports"),
     "admin signed out": signin_form("/admin"),
     **{f"admin {tab} tab": admin_tab(tab) for tab in ADMIN_TABS},
 }
@@ -357,7 +361,7 @@ LANGUAGES = """() => {
 }"""
 
 #: every staff page and the window screen, in English (the citizens' phone pages have no switch)
-IN_ENGLISH = """for (const page of ["admin", "clerk", "desk", "supervisor", "window"])
+IN_ENGLISH = """for (const page of ["admin", "city", "clerk", "desk", "supervisor", "window"])
   localStorage.setItem(`jiaohao.${page}.lang`, "en");"""
 
 

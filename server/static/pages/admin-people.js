@@ -143,10 +143,36 @@
                 (values, form) => change("/setup/identity", "PUT", values, form));
   }
 
+  // --- the [remote] settings: 远程取号, a ticket for today taken from a phone ---------------------------
+
+  const REMOTE_FIELDS = [
+    { name: "enabled", label: ["开放远程取号", "Remote tickets offered"], type: "flag" },
+    { name: "daily_share", label: ["远程号占每日限号的比例（0–1）", "Share of an item's daily cap (0–1)"],
+      type: "number", hint: ["向下取整，其余留给现场取号", "rounded down: the rest stays for walk-ins"] },
+    { name: "daily_tickets", label: ["不限号事项每天远程号数", "Remote tickets a day for an item without a cap"],
+      type: "number" },
+    { name: "activate_minutes", label: ["须在多少分钟内到场激活", "Minutes to activate on site"], type: "number",
+      hint: ["不晚于事项取号时间结束；逾期作废", "never after the item's hours end; then it lapses"] },
+    { name: "max_per_mobile_per_day", label: ["每个手机号每天限取（张）", "Per mobile number a day"], type: "number" },
+  ];
+  const REMOTE_DEFAULTS = { enabled: false, daily_share: 0.2, daily_tickets: 20, activate_minutes: 60,
+                            max_per_mobile_per_day: 2 };
+
+  function renderRemote(root) {
+    const box = card(root, "远程取号", "Remote tickets for today",
+                     "远程号须到场激活（取号机输入取号码，或扫描大厅入口二维码）才进入排队；身份证限号同样适用。",
+                     "A remote ticket joins the queue only when activated on site (its code at the kiosk, or the "
+                     + "entrance QR code); the per-person limit applies too.");
+    box.id = "remote-card";
+    sectionForm(box, REMOTE_FIELDS, { ...REMOTE_DEFAULTS, ...(doc().remote || {}) },
+                (values, form) => change("/setup/remote", "PUT", values, form));
+  }
+
   async function renderStaffAndSecurity(root) {
     await renderStaff(root);
     renderSecurity(root);
     renderIdentity(root);
+    renderRemote(root);
   }
 
   // --- tab: devices -------------------------------------------------------------------------------------

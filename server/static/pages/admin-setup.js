@@ -86,6 +86,8 @@
       { name: "identity", label: ["刷身份证取号", "ID card at the kiosk"], type: "select",
         options: [["off", "不需要", "off"], ["optional", "可选", "optional"], ["required", "必须", "required"]],
         hint: ["每人每天限号见“人员与安全”中的身份证限号", "the per-person limit is under staff & security"] },
+      { name: "identity_name", label: ["需要读卡姓名（加密保存）", "Needs the name on the card (kept sealed)"],
+        type: "flag", hint: ["否：姓名不离开取号机", "no: the name never leaves the kiosk"] },
       { name: "implementation_code", label: ["事项实施编码", "Implementation code (好差评)"], optional: true,
         hint: ["省级好差评平台的事项编码；留空则上报事项代码", "the item's code on the provincial rating platform; empty: the item code"] },
       { name: "department_code", label: ["实施主体编码", "Department code (好差评)"], optional: true,

@@ -92,6 +92,9 @@
       onRefused: refusedToken,
       // a missed message: ask for everything after the last one we have, in order
       onGap: () => state.socket.emit(E.RESYNC, { since: state.seq }),
+      // a board hears its zone's part of the hall only (every zone's: the calls, windows and
+      // waiting figures of the whole hall), not the tickets' other messages
+      zone: ZONE || Protocol.every_zone,
     });
   }
 

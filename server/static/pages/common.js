@@ -209,10 +209,15 @@ const Jiaohao = (() => {
    * and `onGap` re-reads the state rather than trusting a partial picture. Other messages
    * (alerts, bookings) go to their handlers as they come.
    */
-  function connectLive(token, handlers, { onStatus, onRefused, onGap }) {
-    const socket = io({ auth: { token }, reconnectionDelayMax: 5000 });
+  function connectLive(token, handlers, { onStatus, onRefused, onGap, zone, windowNumber }) {
+    // a board of one zone, a window's screen: its room's part only, counted by `room_seq`
+    const auth = { token };
+    if (zone) auth.zone = zone;
+    if (windowNumber) auth.window = windowNumber;
+    const socket = io({ auth, reconnectionDelayMax: 5000 });
     let lastSeq = null;
-    socket.on("connect", () => onStatus(true));
+    let lastRoomSeq = null;
+    socket.on("connect", () => { lastRoomSeq = null; onStatus(true); });
     socket.on("disconnect", (reason) => {
       onStatus(false);
       // the server let this client go (it is stopping, or the token was revoked): Socket.IO
@@ -227,10 +232,14 @@ const Jiaohao = (() => {
     const { events, sequenced } = Protocol;
     socket.on(events.HALL_SNAPSHOT, (snapshot) => {
       lastSeq = snapshot.seq;
+      if (typeof snapshot.room_seq === "number") lastRoomSeq = Math.max(lastRoomSeq || 0, snapshot.room_seq);
       if (handlers[events.HALL_SNAPSHOT]) handlers[events.HALL_SNAPSHOT](snapshot);
     });
     sequenced.forEach((name) => socket.on(name, (message) => {
-      if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
+      if (typeof message.room_seq === "number") {   // a room's message: its seq jumps by design
+        if (lastRoomSeq !== null && message.room_seq > lastRoomSeq + 1 && onGap) onGap();
+        lastRoomSeq = Math.max(lastRoomSeq || 0, message.room_seq);
+      } else if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
       if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
       if (handlers[name]) handlers[name](message);
     }));

@@ -1,6 +1,7 @@
 /* Sign-in for the staff pages: a staff session whose token lives in sessionStorage (never a
  * cookie) and is shared by the pages of one tab that use the same key: the dashboard, the
- * reports and the daily report (supervisors and admins); the service desk (any staff).
+ * reports and the daily report (supervisors and admins); the service desk (any staff); the
+ * city's dashboard and reports (city accounts).
  * Whoever the page is not for is told why. */
 "use strict";
 
@@ -13,9 +14,12 @@ const StaffSignIn = (() => {
     signIn: { zh: "登录", en: "Sign in" },
     notSupervisor: { zh: "请使用大厅管理 (主任) 或管理员账号登录", en: "Sign in as a hall supervisor or an admin" },
     notStaff: { zh: "请使用工作人员账号登录", en: "Sign in with a staff account" },
+    notCity: { zh: "请使用市级账号登录", en: "Sign in with a city account" },
   };
   const SUPERVISORS = { roles: ["supervisor", "admin"], key: TOKEN_KEY, refused: "notSupervisor" };
   const STAFF = { roles: ["clerk", "supervisor", "admin"], key: "jiaohao.desk.token", refused: "notStaff" };
+  // the city's dashboard and reports: an account of the deployment, not of one hall
+  const CITY = { roles: ["city"], key: "jiaohao.city.token", refused: "notCity" };
 
   /** Resolves with {token, me} once someone of `who.roles` is signed in; shows the form until then. */
   function require(lang, title, who = SUPERVISORS) {
@@ -64,5 +68,5 @@ const StaffSignIn = (() => {
     location.reload();
   }
 
-  return { require, signOut, TOKEN_KEY, SUPERVISORS, STAFF };
+  return { require, signOut, TOKEN_KEY, SUPERVISORS, STAFF, CITY };
 })();

@@ -47,6 +47,7 @@
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: refusedToken,
       onGap: () => state.socket.emit(E.RESYNC, { since: state.seq }),
+      windowNumber: NUMBER,   // this window's part of the hall only
     });
     return undefined;
   }

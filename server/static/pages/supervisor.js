@@ -187,7 +187,7 @@
       renderAlerts();
       refreshSoon();
     };
-    handlers[E.APPOINTMENT_CHANGED] = changed;   // booked, moved, cancelled, checked in, no-show
+    handlers[E.APPOINTMENT_CHANGED] = changed;   // booked, moved, cancelled, checked in, no-show; remote tickets; refusals by the per-person limit
     J.connectLive(state.token, handlers, {
       onStatus: (up) => { $("offline").hidden = up; if (up) refreshSoon(); },
       onRefused: () => StaffSignIn.signOut(null),

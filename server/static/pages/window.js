@@ -124,6 +124,7 @@
       onStatus: (online) => { $("offline").hidden = online; },
       onRefused: () => { state.socket.disconnect(); start(); },
       onGap: () => refreshSoon(),
+      windowNumber: NUMBER,   // this window's part of the hall only
     });
   }
 
