@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from hall.config import ConfigError, parse_config
 from hall.identity import (CHECK_CHARACTERS, ELDERLY, MILITARY, IdentityMode, IdentityRules, Person, PersonTicket,
@@ -15,6 +15,10 @@ from hall.identity import (CHECK_CHARACTERS, ELDERLY, MILITARY, IdentityMode, Id
                            person_may_take, priority_for)
 from hall.tickets import Priority, QueueError
 from tests.conftest import small_hall_document
+
+#: the rules are pure and take well under a millisecond: hypothesis's per-example wall-clock
+#: deadline would measure only the load of the machine the tests share
+pure = settings(deadline=None)
 
 #: the worked example of GB 11643-1999 itself
 STANDARD_EXAMPLE = "11010519491231002X"
@@ -36,6 +40,7 @@ def test_the_standards_own_example_passes() -> None:
     assert STANDARD_EXAMPLE not in repr(number) and STANDARD_EXAMPLE not in f"{number}"
 
 
+@pure
 @given(id_numbers)
 def test_every_number_with_its_check_digit_passes_and_masks_to_eighteen(value: str) -> None:
     number = parse_id_number(value.lower())
@@ -45,6 +50,7 @@ def test_every_number_with_its_check_digit_passes_and_masks_to_eighteen(value: s
     assert masked[3:14] == "*" * 11
 
 
+@pure
 @given(id_numbers, st.integers(0, 17), st.sampled_from("0123456789X"))
 def test_changing_any_one_character_fails_the_check(value: str, at: int, replacement: str) -> None:
     if value[at] == replacement or (at < 17 and replacement == "X"):
@@ -69,6 +75,7 @@ def test_check_characters_cover_every_remainder() -> None:
     assert mask_id_number("1234567") == "*******"
 
 
+@pure
 @given(st.integers(1, 5), st.lists(st.tuples(st.sampled_from(["A01", "B01"]), st.booleans()), max_size=8))
 def test_the_limit_counts_this_items_tickets_of_the_day_only(limit: int, taken: list) -> None:
     rules = IdentityRules(tickets_per_person_per_item=limit)
@@ -83,6 +90,7 @@ def test_the_limit_counts_this_items_tickets_of_the_day_only(limit: int, taken: 
         person_may_take(rules, "A01", "企业设立登记", earlier)
 
 
+@pure
 @given(st.lists(st.tuples(st.sampled_from(["A01", "B01"]), st.booleans()), max_size=6))
 def test_one_open_ticket_refuses_while_any_ticket_is_open(taken: list) -> None:
     rules = IdentityRules(tickets_per_person_per_item=99, one_open_ticket=True)
@@ -103,6 +111,7 @@ def test_identity_modes() -> None:
     assert identity_for(IdentityMode.REQUIRED, STANDARD_EXAMPLE).value == STANDARD_EXAMPLE
 
 
+@pure
 @given(birth_dates, st.integers(50, 90))
 def test_the_elderly_get_the_green_channel_from_the_birth_date(born: date, age: int) -> None:
     today = date(2026, 11, 26)
@@ -156,6 +165,7 @@ def test_config_mistakes_name_the_key(change: dict, hint: str) -> None:
         parse_config(document)
 
 
+@pure
 @given(st.lists(st.tuples(st.sampled_from(["A01", "B01", "G01"]),
                           st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31),
                                        timezones=st.just(timezone.utc))), max_size=30))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from hall import remote as r
 from hall.config import ConfigError, parse_config
@@ -18,6 +18,9 @@ from hall.tickets import QueueError
 from tests.conftest import small_hall, small_hall_document
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: the rules are pure and take well under a millisecond: hypothesis's per-example wall-clock
+#: deadline would measure only the load of the machine the tests share
+pure = settings(deadline=None)
 ON = RemoteRules(enabled=True, daily_share=0.3, daily_tickets=5, max_per_mobile_per_day=2)
 moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1),
                        timezones=st.just(timezone.utc))
@@ -27,6 +30,7 @@ def item(code: str = "B01", cap: int | None = 10):
     return dataclasses.replace(small_hall().service(code), daily_cap=cap)
 
 
+@pure
 @given(st.integers(1, 999), st.floats(0, 1))
 def test_places_are_the_share_of_the_cap_rounded_down(cap: int, share: float) -> None:
     rules = dataclasses.replace(ON, daily_share=share)
@@ -42,6 +46,7 @@ def test_an_item_without_a_cap_and_an_item_of_its_own() -> None:
     assert r.remote_places(own, item("C01", cap=None)) == 9
 
 
+@pure
 @given(st.integers(0, 20), st.integers(0, 20), st.integers(0, 5), st.integers(1, 20))
 def test_take_is_allowed_exactly_within_every_limit(taken: int, held: int, by_mobile: int, cap: int) -> None:
     thing = item(cap=cap)
@@ -69,6 +74,7 @@ def test_the_core_refusal_and_an_item_not_offered_come_first() -> None:
         r.check_take(RemoteRules(), item(), None, 0, 0, 0)   # the hall has not turned it on
 
 
+@pure
 @given(moments, st.integers(0, 600), st.floats(5, 720))
 def test_the_deadline_is_never_after_the_hours_nor_the_allowance(taken_at, until_close, minutes) -> None:
     rules = dataclasses.replace(ON, activate_minutes=minutes)
@@ -78,6 +84,7 @@ def test_the_deadline_is_never_after_the_hours_nor_the_allowance(taken_at, until
     assert due in (end, taken_at + timedelta(minutes=minutes))
 
 
+@pure
 @given(st.sampled_from(list(RemoteState)), moments, st.integers(-120, 120))
 def test_activation_and_lapse_agree(state, due, offset) -> None:
     now = due + timedelta(minutes=offset)
@@ -97,6 +104,7 @@ def test_hours_end_is_the_end_of_the_range_now_falls_in() -> None:
     assert end is not None and end > morning and end.tzinfo is not None
 
 
+@pure
 @given(st.integers(0, 120), st.integers(0, 120), st.booleans())
 def test_a_remote_estimate_is_the_range_with_its_caveat(low: int, span: int, uncertain: bool) -> None:
     words = r.remote_wait_words(WaitEstimate(low=low, high=low + span, windows=1, uncertain=uncertain))

@@ -91,3 +91,16 @@ def test_refusals_are_drawn_per_hour_and_item_with_a_table(hall, page, tmp_path)
     # a new refusal redraws the dashboard by itself
     assert issue(hall, service="A01", id_number=PERSON).status_code == 409
     expect(page.locator("#refusal-summary")).to_have_text("5 today")
+
+
+def test_the_reports_page_draws_the_refusals_too(hall, page) -> None:
+    assert issue(hall, service="A01", id_number=PERSON).status_code == 201
+    for _ in range(2):
+        assert issue(hall, service="A01", id_number=PERSON).status_code == 409
+    sign_in(page, hall, "/reports")
+    bars = page.locator("#chart-refused-item rect.chart-bar")
+    expect(bars).to_have_count(1)
+    assert bars.get_attribute("data-value") == "2"
+    expect(page.locator("#chart-refused-hour rect.chart-bar")).to_have_count(1)
+    expect(page.locator("#chart-refused-hour tbody tr > *")).to_have_text(["10:00", "2"])
+    assert axe_violations(page) == []

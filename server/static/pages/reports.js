@@ -25,6 +25,9 @@
     chartWait: { zh: "等候时长分布", en: "How long people waited" },
     chartUtil: { zh: "窗口利用率", en: "Utilisation per window" },
     chartSat: { zh: "每日满意率", en: "Satisfaction by day" },
+    chartRefusedHour: { zh: "每人限号拒绝（按时段，疑似黄牛）", en: "Refused by the per-person limit, by hour (possible scalping)" },
+    chartRefusedItem: { zh: "每人限号拒绝（按事项）", en: "Refused by the per-person limit, by item" },
+    refusedS: { zh: "被拒次数", en: "Refused" },
     issuedS: { zh: "取号", en: "Issued" },
     servedS: { zh: "办结", en: "Served" },
     peopleS: { zh: "人数", en: "People" },
@@ -197,6 +200,13 @@
       { color: "#0f7b45", name: say("utilS"), emptyText: say("noData") });
     Charts.rateLine($("chart-sat"), c.satisfaction_by_day.map((d) => d.day.slice(5)),
       c.satisfaction_by_day.map((d) => d.satisfaction_rate), { color: "#6a3fb5", name: say("satS"), emptyText: say("noData") });
+    const refused = r.person_limit_refusals;
+    const refusedSeries = (values) => [{ name: say("refusedS"), color: "#b3261e", values }];
+    Charts.bars($("chart-refused-hour"), refused.by_hour.map((h) => `${h.hour}:00`),
+      refusedSeries(refused.by_hour.map((h) => h.refused)), { emptyText: say("noData") });
+    const codes = Object.keys(refused.by_item);
+    Charts.bars($("chart-refused-item"), codes, refusedSeries(codes.map((code) => refused.by_item[code])),
+      { emptyText: say("noData") });
   }
 
   function renderTables() {
