@@ -39,9 +39,11 @@ def axe_violations(page: Page) -> list[dict]:
     return page.evaluate(RUN, WCAG_A_AA)
 
 
-def tab_stops(page: Page, presses: int = 12) -> list[dict | None]:
-    """Where Tab takes focus, press after press, from the top of the page."""
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+def tab_stops(page: Page, presses: int = 12, blur: bool = True) -> list[dict | None]:
+    """Where Tab takes focus, press after press: from where focus was last (blur), or from where
+    it is."""
+    if blur:
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
     stops = []
     for _ in range(presses):
         page.keyboard.press("Tab")

@@ -17,9 +17,17 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS, pages
 from tests.web.conftest import DemoHall
 from tests.web.test_accessibility import STATES
 
-SHOTS = {"a11y-phone-large-contrast.png": "phone waiting",
-         "a11y-book-large-contrast.png": "book items",
-         "a11y-window-large-contrast.png": "window screen serving"}
+LARGE, CONTRAST = "大字 / Large text", "高对比 / High contrast"
+#: file name: the page state, the switches pressed, and the keys pressed afterwards
+SHOTS = {"a11y-phone-large-contrast.png": ("phone waiting", (LARGE, CONTRAST), ()),
+         "a11y-phone-large.png": ("phone waiting", (LARGE,), ()),
+         "a11y-phone-contrast.png": ("phone waiting", (CONTRAST,), ()),
+         "a11y-message-large-contrast.png": ("phone unknown ticket", (LARGE, CONTRAST), ()),
+         "a11y-book-large-contrast.png": ("book items", (LARGE, CONTRAST), ()),
+         "a11y-book-manage-large-contrast.png": ("book manage", (LARGE, CONTRAST), ()),
+         "a11y-remote-large-contrast.png": ("remote items", (LARGE, CONTRAST), ()),
+         "a11y-window-large-contrast.png": ("window screen serving", (LARGE, CONTRAST), ()),
+         "a11y-book-skip-link.png": ("book items", (), ("Tab",))}
 
 
 def main(folder: Path) -> None:
@@ -31,10 +39,13 @@ def main(folder: Path) -> None:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
                 for make in pages(browser, height=800):
-                    for name, state in SHOTS.items():
+                    for name, (state, switches, keys) in SHOTS.items():
                         page = STATES[state](make, demo)
-                        for switch in ("大字 / Large text", "高对比 / High contrast"):
+                        for switch in switches:
                             page.get_by_role("button", name=switch).click()
+                        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+                        for key in keys:
+                            page.keyboard.press(key)
                         page.screenshot(path=str(folder / name))
                 browser.close()
         finally:

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.accessibility import axe_violations, tab_stops
 from tests.admin.pages import open_tab, sign_in_admin
+from tests.conftest import REPO
 from tests.web.conftest import PASSWORD, DemoHall
 from tests.web.helpers import clerk_token, open_window_screen, settled, sign_in_clerk
 
@@ -221,6 +222,9 @@ def booking(step: str) -> Callable:
         page.fill("#name", "无障碍")
         page.click("#submit")
         expect(page.locator("#booking")).to_be_visible()
+        if step == "manage":   # the manage link (/book/m/<token>) opened again later
+            page.reload()
+            expect(page.locator("#b-code")).not_to_be_empty()
         return page
     return reach
 
@@ -305,6 +309,7 @@ STATES: dict[str, Callable] = {
     "book slots": booking("slots"),
     "book form": booking("form"),
     "book booked": booking("booked"),
+    "book manage": booking("manage"),
     **{f"remote {step}": remote(step) for step in ("items", "form", "taken", "entrance", "refused", "activated")},
     "desk signed out": signin_form("/desk"),
     "supervisor signed out": signin_form("/supervisor"),
@@ -468,10 +473,7 @@ def test_the_window_screens_text_grows_with_zoom_and_is_never_small(demo, new_pa
     assert zoomed.evaluate("() => getComputedStyle(document.body).overflowY") != "hidden", "the zoomed screen scrolls"
 
 
-@pytest.mark.parametrize("state", ["phone waiting", "book items", "book slots", "remote taken", "window screen idle",
-                                   "clerk signed out", "supervisor signed out", "admin signed out",
-                                   "reports", "desk", "clerk free", "supervisor", "admin hall tab",
-                                   "admin services tab"])
+@pytest.mark.parametrize("state", list(STATES))
 def test_no_page_scrolls_sideways_at_320_css_px(demo, new_page, state) -> None:
     def narrow(width: int = 320, height: int = 640, locale: str = "zh-CN") -> Page:
         return new_page(320, height, locale)
@@ -487,21 +489,137 @@ TARGETS = """() => [...document.querySelectorAll("button, a[href], input, select
   .filter((t) => t.w < 44 || t.h < 44)"""
 
 
-@pytest.mark.parametrize("state", ["phone waiting", "phone finished", "book items", "book days", "book slots",
-                                   "book form", "book booked", "remote items", "remote form", "remote taken",
-                                   "remote entrance", "window screen idle", "window screen rating prompt"])
+def citizens_states() -> list[str]:
+    """The citizens' pages: the phone pages and the window screen, in every state."""
+    return [state for state in STATES if state.startswith(PHONE_PAGES + ("window screen",))]
+
+
+@pytest.mark.parametrize("state", citizens_states())
 def test_citizens_controls_are_44_px_or_more_and_their_text_18_px(demo, new_page, state) -> None:
     page = STATES[state](new_page, demo)
     assert page.evaluate(TARGETS) == [], state
     assert page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") >= 18
 
 
+#: the font size of each shown text node's element, and the element and its words
+TEXT_SIZES = """() => {
+  const sizes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const text = walker.currentNode.textContent.trim(), parent = walker.currentNode.parentElement;
+    const box = parent.getBoundingClientRect();
+    const shown = text && !parent.closest("script, style") && box.width > 0 && box.height > 0
+      && getComputedStyle(parent).visibility !== "hidden";
+    const path = [parent, parent.parentElement, parent.parentElement && parent.parentElement.parentElement]
+      .filter(Boolean).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`).reverse().join(" > ");
+    if (shown) sizes.push([parseFloat(getComputedStyle(parent).fontSize), `${path}: ${text.slice(0, 30)}`]);
+  }
+  return sizes;
+}"""
+
+#: text this large (CSS px: 1.125rem, the citizens' body text) or larger may follow a big screen
+#: (the window screen's max(rem, vh) sizes) down to this size, never below; smaller text never shrinks
+READABLE = 18
+
+
+def without_remote_tickets() -> list[str]:
+    """The states, less those that take a 远程取号 ticket: one address may take 10 in a burst
+    (then one every 30 s), which the checks above already spend; these pages are the same page as
+    the remote items and form states, which stay in."""
+    return [state for state in STATES
+            if state not in {"remote taken", "remote entrance", "remote refused", "remote activated"}]
+
+
+@pytest.mark.parametrize("state", without_remote_tickets())
+def test_text_keeps_its_size_when_the_page_is_zoomed_to_200_percent(demo, new_page, state) -> None:
+    """WCAG 1.4.4: zoomed to 200 %, the same screen is half as many CSS px wide and high. Text
+    sized in rem keeps its CSS size and so doubles on the screen; text sized by the window (vh,
+    vw, px of a scaled design) would shrink. Every text shown at both sizes is measured."""
+    page = STATES[state](new_page, demo)
+    size = page.viewport_size
+    before = page.evaluate(TEXT_SIZES)
+    page.set_viewport_size({"width": size["width"] // 2, "height": size["height"] // 2})
+    page.wait_for_function("(w) => window.innerWidth === w", arg=size["width"] // 2)
+    after = page.evaluate(TEXT_SIZES)
+    # a live page may draw itself again meanwhile: text is matched by its element and words
+    sized = {text: size for size, text in after}
+    both = [(text, size, sized[text]) for size, text in before if text in sized]   # the last of a kind
+    shrunk = [f"{text}: {was} px -> {now} px" for text, was, now in both if now < min(was, READABLE) - 0.01]
+    assert shrunk == [], "\n".join(shrunk)
+    assert len(both) >= 3, "text was measured"
+
+
+#: the style sheets of the staff and citizens' pages: every font size in rem or em (or %), or a
+#: max()/clamp() with a rem floor; the hall board and strip (board.css) fill a wall screen by design
+STYLE_SOURCES = [*sorted((REPO / "server" / "static" / "pages").glob("*.css")),
+                 *sorted((REPO / "server" / "pages" / "templates").rglob("*.html")),
+                 *sorted((REPO / "server" / "templates").glob("*.html"))]
+SCREEN_SIZED = {"board.css"}
+FONT_SIZE = re.compile(r"font(?:-size)?\s*:\s*([^;}]+)")
+
+
+def screen_sized_font(value: str) -> bool:
+    """A font size from px, the viewport (vh, vw, vmin…) or a container (cq…) without a rem floor."""
+    fixed = re.search(r"\d(px|vh|vw|vmin|vmax|cq[whib]|cqmin|cqmax)\b", value)
+    floored = re.match(r"\s*(max|clamp)\(\s*[\d.]+rem\b", value)
+    return bool(fixed) and not floored
+
+
+def test_style_sheets_size_text_in_rem() -> None:
+    wrong = []
+    for source in STYLE_SOURCES:
+        if source.name in SCREEN_SIZED:
+            continue
+        for line_no, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+            for value in FONT_SIZE.findall(line):
+                if screen_sized_font(value.split("/")[0] if value.lstrip()[:1].isdigit() else value):
+                    wrong.append(f"{source.relative_to(REPO)}:{line_no}: {value.strip()}")
+    assert wrong == [], "\n".join(wrong)
+    assert screen_sized_font("18px") and screen_sized_font("2.4vh") and not screen_sized_font("max(1.125rem, 2.4vh)")
+
+
+# --- the keyboard on every page: skip the bars, see where focus is ------------------------------------
+
+#: the shown controls the keyboard reaches before the page's main content, in page order
+BEFORE_MAIN = """() => {
+  const main = [...document.querySelectorAll("main")].find((m) => m.getClientRects().length);
+  if (!main) return null;
+  return [...document.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]")]
+    .filter((e) => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length && !e.closest("[inert]")
+                   && getComputedStyle(e).visibility !== "hidden"
+                   && (main.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_PRECEDING))
+    .map((e) => e.className === "skip-link" ? "skip" : `${e.tagName.toLowerCase()}#${e.id}.${e.className}`);
+}"""
+
+
+@pytest.mark.parametrize("state", without_remote_tickets())
+def test_the_keyboard_skips_to_the_main_content_and_always_shows_where_it_is(demo, new_page, state) -> None:
+    """WCAG 2.4.1: where controls (a bar, tabs, the 大字 / 高对比 switches) come before the main
+    content, the first stop is 跳到主要内容, shown when focused, and Enter on it lands in <main>.
+    WCAG 2.4.7: every stop Tab reaches from there is shown, with its focus ring."""
+    page = STATES[state](new_page, demo)
+    # an open modal dialog owns the keyboard: nothing behind it takes focus
+    before = page.evaluate("() => !document.querySelector('dialog:modal')") and page.evaluate(BEFORE_MAIN)
+    if before:
+        assert before[0] == "skip", f"controls before the main content and no skip link first: {before}"
+        link = page.locator(".skip-link:visible")
+        link.focus()
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["y"] >= 0 and box["width"] > 0, f"the focused skip link is off screen: {box}"
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => !!document.activeElement.closest('main')"), "Enter on it lands in <main>"
+    stops = [stop for stop in tab_stops(page, 20, blur=not before) if stop is not None]
+    hidden = [stop for stop in stops if not stop["shown"] or not stop["ring"]]
+    assert hidden == [], f"focus cannot be seen on {hidden}"
+
+
 # --- 适老化: large text and high contrast on the citizens' pages ------------------------------------
 
-@pytest.mark.parametrize("state", ["phone waiting", "book items", "window screen idle"])
+@pytest.mark.parametrize("state", ["phone waiting", "phone unknown ticket", "book items", "book manage",
+                                   "remote items", "window screen idle"])
 def test_large_text_and_high_contrast_switch_on_stay_on_and_pass_axe(demo, new_page, state) -> None:
     page = STATES[state](new_page, demo)
-    number = page.locator("#number, #w-number, #step-item h2").first
+    number = page.locator("#number, #w-number, #step-item h2, #message h1, #b-code").locator("visible=true").first
     before = number.bounding_box()["height"]
     for name in ("大字 / Large text", "高对比 / High contrast"):
         switch = page.get_by_role("button", name=name)
@@ -533,3 +651,38 @@ def test_the_rating_prompt_takes_focus_keeps_tab_inside_and_gives_more_time(demo
     # the prompt waits its full time (60 s) again
     expect(screen.locator("#rating-countdown")).to_have_text(re.compile(r"^(59|60) "))
     expect(screen.locator("#rating")).to_be_visible()
+
+
+# --- colour is never the only signal (WCAG 1.4.1) ----------------------------------------------------
+
+ALERT_WINDOW = 16   # a window of the demo hall no other web test uses
+
+
+def test_colour_is_never_the_only_signal(demo, new_page) -> None:
+    """A window with an alert, a window's state, an alert's level, a timer past its line and a
+    clerk's dimmed action each carry a word, a mark or a changed border as well as a colour."""
+    token = clerk_at(demo, ALERT_WINDOW)
+    ticket = issue(demo, ALERT_WINDOW)[0]
+    demo.request("POST", f"/windows/{ALERT_WINDOW}/call", token, json={"number": ticket["number"], "reason": "颜色检查"})
+    demo.request("POST", f"/tickets/{ticket['id']}/start", token)
+    demo.request("POST", f"/tickets/{ticket['id']}/finish", token, json={})
+    demo.request("POST", f"/tickets/{ticket['id']}/evaluation", demo.window_token(ALERT_WINDOW), json={"rating": 1})
+
+    board = STATES["supervisor"](new_page, demo)
+    card = board.locator(f".win[data-window='{ALERT_WINDOW}']")
+    expect(card).to_have_class(re.compile(r"\balerting\b"))       # the red edge…
+    expect(card.locator(".win-alert")).to_have_text("⚠ 告警")      # …and the word
+    for badge in board.locator(".win .badge").all():
+        assert badge.inner_text().strip() in {"服务中", "暂停", "未签到"}, "every window's state is a word"
+    levels = board.locator(".alert .level")
+    expect(levels.first).to_be_visible()
+    assert {level.inner_text().strip() for level in levels.all()} <= {"红色", "黄色"}
+    # a timer past its line: red and marked (the mark is the style sheet's, shown before the time)
+    mark = board.evaluate("""() => { const t = document.createElement("span"); t.className = "t over";
+        document.querySelector(".win-line").append(t); return getComputedStyle(t, "::before").content; }""")
+    assert "⚠" in mark
+
+    clerk = STATES["clerk free"](new_page, demo)
+    borders = clerk.evaluate("""() => [".act:not(.unavailable)", ".act.unavailable"].map((s) =>
+        getComputedStyle(document.querySelector(s)).borderStyle)""")
+    assert borders[0] != borders[1], f"a dimmed action differs by its border too: {borders}"

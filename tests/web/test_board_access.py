@@ -6,6 +6,8 @@ Enter and Space; nothing hidden takes focus."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -97,3 +99,18 @@ def test_the_voice_button_is_reached_and_pressed_with_the_keyboard_alone(busy_ha
         board.wait_for_function("() => window.boardVoice.log.some(e => e.outcome === 'said')", timeout=60_000)
     finally:
         context.close()
+
+
+def test_the_newest_call_stops_blinking_by_itself_within_five_seconds(busy_hall, board_page) -> None:  # noqa: F811
+    """WCAG 2.2.2: nobody can pause a wall screen, so a blink longer than 5 s is not allowed, not
+    even when the address asks for one (&blink=30)."""
+    token = signed_in(busy_hall, 21)
+    busy_hall.issue(first_item(busy_hall, 21))
+    board = board_page()
+    open_board(board, busy_hall, "&blink=30")
+    called = busy_hall.request("POST", "/windows/21/call-next", token)["ticket"]
+    expect(board.locator("#now-number")).to_have_text(called["number"])
+    expect(board.locator("#now")).to_have_class(re.compile(r"\bblinking\b"))
+    # 5 s and the board's own tick (a quarter second) with room for a loaded machine; 30 s would fail
+    expect(board.locator("#now")).not_to_have_class(re.compile(r"\bblinking\b"), timeout=8000)
+    assert board.evaluate("() => getComputedStyle(document.getElementById('now')).animationName") == "none"

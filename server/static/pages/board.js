@@ -2,7 +2,7 @@
  * board (display/presenter.py): the newest call large and blinking, the calls before it, every
  * window's state, waiting and estimate per item, the notice line, the clock.
  *
- *   /board?token=DISPLAY_TOKEN[&zone=1F][&portrait=1][&blink=8]
+ *   /board?token=DISPLAY_TOKEN[&zone=1F][&portrait=1][&blink=5]
  *
  * The voice: each new call is said by the hall's server (GET /api/v1/calls/<seq>/announcement:
  * the chime and the hall's sentence, repeated as configured), one at a time through one audio
@@ -18,8 +18,10 @@
   const TOKEN = params.get("token") || "";
   const ZONE = params.get("zone") || "";
   const PORTRAIT = ["1", "true", "yes"].includes((params.get("portrait") || "").toLowerCase());
-  const BLINK_MS = 1000 * (Number(params.get("blink")) >= 0 && params.get("blink") !== null
-    ? Number(params.get("blink")) : 8);
+  // WCAG 2.2.2: nobody can pause a wall screen, so the blink stops by itself within 5 s
+  const BLINK_LONGEST_S = 5;
+  const BLINK_MS = 1000 * Math.min(BLINK_LONGEST_S, Number(params.get("blink")) >= 0 && params.get("blink") !== null
+    ? Number(params.get("blink")) : BLINK_LONGEST_S);
   const RECENT = 8;
   const LONGEST_SENTENCE_MS = 60_000;   // a stuck player must not silence the board for the day
   const WEEKDAYS = "一二三四五六日";

@@ -101,7 +101,7 @@
   function translate() {
     J.translate(document.body, WORDS, state.lang);
     J.setText($("title"), say(REPORTS ? "titleReports" : "titleDashboard"));
-    J.setText($("lang"), en() ? "中文" : "English");
+    J.languageToggle($("lang"), state.lang);
     document.title = `${say(REPORTS ? "titleReports" : "titleDashboard")} / ${
       WORDS[REPORTS ? "titleReports" : "titleDashboard"][en() ? "zh" : "en"]}`;
   }

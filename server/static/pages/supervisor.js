@@ -35,6 +35,7 @@
     called: { zh: "已呼叫", en: "Called" },
     serving: { zh: "办理中", en: "Serving" },
     idle: { zh: "空闲", en: "Free" },
+    windowAlert: { zh: "⚠ 告警", en: "⚠ Alert" },
     waited: { zh: "等候", en: "waited" },
     handling: { zh: "办理", en: "handling" },
     since: { zh: "持续", en: "for" },
@@ -463,6 +464,8 @@
     head.append(J.el("span", "win-no", String(w.number)), label,
       J.el("span", `badge ${w.status}`, say(w.status)));
     card.append(head);
+    // the red edge is not the only sign: the card says so, for those who cannot tell red
+    if (alerting) card.append(J.el("div", "win-alert", say("windowAlert")));
     if (w.clerk) {
       card.append(line(`${w.clerk.name}${w.clerk.staff_no ? ` · ${w.clerk.staff_no}` : ""}`, "", null));
     }
