@@ -45,6 +45,9 @@ class IssueTicket(Command):
     ticket_id: int
     service: str
     priority: Priority = Priority.NORMAL
+    #: places of the item's daily cap held for others (remote tickets taken and not yet
+    #: activated, hall/remote.py): a walk-in may not take them
+    reserved: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -166,8 +166,9 @@ def _free_window(state: HallState, number: int) -> None:
                          f"window {number} still has {current.number}")
 
 
-def issuing_refusal(state: HallState, service: str, now: datetime) -> QueueError | None:
-    """Why a ticket for `service` cannot be issued at `now`, or None if it can."""
+def issuing_refusal(state: HallState, service: str, now: datetime, reserved: int = 0) -> QueueError | None:
+    """Why a ticket for `service` cannot be issued at `now`, or None if it can. `reserved`:
+    places of the item's daily cap that others hold (remote tickets not yet activated)."""
     setup = state.setup
     try:
         item = setup.service(service)
@@ -181,7 +182,7 @@ def issuing_refusal(state: HallState, service: str, now: datetime) -> QueueError
         hours = "、".join(str(r) for r in item.hours)
         return QueueError("outside_hours", f"{item.name} 取号时间为 {hours} / "
                           f"tickets for this item are issued {hours}")
-    if item.daily_cap is not None and state.issued.get((today, item.code), 0) >= item.daily_cap:
+    if item.daily_cap is not None and state.issued.get((today, item.code), 0) + reserved >= item.daily_cap:
         return QueueError("daily_cap_reached", f"{item.name} 今日号源已发完 / today's tickets for "
                           "this item have all been issued")
     return None
@@ -189,7 +190,7 @@ def issuing_refusal(state: HallState, service: str, now: datetime) -> QueueError
 
 def _issue(state: HallState, cmd: c.IssueTicket, now: datetime) -> list[e.Event]:
     setup = state.setup
-    refusal = issuing_refusal(state, cmd.service, now)
+    refusal = issuing_refusal(state, cmd.service, now, cmd.reserved)
     if refusal is not None:
         raise refusal
     if cmd.ticket_id in state.tickets:

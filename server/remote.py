@@ -201,7 +201,7 @@ class RemoteWalkIns:
             repo.log_remote(conn, self.hall.hall_id, row, "activated", now, actor, ticket_id, via.value)
 
         priority = identity.priority_for(Priority.NORMAL, row["green_category"])
-        issued = self.hall.issue(row["service"], priority, actor=actor, along=mark)
+        issued = self.hall.issue(row["service"], priority, actor=actor, along=mark, own_place=True)
         log.info("remote ticket %d activated at the %s as %s", row["id"], via.value, issued.ticket.number)
         return issued, self.view_of(repo.remote_ticket_by(self.hall.database.connection(), self.hall.hall_id,
                                                           "id", row["id"]))

@@ -348,15 +348,16 @@ class HallService:
     def issue(self, service: str, priority: Priority = Priority.NORMAL, actor: str = "system",
               request_id: str | None = None,
               along: Callable[[sqlite3.Connection, int], None] | None = None,
-              person: Person | None = None) -> IssuedTicket:
+              person: Person | None = None, own_place: bool = False) -> IssuedTicket:
         """Issue one ticket. `along(conn, ticket_id)` runs in the same transaction, so a row that
         refers to the ticket (an appointment's check-in) is written with it or not at all.
-        A `person` (the ID card read at the kiosk) is held to the hall's per-person limits."""
+        A `person` (the ID card read at the kiosk) is held to the hall's per-person limits.
+        `own_place`: a remote ticket being activated, which uses the place it holds."""
         if person is not None:
             along = self._tied_to(person, service, along)
         try:
             state, ticket_id, outcome = self.writer.run(
-                lambda conn: self._issue(conn, service, priority, actor, request_id, along, person),
+                lambda conn: self._issue(conn, service, priority, actor, request_id, along, person, own_place),
                 then=self._published_issue)
         except QueueError as refused:
             if refused.code == "person_limit_reached":
@@ -371,7 +372,7 @@ class HallService:
 
     def _issue(self, conn, service: str, priority: Priority, actor: str, request_id: str | None,
                along: Callable[[sqlite3.Connection, int], None] | None,
-               person: Person | None = None) -> tuple[HallState, int, Outcome | None]:
+               person: Person | None = None, own_place: bool = False) -> tuple[HallState, int, Outcome | None]:
         """In the writer: the ticket issued (or the one this request already got) and the hall
         it was issued into; no outcome for a repeated request."""
         try:
@@ -381,8 +382,9 @@ class HallService:
             now = self.clock()
             if person is not None:
                 priority = self._person_allowed(conn, person, service, priority, now)
+            reserved = self._held_for_remote(conn, service, now, own_place)
             outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service, priority=priority,
-                                                    actor=actor), now)
+                                                    reserved=reserved, actor=actor), now)
             ticket_id = outcome.events[0].ticket_id
             if along is not None:
                 along(conn, ticket_id)
@@ -395,6 +397,19 @@ class HallService:
             self._forget()
             raise
         return outcome.state, ticket_id, outcome
+
+    def _held_for_remote(self, conn, service: str, now: datetime, own_place: bool) -> int:
+        """Places of a capped item's day held by remote tickets not yet activated: the cap
+        keeps them for their holders (one of them is the ticket being activated, if any)."""
+        setup = self.setup(conn)
+        try:
+            capped = setup.service(service).daily_cap is not None
+        except KeyError:
+            return 0   # the core refuses the unknown item
+        if not capped:
+            return 0
+        held = repo.remote_counts_on(conn, self.hall_id, business_date(now, setup.hall.tz), service).get("taken", 0)
+        return max(0, held - (1 if own_place else 0))
 
     # --- tickets tied to a person (hall/identity.py) --------------------------------------
 

@@ -147,6 +147,18 @@ def test_the_person_limit_counts_a_remote_ticket_at_the_kiosk_too(public, kiosk,
     assert report["person_limit_refusals"]["by_item"] == {"A01": 2}
 
 
+def test_walk_ins_leave_the_capped_places_remote_tickets_hold(public, kiosk) -> None:
+    _, remote = take(public, service="B01")             # B01: a daily cap of 3, one remote place
+    walk_ins = [kiosk.post("/tickets", {"service": "B01"}) for _ in range(3)]
+    assert [status for status, _ in walk_ins] == [201, 201, 409]
+    assert walk_ins[2][1]["error"] == "daily_cap_reached"
+    status, issued = kiosk.post("/remote-tickets/activate", {"code": remote["code"]})
+    assert status == 201, issued                         # its place was kept for it
+    assert issued["ticket"]["number"] == "B003"
+    after = kiosk.post("/tickets", {"service": "B01"})
+    assert after[0] == 409 and after[1]["error"] == "daily_cap_reached"
+
+
 @pytest.mark.parametrize("payload, code", [
     ({"service": "C01"}, "missing_field"), ({"service": "C01", "mobile": "123"}, "bad_mobile"),
     ({"service": "ZZ9", "mobile": "13800138000"}, "unknown_service"),
