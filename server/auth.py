@@ -133,7 +133,9 @@ class LoginThrottle:
         if extra < 0 or last is None:
             return 0
         lock = min(2 ** min(extra, 20) * 5, cls.MAX_LOCK_SECONDS)
-        return max(0, int(last + lock - now) + 1)
+        left = last + lock - now
+        # whole seconds, rounded up; none once the wait is over (not "1 s" for its last second)
+        return int(left) + 1 if left > 0 else 0
 
     def retry_after(self, username: str, address: str) -> int:
         """Seconds until this name may try again from this address (0 = now)."""

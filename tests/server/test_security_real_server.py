@@ -4,6 +4,8 @@ weak new password is refused over HTTP, and the sign-in trail names each address
 
 from __future__ import annotations
 
+import time
+
 import requests
 
 from common.launcher import hall_server
@@ -36,6 +38,11 @@ def test_a_lock_holds_across_a_restart_and_the_cli_lifts_it_while_the_server_run
     server = hall_server(tmp_path / "var", small_config_file).start()   # a restart forgets nothing
     try:
         again = login(server.url, "clerk3")
+        if again.status_code == 429:
+            # on a database the processes share, the address's short slow-down survives the
+            # restart too (a few seconds); the account's lock outlasts it
+            time.sleep(int(again.headers["Retry-After"]))
+            again = login(server.url, "clerk3")
         assert again.status_code == 423 and again.json()["error"] == "account_locked"
         assert int(again.headers["Retry-After"]) > 0
         unlocked = jiaohao("admin", "user", "unlock", "clerk3", data=tmp_path / "var", config=small_config_file)

@@ -83,3 +83,9 @@ def test_one_process_keeps_them_in_memory_and_a_city_in_its_database(data_dir, b
         assert kinds == (SharedTokenBuckets, SharedLoginThrottle)
     else:
         assert kinds == (TokenBuckets, LoginThrottle)
+
+
+def test_a_wait_that_is_over_asks_for_no_more_seconds() -> None:
+    # the last free failure at 0 s costs 5 s: 1 s is still to wait at 4.7 s, nothing at 5.3 s
+    assert LoginThrottle.locked_for(5, 0.0, 4.7, 5) == 1
+    assert LoginThrottle.locked_for(5, 0.0, 5.3, 5) == 0
