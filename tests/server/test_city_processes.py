@@ -25,6 +25,7 @@ from server.cli import create_demo_hall
 from server.datadir import SECRET_FILENAME, open_data_dir
 from server.services import HallService
 from tests.conftest import REPO
+from tests.server.test_postgres_city import kiosk_until_stopped
 from tests.server.test_many_halls import PASSWORD, login, run_ok, second_hall_config, token_line
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
@@ -218,17 +219,7 @@ def test_kill_9_of_a_process_its_board_moves_to_the_other_and_misses_nothing(cit
     stop = threading.Event()
 
     def kiosk(k: int) -> None:
-        with kiosk_session(city.kiosk) as session:
-            n = 0
-            while not stop.is_set():
-                n += 1
-                try:
-                    reply = session.post(f"{city.url(k + n)}/api/v1/tickets",
-                                         json={"service": items[n % len(items)]}, timeout=10)
-                except requests.RequestException:
-                    continue   # the killed process: no answer, so nothing was promised
-                if reply.status_code == 201:
-                    acknowledged.append(reply.json()["ticket"]["id"])
+        kiosk_until_stopped(city, k, items, stop, acknowledged)
     try:
         assert wait_until(lambda: board.of("hall_snapshot"), timeout=30)
         with ThreadPoolExecutor(4) as pool:

@@ -73,6 +73,21 @@ def issue(url: str, token: str, item: str, session: requests.Session | None = No
     return reply.json()
 
 
+def kiosk_until_stopped(city, k: int, items: list[str], stop: threading.Event, acknowledged: list[int]) -> None:
+    """One kiosk issuing round the processes until `stop`; the ids the server acknowledged."""
+    with kiosk_session(city.kiosk) as session:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            try:
+                reply = session.post(f"{city.url(k + n)}/api/v1/tickets",
+                                     json={"service": items[n % len(items)]}, timeout=10)
+            except requests.RequestException:
+                continue   # the killed process: no answer, so nothing was promised
+            if reply.status_code in (200, 201):
+                acknowledged.append(reply.json()["ticket"]["id"])
+
+
 def test_thirty_clerks_at_once_on_two_processes_never_call_a_ticket_twice(city, postgres_url) -> None:
     windows = [w.number for w in city.setup.windows][:30]
     rounds = 3
@@ -130,17 +145,7 @@ def test_kill_9_of_either_process_mid_burst_loses_no_acknowledged_ticket(city, p
     stop = threading.Event()
 
     def kiosk(k: int) -> None:
-        with kiosk_session(city.kiosk) as session:
-            n = 0
-            while not stop.is_set():
-                n += 1
-                try:
-                    reply = session.post(f"{city.url(k + n)}/api/v1/tickets",
-                                         json={"service": items[n % len(items)]}, timeout=10)
-                except requests.RequestException:
-                    continue   # the killed process: no answer, so nothing was promised
-                if reply.status_code == 201 or reply.status_code == 200:
-                    acknowledged.append(reply.json()["ticket"]["id"])
+        kiosk_until_stopped(city, k, items, stop, acknowledged)
 
     with ThreadPoolExecutor(8) as pool:
         burst = [pool.submit(kiosk, k) for k in range(8)]
