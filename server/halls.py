@@ -24,6 +24,8 @@ from flask import g, has_request_context, request
 
 from protocol import live as wire
 
+from hall.config import EVERY_HALL
+
 from . import repository as repo
 from .auth import bearer_token
 from .errors import ApiError
@@ -34,8 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: `--hall all` (or no --hall): the process serves every hall of its database
-EVERY_HALL = "all"
 #: the query parameter that names the hall of a request without a credential (/book?hall=CODE)
 HALL_PARAMETER = "hall"
 #: a credential longer than this is no token of ours: not worth a lookup
