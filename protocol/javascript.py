@@ -8,6 +8,7 @@ load it before common.js. It defines one frozen global, `Protocol`:
                                       and a zone's or a window's seq_skipped)
     Protocol.seq_header             → "X-Hall-Seq", a REST reply's place in that order
     Protocol.every_zone             → "*", the zone a board of every window asks to hear
+    Protocol.blink_longest_seconds  → 5, the longest a board's newest call blinks (WCAG 2.2.2)
     Protocol.payloads.ticket_called → {required: [...], optional: [...]}
     Protocol.changes.SERVICE_FINISHED → "service_finished" (a ticket_changed's `change`:
                                         the stored event kinds of hall/events.py)
@@ -42,6 +43,7 @@ def definitions() -> dict:
         "changes": {kind.upper(): kind for kind in EVENT_TYPES},
         "seq_header": live.SEQ_HEADER,
         "every_zone": live.EVERY_ZONE,
+        "blink_longest_seconds": live.BLINK_LONGEST_SECONDS,
         "payloads": {name: {"required": sorted(kind.__required_keys__),
                             "optional": sorted(kind.__optional_keys__)}
                      for name, kind in live.PAYLOADS.items()},

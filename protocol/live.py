@@ -76,6 +76,11 @@ RECENT_CALLS = 10
 #: a command's own last event, or for a read where the log stood before it.
 SEQ_HEADER = "X-Hall-Seq"
 
+#: The longest a board lets its newest call blink, in seconds, for the Qt board and the web
+#: board alike: nobody can pause a wall screen, so WCAG 2.2.2 wants the blink to stop by itself
+#: within 5 s. A board whose viewers asked for reduced motion does not blink at all.
+BLINK_LONGEST_SECONDS = 5
+
 
 # --- the views messages carry -------------------------------------------------------------------
 

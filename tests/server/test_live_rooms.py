@@ -219,8 +219,8 @@ def test_a_step_a_room_has_no_part_in_is_one_skip_sent_to_all_such_rooms_at_once
     with hall.app_context():
         setup = hall.core.service.setup()
     rooms = protocol.every_audience(setup)
-    assert rooms == [(wire.ZONE, wire.EVERY_ZONE), (wire.ZONE, "1F"), (wire.ZONE, "2F"),
-                     *((wire.WINDOW, n) for n in (1, 2, 3, 4))]
+    assert len(rooms) == len(set(rooms)) and set(rooms) == {
+        (wire.ZONE, wire.EVERY_ZONE), (wire.ZONE, "1F"), (wire.ZONE, "2F"), *((wire.WINDOW, n) for n in (1, 2, 3, 4))}
     issued = (wire.TICKET_ISSUED, {"seq": 5})
     call = (wire.TICKET_CALLED, {"seq": 6, "window": 3})
     window = (wire.WINDOW_CHANGED, {"seq": 6, "window": {"number": 3}})
@@ -229,7 +229,7 @@ def test_a_step_a_room_has_no_part_in_is_one_skip_sent_to_all_such_rooms_at_once
     upstairs = [(wire.ZONE, "2F"), (wire.ZONE, wire.EVERY_ZONE), (wire.WINDOW, 3)]
     assert sends[1] == [(wire.TICKET_CALLED, call[1], upstairs)], "one send of the call to its rooms"
     assert sends[2] == [(wire.WINDOW_CHANGED, window[1], upstairs),
-                        (wire.SEQ_SKIPPED, {"seq": 6}, [(wire.ZONE, "1F"), *((wire.WINDOW, n) for n in (1, 2, 4))])]
+                        (wire.SEQ_SKIPPED, {"seq": 6}, [room for room in rooms if room not in upstairs])]
     # a room not told (nobody here to hear it) is left out of both
     assert protocol.room_sends([issued, call], setup, [(wire.WINDOW, 1)]) == [
         [(wire.SEQ_SKIPPED, {"seq": 5}, [(wire.WINDOW, 1)])], [(wire.SEQ_SKIPPED, {"seq": 6}, [(wire.WINDOW, 1)])]]
