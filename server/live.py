@@ -144,6 +144,7 @@ class Live:
         self.phones: dict[str, Phone] = {}  # sid → the ticket a tracking token follows
         self.active: dict[int, datetime] = {}   # device id → its last request
         self.following: dict[int, set[str]] = {}   # ticket id → the phones following it
+        self.item_phones: dict[str, int] = {}   # item → the phones in its item room
         self.lock = threading.Lock()
         self.narrowed: dict[str, protocol.Audience] = {}   # sid → the zone or window it shows
         self.room_seqs: dict[str, int] = {}    # zone or window room → messages sent to it so far
@@ -206,7 +207,7 @@ class Live:
 
     def tell_rooms(self, name: str, payload: dict[str, Any], setup) -> None:
         """The zones' boards and the windows' screens hear their part, counted per room."""
-        for audience, part in protocol.room_parts(name, payload, setup):
+        for audience, part in protocol.room_parts(name, payload, setup, self.audience_heard):
             room = self.audience_room(audience)
             with self.room_lock:
                 if not self.room_members.get(room):
@@ -214,16 +215,20 @@ class Live:
                 count = self.room_seqs[room] = self.room_seqs.get(room, 0) + 1
                 self.socketio.emit(name, part | {"room_seq": count}, to=room)
 
+    def audience_heard(self, audience: protocol.Audience) -> bool:
+        """Whether anyone is in a zone's or a window's room (a part for nobody is not built)."""
+        return bool(self.room_members.get(self.audience_room(audience)))
+
     def tell_phones(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         """The phones hear their part of the messages (protocol.phone_parts): a ticket's
         message in its ticket's room, an item's waiting figures in its item's room."""
         for name, payload in messages:
             if name in wire.TICKET_MESSAGES:
                 self.follow_transfer(payload["ticket"]["id"], payload["ticket"]["service"])
-            with self.lock:   # a room nobody is in is not worth encoding a message for
-                heard = {"ticket": set(self.following), "item": {p.service for p in self.phones.values()}}
             for (kind, key), part in protocol.phone_parts(name, payload):
-                if key in heard[kind]:
+                # a room nobody is in is not worth encoding a message for; asked of the
+                # counts kept as phones come and go, never of a walk over thousands of phones
+                if self.following.get(key) if kind == "ticket" else self.item_phones.get(key):
                     room = self.ticket_room(key) if kind == "ticket" else self.item_room(key)
                     self.socketio.emit(name, part, to=room)
 
@@ -236,7 +241,17 @@ class Live:
             for sid, phone in moved:
                 self.socketio.server.leave_room(sid, self.item_room(phone.service), namespace="/")
                 self.socketio.server.enter_room(sid, self.item_room(service), namespace="/")
+                self.count_item_phone(phone.service, -1)
+                self.count_item_phone(service, +1)
                 phone.service = service
+
+    def count_item_phone(self, service: str, change: int) -> None:
+        """One phone more or fewer in an item's room (under `lock`)."""
+        count = self.item_phones.get(service, 0) + change
+        if count > 0:
+            self.item_phones[service] = count
+        else:
+            self.item_phones.pop(service, None)
 
     def tell_phone(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> None:
         """One phone hears its part of the messages (a resync, its snapshot)."""
@@ -360,6 +375,7 @@ class Live:
             self.clients[request.sid] = who
             self.phones[request.sid] = Phone(ticket.id, ticket.service, ticket.business_date)
             self.following.setdefault(ticket.id, set()).add(request.sid)
+            self.count_item_phone(ticket.service, +1)
             join_room(self.ticket_room(ticket.id))
             join_room(self.item_room(ticket.service))
         self.tell_phone([(wire.HALL_SNAPSHOT, self.snapshot_payload())], request.sid)
@@ -527,6 +543,7 @@ class Live:
             self.clients.pop(sid, None)
             phone = self.phones.pop(sid, None)
             if phone is not None:
+                self.count_item_phone(phone.service, -1)
                 followers = self.following.get(phone.ticket_id, set())
                 followers.discard(sid)
                 if not followers:

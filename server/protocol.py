@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from hall import events as e
 from hall.alerts import RULES
@@ -375,23 +375,28 @@ def phone_parts(name: str, payload: dict[str, Any]) -> list[tuple[tuple[str, Any
 Audience = tuple[str, Any]
 
 
-def room_parts(name: str, payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audience, dict[str, Any]]]:
+def room_parts(name: str, payload: dict[str, Any], setup: HallConfig,
+               heard: Callable[[Audience], Any] = lambda audience: True) -> list[tuple[Audience, dict[str, Any]]]:
     """The parts of a sequenced message for the zone rooms and the window rooms, by audience:
     a call and a window's change go to the window's zone, to the boards of every zone
     (wire.EVERY_ZONE) and to the window; a ticket's change
     to the screen of the window it is at; the waiting figures to each zone and window whose
     windows serve the items, narrowed to those items and windows. Nothing else: a board of one
-    zone has no use for tickets being issued, a window screen none for other windows."""
+    zone has no use for tickets being issued, a window screen none for other windows.
+    `heard(audience)`: whether anyone is in that audience's room; a part nobody would hear is
+    not built (most commits send `queue_changed`, and a hall has dozens of windows)."""
     if name == TICKET_CALLED:
-        return _window_audiences(payload["window"], payload, setup)
-    if name == WINDOW_CHANGED:
-        return _window_audiences(payload["window"]["number"], payload, setup)
-    if name == TICKET_CHANGED:
+        parts = _window_audiences(payload["window"], payload, setup)
+    elif name == WINDOW_CHANGED:
+        parts = _window_audiences(payload["window"]["number"], payload, setup)
+    elif name == TICKET_CHANGED:
         window = payload["ticket"]["window"]
-        return [((wire.WINDOW, window), payload)] if window is not None and _has_window_in(setup, window) else []
-    if name == QUEUE_CHANGED:
-        return _queue_parts(payload, setup)
-    return []
+        parts = [((wire.WINDOW, window), payload)] if window is not None and _has_window_in(setup, window) else []
+    elif name == QUEUE_CHANGED:
+        return _queue_parts(payload, setup, heard)
+    else:
+        return []
+    return [(audience, part) for audience, part in parts if heard(audience)]
 
 
 def _window_audiences(number: int, payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audience, dict]]:
@@ -402,22 +407,37 @@ def _window_audiences(number: int, payload: dict[str, Any], setup: HallConfig) -
     return parts + [((wire.ZONE, wire.EVERY_ZONE), payload), ((wire.WINDOW, number), payload)]
 
 
-def _queue_parts(payload: dict[str, Any], setup: HallConfig) -> list[tuple[Audience, dict[str, Any]]]:
+def _queue_parts(payload: dict[str, Any], setup: HallConfig,
+                 heard: Callable[[Audience], Any]) -> list[tuple[Audience, dict[str, Any]]]:
     """`queue_changed` for each zone and window it concerns: the items their windows serve,
     the waiting counts of their own windows."""
-    groups: dict[Audience, set[int]] = {}
-    for spec in setup.windows:
-        if spec.zone:
-            groups.setdefault((wire.ZONE, spec.zone), set()).add(spec.number)
-        groups[(wire.WINDOW, spec.number)] = {spec.number}
-    parts = [((wire.ZONE, wire.EVERY_ZONE), payload)]   # every window's board: all of it
-    for audience, numbers in groups.items():
-        served = {code for n in numbers for code in setup.window(n).services}
+    parts = [((wire.ZONE, wire.EVERY_ZONE), payload)] if heard((wire.ZONE, wire.EVERY_ZONE)) else []
+    for audience, numbers, served in _narrow_audiences(setup):   # every window's board: all of it
+        if not heard(audience):
+            continue
         services = [s for s in payload["services"] if s["code"] in served]
         windows = [w for w in payload.get("windows", []) if w["number"] in numbers]
         if services or windows:
             parts.append((audience, payload | {"services": services, "windows": windows}))
     return parts
+
+
+def _narrow_audiences(setup: HallConfig) -> list[tuple[Audience, frozenset[int], frozenset[str]]]:
+    """Each zone and each window with its windows and the items they serve. Worked out once per
+    setup and kept with it, as HallConfig keeps its own lookups: nearly every commit sends a
+    `queue_changed`, and working this out each time cost milliseconds of the event loop."""
+    found = setup.__dict__.get("_narrow_audiences")
+    if found is None:
+        groups: dict[Audience, set[int]] = {}
+        for spec in setup.windows:
+            if spec.zone:
+                groups.setdefault((wire.ZONE, spec.zone), set()).add(spec.number)
+            groups[(wire.WINDOW, spec.number)] = {spec.number}
+        found = [(audience, frozenset(numbers),
+                  frozenset(code for n in numbers for code in setup.window(n).services))
+                 for audience, numbers in groups.items()]
+        setup.__dict__["_narrow_audiences"] = found
+    return found
 
 
 def _has_window_in(setup: HallConfig, number: int) -> bool:
