@@ -213,7 +213,8 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     halls.register_live_handlers(socketio)
     if start_clockwork:
         halls.on_every_hall(start_timed_work)
-        halls.refresh()   # every hall's day rolls over, whether or not anyone of it asked yet
+        # every hall's day rolls over, whether or not anyone of it asked yet, halls added later too
+        halls.watch(tick_seconds)
     return app
 
 

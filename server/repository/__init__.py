@@ -172,9 +172,7 @@ from .people import (  # noqa: F401
     purge_person_data,
 )
 from .city import (  # noqa: F401
-    waiting_lines,
     open_alert_levels,
-    ratings_given,
 )
 from .remote import (  # noqa: F401
     insert_remote_ticket,
