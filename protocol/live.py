@@ -166,6 +166,9 @@ class Service(TypedDict):
     open: bool
     closed_reason: str | None
     closed_message: str | None
+    #: a capped item's places today that remote tickets not yet activated keep from walk-ins:
+    #: with `closed_reason` "daily_cap_reached" and this above 0, the rest of the day went to them
+    held_for_remote: int
     windows: list[int]
     identity: str          # the kiosk asks for the ID card: "off" | "optional" | "required"
     identity_name: bool    # the kiosk sends the name read from the card for this item

@@ -192,7 +192,8 @@ class Live:
         ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
         state = service.snapshot_with(ids)
         clerks = repo.clerk_names(conn, hall_id)
-        messages = protocol.messages_for(batch, state, clerks)
+        held = service.held_for_remote(conn, batch[-1][1].at) if batch else protocol.NONE_HELD
+        messages = protocol.messages_for(batch, state, clerks, held)
         to_rooms = protocol.room_sends(messages, state.setup, self.audiences(state.setup))
         for (name, payload), sends in zip(messages, to_rooms):
             self.emit_to_hall(name, payload)
@@ -205,6 +206,10 @@ class Live:
                 self.socketio.sleep(0)
         self.tell_phones(messages)
         self.after_publish()
+        # on the event loop, the requests and the writers this batch woke go before the next
+        # batch is published: a burst of commits never holds the kiosks' and clerks' replies
+        # behind all of its broadcasts at once (a no-op on threads)
+        self.socketio.sleep(0)
 
     def audiences(self, setup) -> list[protocol.Audience]:
         """The zones and windows whose rooms are told: every one of the setup when a message
@@ -287,13 +292,14 @@ class Live:
 
     def snapshot_key(self) -> tuple:
         """What a snapshot depends on besides the clock: the log, the setup, the day, the
-        clerks' names."""
+        clerks' names, the places remote tickets hold (taken or lapsed outside the log)."""
         service = self.service
         conn = service.database.connection()
         with db.read(conn):
             seq, version = repo.log_and_setup_versions(conn, service.hall_id)
             clerks = repo.clerk_names(conn, service.hall_id)
-        return (seq, version, service.today(), repr(sorted(clerks.items())))
+            held = service.held_for_remote(conn, service.clock())
+        return (seq, version, service.today(), repr(sorted(clerks.items())), repr(sorted(held.items())))
 
     def build_snapshot(self) -> dict[str, Any]:
         service = self.service
@@ -304,8 +310,9 @@ class Live:
             clerks = repo.clerk_names(conn, service.hall_id)
             recent = repo.recent_calls(conn, service.hall_id, state.today(service.clock()),
                                        wire.RECENT_CALLS)
+            held = service.held_for_remote(conn, service.clock())
         return protocol.hall_snapshot(state, seq, service.clock(), clerks,
-                                      [protocol.recent_call_view(r, state.setup) for r in recent])
+                                      [protocol.recent_call_view(r, state.setup) for r in recent], held)
 
     def missed_messages(self, since: int) -> list[tuple[str, dict[str, Any]]] | None:
         """The messages after `since`, rebuilt from the log; None when too many were missed."""
@@ -319,7 +326,8 @@ class Live:
             ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
             state = service.load_state(conn, ids)
             clerks = repo.clerk_names(conn, service.hall_id)
-        return protocol.messages_for(batch, state, clerks)
+            held = service.held_for_remote(conn, batch[-1][1].at) if batch else protocol.NONE_HELD
+        return protocol.messages_for(batch, state, clerks, held)
 
     # --- connections ----------------------------------------------------------------------------
 
