@@ -13,7 +13,7 @@ import socketio
 import websocket
 
 from client.seq_order import Message, SeqOrder
-from protocol.live import HALL_SNAPSHOT, RESYNC, SERVER_EVENTS, WINDOW, ZONE
+from protocol.live import HALL_SNAPSHOT, RESYNC, SEQ_SKIPPED, SERVER_EVENTS, WINDOW, ZONE
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ class ServerUnreachable(Exception):
 
 class HallClient:
     """`zone` (a board showing one zone, or every zone's: "*") or `window` (a window's screen):
-    the client hears its room's part of the messages only, put in order by their `room_seq`.
+    the client hears its room's part of the messages only, put in order by `seq` as every
+    client's (the steps that are not its room's come as SEQ_SKIPPED, which only moves the
+    order on and is not handed to `on_message`).
     `other_servers`: more server processes of the same hall (a city without a proxy in front):
     when the live connection to one is lost or refused, the next is tried, and the REST calls
     follow it. The new server's snapshot shows what was missed, which is caught up."""
@@ -61,7 +63,7 @@ class HallClient:
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
-        self._order = SeqOrder(room=len(self.auth) > 1)
+        self._order = SeqOrder()
         # one message handed on at a time, in seq order: the socket.io client runs each
         # incoming message on a thread of its own
         self._deliver_lock = threading.RLock()
@@ -108,8 +110,6 @@ class HallClient:
         self.sio.on("connect_error", self._connect_error)
 
     def _connected(self) -> None:
-        with self._deliver_lock:
-            self._order.new_connection()
         self.on_status("connected", None)
 
     def _connect_error(self, data=None) -> None:
@@ -138,8 +138,7 @@ class HallClient:
                 self._hand_on(self._order.message(name, payload, now))
             else:
                 seq = payload.get("seq") if isinstance(payload, dict) else None
-                room_seq = payload.get("room_seq") if isinstance(payload, dict) else None
-                missed_from, unblocked = self._order.snapshot(seq, now, room_seq)
+                missed_from, unblocked = self._order.snapshot(seq, now)
                 self.on_message(name, payload)
                 if missed_from is not None and isinstance(seq, int) and seq > missed_from:
                     self._catch_up(missed_from, seq)
@@ -148,6 +147,8 @@ class HallClient:
 
     def _hand_on(self, messages: list[Message]) -> None:
         for name, payload in messages:
+            if name == SEQ_SKIPPED:
+                continue   # a step of the log that is not this room's: it only kept the order
             try:
                 self.on_message(name, payload)
             except Exception:  # one bad message must not keep the next ones from the client

@@ -182,7 +182,12 @@ def issuing_refusal(state: HallState, service: str, now: datetime, reserved: int
         hours = "、".join(str(r) for r in item.hours)
         return QueueError("outside_hours", f"{item.name} 取号时间为 {hours} / "
                           f"tickets for this item are issued {hours}")
-    if item.daily_cap is not None and state.issued.get((today, item.code), 0) + reserved >= item.daily_cap:
+    issued = state.issued.get((today, item.code), 0)
+    if item.daily_cap is not None and issued + reserved >= item.daily_cap:
+        if issued < item.daily_cap:   # the rest of the day is kept for remote tickets' holders
+            return QueueError("daily_cap_reached", f"{item.name} 今日号源已发完（余号已留给远程取号）/ "
+                              "today's tickets for this item have all been issued (the rest are "
+                              "held for remote tickets)")
         return QueueError("daily_cap_reached", f"{item.name} 今日号源已发完 / today's tickets for "
                           "this item have all been issued")
     return None
