@@ -206,9 +206,9 @@ class HallClient:
         finally:
             try:
                 replay.disconnect()
-                replay.eio.disconnect(abort=True)
             except Exception:
                 pass
+            _let_go(replay)   # a catch-up the server reset in the middle leaves its socket open
         self._hand_on_caught_up(answer, upto)
 
     def _hand_on_caught_up(self, heard: list[Message], upto: int) -> None:
@@ -246,7 +246,8 @@ class HallClient:
                 text = f"{exc} {self._refusal}".lower()
                 refused = "unauthorized" in text or "refused by server" in text
                 self.on_status("refused" if refused else "disconnected", self._refusal or str(exc) or None)
-            except Exception as exc:
+            except Exception as exc:   # e.g. a packet cut short by a server going down
+                _close_abandoned_websockets(exc)
                 self.on_status("disconnected", str(exc) or None)
             self._abandon_attempt()
             if self._stop.is_set():
@@ -261,7 +262,7 @@ class HallClient:
             self.sio.disconnect()
         except Exception:
             pass
-        self._abandon_attempt()
+        _let_go(self.sio)   # whatever that left open: nothing of the client outlives it
 
     def _next_server(self) -> bool:
         """Move on to the next server of the list; True until every one was tried this round."""
@@ -279,18 +280,7 @@ class HallClient:
         """Close whatever a failed or dropped connection left half open (its socket too)."""
         if self.sio.connected:
             return
-        try:
-            self.sio.eio.disconnect(abort=True)
-        except Exception:
-            pass
-        # a connection the server dropped ends engine.io's read loop without closing its
-        # websocket; the next attempt would replace it and leave the socket to the collector
-        dead = getattr(self.sio.eio, "ws", None)
-        if dead is not None:
-            try:
-                dead.close()   # engine.io's own loops treat a closed websocket as the end
-            except Exception:
-                pass
+        _let_go(self.sio)   # the next attempt would replace the websocket, not close it
 
     def stop(self) -> None:
         self._stop.set()
@@ -318,6 +308,23 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: float 
             return True
         time.sleep(step)
     return predicate()
+
+
+def _let_go(sio: socketio.Client) -> None:
+    """Close whatever a Socket.IO connection still holds, its socket too. A connection the server
+    dropped or reset ends engine.io's read loop without closing its websocket (a reset, unlike an
+    orderly close, is not closed by websocket-client either), and disconnect() on it then does
+    nothing: the socket would wait for the garbage collector."""
+    try:
+        sio.eio.disconnect(abort=True)
+    except Exception:
+        pass
+    dead = getattr(sio.eio, "ws", None)
+    if dead is not None:
+        try:
+            dead.close()   # engine.io's own loops treat a closed websocket as the end
+        except Exception:
+            pass
 
 
 def _close_abandoned_websockets(exc: BaseException) -> None:
