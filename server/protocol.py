@@ -444,13 +444,49 @@ def _has_window_in(setup: HallConfig, number: int) -> bool:
     return any(spec.number == number for spec in setup.windows)
 
 
-def for_audience(name: str, payload: dict[str, Any], audience: Audience,
-                 setup: HallConfig) -> dict[str, Any] | None:
-    """One audience's part of a message (a resync replays a zone's or a window's part only)."""
-    for found, part in room_parts(name, payload, setup):
-        if found == audience:
-            return part
-    return None
+def every_audience(setup: HallConfig) -> list[Audience]:
+    """Every zone and window room of the hall's setup: the boards of every zone, of each zone,
+    and each window's screen."""
+    return [(wire.ZONE, wire.EVERY_ZONE), *(audience for audience, _, _ in _narrow_audiences(setup))]
+
+
+#: What goes to the rooms after one message: (name, payload, the audiences it goes to), each
+#: payload sent once to all of its audiences
+RoomSends = list[tuple[str, dict[str, Any], list[Audience]]]
+
+
+def room_sends(messages: list[Message], setup: HallConfig, audiences: Iterable[Audience]) -> list[RoomSends]:
+    """What the zone and window rooms among `audiences` hear of a batch, after each of its
+    messages in turn: that message's parts (room_parts), one send per distinct part; and after
+    the last message of a seq, one `seq_skipped` to every audience that heard none of that
+    seq's messages. So every room hears every seq of its hall, whichever process sends it, and
+    a missing seq is a gap for a room as for everyone else."""
+    audiences = list(dict.fromkeys(audiences))
+    wanted, heard = set(audiences), set()
+    out: list[RoomSends] = []
+    for at, (name, payload) in enumerate(messages):
+        sends: dict[int, tuple[str, dict[str, Any], list[Audience]]] = {}
+        for audience, part in room_parts(name, payload, setup, wanted.__contains__):
+            sends.setdefault(id(part), (name, part, []))[2].append(audience)
+            heard.add(audience)
+        out.append(list(sends.values()))
+        if at + 1 == len(messages) or messages[at + 1][1]["seq"] != payload["seq"]:
+            skipped = [audience for audience in audiences if audience not in heard]
+            if skipped:
+                out[-1].append(seq_skipped(payload["seq"]) + (skipped,))
+            heard = set()
+    return out
+
+
+def seq_skipped(seq: int) -> Message:
+    skipped: wire.SeqSkipped = {"seq": seq}
+    return wire.SEQ_SKIPPED, dict(skipped)
+
+
+def for_audience(messages: list[Message], audience: Audience, setup: HallConfig) -> list[Message]:
+    """One audience's part of a batch, as its room hears it live (a resync replays a zone's or
+    a window's part only)."""
+    return [(name, part) for sends in room_sends(messages, setup, [audience]) for name, part, _ in sends]
 
 
 # --- encoding once -----------------------------------------------------------------------------------
@@ -470,8 +506,8 @@ class Encoded:
         return cls(json.dumps(payload, separators=(",", ":")))
 
     def with_fields(self, **fields: Any) -> "Encoded":
-        """The same object with more fields (a room's `room`, `room_seq`), without encoding
-        the rest again."""
+        """The same object with more fields (a room's `room`), without encoding the rest
+        again."""
         if not fields:
             return self
         return Encoded(self.text[:-1] + "," + json.dumps(fields, separators=(",", ":"))[1:])
