@@ -245,11 +245,26 @@ def _recall(state: HallState, cmd: c.Recall, now: datetime) -> list[e.Event]:
                              from_state=ticket.state, to_state=target, recalls=ticket.recalls + 1)]
 
 
+#: 办件编号 as GB/T 39046-2020 gives it to the provincial 好差评 platform: at most 50 characters
+CASE_NO_MAX = 50
+
+
+def _case_no(cmd) -> str | None:
+    """The case number a finish attaches (None when left empty), no longer than the standard's."""
+    case_no = (getattr(cmd, "case_no", None) or "").strip()
+    if len(case_no) > CASE_NO_MAX:
+        raise QueueError("case_no_too_long", f"办件编号最多 {CASE_NO_MAX} 个字符（GB/T 39046-2020），"
+                         f"此编号有 {len(case_no)} 个 / a case number has at most {CASE_NO_MAX} characters "
+                         f"(GB/T 39046-2020); this one has {len(case_no)}")
+    return case_no or None
+
+
 def _simple(action: str, event_type: type[e.TicketEvent]):
     def decide_one(state: HallState, cmd, now: datetime) -> list[e.Event]:
         ticket = state.ticket(cmd.ticket_id)
+        case_no = _case_no(cmd) if action == "finish" else None
         target = _move(ticket, action)
-        extra = {"case_no": cmd.case_no.strip() or None} if action == "finish" and cmd.case_no else {}
+        extra = {"case_no": case_no} if case_no else {}
         return [event_type(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
                            from_state=ticket.state, to_state=target, **extra)]
     return decide_one

@@ -16,6 +16,8 @@
     { name: "check_seconds", label: ["检查间隔（秒）", "Check every (seconds)"], type: "number" },
     { name: "bad_rating_follow_up_hours", label: ["差评回访时限（小时）", "Bad-rating follow-up within (hours)"],
       type: "number", hint: ["超时未回访核实的差评告警转为红色", "an unanswered 差评 case turns red after this"] },
+    { name: "bad_rating_rectify_hours", label: ["差评整改时限（小时，自回访起）", "Bad-rating rectification within (hours from follow-up)"],
+      type: "number", hint: ["超时未整改的差评标为逾期，告警转为红色", "a case not rectified by then is overdue and turns red"] },
   ];
   const POLICY_FIELDS = [
     { name: "max_recalls", label: ["最多重呼次数", "Most recalls"], type: "number" },
