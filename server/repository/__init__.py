@@ -178,6 +178,7 @@ from .remote import (  # noqa: F401
     insert_remote_ticket,
     remote_ticket_by,
     remote_counts_on,
+    remote_held_on,
     remote_tickets_of_mobile,
     activate_remote_ticket,
     remote_tickets_due,
