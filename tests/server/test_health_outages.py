@@ -74,7 +74,9 @@ def own_redis():
 @pytest.fixture
 def own_postgres():
     try:
-        cluster = ThrowawayPostgres().start()
+        # durable, as a city's database is: an acknowledged commit survives PostgreSQL stopping
+        # at once (the suite's shared cluster runs without synchronous commits, for speed)
+        cluster = ThrowawayPostgres(durable=True).start()
     except PostgresMissing as missing:
         pytest.fail(str(missing))
     yield cluster
