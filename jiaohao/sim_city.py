@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import requests
 
 from server import repository as repo
 
@@ -50,6 +54,7 @@ class HallRun:
     listeners: list = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
     error: str | None = None
+    seconds: float = 0.0        # real seconds from the hall's opening to its closing
 
 
 # --- the deployment and its halls ----------------------------------------------------------------
@@ -118,27 +123,41 @@ def spread(index: int, code: str, setup, urls: list[str]) -> Routes:
 
 # --- the days ------------------------------------------------------------------------------------
 
-def run_hall(hall: SimHall, settings: Settings, speed: float | None, deadline: float, urls: list[str]) -> HallRun:
+def run_hall(hall: SimHall, settings: Settings, speed: float | None, deadline: float, urls: list[str],
+             opening: threading.Lock) -> HallRun:
     """The hall's day from its first board connecting to its clerks signing out, planned with
     the seed plus the hall's index (every hall has a day of its own, the same on every run).
-    What goes wrong is kept as the hall's error, so one hall's failure leaves the others' days be."""
+    The halls open one at a time (boards connect, staff sign in: each sign-in is a deliberately
+    slow scrypt on the server), then their days run at once. What goes wrong is kept as the
+    hall's error, so one hall's failure leaves the others' days be."""
     settings = replace(settings, seed=settings.seed + hall.index)
     run = HallRun(hall)
+    began = time.monotonic()
     try:
-        for n, token in hall.boards.items():
-            listener, received = board_listener(urls[n], token)
-            run.listeners.append(listener)
-            run.heard[f"board on process {n + 1}"] = received
-        boss = Api.login(hall.routes.supervisor, "supervisor", hall.code)
-        run.before = report_summary(boss)
-        windows, items, plan = day_for(settings, boss.do("GET", "/hall"), hall.setup)
-        run.day = Day(hall.routes, hall.creds, plan, items, windows, speed, deadline, settings.notify_share)
+        with opening:
+            _open(run, urls)
+            boss = Api.login(hall.routes.supervisor, "supervisor", hall.code)
+            run.before = report_summary(boss)
+            windows, items, plan = day_for(settings, boss.do("GET", "/hall"), hall.setup)
+            run.day = Day(hall.routes, hall.creds, plan, items, windows, speed, deadline, settings.notify_share)
+            run.day.log_in()
         run.day.run()
         run.cancelled = run.day.close()
     except Exception as exc:   # a hall whose day broke fails its verdict; the city's run goes on
         run.error = f"{type(exc).__name__}: {exc}"
         _stop_all(run.listeners)
+    run.seconds = round(time.monotonic() - began, 1)
+    print(f"{hall.code}: day {'over' if run.error is None else 'broken'} after {run.seconds} s",
+          file=sys.stderr, flush=True)
     return run
+
+
+def _open(run: HallRun, urls: list[str]) -> None:
+    """A board of the hall on every process, listening before the first ticket."""
+    for n, token in run.hall.boards.items():
+        listener, received = board_listener(urls[n], token)
+        run.listeners.append(listener)
+        run.heard[f"board on process {n + 1}"] = received
 
 
 def cross_hall_probes(runs: list[HallRun], urls: list[str]) -> dict[str, dict]:
@@ -162,8 +181,8 @@ def cross_hall_probes(runs: list[HallRun], urls: list[str]) -> dict[str, dict]:
                     reply = api.at(url).do(method, f"/tickets/{target}{path}", body, expect=(404,))
                     if not isinstance(reply, dict) or "error" not in reply:
                         wrong.append(f"{method} {path or '/'} at {url}: no JSON error")
-                except SimError as exc:
-                    wrong.append(f"{exc} at {url}")
+                except (SimError, requests.RequestException) as exc:
+                    wrong.append(f"{method} {path or '/'} at {url}: {exc}")
         found[run.hall.code] = {"ok": not wrong and asked > 0,
                                 "detail": wrong or f"{asked} requests for {other.hall.code}'s ticket "
                                                    f"{other.day.tickets[target].number}: all 404"}
@@ -224,12 +243,13 @@ def simulate_city(settings: Settings, speed: float | None, halls: int, processes
         stack.callback(store.close)
         made = add_halls(store, database, config, halls, urls, work)
         with ThreadPoolExecutor(len(made)) as pool:
-            runs = list(pool.map(lambda hall: run_hall(hall, settings, speed, deadline, urls), made))
+            opening = threading.Lock()
+            runs = list(pool.map(lambda hall: run_hall(hall, settings, speed, deadline, urls, opening), made))
         stack.callback(_stop_all, [listener for run in runs for listener in run.listeners])
         probes = cross_hall_probes(runs, urls)
         calls = {r.hall.code: sum(t.calls for t in r.day.tickets.values()) if r.day else 0 for r in runs}
         results = {r.hall.code: check_hall(r, store, probes, calls)
-                   | {"processes": processes_of(r, urls)} for r in runs}
+                   | {"processes": processes_of(r, urls), "day_seconds": r.seconds} for r in runs}
     return _city_result(results, settings, speed, urls, servers is not None, started, load_before)
 
 

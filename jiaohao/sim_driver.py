@@ -162,6 +162,11 @@ class Day:
         self.notify_share = notify_share
         self.opted_in: set[int] = set()          # tickets whose citizen asked for text messages
 
+    def log_in(self) -> None:
+        """Every clerk of the day signs in to the system (their windows come later, at sign_in)."""
+        for number, w in self.windows.items():
+            w.clerk = w.clerk or Api.login(self.routes.clerk(number), f"clerk{number:02d}", self.routes.hall)
+
     def at(self, minute: float, action: str, *args) -> None:
         self.order += 1
         heapq.heappush(self.heap, (minute, self.order, action, args))
