@@ -277,15 +277,47 @@ def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str) -> dict:
             connect_s = time.perf_counter() - began
             connected = everyone.connected()
             memory = server_memory(server.process.pid)
+            settled(everyone.tally)   # the snapshots are all in
+            heard_before = heard_by_kind(everyone.tally, counts)
             cpu_before = server_cpu_seconds(server.process.pid)
             load = requests_meanwhile(server, open_items(setup), clerks, seconds)
             cpu = server_cpu_seconds(server.process.pid) - cpu_before
+            settled(everyone.tally)   # what the last commits sent is in
+            heard = {kind: n - heard_before[kind] for kind, n in heard_by_kind(everyone.tally, counts).items()}
             still = everyone.connected()
         for session in clerks.values():
             session.close()
+    sent, answered = sum(heard.values()), load["issue"]["count"] + load["call_next"]["count"]
     return {"connections": total, **counts, "connected": connected, "still_connected": still,
             "connect_s": round(connect_s, 2), "rss_idle_mb": idle["rss_mb"], "rss_mb": memory["rss_mb"],
-            "threads": memory["threads"], "server_cpu_share": round(cpu / seconds, 2), **load}
+            "threads": memory["threads"], "server_cpu_share": round(cpu / seconds, 2),
+            "messages_per_s": {kind: round(n / seconds, 1) for kind, n in heard.items()},
+            # the whole CPU of the phase over each count: upper bounds that the machine's load
+            # does not move, to compare one build of the server with another
+            "server_cpu_us_per_message": round(cpu * 1e6 / sent, 1) if sent else 0.0,
+            "server_cpu_ms_per_request": round(cpu * 1e3 / answered, 2) if answered else 0.0, **load}
+
+
+def settled(tally, quiet: float = 0.5, timeout: float = 10.0) -> None:
+    """Until no connection received anything for `quiet` seconds (kinds of connection hear
+    different numbers of messages, so Tally.wait_until_quiet's equal counts never come)."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        now = sum(tally.messages)
+        if now == last:
+            return
+        last = now
+        time.sleep(quiet)
+
+
+def heard_by_kind(tally, counts: dict[str, int]) -> dict[str, int]:
+    """Messages received so far by each kind of connection (the listeners are numbered in
+    mixed_tokens' order: boards, window screens, clerk terminals, phones)."""
+    out, start = {}, 0
+    for kind in ("boards", "window_screens", "clerk_terminals", "phones"):
+        out[kind] = sum(tally.messages[start:start + counts[kind]])
+        start += counts[kind]
+    return out
 
 
 def requests_meanwhile(server: DemoServer, items: list[str], clerks: dict[int, requests.Session],
@@ -420,7 +452,9 @@ def mixed_line(m: dict) -> str:
     if "failed" in m:
         return m["failed"]
     return (f"{m['connected']} connected in {m['connect_s']} s, RSS {m['rss_mb']} MB; issue p99 "
-            f"{m['issue']['p99_ms']} ms, call-next p99 {m['call_next']['p99_ms']} ms")
+            f"{m['issue']['p99_ms']} ms, call-next p99 {m['call_next']['p99_ms']} ms; server CPU "
+            f"{m['server_cpu_share']} of a core, {m['server_cpu_us_per_message']} µs/message, "
+            f"{m['server_cpu_ms_per_request']} ms/request; messages/s {m['messages_per_s']}")
 
 
 def medians(runs: list[dict[str, dict]]) -> dict[str, dict]:

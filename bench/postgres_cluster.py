@@ -69,6 +69,7 @@ class ThrowawayPostgres:
         self.root: Path | None = None
         self._reaper: subprocess.Popen | None = None
         self._owner: str | None = "postgres" if os.geteuid() == 0 else None
+        self.up = False   # whether its server runs now
 
     # --- lifetime -----------------------------------------------------------------------------
 
@@ -90,17 +91,30 @@ class ThrowawayPostgres:
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                   "--locale=C", "--no-sync", "--no-instructions")
         self.port = free_port()
+        self.launch()
+
+    def launch(self) -> None:
+        """Start the cluster's server (again, after `kill`: same port, same data)."""
         settings = (f"-k {self.root} -h 127.0.0.1 -p {self.port} -c max_connections=200 "
                     "-c shared_buffers=32MB")
         if not self.durable:
             settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(data), "-o", settings, "-l", str(self.root / "log"), "-w", "start")
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-o", settings, "-l", str(self.root / "log"),
+                  "-w", "start")
+        self.up = True
+
+    def kill(self) -> None:
+        """The server gone at once, its data kept (what a crash of PostgreSQL is to its clients:
+        every connection dropped, nothing answers until `launch`)."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+        self.up = False
 
     def stop(self) -> None:
         if self.root is None:
             return
         try:
-            self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+            if self.up:
+                self.kill()
         finally:
             self._forget()
 

@@ -2,10 +2,11 @@
 through bus.py, the decisions of presenter.py and keys.py carried out.
 
 Threads: one per port reads frames and answers at once (a keypad's echo must come within
-100 ms); one worker carries out keypad and rater actions in order, against the server; the
-live connection's thread redraws strips and starts raters; a ticker ends rating prompts that
-waited too long. Nothing is queued for a server that is away: a key that could not be carried
-out within a moment gets the refused display and beep, and is forgotten.
+100 ms; how long each answer took is kept in `acknowledgements`); one worker carries out keypad
+and rater actions in order, against the server; the live connection's thread redraws strips and
+starts raters; a ticker ends rating prompts that waited too long. Nothing is queued for a server
+that is away: a key that could not be carried out within a moment gets the refused display and
+beep, and is forgotten.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -34,6 +36,21 @@ STALE_SECONDS = 2.0
 #: how long one REST call may take before the keypad is told the server is unreachable
 REQUEST_TIMEOUT = 2.0
 TICK_SECONDS = 0.2
+#: a keypad wants its frame echoed within this long (docs/hardware.md), else it sends it again
+ECHO_SECONDS = 0.1
+#: how many of the latest acknowledgements are kept, with how long each took
+ACKNOWLEDGEMENTS_KEPT = 200
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A device's frame answered from its port's thread: `arrived` is when the frame came off the
+    port, `seconds` how long after that the answer was written, both by the bridge's clock."""
+    port: str
+    address: int
+    answer: bytes
+    arrived: float
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class Bridge:
         self.raters = {(r.port, r.address): r for r in config.raters}
         self.sequences = {key: KeySequence() for key in self.keypads}
         self._last_frame: dict[tuple[str, int], tuple[bytes, float]] = {}
+        self.acknowledgements: deque[Acknowledgement] = deque(maxlen=ACKNOWLEDGEMENTS_KEPT)
         self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._lock = threading.Lock()          # the presenter, from the live and worker threads
         self._stop = threading.Event()
@@ -85,28 +103,39 @@ class Bridge:
 
     # --- frames from the bus (the port's thread: answer now, act later) ---------------------------
 
-    def _frame(self, bus: Bus, frame: Any) -> None:
+    def _frame(self, bus: Bus, frame: Any, arrived: float) -> None:
         if not isinstance(frame, frames.Ff68Frame):
             log.warning("port %s: a strip sent a frame (address %d): ignored", bus.name, frame.address)
             return
         where = (bus.name, frame.address)
         if where in self.raters and frame.func == frames.FUNC_RATER_KEY and frame.data:
-            bus.write(frames.rater_ack(frame.address, frame.data[-1]).encode())
-            if not self._repeated(where, frame):
-                self._jobs.put(Job("rate", self.raters[where], frame.data[-1], self.clock()))
+            self._acknowledge(bus, frame, frames.rater_ack(frame.address, frame.data[-1]).encode(), arrived)
+            if not self._repeated(where, frame, arrived):
+                self._jobs.put(Job("rate", self.raters[where], frame.data[-1], arrived))
         elif where in self.keypads and frame.func != frames.FUNC_RATER_KEY:
-            bus.write(frame.encode())   # the keypad's acknowledgement is its own frame echoed
-            if not self._repeated(where, frame) and frame.key is not None:
-                self._jobs.put(Job("key", self.keypads[where], frame.key, self.clock()))
+            # the keypad's acknowledgement is its own frame echoed
+            self._acknowledge(bus, frame, frame.encode(), arrived)
+            if not self._repeated(where, frame, arrived) and frame.key is not None:
+                self._jobs.put(Job("key", self.keypads[where], frame.key, arrived))
         else:
             log.warning("port %s: frame from unknown device (address %d, FUNC %#04x): skipped",
                         bus.name, frame.address, frame.func)
 
-    def _repeated(self, where: tuple[str, int], frame: frames.Ff68Frame) -> bool:
-        raw, now = frame.encode(), self.clock()
+    def _acknowledge(self, bus: Bus, frame: frames.Ff68Frame, answer: bytes, arrived: float) -> None:
+        """Answer at once, before anything is asked of the server; a late answer is logged, as a
+        keypad that waited too long repeats its frame."""
+        bus.write(answer)
+        seconds = self.clock() - arrived
+        self.acknowledgements.append(Acknowledgement(bus.name, frame.address, answer, arrived, seconds))
+        if seconds > ECHO_SECONDS:
+            log.warning("port %s: address %d answered %.0f ms after its frame came in (devices wait %.0f ms)",
+                        bus.name, frame.address, seconds * 1000, ECHO_SECONDS * 1000)
+
+    def _repeated(self, where: tuple[str, int], frame: frames.Ff68Frame, arrived: float) -> bool:
+        raw = frame.encode()
         last = self._last_frame.get(where)
-        self._last_frame[where] = (raw, now)
-        if last is not None and last[0] == raw and now - last[1] < RETRANSMISSION_SECONDS:
+        self._last_frame[where] = (raw, arrived)
+        if last is not None and last[0] == raw and arrived - last[1] < RETRANSMISSION_SECONDS:
             log.info("port %s: address %d repeated its frame: acknowledged, acted on once", *where)
             return True
         return False

@@ -24,7 +24,8 @@ QUIET_SECONDS = 0.2
 FIRST_RETRY, LONGEST_RETRY = 0.2, 5.0
 READ_TIMEOUT = 0.05
 
-FrameHandler = Callable[["Bus", object], None]
+#: on_frame(bus, frame, arrived): `arrived` is the bus's clock when the frame's bytes came off the port
+FrameHandler = Callable[["Bus", object, float], None]
 OpenHandler = Callable[["Bus"], None]
 
 
@@ -140,7 +141,7 @@ class Bus:
                     log.warning("port %s: skipped %d bytes, %s: %s", self.name, len(item.data), item.reason,
                                 item.data.hex(" "))
                 else:
-                    self._safely(self.on_frame, self, item)
+                    self._safely(self.on_frame, self, item, now)
 
     @staticmethod
     def _available(link: serial.SerialBase) -> bytes:

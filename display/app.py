@@ -127,7 +127,7 @@ def build_board(settings: DisplaySettings, voice: VoiceSettings, volume: int,
                 speaker: Speaker | None = None, speak: bool = True) -> Board:
     """A board connected to the server (not yet started); `speaker` replaces the configured one."""
     widget = BoardWidget(portrait=settings.portrait)
-    presenter = Presenter(zone=settings.zone, blink_seconds=settings.blink_seconds,
+    presenter = Presenter(zone=settings.zone, blink_seconds=settings.blink,
                           recent_count=settings.recent_calls)
     connection = BoardConnection(settings.server, settings.token, zone=settings.zone)
     announcer = None

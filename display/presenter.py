@@ -20,7 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hall.wording import state_words, window_state
-from protocol.live import HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED, WINDOW_CHANGED
+from protocol.live import (BLINK_LONGEST_SECONDS, HALL_SNAPSHOT, QUEUE_CHANGED, TICKET_CALLED,
+                           WINDOW_CHANGED)
 
 #: a window with a ticket says what hall/wording.py says of that ticket: called, then serving
 STATUS_LABELS = {
@@ -107,7 +108,7 @@ class _Known:
 @dataclass
 class Presenter:
     zone: str = ""
-    blink_seconds: float = 8.0
+    blink_seconds: float = BLINK_LONGEST_SECONDS
     recent_count: int = 8
     hall: dict[str, Any] = field(default_factory=dict)
     windows: dict[int, _Known] = field(default_factory=dict)

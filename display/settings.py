@@ -10,7 +10,8 @@
     mute = false
     speech = "espeak"                     # "espeak", "qt" (Qt TextToSpeech) or "clips"
     clips_dir = "/opt/jiaohao/clips"      # recorded clips, for speech = "clips"
-    blink_seconds = 8                     # how long the newest call blinks
+    blink_seconds = 5                     # how long the newest call blinks, at most 5
+    reduced_motion = false                # true: the newest call never blinks
     recent_calls = 8                      # how many earlier calls are listed
 
 Command-line options override these keys one by one.
@@ -22,11 +23,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hall.config import ConfigError, client_table
+from protocol.live import BLINK_LONGEST_SECONDS
 
 ORIENTATIONS = ("landscape", "portrait")
 SPEECH_ENGINES = ("espeak", "qt", "clips")
 KEYS = ("server", "token", "zone", "orientation", "fullscreen", "screen", "mute", "speech",
-        "voice", "clips_dir", "blink_seconds", "recent_calls")
+        "voice", "clips_dir", "blink_seconds", "reduced_motion", "recent_calls")
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,18 @@ class DisplaySettings:
     speech: str = "espeak"
     voice: str = "cmn-latn-pinyin"
     clips_dir: str = ""
-    blink_seconds: float = 8.0
+    blink_seconds: float = BLINK_LONGEST_SECONDS
+    reduced_motion: bool = False
     recent_calls: int = 8
 
     @property
     def portrait(self) -> bool:
         return self.orientation == "portrait"
+
+    @property
+    def blink(self) -> float:
+        """How long the newest call blinks: not at all for viewers who asked for reduced motion."""
+        return 0 if self.reduced_motion else self.blink_seconds
 
     def with_overrides(self, **changes: Any) -> "DisplaySettings":
         """These settings with the given values (None keeps the current one), validated again."""
@@ -67,15 +75,17 @@ def check_settings(s: DisplaySettings) -> DisplaySettings:
         _text(key, getattr(s, key))
     _choice("orientation", s.orientation, ORIENTATIONS)
     _choice("speech", s.speech, SPEECH_ENGINES)
-    for key in ("fullscreen", "mute"):
+    for key in ("fullscreen", "mute", "reduced_motion"):
         if not isinstance(getattr(s, key), bool):
             raise ConfigError(f"display.{key} must be true or false, got {getattr(s, key)!r}")
     _whole("screen", s.screen, 0, 16)
     _whole("recent_calls", s.recent_calls, 0, 20)
     if isinstance(s.blink_seconds, bool) or not isinstance(s.blink_seconds, (int, float)) \
-            or not 0 <= s.blink_seconds <= 120:
+            or not 0 <= s.blink_seconds <= BLINK_LONGEST_SECONDS:
+        # WCAG 2.2.2: nobody can pause a wall screen, so the blink has to stop by itself
         raise ConfigError(f"display.blink_seconds = {s.blink_seconds!r}: expected a number of "
-                          "seconds from 0 to 120")
+                          f"seconds from 0 to {BLINK_LONGEST_SECONDS} (a blink nobody can stop "
+                          f"must end within {BLINK_LONGEST_SECONDS} s)")
     if s.speech == "clips" and not s.clips_dir:
         raise ConfigError("display.clips_dir is missing: speech = \"clips\" needs the folder of "
                           "recorded clips (see docs/display.md)")

@@ -1,8 +1,8 @@
 """A hall as the city sees it on its dashboard: how many wait and for how long, which windows
 are open, which are empty (空岗) while people wait for them.
 
-The city reads every hall from the database without loading any hall's queue: what it gets
-is each line's size and earliest issue time (`Line`), counted by the database, so its cost
+The city reads every hall without loading any hall's queue: what it gets is each line's size
+and earliest issue time (`Line`), kept up as the hall's log grows (kpi.LiveDay), so its cost
 does not grow with the people waiting. Which windows call from which line is order.py's
 rule (`calls_from`) and when a window is empty is alerts.py's (`empty_since`): the city and
 the hall's own supervision cannot disagree. No I/O, no clock.

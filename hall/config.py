@@ -68,7 +68,10 @@ def client_table(table: Any, section: str, keys: tuple[str, ...]) -> dict[str, A
 # --- validation helpers --------------------------------------------------------------
 
 CODE_RE = re.compile(r"^[A-Z0-9_]{2,16}$")
+#: a hall's code goes as it is into ?hall=CODE and into addresses: only characters that need no escaping
 HALL_CODE_RE = re.compile(r"^[a-z0-9-]{1,32}$")
+#: `--hall all` means every hall of the deployment, so no hall may be called that
+EVERY_HALL = "all"
 PREFIX_RE = re.compile(r"^[A-Z]$")
 REGION_CODE_RE = re.compile(r"^(\d{6}|\d{12})?$")
 #: 事项实施编码 and 实施主体编码 are long codes of digits and capitals (a 统一社会信用代码 is 18)
@@ -244,10 +247,22 @@ def _table(value: Any, key: str) -> dict[str, Any]:
 
 # --- sections -------------------------------------------------------------------------
 
+def _hall_code(value: Any, key: str) -> str:
+    """What names the hall in ?hall=CODE, in `--hall CODE` and in its addresses."""
+    value = _text(value, key)
+    if not HALL_CODE_RE.match(value):
+        raise ConfigError(f"{key} = {value!r} 无效：大厅代码应为 1–32 个小写字母、数字或 '-' / is not valid: "
+                          "a hall's code is 1-32 lower-case letters, digits and '-'")
+    if value == EVERY_HALL:
+        raise ConfigError(f"{key} = {value!r} 是保留字（--hall all 指全部大厅），请另选代码 / is reserved "
+                          "(--hall all means every hall): choose another code")
+    return value
+
+
 def _hall(data: Any) -> HallInfo:
     s = _Section(data, "hall")
     info = HallInfo(
-        code=s.get("code", _matching(HALL_CODE_RE, "lower-case letters, digits and '-'")),
+        code=s.get("code", _hall_code),
         name=s.get("name", _name),
         name_en=s.get("name_en", _name),
         timezone=s.get("timezone", _timezone, "Asia/Shanghai"),
@@ -427,6 +442,8 @@ def _supervision(data: Any) -> Supervision:
         check_seconds=s.get("check_seconds", _number(1, 3600), d.check_seconds),
         bad_rating_follow_up_hours=s.get("bad_rating_follow_up_hours", _number(0.01, 720),
                                          d.bad_rating_follow_up_hours),
+        bad_rating_rectify_hours=s.get("bad_rating_rectify_hours", _number(0.01, 8760),
+                                       d.bad_rating_rectify_hours),
     )
     s.finish()
     return result

@@ -24,15 +24,19 @@ Definitions (docs/supervision.md says the same for the hall's staff):
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from zoneinfo import ZoneInfo
 
 from . import events as e
 from .setup import HallConfig
+
+if TYPE_CHECKING:
+    from .city import Line
 
 DIMENSIONS = ("item", "department", "window", "clerk", "hour", "day")
 #: dimensions where window time (signed in, paused, serving, empty) means something
@@ -337,9 +341,13 @@ SATISFIED_FROM = 3
 def rating_figures(ratings: Iterable[float]) -> dict[str, Any]:
     """Ratings given, satisfied, 差评 and the satisfaction rate of some ratings (1..5)."""
     given = list(ratings)
-    satisfied = sum(1 for v in given if v >= SATISFIED_FROM)
-    return {"ratings": len(given), "satisfied": satisfied, "bad_ratings": len(given) - satisfied,
-            "satisfaction_rate": _ratio(satisfied, len(given))}
+    return satisfaction(len(given), sum(1 for v in given if v >= SATISFIED_FROM))
+
+
+def satisfaction(ratings: int, satisfied: int) -> dict[str, Any]:
+    """`rating_figures` from the counts alone (a Tally's `ratings` and `satisfied`)."""
+    return {"ratings": ratings, "satisfied": satisfied, "bad_ratings": ratings - satisfied,
+            "satisfaction_rate": _ratio(satisfied, ratings)}
 
 
 def three_rates(parts: Iterable[tuple[dict[str, Any], set[str], Iterable[str]]]) -> dict[str, Any]:
@@ -539,7 +547,9 @@ class LiveDay:
     kept per group plus what is still running (windows signed in, visits under way, windows
     left empty while someone waits), which is at most a few facts per window. So asking costs
     the same at 10 and at 5,000 waiting. A window left empty is followed by counting who
-    waits for it, where `measure` intersects the day's waiting intervals.
+    waits for it, where `measure` intersects the day's waiting intervals. The lines people
+    stand in now (`waiting_lines`, the city dashboard's) are followed the same way: a count
+    and the earliest issue time per line, kept as tickets join and leave.
     """
 
     def __init__(self, setup: HallConfig, day: date):
@@ -553,6 +563,7 @@ class LiveDay:
         self.waiting_for = dict.fromkeys(self.numbers, 0)           # window → citizens waiting for it
         self.empty_since: dict[int, datetime] = {}                  # window → left empty since
         self.visiting: dict[int, _Ticket] = {}                     # tickets being served now
+        self.lines = _Lines()                                       # who stands in which line now
         self.fed = 0                                                # records taken so far
 
     def feed(self, record: dict) -> None:
@@ -594,8 +605,10 @@ class LiveDay:
             return
         if was is not None:
             self._count_waiting(was[1], -1, at)
+            self.lines.leave(ticket_id)
         if now is not None:
             self._count_waiting(now[1], +1, at)
+            self.lines.join(ticket_id, now[1], ticket.issued_at)
 
     def _count_waiting(self, waiting_for: tuple[str, int | None], change: int, at: datetime) -> None:
         service, named = waiting_for
@@ -621,6 +634,10 @@ class LiveDay:
 
     # --- the figures at a moment ------------------------------------------------------------
 
+    def waiting_lines(self) -> list["Line"]:
+        """Each line someone of the day stands in now: its size and earliest issue time."""
+        return self.lines.now()
+
     def running(self, now: datetime, alerts: Iterable[dict] = ()) -> list[Fact]:
         """The facts of the moment: window time still running up to `now`, and the alerts."""
         r, stop = self.r, min(self.end, now)
@@ -639,6 +656,38 @@ class LiveDay:
             if self.start <= at < self.end:
                 out.append(Fact("alert", 1, r.dims(alert.get("service"), alert.get("window"), at)))
         return out
+
+
+class _Lines:
+    """Who stands in which line, with each line's size and earliest issue time at hand: a
+    count per line, and a heap per line whose entries of tickets gone since are dropped when
+    they come to the top (each entry is pushed and popped once: asking costs no more with
+    5,000 in a line than with 10)."""
+
+    def __init__(self) -> None:
+        self.line_of: dict[int, tuple[str, int | None]] = {}   # ticket → the line it stands in
+        self.sizes: dict[tuple[str, int | None], int] = {}
+        self.heaps: dict[tuple[str, int | None], list[tuple[datetime, int]]] = {}
+
+    def join(self, ticket_id: int, line: tuple[str, int | None], issued_at: datetime) -> None:
+        self.line_of[ticket_id] = line
+        self.sizes[line] = self.sizes.get(line, 0) + 1
+        heapq.heappush(self.heaps.setdefault(line, []), (issued_at, ticket_id))
+
+    def leave(self, ticket_id: int) -> None:
+        line = self.line_of.pop(ticket_id, None)
+        if line is not None:
+            self.sizes[line] -= 1
+
+    def now(self) -> list["Line"]:
+        from .city import Line   # the city's own type; hall/city.py reads these, never the reverse
+        return [Line(line[0], line[1], size, self._earliest(line)) for line, size in self.sizes.items() if size]
+
+    def _earliest(self, line: tuple[str, int | None]) -> datetime:
+        heap = self.heaps[line]
+        while self.line_of.get(heap[0][1]) != line:   # gone from the line since it joined
+            heapq.heappop(heap)
+        return heap[0][0]
 
 
 def _waiting(ticket: _Ticket | None) -> tuple | None:

@@ -1,10 +1,11 @@
 """The city's view of its halls: the dashboard (halls side by side, now) and the reports
 comparing halls (the 三率 per hall and per department across halls), read-only.
 
-Every hall is read from the database, whether or not this process runs its queue: the
-dashboard from counts the database makes (server/repository/city.py; hall/city.py decides
-what they mean), the reports from the very facts a hall's own report adds up
-(`reports.hall_tallies`, kept added up for each hall's today as its log grows, and
+Every hall is read from the database, whether or not this process runs its queue, from the
+very facts a hall's own report adds up: each hall's today is kept added up as its log grows
+(`reports.DaySoFar`), so the dashboard (the lines people stand in, today's ratings; hall/city.py
+decides what they mean) costs the same at 10 and at 5,000 waiting, and only the records
+committed since the last look are read. The reports add up ranges (`reports.hall_tallies`,
 `kpi.three_rates`). Nothing here writes.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable
 
 from hall import city as city_rules, kpi
@@ -65,25 +66,24 @@ class City:
         now = self.clock()
         conn = self.database.connection()
         with db.read(conn):
-            seen = [self._hall_now(conn, row, setup, now) for row, setup in self._halls(conn)]
-        halls = [hall for hall, _ in seen]
-        ratings = [value for _, given in seen for value in given]
-        return {"at": protocol.iso(now), "halls": halls, "city": _city_now(halls, ratings)}
+            seen = [self._hall_now(conn, row, now) for row in repo.list_halls(conn)]
+        return {"at": protocol.iso(now), "halls": seen, "city": _city_now(seen)}
 
-    def _hall_now(self, conn, row, setup: HallConfig, now: datetime) -> tuple[dict[str, Any], list[int]]:
-        """The hall's row, and the ratings given today (the city's satisfaction pools them)."""
+    def _hall_now(self, conn, row, now: datetime) -> dict[str, Any]:
+        """The hall's row: its lines and today's ratings from its day so far, its windows and
+        open alerts as they stand (a few rows each, however many wait)."""
+        hall_id = row["id"]
+        version = repo.setup_version(conn, hall_id)
+        setup = self._setup(conn, hall_id, version)
         info = setup.hall
         today = now.astimezone(info.tz).date()
-        start, end = kpi.day_bounds(today, today, info.tz)
-        figures = city_rules.hall_now(setup, repo.load_windows(conn, row["id"]),
-                                      repo.waiting_lines(conn, row["id"], today), now)
-        levels = repo.open_alert_levels(conn, row["id"])
-        ratings = repo.ratings_given(conn, row["id"], today, start.astimezone(timezone.utc),
-                                     end.astimezone(timezone.utc))
+        day, lines = self._day_so_far(hall_id).now(conn, hall_id, setup, version, today)
+        figures = city_rules.hall_now(setup, repo.load_windows(conn, hall_id), lines, now)
+        levels = repo.open_alert_levels(conn, hall_id)
         return {"code": row["code"], "name": info.name, "name_en": info.name_en, "timezone": info.timezone,
                 "business_date": today.isoformat(), **figures,
                 "alerts": {level: levels.get(level, 0) for level in ALERT_LEVELS},
-                "satisfaction": kpi.rating_figures(ratings)}, ratings
+                "satisfaction": kpi.satisfaction(day.ratings, day.satisfied)}
 
     # --- the reports ----------------------------------------------------------------------------
 
@@ -114,14 +114,15 @@ class City:
         return hall_tallies(conn, hall_id, setup, version, first, last, now, today, self._day_so_far(hall_id))
 
 
-def _city_now(halls: list[dict[str, Any]], ratings: list[int]) -> dict[str, Any]:
-    """Every hall taken together."""
+def _city_now(halls: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every hall taken together (the city's satisfaction pools the halls' ratings)."""
     return {"waiting": sum(h["waiting"] for h in halls),
             "longest_wait_seconds": max((h["longest_wait_seconds"] for h in halls), default=0),
             "windows_open": sum(h["windows_open"] for h in halls),
             "empty_windows": sum(h["empty_windows"] for h in halls),
             "alerts": {level: sum(h["alerts"][level] for h in halls) for level in ALERT_LEVELS},
-            "satisfaction": kpi.rating_figures(ratings)}
+            "satisfaction": kpi.satisfaction(sum(h["satisfaction"]["ratings"] for h in halls),
+                                             sum(h["satisfaction"]["satisfied"] for h in halls))}
 
 
 def _hall_row(row, setup: HallConfig, summary: dict[str, Any]) -> dict[str, Any]:

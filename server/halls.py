@@ -2,8 +2,10 @@
 
 A server process serves every hall of its database (or the one `--hall CODE` pins it to).
 `Halls` keeps one `Hall` (app.py: the hall's service, live connections, supervision, clockwork)
-per hall, built the first time something of that hall arrives, so a hall added with
-`jiaohao admin hall add` while the server runs is served from its first request.
+per hall. A started server builds every hall at once, and then looks for halls added with
+`jiaohao admin hall add` every few seconds (`watch`), so each hall's timed work (day rollover,
+hold returns, no-shows, alerts) runs from the start, whether or not anyone of it asked yet;
+a hall is also built the first time something of it arrives, if that comes sooner.
 
 The seam is `Halls.for_request()` (reached through `app.current_hall()`) and
 `Halls.for_token()` (the live connection's): a credential names its hall — a staff session,
@@ -24,6 +26,8 @@ from flask import g, has_request_context, request
 
 from protocol import live as wire
 
+from hall.config import EVERY_HALL
+
 from . import repository as repo
 from .auth import bearer_token
 from .errors import ApiError
@@ -34,8 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: `--hall all` (or no --hall): the process serves every hall of its database
-EVERY_HALL = "all"
 #: the query parameter that names the hall of a request without a credential (/book?hall=CODE)
 HALL_PARAMETER = "hall"
 #: a credential longer than this is no token of ours: not worth a lookup
@@ -61,6 +63,8 @@ class Halls:
         #: (a bounded number; tokens found in no hall are not kept, they cost a lookup each time)
         self._token_halls: OrderedDict[str, int] = OrderedDict()
         self._tokens_lock = threading.Lock()   # not the builders' lock: a hall being built holds no lookup up
+        self._watching = threading.Event()     # set: stop looking for new halls
+        self._watcher: threading.Thread | None = None
 
     # --- the halls -------------------------------------------------------------------------------
 
@@ -101,6 +105,23 @@ class Halls:
             ids = [int(row["id"]) for row in repo.list_halls(conn)]
         fresh = [hall_id for hall_id in ids if hall_id not in self._by_id]
         return [self._built(hall_id) for hall_id in fresh]
+
+    def watch(self, interval: float) -> None:
+        """Build every hall of the database now, then each hall added later within `interval`
+        seconds, on a thread of its own until `stop` (with its timed work, see `on_every_hall`)."""
+        self.refresh()
+        if self.pinned:
+            return
+        self._watcher = threading.Thread(target=self._keep_watching, args=(interval,),
+                                         name="jiaohao-halls", daemon=True)
+        self._watcher.start()
+
+    def _keep_watching(self, interval: float) -> None:
+        while not self._watching.wait(interval) and not self.database.closed:
+            try:
+                self.refresh()
+            except Exception as exc:   # the database away for a while: look again next time
+                log.warning("new halls not looked for: %s", exc)
 
     def _built(self, hall_id: int) -> "Hall":
         with self._lock:
@@ -213,7 +234,11 @@ class Halls:
         return hall.live.on_resync(data)
 
     def stop(self) -> None:
-        """Stop every hall's timed work (the server is stopping)."""
+        """Stop looking for new halls and every hall's timed work (the server is stopping)."""
+        self._watching.set()
+        if self._watcher is not None:
+            self._watcher.join()
+            self._watcher = None
         for hall in self.served():
             hall.clockwork.stop()
             hall.notifications.courier.stop()

@@ -134,11 +134,21 @@ class DaySoFar:
     def figures(self, conn, hall_id: int, setup, setup_version: int, day: date, now: datetime,
                 alert_rows: list[dict]) -> tuple[kpi.Tallies, list]:
         with self._lock:
-            if self._key != (day, setup_version):
-                self._start(conn, hall_id, setup, setup_version, day)
-            else:
-                self._feed(repo.event_records(conn, hall_id, after=self._seq))
-            return self._live.tallies, self._live.running(now, alert_rows)
+            live = self._caught_up(conn, hall_id, setup, setup_version, day)
+            return live.tallies, live.running(now, alert_rows)
+
+    def now(self, conn, hall_id: int, setup, setup_version: int, day: date) -> tuple[kpi.Tally, list]:
+        """The day's added-up facts so far and the lines people stand in now (the city dashboard)."""
+        with self._lock:
+            live = self._caught_up(conn, hall_id, setup, setup_version, day)
+            return live.tallies.total, live.waiting_lines()
+
+    def _caught_up(self, conn, hall_id: int, setup, setup_version: int, day: date) -> kpi.LiveDay:
+        if self._key != (day, setup_version):
+            self._start(conn, hall_id, setup, setup_version, day)
+        else:
+            self._feed(repo.event_records(conn, hall_id, after=self._seq))
+        return self._live
 
     def _start(self, conn, hall_id: int, setup, setup_version: int, day: date) -> None:
         self._live, self._key, self._seq = kpi.LiveDay(setup, day), (day, setup_version), 0

@@ -27,6 +27,7 @@ import logging
 import os
 import resource
 import signal
+import socket
 import sys
 import threading
 import time
@@ -235,7 +236,7 @@ def serve_gevent(app: Any, host: str, port: int, drain_seconds: float) -> None:
     from gevent import pywsgi, signal_handler
     from gevent.event import Event
     in_flight = count_in_flight(app)
-    server = pywsgi.WSGIServer((host, port), app, log=None, backlog=BACKLOG)
+    server = pywsgi.WSGIServer(listener_without_delay(host, port), app, log=None)
     stopping = Event()
     handlers = [signal_handler(sig, stopping.set) for sig in (signal.SIGTERM, signal.SIGINT)]
     server.start()
@@ -246,6 +247,22 @@ def serve_gevent(app: Any, host: str, port: int, drain_seconds: float) -> None:
             handler.cancel()
     server.close()   # stop accepting: new connections are refused from here on
     finish(app, in_flight, drain_seconds)
+
+
+def listener_without_delay(host: str, port: int) -> socket.socket:
+    """The listening socket, with Nagle's algorithm off for every connection it accepts
+    (Linux hands TCP_NODELAY on to them, as gunicorn relies on too). gevent's server writes a
+    reply's headers and its body in two sends, and a websocket's messages one send each: with
+    Nagle on, the second small send waits for the client's ACK of the first, which a client
+    delays by 40 ms, so every request on a kept-alive connection took 44 ms instead of 2."""
+    from gevent import socket as green_socket
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = green_socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.bind((host, port))
+    listener.listen(BACKLOG)
+    return listener
 
 
 def serve_threads(app: Any, host: str, port: int, drain_seconds: float) -> None:

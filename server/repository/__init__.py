@@ -172,14 +172,13 @@ from .people import (  # noqa: F401
     purge_person_data,
 )
 from .city import (  # noqa: F401
-    waiting_lines,
     open_alert_levels,
-    ratings_given,
 )
 from .remote import (  # noqa: F401
     insert_remote_ticket,
     remote_ticket_by,
     remote_counts_on,
+    remote_held_on,
     remote_tickets_of_mobile,
     activate_remote_ticket,
     remote_tickets_due,

@@ -33,7 +33,8 @@ def insert_case(conn: sqlite3.Connection, hall_id: int, ticket_id: int, rating: 
 
 def case_from_row(row) -> Case:
     return Case(id=row["id"], status=row["status"], opened_at=dt(row["opened_at"]), due_at=dt(row["due_at"]),
-                appealed_by=row["appealed_by"], outcome=row["outcome"], closed_at=dt(row["closed_at"]))
+                appealed_by=row["appealed_by"], outcome=row["outcome"], closed_at=dt(row["closed_at"]),
+                rectify_due_at=dt(row["rectify_due_at"]))
 
 
 def get_case(conn: sqlite3.Connection, hall_id: int, case_id: int) -> dict[str, Any] | None:
@@ -68,8 +69,9 @@ def _visit(row) -> dict[str, Any]:
 
 
 def save_case(conn: sqlite3.Connection, case: Case) -> None:
-    conn.execute("UPDATE bad_rating_cases SET status = ?, appealed_by = ?, outcome = ?, closed_at = ? WHERE id = ?",
-                 (case.status, case.appealed_by, case.outcome, iso(case.closed_at), case.id))
+    conn.execute("UPDATE bad_rating_cases SET status = ?, appealed_by = ?, outcome = ?, closed_at = ?, "
+                 "rectify_due_at = ? WHERE id = ?",
+                 (case.status, case.appealed_by, case.outcome, iso(case.closed_at), iso(case.rectify_due_at), case.id))
 
 
 def append_case_step(conn: sqlite3.Connection, step: StepTaken) -> int:

@@ -86,6 +86,10 @@ def test_a_tiny_mixed_run_and_reconnect_storm_reach_everyone(tmp_path) -> None:
     assert mixed["phones"] > mixed["boards"] > 0
     assert mixed["issue"]["count"] > 0 and mixed["call_next"]["count"] > 0
     assert mixed["rss_mb"] > 0 and mixed["connect_s"] > 0
+    # what the server sent meanwhile, by kind of connection, and its CPU per message and request
+    assert set(mixed["messages_per_s"]) == {"boards", "window_screens", "clerk_terminals", "phones"}
+    assert mixed["messages_per_s"]["clerk_terminals"] > 0 and mixed["messages_per_s"]["phones"] > 0
+    assert mixed["server_cpu_us_per_message"] > 0 and mixed["server_cpu_ms_per_request"] > 0
     assert storm["connected_before"] == storm["reconnected"] == 30
     assert 0 < storm["snapshots_s"] <= storm["from_launch_s"]
     assert {"mixed", "storm"} <= set(results["targets"])

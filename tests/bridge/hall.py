@@ -4,7 +4,6 @@ loopback ports, and the bridge between them."""
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,9 +109,3 @@ class Listener:
 
     def stop(self) -> None:
         self.client.stop()
-
-
-def sent_at(bus: KeypadBus, data: bytes) -> float:
-    """Send raw bytes as a device would; the moment they left."""
-    bus.send(data)
-    return time.monotonic()

@@ -21,7 +21,7 @@ class Recorder:
         self.frames: list = []
         self.opened = threading.Event()
 
-    def frame(self, bus: Bus, item) -> None:
+    def frame(self, bus: Bus, item, arrived: float) -> None:
         self.frames.append(item)
 
     def open(self, bus: Bus) -> None:

@@ -71,6 +71,21 @@ def test_each_mistake_names_its_key(document: dict, key: str, words: str) -> Non
     assert key in str(error.value) and words in str(error.value)
 
 
+@pytest.mark.parametrize("code", ["all", "a b", "a/b", "a?b", "a%20b", "东区", "East", "", "x" * 33])
+def test_a_hall_code_is_one_an_address_carries_as_it_is_and_never_all(code: str) -> None:
+    """`?hall=CODE` and `--hall CODE` name a hall by its code; `--hall all` means every hall."""
+    with pytest.raises(ConfigError) as error:
+        parse_config(_with("hall", code=code))
+    message = str(error.value)
+    words = ("保留字", "reserved") if code == "all" else ("小写字母", "lower-case letters")
+    assert "hall.code" in message and all(word in message for word in words), message
+
+
+def test_codes_an_address_carries_are_accepted() -> None:
+    for code in ("xc-east", "a", "0571-01", "x" * 32, "allhalls", "all-east"):
+        assert parse_config(_with("hall", code=code)).hall.code == code
+
+
 def test_an_item_no_window_serves_is_refused() -> None:
     document = small_hall_document()
     document["windows"] = [w for w in document["windows"] if w["number"] != 4 and w["number"] != 1]

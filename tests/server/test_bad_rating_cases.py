@@ -168,3 +168,55 @@ def test_the_openapi_document_covers_the_case_routes(hall) -> None:
     spec = hall.test_client().get("/api/openapi.json").get_json()
     assert spec["paths"]["/api/v1/cases/{id}/steps"]["post"]["x-permission"]["rule"] == "supervisors"
     assert spec["paths"]["/api/v1/cases"]["get"]["x-permission"]["rule"] == "report_readers"
+
+
+def test_a_case_number_longer_than_50_characters_is_a_bilingual_400(hall) -> None:
+    clerk = signed_in(hall, "clerk3", 3)
+    issued = hall.kiosk.post("/tickets", {"service": "A01"})[1]
+    clerk.post("/windows/3/call-next")
+    clerk.post(f"/tickets/{issued['id']}/start")
+    status, refused = clerk.post(f"/tickets/{issued['id']}/finish", {"case_no": "X" * 51})
+    assert status == 400 and refused["error"] == "case_no_too_long"
+    assert "办件编号最多 50 个字符" in refused["message"] and "at most 50 characters" in refused["message"]
+    assert hall.kiosk.get(f"/tickets/{issued['id']}")[1]["state"] == "serving"   # nothing changed
+    status, done = clerk.post(f"/tickets/{issued['id']}/finish", {"case_no": "X" * 50})
+    assert status == 200 and done["case_no"] == "X" * 50
+
+
+def test_rectification_is_due_in_the_configured_hours_after_the_follow_up(tmp_path) -> None:
+    document = small_hall_document(supervision={"bad_rating_follow_up_hours": 2, "bad_rating_rectify_hours": 48})
+    path = tmp_path / "config.toml"
+    path.write_text(to_toml(document), encoding="utf-8")
+    app = create_app(tmp_path / "var", path, clock=FakeClock(), start_clockwork=False)
+    core = app.extensions["jiaohao"]
+    try:
+        for name, role in (("clerk3", "clerk"), ("boss", "supervisor"), ("chief", "supervisor")):
+            accounts.add_user(core.database, core.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
+        app.clock, app.core = core.service.clock, core
+        app.screen = Api(app, accounts.add_device(core.database, core.service.hall_id, "screen-3", "window", 3).token)
+        app.kiosk = Api(app, accounts.add_device(core.database, core.service.hall_id, "kiosk-1", "kiosk").token)
+        clerk, boss, chief = signed_in(app, "clerk3", 3), login(app, "boss"), login(app, "chief")
+        rated_visit(app, clerk, 1)
+        case_id = boss.get("/cases")[1]["cases"][0]["id"]
+        assert boss.get(f"/cases/{case_id}")[1]["case"]["rectify_due_at"] is None   # not followed up yet
+        app.clock.advance(hours=1)
+        case = boss.post(f"/cases/{case_id}/steps", {"step": "follow_up", "note": "已回访"})[1]["case"]
+        assert case["rectify_due_at"] == "2026-11-28T03:00:00+00:00" and case["rectify_overdue"] is False
+        stored = core.database.connection().execute(
+            "SELECT rectify_due_at FROM bad_rating_cases WHERE id = ?", (case_id,)).fetchone()[0]
+        assert stored.startswith("2026-11-28T03:00:00")
+        app.clock.advance(hours=48, seconds=1)
+        core.supervision.evaluate()
+        case = boss.get(f"/cases/{case_id}")[1]["case"]
+        assert case["rectify_overdue"] is True and case["overdue"] is False
+        alert = case_alert(boss, case_id)
+        assert alert["level"] == "red" and "差评整改超时" in alert["message"]
+        assert alert["details"]["rectify_due_at"] == "2026-11-28T03:00:00+00:00"
+        assert boss.get("/supervision")[1]["cases"][0]["rectify_overdue"] is True
+        boss.post(f"/cases/{case_id}/steps", {"step": "rectify", "note": "已整改"})
+        core.supervision.evaluate()
+        assert boss.get(f"/cases/{case_id}")[1]["case"]["rectify_overdue"] is False
+        boss.post(f"/cases/{case_id}/steps", {"step": "close", "note": "已反馈"})
+        assert case_alert(boss, case_id) is None
+    finally:
+        core.data.close()

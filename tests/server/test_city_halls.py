@@ -379,3 +379,45 @@ def test_one_server_process_serves_every_hall_and_one_added_while_it_runs(tmp_pa
         for board in listening.values():
             board.client.disconnect()
         server.stop()
+
+
+def past_day_ticket(database, hall_id: int) -> int:
+    """A ticket still waiting from a past business day (FakeClock's morning): the hall's
+    clockwork expires it at its first tick, and nothing else does."""
+    return HallService(database, hall_id, clock=FakeClock()).issue("A01").ticket.id
+
+
+def ticket_state(data, config, ticket_id: int) -> str:
+    opened = open_data_dir(data, config, home_of_several=True)
+    try:
+        with opened.database.checked_out() as conn:
+            return conn.execute("SELECT state FROM tickets WHERE id = ?", (ticket_id,)).fetchone()[0]
+    finally:
+        opened.close()
+
+
+def test_every_halls_timed_work_runs_from_the_start_and_for_a_hall_added_later(tmp_path, small_config_file) -> None:
+    """`--hall all`: a hall nobody has asked anything of, and one added while the server runs,
+    each get their day rolled over by their own clockwork, without a request or a restart."""
+    data = tmp_path / "var"
+    opened = open_data_dir(data, small_config_file)
+    east_id, _ = add_hall(data, hall_config(tmp_path, "xc-east", "东区便民服务中心"))
+    stale = {"xc-east": past_day_ticket(opened.database, east_id)}
+    opened.close()
+
+    server = hall_server(data, small_config_file, hall="all", log_path=tmp_path / "server.log").start()
+    try:
+        assert wait_until(lambda: ticket_state(data, small_config_file, stale["xc-east"]) == "expired",
+                          timeout=60, step=0.5), "the untouched hall's clockwork ran from the start"
+
+        west_id, _ = add_hall(data, hall_config(tmp_path, "xc-west", "西区便民服务中心"))
+        opened = open_data_dir(data, small_config_file, home_of_several=True)
+        try:
+            stale["xc-west"] = past_day_ticket(opened.database, west_id)
+        finally:
+            opened.close()
+        assert wait_until(lambda: ticket_state(data, small_config_file, stale["xc-west"]) == "expired",
+                          timeout=60, step=0.5), "a hall added while the server runs gets its clockwork too"
+        assert server.running
+    finally:
+        server.stop()

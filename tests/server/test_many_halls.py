@@ -17,11 +17,11 @@ from tests.conftest import small_hall_document, to_toml
 PASSWORD = "Counter-2026"
 
 
-def second_hall_config(tmp_path: Path) -> Path:
+def second_hall_config(tmp_path: Path, code: str = "xc-east") -> Path:
     document = small_hall_document()
-    document["hall"] = {**document["hall"], "code": "xc-east", "name": "东区便民服务中心",
+    document["hall"] = {**document["hall"], "code": code, "name": "东区便民服务中心",
                         "name_en": "East District Service Centre"}
-    path = tmp_path / "east.toml"
+    path = tmp_path / f"{code.replace('/', '-')}.toml"
     path.write_text(to_toml(document), encoding="utf-8")
     return path
 
@@ -65,6 +65,19 @@ def test_halls_are_added_listed_and_chosen_with_hall(tmp_path, small_config_file
     unknown = jiaohao("admin", "device", "list", "--hall", "nowhere", data=data, config=small_config_file)
     assert unknown.returncode != 0 and "nowhere" in unknown.stderr
     assert "xc-east" in run_ok("admin", "hall", "show", "--hall", "xc-east", data=data, config=small_config_file)
+
+
+def test_a_hall_called_all_or_by_what_an_address_cannot_carry_is_refused(tmp_path, small_config_file) -> None:
+    """`--hall all` means every hall, and a code goes as it is into ?hall=CODE: neither may be added."""
+    data = tmp_path / "var"
+    open_data_dir(data, small_config_file).close()
+    for code, words in (("all", ("保留字", "reserved")), ("east/1", ("小写字母", "lower-case letters"))):
+        added = jiaohao("admin", "hall", "add", "--config", str(second_hall_config(tmp_path, code)),
+                        data=data, config=small_config_file)
+        assert added.returncode == 2, added.stdout
+        assert "hall.code" in added.stderr and all(word in added.stderr for word in words), added.stderr
+    listed = run_ok("admin", "hall", "list", data=data, config=small_config_file)
+    assert "东区便民服务中心" not in listed, "nothing was added"
 
 
 def test_a_hall_server_refuses_every_token_of_another_hall(tmp_path, small_config_file) -> None:

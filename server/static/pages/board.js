@@ -18,8 +18,8 @@
   const TOKEN = params.get("token") || "";
   const ZONE = params.get("zone") || "";
   const PORTRAIT = ["1", "true", "yes"].includes((params.get("portrait") || "").toLowerCase());
-  // WCAG 2.2.2: nobody can pause a wall screen, so the blink stops by itself within 5 s
-  const BLINK_LONGEST_S = 5;
+  // WCAG 2.2.2: nobody can pause a wall screen, so the blink stops by itself (protocol/live.py)
+  const BLINK_LONGEST_S = Protocol.blink_longest_seconds;
   const BLINK_MS = 1000 * Math.min(BLINK_LONGEST_S, Number(params.get("blink")) >= 0 && params.get("blink") !== null
     ? Number(params.get("blink")) : BLINK_LONGEST_S);
   const RECENT = 8;
@@ -83,7 +83,7 @@
       [E.QUEUE_CHANGED]: (m) => { m.services.forEach((s) => known(state.services, s.code, m.seq, s)); render(); },
       [E.TICKET_CALLED]: onCalled,
     };
-    Protocol.sequenced.forEach((name) => {   // every sequenced message moves our place in the log
+    Protocol.in_seq.forEach((name) => {   // every step of the log moves our place in it
       const apply = handlers[name] || (() => {});
       handlers[name] = (m) => { apply(m); state.seq = Math.max(state.seq, m.seq); };
     });

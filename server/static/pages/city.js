@@ -1,6 +1,6 @@
 /* The city's pages, for a city account: the dashboard (全市大厅, every hall side by side, read
- * again every few seconds from GET /api/v1/city/dashboard) and the reports comparing halls
- * (全市报表, GET /api/v1/city/reports, with the Excel export). Every figure reaches the page as
+ * again every few seconds from GET /api/v1/city/dashboard while the page is shown) and the
+ * reports comparing halls (全市报表, GET /api/v1/city/reports, with the Excel export). Every figure reaches the page as
  * text; halls are rows of a table so a screen reader reads them hall by hall. */
 "use strict";
 
@@ -95,7 +95,12 @@
     });
     $("sign-out").addEventListener("click", () => StaffSignIn.signOut(state.token, StaffSignIn.CITY));
     translate();
-    if (REPORTS) startReports(); else poll();
+    if (REPORTS) {
+      startReports();
+    } else {
+      document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
+      poll();
+    }
   }
 
   function translate() {
@@ -119,6 +124,8 @@
   // --- the dashboard ------------------------------------------------------------------------------
 
   async function poll() {
+    clearTimeout(state.timer);
+    if (document.hidden) return;   // a tab nobody looks at asks nothing; shown again, it reads at once
     try {
       state.data = await J.api("/city/dashboard", { token: state.token });
       J.setText($("error"), "");
