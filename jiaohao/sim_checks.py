@@ -44,7 +44,7 @@ def report_summary(api) -> dict[str, Any]:
     return api.do("GET", "/reports?by=item")["summary"]
 
 
-def board_listener(base: str, token: str) -> tuple[HallClient, list[dict]]:
+def board_listener(base: str, token: str, timeout: float = 10) -> tuple[HallClient, list[dict]]:
     """A real websocket board that keeps every call it hears (replayed ones marked)."""
     received: list[dict] = []
     lock = threading.Lock()
@@ -55,7 +55,7 @@ def board_listener(base: str, token: str) -> tuple[HallClient, list[dict]]:
                 received.append(payload)
     board = HallClient(base, token, on_message=on_message)
     board.start()
-    if not wait_until(lambda: board.connected, timeout=10):
+    if not wait_until(lambda: board.connected, timeout=timeout):
         board.stop()
         raise RuntimeError("the board could not connect")
     return board, received

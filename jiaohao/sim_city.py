@@ -27,6 +27,9 @@ from .sim_checks import board_listener, check_all, report_summary
 from .sim_driver import PASSWORD, Api, Day, Routes, SimError, day_for
 from .simulation import Settings
 
+#: a board given this long to connect: each process serves every hall, and a loaded machine
+#: connects the twentieth hall's board more slowly than the first's
+BOARD_CONNECT_SECONDS = 30.0
 CODE = "sim-{:02d}"   # the halls of a run: sim-01, sim-02 …
 
 
@@ -155,7 +158,7 @@ def run_hall(hall: SimHall, settings: Settings, speed: float | None, deadline: f
 def _open(run: HallRun, urls: list[str]) -> None:
     """A board of the hall on every process, listening before the first ticket."""
     for n, token in run.hall.boards.items():
-        listener, received = board_listener(urls[n], token)
+        listener, received = board_listener(urls[n], token, timeout=BOARD_CONNECT_SECONDS)
         run.listeners.append(listener)
         run.heard[f"board on process {n + 1}"] = received
 

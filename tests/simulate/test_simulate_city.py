@@ -25,7 +25,7 @@ def pytest_generate_tests(metafunc) -> None:
 
 def simulate(*options: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "jiaohao", "simulate", *options], check=False, cwd=REPO,
-                          capture_output=True, text=True, timeout=150)
+                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.slow
@@ -34,7 +34,7 @@ def test_three_halls_on_two_processes_keep_every_invariant(tmp_path, backend, po
     out = tmp_path / "city.json"
     done = simulate("--halls", "3", "--processes", "2", "--tickets", "10", "--windows", "3", "--seed", "1",
                     "--database", postgres_url, "--message-queue", redis_server.url(), "--json", str(out),
-                    "--timeout", "110")
+                    "--timeout", "240")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["verdict"] == "PASS" and len(result["processes"]) == 2
