@@ -13,7 +13,7 @@ import socketio
 import websocket
 
 from client.seq_order import Message, SeqOrder
-from protocol.live import HALL_SNAPSHOT, RESYNC, SERVER_EVENTS, WINDOW, ZONE
+from protocol.live import HALL_SNAPSHOT, RESYNC, SEQ_SKIPPED, SERVER_EVENTS, WINDOW, ZONE
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ class ServerUnreachable(Exception):
 
 class HallClient:
     """`zone` (a board showing one zone, or every zone's: "*") or `window` (a window's screen):
-    the client hears its room's part of the messages only, put in order by their `room_seq`.
+    the client hears its room's part of the messages only, put in order by `seq` as every
+    client's (the steps that are not its room's come as SEQ_SKIPPED, which only moves the
+    order on and is not handed to `on_message`).
     `other_servers`: more server processes of the same hall (a city without a proxy in front):
     when the live connection to one is lost or refused, the next is tried, and the REST calls
     follow it. The new server's snapshot shows what was missed, which is caught up."""
@@ -61,7 +63,7 @@ class HallClient:
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
-        self._order = SeqOrder(room=len(self.auth) > 1)
+        self._order = SeqOrder()
         # one message handed on at a time, in seq order: the socket.io client runs each
         # incoming message on a thread of its own
         self._deliver_lock = threading.RLock()
@@ -108,8 +110,6 @@ class HallClient:
         self.sio.on("connect_error", self._connect_error)
 
     def _connected(self) -> None:
-        with self._deliver_lock:
-            self._order.new_connection()
         self.on_status("connected", None)
 
     def _connect_error(self, data=None) -> None:
@@ -138,8 +138,7 @@ class HallClient:
                 self._hand_on(self._order.message(name, payload, now))
             else:
                 seq = payload.get("seq") if isinstance(payload, dict) else None
-                room_seq = payload.get("room_seq") if isinstance(payload, dict) else None
-                missed_from, unblocked = self._order.snapshot(seq, now, room_seq)
+                missed_from, unblocked = self._order.snapshot(seq, now)
                 self.on_message(name, payload)
                 if missed_from is not None and isinstance(seq, int) and seq > missed_from:
                     self._catch_up(missed_from, seq)
@@ -148,6 +147,8 @@ class HallClient:
 
     def _hand_on(self, messages: list[Message]) -> None:
         for name, payload in messages:
+            if name == SEQ_SKIPPED:
+                continue   # a step of the log that is not this room's: it only kept the order
             try:
                 self.on_message(name, payload)
             except Exception:  # one bad message must not keep the next ones from the client
@@ -205,9 +206,9 @@ class HallClient:
         finally:
             try:
                 replay.disconnect()
-                replay.eio.disconnect(abort=True)
             except Exception:
                 pass
+            _let_go(replay)   # a catch-up the server reset in the middle leaves its socket open
         self._hand_on_caught_up(answer, upto)
 
     def _hand_on_caught_up(self, heard: list[Message], upto: int) -> None:
@@ -245,7 +246,8 @@ class HallClient:
                 text = f"{exc} {self._refusal}".lower()
                 refused = "unauthorized" in text or "refused by server" in text
                 self.on_status("refused" if refused else "disconnected", self._refusal or str(exc) or None)
-            except Exception as exc:
+            except Exception as exc:   # e.g. a packet cut short by a server going down
+                _close_abandoned_websockets(exc)
                 self.on_status("disconnected", str(exc) or None)
             self._abandon_attempt()
             if self._stop.is_set():
@@ -260,7 +262,7 @@ class HallClient:
             self.sio.disconnect()
         except Exception:
             pass
-        self._abandon_attempt()
+        _let_go(self.sio)   # whatever that left open: nothing of the client outlives it
 
     def _next_server(self) -> bool:
         """Move on to the next server of the list; True until every one was tried this round."""
@@ -278,18 +280,7 @@ class HallClient:
         """Close whatever a failed or dropped connection left half open (its socket too)."""
         if self.sio.connected:
             return
-        try:
-            self.sio.eio.disconnect(abort=True)
-        except Exception:
-            pass
-        # a connection the server dropped ends engine.io's read loop without closing its
-        # websocket; the next attempt would replace it and leave the socket to the collector
-        dead = getattr(self.sio.eio, "ws", None)
-        if dead is not None:
-            try:
-                dead.close()   # engine.io's own loops treat a closed websocket as the end
-            except Exception:
-                pass
+        _let_go(self.sio)   # the next attempt would replace the websocket, not close it
 
     def stop(self) -> None:
         self._stop.set()
@@ -317,6 +308,23 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: float 
             return True
         time.sleep(step)
     return predicate()
+
+
+def _let_go(sio: socketio.Client) -> None:
+    """Close whatever a Socket.IO connection still holds, its socket too. A connection the server
+    dropped or reset ends engine.io's read loop without closing its websocket (a reset, unlike an
+    orderly close, is not closed by websocket-client either), and disconnect() on it then does
+    nothing: the socket would wait for the garbage collector."""
+    try:
+        sio.eio.disconnect(abort=True)
+    except Exception:
+        pass
+    dead = getattr(sio.eio, "ws", None)
+    if dead is not None:
+        try:
+            dead.close()   # engine.io's own loops treat a closed websocket as the end
+        except Exception:
+            pass
 
 
 def _close_abandoned_websockets(exc: BaseException) -> None:

@@ -13,10 +13,9 @@ window's change and the queue's change); a message older than what was delivered
 as caught-up ones are: the client's state is already newer. Plain Python, no clock or
 threads of its own: the caller passes the time and serialises the calls.
 
-A zone's board or a window's screen (`room`) hears only its room's part of the hall, so its
-`seq` jumps by design: its messages are put in order by their `room_seq` instead, the room's
-own count, one more per message. The gap to catch up on is still given in `seq`, which is
-what a catch-up asks by.
+A zone's board or a window's screen hears only its room's part of the hall, and a
+skip (SEQ_SKIPPED) for each step of the log that is not its: it sees every `seq` too, and is put
+in order by the same rule, whichever server process sent what.
 """
 
 from __future__ import annotations
@@ -27,10 +26,9 @@ Message = tuple[str, dict[str, Any]]
 
 
 class SeqOrder:
-    def __init__(self, grace: float = 0.25, room: bool = False):
+    def __init__(self, grace: float = 0.25):
         self.grace = grace
-        self.key = "room_seq" if room else "seq"   # what messages are put in order by
-        self.last: int | None = None       # the key of the last message handed on
+        self.last: int | None = None       # the seq up to which everything was handed on
         self.last_seq: int | None = None   # the seq of the last message handed on
         self._held: dict[int, list[Message]] = {}
         self._held_since: float | None = None
@@ -44,7 +42,7 @@ class SeqOrder:
 
     def message(self, name: str, payload: dict[str, Any], now: float) -> list[Message]:
         """What to hand on now that this message came in, in order."""
-        key = payload.get(self.key) if isinstance(payload, dict) else None
+        key = payload.get("seq") if isinstance(payload, dict) else None
         if not isinstance(key, int):
             return [(name, payload)]
         if self.last is None or key == self.last + 1:
@@ -57,29 +55,17 @@ class SeqOrder:
             self._held_since = now
         return []
 
-    def new_connection(self) -> None:
-        """A room counts afresh on every connection (a restarted server starts at 0); the
-        hall's `seq` does not."""
-        if self.key != "seq":
-            self.last = None
-            self._held.clear()
-            self._held_since = None
-
-    def snapshot(self, seq: int | None, now: float, room_seq: int | None = None) -> tuple[int | None, list[Message]]:
+    def snapshot(self, seq: int | None, now: float) -> tuple[int | None, list[Message]]:
         """A snapshot is the hall as of `seq`: held messages up to it are in it. Returns the seq
         delivered before (from where a client catches up on calls it missed) and the held
-        messages the snapshot unblocks. A room's snapshot also says the room's count so far."""
+        messages the snapshot unblocks."""
         before = self.last_seq
         if self._unheard_after is not None and before is not None:
             before = min(before, self._unheard_after)
         self._unheard_after = None
         if isinstance(seq, int):
-            self.last_seq = seq
-        upto = seq if self.key == "seq" else room_seq
-        if isinstance(upto, int):
-            # a room's message may have come in on this connection just before its snapshot
-            self.last = upto if self.key == "seq" else max(self.last or upto, upto)
-            for old in [s for s in self._held if s <= upto]:
+            self.last_seq = self.last = seq
+            for old in [s for s in self._held if s <= seq]:
                 del self._held[old]
         return before, self._release(now)
 
@@ -88,9 +74,7 @@ class SeqOrder:
         waited `grace` seconds for the ones before it."""
         if not self._held or self.last is None or self.last_seq is None or now - self._held_since < self.grace:
             return None
-        first = min(self._held)
-        seqs = [p["seq"] for _, p in self._held[first] if isinstance(p.get("seq"), int)]
-        return self.last_seq, (min(seqs) if seqs else self.last_seq + 1) - 1
+        return self.last_seq, min(self._held) - 1
 
     def not_caught_up(self, since: int) -> None:
         """A catch-up from after `since` could not be made: remember it for the next snapshot."""
@@ -99,10 +83,7 @@ class SeqOrder:
     def caught_up(self, upto: int, now: float) -> list[Message]:
         """The client caught up (or gave up) on everything to `upto`: what was held after it goes."""
         self.last_seq = max(self.last_seq or upto, upto)
-        if self.key == "seq":
-            self.last = max(self.last or upto, upto)
-        elif self._held:
-            self.last = min(self._held) - 1   # the room's missing messages were among the caught-up
+        self.last = max(self.last or upto, upto)
         return self._release(now)
 
     def _handed(self, messages: list[Message]) -> list[Message]:

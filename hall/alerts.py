@@ -53,6 +53,7 @@ class OpenCase:
     window: int | None
     status: str
     due_at: datetime
+    rectify_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -229,21 +230,28 @@ def _rating_conditions(facts: Facts) -> list[Condition]:
 
 
 def _case_conditions(facts: Facts, now: datetime) -> list[Condition]:
-    """Every open 差评 case, yellow until its follow-up is overdue, then red; it clears when the
-    case is closed. Acknowledging it says it was seen: the case itself still has to be closed."""
+    """Every open 差评 case, yellow until its follow-up or its rectification (整改) is overdue
+    (hall/cases.py), then red; it clears when the case is closed. Acknowledging it says it was
+    seen: the case itself still has to be closed."""
     tz = facts.state.setup.hall.tz
     out = []
     for case in facts.cases:
         due = case.due_at.astimezone(tz).strftime("%m-%d %H:%M")
-        late = case.status == cases.OPEN and now > case.due_at
+        late = cases.overdue(case, now)
         # the words stay true while the case moves on: where it stands is in the details
         text = (f"差评回访超时：{case.number}（{case.window} 号窗口）应于 {due} 前回访核实" if late
                 else f"差评待办结：{case.number}（{case.window} 号窗口），{due} 前回访核实")
         text_en = (f"Bad-rating follow-up overdue: {case.number} (window {case.window}) was due by {due}" if late
                    else f"Bad-rating case open: {case.number} (window {case.window}), follow-up due by {due}")
+        if cases.rectify_overdue(case, now):
+            late, by = True, case.rectify_due_at.astimezone(tz).strftime("%m-%d %H:%M")
+            text = f"差评整改超时：{case.number}（{case.window} 号窗口）应于 {by} 前整改"
+            text_en = f"Bad-rating rectification overdue: {case.number} (window {case.window}) was due by {by}"
+        details = {"case": case.id, "window": case.window, "status": case.status, "due_at": case.due_at.isoformat()}
+        if case.rectify_due_at is not None:
+            details["rectify_due_at"] = case.rectify_due_at.isoformat()
         out.append(Condition(("bad_rating_case", str(case.id)), RED if late else YELLOW, "ticket", text, text_en,
-                             {"case": case.id, "window": case.window, "status": case.status,
-                              "due_at": case.due_at.isoformat()}))
+                             details))
     return out
 
 

@@ -6,7 +6,8 @@ a window that thinks the rating mistaken or malicious may appeal (申诉), and s
 the appellant decides it (复核); the case is closed with a note (办结), never left open.
 
 Everything that moves a case is in this module: which step may follow which status, what a
-step needs, when the follow-up is due and whether it is overdue. No clock, no I/O: the caller
+step needs, when the follow-up and the rectification (整改) are due and whether either is
+overdue. No clock, no I/O: the caller
 passes `now` and stores what comes back. A refused step raises CaseError and changes nothing.
 """
 
@@ -74,6 +75,7 @@ class Case:
     appealed_by: str | None = None   # who filed the appeal under review: not who decides it
     outcome: str | None = None
     closed_at: datetime | None = None
+    rectify_due_at: datetime | None = None   # set by the follow-up: 整改 is due by then
 
 
 @dataclass(frozen=True)
@@ -99,12 +101,27 @@ def overdue(case: Case, now: datetime) -> bool:
     return case.status == OPEN and now > case.due_at
 
 
+def rectify_overdue(case: Case, now: datetime) -> bool:
+    """Followed up, neither rectified nor under appeal, when the rectification was due. While
+    an appeal is heard nothing is to be put right yet; a rejected one brings the case back
+    with the deadline it had."""
+    return case.status == FOLLOWED_UP and case.rectify_due_at is not None and now > case.rectify_due_at
+
+
+def late(case: Case, now: datetime) -> bool:
+    """Behind either deadline: the case's alert is red, its card marked overdue."""
+    return overdue(case, now) or rectify_overdue(case, now)
+
+
 def next_steps(case: Case) -> tuple[str, ...]:
     return tuple(name for name, step in STEPS.items() if case.status in step.after)
 
 
-def take(case: Case, step: str, note: str, actor: str, now: datetime) -> tuple[Case, StepTaken]:
-    """The case after `step`, and the step as taken; CaseError if the workflow refuses it."""
+def take(case: Case, step: str, note: str, actor: str, now: datetime,
+         rectify_hours: float | None = None) -> tuple[Case, StepTaken]:
+    """The case after `step`, and the step as taken; CaseError if the workflow refuses it.
+    The follow-up sets the rectification deadline, `rectify_hours` later ([supervision]
+    bad_rating_rectify_hours); no later step moves it."""
     kind = STEPS.get(step)
     if kind is None:
         raise CaseError("bad_step", "未知的处理步骤 / unknown step: " + ", ".join(STEPS))
@@ -122,5 +139,7 @@ def take(case: Case, step: str, note: str, actor: str, now: datetime) -> tuple[C
     after = replace(case, status=kind.to,
                     appealed_by=actor if step == "appeal" else (case.appealed_by if kind.to == APPEALED else None),
                     outcome=OUTCOMES.get(case.status) if kind.to == CLOSED else None,
-                    closed_at=now if kind.to == CLOSED else None)
+                    closed_at=now if kind.to == CLOSED else None,
+                    rectify_due_at=(now + timedelta(hours=rectify_hours)
+                                    if step == "follow_up" and rectify_hours is not None else case.rectify_due_at))
     return after, StepTaken(case.id, step, now, actor, note, case.status, kind.to)

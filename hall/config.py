@@ -442,6 +442,8 @@ def _supervision(data: Any) -> Supervision:
         check_seconds=s.get("check_seconds", _number(1, 3600), d.check_seconds),
         bad_rating_follow_up_hours=s.get("bad_rating_follow_up_hours", _number(0.01, 720),
                                          d.bad_rating_follow_up_hours),
+        bad_rating_rectify_hours=s.get("bad_rating_rectify_hours", _number(0.01, 8760),
+                                       d.bad_rating_rectify_hours),
     )
     s.finish()
     return result

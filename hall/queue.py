@@ -182,7 +182,12 @@ def issuing_refusal(state: HallState, service: str, now: datetime, reserved: int
         hours = "、".join(str(r) for r in item.hours)
         return QueueError("outside_hours", f"{item.name} 取号时间为 {hours} / "
                           f"tickets for this item are issued {hours}")
-    if item.daily_cap is not None and state.issued.get((today, item.code), 0) + reserved >= item.daily_cap:
+    issued = state.issued.get((today, item.code), 0)
+    if item.daily_cap is not None and issued + reserved >= item.daily_cap:
+        if issued < item.daily_cap:   # the rest of the day is kept for remote tickets' holders
+            return QueueError("daily_cap_reached", f"{item.name} 今日号源已发完（余号已留给远程取号）/ "
+                              "today's tickets for this item have all been issued (the rest are "
+                              "held for remote tickets)")
         return QueueError("daily_cap_reached", f"{item.name} 今日号源已发完 / today's tickets for "
                           "this item have all been issued")
     return None
@@ -240,11 +245,26 @@ def _recall(state: HallState, cmd: c.Recall, now: datetime) -> list[e.Event]:
                              from_state=ticket.state, to_state=target, recalls=ticket.recalls + 1)]
 
 
+#: 办件编号 as GB/T 39046-2020 gives it to the provincial 好差评 platform: at most 50 characters
+CASE_NO_MAX = 50
+
+
+def _case_no(cmd) -> str | None:
+    """The case number a finish attaches (None when left empty), no longer than the standard's."""
+    case_no = (getattr(cmd, "case_no", None) or "").strip()
+    if len(case_no) > CASE_NO_MAX:
+        raise QueueError("case_no_too_long", f"办件编号最多 {CASE_NO_MAX} 个字符（GB/T 39046-2020），"
+                         f"此编号有 {len(case_no)} 个 / a case number has at most {CASE_NO_MAX} characters "
+                         f"(GB/T 39046-2020); this one has {len(case_no)}")
+    return case_no or None
+
+
 def _simple(action: str, event_type: type[e.TicketEvent]):
     def decide_one(state: HallState, cmd, now: datetime) -> list[e.Event]:
         ticket = state.ticket(cmd.ticket_id)
+        case_no = _case_no(cmd) if action == "finish" else None
         target = _move(ticket, action)
-        extra = {"case_no": cmd.case_no.strip() or None} if action == "finish" and cmd.case_no else {}
+        extra = {"case_no": case_no} if case_no else {}
         return [event_type(at=now, actor=cmd.actor, ticket_id=ticket.id, window=ticket.window,
                            from_state=ticket.state, to_state=target, **extra)]
     return decide_one

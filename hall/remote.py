@@ -10,6 +10,7 @@ the clock and the ID number's sealing are the server's business.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -68,6 +69,14 @@ def remote_places(rules: RemoteRules, item: "Service") -> int:
         return own.daily_tickets if own.daily_tickets is not None else rules.daily_tickets
     share = own.daily_share if own.daily_share is not None else rules.daily_share
     return math.floor(item.daily_cap * share)
+
+
+def held_for_others(held_today: Mapping[str, int], service: str, own_place: bool = False) -> int:
+    """The places of the item's day that remote tickets not yet activated keep from whoever asks
+    now (hall/queue.py's `issuing_refusal` takes them as `reserved`): all of them from a walk-in,
+    all but its own from a remote ticket being activated. The server's refusal and every
+    client's list of items (the kiosk greys an item with none left) count them so."""
+    return max(0, held_today.get(service, 0) - (1 if own_place else 0))
 
 
 def not_offered(service: str) -> QueueError:

@@ -111,6 +111,7 @@ class Supervision:
     device_offline_minutes: Thresholds = Thresholds(2, 10)   # a device that dropped off
     check_seconds: float = 30
     bad_rating_follow_up_hours: float = 24    # a 差评 case is followed up within this long
+    bad_rating_rectify_hours: float = 360     # and put right (整改) within this long of its follow-up
 
 
 @dataclass(frozen=True)

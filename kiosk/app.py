@@ -18,13 +18,13 @@ from PyQt6.QtWidgets import QApplication
 
 from printer.config import PrinterSettings
 from printer.slip import SlipHall
-from protocol.live import HALL_SNAPSHOT, QUEUE_CHANGED
+from protocol.live import APPOINTMENT_CHANGED, HALL_SNAPSHOT, QUEUE_CHANGED
 
 from .connection import KioskConnection
 from .identity import IdentityError, IdentitySource
 from .identity.sam import SamReader
 from .identity.wedge import KeyboardWedge
-from .presenter import IDENTITY, KioskPresenter, Text
+from .presenter import IDENTITY, KioskPresenter, Text, places_moved
 from .printing import KioskPrinter
 from .settings import KioskSettings
 from .speech import Speaker, Silent
@@ -196,6 +196,8 @@ class KioskApp(QObject):
                                                   hall.get("timezone", ""))
         elif name == QUEUE_CHANGED and not payload.get("replayed"):
             self.presenter.apply_queue_changed(payload)
+        elif name == APPOINTMENT_CHANGED and places_moved(payload):
+            self.connection.refresh()   # the items' views as the server now counts their places
 
     @guarded
     def on_status(self, status: str, reason: Any) -> None:

@@ -61,6 +61,7 @@ class Item:
     spelled: str = ""      # full pinyin without spaces, e.g. "shebaokabuban"
     identity: str = "off"  # the ID card: "off", "optional" or "required"
     identity_name: bool = False   # the item needs the name read from the card: the kiosk sends it
+    held_for_remote: int = 0      # places of today kept for remote tickets not yet activated
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,9 @@ class IssuedTicket:
         return waiting_text(self.waiting_ahead, self.no_window)
 
 
-def closed_reason(code: str | None, message: str | None) -> Text | None:
-    """The bilingual reason a disabled item gives, from the server's refusal code."""
+def closed_reason(code: str | None, message: str | None, held_for_remote: int = 0) -> Text | None:
+    """The bilingual reason a disabled item gives, from the server's refusal code; a capped
+    item whose last places are kept for remote tickets says so (the server counted them)."""
     if code is None:
         return None
     if code == "outside_hours":
@@ -132,11 +134,24 @@ def closed_reason(code: str | None, message: str | None) -> Text | None:
         hours = list(dict.fromkeys(HOURS_RE.findall(message or "")))
         return Text("不在取号时间" + (f"（{'、'.join(hours)}）" if hours else ""),
                     "Not issuing now" + (f" (hours {', '.join(hours)})" if hours else ""))
+    if code == "daily_cap_reached" and held_for_remote > 0:
+        return Text(f"已发完（余 {held_for_remote} 个号留给远程取号）",
+                    f"Fully issued ({held_for_remote} kept for remote tickets)")
     if code == "daily_cap_reached":
         return Text("今日号已取完", "Sold out today")
     if code == "hall_closed_today":
         return Text("今日不办理业务", "No tickets today")
     return Text("暂停取号", "Not available")
+
+
+#: the booking channel's changes that move a capped item's places outside the event log: a
+#: remote ticket taken holds one, a lapsed one gives it back (server/remote.py announces both)
+PLACES_MOVED = ("remote_taken", "remote_lapsed")
+
+
+def places_moved(payload: dict[str, Any]) -> bool:
+    """Does this appointment_changed message change which items a walk-in can still take?"""
+    return payload.get("change") in PLACES_MOVED
 
 
 def item_from_view(view: dict[str, Any], keys: Callable[[str], tuple[str, str]] = pinyin_keys) -> Item:
@@ -148,9 +163,16 @@ def item_from_view(view: dict[str, Any], keys: Callable[[str], tuple[str, str]] 
         department_name=Text(view["department_name"], view.get("department_name_en") or ""),
         waiting=int(view.get("waiting", 0)), wait=Text(wait.get("text", ""), wait.get("text_en", "")),
         open=bool(view.get("open", True)),
-        closed=closed_reason(view.get("closed_reason"), view.get("closed_message")),
+        closed=closed_reason(view.get("closed_reason"), view.get("closed_message"),
+                             _count(view.get("held_for_remote"))),
         windows=tuple(view.get("windows", ())), initials=initials, spelled=spelled,
-        identity=str(view.get("identity") or "off"), identity_name=view.get("identity_name") is True)
+        identity=str(view.get("identity") or "off"), identity_name=view.get("identity_name") is True,
+        held_for_remote=_count(view.get("held_for_remote")))
+
+
+def _count(value: Any) -> int:
+    """A count from the server, 0 when absent (an older server) or not a whole number."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def said(words: wording.Words) -> Text:

@@ -3,7 +3,9 @@ copy of a message name: the server serves `script()` as /static/protocol.js and 
 load it before common.js. It defines one frozen global, `Protocol`:
 
     Protocol.events.TICKET_CALLED   → "ticket_called"
-    Protocol.sequenced              → the names whose seq a page tracks for gaps
+    Protocol.sequenced              → the names of the log's steps (what a page reads again on)
+    Protocol.in_seq                 → the names whose seq a page tracks for gaps (the steps,
+                                      and a zone's or a window's seq_skipped)
     Protocol.seq_header             → "X-Hall-Seq", a REST reply's place in that order
     Protocol.every_zone             → "*", the zone a board of every window asks to hear
     Protocol.blink_longest_seconds  → 5, the longest a board's newest call blinks (WCAG 2.2.2)
@@ -36,6 +38,7 @@ def definitions() -> dict:
         "server_events": list(live.SERVER_EVENTS),
         "client_events": list(live.CLIENT_EVENTS),
         "sequenced": list(live.SEQUENCED),
+        "in_seq": list(live.IN_SEQ),
         "alerts": list(live.ALERTS),
         "changes": {kind.upper(): kind for kind in EVENT_TYPES},
         "seq_header": live.SEQ_HEADER,

@@ -11,9 +11,10 @@ the log: they carry the log's current ``seq`` unchanged. docs/protocol.md descri
 
 A board that shows one zone connects with ``auth={"token": ..., "zone": "1F"}`` and a window
 screen with ``auth={"token": ..., "window": 3}``: it hears only its zone's or its window's part
-of the messages (``ROOM_MESSAGES``), each with ``room_seq``, that room's own count of messages,
-which grows by one per message; its gap check follows ``room_seq`` instead of ``seq``, and its
-``resync`` replays its room's part only.
+of the messages (``ROOM_MESSAGES``). It still hears every ``seq`` of the hall: for a ``seq``
+none of whose messages concern its room it gets one ``seq_skipped {seq}``, which only says the
+log moved on. So its gap check is every client's, by ``seq`` (``IN_SEQ``), whichever server
+process sent the messages, and its ``resync`` replays its room's part, skips included.
 
 Names are imperative for what a client asks (``resync``) and past tense for what happened.
 The payload types are TypedDicts, so a payload stays a plain dict on the wire and in
@@ -35,6 +36,8 @@ QUEUE_CHANGED = "queue_changed"
 ALERT_RAISED = "alert_raised"
 ALERT_CLEARED = "alert_cleared"
 APPOINTMENT_CHANGED = "appointment_changed"
+#: to a zone's boards and a window's screen: the log moved on by a step that is not theirs
+SEQ_SKIPPED = "seq_skipped"
 
 #: client → server: ask for the messages after `since` again
 RESYNC = "resync"
@@ -44,8 +47,11 @@ RESYNC = "resync"
 SEQUENCED = (TICKET_ISSUED, TICKET_CALLED, TICKET_CHANGED, WINDOW_CHANGED, QUEUE_CHANGED)
 #: Supervision's alerts: they carry the log's current `seq`, never a new one.
 ALERTS = (ALERT_RAISED, ALERT_CLEARED)
+#: What a client checks for gaps in `seq`: every step of the log reaches it as a sequenced
+#: message or, in a zone's or a window's room, as `seq_skipped`.
+IN_SEQ = (*SEQUENCED, SEQ_SKIPPED)
 #: Everything the server pushes, in the order docs/protocol.md lists it.
-SERVER_EVENTS = (HALL_SNAPSHOT, *SEQUENCED, *ALERTS, APPOINTMENT_CHANGED)
+SERVER_EVENTS = (HALL_SNAPSHOT, *SEQUENCED, *ALERTS, APPOINTMENT_CHANGED, SEQ_SKIPPED)
 CLIENT_EVENTS = (RESYNC,)
 
 #: Messages about one ticket: a citizen's phone hears those of its own ticket.
@@ -160,6 +166,9 @@ class Service(TypedDict):
     open: bool
     closed_reason: str | None
     closed_message: str | None
+    #: a capped item's places today that remote tickets not yet activated keep from walk-ins:
+    #: with `closed_reason` "daily_cap_reached" and this above 0, the rest of the day went to them
+    held_for_remote: int
     windows: list[int]
     identity: str          # the kiosk asks for the ID card: "off" | "optional" | "required"
     identity_name: bool    # the kiosk sends the name read from the card for this item
@@ -226,9 +235,8 @@ class HallSnapshot(TypedDict):
     recent_calls: list[RecentCall]
     #: only in a phone's part of the snapshot: the ticket it follows (its item, its calls, no windows)
     ticket_id: NotRequired[int]
-    #: only to a zone's board or a window's screen: its room, and the room's `room_seq` so far
+    #: only to a zone's board or a window's screen: its room
     room: NotRequired[str]
-    room_seq: NotRequired[int]
 
 
 class TicketIssued(TypedDict):
@@ -250,7 +258,6 @@ class TicketCalled(TypedDict):
     text: str
     text_en: str
     spoken: str
-    room_seq: NotRequired[int]   # in a zone's or a window's room: that room's count of messages
 
 
 # "from" is a Python keyword, so this one is declared the functional way
@@ -258,7 +265,6 @@ TicketChanged = TypedDict("TicketChanged", {
     "seq": int, "at": str, "ticket": Ticket,
     "change": str,            # the stored event kind (hall.events), e.g. "service_finished"
     "from": str | None, "to": str,
-    "room_seq": NotRequired[int],
 })
 
 
@@ -266,7 +272,6 @@ class WindowChanged(TypedDict):
     seq: int
     at: str
     window: Window
-    room_seq: NotRequired[int]
 
 
 class WindowWaiting(TypedDict):
@@ -281,7 +286,6 @@ class QueueChanged(TypedDict):
     at: str
     services: list[Service]
     windows: NotRequired[list[WindowWaiting]]
-    room_seq: NotRequired[int]
 
 
 class AlertMessage(TypedDict):
@@ -303,6 +307,12 @@ class AppointmentChanged(TypedDict):
     count: NotRequired[int]
 
 
+class SeqSkipped(TypedDict):
+    """To a zone's boards or a window's screen: the hall's log is at `seq`, and none of that
+    step's messages concern the room (so a missing `seq` is still a gap)."""
+    seq: int
+
+
 class Resync(TypedDict):
     since: int
 
@@ -318,6 +328,7 @@ PAYLOADS: dict[str, type] = {
     ALERT_RAISED: AlertMessage,
     ALERT_CLEARED: AlertMessage,
     APPOINTMENT_CHANGED: AppointmentChanged,
+    SEQ_SKIPPED: SeqSkipped,
     RESYNC: Resync,
 }
 

@@ -29,7 +29,10 @@ TABLE_SECTIONS = ("hall", "numbering", "policy", "announcement", "slip", "superv
                   "security", "identity", "remote")
 ENTRY_KEYS = {"departments": "code", "services": "code", "windows": "number"}
 ENTRY_NAMES = {"departments": ("部门", "department"), "services": ("事项", "item"),
-               "windows": ("窗口", "window"), "slots": ("事项的预约设置", "own appointment slots for item")}
+               "windows": ("窗口", "window"), "slots": ("事项的预约设置", "own appointment slots for item"),
+               "remote_places": ("事项的远程取号设置", "own remote ticket places for item")}
+#: the sections whose [<section>.items.<code>] tables give one item its own values
+ITEM_TABLES = {"appointments": "slots", "remote": "remote_places"}
 
 Edit = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -195,34 +198,35 @@ def _forget_bookable(booking: Any, code: str) -> None:
                               "choose other bookable items first")
 
 
-def set_item_slots(code: str, values: dict[str, Any]) -> Edit:
-    """[appointments.items.<code>]: the item's own slot length, places, hours or horizon;
-    a key left out (or null) follows the hall-wide [appointments] value."""
+def set_item_table(section: str, code: str, values: dict[str, Any]) -> Edit:
+    """[<section>.items.<code>]: the item's own values ([appointments] slot length, places,
+    hours or horizon; [remote] share or places); a key left out (or null) follows the
+    hall-wide value of the section. parse_config checks them as it checks config.toml."""
     def edit(document: dict[str, Any]) -> dict[str, Any]:
         if not any(s.get("code") == code for s in document.get("services") or [] if isinstance(s, dict)):
             raise EntryNotFound("services", code)
-        booking = document.setdefault("appointments", {})
-        items = dict(booking.get("items") or {})
+        table = document.setdefault(section, {})
+        items = dict(table.get("items") or {})
         items[code] = _clean(values)
         if not items[code]:
             del items[code]      # nothing of its own: the item follows the hall-wide rules
-        booking["items"] = items
+        table["items"] = items
         if not items:
-            del booking["items"]
+            del table["items"]
         return document
     return edit
 
 
-def remove_item_slots(code: str) -> Edit:
-    """The item goes back to the hall-wide slot rules."""
+def remove_item_table(section: str, code: str) -> Edit:
+    """The item goes back to the section's hall-wide rules."""
     def edit(document: dict[str, Any]) -> dict[str, Any]:
-        items = dict((document.get("appointments") or {}).get("items") or {})
+        items = dict((document.get(section) or {}).get("items") or {})
         if code not in items:
-            raise EntryNotFound("slots", code)
+            raise EntryNotFound(ITEM_TABLES[section], code)
         del items[code]
-        document["appointments"]["items"] = items
+        document[section]["items"] = items
         if not items:
-            del document["appointments"]["items"]
+            del document[section]["items"]
         return document
     return edit
 

@@ -81,7 +81,7 @@ class Hall:
                                    clock=clock, secret=data.secret_key, vault=data.vault,
                                    publish_in_background=publish_in_background)
         self.live = Live(live_socket, self.service, after_publish=self._after_publish,
-                         session_clock=session_clock)
+                         session_clock=session_clock, shared=message_queue is not None)
         self.supervision = Supervision(self.service, emit=self.live.emit_to_hall,
                                        connected_devices=self.live.connected_devices)
         self.appointments = AppointmentService(self.service)

@@ -60,7 +60,8 @@ def take_step(hall: "Hall", case_id: int, step: str, note: str, actor: str) -> d
         if row is None:
             raise ApiError(404, "case_not_found", f"没有这个差评案件 / no case {case_id}")
         try:
-            after, taken = rules.take(repo.case_from_row(row), step, note, actor, now)
+            after, taken = rules.take(repo.case_from_row(row), step, note, actor, now,
+                                      service.setup(conn).supervision.bad_rating_rectify_hours)
         except rules.CaseError as refused:
             raise ApiError(422 if refused.code in ("bad_step", "note_required") else 409, refused.code,
                            str(refused)) from None
@@ -138,6 +139,7 @@ def _view(row: dict[str, Any], setup, clerks, steps, now: datetime) -> dict[str,
         "channel": channel, "channel_name": CHANNEL_NAMES[channel][0], "channel_name_en": CHANNEL_NAMES[channel][1],
         "rated_at": protocol.iso(row["rated_at"]), "opened_at": protocol.iso(case.opened_at),
         "due_at": protocol.iso(case.due_at), "overdue": rules.overdue(case, now),
+        "rectify_due_at": protocol.iso(case.rectify_due_at), "rectify_overdue": rules.rectify_overdue(case, now),
         "status": case.status, "status_name": status, "status_name_en": status_en,
         "outcome": case.outcome, "closed_at": protocol.iso(case.closed_at),
         "next_steps": [{"step": name, "name": rules.STEPS[name].name, "name_en": rules.STEPS[name].name_en}
@@ -150,5 +152,5 @@ def _view(row: dict[str, Any], setup, clerks, steps, now: datetime) -> dict[str,
 
 def open_cases_for_alerts(conn, hall_id: int):
     """The facts the alert rules need of every case not yet closed."""
-    return tuple(OpenCase(row["id"], row["number"], row["window"], row["status"], repo.case_from_row(row).due_at)
-                 for row in repo.cases_where(conn, hall_id, "open"))
+    return tuple(OpenCase(row["id"], row["number"], row["window"], row["status"], case.due_at, case.rectify_due_at)
+                 for row in repo.cases_where(conn, hall_id, "open") for case in (repo.case_from_row(row),))

@@ -21,6 +21,8 @@ NOT_FOUND_CODES = {"ticket_not_found", "window_not_found", "user_not_found", "de
                    "remote_not_found"}
 #: the hall refused who acted, not what they asked (hall/acting.py)
 FORBIDDEN_CODES = {"not_your_window", "not_your_ticket", "not_signed_in"}
+#: a request the hall's rules refuse whatever its state: malformed for them (GB/T 39046's lengths)
+BAD_REQUEST_CODES = {"case_no_too_long"}
 INVALID_CODES = {"bad_transfer", "reason_required", "bad_hold_minutes", "bad_return_to", "bad_rating",
                  "unknown_service", "bad_username", "bad_role", "weak_password", "bad_device_name",
                  "bad_kind", "bad_window", "bad_reasons", "bad_comment", "bad_id_number", "id_required"}
@@ -97,6 +99,8 @@ def status_for(code: str) -> int:
         return 404
     if code in FORBIDDEN_CODES:
         return 403
+    if code in BAD_REQUEST_CODES:
+        return 400
     if code in INVALID_CODES:
         return 422
     return 409   # the hall's state does not allow it now

@@ -10,10 +10,12 @@ holds none while it waits.
 Who hears what is decided by Socket.IO rooms, so a broadcast costs one emit per room and
 never a walk over the connections: staff and devices join the hall's room (supervisors and
 admins its supervisors' room too); a board that shows one zone joins that zone's room and a
-window screen its window's room, and each hears its room's part of the messages, counted by
-the room's own `room_seq`; a phone following a ticket joins that ticket's room and its item's
-room, and hears only its own part of each message (docs/protocol.md). Every room name starts
-with the hall's, so halls sharing a process or a message queue never hear each other.
+window screen its window's room, and each hears its room's part of the messages and, for
+a step of the log none of whose messages concern it, one `seq_skipped`: it follows the hall's
+`seq` as every client does, whichever process sent what; a phone following a ticket joins that
+ticket's room and its item's room, and hears only its own part of each message
+(docs/protocol.md). Every room name starts with the hall's, so halls sharing a process or a
+message queue never hear each other.
 
 A message is encoded once per emit, whatever the room's size (Socket.IO does so for a room);
 the snapshot a connecting client gets is encoded once per build and shared (protocol.Encoded).
@@ -135,9 +137,12 @@ class Live:
 
     def __init__(self, socketio: SocketIO, service: "HallService",
                  after_publish: Callable[[], None] = lambda: None,
-                 session_clock: Callable[[], datetime] | None = None):
+                 session_clock: Callable[[], datetime] | None = None, shared: bool = False):
         self.socketio = socketio
         self.service = service
+        # a message queue joins this process's rooms to the other processes' (message_queue.py):
+        # a room's members may be anywhere, so no room is left out for having none here
+        self.shared = shared
         self.session_clock = session_clock   # staff sessions age by it (None: the hall's clock)
         self.after_publish = after_publish   # supervision looks at the hall once a batch went out
         self.clients: dict[str, Any] = {}   # sid → Identity
@@ -147,11 +152,7 @@ class Live:
         self.item_phones: dict[str, int] = {}   # item → the phones in its item room
         self.lock = threading.Lock()
         self.narrowed: dict[str, protocol.Audience] = {}   # sid → the zone or window it shows
-        self.room_seqs: dict[str, int] = {}    # zone or window room → messages sent to it so far
-        self.room_members: dict[str, int] = {}   # zone or window room → connections in it
-        # held while a room's message is counted and sent, and while a client joins a room
-        # and reads its count: the two never interleave
-        self.room_lock = threading.Lock()
+        self.room_members: dict[protocol.Audience, int] = {}   # zone or window → its connections here
         self.shared_snapshot = SharedSnapshot(self.snapshot_key, self.build_snapshot, self.give_back)
 
     @property
@@ -191,10 +192,12 @@ class Live:
         ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
         state = service.snapshot_with(ids)
         clerks = repo.clerk_names(conn, hall_id)
-        messages = protocol.messages_for(batch, state, clerks)
-        for name, payload in messages:
+        held = service.held_for_remote(conn, batch[-1][1].at) if batch else protocol.NONE_HELD
+        messages = protocol.messages_for(batch, state, clerks, held)
+        to_rooms = protocol.room_sends(messages, state.setup, self.audiences(state.setup))
+        for (name, payload), sends in zip(messages, to_rooms):
             self.emit_to_hall(name, payload)
-            self.tell_rooms(name, payload, state.setup)
+            self.tell_rooms(sends)
             if name == wire.TICKET_CALLED:
                 # on the event loop, let every connection's writer send the call before the
                 # batch's other messages are queued: a board has it after one pass over the
@@ -208,19 +211,21 @@ class Live:
         # behind all of its broadcasts at once (a no-op on threads)
         self.socketio.sleep(0)
 
-    def tell_rooms(self, name: str, payload: dict[str, Any], setup) -> None:
-        """The zones' boards and the windows' screens hear their part, counted per room."""
-        for audience, part in protocol.room_parts(name, payload, setup, self.audience_heard):
-            room = self.audience_room(audience)
-            with self.room_lock:
-                if not self.room_members.get(room):
-                    continue   # nobody in it: not worth encoding, nobody to count for
-                count = self.room_seqs[room] = self.room_seqs.get(room, 0) + 1
-                self.socketio.emit(name, part | {"room_seq": count}, to=room)
+    def audiences(self, setup) -> list[protocol.Audience]:
+        """The zones and windows whose rooms are told: every one of the setup when a message
+        queue shares them with other processes; alone, those with someone here (a room nobody
+        is in is not worth encoding a message for)."""
+        every = protocol.every_audience(setup)
+        if self.shared:
+            return every
+        with self.lock:
+            return [audience for audience in every if self.room_members.get(audience)]
 
-    def audience_heard(self, audience: protocol.Audience) -> bool:
-        """Whether anyone is in a zone's or a window's room (a part for nobody is not built)."""
-        return bool(self.room_members.get(self.audience_room(audience)))
+    def tell_rooms(self, sends: protocol.RoomSends) -> None:
+        """The zones' boards and the windows' screens hear their part of a message (or that the
+        log moved on): one emit per part, to all of its rooms at once."""
+        for name, part, audiences in sends:
+            self.socketio.emit(name, part, to=[self.audience_room(audience) for audience in audiences])
 
     def tell_phones(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         """The phones hear their part of the messages (protocol.phone_parts): a ticket's
@@ -277,11 +282,9 @@ class Live:
         self.shared_snapshot.rebuild()
         encoded = self.shared_snapshot.encoded()
         self.emit_to_hall(wire.HALL_SNAPSHOT, encoded)
-        with self.room_lock:
-            for room, members in self.room_members.items():
-                if members:
-                    self.socketio.emit(wire.HALL_SNAPSHOT, encoded.with_fields(
-                        room=room, room_seq=self.room_seqs.get(room, 0)), to=room)
+        for audience in self.audiences(self.service.setup()):
+            room = self.audience_room(audience)
+            self.socketio.emit(wire.HALL_SNAPSHOT, encoded.with_fields(room=room), to=room)
 
     def snapshot_payload(self) -> dict[str, Any]:
         """The hall snapshot, shared by everyone who asks for the same hall (SharedSnapshot)."""
@@ -289,13 +292,14 @@ class Live:
 
     def snapshot_key(self) -> tuple:
         """What a snapshot depends on besides the clock: the log, the setup, the day, the
-        clerks' names."""
+        clerks' names, the places remote tickets hold (taken or lapsed outside the log)."""
         service = self.service
         conn = service.database.connection()
         with db.read(conn):
             seq, version = repo.log_and_setup_versions(conn, service.hall_id)
             clerks = repo.clerk_names(conn, service.hall_id)
-        return (seq, version, service.today(), repr(sorted(clerks.items())))
+            held = service.held_for_remote(conn, service.clock())
+        return (seq, version, service.today(), repr(sorted(clerks.items())), repr(sorted(held.items())))
 
     def build_snapshot(self) -> dict[str, Any]:
         service = self.service
@@ -306,8 +310,9 @@ class Live:
             clerks = repo.clerk_names(conn, service.hall_id)
             recent = repo.recent_calls(conn, service.hall_id, state.today(service.clock()),
                                        wire.RECENT_CALLS)
+            held = service.held_for_remote(conn, service.clock())
         return protocol.hall_snapshot(state, seq, service.clock(), clerks,
-                                      [protocol.recent_call_view(r, state.setup) for r in recent])
+                                      [protocol.recent_call_view(r, state.setup) for r in recent], held)
 
     def missed_messages(self, since: int) -> list[tuple[str, dict[str, Any]]] | None:
         """The messages after `since`, rebuilt from the log; None when too many were missed."""
@@ -321,7 +326,8 @@ class Live:
             ids = tuple({ev.ticket_id for _, ev in batch if getattr(ev, "ticket_id", None)})
             state = service.load_state(conn, ids)
             clerks = repo.clerk_names(conn, service.hall_id)
-        return protocol.messages_for(batch, state, clerks)
+            held = service.held_for_remote(conn, batch[-1][1].at) if batch else protocol.NONE_HELD
+        return protocol.messages_for(batch, state, clerks, held)
 
     # --- connections ----------------------------------------------------------------------------
 
@@ -350,19 +356,17 @@ class Live:
             join_room(self.room)
             self.emit_here(wire.HALL_SNAPSHOT, self.shared_snapshot.encoded(), request.sid)
             return
-        count = self.join_audience(request.sid, audience)
+        self.join_audience(request.sid, audience)
         self.emit_here(wire.HALL_SNAPSHOT, self.shared_snapshot.encoded().with_fields(
-            room=self.audience_room(audience), room_seq=count), request.sid)
+            room=self.audience_room(audience)), request.sid)
 
-    def join_audience(self, sid: str, audience: protocol.Audience) -> int:
-        """Join a zone's or a window's room; its count so far, read as it was joined: every
-        message counted after it reaches this client."""
-        room = self.audience_room(audience)
-        with self.room_lock:
-            join_room(room)
+    def join_audience(self, sid: str, audience: protocol.Audience) -> None:
+        """Join a zone's or a window's room before the snapshot is read, as the hall's clients
+        join theirs: every step after the snapshot's seq reaches this client."""
+        join_room(self.audience_room(audience))
+        with self.lock:
             self.narrowed[sid] = audience
-            self.room_members[room] = self.room_members.get(room, 0) + 1
-            return self.room_seqs.get(room, 0)
+            self.room_members[audience] = self.room_members.get(audience, 0) + 1
 
     def welcome_phone(self, who) -> None:
         """A tracking token joins its ticket's room and its item's room, never the hall's: it
@@ -462,13 +466,12 @@ class Live:
         return {"ok": True, "snapshot": False, "count": len(missed)}
 
     def narrow(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> list[tuple[str, dict[str, Any]]]:
-        """A zone's board or a window's screen: its room's part of the messages only."""
+        """A zone's board or a window's screen: its room's part of the messages only, and
+        `seq_skipped` for the steps that are not its, as it hears them live."""
         audience = self.narrowed.get(sid)
         if audience is None:
             return messages
-        setup = self.service.setup()
-        parts = [(name, protocol.for_audience(name, payload, audience, setup)) for name, payload in messages]
-        return [(name, part) for name, part in parts if part is not None]
+        return protocol.for_audience(messages, audience, self.service.setup())
 
     def tell_one(self, messages: list[tuple[str, dict[str, Any]]], sid: str) -> None:
         if sid in self.phones:
@@ -477,11 +480,7 @@ class Live:
         audience = self.narrowed.get(sid)
         for name, payload in messages:
             if name == wire.HALL_SNAPSHOT and audience is not None:
-                room = self.audience_room(audience)
-                with self.room_lock:
-                    payload = payload | {"room": room, "room_seq": self.room_seqs.get(room, 0)}
-                    self.emit_here(name, payload, sid)
-                continue
+                payload = payload | {"room": self.audience_room(audience)}
             self.emit_here(name, payload, sid)
 
     def emit_here(self, name: str, payload: Any, sid: str) -> None:
@@ -534,12 +533,10 @@ class Live:
 
     def on_disconnect_sid(self, sid: str) -> None:
         """Socket.IO leaves the rooms itself; what is kept here goes."""
-        with self.room_lock:
+        with self.lock:
             audience = self.narrowed.pop(sid, None)
             if audience is not None:
-                room = self.audience_room(audience)
-                self.room_members[room] = max(0, self.room_members.get(room, 0) - 1)
-        with self.lock:
+                self.room_members[audience] = max(0, self.room_members.get(audience, 0) - 1)
             self.clients.pop(sid, None)
             phone = self.phones.pop(sid, None)
             if phone is not None:

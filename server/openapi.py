@@ -170,6 +170,12 @@ ADMIN_ROUTES = {
                 {"slot_minutes": "integer", "capacity": "integer", "hours": "string",
                           "days_ahead": "integer"}, 200),
         "delete": ("The item goes back to the hall-wide appointment slots", None, 200)},
+    "/api/v1/admin/remote/items/{code}": {
+        "put": ("An item's own remote walk-in places (远程取号): daily_share of its daily cap, or "
+                "daily_tickets for an item without a cap; a key left out follows [remote]. 404 for an "
+                "unknown item, 422 invalid_setup names the key",
+                {"daily_share": "number", "daily_tickets": "integer"}, 200),
+        "delete": ("The item goes back to the hall-wide remote places", None, 200)},
     "/api/v1/admin/departments": {"post": ("Add a department", {"*": SETUP}, 200)},
     "/api/v1/admin/departments/{code}": {
         "put": ("Replace a department", {"*": SETUP}, 200),

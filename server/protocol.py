@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
 
 from hall import events as e
 from hall.alerts import RULES
@@ -23,6 +24,7 @@ from hall.estimate import WaitEstimate
 from hall.numbering import spoken_number
 from hall import identity, order, wording
 from hall.queue import BAD_RATING_REASONS, BAD_RATINGS, COMMENT_MAX, HallState, issuing_refusal, wait_for
+from hall.remote import held_for_others
 from hall.wait import ticket_wait
 from hall.tickets import CALLABLE_STATES, Ticket, TicketState, WindowState, WindowStatus
 from protocol import live as wire
@@ -33,6 +35,8 @@ from protocol.live import (APPOINTMENT_CHANGED, HALL_SNAPSHOT, QUEUE_CHANGED, TI
 Message = tuple[str, dict[str, Any]]
 #: Clerk names by user id: (display name, staff number).
 Clerks = dict[int, tuple[str, "str | None"]]
+#: no remote ticket holds a place (a hall without remote walk-ins, or a test's own state)
+NONE_HELD: Mapping[str, int] = MappingProxyType({})
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -120,11 +124,15 @@ def nearest_open_window(state: HallState, number: int) -> int | None:
     return None if best is None else best[1]
 
 
-def service_view(code: str, state: HallState, now: datetime) -> wire.Service:
+def service_view(code: str, state: HallState, now: datetime,
+                 held: Mapping[str, int] = NONE_HELD) -> wire.Service:
+    """One item as clients show it; `held`: per item, the places remote tickets not yet
+    activated keep (HallService.held_for_remote), so `open` answers as a walk-in's ticket would."""
     item = state.setup.service(code)
     dept = state.setup.department(item.department)
     waiting = len(order.item_queue(state, code, state.today(now)))
-    refusal = issuing_refusal(state, code, now)
+    reserved = held_for_others(held, code)
+    refusal = issuing_refusal(state, code, now, reserved)
     return {
         "code": code, "name": item.name, "name_en": item.name_en, "department": dept.code,
         "department_name": dept.name, "department_name_en": dept.name_en, "prefix": item.prefix,
@@ -132,6 +140,7 @@ def service_view(code: str, state: HallState, now: datetime) -> wire.Service:
         "open": refusal is None,
         "closed_reason": None if refusal is None else refusal.code,
         "closed_message": None if refusal is None else refusal.message,
+        "held_for_remote": reserved if item.daily_cap is not None else 0,
         "windows": list(state.setup.windows_serving(code)),
         "identity": item.identity.value,
         "identity_name": item.identity_name,
@@ -154,7 +163,7 @@ def announcement(setup: HallConfig, ticket_number: str, window: int, service: st
 
 
 def hall_snapshot(state: HallState, seq: int, now: datetime, clerks: Clerks,
-                  recent: Iterable[wire.RecentCall]) -> wire.HallSnapshot:
+                  recent: Iterable[wire.RecentCall], held: Mapping[str, int] = NONE_HELD) -> wire.HallSnapshot:
     info = state.setup.hall
     return {
         "seq": seq, "at": iso(now),
@@ -163,7 +172,7 @@ def hall_snapshot(state: HallState, seq: int, now: datetime, clerks: Clerks,
                  "notice": info.notice, "notice_en": info.notice_en,
                  "declarable_categories": list(identity.declarable(state.setup.identity))},
         "policy": policy_view(state.setup),
-        "services": [service_view(item.code, state, now) for item in state.setup.services],
+        "services": [service_view(item.code, state, now, held) for item in state.setup.services],
         "windows": [window_view(state.windows.get(spec.number, WindowState(spec.number)), state, clerks)
                     for spec in state.setup.windows],
         "recent_calls": list(recent),
@@ -200,8 +209,9 @@ WINDOW_TICKET_EVENTS = (e.TicketCalled, e.ServiceStarted, e.ServiceFinished, e.T
 
 
 def messages_for(batch: list[tuple[int, e.Event]], state: HallState,
-                 clerks: Clerks) -> list[Message]:
-    """The messages that tell live clients about one committed batch of events, in order."""
+                 clerks: Clerks, held: Mapping[str, int] = NONE_HELD) -> list[Message]:
+    """The messages that tell live clients about one committed batch of events, in order;
+    `held` as for `service_view`."""
     out: list[Message] = []
     touched_services: set[str] = set()
     for seq, event in batch:
@@ -211,7 +221,7 @@ def messages_for(batch: list[tuple[int, e.Event]], state: HallState,
         seq, event = batch[-1]
         out.append((QUEUE_CHANGED, {
             "seq": seq, "at": iso(event.at),
-            "services": [service_view(code, state, event.at) for code in sorted(touched_services)
+            "services": [service_view(code, state, event.at, held) for code in sorted(touched_services)
                          if _known_service(state, code)],
             "windows": _windows_waiting(batch, state, touched_services, event.at)}))
     return out
@@ -434,13 +444,49 @@ def _has_window_in(setup: HallConfig, number: int) -> bool:
     return any(spec.number == number for spec in setup.windows)
 
 
-def for_audience(name: str, payload: dict[str, Any], audience: Audience,
-                 setup: HallConfig) -> dict[str, Any] | None:
-    """One audience's part of a message (a resync replays a zone's or a window's part only)."""
-    for found, part in room_parts(name, payload, setup):
-        if found == audience:
-            return part
-    return None
+def every_audience(setup: HallConfig) -> list[Audience]:
+    """Every zone and window room of the hall's setup: the boards of every zone, of each zone,
+    and each window's screen."""
+    return [(wire.ZONE, wire.EVERY_ZONE), *(audience for audience, _, _ in _narrow_audiences(setup))]
+
+
+#: What goes to the rooms after one message: (name, payload, the audiences it goes to), each
+#: payload sent once to all of its audiences
+RoomSends = list[tuple[str, dict[str, Any], list[Audience]]]
+
+
+def room_sends(messages: list[Message], setup: HallConfig, audiences: Iterable[Audience]) -> list[RoomSends]:
+    """What the zone and window rooms among `audiences` hear of a batch, after each of its
+    messages in turn: that message's parts (room_parts), one send per distinct part; and after
+    the last message of a seq, one `seq_skipped` to every audience that heard none of that
+    seq's messages. So every room hears every seq of its hall, whichever process sends it, and
+    a missing seq is a gap for a room as for everyone else."""
+    audiences = list(dict.fromkeys(audiences))
+    wanted, heard = set(audiences), set()
+    out: list[RoomSends] = []
+    for at, (name, payload) in enumerate(messages):
+        sends: dict[int, tuple[str, dict[str, Any], list[Audience]]] = {}
+        for audience, part in room_parts(name, payload, setup, wanted.__contains__):
+            sends.setdefault(id(part), (name, part, []))[2].append(audience)
+            heard.add(audience)
+        out.append(list(sends.values()))
+        if at + 1 == len(messages) or messages[at + 1][1]["seq"] != payload["seq"]:
+            skipped = [audience for audience in audiences if audience not in heard]
+            if skipped:
+                out[-1].append(seq_skipped(payload["seq"]) + (skipped,))
+            heard = set()
+    return out
+
+
+def seq_skipped(seq: int) -> Message:
+    skipped: wire.SeqSkipped = {"seq": seq}
+    return wire.SEQ_SKIPPED, dict(skipped)
+
+
+def for_audience(messages: list[Message], audience: Audience, setup: HallConfig) -> list[Message]:
+    """One audience's part of a batch, as its room hears it live (a resync replays a zone's or
+    a window's part only)."""
+    return [(name, part) for sends in room_sends(messages, setup, [audience]) for name, part, _ in sends]
 
 
 # --- encoding once -----------------------------------------------------------------------------------
@@ -460,8 +506,8 @@ class Encoded:
         return cls(json.dumps(payload, separators=(",", ":")))
 
     def with_fields(self, **fields: Any) -> "Encoded":
-        """The same object with more fields (a room's `room`, `room_seq`), without encoding
-        the rest again."""
+        """The same object with more fields (a room's `room`), without encoding the rest
+        again."""
         if not fields:
             return self
         return Encoded(self.text[:-1] + "," + json.dumps(fields, separators=(",", ":"))[1:])

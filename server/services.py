@@ -26,6 +26,7 @@ from hall.config import HallConfig, parse_config
 from hall.estimate import WaitEstimate
 from hall.numbering import business_date
 from hall.queue import HallState
+from hall.remote import held_for_others
 from hall.wait import ticket_wait
 from hall.tickets import Priority, QueueError, Ticket, TicketState
 
@@ -382,7 +383,7 @@ class HallService:
             now = self.clock()
             if person is not None:
                 priority = self._person_allowed(conn, person, service, priority, now)
-            reserved = self._held_for_remote(conn, service, now, own_place)
+            reserved = held_for_others(self.held_for_remote(conn, now), service, own_place)
             outcome = self._run(conn, c.IssueTicket(ticket_id=0, service=service, priority=priority,
                                                     reserved=reserved, actor=actor), now)
             ticket_id = outcome.events[0].ticket_id
@@ -398,18 +399,11 @@ class HallService:
             raise
         return outcome.state, ticket_id, outcome
 
-    def _held_for_remote(self, conn, service: str, now: datetime, own_place: bool) -> int:
-        """Places of a capped item's day held by remote tickets not yet activated: the cap
-        keeps them for their holders (one of them is the ticket being activated, if any)."""
-        setup = self.setup(conn)
-        try:
-            capped = setup.service(service).daily_cap is not None
-        except KeyError:
-            return 0   # the core refuses the unknown item
-        if not capped:
-            return 0
-        held = repo.remote_counts_on(conn, self.hall_id, business_date(now, setup.hall.tz), service).get("taken", 0)
-        return max(0, held - (1 if own_place else 0))
+    def held_for_remote(self, conn, now: datetime) -> dict[str, int]:
+        """Per item, the places of today that remote tickets not yet activated hold: a capped
+        item's walk-ins leave them to their holders (hall/remote.py `held_for_others`), both
+        when a ticket is issued and in the item views that say whether one can be."""
+        return repo.remote_held_on(conn, self.hall_id, business_date(now, self.setup(conn).hall.tz))
 
     # --- tickets tied to a person (hall/identity.py) --------------------------------------
 

@@ -210,6 +210,7 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
         refused = [(r["service"], datetime.fromisoformat(r["refused_at"]))
                    for r in repo.person_refusals(conn, service.hall_id, today, today)]
         remote = remote_figures(repo.remote_log(conn, service.hall_id, today, today))
+        held = service.held_for_remote(conn, now)
     setup = state.setup
     info = setup.hall
     return {
@@ -218,7 +219,7 @@ def dashboard(hall: "Hall") -> dict[str, Any]:
                  "business_date": protocol.iso(state.today(now))},
         "departments": [{"code": d.code, "name": d.name, "name_en": d.name_en} for d in setup.departments],
         "windows": [_window_row(state, spec.number, clerks) for spec in setup.windows],
-        "services": [_service_row(state, item.code, now) for item in setup.services],
+        "services": [_service_row(state, item.code, now, held) for item in setup.services],
         "devices": [_device_row(row, hall.supervision.connected_devices(), hall.live.last_active)
                     for row in devices],
         "alerts": [protocol.alert_view(row) for row in opened],
@@ -269,8 +270,8 @@ def _window_row(state, number: int, clerks) -> dict[str, Any]:
     return view
 
 
-def _service_row(state, code: str, now: datetime) -> dict[str, Any]:
-    view = protocol.service_view(code, state, now)
+def _service_row(state, code: str, now: datetime, held) -> dict[str, Any]:
+    view = protocol.service_view(code, state, now, held)
     first = order.item_queue(state, code, state.today(now)).earliest()
     oldest = None if first is None else first.issued_at
     view["longest_wait_since"] = protocol.iso(oldest)

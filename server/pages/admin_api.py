@@ -152,12 +152,23 @@ def put_section(section: str):
 
 @blueprint.put("/appointments/items/<code>")
 def put_item_slots(code: str):
-    return _change("appointments.item", f"item {code} slots", admin.set_item_slots(code, _values()))
+    return _change("appointments.item", f"item {code} slots", admin.set_item_table("appointments", code, _values()))
 
 
 @blueprint.delete("/appointments/items/<code>")
 def remove_item_slots(code: str):
-    return _change("appointments.item_removed", f"item {code} slots", admin.remove_item_slots(code))
+    return _change("appointments.item_removed", f"item {code} slots", admin.remove_item_table("appointments", code))
+
+
+@blueprint.put("/remote/items/<code>")
+def put_remote_item(code: str):
+    """远程取号 for one item: its own daily_share of the cap or daily_tickets, as in config.toml."""
+    return _change("remote.item", f"item {code} remote places", admin.set_item_table("remote", code, _values()))
+
+
+@blueprint.delete("/remote/items/<code>")
+def remove_remote_item(code: str):
+    return _change("remote.item_removed", f"item {code} remote places", admin.remove_item_table("remote", code))
 
 
 def _entry_routes(kind: str, rule: str) -> None:

@@ -160,6 +160,7 @@ from .cases import (  # noqa: F401
     save_case,
     append_case_step,
     case_steps,
+    upheld_appeals,
     open_alert_by_key,
     set_alert_details,
 )
@@ -178,6 +179,7 @@ from .remote import (  # noqa: F401
     insert_remote_ticket,
     remote_ticket_by,
     remote_counts_on,
+    remote_held_on,
     remote_tickets_of_mobile,
     activate_remote_ticket,
     remote_tickets_due,

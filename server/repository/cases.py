@@ -33,7 +33,8 @@ def insert_case(conn: sqlite3.Connection, hall_id: int, ticket_id: int, rating: 
 
 def case_from_row(row) -> Case:
     return Case(id=row["id"], status=row["status"], opened_at=dt(row["opened_at"]), due_at=dt(row["due_at"]),
-                appealed_by=row["appealed_by"], outcome=row["outcome"], closed_at=dt(row["closed_at"]))
+                appealed_by=row["appealed_by"], outcome=row["outcome"], closed_at=dt(row["closed_at"]),
+                rectify_due_at=dt(row["rectify_due_at"]))
 
 
 def get_case(conn: sqlite3.Connection, hall_id: int, case_id: int) -> dict[str, Any] | None:
@@ -67,9 +68,19 @@ def _visit(row) -> dict[str, Any]:
     return dict(row) | {"rating_details": json.loads(row["rating_details"]), "rated_at": dt(row["rated_at"])}
 
 
+def upheld_appeals(conn: sqlite3.Connection, hall_id: int, start: datetime, end: datetime) -> list[int]:
+    """The tickets whose 差评, rated in [start, end), an upheld appeal set aside (申诉成立, and
+    closed on it since): hall/kpi.py leaves them out of the satisfaction figures."""
+    rows = conn.execute("SELECT ticket_id FROM bad_rating_cases WHERE hall_id = ? AND opened_at >= ? AND opened_at < ? "
+                        "AND (status = 'appeal_upheld' OR outcome = 'appeal_upheld') ORDER BY ticket_id",
+                        (hall_id, iso(start), iso(end))).fetchall()
+    return [int(row[0]) for row in rows]
+
+
 def save_case(conn: sqlite3.Connection, case: Case) -> None:
-    conn.execute("UPDATE bad_rating_cases SET status = ?, appealed_by = ?, outcome = ?, closed_at = ? WHERE id = ?",
-                 (case.status, case.appealed_by, case.outcome, iso(case.closed_at), case.id))
+    conn.execute("UPDATE bad_rating_cases SET status = ?, appealed_by = ?, outcome = ?, closed_at = ?, "
+                 "rectify_due_at = ? WHERE id = ?",
+                 (case.status, case.appealed_by, case.outcome, iso(case.closed_at), iso(case.rectify_due_at), case.id))
 
 
 def append_case_step(conn: sqlite3.Connection, step: StepTaken) -> int:

@@ -37,6 +37,13 @@ def remote_counts_on(conn: sqlite3.Connection, hall_id: int, day: date, service:
     return {state: int(count) for state, count in rows}
 
 
+def remote_held_on(conn: sqlite3.Connection, hall_id: int, day: date) -> dict[str, int]:
+    """Per item, the day's remote tickets that hold a place and are not activated yet."""
+    rows = conn.execute("SELECT service, COUNT(*) FROM remote_tickets WHERE hall_id = ? AND business_date = ? "
+                        "AND state = 'taken' GROUP BY service ORDER BY service", (hall_id, iso(day))).fetchall()
+    return {service: int(count) for service, count in rows}
+
+
 def remote_tickets_of_mobile(conn: sqlite3.Connection, hall_id: int, mobile_index: str, day: date) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM remote_tickets WHERE hall_id = ? AND mobile_index = ? "
                             "AND business_date = ?", (hall_id, mobile_index, iso(day))).fetchone()[0])

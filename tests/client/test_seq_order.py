@@ -72,36 +72,36 @@ def test_any_arrival_order_is_handed_on_in_seq_order_once_each(arrival) -> None:
     assert seqs(out) == list(range(2, 30)) and not order.holding
 
 
-def room(name: str, seq: int, room_seq: int) -> tuple[str, dict]:
-    return name, {"seq": seq, "room_seq": room_seq}
+def skip(seq: int) -> tuple[str, dict]:
+    return "seq_skipped", {"seq": seq}
 
 
-def test_a_rooms_messages_go_in_order_by_their_room_count_whatever_seq_skips() -> None:
-    order = SeqOrder(room=True)
-    assert order.snapshot(10, 0.0, room_seq=4) == (None, [])
-    assert order.message(*room("ticket_called", 15, 5), 0.0) == [room("ticket_called", 15, 5)]
-    assert order.message(*room("queue_changed", 30, 7), 0.0) == []   # 6 is on its way
-    assert order.message(*room("window_changed", 22, 6), 0.0) == [room("window_changed", 22, 6),
-                                                                   room("queue_changed", 30, 7)]
-    assert order.last_seq == 30 and not order.holding
+def test_a_rooms_messages_and_skips_go_in_order_by_the_halls_seq() -> None:
+    order = SeqOrder()
+    assert order.snapshot(10, 0.0) == (None, [])
+    assert order.message(*msg(11, "ticket_called"), 0.0) == [msg(11, "ticket_called")]
+    assert order.message(*msg(13, "queue_changed"), 0.0) == []   # 12 is on its way
+    assert order.message(*skip(12), 0.0) == [skip(12), msg(13, "queue_changed")]
+    assert order.last_seq == 13 and not order.holding
 
 
 def test_a_rooms_real_gap_is_caught_up_by_seq() -> None:
-    order = SeqOrder(room=True, grace=0.25)
-    order.snapshot(10, 0.0, room_seq=4)
-    assert order.message(*room("ticket_called", 15, 5), 0.0)
-    assert order.message(*room("ticket_called", 40, 8), 0.1) == []
+    order = SeqOrder(grace=0.25)
+    order.snapshot(10, 0.0)
+    assert order.message(*skip(11), 0.0)
+    assert order.message(*msg(15, "ticket_called"), 0.1) == []
     assert order.overdue(0.2) is None
-    assert order.overdue(0.4) == (15, 39), "resync asks by the hall's seq"
-    assert order.caught_up(39, 0.4) == [room("ticket_called", 40, 8)]
-    assert order.last == 8 and order.last_seq == 40
+    assert order.overdue(0.4) == (11, 14), "resync asks by the hall's seq"
+    assert order.caught_up(14, 0.4) == [msg(15, "ticket_called")]
+    assert order.last == 15 and order.last_seq == 15
 
 
-def test_a_room_counts_afresh_on_a_new_connection() -> None:
-    order = SeqOrder(room=True)
-    order.snapshot(10, 0.0, room_seq=50)
-    order.message(*room("ticket_called", 12, 51), 0.0)
-    order.new_connection()   # the server restarted: its rooms count from 0 again
-    assert order.message(*room("window_changed", 14, 1), 0.0) == [room("window_changed", 14, 1)]
-    assert order.snapshot(13, 0.0, room_seq=0) == (14, [])
-    assert order.message(*room("ticket_called", 16, 2), 0.0) == [room("ticket_called", 16, 2)]
+def test_a_room_goes_on_by_seq_on_a_new_connection_to_another_process() -> None:
+    order = SeqOrder()
+    order.snapshot(10, 0.0)
+    order.message(*msg(12, "ticket_called"), 0.0)   # held: 11 missing
+    order.message(*skip(11), 0.0)
+    # another process's snapshot: nothing counts afresh, what came before it is in it
+    assert order.snapshot(14, 0.0) == (12, [])
+    assert order.message(*skip(15), 0.0) == [skip(15)]
+    assert order.message(*msg(16, "window_changed"), 0.0) == [msg(16, "window_changed")]

@@ -63,3 +63,25 @@ def test_follow_up_is_overdue_only_while_nobody_followed_up() -> None:
     assert not rules.overdue(case, case.due_at) and rules.overdue(case, case.due_at + timedelta(seconds=1))
     followed, _ = rules.take(case, "follow_up", "已回访", "boss", case.due_at + timedelta(hours=1))
     assert not rules.overdue(followed, case.due_at + timedelta(days=3))
+
+
+def test_the_follow_up_sets_the_rectification_deadline_and_only_a_followed_up_case_runs_late() -> None:
+    at = RATED + timedelta(hours=3)
+    followed, _ = rules.take(opened(), "follow_up", "已回访", "boss", at, rectify_hours=72)
+    due = at + timedelta(hours=72)
+    assert followed.rectify_due_at == due
+    assert not rules.rectify_overdue(followed, due) and rules.rectify_overdue(followed, due + timedelta(seconds=1))
+    assert rules.late(followed, due + timedelta(seconds=1)) and not rules.late(followed, due)
+    appealed, _ = rules.take(followed, "appeal", "系统故障", "clerk", at + timedelta(hours=1))
+    assert not rules.rectify_overdue(appealed, due + timedelta(days=1))     # nothing to put right while heard
+    rejected, _ = rules.take(appealed, "appeal_rejected", "不属误评", "chief", due + timedelta(days=1),
+                             rectify_hours=72)
+    assert rejected.rectify_due_at == due                                  # the deadline it had
+    assert rules.rectify_overdue(rejected, due + timedelta(days=1))
+    rectified, _ = rules.take(rejected, "rectify", "已整改", "boss", due + timedelta(days=2))
+    assert rectified.rectify_due_at == due and not rules.late(rectified, due + timedelta(days=9))
+
+
+def test_without_rectify_hours_no_deadline_is_set() -> None:
+    followed, _ = rules.take(opened(), "follow_up", "已回访", "boss", RATED)
+    assert followed.rectify_due_at is None and not rules.rectify_overdue(followed, RATED + timedelta(days=99))

@@ -130,3 +130,11 @@ def test_config_reads_the_remote_table() -> None:
 def test_config_mistakes_name_the_key(table, says) -> None:
     with pytest.raises(ConfigError, match=says):
         parse_config(small_hall_document(remote=table))
+
+
+def test_the_places_held_for_others_leave_out_the_ticket_using_its_own() -> None:
+    held = {"B01": 2}
+    assert r.held_for_others(held, "B01") == 2                  # a walk-in leaves both
+    assert r.held_for_others(held, "B01", own_place=True) == 1  # an activation uses its own
+    assert r.held_for_others(held, "A01") == 0
+    assert r.held_for_others({}, "B01", own_place=True) == 0

@@ -240,3 +240,15 @@ def test_a_timed_out_prompt_is_not_rated_but_the_phone_may_still_rate() -> None:
     with pytest.raises(QueueError) as refused:
         handle(hall, c.SkipRating(ticket_id=1), NOW)
     assert refused.value.code == "not_awaiting_rating"
+
+
+def test_a_case_number_longer_than_gb_t_39046_allows_is_refused() -> None:
+    longest = "办" * 50
+    hall, events = handle(hall_with(S.SERVING), c.FinishService(ticket_id=1, case_no=f"  {longest} "), NOW)
+    assert hall.tickets[1].case_no == longest
+    before = hall_with(S.SERVING)
+    with pytest.raises(QueueError) as refused:
+        handle(before, c.FinishService(ticket_id=1, case_no=longest + "1"), NOW)
+    assert refused.value.code == "case_no_too_long"
+    assert "50" in str(refused.value) and "办件编号" in str(refused.value) and "GB/T 39046-2020" in str(refused.value)
+    assert before.tickets[1].state == S.SERVING

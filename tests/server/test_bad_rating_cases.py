@@ -168,3 +168,95 @@ def test_the_openapi_document_covers_the_case_routes(hall) -> None:
     spec = hall.test_client().get("/api/openapi.json").get_json()
     assert spec["paths"]["/api/v1/cases/{id}/steps"]["post"]["x-permission"]["rule"] == "supervisors"
     assert spec["paths"]["/api/v1/cases"]["get"]["x-permission"]["rule"] == "report_readers"
+
+
+def test_a_case_number_longer_than_50_characters_is_a_bilingual_400(hall) -> None:
+    clerk = signed_in(hall, "clerk3", 3)
+    issued = hall.kiosk.post("/tickets", {"service": "A01"})[1]
+    clerk.post("/windows/3/call-next")
+    clerk.post(f"/tickets/{issued['id']}/start")
+    status, refused = clerk.post(f"/tickets/{issued['id']}/finish", {"case_no": "X" * 51})
+    assert status == 400 and refused["error"] == "case_no_too_long"
+    assert "办件编号最多 50 个字符" in refused["message"] and "at most 50 characters" in refused["message"]
+    assert hall.kiosk.get(f"/tickets/{issued['id']}")[1]["state"] == "serving"   # nothing changed
+    status, done = clerk.post(f"/tickets/{issued['id']}/finish", {"case_no": "X" * 50})
+    assert status == 200 and done["case_no"] == "X" * 50
+
+
+def test_rectification_is_due_in_the_configured_hours_after_the_follow_up(tmp_path) -> None:
+    document = small_hall_document(supervision={"bad_rating_follow_up_hours": 2, "bad_rating_rectify_hours": 48})
+    path = tmp_path / "config.toml"
+    path.write_text(to_toml(document), encoding="utf-8")
+    app = create_app(tmp_path / "var", path, clock=FakeClock(), start_clockwork=False)
+    core = app.extensions["jiaohao"]
+    try:
+        for name, role in (("clerk3", "clerk"), ("boss", "supervisor"), ("chief", "supervisor")):
+            accounts.add_user(core.database, core.service.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
+        app.clock, app.core = core.service.clock, core
+        app.screen = Api(app, accounts.add_device(core.database, core.service.hall_id, "screen-3", "window", 3).token)
+        app.kiosk = Api(app, accounts.add_device(core.database, core.service.hall_id, "kiosk-1", "kiosk").token)
+        clerk, boss, chief = signed_in(app, "clerk3", 3), login(app, "boss"), login(app, "chief")
+        rated_visit(app, clerk, 1)
+        case_id = boss.get("/cases")[1]["cases"][0]["id"]
+        assert boss.get(f"/cases/{case_id}")[1]["case"]["rectify_due_at"] is None   # not followed up yet
+        app.clock.advance(hours=1)
+        case = boss.post(f"/cases/{case_id}/steps", {"step": "follow_up", "note": "已回访"})[1]["case"]
+        assert case["rectify_due_at"] == "2026-11-28T03:00:00+00:00" and case["rectify_overdue"] is False
+        stored = core.database.connection().execute(
+            "SELECT rectify_due_at FROM bad_rating_cases WHERE id = ?", (case_id,)).fetchone()[0]
+        assert stored.startswith("2026-11-28T03:00:00")
+        app.clock.advance(hours=48, seconds=1)
+        core.supervision.evaluate()
+        case = boss.get(f"/cases/{case_id}")[1]["case"]
+        assert case["rectify_overdue"] is True and case["overdue"] is False
+        alert = case_alert(boss, case_id)
+        assert alert["level"] == "red" and "差评整改超时" in alert["message"]
+        assert alert["details"]["rectify_due_at"] == "2026-11-28T03:00:00+00:00"
+        assert boss.get("/supervision")[1]["cases"][0]["rectify_overdue"] is True
+        boss.post(f"/cases/{case_id}/steps", {"step": "rectify", "note": "已整改"})
+        core.supervision.evaluate()
+        assert boss.get(f"/cases/{case_id}")[1]["case"]["rectify_overdue"] is False
+        boss.post(f"/cases/{case_id}/steps", {"step": "close", "note": "已反馈"})
+        assert case_alert(boss, case_id) is None
+    finally:
+        core.data.close()
+
+
+def test_an_upheld_appeal_leaves_every_satisfaction_figure_but_the_rating_stays_as_given(hall) -> None:
+    from tests.conftest import add_user
+    add_user(hall.core.database, hall.core.service.hall_id, "metro", "city", PASSWORD, "市政务服务管理局", city=True)
+    clerk, boss, chief = signed_in(hall, "clerk3", 3), login(hall, "boss"), login(hall, "chief")
+    rated_visit(hall, clerk, 5)
+    rated_visit(hall, clerk, 1)
+    mistaken = rated_visit(hall, clerk, 2)
+    day = "from=2026-11-26&to=2026-11-26"
+
+    def figures() -> tuple:
+        summary = boss.get(f"/reports?{day}")[1]["summary"]
+        return (summary["ratings"], summary["satisfied"], summary["bad_ratings"], summary["appeals_upheld"],
+                summary["satisfaction_rate"], summary["three_rates"]["satisfaction_rate"])
+
+    assert figures() == (3, 1, 2, 0, pytest.approx(1 / 3), pytest.approx(1 / 3))
+    case_id = next(c["id"] for c in boss.get("/cases")[1]["cases"] if c["ticket_id"] == mistaken["id"])
+    for who, step in ((boss, "follow_up"), (boss, "appeal"), (chief, "appeal_upheld")):
+        assert who.post(f"/cases/{case_id}/steps", {"step": step, "note": "说明"})[0] == 200, step
+    # today's figures (kept as the log grows) and the supervisors' report
+    assert figures() == (3, 1, 1, 1, 0.5, 0.5)
+    by_window = {row["key"]: row for row in boss.get(f"/reports?{day}&by=window")[1]["rows"]}
+    assert by_window[3]["appeals_upheld"] == 1 and by_window[3]["satisfaction_rate"] == 0.5
+    metro = login(hall, "metro")
+    dashboard = metro.get("/city/dashboard")[1]
+    assert dashboard["halls"][0]["satisfaction"]["satisfaction_rate"] == 0.5
+    assert dashboard["city"]["satisfaction"] == {"ratings": 3, "satisfied": 1, "bad_ratings": 1,
+                                                 "appeals_upheld": 1, "satisfaction_rate": 0.5}
+    # and once closed, from a later day: the range is replayed from the log
+    assert chief.post(f"/cases/{case_id}/steps", {"step": "close", "note": "已办结"})[0] == 200
+    hall.clock.advance(days=1)
+    assert figures() == (3, 1, 1, 1, 0.5, 0.5)
+    city_report = metro.get(f"/city/reports?{day}")[1]
+    assert city_report["halls"][0]["three_rates"]["satisfaction_rate"] == 0.5
+    assert city_report["halls"][0]["bad_ratings"] == 1
+    assert city_report["city"]["three_rates"]["satisfaction_rate"] == 0.5
+    # the rating itself is kept and exported as given: 2 (不满意) is the standard's 4
+    rows = boss.get(f"/reports/ratings.json?{day}")[1]["rows"]
+    assert sorted(row["satisfaction"] for row in rows) == [1, 4, 5]

@@ -110,20 +110,24 @@ class StalledBoard:
 
 def test_a_board_that_stops_reading_holds_up_no_one_and_loses_nothing(live_hall) -> None:
     stalled = StalledBoard(live_hall.url, live_hall.tokens["board"])
-    board = Board(live_hall.url, live_hall.tokens["board"])
-    assert wait_until(lambda: board.of("hall_snapshot"))
-    began = time.monotonic()
-    issued = [issue(live_hall)["id"] for _ in range(150)]
-    assert wait_until(lambda: len(board.of("ticket_issued")) == 150, timeout=20)
-    assert time.monotonic() - began < 20
-    events = stalled.read_events(until=150)
-    assert [e["ticket"]["id"] for e in events if e["name"] == "ticket_issued"] == issued
-    seqs = [e["seq"] for e in events]
-    assert seqs == sorted(seqs)
-    heard = [(e["name"], e["seq"]) for e in events if e["name"] in BOARD_EVENTS]   # what Board listens to
-    assert heard == [(n, p["seq"]) for n, p in board.messages[1:len(heard) + 1]]
-    stalled.sock.close()
-    board.client.disconnect()
+    board = None
+    try:   # closed even when an assertion fails: a socket the server reset must not wait for the collector
+        board = Board(live_hall.url, live_hall.tokens["board"])
+        assert wait_until(lambda: board.of("hall_snapshot"))
+        began = time.monotonic()
+        issued = [issue(live_hall)["id"] for _ in range(150)]
+        assert wait_until(lambda: len(board.of("ticket_issued")) == 150, timeout=20)
+        assert time.monotonic() - began < 20
+        events = stalled.read_events(until=150)
+        assert [e["ticket"]["id"] for e in events if e["name"] == "ticket_issued"] == issued
+        seqs = [e["seq"] for e in events]
+        assert seqs == sorted(seqs)
+        heard = [(e["name"], e["seq"]) for e in events if e["name"] in BOARD_EVENTS]   # what Board listens to
+        assert heard == [(n, p["seq"]) for n, p in board.messages[1:len(heard) + 1]]
+    finally:
+        stalled.sock.close()
+        if board is not None:
+            board.client.disconnect()
 
 
 # --- what a connected board keeps on the server ---------------------------------------------------

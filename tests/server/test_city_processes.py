@@ -41,6 +41,7 @@ class City:
         (root / "b").mkdir()
         shutil.copy(root / "a" / SECRET_FILENAME, root / "b" / SECRET_FILENAME)
         self.kiosk, self.board = made["devices"]["kiosk"], made["devices"]["display"]
+        self.screens = made["windows"]   # window number → its window screen's token
         self.servers = [hall_server(root / name, CONFIG, message_queue=queue) for name in ("a", "b")]
         self.setup = load_config(CONFIG)
 

@@ -1,6 +1,7 @@
 """A board of one zone hears that zone's part of the hall, a window's screen its window's part,
-each counted by its room's own `room_seq` so that a missed message still shows as a gap; and a
-snapshot goes to every connecting board encoded once."""
+and `seq_skipped` for every step of the log that is not its, so that it follows the hall's
+`seq` and a missed message still shows as a gap; and a snapshot goes to every connecting board
+encoded once."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from protocol import live as wire
 from server import accounts
 from server.app import create_app, socketio
+from server import protocol, repository as repo
 from server.protocol import Encoded, SocketJSON
 from tests.conftest import FakeClock, small_hall_document, to_toml
 from tests.protocol.shapes import problems
@@ -64,7 +66,23 @@ def heard(client) -> list[tuple[str, dict]]:
     return [(m["name"], m["args"][0]) for m in client.get_received()]
 
 
-def test_a_zone_board_hears_its_zone_and_counts_its_room(hall) -> None:
+def log_at(app) -> int:
+    """The seq the hall's log has reached."""
+    with app.core.database.checked_out() as conn:
+        return repo.last_seq(conn, app.core.service.hall_id)
+
+
+def every_step_once(messages: list[tuple[str, dict]], since: int, upto: int) -> None:
+    """Every seq after `since` up to `upto` reached the room, in order: its part of the step,
+    or one `seq_skipped` when none of it concerns the room, never both."""
+    seqs = [m["seq"] for _, m in messages]
+    assert seqs == sorted(seqs) and sorted(set(seqs)) == list(range(since + 1, upto + 1)), seqs
+    skipped = [m["seq"] for name, m in messages if name == wire.SEQ_SKIPPED]
+    assert len(skipped) == len(set(skipped)), "one skip per step"
+    assert not set(skipped) & {m["seq"] for name, m in messages if name != wire.SEQ_SKIPPED}
+
+
+def test_a_zone_board_hears_its_zone_and_every_step_of_the_log(hall) -> None:
     upstairs = socketio.test_client(hall, auth={"token": hall.board, "zone": "2F"})
     downstairs = socketio.test_client(hall, auth={"token": hall.board, "zone": "1F"})
     whole = socketio.test_client(hall, auth={"token": hall.board})
@@ -75,12 +93,11 @@ def test_a_zone_board_hears_its_zone_and_counts_its_room(hall) -> None:
     messages = heard(upstairs)
     snapshot = messages[0][1]
     assert messages[0][0] == wire.HALL_SNAPSHOT and snapshot["room"] == "hall:1:zone:2F"
-    counted = [m for _, m in messages[1:] if "room_seq" in m]
-    assert [m["room_seq"] for _, m in messages[1:]] == list(range(snapshot["room_seq"] + 1,
-                                                                   snapshot["room_seq"] + len(messages)))
-    assert counted and len(counted) == len(messages) - 1
+    everything = heard(whole)
+    every_step_once(messages[1:], snapshot["seq"], everything[-1][1]["seq"])
     names = {name for name, _ in messages[1:]}
-    assert wire.TICKET_ISSUED not in names and names <= set(wire.ROOM_MESSAGES)
+    assert wire.TICKET_ISSUED not in names and names <= {*wire.ROOM_MESSAGES, wire.SEQ_SKIPPED}
+    assert wire.SEQ_SKIPPED in names, "the 1F steps reach upstairs as skips"
     calls = [m["ticket"]["id"] for name, m in messages if name == wire.TICKET_CALLED]
     assert calls == [at_three["id"]], "the 1F call is not heard upstairs"
     assert {m["window"]["number"] for name, m in messages if name == wire.WINDOW_CHANGED} == {3}
@@ -90,8 +107,7 @@ def test_a_zone_board_hears_its_zone_and_counts_its_room(hall) -> None:
         assert problems(payload, wire.PAYLOADS[name]) == [], name
 
     assert [m["ticket"]["id"] for name, m in heard(downstairs) if name == wire.TICKET_CALLED] == [at_one["id"]]
-    everything = heard(whole)
-    assert all("room_seq" not in m for _, m in everything), "the whole hall's board counts the log"
+    assert all(name != wire.SEQ_SKIPPED for name, _ in everything), "the whole hall's board hears every step"
     assert [m["ticket"]["id"] for name, m in everything if name == wire.TICKET_CALLED] == [at_three["id"], at_one["id"]]
 
 
@@ -102,9 +118,8 @@ def test_a_board_of_every_zone_hears_every_call_and_no_ticket_chatter(hall) -> N
     at_one = serve_one(hall, one, 1, "A01")
     messages = heard(board)
     snapshot = messages[0][1]
-    assert snapshot["room"] == "hall:1:zone:*"
-    assert [m["room_seq"] for _, m in messages[1:]] == list(range(snapshot["room_seq"] + 1,
-                                                                   snapshot["room_seq"] + len(messages)))
+    assert snapshot["room"] == "hall:1:zone:*" and "room_seq" not in snapshot
+    every_step_once(messages[1:], snapshot["seq"], log_at(hall))
     assert {name for name, _ in messages[1:]} == {wire.TICKET_CALLED, wire.WINDOW_CHANGED, wire.QUEUE_CHANGED}
     assert [m["ticket"]["id"] for name, m in messages if name == wire.TICKET_CALLED] == [at_three["id"], at_one["id"]]
     assert {m["window"]["number"] for name, m in messages if name == wire.WINDOW_CHANGED} == {1, 3}
@@ -117,6 +132,7 @@ def test_a_window_screen_hears_its_window_and_its_tickets_finishing(hall) -> Non
     mine = serve_one(hall, three, 3, "A01")
     messages = heard(screen)
     assert messages[0][1]["room"] == "hall:1:window:3"
+    every_step_once(messages[1:], messages[0][1]["seq"], log_at(hall))
     changes = [(m["ticket"]["id"], m["change"]) for name, m in messages if name == wire.TICKET_CHANGED]
     assert changes == [(mine["id"], "service_started"), (mine["id"], "service_finished")]
     assert {m["window"]["number"] for name, m in messages if name == wire.WINDOW_CHANGED} == {3}
@@ -137,8 +153,9 @@ def test_a_zone_board_that_missed_messages_gets_its_zone_part_again(hall) -> Non
     # messages come again in order (their tickets as they are now), the waiting figures once
     assert steps(live) == steps(replayed)
     assert [m["ticket"]["id"] for n, m in replayed if n == wire.TICKET_CALLED] == [at_three["id"]]
+    every_step_once(replayed, since, live[-1][1]["seq"])
     for name, payload in replayed:
-        assert "room_seq" not in payload and name in wire.ROOM_MESSAGES
+        assert name in (*wire.ROOM_MESSAGES, wire.SEQ_SKIPPED)
         if name == wire.QUEUE_CHANGED:
             assert {w["number"] for w in payload["windows"]} <= {3, 4}
 
@@ -173,8 +190,8 @@ def test_an_encoded_payload_goes_into_a_packet_as_it_is() -> None:
     encoded = Encoded.of(payload)
     text = SocketJSON.dumps([wire.HALL_SNAPSHOT, encoded], separators=(",", ":"))
     assert text == json.dumps([wire.HALL_SNAPSHOT, payload], separators=(",", ":"))
-    assert json.loads(encoded.with_fields(room="hall:1:zone:1F", room_seq=4).text) == \
-        payload | {"room": "hall:1:zone:1F", "room_seq": 4}
+    assert json.loads(encoded.with_fields(room="hall:1:zone:1F", sent=4).text) == \
+        payload | {"room": "hall:1:zone:1F", "sent": 4}
     with pytest.raises(ValueError):
         SocketJSON.loads("[" + "9" * 200 + "]")
 
@@ -196,3 +213,39 @@ def test_a_live_connection_is_offered_no_compression(live_hall) -> None:
     head = answer.split(b"\r\n\r\n", 1)[0].decode().lower()
     assert head.startswith("http/1.1 101")
     assert "sec-websocket-extensions" not in head
+
+
+def test_a_step_a_room_has_no_part_in_is_one_skip_sent_to_all_such_rooms_at_once(hall) -> None:
+    with hall.app_context():
+        setup = hall.core.service.setup()
+    rooms = protocol.every_audience(setup)
+    assert len(rooms) == len(set(rooms)) and set(rooms) == {
+        (wire.ZONE, wire.EVERY_ZONE), (wire.ZONE, "1F"), (wire.ZONE, "2F"), *((wire.WINDOW, n) for n in (1, 2, 3, 4))}
+    issued = (wire.TICKET_ISSUED, {"seq": 5})
+    call = (wire.TICKET_CALLED, {"seq": 6, "window": 3})
+    window = (wire.WINDOW_CHANGED, {"seq": 6, "window": {"number": 3}})
+    sends = protocol.room_sends([issued, call, window], setup, rooms)
+    assert sends[0] == [(wire.SEQ_SKIPPED, {"seq": 5}, rooms)], "one send, every room"
+    upstairs = [(wire.ZONE, "2F"), (wire.ZONE, wire.EVERY_ZONE), (wire.WINDOW, 3)]
+    assert sends[1] == [(wire.TICKET_CALLED, call[1], upstairs)], "one send of the call to its rooms"
+    assert sends[2] == [(wire.WINDOW_CHANGED, window[1], upstairs),
+                        (wire.SEQ_SKIPPED, {"seq": 6}, [room for room in rooms if room not in upstairs])]
+    # a room not told (nobody here to hear it) is left out of both
+    assert protocol.room_sends([issued, call], setup, [(wire.WINDOW, 1)]) == [
+        [(wire.SEQ_SKIPPED, {"seq": 5}, [(wire.WINDOW, 1)])], [(wire.SEQ_SKIPPED, {"seq": 6}, [(wire.WINDOW, 1)])]]
+
+
+def test_alone_a_process_tells_only_the_rooms_someone_is_in_here(hall) -> None:
+    live = hall.core.live
+    with hall.app_context():
+        setup = hall.core.service.setup()
+    assert not live.shared and live.audiences(setup) == []
+    upstairs = socketio.test_client(hall, auth={"token": hall.board, "zone": "2F"})
+    screen = socketio.test_client(hall, auth={"token": hall.screen, "window": 3})
+    assert live.audiences(setup) == [(wire.ZONE, "2F"), (wire.WINDOW, 3)]
+    assert hall.kiosk.post("/tickets", {"service": "A01"})[0] == 201
+    assert {m["seq"] for _, m in heard(upstairs)[1:]} == {log_at(hall)}, "the step reached the room"
+    screen.disconnect()
+    assert live.audiences(setup) == [(wire.ZONE, "2F")]
+    upstairs.disconnect()
+    assert live.audiences(setup) == []

@@ -172,3 +172,53 @@ def test_bad_input_is_a_bilingual_4xx(public, payload, code) -> None:
 def test_an_unknown_code_is_a_404(public, kiosk) -> None:
     assert public.get("/remote-tickets/ZZZZZZZZ")[0] == 404
     assert kiosk.post("/remote-tickets/activate", {"code": "ZZZZZZZZ"})[1]["error"] == "remote_not_found"
+
+
+def item_view(api: Api, code: str) -> dict:
+    status, snapshot = api.get("/hall")
+    assert status == 200, snapshot
+    return next(view for view in snapshot["services"] if view["code"] == code)
+
+
+def test_the_item_view_and_the_refusal_agree_when_remote_tickets_hold_the_last_places(public, kiosk) -> None:
+    """One rule for "can a walk-in still take this item": the kiosk's list says what issuing would."""
+    take(public, service="B01")                          # B01: a daily cap of 3, one remote place
+    assert item_view(kiosk, "B01")["open"] and item_view(kiosk, "B01")["held_for_remote"] == 1
+    assert [kiosk.post("/tickets", {"service": "B01"})[0] for _ in range(2)] == [201, 201]
+    shown = item_view(kiosk, "B01")
+    assert not shown["open"] and shown["held_for_remote"] == 1
+    status, refused = kiosk.post("/tickets", {"service": "B01"})
+    assert status == 409
+    assert (refused["error"], refused["message"]) == (shown["closed_reason"], shown["closed_message"])
+    assert "余号已留给远程取号" in refused["message"] and "held for remote tickets" in refused["message"]
+    assert item_view(kiosk, "C01")["held_for_remote"] == 0    # no cap: nothing is kept from walk-ins
+
+
+def test_a_lapsed_remote_ticket_opens_the_item_again(public, kiosk, remote_app) -> None:
+    _, remote = take(public, service="B01")
+    for _ in range(2):
+        kiosk.post("/tickets", {"service": "B01"})
+    assert not item_view(kiosk, "B01")["open"]
+    remote_app.clock.advance(minutes=31)
+    assert public.get(f"/remote-tickets/{remote['code']}")[1]["state"] == "lapsed"
+    shown = item_view(kiosk, "B01")
+    assert shown["open"] and shown["held_for_remote"] == 0
+    assert kiosk.post("/tickets", {"service": "B01"})[0] == 201
+    shown = item_view(kiosk, "B01")
+    assert not shown["open"] and "远程" not in shown["closed_message"]   # simply all issued now
+
+
+def test_the_live_item_view_closes_with_the_walk_in_that_takes_the_last_free_place(public, kiosk, remote_app) -> None:
+    from server.app import socketio as server_socketio
+    from tests.server.test_live import received_by
+
+    take(public, service="B01")
+    listener = server_socketio.test_client(remote_app, auth={"token": remote_app.tokens["kiosk"]})
+    received_by(listener, remote_app)
+    kiosk.post("/tickets", {"service": "B01"})
+    kiosk.post("/tickets", {"service": "B01"})
+    changes = [m["args"][0] for m in received_by(listener, remote_app) if m["name"] == "queue_changed"]
+    views = [next(v for v in change["services"] if v["code"] == "B01") for change in changes]
+    assert [view["open"] for view in views] == [True, False]
+    assert views[-1]["held_for_remote"] == 1 and views[-1]["closed_reason"] == "daily_cap_reached"
+    listener.disconnect()

@@ -201,6 +201,57 @@ const AdminPage = (() => {
       { ...extras, onDelete: isNew ? null : (form) => change(own, "DELETE", undefined, form, closeEditor) });
   }
 
+  /** The items with their own values in [<section>.items.<code>] ([appointments] slots, [remote]
+   * places): a table of them under the section's card, with an editor PUT to (or deleted from)
+   * `${o.address}/<code>`; each field left empty follows the hall-wide value shown as its
+   * placeholder. `o`: section, address, fields (the item's own keys, as the section's form
+   * describes them), columns (short headings of those keys), className, and the words: heading,
+   * add, newTitle, title(code), empty, allSet, note, each [zh, en]. */
+  function itemOverrides(parent, o) {
+    const items = (doc()[o.section] || {}).items || {};
+    const hallWide = doc()[o.section] || {};
+    const address = (code) => `${o.address}/${encodeURIComponent(code)}`;
+    const specs = (isNew) => {
+      const free = doc().services.filter((s) => !isNew || !(s.code in items))
+        .map((s) => [s.code, `${s.code} ${s.name}`, `${s.code} ${s.name_en}`]);
+      const follows = (key) => [`全厅：${hallWide[key] ?? "—"}`, `hall-wide: ${hallWide[key] ?? "—"}`];
+      return [{ name: "code", label: ["事项", "Item"], type: "select", options: free, readonly: !isNew },
+              ...o.fields.map((spec) => ({ ...spec, optional: true, placeholder: follows(spec.name) }))];
+    };
+    const edit = (code) => {
+      const isNew = !code;
+      if (isNew && Object.keys(items).length >= doc().services.length) {
+        flash(t(...o.allSet));
+        return;
+      }
+      const [zh, en] = isNew ? o.newTitle : o.title(code);
+      openEditor(zh, en, specs(isNew), { code, ...(items[code] || {}) },
+        (read, form) => {
+          const { code: chosen, ...own } = read;
+          return change(address(code || chosen), "PUT", own, form, closeEditor);
+        },
+        { onDelete: isNew ? null : (form) => change(address(code), "DELETE", undefined, form, closeEditor),
+          after: (form) => form.appendChild(el("p", "muted", t(...o.note))) });
+    };
+    const bar = el("div", `toolbar ${o.className}`);
+    bar.append(el("h3", null, t(...o.heading)), button(t(...o.add), "primary", () => edit(null)));
+    parent.appendChild(bar);
+    const body = table(parent, [t("事项", "Item"), ...o.columns.map((c) => t(...c)), ""]);
+    const codes = Object.keys(items).sort();
+    if (!codes.length) {
+      const row = cells(el("tr"), [t(...o.empty)]);
+      row.firstChild.colSpan = o.columns.length + 2;
+      body.appendChild(row);
+    }
+    codes.forEach((code) => {
+      const shown = (key) => (items[code][key] ?? `${hallWide[key] ?? "—"} ${t("（全厅）", "(hall)")}`);
+      const row = cells(el("tr"), [`${code} ${name(serviceByCode(code))}`, ...o.fields.map((f) => shown(f.name)),
+                                   button(t("编辑", "Edit"), "plain", () => edit(code))]);
+      row.dataset.code = code;
+      body.appendChild(row);
+    });
+  }
+
   // however the dialog closes (a button, Esc), what it showed goes: a new device's token above all
   document.getElementById("editor").addEventListener("close", () => clear(document.getElementById("editor-form")));
 
@@ -260,6 +311,6 @@ const AdminPage = (() => {
   }
 
   return { TOKEN_KEY, LANG_KEY, state, t, tabs, call, flash, took, change, card, button, actionsRow, sectionForm,
-           table, cells, localTime, openEditor, closeEditor, editEntry, doc, departmentOf, serviceByCode, name, windowItems,
+           table, cells, localTime, openEditor, closeEditor, editEntry, itemOverrides, doc, departmentOf, serviceByCode, name, windowItems,
            windowsServing, tags, render, showLogin };
 })();

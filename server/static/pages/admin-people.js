@@ -5,7 +5,7 @@
 (() => {
   const { el, clear } = Jiaohao;
   const { t, tabs, call, flash, render, button, actionsRow, table, cells, localTime, openEditor, closeEditor,
-          doc, card, sectionForm, change } = AdminPage;
+          doc, card, sectionForm, change, itemOverrides } = AdminPage;
 
   // --- tab: staff -------------------------------------------------------------------------------------
 
@@ -154,6 +154,15 @@
     { name: "activate_minutes", label: ["须在多少分钟内到场激活", "Minutes to activate on site"], type: "number",
       hint: ["不晚于事项取号时间结束；逾期作废", "never after the item's hours end; then it lapses"] },
     { name: "max_per_mobile_per_day", label: ["每个手机号每天限取（张）", "Per mobile number a day"], type: "number" },
+    { name: "services", label: ["远程取号事项（事项代码，逗号分隔）", "Items offered remotely (item codes)"], type: "codes",
+      wide: true, rows: 2, hint: ["留空为全部事项", "empty: every item"] },
+  ];
+  /** What one item may have of its own in [remote.items.<code>]: the rest follows [remote]. */
+  const REMOTE_ITEM_FIELDS = [
+    { name: "daily_share", label: ["远程号占本事项每日限号的比例（0–1）", "Share of this item's daily cap (0–1)"],
+      type: "number", hint: ["本事项设有每日限号时适用", "for an item with a daily cap"] },
+    { name: "daily_tickets", label: ["本事项每天远程号数", "Remote tickets a day for this item"], type: "number",
+      hint: ["本事项不限号时适用", "for an item without a daily cap"] },
   ];
   const REMOTE_DEFAULTS = { enabled: false, daily_share: 0.2, daily_tickets: 20, activate_minutes: 60,
                             max_per_mobile_per_day: 2 };
@@ -164,8 +173,21 @@
                      "A remote ticket joins the queue only when activated on site (its code at the kiosk, or the "
                      + "entrance QR code); the per-person limit applies too.");
     box.id = "remote-card";
-    sectionForm(box, REMOTE_FIELDS, { ...REMOTE_DEFAULTS, ...(doc().remote || {}) },
-                (values, form) => change("/setup/remote", "PUT", values, form));
+    const { items, ...hallWide } = doc().remote || {};
+    sectionForm(box, REMOTE_FIELDS, { ...REMOTE_DEFAULTS, services: [], ...hallWide },
+                (values, form) => change("/setup/remote", "PUT",
+                                         { ...values, services: values.services.length ? values.services : null }, form));
+    itemOverrides(box, {
+      section: "remote", address: "/remote/items", fields: REMOTE_ITEM_FIELDS, className: "remote-items",
+      columns: [["比例", "Share"], ["每天远程号数", "A day"]],
+      heading: ["按事项设置", "Per item"], add: ["为事项单独设置", "Set an item's own places"],
+      newTitle: ["为事项单独设置远程号", "An item's own remote places"],
+      title: (code) => [`事项 ${code} 的远程号`, `Remote places of item ${code}`],
+      empty: ["所有事项沿用上面的设置。", "Every item follows the settings above."],
+      allSet: ["每个事项都已有单独设置。", "Every item has its own remote places already."],
+      note: ["留空的项目沿用全厅的远程取号设置；设有每日限号的事项按比例，不限号的按张数。",
+             "An empty field follows the hall-wide setting; an item with a daily cap uses the share, one without uses the number."],
+    });
   }
 
   async function renderStaffAndSecurity(root) {

@@ -3,9 +3,7 @@
 "use strict";
 
 (() => {
-  const { el } = Jiaohao;
-  const { t, tabs, flash, change, button, card, sectionForm, table, cells, openEditor, closeEditor, doc,
-          serviceByCode, name } = AdminPage;
+  const { tabs, change, card, sectionForm, itemOverrides, doc } = AdminPage;
 
   // --- tab: thresholds and queue rules ----------------------------------------------------------------
 
@@ -18,6 +16,8 @@
     { name: "check_seconds", label: ["检查间隔（秒）", "Check every (seconds)"], type: "number" },
     { name: "bad_rating_follow_up_hours", label: ["差评回访时限（小时）", "Bad-rating follow-up within (hours)"],
       type: "number", hint: ["超时未回访核实的差评告警转为红色", "an unanswered 差评 case turns red after this"] },
+    { name: "bad_rating_rectify_hours", label: ["差评整改时限（小时，自回访起）", "Bad-rating rectification within (hours from follow-up)"],
+      type: "number", hint: ["超时未整改的差评标为逾期，告警转为红色", "a case not rectified by then is overdue and turns red"] },
   ];
   const POLICY_FIELDS = [
     { name: "max_recalls", label: ["最多重呼次数", "Most recalls"], type: "number" },
@@ -53,59 +53,17 @@
       wide: true, rows: 2, hint: ["留空为全部事项可预约", "empty: every item can be booked"] },
   ];
 
-  /** An item's own slots: each key left empty follows the hall-wide value shown as its placeholder. */
-  function itemSlotFields(isNew, taken) {
-    const all = doc().appointments || {};
-    const free = doc().services.filter((s) => !isNew || !taken.includes(s.code))
-      .map((s) => [s.code, `${s.code} ${s.name}`, `${s.code} ${s.name_en}`]);
-    const follows = (key) => [`全厅：${all[key] ?? "—"}`, `hall-wide: ${all[key] ?? "—"}`];
-    return [
-      { name: "code", label: ["事项", "Item"], type: "select", options: free, readonly: !isNew },
-      ...SLOT_FIELDS.map((spec) => ({ ...spec, optional: true, placeholder: follows(spec.name) })),
-    ];
-  }
-
-  function editItemSlots(code, values) {
-    const taken = Object.keys((doc().appointments || {}).items || {});
-    const isNew = !code;
-    if (isNew && taken.length >= doc().services.length) {
-      flash(t("每个事项都已有单独设置。", "Every item has its own slots already."));
-      return;
-    }
-    const address = (c) => `/appointments/items/${encodeURIComponent(c)}`;
-    openEditor(isNew ? "为事项单独设置预约时段" : `事项 ${code} 的预约时段`,
-      isNew ? "An item's own appointment slots" : `Appointment slots of item ${code}`,
-      itemSlotFields(isNew, taken), { code, ...(values || {}) },
-      (read, form) => {
-        const { code: chosen, ...slots } = read;
-        return change(address(code || chosen), "PUT", slots, form, closeEditor);
-      },
-      { onDelete: isNew ? null : (form) => change(address(code), "DELETE", undefined, form, closeEditor),
-        after: (form) => form.appendChild(el("p", "muted", t("留空的项目沿用全厅的预约设置。",
-                                                              "An empty field follows the hall-wide setting."))) });
-  }
-
+  /** The items with their own slots: each key left empty follows the hall-wide value. */
   function renderItemSlots(parent) {
-    const items = (doc().appointments || {}).items || {};
-    const bar = el("div", "toolbar item-slots");
-    bar.append(el("h3", null, t("按事项设置", "Per item")),
-               button(t("为事项单独设置", "Set an item's own slots"), "primary", () => editItemSlots(null)));
-    parent.appendChild(bar);
-    const body = table(parent, [t("事项", "Item"), t("时段（分钟）", "Slot (min)"), t("名额", "Places"),
-                                t("可预约时间", "Hours"), t("提前天数", "Days ahead"), ""]);
-    const codes = Object.keys(items).sort();
-    if (!codes.length) {
-      const row = cells(el("tr"), [t("所有事项沿用上面的设置。", "Every item follows the settings above.")]);
-      row.firstChild.colSpan = 6;
-      body.appendChild(row);
-    }
-    const hallWide = doc().appointments || {};
-    codes.forEach((code) => {
-      const own = items[code];
-      const shown = (key) => (own[key] ?? `${hallWide[key] ?? "—"} ${t("（全厅）", "(hall)")}`);
-      body.appendChild(cells(el("tr"), [`${code} ${name(serviceByCode(code))}`, shown("slot_minutes"),
-        shown("capacity"), shown("hours"), shown("days_ahead"),
-        button(t("编辑", "Edit"), "plain", () => editItemSlots(code, own))]));
+    itemOverrides(parent, {
+      section: "appointments", address: "/appointments/items", fields: SLOT_FIELDS, className: "item-slots",
+      columns: [["时段（分钟）", "Slot (min)"], ["名额", "Places"], ["可预约时间", "Hours"], ["提前天数", "Days ahead"]],
+      heading: ["按事项设置", "Per item"], add: ["为事项单独设置", "Set an item's own slots"],
+      newTitle: ["为事项单独设置预约时段", "An item's own appointment slots"],
+      title: (code) => [`事项 ${code} 的预约时段`, `Appointment slots of item ${code}`],
+      empty: ["所有事项沿用上面的设置。", "Every item follows the settings above."],
+      allSet: ["每个事项都已有单独设置。", "Every item has its own slots already."],
+      note: ["留空的项目沿用全厅的预约设置。", "An empty field follows the hall-wide setting."],
     });
   }
 

@@ -83,7 +83,7 @@
       [E.QUEUE_CHANGED]: (m) => { m.services.forEach((s) => known(state.services, s.code, m.seq, s)); render(); },
       [E.TICKET_CALLED]: onCalled,
     };
-    Protocol.sequenced.forEach((name) => {   // every sequenced message moves our place in the log
+    Protocol.in_seq.forEach((name) => {   // every step of the log moves our place in it
       const apply = handlers[name] || (() => {});
       handlers[name] = (m) => { apply(m); state.seq = Math.max(state.seq, m.seq); };
     });

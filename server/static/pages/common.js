@@ -206,11 +206,13 @@ const Jiaohao = (() => {
    * The live connection. `handlers` maps message names (`Protocol.events`, from
    * /static/protocol.js) to functions. Every connect (the first and each reconnect) brings a
    * fresh hall_snapshot; a jump in `seq` of a sequenced message means messages were missed,
-   * and `onGap` re-reads the state rather than trusting a partial picture. Other messages
+   * and `onGap` re-reads the state rather than trusting a partial picture. A board of one
+   * zone or a window's screen hears only its room's part, and a skip (events.SEQ_SKIPPED) for the steps
+   * that are not its: its `seq` moves one by one too (Protocol.in_seq). Other messages
    * (alerts, bookings) go to their handlers as they come.
    */
   function connectLive(token, handlers, { onStatus, onRefused, onGap, zone, windowNumber }) {
-    // a board of one zone, a window's screen: its room's part only, counted by `room_seq`
+    // a board of one zone, a window's screen: its room's part only
     const auth = { token };
     if (zone) auth.zone = zone;
     if (windowNumber) auth.window = windowNumber;
@@ -219,8 +221,7 @@ const Jiaohao = (() => {
     const socket = io({ auth, reconnectionDelayMax: 5000, transports: ["websocket", "polling"],
                         tryAllTransports: true });
     let lastSeq = null;
-    let lastRoomSeq = null;
-    socket.on("connect", () => { lastRoomSeq = null; onStatus(true); });
+    socket.on("connect", () => onStatus(true));
     socket.on("disconnect", (reason) => {
       onStatus(false);
       // the server let this client go (it is stopping, or the token was revoked): Socket.IO
@@ -232,21 +233,18 @@ const Jiaohao = (() => {
       onStatus(false);
       if (err && err.message === "unauthorized" && onRefused) onRefused();
     });
-    const { events, sequenced } = Protocol;
+    const { events } = Protocol;
+    const inSeq = Protocol.in_seq;
     socket.on(events.HALL_SNAPSHOT, (snapshot) => {
       lastSeq = snapshot.seq;
-      if (typeof snapshot.room_seq === "number") lastRoomSeq = Math.max(lastRoomSeq || 0, snapshot.room_seq);
       if (handlers[events.HALL_SNAPSHOT]) handlers[events.HALL_SNAPSHOT](snapshot);
     });
-    sequenced.forEach((name) => socket.on(name, (message) => {
-      if (typeof message.room_seq === "number") {   // a room's message: its seq jumps by design
-        if (lastRoomSeq !== null && message.room_seq > lastRoomSeq + 1 && onGap) onGap();
-        lastRoomSeq = Math.max(lastRoomSeq || 0, message.room_seq);
-      } else if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
+    inSeq.forEach((name) => socket.on(name, (message) => {
+      if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
       if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
       if (handlers[name]) handlers[name](message);
     }));
-    Object.keys(handlers).filter((name) => name !== events.HALL_SNAPSHOT && !sequenced.includes(name))
+    Object.keys(handlers).filter((name) => name !== events.HALL_SNAPSHOT && !inSeq.includes(name))
       .forEach((name) => socket.on(name, handlers[name]));
     return socket;
   }

@@ -73,9 +73,11 @@
     noAppointments: { zh: "今天没有预约", en: "No bookings today" },
     cases: { zh: "差评处理", en: "Bad-rating cases" },
     noCases: { zh: "没有待处理的差评", en: "No open bad-rating cases" },
-    overdueCount: { zh: "{n} 件回访超时", en: "{n} overdue" },
+    overdueCount: { zh: "{n} 件超时", en: "{n} overdue" },
     dueBy: { zh: "回访截止 {at}", en: "follow-up due {at}" },
     lateBy: { zh: "回访超时（应于 {at} 前）", en: "follow-up overdue (due {at})" },
+    rectifyBy: { zh: "整改截止 {at}", en: "rectification due {at}" },
+    rectifyLate: { zh: "整改超时（应于 {at} 前）", en: "rectification overdue (due {at})" },
     closedAt: { zh: "已办结 {at}", en: "closed {at}" },
     caseItem: { zh: "事项", en: "Item" },
     caseWindow: { zh: "窗口 / 工作人员", en: "Window / clerk" },
@@ -326,7 +328,7 @@
   function renderCases() {
     const list = $("cases");
     const shown = state.data.cases.filter(caseShown)
-      .sort((a, b) => (a.status === "closed") - (b.status === "closed") || b.overdue - a.overdue || a.id - b.id);
+      .sort((a, b) => (a.status === "closed") - (b.status === "closed") || caseLate(b) - caseLate(a) || a.id - b.id);
     const boxes = new Map();
     shown.forEach((c) => {
       const drawn = JSON.stringify([c, state.lang]);
@@ -343,13 +345,26 @@
     }
     const open = shown.filter((c) => c.status !== "closed");
     J.setText($("case-count"), String(open.length));
-    const late = open.filter((c) => c.overdue).length;
+    const late = open.filter(caseLate).length;
     J.setText($("case-overdue"), late ? say("overdueCount", { n: late }) : "");
     $("no-cases").hidden = shown.length > 0;
   }
 
+  /** Behind its follow-up or its rectification (整改) deadline: the server says which (hall/cases.py). */
+  const caseLate = (c) => Boolean(c.overdue || c.rectify_overdue);
+
+  /** The deadline a case stands before: its follow-up until it is followed up, then its
+   * rectification; `running` while the page should turn it late by itself when it passes. */
+  function caseDeadline(c) {
+    if (c.status === "open" || !c.rectify_due_at) {
+      return { at: c.due_at, late: c.overdue, running: c.status === "open", keys: ["dueBy", "lateBy"] };
+    }
+    return { at: c.rectify_due_at, late: c.rectify_overdue, running: c.status === "followed_up",
+             keys: ["rectifyBy", "rectifyLate"] };
+  }
+
   function caseBox(c) {
-    const box = J.el("li", `case${c.overdue ? " overdue" : ""}${c.status === "closed" ? " closed" : ""}`);
+    const box = J.el("li", `case${caseLate(c) ? " overdue" : ""}${c.status === "closed" ? " closed" : ""}`);
     box.dataset.case = String(c.id);
     const head = J.el("div", "case-head");
     head.append(J.el("span", "case-ticket", c.ticket),
@@ -358,10 +373,12 @@
     if (c.status === "closed") {
       head.append(J.el("span", "muted", say("closedAt", { at: when(c.closed_at) })));
     } else {
-      const due = J.el("span", `case-due${c.overdue ? " late" : ""}`,
-                       say(c.overdue ? "lateBy" : "dueBy", { at: when(c.due_at) }));
-      due.dataset.due = c.due_at;
-      due.dataset.open = String(c.status === "open");
+      const deadline = caseDeadline(c);
+      const due = J.el("span", `case-due${deadline.late ? " late" : ""}`,
+                       say(deadline.keys[deadline.late ? 1 : 0], { at: when(deadline.at) }));
+      due.dataset.due = deadline.at;
+      due.dataset.open = String(deadline.running);
+      due.dataset.lateKey = deadline.keys[1];
       head.append(due);
     }
     box.append(head, caseFacts(c));
@@ -640,7 +657,7 @@
       if (late && !node.classList.contains("late")) {
         node.classList.add("late");
         node.closest(".case").classList.add("overdue");
-        J.setText(node, say("lateBy", { at: when(node.dataset.due) }));
+        J.setText(node, say(node.dataset.lateKey || "lateBy", { at: when(node.dataset.due) }));
       }
     });
     const handling = state.data ? state.data.thresholds.handling_minutes[0] * 60 : Infinity;
