@@ -20,23 +20,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
 from bench import server_bench as sb
+from bench.city_deployment import City
 from bench.cli import CITY_DEFAULTS, DEFAULT_CITY_OUT, DEFAULT_CONFIG, add_city_options, run_as_script
 from bench.postgres_cluster import ThrowawayPostgres
 from bench.redis_server import ThrowawayRedis
-from common.launcher import ServerProcess, free_port, jiaohao
 from hall.config import HallConfig, load_config
 
 
@@ -65,69 +61,6 @@ def options_from(args: argparse.Namespace) -> Options:
         if getattr(opts, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
     return opts
-
-
-@contextmanager
-def environment(**values: str) -> Iterator[None]:
-    """These environment variables for the block, then as they were."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-class City:
-    """N server processes of the demo hall, sharing a PostgreSQL database and a Redis. Looks
-    like sb.DemoServer to the server benchmark's measures: `url` is the next process in turn."""
-
-    def __init__(self, root: Path, config: Path, processes: int, database: str, queue: str):
-        from server.cli import create_demo_hall
-        from server.datadir import SECRET_FILENAME
-        self.config, self.database = config, database
-        self.data = root / "p0"
-        with environment(JIAOHAO_DATABASE=database):   # the demo hall is seeded in the city's database
-            made = create_demo_hall(self.data, config)
-        self.tokens = {"kiosk": made["devices"]["kiosk"], "board": made["devices"]["display"]}
-        self.servers: list[ServerProcess] = []
-        for n in range(processes):
-            data = root / f"p{n}"
-            if n:
-                data.mkdir()
-                shutil.copy(self.data / SECRET_FILENAME, data / SECRET_FILENAME)
-            port = free_port()
-            self.servers.append(ServerProcess(
-                jiaohao("server", "--data", str(data), "--config", str(config), "--port", str(port),
-                        "--database", database, "--message-queue", queue),
-                port, root / f"server-{port}.log", env={"JIAOHAO_DATABASE": database}))
-        self.turn = 0
-
-    @property
-    def urls(self) -> list[str]:
-        return [server.url for server in self.servers]
-
-    @property
-    def url(self) -> str:
-        """The next process in turn (each request of the issue phase goes to the next)."""
-        self.turn += 1
-        return self.servers[self.turn % len(self.servers)].url
-
-    def url_of_window(self, window: int) -> str:
-        return self.servers[window % len(self.servers)].url
-
-    def __enter__(self) -> "City":
-        with ThreadPoolExecutor(len(self.servers)) as pool:
-            list(pool.map(lambda server: server.start(90), self.servers))
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for server in self.servers:
-            server.stop()
 
 
 def measure_call_next(city: City, opts: Options, setup: HallConfig) -> dict:

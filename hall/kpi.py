@@ -12,7 +12,10 @@ Definitions (docs/supervision.md says the same for the hall's staff):
 - handling: finish − start of the visit that finished (a held ticket starts a new visit).
 - no-show rate: no-shows / calls (each call is one attempt to serve a citizen).
 - satisfaction: ratings 3..5 / ratings given; 差评: ratings 1..2; coverage: ratings / served.
-  A skipped or missing rating is "not rated": never counted as satisfied.
+  A skipped or missing rating is "not rated": never counted as satisfied. A 差评 whose appeal
+  was upheld (申诉成立, hall/cases.py) was found mistaken or malicious: it stays among the
+  ratings given (and coverage) but counts neither as a 差评 nor in the satisfaction rate
+  (`satisfaction`, the one rule every report, the supervisors' figures and the city's use).
 - utilisation: serving time (start → finish, hold or transfer) / signed-in time (paused included).
 - empty-window time: time a window had no clerk or was paused while someone waited for it.
 - 三率: 项目进驻率 = items with at least one ticket served in the range / items configured;
@@ -49,7 +52,7 @@ Interval = tuple[datetime, datetime]
 @dataclass(frozen=True)
 class Fact:
     kind: str            # issued, called, no_show, accepted, served, wait, handling, rating, alert,
-    #                      signed_in, paused, serving, empty
+    #                      signed_in, paused, serving, empty, appeal_upheld (a rating set aside)
     value: float         # 1 for counts, seconds or a rating otherwise
     dims: tuple          # (item, department, window, clerk, hour, day), None where it does not apply
 
@@ -68,6 +71,7 @@ class _Ticket:
     waiting_for: tuple[str, int | None] | None = None   # (item, named window)
     finish_dims: tuple | None = None
     accepted: bool = False            # handling began once: the ticket was accepted
+    rated_dims: tuple | None = None   # where its rating was counted, if it was
 
 
 @dataclass
@@ -202,6 +206,19 @@ def _rated(r, ticket, details, window, at):
     rating = details.get("rating")
     if isinstance(rating, int) and ticket.finish_dims is not None:
         r.add("rating", rating, ticket.finish_dims)
+        ticket.rated_dims = ticket.finish_dims
+
+
+def _upheld(r: _Replay, ticket_ids: Iterable[int]) -> list[Fact]:
+    """The ratings of these tickets set aside by an upheld appeal (申诉成立): one fact each,
+    where the rating was counted; a ticket whose rating this replay did not count has none.
+    Appeals are decided outside the log, so they come as ticket ids, not as records."""
+    out = []
+    for ticket_id in sorted(set(ticket_ids)):
+        ticket = r.tickets.get(ticket_id)
+        if ticket is not None and ticket.rated_dims is not None:
+            out.append(Fact("appeal_upheld", 1, ticket.rated_dims))
+    return out
 
 
 TICKET_HANDLERS = {
@@ -294,8 +311,9 @@ def _replay_one(r: _Replay, record: dict, start: datetime, end: datetime) -> dat
 
 
 def measure(records: Iterable[dict], setup: HallConfig, start: datetime, end: datetime,
-            now: datetime, alerts: Iterable[dict] = ()) -> list[Fact]:
-    """The facts of the log between `start` and `end`; intervals still open stop at `now`."""
+            now: datetime, alerts: Iterable[dict] = (), upheld: Iterable[int] = ()) -> list[Fact]:
+    """The facts of the log between `start` and `end`; intervals still open stop at `now`.
+    `upheld`: the tickets whose 差评 an upheld appeal set aside (see `satisfaction`)."""
     r = _Replay(setup, setup.hall.tz)
     stop = min(end, now)
     for record in records:
@@ -308,6 +326,7 @@ def measure(records: Iterable[dict], setup: HallConfig, start: datetime, end: da
         at = _at(alert["raised_at"])
         if start <= at < end:
             r.add("alert", 1, r.dims(alert.get("service"), alert.get("window"), at))
+    r.facts.extend(_upheld(r, upheld))
     return r.facts
 
 
@@ -344,10 +363,16 @@ def rating_figures(ratings: Iterable[float]) -> dict[str, Any]:
     return satisfaction(len(given), sum(1 for v in given if v >= SATISFIED_FROM))
 
 
-def satisfaction(ratings: int, satisfied: int) -> dict[str, Any]:
-    """`rating_figures` from the counts alone (a Tally's `ratings` and `satisfied`)."""
-    return {"ratings": ratings, "satisfied": satisfied, "bad_ratings": ratings - satisfied,
-            "satisfaction_rate": _ratio(satisfied, ratings)}
+def satisfaction(ratings: int, satisfied: int, upheld: int = 0) -> dict[str, Any]:
+    """`rating_figures` from the counts alone (a Tally's `ratings`, `satisfied` and `upheld`).
+
+    群众满意率 = satisfied / ratings that count. A 差评 whose appeal was upheld (申诉成立) was
+    found mistaken or malicious, and 国办发〔2019〕51号 keeps such ratings out of the figures:
+    it stays among the ratings given (the rating itself is recorded and uploaded as given, and
+    counts for coverage) but is neither a 差评 nor in the rate's denominator."""
+    counted = ratings - upheld
+    return {"ratings": ratings, "satisfied": satisfied, "bad_ratings": counted - satisfied,
+            "appeals_upheld": upheld, "satisfaction_rate": _ratio(satisfied, counted)}
 
 
 def three_rates(parts: Iterable[tuple[dict[str, Any], set[str], Iterable[str]]]) -> dict[str, Any]:
@@ -355,16 +380,17 @@ def three_rates(parts: Iterable[tuple[dict[str, Any], set[str], Iterable[str]]])
     added-up row (its `served`, `accepted`, `satisfied` and `ratings`: the whole hall's, or one
     department's), the items served in it, and the items it counts present or not. Items are a
     hall's own: two halls' 企业设立登记 are two items, each served or not in its own hall."""
-    present = configured = served = accepted = satisfied = ratings = 0
+    present = configured = served = accepted = satisfied = ratings = upheld = 0
     for row, served_items, items in parts:
         codes = set(items)
         present += len(codes & served_items)
         configured += len(codes)
         served, accepted = served + row["served"], accepted + row["accepted"]
         satisfied, ratings = satisfied + row["satisfied"], ratings + row["ratings"]
+        upheld += row["appeals_upheld"]
     return {"item_presence_rate": _ratio(present, configured),
             "window_completion_rate": _ratio(served, accepted),
-            "satisfaction_rate": _ratio(satisfied, ratings)}
+            "satisfaction_rate": satisfaction(ratings, satisfied, upheld)["satisfaction_rate"]}
 
 
 def _micros(seconds: float) -> int:
@@ -380,14 +406,14 @@ class Tally:
     order (for the p90), handling times and ratings."""
 
     __slots__ = ("counts", "micros", "waits", "wait_micros", "handling", "handling_micros",
-                 "ratings", "satisfied", "bad", "histogram")
+                 "ratings", "satisfied", "upheld", "histogram")
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys(COUNTED, 0)
         self.micros = dict.fromkeys(TIMED, 0)
         self.waits: list[float] = []          # sorted as they come: the p90 is one look-up
         self.wait_micros = self.handling = self.handling_micros = 0
-        self.ratings = self.satisfied = self.bad = 0
+        self.ratings = self.satisfied = self.upheld = 0
         self.histogram = [0] * len(WAIT_BUCKETS)
 
     def add(self, fact: Fact) -> None:
@@ -406,7 +432,8 @@ class Tally:
         elif kind == "rating":
             self.ratings += 1
             self.satisfied += fact.value >= SATISFIED_FROM
-            self.bad += fact.value < SATISFIED_FROM
+        elif kind == "appeal_upheld":
+            self.upheld += 1
 
     def plus(self, extra: Iterable[Fact]) -> "Tally":
         """This tally and facts known only at the moment asked (window time still running, an
@@ -418,6 +445,8 @@ class Tally:
         for fact in extra:
             if fact.kind in out.micros:
                 out.micros[fact.kind] += _micros(fact.value)
+            elif fact.kind == "appeal_upheld":
+                out.upheld += 1
             else:
                 out.counts[fact.kind] += 1
         return out
@@ -432,8 +461,7 @@ class Tally:
             "wait_mean": _seconds(self.wait_micros) / len(waits) if waits else None,
             "wait_p90": waits[math.ceil(0.9 * len(waits)) - 1] if waits else None,
             "handling_mean": _seconds(self.handling_micros) / self.handling if self.handling else None,
-            "ratings": self.ratings, "satisfied": self.satisfied, "bad_ratings": self.bad,
-            "satisfaction_rate": _ratio(self.satisfied, self.ratings),
+            **satisfaction(self.ratings, self.satisfied, self.upheld),
             "rating_coverage": _ratio(self.ratings, counts["served"]),
             "alerts": counts["alert"],
         }
@@ -633,6 +661,11 @@ class LiveDay:
             self.empty_since[window] = at
 
     # --- the figures at a moment ------------------------------------------------------------
+
+    def upheld(self, ticket_ids: Iterable[int]) -> list[Fact]:
+        """The day's ratings set aside by upheld appeals, as facts of the moment: an appeal is
+        decided after the rating, outside the log, so it is asked for, not fed."""
+        return _upheld(self.r, ticket_ids)
 
     def waiting_lines(self) -> list["Line"]:
         """Each line someone of the day stands in now: its size and earliest issue time."""

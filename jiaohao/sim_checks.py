@@ -26,13 +26,14 @@ KPI_FIELDS = ("issued", "served", "no_show", "ratings", "satisfied")
 REQUEUES = {e.TicketResumed.KIND, e.TicketTransferred.KIND, e.TicketReturnedLate.KIND}
 
 
-def _service(data: Path) -> HallService:
+def hall_service(data: Path) -> HallService:
+    """The hall of a demo data directory, read from its SQLite file (the caller closes it)."""
     database = db.Database(data / DATABASE)
     return HallService(database, repo.find_hall(database.connection())["id"])
 
 
 def setup_of(data: Path):
-    service = _service(data)
+    service = hall_service(data)
     try:
         return service.setup()
     finally:
@@ -43,7 +44,7 @@ def report_summary(api) -> dict[str, Any]:
     return api.do("GET", "/reports?by=item")["summary"]
 
 
-def board_listener(base: str, token: str) -> tuple[HallClient, list[dict]]:
+def board_listener(base: str, token: str, timeout: float = 10) -> tuple[HallClient, list[dict]]:
     """A real websocket board that keeps every call it hears (replayed ones marked)."""
     received: list[dict] = []
     lock = threading.Lock()
@@ -54,7 +55,7 @@ def board_listener(base: str, token: str) -> tuple[HallClient, list[dict]]:
                 received.append(payload)
     board = HallClient(base, token, on_message=on_message)
     board.start()
-    if not wait_until(lambda: board.connected, timeout=10):
+    if not wait_until(lambda: board.connected, timeout=timeout):
         board.stop()
         raise RuntimeError("the board could not connect")
     return board, received
@@ -120,6 +121,14 @@ def kpis_match(before: dict, after: dict, own: dict) -> dict:
     return _ok(reported == own, {"reported": reported, "recounted": own})
 
 
+def boards_heard(boards: dict[str, list[dict]], records: list[dict], ours: set[int]) -> dict:
+    """`board_heard` for each board (name → the calls it received); one board's detail as is."""
+    if len(boards) == 1:
+        return board_heard(next(iter(boards.values())), records, ours)
+    found = {name: board_heard(received, records, ours) for name, received in boards.items()}
+    return _ok(all(f["ok"] for f in found.values()), {name: f["detail"] for name, f in found.items()})
+
+
 def board_heard(received: list[dict], records: list[dict], ours: set[int]) -> dict:
     calls = {r["seq"] for r in records if r["kind"] == e.TicketCalled.KIND and r["ticket_id"] in ours}
 
@@ -142,10 +151,11 @@ def notices_kept(service: HallService, records: list[dict], day) -> dict:
     """Whoever opted in: one "N ahead" and one "called" queued for every ticket that was called,
     none queued twice, "called" never for a ticket never called; what was sent went out in
     order and never after the ticket ended. Waits (bounded) for the courier to empty the outbox."""
-    conn = service.database.connection()
+    conn, hall = service.database.connection(), (service.hall_id,)
 
     def pending() -> int:
-        return conn.execute("SELECT COUNT(*) FROM notify_outbox WHERE state = 'pending'").fetchone()[0]
+        return conn.execute("SELECT COUNT(*) FROM notify_outbox WHERE state = 'pending' AND hall_id = ?",
+                            hall).fetchone()[0]
     wait_until(lambda: pending() == 0, timeout=20)
     called = {r["ticket_id"] for r in records if r["kind"] == e.TicketCalled.KIND}
     ended = {}
@@ -155,7 +165,8 @@ def notices_kept(service: HallService, records: list[dict], day) -> dict:
     queued: dict[int, list] = {}
     for row in conn.execute("SELECT o.ticket_id, o.kind, o.state, (SELECT MIN(a.at) FROM notify_attempts a "
                             "WHERE a.outbox_id = o.id AND a.result = 'sent') AS sent_at "
-                            "FROM notify_outbox o WHERE o.ticket_id IS NOT NULL ORDER BY o.id"):
+                            "FROM notify_outbox o WHERE o.ticket_id IS NOT NULL AND o.hall_id = ? "
+                            "ORDER BY o.id", hall):
         queued.setdefault(row["ticket_id"], []).append(dict(row))
     wrong = {}
     for ticket_id in day.opted_in:
@@ -184,27 +195,26 @@ def counts(day, cancelled: list[int]) -> dict[str, int]:
             "opted_in": len(day.opted_in)}
 
 
-def check_all(day, data: Path, before: dict, boss, board, received, cancelled) -> dict:
-    service = _service(data)
-    try:
-        conn = service.database.connection()
-        records = repo.event_records(conn, service.hall_id)
-        tickets = repo.all_tickets(conn, service.hall_id)
-        stored = {t.id: t for t in tickets}
-        ours = set(day.tickets)
-        invariants = {
-            "every_ticket_final": final_states(stored, ours),
-            "states_match_simulation": record_matches(stored, day),
-            "nothing_called_twice": called_once(records),
-            "numbers_unique": numbers_unique(tickets),
-            "log_replays": log_replays(service, records),
-            "kpis_match_reports": kpis_match(before, report_summary(boss), own_kpis(day)),
-            "board_heard_every_call": board_heard(received, records, ours),
-            "phone_pages_follow": phones_follow(day, stored),
-            "notices_once_in_order": notices_kept(service, records, day),
-        }
-    finally:
-        service.database.close()
+def check_all(day, service: HallService, before: dict, boss, boards: dict[str, list[dict]],
+              cancelled: list[int]) -> dict:
+    """Every invariant of the hall `service` serves, against the simulator's `day`; `boards`:
+    the calls each live board heard (board_listener), by the board's name."""
+    conn = service.database.connection()
+    records = repo.event_records(conn, service.hall_id)
+    tickets = repo.all_tickets(conn, service.hall_id)
+    stored = {t.id: t for t in tickets}
+    ours = set(day.tickets)
+    invariants = {
+        "every_ticket_final": final_states(stored, ours),
+        "states_match_simulation": record_matches(stored, day),
+        "nothing_called_twice": called_once(records),
+        "numbers_unique": numbers_unique(tickets),
+        "log_replays": log_replays(service, records),
+        "kpis_match_reports": kpis_match(before, report_summary(boss), own_kpis(day)),
+        "board_heard_every_call": boards_heard(boards, records, ours),
+        "phone_pages_follow": phones_follow(day, stored),
+        "notices_once_in_order": notices_kept(service, records, day),
+    }
     pairs = [(r.inputs, r.called - r.issued) for r in day.tickets.values() if r.called is not None]
     return {"invariants": invariants, "counts": counts(day, cancelled), "estimate": compare(pairs),
             "tickets": [{"number": r.number, "item": r.arrival.service, "issued_min": round(r.issued, 1),

@@ -67,10 +67,43 @@ class Api:
             raise SimError(f"{method} {path} → {reply.status_code} {reply.text[:200]}")
         return reply.json() if reply.content else None
 
+    def at(self, base: str) -> Api:
+        """The same credential, asking another server process."""
+        other = Api(base)
+        other.http.headers.update(self.http.headers)
+        return other
+
     @classmethod
-    def login(cls, base: str, username: str) -> Api:
-        token = cls(base).do("POST", "/auth/login", {"username": username, "password": PASSWORD})["token"]
+    def login(cls, base: str, username: str, hall: str | None = None) -> Api:
+        """Signed in as `username`; `hall` names the hall (its code) when the deployment has several."""
+        body = {"username": username, "password": PASSWORD} | ({"hall": hall} if hall else {})
+        token = cls(base).do("POST", "/auth/login", body)["token"]
         return cls(base, token)
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Which server process each party of a hall talks to: one URL for a hall served by one
+    process; in a city (jiaohao/sim_city.py) a hall's kiosk, clerks, window screens, phones and
+    supervisor are spread over the processes."""
+
+    kiosk: str
+    supervisor: str
+    phones: str
+    clerks: dict[int, str] = field(default_factory=dict)    # window → its clerk's process
+    screens: dict[int, str] = field(default_factory=dict)   # window → its screen's process
+    hall: str | None = None          # the hall's code, said at sign-in when the deployment has several
+    mobiles: str = "139"             # the first digits of the citizens' mobile numbers
+
+    @classmethod
+    def one(cls, base: str) -> Routes:
+        return cls(base, base, base)
+
+    def clerk(self, window: int) -> str:
+        return self.clerks.get(window, self.supervisor)
+
+    def screen(self, window: int) -> str:
+        return self.screens.get(window, self.supervisor)
 
 
 # --- the simulator's record ------------------------------------------------------------------
@@ -109,14 +142,14 @@ class WindowRecord:
 class Day:
     """The event loop: a heap of (minute, order, action, args) run in time order."""
 
-    def __init__(self, base: str, creds: dict[str, str], plan: Plan, items: dict[str, float],
+    def __init__(self, routes: Routes, creds: dict[str, str], plan: Plan, items: dict[str, float],
                  windows: dict[int, tuple[tuple[str, int], ...]], speed: float | None, deadline: float,
                  notify_share: float = 0.0):
-        self.base, self.plan, self.items, self.speed, self.deadline = base, plan, items, speed, deadline
-        self.kiosk = Api(base, creds["kiosk token"])
-        self.boss = Api.login(base, "supervisor")
+        self.routes, self.plan, self.items, self.speed, self.deadline = routes, plan, items, speed, deadline
+        self.kiosk = Api(routes.kiosk, creds["kiosk token"])
+        self.boss = Api.login(routes.supervisor, "supervisor", routes.hall)
         self.windows = {n: WindowRecord(n, tuple(code for code, _ in ranks), dict(ranks),
-                                        screen=Api(base, creds[f"window {n} screen token"]),
+                                        screen=Api(routes.screen(n), creds[f"window {n} screen token"]),
                                         absences=list(plan.absences.get(n, [])))
                         for n, ranks in windows.items()}
         self.tickets: dict[int, TicketRecord] = {}
@@ -128,6 +161,11 @@ class Day:
         self.phone_states: dict[int, list[str]] = {}
         self.notify_share = notify_share
         self.opted_in: set[int] = set()          # tickets whose citizen asked for text messages
+
+    def log_in(self) -> None:
+        """Every clerk of the day signs in to the system (their windows come later, at sign_in)."""
+        for number, w in self.windows.items():
+            w.clerk = w.clerk or Api.login(self.routes.clerk(number), f"clerk{number:02d}", self.routes.hall)
 
     def at(self, minute: float, action: str, *args) -> None:
         self.order += 1
@@ -209,15 +247,16 @@ class Day:
 
     def _notify_me(self, record: TicketRecord) -> None:
         """The citizen opts in on the phone page: "N ahead" and "called"."""
-        reply = requests.post(f"{self.base}/api/v1/track/{record.track}/notify", timeout=15,
-                              json={"mobile": f"139{record.arrival.index:08d}"})
+        mobile = self.routes.mobiles + f"{record.arrival.index:0{11 - len(self.routes.mobiles)}d}"
+        reply = requests.post(f"{self.routes.phones}/api/v1/track/{record.track}/notify", timeout=15,
+                              json={"mobile": mobile})
         if reply.status_code != 200:
             raise SimError(f"opting {record.number} in to text messages → {reply.status_code}")
         self.opted_in.add(record.id)
 
     def _phone(self, record: TicketRecord) -> str:
         """What the citizen's phone page shows now (one poll, well under its rate limit)."""
-        reply = requests.get(f"{self.base}/api/v1/track/{record.track}", timeout=15)
+        reply = requests.get(f"{self.routes.phones}/api/v1/track/{record.track}", timeout=15)
         if reply.status_code != 200:
             raise SimError(f"phone page of {record.number} → {reply.status_code}")
         return reply.json()["state"]
@@ -226,7 +265,7 @@ class Day:
 
     def _sign_in(self, number: int) -> None:
         w = self.windows[number]
-        w.clerk = w.clerk or Api.login(self.base, f"clerk{number:02d}")
+        w.clerk = w.clerk or Api.login(self.routes.clerk(number), f"clerk{number:02d}", self.routes.hall)
         w.clerk.do("POST", f"/windows/{number}/sign-in")
         w.on, w.paused, w.idle = True, False, False
         self.at(self.now, "free", number)
@@ -358,9 +397,18 @@ def choose_windows(snapshot: dict, count: int, setup) -> dict[int, tuple[tuple[s
     return {w["number"]: setup.window(w["number"]).priorities for w in ordinary[:count]}
 
 
+def day_for(settings: Settings, snapshot: dict, setup) -> tuple[dict, dict[str, float], Plan]:
+    """The staffed windows (`choose_windows`), the items they serve with their configured
+    handling minutes, and the planned day."""
+    windows = choose_windows(snapshot, settings.windows, setup)
+    configured = {s.code: s.handling_minutes for s in setup.services}
+    items = {code: configured[code] for code in sorted({s for ranks in windows.values() for s, _ in ranks})}
+    return windows, items, make_plan(settings, items, {}, sorted(windows))
+
+
 def simulate(settings: Settings, speed: float | None, server_url: str | None, data: Path | None,
              hall_config: Path | None, timeout: float) -> dict:
-    from .sim_checks import board_listener, check_all, report_summary, setup_of
+    from .sim_checks import board_listener, check_all, hall_service, report_summary, setup_of
     started = time.monotonic()
     deadline = started + timeout
     server = None
@@ -375,15 +423,15 @@ def simulate(settings: Settings, speed: float | None, server_url: str | None, da
         board, received = board_listener(server_url, creds["board token"])
         boss = Api.login(server_url, "supervisor")
         before = report_summary(boss)
-        setup = setup_of(data)
-        windows = choose_windows(boss.do("GET", "/hall"), settings.windows, setup)
-        configured = {s.code: s.handling_minutes for s in setup.services}
-        items = {code: configured[code] for code in sorted({s for ranks in windows.values() for s, _ in ranks})}
-        plan = make_plan(settings, items, {}, sorted(windows))
-        day = Day(server_url, creds, plan, items, windows, speed, deadline, settings.notify_share)
+        windows, items, plan = day_for(settings, boss.do("GET", "/hall"), setup_of(data))
+        day = Day(Routes.one(server_url), creds, plan, items, windows, speed, deadline, settings.notify_share)
         day.run()
         cancelled = day.close()
-        result = check_all(day, data, before, boss, board, received, cancelled)
+        service = hall_service(data)
+        try:
+            result = check_all(day, service, before, boss, {"board": received}, cancelled)
+        finally:
+            service.database.close()
         board.stop()
     finally:
         if server is not None:

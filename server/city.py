@@ -83,7 +83,7 @@ class City:
         return {"code": row["code"], "name": info.name, "name_en": info.name_en, "timezone": info.timezone,
                 "business_date": today.isoformat(), **figures,
                 "alerts": {level: levels.get(level, 0) for level in ALERT_LEVELS},
-                "satisfaction": kpi.satisfaction(day.ratings, day.satisfied)}
+                "satisfaction": kpi.satisfaction(day.ratings, day.satisfied, day.upheld)}
 
     # --- the reports ----------------------------------------------------------------------------
 
@@ -121,8 +121,8 @@ def _city_now(halls: list[dict[str, Any]]) -> dict[str, Any]:
             "windows_open": sum(h["windows_open"] for h in halls),
             "empty_windows": sum(h["empty_windows"] for h in halls),
             "alerts": {level: sum(h["alerts"][level] for h in halls) for level in ALERT_LEVELS},
-            "satisfaction": kpi.satisfaction(sum(h["satisfaction"]["ratings"] for h in halls),
-                                             sum(h["satisfaction"]["satisfied"] for h in halls))}
+            "satisfaction": kpi.satisfaction(*(sum(h["satisfaction"][key] for h in halls)
+                                               for key in ("ratings", "satisfied", "appeals_upheld")))}
 
 
 def _hall_row(row, setup: HallConfig, summary: dict[str, Any]) -> dict[str, Any]:

@@ -129,21 +129,30 @@ def create_demo_hall(path: Path, config: Path) -> dict:
         shutil.rmtree(path)
     from .security import hash_password
     data = open_data_dir(path, config, adapt=open_all_day)
-    setup_windows = [w.number for w in _setup(data).windows]
     # every demo account has the one published password: one scrypt run for all of them, not
     # one each (33 runs were most of the demo's start)
     shared = hash_password(DEMO_PASSWORD)
-    for username, role, name, staff_no in demo_people(setup_windows):
-        accounts.add_user(data.database, data.hall_id, username, role, DEMO_PASSWORD, name, staff_no,
-                          password_hash=shared)
+    made = add_demo_people(data.database, data.hall_id, shared)
     # the city's account (/city): it reads every hall of the deployment, this one alone here
     accounts.add_user(data.database, data.hall_id, "city", accounts.CITY, DEMO_PASSWORD, "市政务服务管理局",
                       password_hash=shared, city=True)
-    devices = {"kiosk": accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token,
-               "display": accounts.add_device(data.database, data.hall_id, "board-1", "display").token}
-    windows = {n: accounts.add_device(data.database, data.hall_id, f"window-{n:02d}", "window", n).token
-               for n in setup_windows}
     data.close()
+    return made
+
+
+def add_demo_people(database, hall_id: int, password_hash: str) -> dict:
+    """One hall's demo accounts (`demo_people`, each with the stored `password_hash` of
+    DEMO_PASSWORD) and device tokens: a kiosk, a board, a screen per window."""
+    from . import accounts
+    from .services import HallService
+    setup_windows = [w.number for w in HallService(database, hall_id).setup().windows]
+    for username, role, name, staff_no in demo_people(setup_windows):
+        accounts.add_user(database, hall_id, username, role, DEMO_PASSWORD, name, staff_no,
+                          password_hash=password_hash)
+    devices = {"kiosk": accounts.add_device(database, hall_id, "kiosk-1", "kiosk").token,
+               "display": accounts.add_device(database, hall_id, "board-1", "display").token}
+    windows = {n: accounts.add_device(database, hall_id, f"window-{n:02d}", "window", n).token
+               for n in setup_windows}
     return {"devices": devices, "windows": windows}
 
 
@@ -155,11 +164,6 @@ def open_all_day(document: dict) -> dict:
     document["services"] = [{k: v for k, v in item.items() if k != "hours"}
                             for item in document["services"]]
     return document
-
-
-def _setup(data):
-    from .services import HallService
-    return HallService(data.database, data.hall_id).setup()
 
 
 def _write_credentials(path: Path, base: str, made: dict) -> Path:

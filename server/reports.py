@@ -30,7 +30,10 @@ COLUMNS = (
     ("wait_p90", "90%等候(分钟)", "90th pct wait (min)", "minutes"),
     ("handling_mean", "平均办理(分钟)", "Mean handling (min)", "minutes"),
     ("ratings", "评价数", "Ratings", "count"), ("satisfaction_rate", "满意率", "Satisfaction", "rate"),
-    ("bad_ratings", "差评数", "Bad ratings", "count"), ("rating_coverage", "评价覆盖率", "Rating coverage", "rate"),
+    ("bad_ratings", "差评数", "Bad ratings", "count"),
+    # 差评 set aside by an upheld appeal (申诉成立): in the ratings, not in 差评 or the rate (hall/kpi.py)
+    ("appeals_upheld", "申诉成立", "Appeals upheld", "count"),
+    ("rating_coverage", "评价覆盖率", "Rating coverage", "rate"),
     ("utilisation", "窗口利用率", "Window utilisation", "rate"),
     ("paused_seconds", "暂停时长(分钟)", "Paused (min)", "minutes"),
     ("empty_seconds", "空岗时长(分钟)", "Empty-window (min)", "minutes"),
@@ -64,9 +67,10 @@ def hall_tallies(conn, hall_id: int, setup, setup_version: int, first: date, las
     if first == last == today:
         return day_so_far.figures(conn, hall_id, setup, setup_version, first, now, alert_rows)
     start, end = kpi.day_bounds(first, last, setup.hall.tz)
-    records = repo.event_records_between(conn, hall_id, start.astimezone(timezone.utc),
-                                         end.astimezone(timezone.utc))
-    return kpi.Tallies.of(kpi.measure(records, setup, start, end, now, alert_rows)), []
+    utc = (start.astimezone(timezone.utc), end.astimezone(timezone.utc))
+    records = repo.event_records_between(conn, hall_id, *utc)
+    return kpi.Tallies.of(kpi.measure(records, setup, start, end, now, alert_rows,
+                                      repo.upheld_appeals(conn, hall_id, *utc))), []
 
 
 def report(hall, first: date, last: date, by: str) -> dict[str, Any]:
@@ -135,13 +139,19 @@ class DaySoFar:
                 alert_rows: list[dict]) -> tuple[kpi.Tallies, list]:
         with self._lock:
             live = self._caught_up(conn, hall_id, setup, setup_version, day)
-            return live.tallies, live.running(now, alert_rows)
+            return live.tallies, live.running(now, alert_rows) + self._upheld(conn, hall_id, live)
 
     def now(self, conn, hall_id: int, setup, setup_version: int, day: date) -> tuple[kpi.Tally, list]:
         """The day's added-up facts so far and the lines people stand in now (the city dashboard)."""
         with self._lock:
             live = self._caught_up(conn, hall_id, setup, setup_version, day)
-            return live.tallies.total, live.waiting_lines()
+            return live.tallies.total.plus(self._upheld(conn, hall_id, live)), live.waiting_lines()
+
+    @staticmethod
+    def _upheld(conn, hall_id: int, live: kpi.LiveDay) -> list[kpi.Fact]:
+        """The day's ratings set aside by upheld appeals: decided outside the log, so read each time."""
+        return live.upheld(repo.upheld_appeals(conn, hall_id, live.start.astimezone(timezone.utc),
+                                               live.end.astimezone(timezone.utc)))
 
     def _caught_up(self, conn, hall_id: int, setup, setup_version: int, day: date) -> kpi.LiveDay:
         if self._key != (day, setup_version):

@@ -160,6 +160,7 @@ from .cases import (  # noqa: F401
     save_case,
     append_case_step,
     case_steps,
+    upheld_appeals,
     open_alert_by_key,
     set_alert_details,
 )

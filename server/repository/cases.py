@@ -68,6 +68,15 @@ def _visit(row) -> dict[str, Any]:
     return dict(row) | {"rating_details": json.loads(row["rating_details"]), "rated_at": dt(row["rated_at"])}
 
 
+def upheld_appeals(conn: sqlite3.Connection, hall_id: int, start: datetime, end: datetime) -> list[int]:
+    """The tickets whose 差评, rated in [start, end), an upheld appeal set aside (申诉成立, and
+    closed on it since): hall/kpi.py leaves them out of the satisfaction figures."""
+    rows = conn.execute("SELECT ticket_id FROM bad_rating_cases WHERE hall_id = ? AND opened_at >= ? AND opened_at < ? "
+                        "AND (status = 'appeal_upheld' OR outcome = 'appeal_upheld') ORDER BY ticket_id",
+                        (hall_id, iso(start), iso(end))).fetchall()
+    return [int(row[0]) for row in rows]
+
+
 def save_case(conn: sqlite3.Connection, case: Case) -> None:
     conn.execute("UPDATE bad_rating_cases SET status = ?, appealed_by = ?, outcome = ?, closed_at = ?, "
                  "rectify_due_at = ? WHERE id = ?",

@@ -220,3 +220,43 @@ def test_rectification_is_due_in_the_configured_hours_after_the_follow_up(tmp_pa
         assert case_alert(boss, case_id) is None
     finally:
         core.data.close()
+
+
+def test_an_upheld_appeal_leaves_every_satisfaction_figure_but_the_rating_stays_as_given(hall) -> None:
+    from tests.conftest import add_user
+    add_user(hall.core.database, hall.core.service.hall_id, "metro", "city", PASSWORD, "市政务服务管理局", city=True)
+    clerk, boss, chief = signed_in(hall, "clerk3", 3), login(hall, "boss"), login(hall, "chief")
+    rated_visit(hall, clerk, 5)
+    rated_visit(hall, clerk, 1)
+    mistaken = rated_visit(hall, clerk, 2)
+    day = "from=2026-11-26&to=2026-11-26"
+
+    def figures() -> tuple:
+        summary = boss.get(f"/reports?{day}")[1]["summary"]
+        return (summary["ratings"], summary["satisfied"], summary["bad_ratings"], summary["appeals_upheld"],
+                summary["satisfaction_rate"], summary["three_rates"]["satisfaction_rate"])
+
+    assert figures() == (3, 1, 2, 0, pytest.approx(1 / 3), pytest.approx(1 / 3))
+    case_id = next(c["id"] for c in boss.get("/cases")[1]["cases"] if c["ticket_id"] == mistaken["id"])
+    for who, step in ((boss, "follow_up"), (boss, "appeal"), (chief, "appeal_upheld")):
+        assert who.post(f"/cases/{case_id}/steps", {"step": step, "note": "说明"})[0] == 200, step
+    # today's figures (kept as the log grows) and the supervisors' report
+    assert figures() == (3, 1, 1, 1, 0.5, 0.5)
+    by_window = {row["key"]: row for row in boss.get(f"/reports?{day}&by=window")[1]["rows"]}
+    assert by_window[3]["appeals_upheld"] == 1 and by_window[3]["satisfaction_rate"] == 0.5
+    metro = login(hall, "metro")
+    dashboard = metro.get("/city/dashboard")[1]
+    assert dashboard["halls"][0]["satisfaction"]["satisfaction_rate"] == 0.5
+    assert dashboard["city"]["satisfaction"] == {"ratings": 3, "satisfied": 1, "bad_ratings": 1,
+                                                 "appeals_upheld": 1, "satisfaction_rate": 0.5}
+    # and once closed, from a later day: the range is replayed from the log
+    assert chief.post(f"/cases/{case_id}/steps", {"step": "close", "note": "已办结"})[0] == 200
+    hall.clock.advance(days=1)
+    assert figures() == (3, 1, 1, 1, 0.5, 0.5)
+    city_report = metro.get(f"/city/reports?{day}")[1]
+    assert city_report["halls"][0]["three_rates"]["satisfaction_rate"] == 0.5
+    assert city_report["halls"][0]["bad_ratings"] == 1
+    assert city_report["city"]["three_rates"]["satisfaction_rate"] == 0.5
+    # the rating itself is kept and exported as given: 2 (不满意) is the standard's 4
+    rows = boss.get(f"/reports/ratings.json?{day}")[1]["rows"]
+    assert sorted(row["satisfaction"] for row in rows) == [1, 4, 5]

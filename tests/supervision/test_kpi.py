@@ -153,3 +153,49 @@ def test_percentile_and_empty_groups() -> None:
     assert kpi.p90(list(range(1, 11))) == 9        # ceil(9.0) = 9th of 1..10
     assert kpi.p90(list(range(1, 12))) == 10       # ceil(9.9) = 10th of 1..11
     assert kpi.kpis([])["no_show_rate"] is None
+
+
+# --- a 差评 set aside by an upheld appeal (申诉成立) ------------------------------------------------
+# T3's rating of 2 was appealed and the appeal upheld: it stays among the ratings given (and in
+# the coverage) but is no 差评 and leaves the rate: 1 satisfied of 2 given − 1 set aside = 1 of 1.
+
+def test_an_upheld_appeal_leaves_the_satisfaction_figures() -> None:
+    start, end = kpi.day_bounds(DAY, DAY, TZ)
+    facts = kpi.measure(day_log(), SETUP, start, end, now=local("11:00"), alerts=ALERTS, upheld=[3])
+    hall = kpi.summary(facts, SETUP)
+    assert (hall["ratings"], hall["satisfied"], hall["bad_ratings"], hall["appeals_upheld"]) == (2, 1, 0, 1)
+    assert hall["satisfaction_rate"] == 1.0 and hall["three_rates"]["satisfaction_rate"] == 1.0
+    assert hall["rating_coverage"] == pytest.approx(2 / 3)           # the rating was given
+    window = kpi.group(facts, "window")[4]                            # T3 was served at window 4 by clerk 12
+    assert (window["bad_ratings"], window["appeals_upheld"], window["satisfaction_rate"]) == (0, 1, None)
+    assert kpi.group(facts, "clerk")[12]["appeals_upheld"] == 1
+    assert kpi.group(facts, "window")[3]["appeals_upheld"] == 0
+
+
+def test_an_appeal_on_a_ticket_not_rated_in_the_range_sets_nothing_aside() -> None:
+    start, end = kpi.day_bounds(DAY, DAY, TZ)
+    # T1 was rated 5 but only a 差评 is appealed; T4's rating was skipped; 99 is no ticket of the day
+    facts = kpi.measure(day_log(), SETUP, start, end, now=local("11:00"), upheld=[4, 99])
+    assert kpi.summary(facts, SETUP)["appeals_upheld"] == 0
+
+
+def test_the_day_so_far_and_the_replay_set_the_same_ratings_aside() -> None:
+    start, end = kpi.day_bounds(DAY, DAY, TZ)
+    records = day_log()
+    live = kpi.LiveDay(SETUP, DAY)
+    for record in records:
+        live.feed(record)
+    extra = live.running(local("11:00"), ALERTS) + live.upheld([3])
+    replayed = kpi.Tallies.of(kpi.measure(records, SETUP, start, end, now=local("11:00"), alerts=ALERTS, upheld=[3]))
+    assert live.tallies.summary(SETUP, extra) == replayed.summary(SETUP)
+    for by in kpi.DIMENSIONS:
+        assert live.tallies.group(by, extra) == replayed.group(by), by
+    assert live.tallies.total.plus(live.upheld([3])).row()["satisfaction_rate"] == 1.0
+
+
+def test_the_one_satisfaction_rule() -> None:
+    assert kpi.satisfaction(10, 6, 2) == {"ratings": 10, "satisfied": 6, "bad_ratings": 2, "appeals_upheld": 2,
+                                          "satisfaction_rate": 0.75}
+    assert kpi.satisfaction(1, 0, 1)["satisfaction_rate"] is None      # nothing left to count
+    assert kpi.three_rates([({"served": 1, "accepted": 1, "satisfied": 6, "ratings": 10, "appeals_upheld": 2},
+                             {"A01"}, ["A01"])])["satisfaction_rate"] == 0.75
