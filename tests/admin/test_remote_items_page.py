@@ -13,7 +13,7 @@ def remote_of(demo) -> dict:
     return demo.request("GET", "/admin/setup", demo.login("admin"))["document"].get("remote") or {}
 
 
-def test_an_item_gets_its_own_remote_places_from_the_admin_page(demo, new_page) -> None:
+def test_an_item_gets_its_own_remote_places_from_the_admin_page(demo, new_page, tmp_path) -> None:
     page = sign_in_admin(new_page(), demo)
     open_tab(page, "staff")
     card = page.locator("#remote-card")
@@ -38,6 +38,7 @@ def test_an_item_gets_its_own_remote_places_from_the_admin_page(demo, new_page) 
     row = card.locator("tbody tr[data-code=B07]")
     expect(row).to_contain_text("0.5")
     expect(row).to_contain_text("20 （全厅）")                          # daily_tickets follows [remote]
+    card.screenshot(path=str(tmp_path / "admin-remote-card.png"))       # to look at
 
     open_tab(page, "audit")
     first = page.locator("#tab-audit tbody tr").first

@@ -163,6 +163,27 @@ def test_a_phone_follows_its_ticket_to_the_item_it_is_transferred_to(hall) -> No
     other.disconnect()
 
 
+def test_the_phones_of_each_item_room_are_counted_as_they_come_move_and_go(hall) -> None:
+    """An item's figures are built only for a room with a phone in it: the count follows
+    connects, a transfer and disconnects, and the phone left alone in a room still hears."""
+    live, kiosk = hall.core.live, Api(hall, hall.devices["kiosk"])
+    first, second = (kiosk.post("/tickets", {"service": "A01"})[1] for _ in range(2))
+    phones = [socketio.test_client(hall, auth={"token": track_token(t)}) for t in (first, second)]
+    assert live.item_phones == {"A01": 2}
+    clerk = login(hall, "clerk3")
+    assert clerk.post("/windows/3/sign-in")[0] == 200
+    assert clerk.post("/windows/3/call-next")[1]["ticket"]["id"] == first["id"]
+    assert clerk.post(f"/tickets/{first['id']}/transfer", {"service": "C01"})[0] == 200
+    assert live.item_phones == {"A01": 1, "C01": 1}
+    phones[0].disconnect()
+    assert live.item_phones == {"A01": 1}
+    phones[1].get_received()
+    assert kiosk.post("/tickets", {"service": "A01"})[0] == 201
+    assert queue_codes(phones[1].get_received()) == [["A01"]]
+    phones[1].disconnect()
+    assert live.item_phones == {}
+
+
 def test_everyone_asking_for_the_same_hall_shares_one_snapshot(hall) -> None:
     from concurrent.futures import ThreadPoolExecutor
     live = hall.core.live
