@@ -16,13 +16,14 @@ from .appointments import AppointmentService
 from .remote import RemoteWalkIns
 from .auth import LoginThrottle, login_throttle
 from .city import City
-from .clockwork import Clockwork
+from .clockwork import Clockwork, Timekeeper
 from .datadir import DataDir, open_data_dir
 from .errors import register_error_handlers
 from .halls import EVERY_HALL, HALL_PARAMETER, Halls
 from .reports import DaySoFar
 from .live import Live, PlainFrames
 from .message_queue import client_manager
+from .notify.courier import Courier
 from .notify.service import Notifications
 from .notify.settings import NotifySettings
 from .protocol import SocketJSON
@@ -212,13 +213,22 @@ def create_app(data_dir: str | Path, config_path: str | Path, *, clock: Clock = 
     app.wsgi_app = PlainFrames(app.wsgi_app)   # outside Socket.IO's own middleware: seen first
     halls.register_live_handlers(socketio)
     if start_clockwork:
-        halls.on_every_hall(start_timed_work)
+        start_timed_work(halls, tick_seconds)
         # every hall's day rolls over, whether or not anyone of it asked yet, halls added later too
         halls.watch(tick_seconds)
     return app
 
 
-def start_timed_work(hall: Hall) -> None:
-    """A hall's clockwork and its notification courier, from the moment it is served."""
-    hall.clockwork.start()
-    hall.notifications.courier.start(socketio.start_background_task)
+def start_timed_work(halls: Halls, tick_seconds: float) -> None:
+    """Every hall's clockwork and notification courier from the moment it is served, on two
+    loops of the process, whatever the number of halls (clockwork.Timekeeper)."""
+    clocks = Timekeeper("jiaohao-clockwork", tick_seconds)
+    couriers = Timekeeper("jiaohao-courier", Courier.POLL_SECONDS)
+    halls.timekeepers.extend([clocks, couriers])
+
+    def serve(hall: Hall) -> None:
+        hall.clockwork.take_turns(clocks)
+        hall.notifications.courier.take_turns(couriers)
+    halls.on_every_hall(serve)
+    clocks.start()
+    couriers.start(socketio.start_background_task)

@@ -12,8 +12,11 @@ each message under a lease before sending it (notify/courier.py).
 
 The clockwork is handed what it works on (the hall's service, its live connections, the
 supervision and the appointments) and its own clock through the service, so a test ticks it
-by hand against a fake clock and a started server ticks it every `interval` seconds on a
-thread of its own.
+by hand against a fake clock. A started server ticks every hall's clockwork in turn on one
+thread, its `Timekeeper`, every `interval` seconds; every hall's courier makes its passes in
+turn on another. Each turn holds one pooled connection, so a process's timed work holds two
+whatever the number of halls it serves: a loop of its own per hall, each holding one, kept a
+city's pool busy (21 halls on 16 connections) and its requests waiting.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from hall import commands as c
 from hall.queue import due_hold_returns
@@ -62,8 +65,7 @@ class Clockwork:
         self.leading = False   # whether this process did the hall's timed work at its last tick
         self.last_tick_at: datetime | None = None   # when the last tick ended (the health check)
         self.started_at = 0.0   # time.monotonic() at start
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.keeper: Timekeeper | None = None   # the process's loop that ticks it, once started
 
     def tick(self) -> None:
         with self.service.database.checked_out():
@@ -98,7 +100,7 @@ class Clockwork:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self.keeper is not None
 
     def roll_over_the_day(self) -> None:
         """Tickets of past days expire; the first tick of a server started after midnight too."""
@@ -132,27 +134,102 @@ class Clockwork:
         if lapsed:
             self.live.broadcast_appointment("remote_lapsed", {"count": lapsed})
 
-    # --- ticking on a thread of its own ----------------------------------------------------
+    # --- ticking on the process's timekeeper ----------------------------------------------
 
-    def run(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                self.tick()
-            except Exception:  # the clockwork must survive any one bad tick
-                log.exception("clockwork tick failed")
-            self._stopped.wait(self.interval)
+    def take_turn(self) -> bool:
+        self.tick()
+        return False   # ticks again after the keeper's interval
 
-    def start(self) -> None:
+    def take_turns(self, keeper: "Timekeeper") -> None:
+        """Ticks on `keeper`, with every other hall of the process, until `stop`."""
         self.started_at = time.monotonic()
-        self._thread = threading.Thread(target=self.run, name="jiaohao-clockwork", daemon=True)
-        self._thread.start()
+        self.keeper = keeper
+        keeper.add(self)
 
     def stop(self) -> None:
         """Ends the ticking; returns once a tick under way has finished."""
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        if self.keeper is not None:
+            self.keeper.remove(self)
+            self.keeper = None
         self.lock.release()   # another process takes the hall's timed work at its next tick
         if self.uploads is not None:
             self.uploads.wait(timeout=5.0)   # a run under way logs its attempt if it can
+
+
+class Timekeeper:
+    """One loop of a server process that gives each of its halls a turn in order (a clockwork's
+    tick, a courier's pass), then waits `interval` unless a turn said there is more to do now or
+    someone woke it. One bad hall's turn is logged and the next hall's comes all the same. It
+    ends on `stop`, or once none of its halls has an open database (a test's app closed)."""
+
+    def __init__(self, name: str, interval: float):
+        self.name = name
+        self.interval = interval
+        self._members: list = []
+        self._current = None   # the member whose turn is under way
+        self._turns = threading.Condition()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._task = None
+
+    def add(self, member) -> None:
+        """`member` (with `take_turn()` and a `service`) gets its turns from the next round;
+        a hall added while the keeper waits has its first at once."""
+        with self._turns:
+            self._members.append(member)
+        self.wake()
+
+    def remove(self, member) -> None:
+        """No more turns for `member`; returns once its turn under way, if any, has ended."""
+        with self._turns:
+            if member in self._members:
+                self._members.remove(member)
+            self._turns.wait_for(lambda: self._current is not member)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            with self._turns:
+                members = [m for m in self._members if not m.service.database.closed]
+            if not members:
+                return
+            more = False
+            for member in members:
+                more = self._turn(member) or more
+            if not more:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+
+    def _turn(self, member) -> bool:
+        with self._turns:
+            if member not in self._members or self._stopped.is_set():
+                return False
+            self._current = member
+        try:
+            return bool(member.take_turn())
+        except Exception:  # one bad hall's turn never stops the others'
+            log.exception("%s: a hall's turn failed", self.name)
+            return False
+        finally:
+            with self._turns:
+                self._current = None
+                self._turns.notify_all()
+
+    def start(self, start_task: Callable[..., Any] | None = None) -> None:
+        """On `start_task` (the server's background-task starter), else a thread of its own."""
+        self._stopped.clear()
+        if start_task is not None:
+            self._task = start_task(self.run)
+        else:
+            self._task = threading.Thread(target=self.run, name=self.name, daemon=True)
+            self._task.start()
+
+    def stop(self) -> None:
+        """Ends the loop; returns once the turn under way has ended."""
+        self._stopped.set()
+        self._wake.set()
+        if self._task is not None and hasattr(self._task, "join"):
+            self._task.join()
+        self._task = None

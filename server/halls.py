@@ -65,6 +65,8 @@ class Halls:
         self._tokens_lock = threading.Lock()   # not the builders' lock: a hall being built holds no lookup up
         self._watching = threading.Event()     # set: stop looking for new halls
         self._watcher: threading.Thread | None = None
+        #: the process's loops of timed work (app.start_timed_work), stopped with it
+        self.timekeepers: list = []
 
     # --- the halls -------------------------------------------------------------------------------
 
@@ -239,6 +241,8 @@ class Halls:
         if self._watcher is not None:
             self._watcher.join()
             self._watcher = None
+        for keeper in self.timekeepers:
+            keeper.stop()   # waits for a turn under way
         for hall in self.served():
             hall.clockwork.stop()
             hall.notifications.courier.stop()

@@ -9,8 +9,10 @@ attempt that may pass later is retried after `retry_seconds`, doubling each time
 called, a "called" for a ticket already finished, a reminder for a booking cancelled or
 begun) is dropped, not sent; so is one past the per-number hourly limit.
 
-It runs as a background task of the server (`socketio.start_background_task`), so it
-cooperates with whichever async mode the server runs in; tests call `deliver_due` by hand.
+A server process passes every hall's courier in turn on one background task of its own
+(clockwork.Timekeeper, started with `socketio.start_background_task`, so it cooperates with
+whichever async mode the server runs in); a courier can also run alone (`start`); tests call
+`deliver_due` by hand.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .providers import Message, Provider, SendFailed
 from .settings import NotifySettings
 
 if TYPE_CHECKING:
+    from ..clockwork import Timekeeper
     from ..services import HallService
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ class Courier:
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._task: Any = None
+        self.keeper: "Timekeeper | None" = None   # the process's loop that passes every hall's courier
 
     # --- one pass ---------------------------------------------------------------------------
 
@@ -154,14 +158,25 @@ class Courier:
 
     def wake(self) -> None:
         self._wake.set()
+        if self.keeper is not None:
+            self.keeper.wake()
+
+    def take_turn(self) -> bool:
+        """One pass on a pooled connection; true when it had something to send (more may be due)."""
+        with self.service.database.checked_out():
+            return self.deliver_due() > 0
+
+    def take_turns(self, keeper: "Timekeeper") -> None:
+        """Passes on `keeper`, with every other hall's courier of the process, until `stop`."""
+        self.keeper = keeper
+        keeper.add(self)
 
     def run(self) -> None:
-        """Until `stop`, or until the hall's database is closed (a test's app, say)."""
+        """Alone: until `stop`, or until the hall's database is closed (a test's app, say)."""
         while not self._stopped.is_set() and not self.service.database.closed:
-            handled = 0
+            handled = False
             try:
-                with self.service.database.checked_out():
-                    handled = self.deliver_due()
+                handled = self.take_turn()
             except Exception:   # the courier must outlive any one bad pass
                 log.exception("notify courier pass failed")
             if not handled:
@@ -174,6 +189,9 @@ class Courier:
         self._task = start_task(self.run)
 
     def stop(self) -> None:
+        if self.keeper is not None:
+            self.keeper.remove(self)   # waits for its pass under way
+            self.keeper = None
         self._stopped.set()
         self._wake.set()
         if self._task is not None and hasattr(self._task, "join"):
