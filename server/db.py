@@ -218,6 +218,7 @@ class GroupCommit:
     def _write(self) -> None:
         group: list[_Unit] = []
         try:
+            conn = self.database.connection()
             while True:
                 with self._more:
                     # a busy hall keeps its writer; an idle one (or a test's) lets it go
@@ -225,24 +226,17 @@ class GroupCommit:
                         self._writing = False
                         return
                     group = [self._queued.popleft() for _ in range(min(len(self._queued), self.MAX_UNITS))]
-                self._write_group(group)
+                committed = self._commit(conn, group)
+                for unit in group:
+                    if committed and unit.error is None and unit.then is not None:
+                        _after_commit(unit)
+                    unit.decided.set()
                 group = []
         except BaseException as exc:   # the writer itself died: nobody may wait for it forever
             self._abandon(group, exc)
             raise
         finally:
             self.database.release()
-
-    def _write_group(self, group: list[_Unit]) -> None:
-        """On a connection checked out for this group only: a writer waiting for more work
-        holds none, so a process's many halls, each with a writer kept alive by its clockwork's
-        writes, do not hold a pooled connection each."""
-        with self.database.checked_out() as conn:
-            committed = self._commit(conn, group)
-            for unit in group:
-                if committed and unit.error is None and unit.then is not None:
-                    _after_commit(unit)
-                unit.decided.set()
 
     def _abandon(self, group: list[_Unit], exc: BaseException) -> None:
         with self._more:

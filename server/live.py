@@ -434,16 +434,21 @@ class Live:
 
     def beat(self) -> None:
         """On every tick of the clockwork: this process is alive, and its rows of connected
-        devices are exactly the devices connected to it now."""
+        devices are exactly the devices connected to it now. On the tick's own connection, not
+        through the hall's writer: a write every tick would keep every hall's writer, and the
+        pooled connection it holds, alive for good (a process of twenty halls, twenty held)."""
         devices = {sid: who.id for sid, who in self.connected().items() if who.kind == "device"}
         now, hall_id = wall_clock(), self.service.hall_id
-        self.service.writer.run(lambda conn: repo.hold_connections(conn, this_process(), hall_id, devices, now))
+        with db.write(self.service.database.connection(), halls=(hall_id,)) as conn:
+            repo.hold_connections(conn, this_process(), hall_id, devices, now)
 
     def forget_gone_processes(self) -> int:
         """Done by the process that does the hall's timed work: the rows of processes that
-        stopped beating long ago (killed, their machine lost)."""
+        stopped beating long ago (killed, their machine lost). On the tick's own connection,
+        as the beat."""
         before = wall_clock() - FORGET_PROCESS_AFTER
-        return self.service.writer.run(lambda conn: repo.forget_dead_processes(conn, before))
+        with db.write(self.service.database.connection(), halls=(self.service.hall_id,)) as conn:
+            return repo.forget_dead_processes(conn, before)
 
     def live_processes(self) -> list[dict]:
         conn = self.service.database.connection()
