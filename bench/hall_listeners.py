@@ -8,7 +8,10 @@ answered with a pong ("3"), the namespace connect ("40{auth}") and event packets
 ("42[name, payload]"). Only what a board does is spoken: no binary packets, no acks.
 
 The event loop runs in its own thread, so the measuring thread can make HTTP calls with
-`requests` meanwhile; the two meet only in `Tally`.
+`requests` meanwhile; the two meet only in `Tally`. Thousands of listeners parse thousands of
+frames a second, and a thread of the same process waits for the interpreter lock meanwhile:
+`ListenersApart` runs them in a process of their own, so the process that times requests
+does nothing else.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import multiprocessing
 import os
 import struct
 import threading
@@ -55,6 +59,17 @@ class Tally:
         while time.monotonic() < deadline:
             now = (min(self.messages), max(self.messages))
             if now == last and now[0] == now[1]:
+                return
+            last = now
+            time.sleep(quiet)
+
+    def wait_until_still(self, quiet: float = 0.5, timeout: float = 10.0) -> None:
+        """Until no listener received anything for `quiet` seconds: for listeners of different
+        kinds, which hear different numbers of messages (wait_until_quiet's equal counts never come)."""
+        deadline, last = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            now = sum(self.messages)
+            if now == last:
                 return
             last = now
             time.sleep(quiet)
@@ -256,3 +271,86 @@ class HallListeners:
     def connected(self) -> int:
         """Listeners still connected that got their snapshot."""
         return sum(1 for l in self.listeners if l.ready.done() and not l.ready.exception() and not l.closed)
+
+
+# --- listeners in a process of their own -------------------------------------------------------------
+
+class ListenersApart:
+    """HallListeners (same arguments) in a child process, driven over a pipe: the connected
+    count (listeners that have their snapshot) and the messages each listener heard come back
+    as numbers. Receipt times stay in the child: what is timed in the caller's process is
+    timed there alone."""
+
+    def __init__(self, url: str, token: str | list[str], count: int, batch: int = CONNECT_BATCH,
+                 narrowed: dict | list[dict] | None = None, batch_timeout: float = CONNECT_TIMEOUT):
+        self.count = count
+        self.wait_s = batch_timeout * (1 + count // batch) + count / 10 + 60   # + the child's start
+        context = multiprocessing.get_context("spawn")   # no copy of the caller's threads and sockets
+        self.pipe, child_end = context.Pipe()
+        self.process = context.Process(target=listen_apart, name="hall-listeners", daemon=True,
+                                       args=(child_end, url, token, count, batch, narrowed, batch_timeout))
+        self.connect_s = 0.0
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def __enter__(self) -> "ListenersApart":
+        self.process.start()
+        try:
+            self.connect_s = self._answer(self.wait_s)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process.is_alive():
+            try:
+                self.pipe.send(("close",))
+            except OSError:
+                pass   # the child has gone already
+            self.process.join(40)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(10)
+        self.pipe.close()
+
+    def connected(self) -> int:
+        """Listeners still connected that got their snapshot."""
+        return self._ask("connected")
+
+    def messages_when_still(self) -> list[int]:
+        """Messages heard per listener, once none came for a while (Tally.wait_until_still)."""
+        return self._ask("still")
+
+    def _ask(self, command: str, timeout: float = 60.0):
+        self.pipe.send((command,))
+        return self._answer(timeout)
+
+    def _answer(self, timeout: float):
+        if not self.pipe.poll(timeout):
+            raise TimeoutError(f"the listeners' process did not answer within {timeout:.0f} s")
+        kind, value = self.pipe.recv()
+        if kind == "failed":
+            raise ConnectionError(value)
+        return value
+
+
+def listen_apart(pipe, url: str, token: str | list[str], count: int, batch: int,
+                 narrowed: dict | list[dict] | None, batch_timeout: float) -> None:
+    """The child of ListenersApart: connect, report the seconds it took, answer until "close"."""
+    began = time.perf_counter()
+    try:
+        listeners = HallListeners(url, token, count, batch, narrowed, batch_timeout).__enter__()
+    except Exception as exc:   # reported to the caller, who raises it
+        pipe.send(("failed", f"{type(exc).__name__}: {exc}"[:300]))
+        return
+    try:
+        pipe.send(("ok", time.perf_counter() - began))
+        answers = {"connected": listeners.connected,
+                   "still": lambda: (listeners.tally.wait_until_still(), list(listeners.tally.messages))[1]}
+        while (command := pipe.recv()[0]) != "close":
+            pipe.send(("ok", answers[command]()))
+    finally:
+        listeners.__exit__()

@@ -13,7 +13,11 @@ For each size (connected boards), on a fresh `jiaohao demo` server:
 Mixed connections (`mixed`): boards, window screens, clerk terminals and phones following their
 ticket (MIXED_SHARES) connect at once; the time to connect them all and the server's memory
 are read, then 8 kiosks issue (2 tickets/s each) and 30 clerks call, start and finish for
-`mixed_seconds`, and the replies' times are the figures.
+`mixed_seconds`, and the replies' times are the figures. The listeners run in a process of
+their own (bench.hall_listeners.ListenersApart), so the process that times the requests does
+nothing else; and the kiosks are two kinds of client: half are `requests` threads of that
+process, half are wrk's connections (a C load generator, in its own process), each figure
+under its own name.
 Reconnect storm (`storm`): that many boards are connected, the server is stopped and started
 again on the same data (`jiaohao server`), and all the boards connect at once: the time until
 every one has its snapshot.
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,8 +46,8 @@ from pathlib import Path
 import requests
 
 from bench.cli import DEFAULT_CONFIG, DEFAULT_LIVE_OUT, LIVE_DEFAULTS, add_live_options, add_options, run_as_script
-from bench.hall_listeners import HallListeners
-from bench.peak import clerk_calling, kiosk_at_2_per_s
+from bench.hall_listeners import HallListeners, ListenersApart
+from bench.peak import clerk_calling, kiosk_at_2_per_s, wrk_post
 from bench.server_bench import (HTTP_TIMEOUT, DemoServer, Listener, PHASE_SECONDS, clerk_session,
                                 close_listeners, connect_listeners, issue_tickets, item_for_window,
                                 kiosk_session, latency_ms, machine, open_items, percentile,
@@ -62,6 +67,13 @@ SOCKETIO_CLIENTS = 20
 #: of each: three times what the demo hall's 32 windows have, every one hearing the whole hall),
 #: and the citizens' phones following their ticket (the rest)
 MIXED_SHARES = {"boards": 0.02, "window_screens": 0.02, "clerk_terminals": 0.02}
+KIOSKS, WRK_KIOSKS = 8, 4   # the mixed phase's kiosks, and how many of them are wrk's connections
+#: who measured which figure of the mixed phase (the results' settings say it)
+MIXED_CLIENTS = {
+    "issue": "Python requests: kiosk threads, 2 tickets/s each, in the measuring process (no listeners in it)",
+    "call_next": "Python requests: 30 clerk threads in the measuring process",
+    "wrk_issue": "wrk (C load generator, own process): one connection per kiosk, 500 ms between a reply and "
+                 "the next ticket (wrk's delay), latency from the request's first byte"}
 MIXED_BATCH = 250   # connections opened at once in the mixed and storm phases
 START_TIMEOUT = 120.0   # a demo server's start on a loaded machine can take half a minute and more
 MODELS = ("gevent", "threading")
@@ -271,26 +283,29 @@ def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str) -> dict:
         clerks = {n: clerk_session(server.url, n) for n in windows}
         tokens, narrowed, counts = mixed_tokens(server, setup, total, clerks)
         idle = server_memory(server.process.pid)
-        began = time.perf_counter()
-        with HallListeners(server.url, tokens, len(tokens), batch=MIXED_BATCH, narrowed=narrowed,
-                           batch_timeout=START_TIMEOUT) as everyone:
-            connect_s = time.perf_counter() - began
+        with ListenersApart(server.url, tokens, len(tokens), batch=MIXED_BATCH, narrowed=narrowed,
+                            batch_timeout=START_TIMEOUT) as everyone:
             connected = everyone.connected()
             memory = server_memory(server.process.pid)
-            settled(everyone.tally)   # the snapshots are all in
-            heard_before = heard_by_kind(everyone.tally, counts)
+            heard_before = heard_by_kind(everyone.messages_when_still(), counts)   # the snapshots are all in
             cpu_before = server_cpu_seconds(server.process.pid)
+            listeners_before = server_cpu_seconds(everyone.pid)
             load = requests_meanwhile(server, open_items(setup), clerks, seconds)
             cpu = server_cpu_seconds(server.process.pid) - cpu_before
-            settled(everyone.tally)   # what the last commits sent is in
-            heard = {kind: n - heard_before[kind] for kind, n in heard_by_kind(everyone.tally, counts).items()}
+            listeners_cpu = server_cpu_seconds(everyone.pid) - listeners_before
+            # what the last commits sent is in
+            heard_after = heard_by_kind(everyone.messages_when_still(), counts)
+            heard = {kind: n - heard_before[kind] for kind, n in heard_after.items()}
             still = everyone.connected()
         for session in clerks.values():
             session.close()
-    sent, answered = sum(heard.values()), load["issue"]["count"] + load["call_next"]["count"]
+    answered = load["issue"]["count"] + load["call_next"]["count"] + load.get("wrk_issue", {}).get("requests", 0)
+    sent = sum(heard.values())
     return {"connections": total, **counts, "connected": connected, "still_connected": still,
-            "connect_s": round(connect_s, 2), "rss_idle_mb": idle["rss_mb"], "rss_mb": memory["rss_mb"],
+            "connect_s": round(everyone.connect_s, 2), "rss_idle_mb": idle["rss_mb"], "rss_mb": memory["rss_mb"],
             "threads": memory["threads"], "server_cpu_share": round(cpu / seconds, 2),
+            # the listeners' process: near a whole core, it is the one late, not the server
+            "listeners_cpu_share": round(listeners_cpu / seconds, 2),
             "messages_per_s": {kind: round(n / seconds, 1) for kind, n in heard.items()},
             # the whole CPU of the phase over each count: upper bounds that the machine's load
             # does not move, to compare one build of the server with another
@@ -298,44 +313,45 @@ def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str) -> dict:
             "server_cpu_ms_per_request": round(cpu * 1e3 / answered, 2) if answered else 0.0, **load}
 
 
-def settled(tally, quiet: float = 0.5, timeout: float = 10.0) -> None:
-    """Until no connection received anything for `quiet` seconds (kinds of connection hear
-    different numbers of messages, so Tally.wait_until_quiet's equal counts never come)."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        now = sum(tally.messages)
-        if now == last:
-            return
-        last = now
-        time.sleep(quiet)
-
-
-def heard_by_kind(tally, counts: dict[str, int]) -> dict[str, int]:
-    """Messages received so far by each kind of connection (the listeners are numbered in
-    mixed_tokens' order: boards, window screens, clerk terminals, phones)."""
+def heard_by_kind(messages: list[int], counts: dict[str, int]) -> dict[str, int]:
+    """Messages received so far by each kind of connection, from the count per listener (the
+    listeners are numbered in mixed_tokens' order: boards, window screens, clerk terminals, phones)."""
     out, start = {}, 0
     for kind in ("boards", "window_screens", "clerk_terminals", "phones"):
-        out[kind] = sum(tally.messages[start:start + counts[kind]])
+        out[kind] = sum(messages[start:start + counts[kind]])
         start += counts[kind]
     return out
 
 
 def requests_meanwhile(server: DemoServer, items: list[str], clerks: dict[int, requests.Session],
                        seconds: float) -> dict:
-    """8 kiosks at 2 tickets/s and 30 clerks calling, as bench/peak.py's morning peak."""
-    issued, calls, sizes = [], [], {}
+    """8 kiosks at 2 tickets/s and 30 clerks calling, as bench/peak.py's morning peak. With wrk
+    installed, WRK_KIOSKS of the kiosks are wrk's connections: the same requests timed by a
+    client that shares nothing with this process."""
+    issued, calls, sizes, wrk = [], [], {}, {}
+    by_wrk = WRK_KIOSKS if shutil.which("wrk") else 0
     stop = threading.Event()
     threads = [threading.Thread(target=kiosk_at_2_per_s, args=(server, items, k, stop, issued, sizes))
-               for k in range(8)]
+               for k in range(by_wrk, KIOSKS)]
     threads += [threading.Thread(target=clerk_calling, args=(server.url, n, s, stop, calls, sizes))
                 for n, s in clerks.items()]
+    if by_wrk:
+        threads.append(threading.Thread(target=lambda: wrk.update(wrk_kiosks(server, items, by_wrk, seconds))))
     for t in threads:
         t.start()
     time.sleep(seconds)
     stop.set()
     for t in threads:
         t.join(60)
-    return {"issue": replies(issued), "call_next": replies(calls)}
+    out = {"python_kiosks": KIOSKS - by_wrk, "wrk_kiosks": by_wrk,
+           "issue": replies(issued), "call_next": replies(calls)}
+    return out | ({"wrk_issue": wrk} if by_wrk else {})
+
+
+def wrk_kiosks(server: DemoServer, items: list[str], kiosks: int, seconds: float) -> dict:
+    """wrk issuing from `kiosks` connections, a ticket each about every 0.5 s."""
+    return wrk_post(server.url, "/api/v1/tickets", server.tokens["kiosk"], items,
+                    seconds=max(1, round(seconds)), connections=kiosks, delay_ms=500)
 
 
 def replies(seconds: list[float]) -> dict:
@@ -452,8 +468,9 @@ def mixed_line(m: dict) -> str:
     if "failed" in m:
         return m["failed"]
     return (f"{m['connected']} connected in {m['connect_s']} s, RSS {m['rss_mb']} MB; issue p99 "
-            f"{m['issue']['p99_ms']} ms, call-next p99 {m['call_next']['p99_ms']} ms; server CPU "
-            f"{m['server_cpu_share']} of a core, {m['server_cpu_us_per_message']} µs/message, "
+            f"{m['issue']['p99_ms']} ms (Python), {m.get('wrk_issue', {}).get('p99_ms', '-')} ms (wrk), "
+            f"call-next p99 {m['call_next']['p99_ms']} ms; server CPU {m['server_cpu_share']} of a core, "
+            f"listeners' process {m['listeners_cpu_share']}, {m['server_cpu_us_per_message']} µs/message, "
             f"{m['server_cpu_ms_per_request']} ms/request; messages/s {m['messages_per_s']}")
 
 
@@ -495,6 +512,7 @@ def verdicts(median: dict[str, dict]) -> dict[str, dict]:
         out["mixed"] = {"connections": m["connections"], "connected": m["connected"],
                         "rss_mb": m["rss_mb"], "connect_s": m["connect_s"],
                         "issue_p99_ms": m["issue"]["p99_ms"], "call_next_p99_ms": m["call_next"]["p99_ms"],
+                        **({"wrk_issue_p99_ms": m["wrk_issue"]["p99_ms"]} if "wrk_issue" in m else {}),
                         "met": m["connected"] == m["connections"] and m["rss_mb"] <= TARGETS["mixed_rss_mb"]
                         and m["connect_s"] <= TARGETS["mixed_connect_s"]
                         and m["issue"]["p99_ms"] <= TARGETS["mixed_issue_p99_ms"]
@@ -527,6 +545,7 @@ def run(opts: LiveOptions) -> dict:
                             "repeats": opts.repeats, "starts": opts.starts, "mixed": opts.mixed,
                             "mixed_seconds": opts.mixed_seconds, "storm": opts.storm,
                             "socketio_clients": SOCKETIO_CLIENTS, "mixed_shares": MIXED_SHARES,
+                            "mixed_clients": MIXED_CLIENTS,
                             "models": opts.models,
                             "server": "jiaohao demo / jiaohao server --async-mode MODEL (simple-websocket)"},
                "model": opts.models[0], "median": first["median"], "targets": first["targets"],

@@ -56,8 +56,10 @@ class Options:
 
 # --- measuring instruments --------------------------------------------------------------------------
 
-def wrk_post(url: str, path: str, token: str | None, items: list[str], seconds: int = WRK_SECONDS) -> dict:
-    """wrk with 8 connections posting tickets (a Lua script picks the items in turn)."""
+def wrk_post(url: str, path: str, token: str | None, items: list[str], seconds: int = WRK_SECONDS,
+             connections: int = 8, delay_ms: int = 0) -> dict:
+    """wrk with `connections` connections posting tickets (a Lua script picks the items in
+    turn), each as fast as the replies come or `delay_ms` after each reply (a kiosk's pace)."""
     body = "{}" if not items else None
     script = "\n".join([
         'wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"',
@@ -66,11 +68,12 @@ def wrk_post(url: str, path: str, token: str | None, items: list[str], seconds: 
         "request = function()", "  n = n + 1",
         f"  return wrk.format(nil, nil, nil, {json.dumps(body)})" if body else
         '  return wrk.format(nil, nil, nil, \'{"service":"\' .. items[(n % #items) + 1] .. \'"}\')',
-        "end"])
+        "end", f"delay = function() return {delay_ms} end" if delay_ms else ""])
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
     try:
-        done = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", lua.name, url + path],
+        done = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
+                               "-s", lua.name, url + path],
                               capture_output=True, text=True, timeout=seconds + 60, check=True)
     finally:
         os.unlink(lua.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
 
 import pytest
@@ -54,6 +55,23 @@ def test_a_tiny_live_run_reaches_every_board(tmp_path) -> None:
     assert 0 < results["start"]["min_s"] <= results["start"]["median_s"] <= results["start"]["max_s"]
 
 
+@pytest.mark.slow
+def test_listeners_in_their_own_process_report_what_they_heard(tmp_path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(to_toml(small_hall_document()), encoding="utf-8")
+    with lb.DemoServer(tmp_path, config, start_timeout=lb.START_TIMEOUT) as server, \
+            lb.ListenersApart(server.url, server.tokens["board"], 5, narrowed=lb.BOARD) as boards:
+        assert boards.connected() == 5 and boards.pid != os.getpid() and boards.connect_s > 0
+        before = boards.messages_when_still()
+        assert len(before) == 5 and min(before) >= 1   # every board has its snapshot
+        lb.issue_tickets(server.url, server.tokens["kiosk"], [lb.open_items(lb.load_config(config))[0]])
+        after = boards.messages_when_still()
+        assert all(a > b for a, b in zip(after, before))   # every board heard the new ticket
+        assert lb.heard_by_kind(after, {"boards": 2, "window_screens": 1, "clerk_terminals": 1, "phones": 1}) \
+            == {"boards": after[0] + after[1], "window_screens": after[2], "clerk_terminals": after[3],
+                "phones": after[4]}
+
+
 def test_the_live_measure_is_a_jiaohao_bench_command() -> None:
     import argparse
 
@@ -90,6 +108,15 @@ def test_a_tiny_mixed_run_and_reconnect_storm_reach_everyone(tmp_path) -> None:
     assert set(mixed["messages_per_s"]) == {"boards", "window_screens", "clerk_terminals", "phones"}
     assert mixed["messages_per_s"]["clerk_terminals"] > 0 and mixed["messages_per_s"]["phones"] > 0
     assert mixed["server_cpu_us_per_message"] > 0 and mixed["server_cpu_ms_per_request"] > 0
+    # the listeners ran in a process of their own; half the kiosks were wrk's, timed apart
+    assert mixed["listeners_cpu_share"] > 0
+    assert mixed["python_kiosks"] + mixed["wrk_kiosks"] == lb.KIOSKS
+    if shutil.which("wrk"):
+        assert mixed["wrk_kiosks"] == lb.WRK_KIOSKS
+        assert mixed["wrk_issue"]["requests"] > 0 and mixed["wrk_issue"]["non_2xx"] == 0
+        assert 0 < mixed["wrk_issue"]["p50_ms"] <= mixed["wrk_issue"]["p99_ms"]
+        assert "wrk_issue_p99_ms" in results["targets"]["mixed"]
+    assert {"issue", "call_next", "wrk_issue"} == set(results["settings"]["mixed_clients"])
     assert storm["connected_before"] == storm["reconnected"] == 30
     assert 0 < storm["snapshots_s"] <= storm["from_launch_s"]
     assert {"mixed", "storm"} <= set(results["targets"])
