@@ -112,8 +112,8 @@ class Hall:
     def _publish(self, hall_id: int, batch: list) -> None:
         self.live.publish(hall_id, batch)
 
-    def _after_publish(self) -> None:
-        self.supervision.after_publish()
+    def _after_publish(self, batch: list) -> None:
+        self.supervision.after_publish(batch)
 
 
 def current_hall() -> Hall:

@@ -77,6 +77,7 @@ class Clockwork:
             self.return_held_tickets()
         self.live.drop_revoked()   # every process, its own clients
         self.beat()
+        self.supervision.settle()   # every process: what a burst of its own tickets left owed
         if self.leading:
             self.supervision.on_timer()
             self.mark_missed_bookings()

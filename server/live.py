@@ -136,7 +136,7 @@ class Live:
     """Connected clients and what they are told."""
 
     def __init__(self, socketio: SocketIO, service: "HallService",
-                 after_publish: Callable[[], None] = lambda: None,
+                 after_publish: Callable[[list], None] = lambda batch: None,
                  session_clock: Callable[[], datetime] | None = None, shared: bool = False):
         self.socketio = socketio
         self.service = service
@@ -205,7 +205,7 @@ class Live:
                 # them (a no-op on threads)
                 self.socketio.sleep(0)
         self.tell_phones(messages)
-        self.after_publish()
+        self.after_publish(batch)
         # on the event loop, the requests and the writers this batch woke go before the next
         # batch is published: a burst of commits never holds the kiosks' and clerks' replies
         # behind all of its broadcasts at once (a no-op on threads)

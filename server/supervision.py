@@ -1,7 +1,8 @@
 """Supervision's service layer: evaluate the alert rules, record what changed, then tell the hall.
 
-Evaluation runs after every published batch of events and on the clockwork's timer every
-[supervision].check_seconds. Each evaluation is one write transaction (load the facts, decide,
+Evaluation runs after every published batch of events (batches of kiosk tickets alone at most
+once per ISSUE_BURST_SECONDS, the last of them always followed by one) and on the clockwork's
+timer every [supervision].check_seconds. Each evaluation is one write transaction (load the facts, decide,
 record the raise / escalation / clearing in `alerts` and `alert_events`), and only after it
 commits are `alert_raised` / `alert_cleared` pushed to the hall room. A failure here is logged
 and never touches the queue: supervision watches the hall, it does not run it.
@@ -12,11 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import date, datetime, time, timezone
+from time import monotonic
 from typing import TYPE_CHECKING, Any, Callable
 
 from hall import alerts, identity, kpi
 from hall import appointments as appointment_rules
 from hall.alerts import Decision, Facts, OpenAlert, Rating
+from hall.events import TicketIssued
 from hall import order
 from hall.tickets import WindowState
 from protocol import live as wire
@@ -33,6 +36,16 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "system"
 
+#: At a morning peak the kiosks commit a ticket every few milliseconds, and every rule looked at
+#: again after each burst of them costs the kiosks' replies more than the tickets themselves. A
+#: new ticket can only move the alerts a count or a wait crosses, and a supervisor cannot tell
+#: such an alert from one a second later: so after batches of issued tickets alone the rules
+#: are looked at at most once per this many seconds. A burst inside that time leaves an
+#: evaluation owed, which the clockwork's next tick (every 2 s by default, in every process)
+#: or the next batch pays, so no alert waits longer than that. Every other command (a call, a
+#: pause, a rating) is looked at at once.
+ISSUE_BURST_SECONDS = 1.0
+
 
 class Supervision:
     """The alert rules applied to one running hall."""
@@ -45,17 +58,32 @@ class Supervision:
         self.lock = threading.Lock()          # one evaluation at a time: keys stay unique
         self.offline_since: dict[int, datetime] = {}
         self.last_check: datetime | None = None
+        self.seconds = monotonic   # the burst limit's own clock (a test's may be fake)
+        self.last_burst_check: float | None = None   # by `seconds`: the last evaluation
+        self.owed = False   # issued tickets left unlooked at by the burst limit
 
     # --- when to evaluate ------------------------------------------------------------------------
 
-    def after_publish(self) -> None:
+    def after_publish(self, batch: list) -> None:
         """Called by Live.publish once a batch's own messages went out. The rules look at the
         hall as it is now, so while more committed batches wait to be published, the last of
-        them evaluates for all: a burst of tickets costs one evaluation, not one each."""
+        them evaluates for all: a burst of tickets costs one evaluation, not one each. Batches
+        of issued tickets alone are looked at at most once per ISSUE_BURST_SECONDS."""
         publications = self.service.publications
         if publications is not None and publications.pending():
+            self.owed = True
+            return
+        if _tickets_issued_only(batch) and self.last_burst_check is not None \
+                and self.seconds() - self.last_burst_check < ISSUE_BURST_SECONDS:
+            self.owed = True
             return
         self._guarded()
+
+    def settle(self) -> None:
+        """Called by the clockwork on every tick, in every process: the evaluation a burst of
+        tickets left owed (see ISSUE_BURST_SECONDS)."""
+        if self.owed:
+            self._guarded()
 
     def on_timer(self) -> None:
         """Called by the clockwork; evaluates every check_seconds (waits grow without events)."""
@@ -65,6 +93,8 @@ class Supervision:
             self._guarded()
 
     def _guarded(self) -> None:
+        self.owed = False   # before evaluating: a batch published meanwhile owes one again
+        self.last_burst_check = self.seconds()
         try:
             self.evaluate()
         except Exception:   # supervision must never break the queue it watches
@@ -184,6 +214,11 @@ class Supervision:
             self._emit([protocol.alert_message(wire.ALERT_RAISED, seq, now, row)])
             self._guarded()   # an acknowledged 差评 has been dealt with: it clears now
         return protocol.alert_view(row)
+
+
+def _tickets_issued_only(batch: list) -> bool:
+    """Is this published batch (of (seq, event) pairs) kiosk tickets and nothing else?"""
+    return bool(batch) and all(isinstance(event, TicketIssued) for _, event in batch)
 
 
 def _local_date(iso_text: str, service) -> Any:

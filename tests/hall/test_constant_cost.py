@@ -8,7 +8,7 @@ import heapq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hall import order
+from hall import order, wait
 from hall.estimate import MAX_AHEAD, WindowCapacity, minutes_until_called
 from hall.queue import HallState, due_hold_returns
 from hall.tickets import TicketState
@@ -64,3 +64,24 @@ def test_whole_rounds_at_once_give_the_calls_one_by_one(ahead, handling, frees) 
     fast, slow = minutes_until_called(ahead, handling, windows), one_by_one(ahead, handling, windows)
     assert abs(fast - slow) <= 1e-9 * max(1.0, slow)
 
+
+
+def work_as_each_line_counted(before, command, events, state: HallState, now) -> None:
+    """What each window serves first, found line by line as `order.count_before` counts it."""
+    day = state.today(now)
+    takers = wait.open_counts(state)
+    for window in WINDOWS:
+        lines = wait._lines_with_minutes(state, window, day, takers)
+        for _, ticket in order.window_queue(state, window, day).page(None, 6):
+            for other in order.calling_windows(state.setup, ticket):
+                theirs = wait._lines_with_minutes(state, other, day, takers)
+                key = order.call_order(state.setup, other)(ticket)
+                counted = [order.count_before(line, priority, key) for priority, line, *_ in theirs]
+                assert wait.work_first(state, other, ticket, takers) == wait._minutes_of(theirs, counted, ticket)
+        assert lines is wait._lines_with_minutes(state, window, day, takers), "worked out once per state"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a_day())
+def test_the_work_before_a_ticket_is_each_line_counted(actions) -> None:
+    play(actions, work_as_each_line_counted)
