@@ -343,6 +343,8 @@ def requests_meanwhile(server: DemoServer, items: list[str], clerks: dict[int, r
     stop.set()
     for t in threads:
         t.join(60)
+    if by_wrk and not wrk:
+        raise RuntimeError("wrk gave no figures (its error is on this process's stderr)")
     out = {"python_kiosks": KIOSKS - by_wrk, "wrk_kiosks": by_wrk,
            "issue": replies(issued), "call_next": replies(calls)}
     return out | ({"wrk_issue": wrk} if by_wrk else {})

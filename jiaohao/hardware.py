@@ -67,7 +67,10 @@ def _run_bridge(args: argparse.Namespace) -> int:
     log.info("bridge running: %d ports, %d keypads, %d raters, %d strips", len(config.ports),
              len(config.keypads), len(config.raters), len(config.strips))
     try:
-        stopping.wait()
+        # a wait that wakes up: Python runs the SIGTERM handler in this thread only, and the
+        # kernel may hand the signal to any thread, which would leave an endless wait asleep
+        while not stopping.wait(SIGNAL_CHECK_SECONDS):
+            pass
     except KeyboardInterrupt:
         pass
     _stop_within(bridge, STOP_SECONDS)
@@ -76,6 +79,8 @@ def _run_bridge(args: argparse.Namespace) -> int:
 
 #: how long stopping may take: the live connection's close can wait for the server's answer
 STOP_SECONDS = 10.0
+#: how often the main thread looks whether SIGTERM came
+SIGNAL_CHECK_SECONDS = 0.5
 
 
 def _stop_within(bridge, seconds: float) -> None:

@@ -13,19 +13,34 @@ import hashlib
 import hmac
 import secrets
 from importlib import resources
+from typing import Callable
 
 from hall.setup import Security
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SCRYPT_PREFIX = "scrypt"
 
+#: how scrypt is run: in place, or (set by serving.async_mode on a gevent server) on a native
+#: thread. A sign-in's scrypt takes about 100 ms and hashlib lets go of the GIL meanwhile, so
+#: on a native thread it no longer stops every live connection on the event loop for that long.
+_run_scrypt: Callable[..., bytes] = lambda call, *args: call(*args)
+
+
+def scrypt_with(runner: Callable[..., bytes]) -> None:
+    global _run_scrypt
+    _run_scrypt = runner
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    return _run_scrypt(functools.partial(hashlib.scrypt, password.encode("utf-8"), salt=salt,
+                                         n=n, r=r, p=p, dklen=dklen))
+
 
 def hash_password(password: str, n: int = SCRYPT_N) -> str:
     """The stored form keeps scrypt's parameters, so `check_password` reads a hash made at any
     cost `n` (tests store their accounts' passwords at a small one)."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R,
-                            p=SCRYPT_P, dklen=32)
+    digest = _scrypt(password, salt, n, SCRYPT_R, SCRYPT_P, 32)
     return "$".join((SCRYPT_PREFIX, str(n), str(SCRYPT_R), str(SCRYPT_P),
                      base64.b64encode(salt).decode(), base64.b64encode(digest).decode()))
 
@@ -36,8 +51,7 @@ def check_password(password: str, stored: str) -> bool:
         if kind != SCRYPT_PREFIX:
             return False
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt),
-                                n=int(n), r=int(r), p=int(p), dklen=len(expected))
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p), len(expected))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)

@@ -63,11 +63,12 @@ def gevent_in_effect() -> bool:
 
 def async_mode() -> str:
     """Flask-SocketIO's async mode for this process; under gevent, SQLite's waits on the disk
-    go to native threads so that the event loop keeps serving meanwhile."""
+    and the passwords' scrypt go to native threads so that the event loop keeps serving meanwhile."""
     if not gevent_in_effect():
         return "threading"
-    from . import db
+    from . import db, security
     db.wait_on_disk_with(on_native_thread)
+    security.scrypt_with(on_native_thread)
     return "gevent"
 
 

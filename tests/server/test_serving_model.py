@@ -150,3 +150,35 @@ def test_kept_alive_requests_do_not_wait_for_delayed_acks(live_hall) -> None:
             assert session.get(f"{live_hall.url}/api/v1/health", timeout=10).status_code == 200
             times.append(time.perf_counter() - started)
     assert min(times) < 0.03, sorted(times)[:5]
+
+
+SCRYPT_OFF_THE_LOOP = """
+import sys
+from server import serving
+serving.use_gevent()
+import gevent
+from server import security
+assert serving.async_mode() == "gevent"
+stored = security.hash_password("a sign-in")   # the real cost
+ticks = []
+def tick():   # another connection's greenlet, served while a sign-in's scrypt runs
+    while True:
+        ticks.append(1)
+        gevent.sleep(0.0005)
+ticker = gevent.spawn(tick)
+gevent.sleep(0.01)
+before = len(ticks)
+assert security.check_password("a sign-in", stored)
+assert not security.check_password("another", stored)
+print(len(ticks) - before)
+ticker.kill()
+"""
+
+
+def test_under_gevent_a_sign_ins_scrypt_leaves_the_loop_serving(tmp_path) -> None:
+    """scrypt's ~100 ms run on a native thread (hashlib lets go of the GIL): on the loop, a
+    clerk signing in would stop every board and phone for that long."""
+    result = subprocess.run([sys.executable, "-c", SCRYPT_OFF_THE_LOOP], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 20, "the loop kept serving while the passwords were checked"
