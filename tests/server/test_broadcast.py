@@ -114,10 +114,16 @@ def test_a_board_that_stops_reading_holds_up_no_one_and_loses_nothing(live_hall)
     try:   # closed even when an assertion fails: a socket the server reset must not wait for the collector
         board = Board(live_hall.url, live_hall.tokens["board"])
         assert wait_until(lambda: board.of("hall_snapshot"))
-        began = time.monotonic()
-        issued = [issue(live_hall)["id"] for _ in range(150)]
+        issued, slowest = [], 0.0
+        for _ in range(150):
+            began = time.monotonic()
+            issued.append(issue(live_hall)["id"])
+            slowest = max(slowest, time.monotonic() - began)
         assert wait_until(lambda: len(board.of("ticket_issued")) == 150, timeout=20)
-        assert time.monotonic() - began < 20
+        # a send that waited on the stalled board's full buffer would hold its request (and every
+        # request behind it) for as long as the board does not read: seconds, or for ever. Each
+        # reply is timed on its own, so a loaded machine's slower replies do not add up to a failure
+        assert slowest < 5, f"an issue waited {slowest:.1f} s"
         events = stalled.read_events(until=150)
         assert [e["ticket"]["id"] for e in events if e["name"] == "ticket_issued"] == issued
         seqs = [e["seq"] for e in events]
