@@ -459,7 +459,10 @@ class PostgresDatabase(Database):
 
     dialect = POSTGRESQL
     shared = True
-    CHECKOUT_SECONDS = 30.0   # a request waits this long for a free connection before it fails
+    #: a request waits this long for a free connection before it fails with 503 busy (Retry-After):
+    #: while PostgreSQL is away the pool has none to give, and a kiosk, or nginx's proxy timeout,
+    #: should hear so within seconds rather than wait half a minute
+    CHECKOUT_SECONDS = 10.0
 
     def __init__(self, url: str):
         from psycopg_pool import ConnectionPool
