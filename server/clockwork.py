@@ -191,6 +191,10 @@ class Timekeeper:
 
     def run(self) -> None:
         while not self._stopped.is_set():
+            # a wake that came before this round is answered by it (a hall added before the
+            # start has its first turn now, not a second one straight after); one that comes
+            # during the round brings the next round at once
+            self._wake.clear()
             with self._turns:
                 members = [m for m in self._members if not m.service.database.closed]
             if not members:
@@ -200,7 +204,6 @@ class Timekeeper:
                 more = self._turn(member) or more
             if not more:
                 self._wake.wait(self.interval)
-                self._wake.clear()
 
     def _turn(self, member) -> bool:
         with self._turns:
