@@ -19,13 +19,11 @@ from bench.server_bench import DEMO_PASSWORD, clerk_session, double_calls, item_
 from client.hall_client import HallClient, wait_until
 from common.launcher import hall_server
 from display.presenter import Presenter
-from hall.config import load_config
 from server import db, repository as repo
-from server.cli import create_demo_hall
 from server.datadir import SECRET_FILENAME, open_data_dir
 from server.services import HallService
 from tests.conftest import REPO
-from tests.server.test_postgres_city import kiosk_until_stopped
+from tests.server.test_postgres_city import City as PostgresCity, kiosk_until_stopped
 from tests.server.test_many_halls import PASSWORD, login, run_ok, second_hall_config, token_line
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
@@ -33,29 +31,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
 CONFIG = REPO / "config.toml"   # the shipped hall: 30 windows
 
 
-class City:
+class City(PostgresCity):
     """Two server processes of one hall over one PostgreSQL database and one Redis."""
-
-    def __init__(self, root: Path, queue: str):
-        made = create_demo_hall(root / "a", CONFIG)   # seeds the hall in $JIAOHAO_DATABASE
-        (root / "b").mkdir()
-        shutil.copy(root / "a" / SECRET_FILENAME, root / "b" / SECRET_FILENAME)
-        self.kiosk, self.board = made["devices"]["kiosk"], made["devices"]["display"]
-        self.screens = made["windows"]   # window number → its window screen's token
-        self.servers = [hall_server(root / name, CONFIG, message_queue=queue) for name in ("a", "b")]
-        self.setup = load_config(CONFIG)
-
-    def start(self) -> "City":
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda server: server.start(60), self.servers))
-        return self
-
-    def stop(self) -> None:
-        for server in self.servers:
-            server.stop()
-
-    def url(self, n: int) -> str:
-        return self.servers[n % 2].url
 
     def hall_seq(self, n: int = 0) -> int:
         reply = requests.get(f"{self.url(n)}/api/v1/hall", timeout=30,

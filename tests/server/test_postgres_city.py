@@ -27,15 +27,17 @@ CONFIG = REPO / "config.toml"   # the shipped hall: 30 windows
 
 
 class City:
-    """Two server processes over one PostgreSQL database, sharing the hall's secret."""
+    """Two server processes over one PostgreSQL database, sharing the hall's secret (and, given
+    `queue`, one Socket.IO message queue)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, queue: str | None = None):
         self.root = root
         made = create_demo_hall(root / "a", CONFIG)   # seeds the hall in $JIAOHAO_DATABASE
         (root / "b").mkdir()
         shutil.copy(root / "a" / SECRET_FILENAME, root / "b" / SECRET_FILENAME)
-        self.kiosk = made["devices"]["kiosk"]
-        self.servers = [hall_server(root / name, CONFIG) for name in ("a", "b")]
+        self.kiosk, self.board = made["devices"]["kiosk"], made["devices"]["display"]
+        self.screens = made["windows"]   # window number → its window screen's token
+        self.servers = [hall_server(root / name, CONFIG, message_queue=queue) for name in ("a", "b")]
         self.setup = load_config(CONFIG)
 
     def start(self) -> "City":
