@@ -53,20 +53,27 @@ class QuickHall:
                              json={"username": username, "password": PASSWORD}).json()["token"]
 
 
-@pytest.fixture(scope="session")
-def quick_hall(tmp_path_factory):
-    root = tmp_path_factory.mktemp("supervision")
+def started_quick_hall(root, document: dict, users: tuple[tuple[str, str], ...]) -> QuickHall:
+    """A real server of the small hall `document` with these users, a kiosk and window 4's
+    screen; the caller stops `.process`."""
     config = root / "config.toml"
-    config.write_text(to_toml(small_hall_document(supervision=QUICK, appointments=BOOKING)), encoding="utf-8")
+    config.write_text(to_toml(document), encoding="utf-8")
     data = open_data_dir(root / "var", config)
-    for name, role in (("clerk2", "clerk"), ("clerk4", "clerk"), ("boss", "supervisor")):
+    for name, role in users:
         add_user(data.database, data.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
     kiosk = accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token
     screen = accounts.add_device(data.database, data.hall_id, "window-4", "window", 4).token
     data.close()
-    process = hall_server(root / "var", config).start()
-    yield QuickHall(process, kiosk, screen)
-    process.stop()
+    return QuickHall(hall_server(root / "var", config).start(), kiosk, screen)
+
+
+@pytest.fixture(scope="session")
+def quick_hall(tmp_path_factory):
+    hall = started_quick_hall(tmp_path_factory.mktemp("supervision"),
+                              small_hall_document(supervision=QUICK, appointments=BOOKING),
+                              (("clerk2", "clerk"), ("clerk4", "clerk"), ("boss", "supervisor")))
+    yield hall
+    hall.process.stop()
 
 
 @pytest.fixture

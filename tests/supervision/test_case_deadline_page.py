@@ -7,13 +7,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from server import accounts
-from server.datadir import open_data_dir
-from tests.conftest import add_user, small_hall_document, to_toml
-from tests.supervision.conftest import PASSWORD, QUICK, QuickHall
+from tests.conftest import small_hall_document
+from tests.supervision.conftest import QUICK, started_quick_hall
 from tests.supervision.test_case_pages import bad_rating_at_window_4, record
 from tests.supervision.test_pages import sign_in
-from common.launcher import hall_server
 
 #: the shortest rectification the config allows: 0.01 h = 36 s
 RECTIFY_HOURS = 0.01
@@ -22,18 +19,10 @@ RECTIFY_HOURS = 0.01
 @pytest.fixture(scope="module")
 def deadline_hall(tmp_path_factory):
     root = tmp_path_factory.mktemp("case-deadline")
-    config = root / "config.toml"
-    config.write_text(to_toml(small_hall_document(supervision=QUICK | {"bad_rating_rectify_hours": RECTIFY_HOURS})),
-                      encoding="utf-8")
-    data = open_data_dir(root / "var", config)
-    for name, role in (("clerk4", "clerk"), ("boss", "supervisor")):
-        add_user(data.database, data.hall_id, name, role, PASSWORD, f"{name}-名", "G1")
-    kiosk = accounts.add_device(data.database, data.hall_id, "kiosk-1", "kiosk").token
-    screen = accounts.add_device(data.database, data.hall_id, "window-4", "window", 4).token
-    data.close()
-    process = hall_server(root / "var", config).start()
-    yield QuickHall(process, kiosk, screen)
-    process.stop()
+    hall = started_quick_hall(root, small_hall_document(supervision=QUICK | {"bad_rating_rectify_hours": RECTIFY_HOURS}),
+                              (("clerk4", "clerk"), ("boss", "supervisor")))
+    yield hall
+    hall.process.stop()
 
 
 def test_the_card_shows_the_rectification_deadline_and_marks_it_overdue(browser, deadline_hall, tmp_path) -> None:
