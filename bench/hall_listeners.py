@@ -5,7 +5,9 @@ A python-socketio client holds several threads per connection, so a thousand boa
 cost the measuring process more than the server it measures. Here each connection is one
 asyncio protocol object: the HTTP upgrade, websocket text frames, the Engine.IO ping ("2")
 answered with a pong ("3"), the namespace connect ("40{auth}") and event packets
-("42[name, payload]"). Only what a board does is spoken: no binary packets, no acks.
+("42[name, payload]"). Only what a board does is spoken: no binary packets, no acks. A
+listener connects as the project's pages do, asking for a commit's messages as one bundle
+(its connect options say so: {"bundle": true}), and finds a call inside one.
 
 The event loop runs in its own thread, so the measuring thread can make HTTP calls with
 `requests` meanwhile; the two meet only in `Tally`. Thousands of listeners parse thousands of
@@ -27,7 +29,7 @@ import time
 from collections import defaultdict
 
 TEXT, CONTINUATION, CLOSE, PING, PONG = 0x1, 0x0, 0x8, 0x9, 0xA
-SNAPSHOT, CALLED = '42["hall_snapshot",', '42["ticket_called",'
+SNAPSHOT, CALLED, BUNDLED = '42["hall_snapshot",', '42["ticket_called",', '42["bundle",'
 CONNECT_BATCH = 50        # connections opened at once: the server sends each a snapshot
 CONNECT_TIMEOUT = 30.0
 
@@ -38,7 +40,7 @@ class Tally:
     def __init__(self, listeners: int):
         self.listeners = listeners
         self.received: dict[int, list[float]] = defaultdict(list)   # ticket id → receipt times
-        self.messages = [0] * listeners                             # messages seen per listener
+        self.messages = [0] * listeners       # frames (a message, or a commit's bundle) per listener
         self.lock = threading.Condition()
 
     def called(self, ticket_id: int, at: float) -> None:
@@ -203,9 +205,15 @@ class HallListener(asyncio.Protocol):
         if text.startswith(SNAPSHOT) and not self.ready.done():
             self.ready.set_result(json.loads(text[2:])[1].get("seq"))
         elif text.startswith(CALLED):
-            payload = json.loads(text[2:])[1]
-            if not payload.get("recall"):
-                self.tally.called(payload["ticket"]["id"], at)
+            self._called(json.loads(text[2:])[1], at)
+        elif text.startswith(BUNDLED) and CALLED[3:] in text:   # '"ticket_called",' inside
+            for name, payload in json.loads(text[2:])[1]["messages"]:
+                if name == "ticket_called":
+                    self._called(payload, at)
+
+    def _called(self, payload: dict, at: float) -> None:
+        if not payload.get("recall"):
+            self.tally.called(payload["ticket"]["id"], at)
 
     def _fail(self, exc: Exception) -> None:
         if not self.ready.done():

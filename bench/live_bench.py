@@ -54,7 +54,7 @@ from bench.server_bench import (HTTP_TIMEOUT, DemoServer, Listener, PHASE_SECOND
                                 serve_ticket, stop_on_sigterm)
 from common.launcher import ServerProcess, hall_server, read_credentials
 from hall.config import HallConfig, load_config
-from protocol.live import EVERY_ZONE, WINDOW, ZONE
+from protocol.live import BUNDLE, EVERY_ZONE, WINDOW, ZONE
 
 TARGETS = {"p99_ms_at_500": 100.0, "p99_ms_at_1000": 150.0, "rss_mb_at_1000": 300.0,
            "mixed_rss_mb": 600.0, "mixed_connect_s": 30.0, "mixed_issue_p99_ms": 100.0,
@@ -77,8 +77,11 @@ MIXED_CLIENTS = {
 MIXED_BATCH = 250   # connections opened at once in the mixed and storm phases
 START_TIMEOUT = 120.0   # a demo server's start on a loaded machine can take half a minute and more
 MODELS = ("gevent", "threading")
-#: how a hall board showing every window connects (the /board page and `jiaohao display`)
+#: how a hall board showing every window connects: the /board page and `jiaohao display`
+#: (the light listeners) ask for a commit's messages as one bundle; an ordinary python-socketio
+#: client hears them one by one
 BOARD = {ZONE: EVERY_ZONE}
+PAGE = {BUNDLE: True}
 
 
 @dataclass
@@ -155,7 +158,7 @@ def measure_size(server: DemoServer, setup: HallConfig, size: int, calls: int, c
     idle = server_memory(server.process.pid)
     clients = min(SOCKETIO_CLIENTS, size // 4)
     began = time.perf_counter()
-    with HallListeners(server.url, server.tokens["board"], size - clients, narrowed=BOARD) as boards:
+    with HallListeners(server.url, server.tokens["board"], size - clients, narrowed=BOARD | PAGE) as boards:
         ordinary = connect_listeners(server.url, server.tokens["board"], clients, BOARD)
         try:
             connect_s = time.perf_counter() - began
@@ -171,11 +174,12 @@ def measure_size(server: DemoServer, setup: HallConfig, size: int, calls: int, c
                 session.close()
             boards.tally.wait_until_quiet()
             cpu = server_cpu_seconds(server.process.pid) - cpu_before
-            # every board hears what the light ones heard: the messages the server sent
+            # every board hears what the light ones heard (the python-socketio ones one frame a
+            # message, so more): the frames the server sent, at least
             sent = (sum(boards.tally.messages) - seen_before) * size / max(1, boards.count)
             figures = call_figures(timed, boards, ordinary) | {
-                "server_cpu_s": round(cpu, 2), "messages_sent": int(sent),
-                "server_cpu_us_per_message": round(cpu * 1e6 / sent, 1) if sent else 0.0}
+                "server_cpu_s": round(cpu, 2), "frames_sent": int(sent),
+                "server_cpu_us_per_frame": round(cpu * 1e6 / sent, 1) if sent else 0.0}
         finally:
             close_listeners(ordinary)
     return {"clients": size, "socketio_clients": clients, **figures, "connect_s": round(connect_s, 2),
@@ -248,11 +252,11 @@ def mixed_tokens(server: DemoServer, setup: HallConfig, total: int,
     screens = [credentials[f"window {n} screen token"] for n in windows]
     terminals = [s.headers["Authorization"].split()[1] for s in clerks.values()]
     tokens = [server.tokens["board"]] * counts["boards"]
-    narrowed = [BOARD] * counts["boards"]
+    narrowed = [BOARD | PAGE] * counts["boards"]
     tokens += [screens[n % len(screens)] for n in range(counts["window_screens"])]
-    narrowed += [{WINDOW: windows[n % len(windows)]} for n in range(counts["window_screens"])]
+    narrowed += [{WINDOW: windows[n % len(windows)]} | PAGE for n in range(counts["window_screens"])]
     tokens += [terminals[n % len(terminals)] for n in range(counts["clerk_terminals"])]
-    narrowed += [{}] * (counts["clerk_terminals"] + counts["phones"])
+    narrowed += [PAGE] * counts["clerk_terminals"] + [{}] * counts["phones"]
     return tokens + phone_tokens(server, open_items(setup), counts["phones"]), narrowed, counts
 
 
@@ -306,10 +310,10 @@ def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str) -> dict:
             "threads": memory["threads"], "server_cpu_share": round(cpu / seconds, 2),
             # the listeners' process: near a whole core, it is the one late, not the server
             "listeners_cpu_share": round(listeners_cpu / seconds, 2),
-            "messages_per_s": {kind: round(n / seconds, 1) for kind, n in heard.items()},
+            "frames_per_s": {kind: round(n / seconds, 1) for kind, n in heard.items()},
             # the whole CPU of the phase over each count: upper bounds that the machine's load
             # does not move, to compare one build of the server with another
-            "server_cpu_us_per_message": round(cpu * 1e6 / sent, 1) if sent else 0.0,
+            "server_cpu_us_per_frame": round(cpu * 1e6 / sent, 1) if sent else 0.0,
             "server_cpu_ms_per_request": round(cpu * 1e3 / answered, 2) if answered else 0.0, **load}
 
 
@@ -463,7 +467,7 @@ def size_line(f: dict) -> str:
         return f["failed"]
     return (f"({f['socketio_clients']} python-socketio) p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, last board "
             f"p99 {f['last_client_p99_ms']} ms, python-socketio p99 {f['socketio_p99_ms']} ms, missed {f['missed']}, "
-            f"RSS {f['rss_mb']} MB, {f['threads']} threads, server CPU {f['server_cpu_us_per_message']} µs/message")
+            f"RSS {f['rss_mb']} MB, {f['threads']} threads, server CPU {f['server_cpu_us_per_frame']} µs/frame")
 
 
 def mixed_line(m: dict) -> str:
@@ -472,8 +476,8 @@ def mixed_line(m: dict) -> str:
     return (f"{m['connected']} connected in {m['connect_s']} s, RSS {m['rss_mb']} MB; issue p99 "
             f"{m['issue']['p99_ms']} ms (Python), {m.get('wrk_issue', {}).get('p99_ms', '-')} ms (wrk), "
             f"call-next p99 {m['call_next']['p99_ms']} ms; server CPU {m['server_cpu_share']} of a core, "
-            f"listeners' process {m['listeners_cpu_share']}, {m['server_cpu_us_per_message']} µs/message, "
-            f"{m['server_cpu_ms_per_request']} ms/request; messages/s {m['messages_per_s']}")
+            f"listeners' process {m['listeners_cpu_share']}, {m['server_cpu_us_per_frame']} µs/frame, "
+            f"{m['server_cpu_ms_per_request']} ms/request; frames/s {m['frames_per_s']}")
 
 
 def medians(runs: list[dict[str, dict]]) -> dict[str, dict]:

@@ -13,7 +13,7 @@ import socketio
 import websocket
 
 from client.seq_order import Message, SeqOrder
-from protocol.live import HALL_SNAPSHOT, RESYNC, SEQ_SKIPPED, SERVER_EVENTS, WINDOW, ZONE
+from protocol.live import BUNDLE, HALL_SNAPSHOT, RESYNC, SEQ_SKIPPED, SERVER_EVENTS, WINDOW, ZONE
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ class HallClient:
     """`zone` (a board showing one zone, or every zone's: "*") or `window` (a window's screen):
     the client hears its room's part of the messages only, put in order by `seq` as every
     client's (the steps that are not its room's come as SEQ_SKIPPED, which only moves the
-    order on and is not handed to `on_message`).
+    order on and is not handed to `on_message`). A commit's messages come as one bundle, handed
+    to `on_message` one by one.
     `other_servers`: more server processes of the same hall (a city without a proxy in front):
     when the live connection to one is lost or refused, the next is tried, and the REST calls
     follow it. The new server's snapshot shows what was missed, which is caught up."""
@@ -58,6 +59,7 @@ class HallClient:
             self.auth[ZONE] = zone
         if window is not None:
             self.auth[WINDOW] = window
+        self.auth[BUNDLE] = True
         self.on_message = on_message or (lambda name, payload: None)
         self.on_status = on_status or (lambda status, reason: None)
         self.timeout = timeout
@@ -103,7 +105,7 @@ class HallClient:
 
     def _wire(self) -> None:
         for name in SERVER_EVENTS:
-            self.sio.on(name, self._handler(name))
+            self.sio.on(name, self._bundle if name == BUNDLE else self._handler(name))
         self.sio.on("connect", self._connected)
         self.sio.on("disconnect", self._disconnected)
         # the server's refusal reason ("unauthorized") comes here, not in the ConnectionError text
@@ -125,6 +127,13 @@ class HallClient:
             except Exception:  # a bad message must not kill the live connection
                 log.exception("handling %s failed", name)
         return handle
+
+    def _bundle(self, payload: dict) -> None:
+        """A commit's messages, in their order: each as if it had come alone."""
+        messages = payload.get("messages") if isinstance(payload, dict) else None
+        for message in messages if isinstance(messages, list) else ():
+            if isinstance(message, list) and len(message) == 2 and isinstance(message[0], str):
+                self._handler(message[0])(message[1])
 
     @property
     def last_seq(self) -> int | None:
@@ -181,13 +190,16 @@ class HallClient:
         snapshots: list[dict] = []
         replay = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
         for name in SERVER_EVENTS:
+            if name == BUNDLE:
+                continue   # it connects unbundled: what it hears live meanwhile comes one by one
             if name == HALL_SNAPSHOT:
                 replay.on(name, snapshots.append)
             else:
                 replay.on(name, lambda payload, name=name: heard.append((name, payload)))
         answer: list[Message] = []
         try:
-            replay.connect(self.server_url, auth=self.auth, transports=["websocket"],
+            replay.connect(self.server_url, auth={k: v for k, v in self.auth.items() if k != BUNDLE},
+                           transports=["websocket"],
                            wait_timeout=self.timeout)
             reply = replay.call(RESYNC, {"since": since}, timeout=self.timeout)
             if isinstance(reply, dict) and reply.get("ok") and reply.get("snapshot"):

@@ -14,13 +14,16 @@ as caught-up ones are: the client's state is already newer. Plain Python, no clo
 threads of its own: the caller passes the time and serialises the calls.
 
 A zone's board or a window's screen hears only its room's part of the hall, and a
-skip (SEQ_SKIPPED) for each step of the log that is not its: it sees every `seq` too, and is put
-in order by the same rule, whichever server process sent what.
+skip (SEQ_SKIPPED) for each step of the log that is not its, or for a run of them (`from` to
+`seq`): it sees every `seq` too, and is put in order by the same rule, whichever server process
+sent what.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from protocol.live import SEQ_SKIPPED
 
 Message = tuple[str, dict[str, Any]]
 
@@ -45,12 +48,13 @@ class SeqOrder:
         key = payload.get("seq") if isinstance(payload, dict) else None
         if not isinstance(key, int):
             return [(name, payload)]
-        if self.last is None or key == self.last + 1:
+        first = first_step(name, payload)
+        if self.last is None or first <= self.last + 1 < key + 1:
             self.last = key
             return self._handed([(name, payload)]) + self._release(now)
         if key <= self.last:
             return self._handed([(name, payload if key == self.last else payload | {"replayed": True})])
-        self._held.setdefault(key, []).append((name, payload))
+        self._held.setdefault(first, []).append((name, payload))
         if self._held_since is None:
             self._held_since = now
         return []
@@ -65,8 +69,11 @@ class SeqOrder:
         self._unheard_after = None
         if isinstance(seq, int):
             self.last_seq = self.last = seq
-            for old in [s for s in self._held if s <= seq]:
-                del self._held[old]
+            for first in [s for s in self._held if s <= seq]:
+                # what the snapshot holds goes; a run of skips reaching past it still counts
+                rest = [(n, p) for n, p in self._held.pop(first) if p["seq"] > seq]
+                if rest:
+                    self._held.setdefault(seq + 1, []).extend(rest)
         return before, self._release(now)
 
     def overdue(self, now: float) -> tuple[int, int] | None:
@@ -96,7 +103,14 @@ class SeqOrder:
     def _release(self, now: float) -> list[Message]:
         out: list[Message] = []
         while self.last is not None and self.last + 1 in self._held:
-            self.last += 1
-            out.extend(self._held.pop(self.last))
+            released = self._held.pop(self.last + 1)
+            self.last = max(payload["seq"] for _, payload in released)
+            out.extend(released)
         self._held_since = now if self._held else None
         return self._handed(out)
+
+
+def first_step(name: str, payload: dict[str, Any]) -> int:
+    """The first step of the log a message stands for: a run of skips' `from`, else its `seq`."""
+    first = payload.get("from") if name == SEQ_SKIPPED else None
+    return first if isinstance(first, int) and first <= payload["seq"] else payload["seq"]

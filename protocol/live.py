@@ -14,7 +14,16 @@ screen with ``auth={"token": ..., "window": 3}``: it hears only its zone's or it
 of the messages (``ROOM_MESSAGES``). It still hears every ``seq`` of the hall: for a ``seq``
 none of whose messages concern its room it gets one ``seq_skipped {seq}``, which only says the
 log moved on. So its gap check is every client's, by ``seq`` (``IN_SEQ``), whichever server
-process sent the messages, and its ``resync`` replays its room's part, skips included.
+process sent the messages, and its ``resync`` replays its room's part, skips included. A lone
+server process (no message queue) folds a run of such steps into one ``seq_skipped {from, seq}``
+(every step from ``from`` to ``seq``), told in front of the room's next message or once the run
+is a second or two old: a window's screen hears its own window's steps, not the whole hall's.
+
+A client that connects with ``auth.bundle = true`` (the project's own pages, boards and
+clients do) hears the messages one commit sends it as one ``bundle {messages: [[name,
+payload], ...]}``, in order, which it takes apart and handles one by one: one frame where a
+call is three (the call, the window, the waiting figures). Everything else (its snapshot, a
+resync's replay, alerts, bookings, a lone message) comes as ever. Phones are never bundled.
 
 Names are imperative for what a client asks (``resync``) and past tense for what happened.
 The payload types are TypedDicts, so a payload stays a plain dict on the wire and in
@@ -38,6 +47,9 @@ ALERT_CLEARED = "alert_cleared"
 APPOINTMENT_CHANGED = "appointment_changed"
 #: to a zone's boards and a window's screen: the log moved on by a step that is not theirs
 SEQ_SKIPPED = "seq_skipped"
+#: the messages of one commit to a connection that asked for them together (its connect
+#: option of the same name)
+BUNDLE = "bundle"
 
 #: client → server: ask for the messages after `since` again
 RESYNC = "resync"
@@ -51,7 +63,7 @@ ALERTS = (ALERT_RAISED, ALERT_CLEARED)
 #: message or, in a zone's or a window's room, as `seq_skipped`.
 IN_SEQ = (*SEQUENCED, SEQ_SKIPPED)
 #: Everything the server pushes, in the order docs/protocol.md lists it.
-SERVER_EVENTS = (HALL_SNAPSHOT, *SEQUENCED, *ALERTS, APPOINTMENT_CHANGED, SEQ_SKIPPED)
+SERVER_EVENTS = (HALL_SNAPSHOT, *SEQUENCED, *ALERTS, APPOINTMENT_CHANGED, SEQ_SKIPPED, BUNDLE)
 CLIENT_EVENTS = (RESYNC,)
 
 #: Messages about one ticket: a citizen's phone hears those of its own ticket.
@@ -307,10 +319,19 @@ class AppointmentChanged(TypedDict):
     count: NotRequired[int]
 
 
-class SeqSkipped(TypedDict):
-    """To a zone's boards or a window's screen: the hall's log is at `seq`, and none of that
-    step's messages concern the room (so a missing `seq` is still a gap)."""
-    seq: int
+# "from" is a Python keyword, so this one is declared the functional way too
+SeqSkipped = TypedDict("SeqSkipped", {
+    # the hall's log is at `seq`, and none of the messages of that step (of every step from
+    # `from`, when there) concern the room: so a missing `seq` is still a gap
+    "seq": int, "from": NotRequired[int],
+})
+SeqSkipped.__doc__ = """To a zone's boards or a window's screen: steps of the log that are not theirs."""
+
+
+class Bundle(TypedDict):
+    """The messages one commit sends a connection, in order: [name, payload] pairs, each as it
+    would have come alone (never a snapshot, never another bundle)."""
+    messages: list[list[Any]]
 
 
 class Resync(TypedDict):
@@ -329,6 +350,7 @@ PAYLOADS: dict[str, type] = {
     ALERT_CLEARED: AlertMessage,
     APPOINTMENT_CHANGED: AppointmentChanged,
     SEQ_SKIPPED: SeqSkipped,
+    BUNDLE: Bundle,
     RESYNC: Resync,
 }
 

@@ -78,6 +78,7 @@ class Clockwork:
             self.roll_over_the_day()
             self.return_held_tickets()
         self.live.drop_revoked()   # every process, its own clients
+        self.live.tell_old_skips()   # every process: its rooms' places in the log lag ≤ a tick
         self.beat()
         self.supervision.settle()   # every process: what a burst of its own tickets left owed
         if self.leading:

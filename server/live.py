@@ -153,6 +153,14 @@ class Live:
         self.lock = threading.Lock()
         self.narrowed: dict[str, protocol.Audience] = {}   # sid → the zone or window it shows
         self.room_members: dict[protocol.Audience, int] = {}   # zone or window → its connections here
+        self.listening: dict[str, int] = {}   # the hall's room or a zone's or window's, plain or
+        self.joined: dict[str, str] = {}      # bundled → its connections here; sid → the one it is in
+        # alone, a run of steps a room has no part in is told as one skip (protocol.SkipRuns);
+        # `sending` keeps a run's skip and the room's next step in order between the
+        # publisher and the clockwork's tick that tells old runs
+        self.skip_runs = protocol.SkipRuns()
+        self.monotonic = time.monotonic   # the runs' ages
+        self.sending = threading.Lock()
         self.shared_snapshot = SharedSnapshot(self.snapshot_key, self.build_snapshot, self.give_back)
 
     @property
@@ -176,12 +184,44 @@ class Live:
         kind, key = audience
         return f"{self.room}:{kind}:{key}"
 
+    @staticmethod
+    def bundle_room(room: str) -> str:
+        """The same listeners of a room who hear a commit's messages as one bundle (a zone's
+        name holds no colon, so no room of the hall is named so)."""
+        return f"{room}:{wire.BUNDLE}"
+
+    def both(self, room: str) -> list[str]:
+        """A room and its bundled listeners' room: a message that is never bundled reaches both."""
+        return [room, self.bundle_room(room)]
+
+    def heard(self, rooms: list[str]) -> list[str]:
+        """The rooms worth encoding a message for: with a message queue every one (their
+        listeners may be anywhere); alone, those with someone in them here."""
+        if self.shared:
+            return rooms
+        with self.lock:
+            return [room for room in rooms if self.listening.get(room)]
+
+    def emit_to(self, message: protocol.Message, rooms: list[str]) -> None:
+        """One message to the rooms among `rooms` that anyone hears (Socket.IO encodes a
+        message before it looks for listeners)."""
+        rooms = self.heard(rooms)
+        if rooms:
+            self.socketio.emit(*message, to=rooms)
+
+    def listen(self, sid: str, room: str) -> None:
+        """A connection joins the room it hears the hall, its zone or its window in."""
+        join_room(room)
+        with self.lock:
+            self.joined[sid] = room
+            self.listening[room] = self.listening.get(room, 0) + 1
+
     # --- publishing ---------------------------------------------------------------------------
 
     def emit_to_hall(self, name: str, payload: dict[str, Any]) -> None:
         """One message to every client of this hall that may hear it (wire.SUPERVISORS_ONLY)."""
-        room = self.supervisors_room if name in wire.SUPERVISORS_ONLY else self.room
-        self.socketio.emit(name, payload, to=room)
+        rooms = [self.supervisors_room] if name in wire.SUPERVISORS_ONLY else self.both(self.room)
+        self.socketio.emit(name, payload, to=rooms)
 
     def publish(self, hall_id: int, batch: list) -> None:
         """The service layer's publisher: called after each commit."""
@@ -194,16 +234,15 @@ class Live:
         clerks = repo.clerk_names(conn, hall_id)
         held = service.held_for_remote(conn, batch[-1][1].at) if batch else protocol.NONE_HELD
         messages = protocol.messages_for(batch, state, clerks, held)
-        to_rooms = protocol.room_sends(messages, state.setup, self.audiences(state.setup))
-        for (name, payload), sends in zip(messages, to_rooms):
-            self.emit_to_hall(name, payload)
-            self.tell_rooms(sends)
-            if name == wire.TICKET_CALLED:
-                # on the event loop, let every connection's writer send the call before the
-                # batch's other messages are queued: a board has it after one pass over the
-                # boards. The others go out together, one wake-up of each writer for all of
-                # them (a no-op on threads)
-                self.socketio.sleep(0)
+        with self.sending:
+            steps = protocol.audience_steps(messages, state.setup, self.audiences(state.setup))
+            if not self.shared:
+                now = self.monotonic()
+                steps = {audience: self.skip_runs.fold(audience, part, now) for audience, part in steps.items()}
+                self.skip_runs.keep_only(steps)
+            # the zones' boards and the windows' screens first: a board shows a call soonest
+            self.tell_rooms(steps)
+            self.tell_hall(messages)
         self.tell_phones(messages)
         self.after_publish(batch)
         # on the event loop, the requests and the writers this batch woke go before the next
@@ -221,11 +260,34 @@ class Live:
         with self.lock:
             return [audience for audience in every if self.room_members.get(audience)]
 
-    def tell_rooms(self, sends: protocol.RoomSends) -> None:
-        """The zones' boards and the windows' screens hear their part of a message (or that the
-        log moved on): one emit per part, to all of its rooms at once."""
-        for name, part, audiences in sends:
-            self.socketio.emit(name, part, to=[self.audience_room(audience) for audience in audiences])
+    def tell_hall(self, messages: list[protocol.Message]) -> None:
+        """The hall's room hears a commit's messages: one by one, or as one bundle."""
+        if messages:
+            self.emit_to(protocol.bundle_message(messages), [self.bundle_room(self.room)])
+        for message in messages:
+            self.emit_to(message, [self.room])
+
+    def tell_rooms(self, steps: dict[protocol.Audience, list[protocol.Message]]) -> None:
+        """The zones' boards and the windows' screens hear their part of a commit (or that the
+        log moved on): rooms that hear the same messages are told at once, one emit for all of
+        them per message, or one bundle."""
+        together: dict[tuple, tuple[list[protocol.Message], list[protocol.Audience]]] = {}
+        for audience, part in steps.items():
+            if part:
+                together.setdefault(tuple(map(same_message, part)), (part, []))[1].append(audience)
+        for part, audiences in together.values():
+            rooms = [self.audience_room(audience) for audience in audiences]
+            self.emit_to(protocol.bundle_message(part), [self.bundle_room(r) for r in rooms])
+            for message in part:
+                self.emit_to(message, rooms)
+
+    def tell_old_skips(self, everyone: bool = False) -> None:
+        """Alone: the runs of skipped steps a second old go out (every run: `everyone`), so a
+        quiet room's place in the log never lags for long. On the clockwork's tick."""
+        with self.sending:
+            for (first, last), audiences in self.skip_runs.due(self.monotonic(), everyone).items():
+                rooms = [room for audience in audiences for room in self.both(self.audience_room(audience))]
+                self.emit_to(protocol.seq_skipped(last, first), rooms)
 
     def tell_phones(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         """The phones hear their part of the messages (protocol.phone_parts): a ticket's
@@ -284,7 +346,7 @@ class Live:
         self.emit_to_hall(wire.HALL_SNAPSHOT, encoded)
         for audience in self.audiences(self.service.setup()):
             room = self.audience_room(audience)
-            self.socketio.emit(wire.HALL_SNAPSHOT, encoded.with_fields(room=room), to=room)
+            self.socketio.emit(wire.HALL_SNAPSHOT, encoded.with_fields(room=room), to=self.both(room))
 
     def snapshot_payload(self) -> dict[str, Any]:
         """The hall snapshot, shared by everyone who asks for the same hall (SharedSnapshot)."""
@@ -345,25 +407,26 @@ class Live:
         if who.kind == "ticket":
             self.welcome_phone(who)
             return
-        audience = narrowed_to(auth)
-        if audience is False:
+        audience, bundled = narrowed_to(auth), bundled_for(auth)
+        if audience is False or bundled is None:
             raise SocketIOConnectionRefused("bad_request")
         with self.lock:
             self.clients[request.sid] = who
         if ALERT_LISTENERS.admits_kind(principal_kind(who)):
             join_room(self.supervisors_room)
         if audience is None:
-            join_room(self.room)
+            self.listen(request.sid, self.bundle_room(self.room) if bundled else self.room)
             self.emit_here(wire.HALL_SNAPSHOT, self.shared_snapshot.encoded(), request.sid)
             return
-        self.join_audience(request.sid, audience)
+        self.join_audience(request.sid, audience, bundled)
         self.emit_here(wire.HALL_SNAPSHOT, self.shared_snapshot.encoded().with_fields(
             room=self.audience_room(audience)), request.sid)
 
-    def join_audience(self, sid: str, audience: protocol.Audience) -> None:
+    def join_audience(self, sid: str, audience: protocol.Audience, bundled: bool = False) -> None:
         """Join a zone's or a window's room before the snapshot is read, as the hall's clients
         join theirs: every step after the snapshot's seq reaches this client."""
-        join_room(self.audience_room(audience))
+        room = self.audience_room(audience)
+        self.listen(sid, self.bundle_room(room) if bundled else room)
         with self.lock:
             self.narrowed[sid] = audience
             self.room_members[audience] = self.room_members.get(audience, 0) + 1
@@ -543,6 +606,11 @@ class Live:
             if audience is not None:
                 self.room_members[audience] = max(0, self.room_members.get(audience, 0) - 1)
             self.clients.pop(sid, None)
+            room = self.joined.pop(sid, None)
+            if room is not None:
+                self.listening[room] = self.listening.get(room, 1) - 1
+                if self.listening[room] <= 0:
+                    del self.listening[room]
             phone = self.phones.pop(sid, None)
             if phone is not None:
                 self.count_item_phone(phone.service, -1)
@@ -567,6 +635,22 @@ def narrowed_to(auth: Any) -> protocol.Audience | None | bool:
         ok = isinstance(window, int) and not isinstance(window, bool) and 0 < window <= INT64[1]
         return (wire.WINDOW, window) if ok else False
     return None
+
+
+def bundled_for(auth: Any) -> bool | None:
+    """Whether a client asked to hear a commit's messages as one bundle (`auth.bundle`); None:
+    an answer that is not true or false."""
+    bundle = auth.get(wire.BUNDLE, False) if isinstance(auth, dict) else False
+    return bundle if isinstance(bundle, bool) else None
+
+
+def same_message(message: protocol.Message) -> tuple:
+    """What makes two rooms' messages one send: the same part (one object for every room it
+    goes to), or skips of the same steps."""
+    name, payload = message
+    if name == wire.SEQ_SKIPPED:
+        return name, payload.get("from"), payload["seq"]
+    return name, id(payload)
 
 
 class PlainFrames:

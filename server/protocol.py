@@ -478,15 +478,90 @@ def room_sends(messages: list[Message], setup: HallConfig, audiences: Iterable[A
     return out
 
 
-def seq_skipped(seq: int) -> Message:
-    skipped: wire.SeqSkipped = {"seq": seq}
+def seq_skipped(seq: int, first: int | None = None) -> Message:
+    """A skip of step `seq`, or of every step from `first` to `seq`."""
+    skipped: wire.SeqSkipped = {"seq": seq} if first is None or first == seq else {"from": first, "seq": seq}
     return wire.SEQ_SKIPPED, dict(skipped)
 
 
+def audience_steps(messages: list[Message], setup: HallConfig,
+                   audiences: Iterable[Audience]) -> dict[Audience, list[Message]]:
+    """Each audience's part of a batch, in order, one `seq_skipped` for each step it has no part
+    in: what room_sends sends, by audience."""
+    out: dict[Audience, list[Message]] = {audience: [] for audience in audiences}
+    for sends in room_sends(messages, setup, out):
+        for name, part, audiences_told in sends:
+            for audience in audiences_told:
+                out[audience].append((name, part))
+    return out
+
+
 def for_audience(messages: list[Message], audience: Audience, setup: HallConfig) -> list[Message]:
-    """One audience's part of a batch, as its room hears it live (a resync replays a zone's or
-    a window's part only)."""
-    return [(name, part) for sends in room_sends(messages, setup, [audience]) for name, part, _ in sends]
+    """One audience's part of a batch, as its room hears it live, a run of skipped steps as one
+    `seq_skipped` (a resync replays a zone's or a window's part only)."""
+    return SkipRuns().fold(audience, audience_steps(messages, setup, [audience])[audience], 0.0, keep=False)
+
+
+class SkipRuns:
+    """A lone server process's runs of skipped steps, by audience: a window's screen that heard
+    one `seq_skipped` per step of the hall heard dozens a second at a busy hall's peak, to say
+    only that the log moved on. A run is told as one `seq_skipped {from, seq}`, in front of the
+    audience's next message of its own, or on its own once it is `OLDEST` seconds old (the
+    room's place in the log lags by no more). Across processes every step is told as it comes
+    (Live.shared): another process may send the room's next step before this one's run.
+    Plain data; the caller serialises the calls and passes the time."""
+
+    OLDEST = 1.0
+
+    def __init__(self):
+        self._runs: dict[Audience, tuple[int, int, float]] = {}   # audience → (from, to, begun)
+
+    def fold(self, audience: Audience, steps: list[Message], now: float, keep: bool = True) -> list[Message]:
+        """The audience's steps of one batch as it is to hear them now: each run of skips one
+        `seq_skipped`, its run from before in front of its first; a run that ends the batch is
+        kept for the next batch (`keep`) unless it is old enough to be told."""
+        out: list[Message] = []
+        run = self._runs.pop(audience, None)
+        for name, part in steps:
+            if name != wire.SEQ_SKIPPED:
+                if run is not None:
+                    out.append(seq_skipped(run[1], run[0]))
+                    run = None
+                out.append((name, part))
+            elif run is None:
+                run = (part.get("from", part["seq"]), part["seq"], now)
+            else:
+                run = (run[0], part["seq"], run[2])
+        if run is not None and keep and now - run[2] < self.OLDEST:
+            self._runs[audience] = run
+        elif run is not None:
+            out.append(seq_skipped(run[1], run[0]))
+        return out
+
+    def due(self, now: float, everyone: bool = False) -> dict[tuple[int, int], list[Audience]]:
+        """The runs `OLDEST` seconds old (every run: `everyone`), taken: by run, the audiences to
+        tell it to (one send each)."""
+        out: dict[tuple[int, int], list[Audience]] = {}
+        for audience, (first, last, begun) in list(self._runs.items()):
+            if everyone or now - begun >= self.OLDEST:
+                del self._runs[audience]
+                out.setdefault((first, last), []).append(audience)
+        return out
+
+    def keep_only(self, audiences: Iterable[Audience]) -> None:
+        """Forget the runs of audiences nobody here hears any more."""
+        wanted = set(audiences)
+        for audience in [a for a in self._runs if a not in wanted]:
+            del self._runs[audience]
+
+
+def bundle_message(messages: list[Message]) -> Message:
+    """A connection's messages of one commit as one frame (protocol.live's BUNDLE); a lone
+    message stays itself."""
+    if len(messages) == 1:
+        return messages[0]
+    bundle: wire.Bundle = {"messages": [[name, payload] for name, payload in messages]}
+    return wire.BUNDLE, dict(bundle)
 
 
 # --- encoding once -----------------------------------------------------------------------------------

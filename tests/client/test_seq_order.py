@@ -105,3 +105,63 @@ def test_a_room_goes_on_by_seq_on_a_new_connection_to_another_process() -> None:
     assert order.snapshot(14, 0.0) == (12, [])
     assert order.message(*skip(15), 0.0) == [skip(15)]
     assert order.message(*msg(16, "window_changed"), 0.0) == [msg(16, "window_changed")]
+
+
+def run(first: int, last: int) -> tuple[str, dict]:
+    return "seq_skipped", {"from": first, "seq": last}
+
+
+def test_a_run_of_skipped_steps_counts_as_every_step_of_it() -> None:
+    order = SeqOrder()
+    order.snapshot(10, 0.0)
+    assert order.message(*run(11, 14), 0.0) == [run(11, 14)]
+    assert order.message(*msg(15, "ticket_called"), 0.0) == [msg(15, "ticket_called")]
+    assert order.last == 15 and not order.holding
+
+
+def test_a_run_that_comes_after_the_step_it_precedes_unblocks_it() -> None:
+    order = SeqOrder(grace=0.25)
+    order.snapshot(10, 0.0)
+    assert order.message(*msg(15, "ticket_called"), 0.0) == []
+    assert order.overdue(0.1) is None
+    assert order.message(*run(11, 14), 0.1) == [run(11, 14), msg(15, "ticket_called")]
+    assert order.last == 15 and not order.holding
+
+
+def test_a_run_after_a_gap_is_held_and_the_gap_ends_where_the_run_begins() -> None:
+    order = SeqOrder(grace=0.25)
+    order.snapshot(10, 0.0)
+    assert order.message(*run(13, 16), 0.0) == []
+    assert order.overdue(0.3) == (10, 12), "11 and 12 were lost, 13 to 16 only skipped"
+    assert order.caught_up(12, 0.3) == [run(13, 16)]
+    assert order.last == 16
+
+
+def test_a_run_reaching_past_a_snapshot_still_counts_after_it() -> None:
+    order = SeqOrder()
+    order.snapshot(10, 0.0)
+    order.message(*run(12, 20), 0.0)                # held: 11 missing
+    assert order.snapshot(15, 0.0)[1] == [run(12, 20)], "16 to 20 are past the snapshot"
+    assert order.last == 20 and not order.holding
+
+
+def test_a_run_already_behind_comes_marked_as_replayed() -> None:
+    order = SeqOrder()
+    order.snapshot(10, 0.0)
+    (name, payload), = order.message(*run(5, 9), 0.0)
+    assert payload.get("replayed") is True and order.last == 10
+
+
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=20), st.randoms())
+def test_runs_and_steps_in_any_arrival_order_come_out_in_seq_order(widths, rng) -> None:
+    """Steps cut into runs of skips (odd) and single messages (even), shuffled: handed on in
+    order, each once, nothing held at the end."""
+    order, sent, seq = SeqOrder(grace=10.0), [], 1
+    order.snapshot(0, 0.0)
+    for n, width in enumerate(widths):
+        sent.append(run(seq, seq + width - 1) if n % 2 else msg(seq))
+        seq += width if n % 2 else 1
+    arrival = sent[:]
+    rng.shuffle(arrival)
+    out = [m for message in arrival for m in order.message(*message, now=0.0)]
+    assert out == sent and not order.holding and order.last == seq - 1

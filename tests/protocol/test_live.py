@@ -29,7 +29,7 @@ def test_the_names_on_the_wire_stay_as_documented() -> None:
     """Clients in the field listen for these exact strings."""
     assert live.SERVER_EVENTS == ("hall_snapshot", "ticket_issued", "ticket_called", "ticket_changed",
                                   "window_changed", "queue_changed", "alert_raised", "alert_cleared",
-                                  "appointment_changed", "seq_skipped")
+                                  "appointment_changed", "seq_skipped", "bundle")
     assert live.CLIENT_EVENTS == ("resync",)
 
 

@@ -208,12 +208,14 @@ const Jiaohao = (() => {
    * fresh hall_snapshot; a jump in `seq` of a sequenced message means messages were missed,
    * and `onGap` re-reads the state rather than trusting a partial picture. A board of one
    * zone or a window's screen hears only its room's part, and a skip (events.SEQ_SKIPPED) for the steps
-   * that are not its: its `seq` moves one by one too (Protocol.in_seq). Other messages
-   * (alerts, bookings) go to their handlers as they come.
+   * that are not its, one or a run of them (`from` to `seq`): its `seq` moves one by one too
+   * (Protocol.in_seq). Other messages (alerts, bookings) go to their handlers as they come.
+   * The page asks for a commit's messages as one bundle (events.BUNDLE), taken apart here:
+   * one frame where a call is three.
    */
   function connectLive(token, handlers, { onStatus, onRefused, onGap, zone, windowNumber }) {
     // a board of one zone, a window's screen: its room's part only
-    const auth = { token };
+    const auth = { token, bundle: true };
     if (zone) auth.zone = zone;
     if (windowNumber) auth.window = windowNumber;
     // websocket first, so no proxy has to keep a page on one server process (a city's
@@ -239,13 +241,21 @@ const Jiaohao = (() => {
       lastSeq = snapshot.seq;
       if (handlers[events.HALL_SNAPSHOT]) handlers[events.HALL_SNAPSHOT](snapshot);
     });
-    inSeq.forEach((name) => socket.on(name, (message) => {
-      if (lastSeq !== null && message.seq > lastSeq + 1 && onGap) onGap();
+    const inOrder = (name) => (message) => {
+      // a run of skipped steps stands for every step from its `from`
+      const first = name === events.SEQ_SKIPPED && Number.isInteger(message.from) ? message.from : message.seq;
+      if (lastSeq !== null && first > lastSeq + 1 && onGap) onGap();
       if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
       if (handlers[name]) handlers[name](message);
-    }));
+    };
+    const receive = {};
+    inSeq.forEach((name) => { receive[name] = inOrder(name); });
     Object.keys(handlers).filter((name) => name !== events.HALL_SNAPSHOT && !inSeq.includes(name))
-      .forEach((name) => socket.on(name, handlers[name]));
+      .forEach((name) => { receive[name] = handlers[name]; });
+    Object.entries(receive).forEach(([name, handle]) => socket.on(name, handle));
+    socket.on(events.BUNDLE, (bundle) => (bundle.messages || []).forEach(([name, message]) => {
+      if (receive[name]) receive[name](message);
+    }));
     return socket;
   }
 
