@@ -1,5 +1,5 @@
-"""The web board of one zone in Chromium hears its zone's part of the hall and a `seq_skipped`
-for every other step of the log: it asks for no catch-up while nothing is lost, and for
+"""The web board of one zone in Chromium hears its zone's part of the hall and `seq_skipped`
+for the other steps of the log (a run of them as one), a commit's messages as one bundle: it asks for no catch-up while nothing is lost, and for
 exactly one when a step's frames are lost on the way (dropped here between the page and its
 server with Playwright's websocket routing)."""
 
@@ -40,13 +40,24 @@ class Frames:
 
     def to_page(self, frame: str | bytes, page_side: WebSocketRoute) -> None:
         event = socketio_event(frame)
-        if event is not None and isinstance(event[1], dict) and event[0] != wire.HALL_SNAPSHOT \
-                and event[1].get("seq") == self.lost and not self.resyncs:   # the replay gets through
-            self.dropped.append(event[0])
+        inside = messages_of(event) if event is not None else []
+        if inside and any(payload.get("seq") == self.lost for _, payload in inside) \
+                and not self.resyncs:   # the replay gets through
+            self.dropped += [name for name, _ in inside]
             return
-        if event is not None:
-            self.heard.append(event[0])
+        self.heard += [name for name, _ in inside]
         page_side.send(frame)
+
+
+def messages_of(event: list) -> list[tuple[str, dict]]:
+    """The live messages of an event frame: a bundle's, taken apart, or the message itself
+    (a snapshot is none: it is not a step)."""
+    name, payload = event[0], event[1] if len(event) > 1 else None
+    if not isinstance(payload, dict) or name == wire.HALL_SNAPSHOT:
+        return []
+    if name == wire.BUNDLE:
+        return [(inner, message) for inner, message in payload["messages"]]
+    return [(name, payload)]
 
 
 def socketio_event(frame: str | bytes) -> list | None:
@@ -79,7 +90,7 @@ def test_a_zone_board_follows_every_step_and_catches_up_once_on_a_lost_one(hall,
     hall.issue(first_item(hall, upstairs[1]))
     frames.lost = hall.request("GET", "/hall")["seq"] + 1   # the next step: the call
     missed = hall.request("POST", f"/windows/{upstairs[1]}/call-next", tokens[upstairs[1]])["ticket"]
-    hall.issue(first_item(hall, downstairs))   # the step after it shows the gap
+    hall.issue(first_item(hall, upstairs[0]))   # the step after it, upstairs' too, shows the gap
     expect(board.locator("#now-number")).to_have_text(missed["number"])
     assert wire.TICKET_CALLED in frames.dropped
     assert frames.resyncs == [{"since": frames.lost - 1}], "one catch-up, from the step before the lost one"
