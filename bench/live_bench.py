@@ -473,9 +473,10 @@ def size_line(f: dict) -> str:
 def mixed_line(m: dict) -> str:
     if "failed" in m:
         return m["failed"]
-    return (f"{m['connected']} connected in {m['connect_s']} s, RSS {m['rss_mb']} MB; issue p99 "
-            f"{m['issue']['p99_ms']} ms (Python), {m.get('wrk_issue', {}).get('p99_ms', '-')} ms (wrk), "
-            f"call-next p99 {m['call_next']['p99_ms']} ms; server CPU {m['server_cpu_share']} of a core, "
+    return (f"{m['connected']} connected in {m['connect_s']} s, RSS {m['rss_mb']} MB; issue p50/p99 "
+            f"{m['issue']['p50_ms']}/{m['issue']['p99_ms']} ms (Python), "
+            f"{m.get('wrk_issue', {}).get('p50_ms', '-')}/{m.get('wrk_issue', {}).get('p99_ms', '-')} ms (wrk), "
+            f"call-next p50/p99 {m['call_next']['p50_ms']}/{m['call_next']['p99_ms']} ms; server CPU {m['server_cpu_share']} of a core, "
             f"listeners' process {m['listeners_cpu_share']}, {m['server_cpu_us_per_frame']} µs/frame, "
             f"{m['server_cpu_ms_per_request']} ms/request; frames/s {m['frames_per_s']}")
 

@@ -31,8 +31,10 @@ def worker_exit(server, worker) -> None:
 
 def post_worker_init(worker) -> None:
     """After gunicorn installed its own SIGTERM handler in the worker: chain ours to it."""
+    from server.collector import keep_long_lived
     from server.serving import stop_live_after_drain
     from server.wsgi import app
+    keep_long_lived()   # thousands of live connections: full collections walk only the new
     gunicorn_stop = signal.getsignal(signal.SIGTERM)
 
     def stop(signum, frame) -> None:

@@ -153,6 +153,7 @@ class Live:
         self.lock = threading.Lock()
         self.narrowed: dict[str, protocol.Audience] = {}   # sid → the zone or window it shows
         self.room_members: dict[protocol.Audience, int] = {}   # zone or window → its connections here
+        self.devices_here: dict[int, int] = {}   # device id → its live connections to this process
         self.listening: dict[str, int] = {}   # the hall's room or a zone's or window's, plain or
         self.joined: dict[str, str] = {}      # bundled → its connections here; sid → the one it is in
         # alone, a run of steps a room has no part in is told as one skip (protocol.SkipRuns);
@@ -208,6 +209,10 @@ class Live:
         rooms = self.heard(rooms)
         if rooms:
             self.socketio.emit(*message, to=rooms)
+            # on the event loop, the writers this send woke go before the next send's: a
+            # request's turn waits behind one room's frames, not a whole commit's (a no-op
+            # on threads)
+            self.socketio.sleep(0)
 
     def listen(self, sid: str, room: str) -> None:
         """A connection joins the room it hears the hall, its zone or its window in."""
@@ -412,6 +417,8 @@ class Live:
             raise SocketIOConnectionRefused("bad_request")
         with self.lock:
             self.clients[request.sid] = who
+            if who.kind == "device":
+                self.devices_here[who.id] = self.devices_here.get(who.id, 0) + 1
         if ALERT_LISTENERS.admits_kind(principal_kind(who)):
             join_room(self.supervisors_room)
         if audience is None:
@@ -564,7 +571,8 @@ class Live:
     def connected_devices(self) -> set[int]:
         """The hall's devices connected to any live process of the deployment: this process's
         from memory, the others' from the database."""
-        mine = {who.id for who in self.connected().values() if who.kind == "device"}
+        with self.lock:   # counted as devices come and go: never a walk over thousands of phones
+            mine = set(self.devices_here)
         conn = self.service.database.connection()
         return mine | repo.connected_devices(conn, self.service.hall_id, wall_clock() - PROCESS_TIMEOUT,
                                              besides=this_process())
@@ -605,7 +613,13 @@ class Live:
             audience = self.narrowed.pop(sid, None)
             if audience is not None:
                 self.room_members[audience] = max(0, self.room_members.get(audience, 0) - 1)
-            self.clients.pop(sid, None)
+            who = self.clients.pop(sid, None)
+            if who is not None and who.kind == "device":
+                left = self.devices_here.get(who.id, 1) - 1
+                if left > 0:
+                    self.devices_here[who.id] = left
+                else:
+                    self.devices_here.pop(who.id, None)
             room = self.joined.pop(sid, None)
             if room is not None:
                 self.listening[room] = self.listening.get(room, 1) - 1

@@ -225,6 +225,8 @@ def count_in_flight(app: Any) -> InFlight:
 def serve(app: Any, host: str, port: int, drain_seconds: float = DRAIN_SECONDS) -> None:
     """Serve until SIGTERM or Ctrl+C, then stop gracefully: on gevent's WSGI server when this
     process runs on gevent, else on Werkzeug's threaded server."""
+    from .collector import keep_long_lived
+    keep_long_lived()   # thousands of live connections: full collections walk only the new
     if gevent_in_effect():
         serve_gevent(app, host, port, drain_seconds)
     else:
