@@ -101,6 +101,11 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mixed", type=int, default=LIVE_DEFAULTS["mixed"],
                         help=f"boards, window screens, clerk terminals and phones connected at once while "
                              f"kiosks issue and clerks call; 0 skips it (default {LIVE_DEFAULTS['mixed']})")
+    parser.add_argument("--mixes", default="hall,heavy", metavar="MIXES",
+                        help="the kinds of connection among the mixed ones, comma-separated, measured in turn: "
+                             "hall (one hall's: a board per 3 windows, a screen and a clerk terminal per "
+                             "window, phones the rest; the figure of record) and heavy (100 boards, 100 "
+                             "screens, 100 clerk terminals per 5,000); default hall,heavy")
     parser.add_argument("--mixed-seconds", type=float, default=LIVE_DEFAULTS["mixed_seconds"],
                         help=f"how long the kiosks and clerks work meanwhile (default {LIVE_DEFAULTS['mixed_seconds']})")
     parser.add_argument("--async-mode", default="gevent,threading", metavar="MODELS",

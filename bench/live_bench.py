@@ -10,8 +10,8 @@ For each size (connected boards), on a fresh `jiaohao demo` server:
 * a clerk runs a call → start → finish cycle every `cycle` seconds (0.6 s), `calls` times; each
   call is timed from just before the HTTP call-next to each board's receipt of its
   `ticket_called`, and every board must receive every call.
-Mixed connections (`mixed`): boards, window screens, clerk terminals and phones following their
-ticket (MIXED_SHARES) connect at once; the time to connect them all and the server's memory
+Mixed connections (`mixed`, and `mixed_heavy`): boards, window screens, clerk terminals and
+phones following their ticket (MIXES: one hall's proportions, and a heavier mix) connect at once; the time to connect them all and the server's memory
 are read, then 8 kiosks issue (2 tickets/s each) and 30 clerks call, start and finish for
 `mixed_seconds`, and the replies' times are the figures. The listeners run in a process of
 their own (bench.hall_listeners.ListenersApart), so the process that times the requests does
@@ -63,10 +63,24 @@ CALL_TIMEOUT = 10.0
 #: the python-socketio clients among the boards of a size: a quarter of it, at most this many
 #: (each holds threads in this process, which the light listeners do not)
 SOCKETIO_CLIENTS = 20
-#: how mixed connections divide: boards, window screens and clerk terminals (at 5,000, a hundred
-#: of each: three times what the demo hall's 32 windows have, every one hearing the whole hall),
-#: and the citizens' phones following their ticket (the rest)
-MIXED_SHARES = {"boards": 0.02, "window_screens": 0.02, "clerk_terminals": 0.02}
+#: how mixed connections divide (MIXES): boards, window screens and clerk terminals, and the
+#: citizens' phones following their ticket (the rest). `hall`, the figure of record: one hall
+#: as it stands, a board for every 3 windows (the TVs and zone boards), a screen above every
+#: window, a clerk terminal at every window. `heavy`: a hundred of each per 5,000 (three times
+#: the demo hall's windows, every terminal hearing the whole hall), the same load on fewer phones
+MIXES = ("hall", "heavy")
+MIXED_SHARES = {"boards": 0.02, "window_screens": 0.02, "clerk_terminals": 0.02}   # heavy
+
+
+def mixed_counts(mix: str, total: int, windows: int) -> dict[str, int]:
+    """How many connections of each kind a mix of `total` has, for a hall of `windows`."""
+    if mix == "heavy":
+        counts = {kind: max(1, int(total * share)) for kind, share in MIXED_SHARES.items()}
+    else:
+        counts = {"boards": max(1, -(-windows // 3)), "window_screens": windows, "clerk_terminals": windows}
+        counts = {kind: min(n, max(1, total // 4)) for kind, n in counts.items()}
+    counts["phones"] = total - sum(counts.values())
+    return counts
 KIOSKS, WRK_KIOSKS = 8, 4   # the mixed phase's kiosks, and how many of them are wrk's connections
 #: who measured which figure of the mixed phase (the results' settings say it)
 MIXED_CLIENTS = {
@@ -94,6 +108,7 @@ class LiveOptions:
     out: Path = DEFAULT_LIVE_OUT
     cycle: float = LIVE_DEFAULTS["cycle"]      # seconds from one call to the next
     mixed: int = 0                              # mixed connections (0: not measured)
+    mixes: list[str] = field(default_factory=lambda: list(MIXES))   # the first is the figure of record
     mixed_seconds: float = LIVE_DEFAULTS["mixed_seconds"]
     storm: int = 0                              # boards reconnecting after a restart (0: not measured)
     #: the server models measured side by side (jiaohao server --async-mode), in turn within
@@ -240,13 +255,12 @@ def call_figures(timed: list[tuple[int, float, float]], boards: HallListeners,
 
 # --- thousands of mixed connections ---------------------------------------------------------------
 
-def mixed_tokens(server: DemoServer, setup: HallConfig, total: int,
-                 clerks: dict[int, requests.Session]) -> tuple[list[str], list[dict], dict[str, int]]:
+def mixed_tokens(server: DemoServer, setup: HallConfig, total: int, clerks: dict[int, requests.Session],
+                 mix: str = MIXES[0]) -> tuple[list[str], list[dict], dict[str, int]]:
     """One token per connection and what it says it shows: the boards (every zone), the
     window screens (their window) and the signed-in clerks (the hall) in turn, and a phone
     per ticket issued for it."""
-    counts = {kind: max(1, int(total * share)) for kind, share in MIXED_SHARES.items()}
-    counts["phones"] = total - sum(counts.values())
+    counts = mixed_counts(mix, total, len(clerks))
     credentials = read_credentials(server.data)
     windows = [w.number for w in setup.windows]
     screens = [credentials[f"window {n} screen token"] for n in windows]
@@ -279,13 +293,13 @@ def model(name: str) -> tuple[str, ...]:
     return ("--async-mode", name)
 
 
-def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str) -> dict:
+def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str, mix: str = MIXES[0]) -> dict:
     total, seconds = opts.mixed, opts.mixed_seconds
     windows = [spec.number for spec in setup.windows][:30]
     with tempfile.TemporaryDirectory(prefix="jiaohao-mixed-") as root, \
             DemoServer(Path(root), opts.config, extra_args=model(name), start_timeout=START_TIMEOUT) as server:
         clerks = {n: clerk_session(server.url, n) for n in windows}
-        tokens, narrowed, counts = mixed_tokens(server, setup, total, clerks)
+        tokens, narrowed, counts = mixed_tokens(server, setup, total, clerks, mix)
         idle = server_memory(server.process.pid)
         with ListenersApart(server.url, tokens, len(tokens), batch=MIXED_BATCH, narrowed=narrowed,
                             batch_timeout=START_TIMEOUT) as everyone:
@@ -305,7 +319,7 @@ def measure_mixed(opts: LiveOptions, setup: HallConfig, name: str) -> dict:
             session.close()
     answered = load["issue"]["count"] + load["call_next"]["count"] + load.get("wrk_issue", {}).get("requests", 0)
     sent = sum(heard.values())
-    return {"connections": total, **counts, "connected": connected, "still_connected": still,
+    return {"mix": mix, "connections": total, **counts, "connected": connected, "still_connected": still,
             "connect_s": round(everyone.connect_s, 2), "rss_idle_mb": idle["rss_mb"], "rss_mb": memory["rss_mb"],
             "threads": memory["threads"], "server_cpu_share": round(cpu / seconds, 2),
             # the listeners' process: near a whole core, it is the one late, not the server
@@ -437,10 +451,12 @@ def one_run(opts: LiveOptions, setup: HallConfig, number: int) -> dict[str, dict
         for name in opts.models:
             run[name][str(size)] = figures = attempt(lambda: one_size(opts, setup, size, name))
             print(f"run {number}, {name}, {size} boards: {size_line(figures)}; load {load_average()}", flush=True)
-    for name in opts.models if opts.mixed else ():
-        run[name]["mixed"] = mixed = attempt(lambda: measure_mixed(opts, setup, name))
-        print(f"run {number}, {name}, {opts.mixed} mixed connections: {mixed_line(mixed)}; "
-              f"load {load_average()}", flush=True)
+    for mix in opts.mixes if opts.mixed else ():
+        for name in opts.models:
+            part = "mixed" if mix == opts.mixes[0] else f"mixed_{mix}"
+            run[name][part] = mixed = attempt(lambda: measure_mixed(opts, setup, name, mix))
+            print(f"run {number}, {name}, {opts.mixed} mixed connections ({mix}): {mixed_line(mixed)}; "
+                  f"load {load_average()}", flush=True)
     for name in opts.models if opts.storm else ():
         run[name]["storm"] = storm = attempt(lambda: measure_storm(opts, name))
         print(f"run {number}, {name}, {opts.storm} boards after a restart: " + (
@@ -497,6 +513,8 @@ def median_of(part: str, figures: list[dict]) -> dict:
     for key, value in figures[0].items():
         if isinstance(value, dict):
             out[key] = median_of(key, [f[key] for f in figures])
+        elif isinstance(value, str):
+            out[key] = value   # a name (the mix), the same in every run
         else:
             out[key] = round(statistics.median(f[key] for f in figures), 2)
     return out
@@ -514,9 +532,11 @@ def verdicts(median: dict[str, dict]) -> dict[str, dict]:
     if "1000" in median:
         out["rss_1000"] = {"target_mb": TARGETS["rss_mb_at_1000"], "measured_mb": median["1000"]["rss_mb"],
                            "met": median["1000"]["rss_mb"] <= TARGETS["rss_mb_at_1000"]}
-    if "mixed" in median:
-        m = median["mixed"]
-        out["mixed"] = {"connections": m["connections"], "connected": m["connected"],
+    for part in [p for p in median if p.startswith("mixed")]:
+        m = median[part]
+        out[part] = {"mix": m["mix"], "boards": m["boards"], "window_screens": m["window_screens"],
+                        "clerk_terminals": m["clerk_terminals"], "phones": m["phones"],
+                        "connections": m["connections"], "connected": m["connected"],
                         "rss_mb": m["rss_mb"], "connect_s": m["connect_s"],
                         "issue_p99_ms": m["issue"]["p99_ms"], "call_next_p99_ms": m["call_next"]["p99_ms"],
                         **({"wrk_issue_p99_ms": m["wrk_issue"]["p99_ms"]} if "wrk_issue" in m else {}),
@@ -551,7 +571,8 @@ def run(opts: LiveOptions) -> dict:
                "settings": {"sizes": opts.sizes, "calls": opts.calls, "cycle_s": opts.cycle,
                             "repeats": opts.repeats, "starts": opts.starts, "mixed": opts.mixed,
                             "mixed_seconds": opts.mixed_seconds, "storm": opts.storm,
-                            "socketio_clients": SOCKETIO_CLIENTS, "mixed_shares": MIXED_SHARES,
+                            "socketio_clients": SOCKETIO_CLIENTS, "mixes": opts.mixes,
+                            "heavy_mix_shares": MIXED_SHARES,
                             "mixed_clients": MIXED_CLIENTS,
                             "models": opts.models,
                             "server": "jiaohao demo / jiaohao server --async-mode MODEL (simple-websocket)"},
@@ -573,9 +594,12 @@ def options_from(args: argparse.Namespace) -> LiveOptions:
     opts = LiveOptions(sizes=sizes, calls=args.live_calls, repeats=args.repeats, starts=args.starts,
                        config=args.config.resolve(), out=(args.out or DEFAULT_LIVE_OUT).resolve(),
                        cycle=args.cycle, mixed=args.mixed, mixed_seconds=args.mixed_seconds, storm=args.storm,
+                       mixes=[m.strip() for m in args.mixes.split(",") if m.strip()],
                        models=[m.strip() for m in args.async_mode.split(",") if m.strip()])
     if not sizes or min(sizes) < 1 or min(opts.calls, opts.repeats, opts.starts) < 1:
         raise ValueError("--sizes, --live-calls, --repeats and --starts must be at least 1")
+    if not opts.mixes or set(opts.mixes) - set(MIXES) or len(set(opts.mixes)) < len(opts.mixes):
+        raise ValueError(f"--mixes takes {' and/or '.join(MIXES)}, comma-separated, each once")
     if not opts.models or set(opts.models) - set(MODELS) or len(set(opts.models)) < len(opts.models):
         raise ValueError(f"--async-mode takes {' and/or '.join(MODELS)}, comma-separated, each once")
     if min(opts.mixed, opts.storm) < 0 or opts.cycle < 0 or opts.mixed_seconds <= 0:

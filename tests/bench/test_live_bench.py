@@ -99,6 +99,8 @@ def test_a_tiny_mixed_run_and_reconnect_storm_reach_everyone(tmp_path) -> None:
     lb.run(opts)
     results = json.loads(out.read_text(encoding="utf-8"))
     mixed, storm = results["median"]["mixed"], results["median"]["storm"]
+    assert mixed["mix"] == "hall" and results["median"]["mixed_heavy"]["mix"] == "heavy"
+    assert results["targets"]["mixed"]["mix"] == "hall"
     assert mixed["connected"] == mixed["still_connected"] == 40
     assert mixed["boards"] + mixed["window_screens"] + mixed["clerk_terminals"] + mixed["phones"] == 40
     assert mixed["phones"] > mixed["boards"] > 0
@@ -121,3 +123,12 @@ def test_a_tiny_mixed_run_and_reconnect_storm_reach_everyone(tmp_path) -> None:
     assert 0 < storm["snapshots_s"] <= storm["from_launch_s"]
     assert {"mixed", "storm"} <= set(results["targets"])
     assert results["median"]["8"]["missed"] == 0 and results["median"]["8"]["socketio_clients"] == 2
+
+
+def test_a_halls_mix_has_a_screen_and_a_terminal_per_window_and_a_board_per_three() -> None:
+    assert lb.mixed_counts("hall", 5000, 30) == {"boards": 10, "window_screens": 30, "clerk_terminals": 30,
+                                                 "phones": 4930}
+    assert lb.mixed_counts("heavy", 5000, 30) == {"boards": 100, "window_screens": 100, "clerk_terminals": 100,
+                                                  "phones": 4700}
+    small = lb.mixed_counts("hall", 8, 30)
+    assert sum(small.values()) == 8 and small["phones"] >= 2

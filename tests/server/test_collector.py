@@ -41,8 +41,8 @@ def test_a_full_collection_freezes_what_it_left_and_nothing_else(keeper) -> None
     gc.collect()
     assert keeper.frozen_runs == 1 and gc.get_freeze_count() > 0
     frozen = gc.get_freeze_count()
-    gc.collect(0)   # a young collection freezes nothing
-    assert gc.get_freeze_count() == frozen and keeper.frozen_runs == 1
+    gc.collect(0)   # a young collection freezes nothing (frozen objects freed meanwhile leave it)
+    assert gc.get_freeze_count() <= frozen and keeper.frozen_runs == 1
     assert survivor.me is survivor
 
 
