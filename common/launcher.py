@@ -71,6 +71,13 @@ def listening_sockets(port: int) -> set[str] | None:
     return found if tables else None
 
 
+def holds_port(pid: int, port: int) -> bool | None:
+    """Whether the socket listening on `port` is process `pid`'s (gunicorn's workers share
+    their master's), not another server's; None where the system cannot tell."""
+    listening = listening_sockets(port)
+    return None if listening is None else bool(listening & open_sockets(pid))
+
+
 def open_sockets(pid: int) -> set[str]:
     """The sockets process `pid` has open, by the same names."""
     found = set()
@@ -178,12 +185,8 @@ class ServerProcess:
             return False
 
     def holds_port(self) -> bool | None:
-        """Whether the socket listening on the port is this server's (its process's, which
-        gunicorn's workers share), not another server's; None where the system cannot tell."""
-        listening = listening_sockets(self.port)
-        if listening is None or self.process is None:
-            return None
-        return bool(listening & open_sockets(self.process.pid))
+        """Whether this server listens on its port (see `holds_port`)."""
+        return None if self.process is None else holds_port(self.process.pid, self.port)
 
     @property
     def running(self) -> bool:
