@@ -12,11 +12,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from common.launcher import free_port
 
 
 #: the watcher's program: argv is the owner's pid, the cluster's directory, the stop command
@@ -49,12 +50,6 @@ def server_binaries() -> Path:
     if on_path:
         return Path(on_path).parent
     raise PostgresMissing("PostgreSQL is not installed: as root run apt-get install -y postgresql")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class ThrowawayPostgres:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.postgres_cluster import free_port
+from common.launcher import free_port, holds_port
 
 #: the watcher's program: argv is the owner's pid, the server's pid, its directory
 _REAPER = """
@@ -84,7 +84,8 @@ class ThrowawayRedis:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_SECONDS
-        while not self.answers():
+        # another worker's Redis may have taken the port since it was chosen: its PONG is not ours
+        while not (self.answers() and holds_port(self.process.pid, self.port) is not False):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 tail = (self.root / "log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"redis-server did not start on port {self.port}:\n{tail}")

@@ -8,6 +8,7 @@ when it is back.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from typing import Callable
@@ -27,6 +28,20 @@ READ_TIMEOUT = 0.05
 #: on_frame(bus, frame, arrived): `arrived` is the bus's clock when the frame's bytes came off the port
 FrameHandler = Callable[["Bus", object, float], None]
 OpenHandler = Callable[["Bus"], None]
+
+
+def close_link(link: serial.SerialBase) -> None:
+    """Close a port and the socket under it. pyserial's socket:// port shuts its connection
+    down before closing it and, when the shutdown fails, skips the close and forgets the
+    socket: a serial server that reset the connection (or answered a write with a reset)
+    leaves it in that state, and the socket would stay open until the garbage collector."""
+    held = getattr(link, "_socket", None)   # socket:// and rfc2217:// ports keep it here
+    try:
+        link.close()
+    except (serial.SerialException, OSError):
+        pass
+    if isinstance(held, socket.socket):
+        held.close()   # a no-op when pyserial did close it
 
 
 def check_url(url: str) -> None:
@@ -95,11 +110,15 @@ class Bus:
                 self._stop.wait(delay)
 
     def _open(self, quiet: bool) -> serial.SerialBase | None:
+        link = None
         try:
             link = serial.serial_for_url(self.port.url, baudrate=self.port.baud, bytesize=serial.EIGHTBITS,
                                          parity=serial.PARITY_NONE, stopbits=serial.STOPBITS_ONE,
-                                         timeout=READ_TIMEOUT)
+                                         timeout=READ_TIMEOUT, do_not_open=True)
+            link.open()
         except (serial.SerialException, OSError, ValueError) as exc:
+            if link is not None:   # a serial server that resets just after connecting fails the open
+                close_link(link)
             if not quiet:   # one line per outage, not one per retry
                 log.warning("port %s (%s) cannot be opened, retrying: %s", self.name, self.port.url, exc)
             return None
@@ -119,10 +138,7 @@ class Bus:
         finally:
             with self._write_lock:
                 self._link = None
-            try:
-                link.close()
-            except (serial.SerialException, OSError):
-                pass
+            close_link(link)
 
     def _read(self, link: serial.SerialBase, reader) -> None:
         last = self.clock()

@@ -37,7 +37,11 @@ class DemoServer:
         self.root = Path(tempfile.mkdtemp(prefix="jiaohao-sim-"))
         self.data = self.root / "data"
         self.server = demo_server(self.data, hall_config, log_path=self.root / "server.log")
-        self.url = self.server.url
+
+    @property
+    def url(self) -> str:
+        """Known once started (a port taken meanwhile is given up for another)."""
+        return self.server.url
 
     def start(self, timeout: float = 30) -> None:
         try:
@@ -414,8 +418,8 @@ def simulate(settings: Settings, speed: float | None, server_url: str | None, da
     server = None
     if server_url is None:
         server = DemoServer(hall_config)
-        server_url, data = server.url, server.data
         server.start()
+        server_url, data = server.url, server.data
     elif data is None:
         raise SimError("--server needs --data, the server's data directory")
     try:

@@ -1,10 +1,13 @@
 """A port of the bus through a pyserial socket:// URL: opened when its serial server appears,
-reopened when it goes away, with one log line per outage; nothing written while it is closed
-is kept for later."""
+reopened when it goes away (its socket closed, even after a reset), with one log line per
+outage; nothing written while it is closed is kept for later."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import struct
 import threading
 
 from bridge.bus import Bus
@@ -65,5 +68,57 @@ def test_a_port_that_goes_away_is_reopened(caplog) -> None:
             assert any("lost" in r.getMessage() for r in caplog.records)
             device.send(frame("key-recall"))
             assert wait_until(lambda: recorder.frames == [Ff68Frame(1, 0x05, b"\x0d")], 5)
+        finally:
+            bus.stop()
+
+
+def socket_of(local: tuple[str, int]) -> str:
+    """The kernel's name (as /proc/self/fd shows it) of the TCP socket bound to `local`."""
+    wanted = f"0100007F:{local[1]:04X}"
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if fields[1] == wanted:
+                return f"socket:[{fields[9]}]"
+    raise LookupError(local)
+
+
+def open_sockets() -> set[str]:
+    """This process's open sockets, as the kernel counts them (not the garbage collector)."""
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:   # the listing's own descriptor, closed by now
+            continue
+        if target.startswith("socket:"):
+            found.add(target)
+    return found
+
+
+def reset(conn: socket.socket) -> None:
+    """Close with a TCP reset, as a serial server that restarts hard does."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def test_a_port_the_serial_server_resets_is_closed_with_its_socket() -> None:
+    """pyserial's own close() leaves the socket of a reset connection open (its shutdown fails
+    and it skips the close): the bus closes it itself, once the port is lost."""
+    recorder = Recorder()
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(10)
+        bus = Bus(Port("desks", f"socket://127.0.0.1:{server.getsockname()[1]}"), recorder.frame, recorder.open)
+        bus.start()
+        try:
+            first, bus_end = server.accept()
+            assert wait_until(lambda: bus.opened == 1, 5)
+            lost = socket_of(bus_end)
+            assert lost in open_sockets()
+            reset(first)
+            second, _ = server.accept()   # the reset port was let go of and opened again
+            with second:
+                assert wait_until(lambda: bus.opened == 2, 5)
+                assert lost not in open_sockets(), "the reset port's socket is still open"
         finally:
             bus.stop()

@@ -33,13 +33,17 @@ class KioskHall:
     def __init__(self, data: Path):
         self.data = data
         self.server = demo_server(data)
-        self.port, self.url = self.server.port, self.server.url
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
     def start_demo(self) -> None:
         self.server.start()
 
     def restart(self) -> None:
-        self.server = hall_server(self.data, REPO / "config.toml", self.port, self.server.log_path)
+        """On the port the kiosk knows."""
+        self.server = hall_server(self.data, REPO / "config.toml", self.server.port, self.server.log_path)
         self.server.start()
 
     def kill(self) -> None:
