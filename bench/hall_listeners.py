@@ -30,6 +30,8 @@ from collections import defaultdict
 
 TEXT, CONTINUATION, CLOSE, PING, PONG = 0x1, 0x0, 0x8, 0x9, 0xA
 SNAPSHOT, CALLED, BUNDLED = '42["hall_snapshot",', '42["ticket_called",', '42["bundle",'
+CALLED_INSIDE = '["ticket_called",'   # a call among a bundle's messages
+DECODER = json.JSONDecoder()
 CONNECT_BATCH = 50        # connections opened at once: the server sends each a snapshot
 CONNECT_TIMEOUT = 30.0
 
@@ -206,10 +208,12 @@ class HallListener(asyncio.Protocol):
             self.ready.set_result(json.loads(text[2:])[1].get("seq"))
         elif text.startswith(CALLED):
             self._called(json.loads(text[2:])[1], at)
-        elif text.startswith(BUNDLED) and CALLED[3:] in text:   # '"ticket_called",' inside
-            for name, payload in json.loads(text[2:])[1]["messages"]:
-                if name == "ticket_called":
-                    self._called(payload, at)
+        elif text.startswith(BUNDLED):
+            self._called_in_bundle(text, at)
+
+    def _called_in_bundle(self, text: str, at: float) -> None:
+        for payload in calls_in_bundle(text):
+            self._called(payload, at)
 
     def _called(self, payload: dict, at: float) -> None:
         if not payload.get("recall"):
@@ -218,6 +222,19 @@ class HallListener(asyncio.Protocol):
     def _fail(self, exc: Exception) -> None:
         if not self.ready.done():
             self.ready.set_exception(exc)
+
+
+def calls_in_bundle(text: str) -> list[dict]:
+    """The calls inside a bundle's frame: only their payloads are decoded, not the window's and
+    the waiting figures' around them (a thousand boards decoding whole bundles would time this
+    process, not the server). Inside a JSON string the name's quotes are escaped, so only a
+    message's name matches."""
+    found, start = [], text.find(CALLED_INSIDE)
+    while start >= 0:
+        payload, end = DECODER.raw_decode(text, start + len(CALLED_INSIDE))
+        found.append(payload)
+        start = text.find(CALLED_INSIDE, end)
+    return found
 
 
 class HallListeners:

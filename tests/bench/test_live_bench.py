@@ -132,3 +132,15 @@ def test_a_halls_mix_has_a_screen_and_a_terminal_per_window_and_a_board_per_thre
                                                   "phones": 4700}
     small = lb.mixed_counts("hall", 8, 30)
     assert sum(small.values()) == 8 and small["phones"] >= 2
+
+
+def test_a_listener_finds_the_calls_in_a_bundle_without_decoding_the_rest() -> None:
+    import json as js
+
+    from bench.hall_listeners import calls_in_bundle
+    from server import protocol
+    call = ("ticket_called", {"seq": 7, "ticket": {"id": 3, "number": '["ticket_called",'}, "recall": False})
+    window = ("window_changed", {"seq": 7, "window": {"number": 2}})
+    text = "42" + js.dumps(list(protocol.bundle_message([call, window])), separators=(",", ":"))
+    assert calls_in_bundle(text) == [call[1]]
+    assert calls_in_bundle("42" + js.dumps(list(protocol.bundle_message([window, window])))) == []
