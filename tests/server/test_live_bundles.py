@@ -5,14 +5,17 @@ its as one run of skips, in front of its next message."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
+from client.hall_client import HallClient, wait_until
 from protocol import live as wire
 from server import protocol
 from server.app import socketio
 from tests.protocol.shapes import problems
+from tests.server.test_live import Board, clerk_session, issue, live_hall  # noqa: F401 (live_hall is a fixture)
 from tests.server.test_live_rooms import hall, heard, log_at, serve_one, signed_in, told_everything  # noqa: F401
 
 
@@ -166,3 +169,38 @@ def test_a_resync_replays_a_run_of_skips_as_one() -> None:
     runs = protocol.SkipRuns()
     assert runs.fold(SCREEN, [skip(1), skip(2), skip(3)], now=0.0, keep=False) == [
         (wire.SEQ_SKIPPED, {"from": 1, "seq": 3})]
+
+
+# --- a real server process, the Qt board's client and an ordinary Socket.IO client -----------------
+
+def test_the_boards_client_hears_in_bundles_what_an_ordinary_client_hears_one_by_one(live_hall) -> None:
+    """client/hall_client.py (the Qt board's) asks for bundles and hands their messages on one
+    by one: the same messages, in the same order, as an ordinary client that does not ask."""
+    heard_by_client: list[tuple[str, dict]] = []
+    lock = threading.Lock()
+
+    def hand_on(name: str, payload: dict) -> None:
+        with lock:
+            heard_by_client.append((name, payload))
+
+    board = HallClient(live_hall.url, live_hall.tokens["board"], on_message=hand_on)
+    assert board.auth.get(wire.BUNDLE) is True
+    ordinary = Board(live_hall.url, live_hall.tokens["board"])
+    board.start()
+    try:
+        assert wait_until(lambda: ordinary.of(wire.HALL_SNAPSHOT) and any(n == wire.HALL_SNAPSHOT for n, _ in heard_by_client))
+        for window in (7, 8, 9):
+            issue(live_hall)
+            called = clerk_session(live_hall, window).post(f"{live_hall.url}/api/v1/windows/{window}/call-next",
+                                                           timeout=10)
+            assert called.status_code == 200
+        last = lambda messages: max((p.get("seq", 0) for _, p in messages), default=0)   # noqa: E731
+        assert wait_until(lambda: last(heard_by_client) == last(ordinary.messages) and
+                          len(ordinary.of(wire.TICKET_CALLED)) == 3, timeout=15)
+        sequenced = lambda messages: [(n, p["seq"]) for n, p in messages if n in wire.SEQUENCED]   # noqa: E731
+        with lock:
+            assert sequenced(heard_by_client) == sequenced(ordinary.messages)
+            assert not any(n == wire.BUNDLE for n, _ in heard_by_client), "a bundle is taken apart"
+    finally:
+        board.stop()
+        ordinary.client.disconnect()
