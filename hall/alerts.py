@@ -199,6 +199,8 @@ def _window_conditions(state: HallState, now: datetime) -> list[Condition]:
                                      f"{spec.number} 号窗口暂停 {minutes:.0f} 分钟（{window.pause_reason}）",
                                      f"Window {spec.number} paused for {minutes:.0f} min ({window.pause_reason})",
                                      {"window": spec.number, "minutes": round(minutes, 1)}))
+        if window.status is WindowStatus.OPEN:
+            continue   # never empty: its queue, the costly part, is not looked at
         start = empty_since(window, waiting_since(state, spec.number, now))
         if start is None:
             continue
