@@ -11,11 +11,13 @@ Who hears what is decided by Socket.IO rooms, so a broadcast costs one emit per 
 never a walk over the connections: staff and devices join the hall's room (supervisors and
 admins its supervisors' room too); a board that shows one zone joins that zone's room and a
 window screen its window's room, and each hears its room's part of the messages and, for
-a step of the log none of whose messages concern it, one `seq_skipped`: it follows the hall's
-`seq` as every client does, whichever process sent what; a phone following a ticket joins that
-ticket's room and its item's room, and hears only its own part of each message
-(docs/protocol.md). Every room name starts with the hall's, so halls sharing a process or a
-message queue never hear each other.
+a step of the log none of whose messages concern it, one `seq_skipped` (alone, one for a run
+of such steps, protocol.SkipRuns): it follows the hall's `seq` as every client does, whichever
+process sent what; a phone following a ticket joins that ticket's room and its item's room, and
+hears only its own part of each message (docs/protocol.md). Every room name starts with the
+hall's, so halls sharing a process or a message queue never hear each other. A connection that
+asked for bundles is in the `:bundle` twin of its room and hears a commit's messages there as
+one frame (protocol.bundle_message); what is never bundled goes to both twins.
 
 A message is encoded once per emit, whatever the room's size (Socket.IO does so for a room);
 the snapshot a connecting client gets is encoded once per build and shared (protocol.Encoded).
