@@ -38,7 +38,8 @@ class LongLived:
         self.frozen_runs = 0   # full collections whose survivors were frozen
 
     def install(self) -> None:
-        gc.callbacks.append(self._after_collection)
+        if self._after_collection not in gc.callbacks:
+            gc.callbacks.append(self._after_collection)
 
     def uninstall(self) -> None:
         if self._after_collection in gc.callbacks:

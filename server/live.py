@@ -154,7 +154,6 @@ class Live:
         self.item_phones: dict[str, int] = {}   # item → the phones in its item room
         self.lock = threading.Lock()
         self.narrowed: dict[str, protocol.Audience] = {}   # sid → the zone or window it shows
-        self.room_members: dict[protocol.Audience, int] = {}   # zone or window → its connections here
         self.devices_here: dict[int, int] = {}   # device id → its live connections to this process
         self.listening: dict[str, int] = {}   # the hall's room or a zone's or window's, plain or
         self.joined: dict[str, str] = {}      # bundled → its connections here; sid → the one it is in
@@ -265,7 +264,8 @@ class Live:
         if self.shared:
             return every
         with self.lock:
-            return [audience for audience in every if self.room_members.get(audience)]
+            return [audience for audience in every
+                    if any(self.listening.get(room) for room in self.both(self.audience_room(audience)))]
 
     def tell_hall(self, messages: list[protocol.Message]) -> None:
         """The hall's room hears a commit's messages: one by one, or as one bundle."""
@@ -288,11 +288,11 @@ class Live:
             for message in part:
                 self.emit_to(message, rooms)
 
-    def tell_old_skips(self, everyone: bool = False) -> None:
-        """Alone: the runs of skipped steps a second old go out (every run: `everyone`), so a
-        quiet room's place in the log never lags for long. On the clockwork's tick."""
+    def tell_old_skips(self) -> None:
+        """Alone: the runs of skipped steps a second old go out, so a quiet room's place in the
+        log never lags for long. On the clockwork's tick."""
         with self.sending:
-            for (first, last), audiences in self.skip_runs.due(self.monotonic(), everyone).items():
+            for (first, last), audiences in self.skip_runs.due(self.monotonic()).items():
                 rooms = [room for audience in audiences for room in self.both(self.audience_room(audience))]
                 self.emit_to(protocol.seq_skipped(last, first), rooms)
 
@@ -438,7 +438,6 @@ class Live:
         self.listen(sid, self.bundle_room(room) if bundled else room)
         with self.lock:
             self.narrowed[sid] = audience
-            self.room_members[audience] = self.room_members.get(audience, 0) + 1
 
     def welcome_phone(self, who) -> None:
         """A tracking token joins its ticket's room and its item's room, never the hall's: it
@@ -612,9 +611,7 @@ class Live:
     def on_disconnect_sid(self, sid: str) -> None:
         """Socket.IO leaves the rooms itself; what is kept here goes."""
         with self.lock:
-            audience = self.narrowed.pop(sid, None)
-            if audience is not None:
-                self.room_members[audience] = max(0, self.room_members.get(audience, 0) - 1)
+            self.narrowed.pop(sid, None)
             who = self.clients.pop(sid, None)
             if who is not None and who.kind == "device":
                 left = self.devices_here.get(who.id, 1) - 1

@@ -538,12 +538,12 @@ class SkipRuns:
             out.append(seq_skipped(run[1], run[0]))
         return out
 
-    def due(self, now: float, everyone: bool = False) -> dict[tuple[int, int], list[Audience]]:
-        """The runs `OLDEST` seconds old (every run: `everyone`), taken: by run, the audiences to
-        tell it to (one send each)."""
+    def due(self, now: float) -> dict[tuple[int, int], list[Audience]]:
+        """The runs `OLDEST` seconds old, taken: by run, the audiences to tell it to (one send
+        each)."""
         out: dict[tuple[int, int], list[Audience]] = {}
         for audience, (first, last, begun) in list(self._runs.items()):
-            if everyone or now - begun >= self.OLDEST:
+            if now - begun >= self.OLDEST:
                 del self._runs[audience]
                 out.setdefault((first, last), []).append(audience)
         return out
